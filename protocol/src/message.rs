@@ -1,0 +1,157 @@
+//! The messages carried on the wire.
+//!
+//! Field order is the wire order (postcard encodes struct fields in
+//! declaration order and enum variants by their index), so fields and
+//! variants may only ever be appended, never reordered. `WIRE.md` documents
+//! each field and its test vectors are checked against this code.
+
+use serde::{Deserialize, Serialize};
+
+/// Everything that travels on a topic of the contract.
+///
+/// Variant indexes are part of the wire format. Indexes 4 (task list),
+/// 5 (label job) and 6 (label result) are reserved for the work-queue and
+/// label issues; a decoder that does not know an index rejects the frame
+/// with [`crate::DecodeError::Malformed`], it never guesses.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Message {
+    /// Device -> hub on `wms/{site}/dev/{device}/events`.
+    Batch(EventBatch),
+    /// Hub -> device on `wms/{site}/dev/{device}/ack`.
+    Ack(Ack),
+    /// Device -> hub on `wms/{site}/dev/{device}/status` (heartbeat and last will).
+    Status(Status),
+}
+
+/// A run of consecutive movements journaled by one device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventBatch {
+    /// Site (warehouse) id; must match the topic's site segment.
+    pub site: String,
+    /// Device id; must match the topic's device segment.
+    pub device: String,
+    /// Sequence number of the first movement; the rest follow one by one.
+    pub first_seq: u64,
+    /// The movements, in journal order; `movements[i].seq == first_seq + i`.
+    pub movements: Vec<Movement>,
+    /// HMAC-SHA256 over every frame byte before this field (version byte
+    /// included), made with the device's key. Always last in the frame, so
+    /// the signed region is simply the frame minus its final 33 bytes.
+    pub auth_tag: Option<[u8; 32]>,
+}
+
+/// One physical stock movement scanned on a handheld.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Movement {
+    /// Device-local sequence number, strictly increasing across restarts.
+    pub seq: u64,
+    /// What happened.
+    pub kind: MovementKind,
+    /// Stock keeping unit.
+    pub sku: String,
+    /// The location the movement happened at (the source for putaway/move).
+    pub location: String,
+    /// The destination location, for putaway and move only.
+    pub to_location: Option<String>,
+    /// Lot or batch number, if the goods carry one.
+    pub lot: Option<String>,
+    /// Quantity; its sign rules depend on `kind` (see [`MovementKind`]).
+    pub quantity: i64,
+    /// The device's wall clock when the scan was confirmed, ms since the Unix epoch.
+    pub device_time_ms: u64,
+    /// The task (pick list line, count task) this scan fulfils, if any.
+    pub task: Option<String>,
+}
+
+/// Kinds of movement, with the quantity rule each obeys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum MovementKind {
+    /// Goods arrive at `location`; quantity > 0 adds to on-hand.
+    Receive,
+    /// Received goods are put away from `location` to `to_location`; quantity > 0.
+    Putaway,
+    /// Goods move between locations, `location` to `to_location`; quantity > 0.
+    Move,
+    /// Goods are picked from `location` for an order; quantity > 0 leaves on-hand.
+    Pick,
+    /// Picked goods are packed; quantity > 0; on-hand at locations is unchanged.
+    Pack,
+    /// A correction; quantity != 0, signed, added to on-hand.
+    Adjust,
+    /// A physical count; quantity >= 0 is the absolute on-hand found.
+    Count,
+}
+
+impl MovementKind {
+    /// Every kind, in wire order.
+    pub const ALL: [MovementKind; 7] = [
+        MovementKind::Receive,
+        MovementKind::Putaway,
+        MovementKind::Move,
+        MovementKind::Pick,
+        MovementKind::Pack,
+        MovementKind::Adjust,
+        MovementKind::Count,
+    ];
+
+    /// The lowercase word used in scan lines, logs and JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MovementKind::Receive => "receive",
+            MovementKind::Putaway => "putaway",
+            MovementKind::Move => "move",
+            MovementKind::Pick => "pick",
+            MovementKind::Pack => "pack",
+            MovementKind::Adjust => "adjust",
+            MovementKind::Count => "count",
+        }
+    }
+
+    /// Parses the lowercase word of [`MovementKind::as_str`].
+    pub fn parse(word: &str) -> Option<MovementKind> {
+        MovementKind::ALL.into_iter().find(|k| k.as_str() == word)
+    }
+
+    /// Whether this kind moves goods between two locations.
+    pub fn needs_destination(self) -> bool {
+        matches!(self, MovementKind::Putaway | MovementKind::Move)
+    }
+}
+
+/// The hub's cumulative acknowledgement: every movement of `device` with a
+/// sequence number at or below `through_seq` is durably applied.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ack {
+    /// Site id.
+    pub site: String,
+    /// Device id.
+    pub device: String,
+    /// Highest sequence number durably applied (0: none yet).
+    pub through_seq: u64,
+}
+
+/// A device heartbeat; also used as the MQTT last will (state `Offline`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Status {
+    /// Site id.
+    pub site: String,
+    /// Device id.
+    pub device: String,
+    /// Whether the device is up.
+    pub state: DeviceState,
+    /// Movements journaled but not yet acknowledged.
+    pub backlog: u64,
+    /// Battery charge in percent, if the device knows it.
+    pub battery_pct: Option<u8>,
+    /// The device's wall clock, ms since the Unix epoch.
+    pub device_time_ms: u64,
+}
+
+/// Whether a device is up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DeviceState {
+    /// Connected and working.
+    Online,
+    /// Gone (sent by the broker as the last will).
+    Offline,
+}

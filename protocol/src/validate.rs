@@ -1,0 +1,262 @@
+//! Rules that a decodable message can still break: a frame can be perfect
+//! postcard and still describe something impossible (a pick of zero, a
+//! batch whose sequence numbers skip). The hub dead-letters such batches
+//! with the reason; the agent refuses such scans before journaling them.
+
+use crate::message::{EventBatch, Movement, MovementKind};
+use thiserror::Error;
+
+/// Largest absolute quantity in one movement (a pallet of screws, not a typo).
+pub const MAX_QUANTITY: i64 = 1_000_000;
+/// Longest site, device, SKU, location, lot or task id, in bytes.
+pub const MAX_ID_LEN: usize = 64;
+/// Most movements one batch may carry.
+pub const MAX_BATCH_MOVEMENTS: usize = 4096;
+
+/// Why a message is impossible.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ValidationError {
+    /// A batch with no movements.
+    #[error("empty batch")]
+    EmptyBatch,
+    /// A batch with more than [`MAX_BATCH_MOVEMENTS`] movements.
+    #[error("batch of {0} movements exceeds the limit of {MAX_BATCH_MOVEMENTS}")]
+    BatchTooLarge(usize),
+    /// Sequence number 0 is reserved for "nothing yet".
+    #[error("sequence numbers start at 1")]
+    ZeroSequence,
+    /// `movements[i].seq != first_seq + i`.
+    #[error("movement {index} has seq {found}, expected {expected}")]
+    SequenceGap {
+        /// Position in the batch.
+        index: usize,
+        /// The sequence number it should have.
+        expected: u64,
+        /// The sequence number it has.
+        found: u64,
+    },
+    /// A quantity breaks its kind's sign rule or the size limit.
+    #[error("quantity {quantity} is not allowed for {kind}: {rule}")]
+    BadQuantity {
+        /// The movement kind, as its word.
+        kind: &'static str,
+        /// The quantity found.
+        quantity: i64,
+        /// The rule it breaks.
+        rule: &'static str,
+    },
+    /// A putaway or move without a destination, or another kind with one.
+    #[error("{kind} {problem}")]
+    BadDestination {
+        /// The movement kind, as its word.
+        kind: &'static str,
+        /// What is wrong.
+        problem: &'static str,
+    },
+    /// An id that is empty, too long, or has characters ids may not carry.
+    #[error("{field} {problem}")]
+    BadId {
+        /// Which field.
+        field: &'static str,
+        /// What is wrong.
+        problem: &'static str,
+    },
+}
+
+/// Checks an identifier: 1..=[`MAX_ID_LEN`] bytes of printable ASCII,
+/// without spaces or the MQTT topic characters `/`, `+` and `#`.
+pub fn check_id(field: &'static str, value: &str) -> Result<(), ValidationError> {
+    let problem = if value.is_empty() {
+        Some("is empty")
+    } else if value.len() > MAX_ID_LEN {
+        Some("is longer than 64 bytes")
+    } else if !value.bytes().all(|b| b.is_ascii_graphic()) {
+        Some("has a space, control or non-ASCII character")
+    } else if value.contains(['/', '+', '#']) {
+        Some("contains '/', '+' or '#'")
+    } else {
+        None
+    };
+    match problem {
+        Some(problem) => Err(ValidationError::BadId { field, problem }),
+        None => Ok(()),
+    }
+}
+
+impl Movement {
+    /// Checks the ids and the kind's quantity and destination rules.
+    pub fn validate(&self) -> Result<(), ValidationError> {
+        check_id("sku", &self.sku)?;
+        check_id("location", &self.location)?;
+        if let Some(lot) = &self.lot {
+            check_id("lot", lot)?;
+        }
+        if let Some(task) = &self.task {
+            check_id("task", task)?;
+        }
+        if self.seq == 0 {
+            return Err(ValidationError::ZeroSequence);
+        }
+        self.check_destination()?;
+        self.check_quantity()
+    }
+
+    fn check_destination(&self) -> Result<(), ValidationError> {
+        let kind = self.kind.as_str();
+        match (&self.to_location, self.kind.needs_destination()) {
+            (Some(to), true) => {
+                check_id("to_location", to)?;
+                if *to == self.location {
+                    return Err(ValidationError::BadDestination {
+                        kind,
+                        problem: "destination equals the source location",
+                    });
+                }
+                Ok(())
+            }
+            (None, false) => Ok(()),
+            (None, true) => Err(ValidationError::BadDestination {
+                kind,
+                problem: "needs a destination location",
+            }),
+            (Some(_), false) => Err(ValidationError::BadDestination {
+                kind,
+                problem: "must not carry a destination location",
+            }),
+        }
+    }
+
+    fn check_quantity(&self) -> Result<(), ValidationError> {
+        let q = self.quantity;
+        let rule = if q.unsigned_abs() > MAX_QUANTITY as u64 {
+            Some("magnitude above 1000000")
+        } else {
+            match self.kind {
+                MovementKind::Adjust if q == 0 => Some("an adjustment must not be zero"),
+                MovementKind::Adjust => None,
+                MovementKind::Count if q < 0 => Some("a count must be zero or more"),
+                MovementKind::Count => None,
+                _ if q <= 0 => Some("must be greater than zero"),
+                _ => None,
+            }
+        };
+        match rule {
+            Some(rule) => Err(ValidationError::BadQuantity {
+                kind: self.kind.as_str(),
+                quantity: q,
+                rule,
+            }),
+            None => Ok(()),
+        }
+    }
+}
+
+impl EventBatch {
+    /// Checks the ids, the size, the sequence run and every movement.
+    /// The authentication tag is checked by the hub, which holds the keys.
+    pub fn validate(&self) -> Result<(), ValidationError> {
+        check_id("site", &self.site)?;
+        check_id("device", &self.device)?;
+        if self.movements.is_empty() {
+            return Err(ValidationError::EmptyBatch);
+        }
+        if self.movements.len() > MAX_BATCH_MOVEMENTS {
+            return Err(ValidationError::BatchTooLarge(self.movements.len()));
+        }
+        if self.first_seq == 0 {
+            return Err(ValidationError::ZeroSequence);
+        }
+        for (index, movement) in self.movements.iter().enumerate() {
+            let expected = self.first_seq.saturating_add(index as u64);
+            if movement.seq != expected {
+                return Err(ValidationError::SequenceGap {
+                    index,
+                    expected,
+                    found: movement.seq,
+                });
+            }
+            movement.validate()?;
+        }
+        Ok(())
+    }
+
+    /// Sequence number of the last movement (`first_seq - 1` when empty).
+    pub fn last_seq(&self) -> u64 {
+        (self.first_seq + self.movements.len() as u64).saturating_sub(1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn movement(kind: MovementKind, quantity: i64, to: Option<&str>) -> Movement {
+        Movement {
+            seq: 1,
+            kind,
+            sku: "SKU-1".into(),
+            location: "A-01".into(),
+            to_location: to.map(str::to_string),
+            lot: None,
+            quantity,
+            device_time_ms: 0,
+            task: None,
+        }
+    }
+
+    #[test]
+    fn quantity_rules_per_kind() {
+        use MovementKind::*;
+        let table: &[(MovementKind, i64, Option<&str>, bool)] = &[
+            (Receive, 5, None, true),
+            (Receive, 0, None, false),
+            (Receive, -1, None, false),
+            (Pick, 1, None, true),
+            (Pick, -3, None, false),
+            (Pack, 2, None, true),
+            (Adjust, -4, None, true),
+            (Adjust, 0, None, false),
+            (Count, 0, None, true),
+            (Count, -1, None, false),
+            (Move, 3, Some("B-02"), true),
+            (Move, 3, None, false),
+            (Move, 3, Some("A-01"), false),
+            (Putaway, 3, Some("B-02"), true),
+            (Pick, 3, Some("B-02"), false),
+            (Receive, MAX_QUANTITY + 1, None, false),
+            (Adjust, -MAX_QUANTITY, None, true),
+            (Adjust, i64::MIN, None, false),
+        ];
+        for &(kind, quantity, to, ok) in table {
+            let result = movement(kind, quantity, to).validate();
+            assert_eq!(result.is_ok(), ok, "{kind:?} {quantity} {to:?}: {result:?}");
+        }
+    }
+
+    #[test]
+    fn ids_are_checked() {
+        for bad in ["", "a b", "a/b", "a+", "#", "é", &"x".repeat(65)] {
+            assert!(check_id("sku", bad).is_err(), "{bad:?} accepted");
+        }
+        assert!(check_id("sku", "SKU-1_a.b").is_ok());
+    }
+
+    #[test]
+    fn batch_sequence_must_be_contiguous() {
+        let mut m2 = movement(MovementKind::Pick, 1, None);
+        m2.seq = 3;
+        let batch = EventBatch {
+            site: "s1".into(),
+            device: "d1".into(),
+            first_seq: 1,
+            movements: vec![movement(MovementKind::Pick, 1, None), m2],
+            auth_tag: None,
+        };
+        assert!(matches!(
+            batch.validate(),
+            Err(ValidationError::SequenceGap { index: 1, expected: 2, found: 3 })
+        ));
+        let empty = EventBatch { movements: vec![], ..batch };
+        assert_eq!(empty.validate(), Err(ValidationError::EmptyBatch));
+    }
+}
