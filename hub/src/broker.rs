@@ -1,0 +1,80 @@
+//! The embedded MQTT broker (rumqttd), configured in code so the hub needs
+//! no config file. It holds nothing that matters: sessions live in memory,
+//! and every ack and work queue is rebuilt from the hub's store.
+
+use std::collections::HashMap;
+use std::net::{SocketAddr, TcpListener};
+use std::thread;
+use thiserror::Error;
+
+/// Largest MQTT payload the broker accepts (a 4096-movement batch fits).
+pub const MAX_PAYLOAD: usize = 1 << 20;
+
+/// Why the broker could not start.
+#[derive(Debug, Error)]
+pub enum BrokerError {
+    /// The listen address is taken or not ours.
+    #[error("cannot listen for MQTT on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The broker thread could not be spawned.
+    #[error("cannot start the broker thread: {0}")]
+    Thread(std::io::Error),
+}
+
+/// The rumqttd configuration the hub runs with.
+pub fn broker_config(listen: SocketAddr) -> rumqttd::Config {
+    let connections = rumqttd::ConnectionSettings {
+        connection_timeout_ms: 10_000,
+        max_payload_size: MAX_PAYLOAD,
+        max_inflight_count: 1000,
+        auth: None,
+        external_auth: None,
+        dynamic_filters: true,
+    };
+    let server = rumqttd::ServerSettings {
+        name: "v4".to_string(),
+        listen,
+        tls: None,
+        next_connection_delay_ms: 0,
+        connections,
+    };
+    let router = rumqttd::RouterConfig {
+        max_connections: 20_000,
+        max_outgoing_packet_count: 1000,
+        // Logs are per subscription filter; a subscriber that falls more
+        // than this behind loses messages, which devices resend anyway.
+        max_segment_size: 16 << 20,
+        max_segment_count: 4,
+        ..Default::default()
+    };
+    rumqttd::Config {
+        id: 0,
+        router,
+        v4: Some(HashMap::from([("v4".to_string(), server)])),
+        ..Default::default()
+    }
+}
+
+/// Starts the broker on its own threads. rumqttd only logs a failed bind,
+/// so the address is checked first to give a clear error.
+pub fn start(listen: SocketAddr) -> Result<(), BrokerError> {
+    TcpListener::bind(listen).map_err(|source| BrokerError::Bind {
+        addr: listen,
+        source,
+    })?;
+    let mut broker = rumqttd::Broker::new(broker_config(listen));
+    thread::Builder::new()
+        .name("broker".to_string())
+        .spawn(move || {
+            if let Err(e) = broker.start() {
+                tracing::error!(error = %e, "embedded broker stopped");
+            }
+        })
+        .map_err(BrokerError::Thread)?;
+    Ok(())
+}

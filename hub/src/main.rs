@@ -1,0 +1,116 @@
+//! `hub`: the sync hub binary. With no arguments it runs with defaults
+//! (embedded broker on 127.0.0.1:1883, HTTP on 127.0.0.1:8080, data in ./data).
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use hub::HubConfig;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use tokio_util::sync::CancellationToken;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "hub",
+    version,
+    about = "Warehouse sync hub: embedded MQTT broker, stock pool, HTTP API"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    run: RunArgs,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run the hub (the default).
+    Run(RunArgs),
+}
+
+#[derive(clap::Args, Debug, Default)]
+struct RunArgs {
+    /// TOML config file; flags override its values.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Site (warehouse) id this hub owns.
+    #[arg(long)]
+    site: Option<String>,
+    /// Embedded MQTT broker listen address.
+    #[arg(long)]
+    mqtt: Option<SocketAddr>,
+    /// HTTP listen address.
+    #[arg(long)]
+    http: Option<SocketAddr>,
+    /// Data directory.
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// Use this external broker (host:port) instead of the embedded one.
+    #[arg(long)]
+    external_broker: Option<String>,
+}
+
+fn load_config(args: RunArgs) -> anyhow::Result<HubConfig> {
+    let mut config = match &args.config {
+        Some(path) => HubConfig::from_file(path)?,
+        None => HubConfig::default(),
+    };
+    if let Some(v) = args.site {
+        config.site = v;
+    }
+    if let Some(v) = args.mqtt {
+        config.mqtt_listen = v;
+    }
+    if let Some(v) = args.http {
+        config.http_listen = v;
+    }
+    if let Some(v) = args.data {
+        config.data_dir = v;
+    }
+    if let Some(v) = args.external_broker {
+        config.external_broker = Some(v);
+    }
+    config.validate()?;
+    Ok(config)
+}
+
+fn main() -> anyhow::Result<()> {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,rumqttd=warn,rumqttc=warn".into());
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let args = match cli.command {
+        Some(Command::Run(args)) => args,
+        None => cli.run,
+    };
+    let config = load_config(args)?;
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let cancel = CancellationToken::new();
+        let signal_cancel = cancel.clone();
+        tokio::spawn(async move {
+            wait_for_signal().await;
+            tracing::info!("shutdown requested");
+            signal_cancel.cancel();
+        });
+        hub::run(config, cancel).await
+    })?;
+    Ok(())
+}
+
+async fn wait_for_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+        }
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}

@@ -1,0 +1,152 @@
+//! The hub's MQTT shell: one client connection to the broker (embedded or
+//! external) that feeds every publish on the site's event and status topics
+//! to the writer, and publishes the acks the writer releases.
+//!
+//! The writer never waits on MQTT (acks go through an unbounded channel to
+//! their own task), so a full writer queue can slow the broker down but can
+//! never deadlock against it.
+
+use crate::metrics::Metrics;
+use crate::writer::{AckSet, Command};
+use protocol::{encode, Ack, Message, Topic, TopicKind};
+use rumqttc::{AsyncClient, Event, EventLoop, MqttOptions, Packet, QoS};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use tracing::{info, warn};
+
+/// Where the broker is and who the hub is.
+#[derive(Debug, Clone)]
+pub struct MqttSettings {
+    /// Broker host.
+    pub host: String,
+    /// Broker port.
+    pub port: u16,
+    /// Site this hub owns.
+    pub site: String,
+}
+
+/// Connects and runs until `cancel`: forwards publishes to `commands`,
+/// publishes acks from `acks`.
+pub async fn run(
+    settings: MqttSettings,
+    commands: mpsc::Sender<Command>,
+    acks: mpsc::UnboundedReceiver<AckSet>,
+    metrics: Arc<Metrics>,
+    cancel: CancellationToken,
+) {
+    let mut options = MqttOptions::new(
+        format!("hub-{}", settings.site),
+        settings.host.clone(),
+        settings.port,
+    );
+    options
+        .set_clean_session(true)
+        .set_keep_alive(Duration::from_secs(5))
+        .set_max_packet_size(
+            crate::broker::MAX_PAYLOAD + 1024,
+            crate::broker::MAX_PAYLOAD + 1024,
+        )
+        .set_inflight(1000)
+        .set_request_channel_capacity(10_000);
+    let (client, eventloop) = AsyncClient::new(options, 10_000);
+    let ack_task = tokio::spawn(publish_acks(
+        client.clone(),
+        settings.site.clone(),
+        acks,
+        metrics,
+        cancel.clone(),
+    ));
+    pump(eventloop, client, &settings.site, commands, cancel).await;
+    let _ = ack_task.await;
+}
+
+async fn pump(
+    mut eventloop: EventLoop,
+    client: AsyncClient,
+    site: &str,
+    commands: mpsc::Sender<Command>,
+    cancel: CancellationToken,
+) {
+    let mut backoff = Duration::from_millis(100);
+    loop {
+        let event = tokio::select! {
+            _ = cancel.cancelled() => break,
+            event = eventloop.poll() => event,
+        };
+        match event {
+            Ok(Event::Incoming(Packet::ConnAck(_))) => {
+                backoff = Duration::from_millis(100);
+                info!("hub connected to the broker; subscribing");
+                for kind in [TopicKind::Events, TopicKind::Status] {
+                    let filter = match kind.filter_for_site(site) {
+                        Ok(f) => f,
+                        Err(e) => {
+                            warn!(error = %e, "cannot build subscription filter");
+                            continue;
+                        }
+                    };
+                    if let Err(e) = client.try_subscribe(filter, QoS::AtLeastOnce) {
+                        warn!(error = %e, "subscribe request failed");
+                    }
+                }
+            }
+            Ok(Event::Incoming(Packet::Publish(p))) => {
+                let topic = p.topic;
+                let cmd = Command::Publish {
+                    topic,
+                    payload: p.payload,
+                };
+                if commands.send(cmd).await.is_err() {
+                    break;
+                }
+            }
+            Ok(_) => {}
+            Err(e) => {
+                warn!(error = %e, "broker connection lost; reconnecting");
+                tokio::select! {
+                    _ = cancel.cancelled() => break,
+                    _ = tokio::time::sleep(backoff) => {}
+                }
+                backoff = (backoff * 2).min(Duration::from_secs(2));
+            }
+        }
+    }
+}
+
+async fn publish_acks(
+    client: AsyncClient,
+    site: String,
+    mut acks: mpsc::UnboundedReceiver<AckSet>,
+    metrics: Arc<Metrics>,
+    cancel: CancellationToken,
+) {
+    while let Some(mut set) = acks.recv().await {
+        // Coalesce whatever else is pending: only the highest ack matters.
+        while let Ok(more) = acks.try_recv() {
+            for (device, through) in more {
+                let e = set.entry(device).or_insert(0);
+                *e = (*e).max(through);
+            }
+        }
+        for (device, through_seq) in set {
+            let Ok(topic) = Topic::new(&site, &device, TopicKind::Ack) else {
+                continue;
+            };
+            let frame = encode(&Message::Ack(Ack {
+                site: site.clone(),
+                device,
+                through_seq,
+            }));
+            let sent = tokio::select! {
+                _ = cancel.cancelled() => return,
+                r = client.publish(topic.to_string(), QoS::AtLeastOnce, false, frame) => r,
+            };
+            match sent {
+                Ok(()) => Metrics::add(&metrics.acks_sent, 1),
+                Err(e) => warn!(error = %e, "ack publish failed; the device will resend"),
+            }
+        }
+    }
+}

@@ -1,0 +1,310 @@
+//! Checks the hex test vectors of `WIRE.md` against the codec, both ways.
+//!
+//! Every ```` ```vector ```` block of `WIRE.md` names a message built by
+//! [`expected`]; the hex must be exactly what [`protocol::encode`] writes
+//! and must decode back to the same message. Every ```` ```bad-vector ````
+//! block must be rejected by [`protocol::decode`] with the error it names.
+//! The names in this file and in `WIRE.md` must match one for one, so
+//! neither the document nor the code can drift alone.
+
+use protocol::{
+    decode, encode, Ack, DecodeError, DeviceState, EventBatch, Message, Movement, MovementKind,
+    Status,
+};
+
+const WIRE_MD: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/WIRE.md");
+
+/// Names of every good vector [`expected`] knows.
+const NAMES: &[&str] = &[
+    "ack-basic",
+    "ack-zero",
+    "ack-max-seq",
+    "status-online-battery",
+    "status-offline-no-battery",
+    "status-battery-raw-u8",
+    "batch-pick-single",
+    "batch-receive-lot-putaway",
+    "batch-move-adjust-count",
+    "batch-pick-task-pack",
+    "batch-large-seq-time",
+    "batch-auth-tag",
+];
+
+fn movement(seq: u64, kind: MovementKind, sku: &str, location: &str, quantity: i64) -> Movement {
+    Movement {
+        seq,
+        kind,
+        sku: sku.into(),
+        location: location.into(),
+        to_location: None,
+        lot: None,
+        quantity,
+        device_time_ms: 1_000,
+        task: None,
+    }
+}
+
+fn batch(first_seq: u64, movements: Vec<Movement>) -> EventBatch {
+    EventBatch {
+        site: "s1".into(),
+        device: "d1".into(),
+        first_seq,
+        movements,
+        auth_tag: None,
+    }
+}
+
+/// The message a good vector encodes; panics (fails the test) on an unknown name.
+fn expected(name: &str) -> Message {
+    use MovementKind::*;
+    match name {
+        "ack-basic" => Message::Ack(Ack {
+            site: "s1".into(),
+            device: "d1".into(),
+            through_seq: 300,
+        }),
+        "ack-zero" => Message::Ack(Ack {
+            site: "wh-berlin".into(),
+            device: "hh-007".into(),
+            through_seq: 0,
+        }),
+        "ack-max-seq" => Message::Ack(Ack {
+            site: "s1".into(),
+            device: "d1".into(),
+            through_seq: u64::MAX,
+        }),
+        "status-online-battery" => Message::Status(Status {
+            site: "s1".into(),
+            device: "d1".into(),
+            state: DeviceState::Online,
+            backlog: 3,
+            battery_pct: Some(87),
+            device_time_ms: 1_700_000_000_000,
+        }),
+        "status-offline-no-battery" => Message::Status(Status {
+            site: "s1".into(),
+            device: "d1".into(),
+            state: DeviceState::Offline,
+            backlog: 0,
+            battery_pct: None,
+            device_time_ms: 0,
+        }),
+        "status-battery-raw-u8" => Message::Status(Status {
+            site: "s1".into(),
+            device: "d1".into(),
+            state: DeviceState::Online,
+            backlog: 128,
+            battery_pct: Some(200),
+            device_time_ms: 1,
+        }),
+        "batch-pick-single" => {
+            Message::Batch(batch(1, vec![movement(1, Pick, "SKU-1", "A-01", 2)]))
+        }
+        "batch-receive-lot-putaway" => {
+            let mut receive = movement(7, Receive, "SKU-1", "DOCK", 10);
+            receive.lot = Some("L7".into());
+            let mut putaway = movement(8, Putaway, "SKU-1", "DOCK", 10);
+            putaway.to_location = Some("A-01".into());
+            putaway.lot = Some("L7".into());
+            putaway.device_time_ms = 1_001;
+            Message::Batch(batch(7, vec![receive, putaway]))
+        }
+        "batch-move-adjust-count" => {
+            let mut mv = movement(20, Move, "SKU-2", "A-01", 4);
+            mv.to_location = Some("B-02".into());
+            let adjust = movement(21, Adjust, "SKU-2", "B-02", -3);
+            let count = movement(22, Count, "SKU-2", "A-01", 0);
+            Message::Batch(batch(20, vec![mv, adjust, count]))
+        }
+        "batch-pick-task-pack" => {
+            let mut pick = movement(5, Pick, "SKU-3", "C-10", 1);
+            pick.task = Some("T-9".into());
+            let mut pack = movement(6, Pack, "SKU-3", "PACK-1", 1);
+            pack.task = Some("T-9".into());
+            Message::Batch(batch(5, vec![pick, pack]))
+        }
+        "batch-large-seq-time" => {
+            let mut adjust = movement(1_099_511_627_776, Adjust, "SKU-4", "Z-99", -1_000_000);
+            adjust.device_time_ms = 1_735_689_600_123;
+            Message::Batch(batch(1_099_511_627_776, vec![adjust]))
+        }
+        "batch-auth-tag" => {
+            let mut tag = [0u8; 32];
+            for (i, b) in tag.iter_mut().enumerate() {
+                *b = i as u8;
+            }
+            let mut signed = batch(1, vec![movement(1, Pick, "SKU-1", "A-01", 2)]);
+            signed.auth_tag = Some(tag);
+            Message::Batch(signed)
+        }
+        other => panic!("WIRE.md has vector {other:?} but tests/wire_vectors.rs does not know it"),
+    }
+}
+
+/// One fenced block: its kind (`vector` or `bad-vector`) and its `key: value` lines.
+#[derive(Debug)]
+struct Block {
+    kind: String,
+    fields: Vec<(String, String)>,
+    line: usize,
+}
+
+impl Block {
+    fn get(&self, key: &str) -> &str {
+        self.fields
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or_else(|| panic!("block at WIRE.md line {} has no `{key}:`", self.line))
+    }
+}
+
+const KEYS: &[&str] = &["name", "message", "hex", "error"];
+
+/// Extracts every ```vector and ```bad-vector block. A line that does not
+/// start with a known key continues the previous key's value (long hex).
+fn blocks(text: &str) -> Vec<Block> {
+    let mut out = Vec::new();
+    let mut current: Option<Block> = None;
+    for (i, line) in text.lines().enumerate() {
+        let trimmed = line.trim();
+        match current.as_mut() {
+            None => {
+                if let Some(kind) = trimmed.strip_prefix("```") {
+                    if kind == "vector" || kind == "bad-vector" {
+                        current = Some(Block {
+                            kind: kind.to_string(),
+                            fields: Vec::new(),
+                            line: i + 1,
+                        });
+                    }
+                }
+            }
+            Some(block) => {
+                if trimmed == "```" {
+                    out.extend(current.take());
+                    continue;
+                }
+                let keyed = trimmed.split_once(':').filter(|(k, _)| KEYS.contains(k));
+                match keyed {
+                    Some((k, v)) => block.fields.push((k.to_string(), v.trim().to_string())),
+                    None if trimmed.is_empty() => {}
+                    None => {
+                        let (_, v) = block.fields.last_mut().unwrap_or_else(|| {
+                            panic!("WIRE.md line {}: text before any key", i + 1)
+                        });
+                        v.push(' ');
+                        v.push_str(trimmed);
+                    }
+                }
+            }
+        }
+    }
+    assert!(current.is_none(), "WIRE.md ends inside a vector block");
+    out
+}
+
+fn parse_hex(name: &str, hex: &str) -> Vec<u8> {
+    hex.split_whitespace()
+        .map(|tok| {
+            assert_eq!(tok.len(), 2, "vector {name}: bad hex token {tok:?}");
+            u8::from_str_radix(tok, 16)
+                .unwrap_or_else(|_| panic!("vector {name}: bad hex token {tok:?}"))
+        })
+        .collect()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn wire_md() -> String {
+    std::fs::read_to_string(WIRE_MD).unwrap_or_else(|e| panic!("reading {WIRE_MD}: {e}"))
+}
+
+#[test]
+fn good_vectors_match_the_codec_both_ways() {
+    let text = wire_md();
+    let good: Vec<Block> = blocks(&text)
+        .into_iter()
+        .filter(|b| b.kind == "vector")
+        .collect();
+    assert!(
+        good.len() >= 6,
+        "only {} vectors found in WIRE.md",
+        good.len()
+    );
+    let mut seen = Vec::new();
+    for block in &good {
+        let name = block.get("name");
+        assert!(!seen.contains(&name), "vector {name} appears twice");
+        seen.push(name);
+        let bytes = parse_hex(name, block.get("hex"));
+        let message = expected(name);
+        let encoded = encode(&message);
+        assert_eq!(
+            hex(&encoded),
+            hex(&bytes),
+            "vector {name}: encode(expected) differs from WIRE.md"
+        );
+        assert_eq!(decode(&bytes), Ok(message), "vector {name}: decode differs");
+    }
+    for name in NAMES {
+        assert!(
+            seen.contains(name),
+            "vector {name} is in tests/wire_vectors.rs but not in WIRE.md"
+        );
+    }
+    assert_eq!(seen.len(), NAMES.len(), "NAMES is missing a vector of WIRE.md");
+}
+
+#[test]
+fn bad_vectors_are_rejected_with_the_documented_error() {
+    let text = wire_md();
+    let bad: Vec<Block> = blocks(&text)
+        .into_iter()
+        .filter(|b| b.kind == "bad-vector")
+        .collect();
+    assert!(bad.len() >= 4, "only {} bad vectors found", bad.len());
+    for block in &bad {
+        let name = block.get("name");
+        let bytes = parse_hex(name, block.get("hex"));
+        let want = block.get("error");
+        let got = decode(&bytes);
+        let ok = match (want, &got) {
+            ("Empty", Err(DecodeError::Empty)) => true,
+            ("UnknownVersion", Err(DecodeError::UnknownVersion { found })) => {
+                Some(found) == bytes.first()
+            }
+            ("Truncated", Err(DecodeError::Truncated)) => true,
+            ("Malformed", Err(DecodeError::Malformed(_))) => true,
+            ("TrailingBytes", Err(DecodeError::TrailingBytes(n))) => *n > 0,
+            _ => false,
+        };
+        assert!(ok, "bad vector {name}: expected {want}, got {got:?}");
+    }
+}
+
+#[test]
+fn auth_tag_is_the_last_33_bytes() {
+    // The signing rule of WIRE.md: the signed region is the frame minus its
+    // final 33 bytes, and it equals the unsigned frame minus its final 0x00.
+    let Message::Batch(signed) = expected("batch-auth-tag") else {
+        panic!("batch-auth-tag is not a batch");
+    };
+    let tag = signed.auth_tag.expect("batch-auth-tag has a tag");
+    let frame = encode(&Message::Batch(signed.clone()));
+    let unsigned = encode(&Message::Batch(EventBatch {
+        auth_tag: None,
+        ..signed
+    }));
+    let (region, tail) = frame.split_at(frame.len() - 33);
+    assert_eq!(tail[0], 0x01);
+    assert_eq!(tail[1..], tag);
+    assert_eq!(unsigned.last(), Some(&0x00));
+    assert_eq!(region, &unsigned[..unsigned.len() - 1]);
+}
