@@ -57,7 +57,10 @@ fn classify_events(topic: &Topic, payload: &[u8]) -> Intake {
 fn classify_status(topic: &Topic, payload: &[u8]) -> Intake {
     match decode(payload) {
         Ok(Message::Status(s)) if s.device == topic.endpoint && s.site == topic.site => {
-            Intake::Status(s)
+            match s.validate() {
+                Ok(()) => Intake::Status(s),
+                Err(e) => Intake::Reject(format!("impossible status: {e}")),
+            }
         }
         Ok(Message::Status(s)) => Intake::Reject(format!(
             "status claims {}/{} but the topic is {}/{}",

@@ -80,7 +80,10 @@ mod tests {
         });
         let frame = encode(&ack);
         assert_eq!(decode(&frame), Ok(ack));
-        assert_eq!(decode(&frame[..frame.len() - 1]), Err(DecodeError::Truncated));
+        assert_eq!(
+            decode(&frame[..frame.len() - 1]),
+            Err(DecodeError::Truncated)
+        );
         let mut long = frame.clone();
         long.push(0);
         assert_eq!(decode(&long), Err(DecodeError::TrailingBytes(1)));

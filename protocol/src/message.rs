@@ -9,9 +9,9 @@ use serde::{Deserialize, Serialize};
 
 /// Everything that travels on a topic of the contract.
 ///
-/// Variant indexes are part of the wire format. Indexes 4 (task list),
-/// 5 (label job) and 6 (label result) are reserved for the work-queue and
-/// label issues; a decoder that does not know an index rejects the frame
+/// Variant indexes are part of the wire format. Indexes 3 (task list),
+/// 4 (label job) and 5 (label result) are reserved, in that order, for the
+/// work-queue and label messages, appended after `Status`; a decoder that does not know an index rejects the frame
 /// with [`crate::DecodeError::Malformed`], it never guesses.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Message {

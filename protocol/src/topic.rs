@@ -136,7 +136,10 @@ mod tests {
             Topic::new("s", "d", TopicKind::Events).unwrap().to_string(),
             "wms/s/dev/d/events"
         );
-        assert_eq!(TopicKind::PrinterDone.filter_all_sites(), "wms/+/printer/+/done");
+        assert_eq!(
+            TopicKind::PrinterDone.filter_all_sites(),
+            "wms/+/printer/+/done"
+        );
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! batch whose sequence numbers skip). The hub dead-letters such batches
 //! with the reason; the agent refuses such scans before journaling them.
 
-use crate::message::{EventBatch, Movement, MovementKind};
+use crate::message::{EventBatch, Movement, MovementKind, Status};
 use thiserror::Error;
 
 /// Largest absolute quantity in one movement (a pallet of screws, not a typo).
@@ -25,6 +25,9 @@ pub enum ValidationError {
     /// Sequence number 0 is reserved for "nothing yet".
     #[error("sequence numbers start at 1")]
     ZeroSequence,
+    /// The batch's sequence numbers would pass `u64::MAX`.
+    #[error("sequence numbers overflow: the last one would pass 2^64 - 1")]
+    SequenceOverflow,
     /// `movements[i].seq != first_seq + i`.
     #[error("movement {index} has seq {found}, expected {expected}")]
     SequenceGap {
@@ -53,6 +56,9 @@ pub enum ValidationError {
         /// What is wrong.
         problem: &'static str,
     },
+    /// A battery level above 100 %.
+    #[error("battery level {0} % is above 100 %")]
+    BadBattery(u8),
     /// An id that is empty, too long, or has characters ids may not carry.
     #[error("{field} {problem}")]
     BadId {
@@ -151,6 +157,18 @@ impl Movement {
     }
 }
 
+impl Status {
+    /// Checks the ids and that the battery level is a percentage.
+    pub fn validate(&self) -> Result<(), ValidationError> {
+        check_id("site", &self.site)?;
+        check_id("device", &self.device)?;
+        match self.battery_pct {
+            Some(pct) if pct > 100 => Err(ValidationError::BadBattery(pct)),
+            _ => Ok(()),
+        }
+    }
+}
+
 impl EventBatch {
     /// Checks the ids, the size, the sequence run and every movement.
     /// The authentication tag is checked by the hub, which holds the keys.
@@ -166,8 +184,15 @@ impl EventBatch {
         if self.first_seq == 0 {
             return Err(ValidationError::ZeroSequence);
         }
+        if self
+            .first_seq
+            .checked_add(self.movements.len() as u64 - 1)
+            .is_none()
+        {
+            return Err(ValidationError::SequenceOverflow);
+        }
         for (index, movement) in self.movements.iter().enumerate() {
-            let expected = self.first_seq.saturating_add(index as u64);
+            let expected = self.first_seq + index as u64;
             if movement.seq != expected {
                 return Err(ValidationError::SequenceGap {
                     index,
@@ -182,7 +207,9 @@ impl EventBatch {
 
     /// Sequence number of the last movement (`first_seq - 1` when empty).
     pub fn last_seq(&self) -> u64 {
-        (self.first_seq + self.movements.len() as u64).saturating_sub(1)
+        self.first_seq
+            .saturating_add(self.movements.len() as u64)
+            .saturating_sub(1)
     }
 }
 
@@ -254,9 +281,22 @@ mod tests {
         };
         assert!(matches!(
             batch.validate(),
-            Err(ValidationError::SequenceGap { index: 1, expected: 2, found: 3 })
+            Err(ValidationError::SequenceGap {
+                index: 1,
+                expected: 2,
+                found: 3
+            })
         ));
-        let empty = EventBatch { movements: vec![], ..batch };
+        let mut at_end = batch.clone();
+        at_end.first_seq = u64::MAX;
+        at_end.movements[0].seq = u64::MAX;
+        at_end.movements[1].seq = u64::MAX;
+        assert_eq!(at_end.validate(), Err(ValidationError::SequenceOverflow));
+        assert_eq!(at_end.last_seq(), u64::MAX - 1, "saturates, never panics");
+        let empty = EventBatch {
+            movements: vec![],
+            ..batch
+        };
         assert_eq!(empty.validate(), Err(ValidationError::EmptyBatch));
     }
 }

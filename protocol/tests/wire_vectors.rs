@@ -259,7 +259,11 @@ fn good_vectors_match_the_codec_both_ways() {
             "vector {name} is in tests/wire_vectors.rs but not in WIRE.md"
         );
     }
-    assert_eq!(seen.len(), NAMES.len(), "NAMES is missing a vector of WIRE.md");
+    assert_eq!(
+        seen.len(),
+        NAMES.len(),
+        "NAMES is missing a vector of WIRE.md"
+    );
 }
 
 #[test]

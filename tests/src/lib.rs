@@ -1,1 +1,11 @@
+//! Shared harness for the cross-crate tests and benchmarks: spawning the
+//! real `hub` and `agent` binaries, killing them, talking HTTP to the hub,
+//! and waiting on conditions with deadlines (never sleep-and-hope).
 
+pub mod http;
+pub mod hubapi;
+pub mod procs;
+pub mod wait;
+
+pub use procs::{bin_path, free_port, AgentProc, HubPorts, HubProc};
+pub use wait::wait_until;

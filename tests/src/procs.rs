@@ -1,0 +1,222 @@
+//! Real processes: the `hub` and `agent` binaries built by
+//! `cargo build --workspace --bins` (scripts/test.sh does that first), in
+//! the same target directory as the test executable.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use crate::http;
+use crate::wait::wait_until;
+
+/// Path of a workspace binary next to the running test executable
+/// (`target/<profile>/<name>`), or under `$WMS_BIN_DIR` if set.
+pub fn bin_path(name: &str) -> PathBuf {
+    if let Some(dir) = std::env::var_os("WMS_BIN_DIR") {
+        return PathBuf::from(dir).join(name);
+    }
+    let exe = std::env::current_exe().unwrap_or_default();
+    // target/debug/deps/test-hash -> target/debug
+    let mut dir = exe.parent().map(Path::to_path_buf).unwrap_or_default();
+    if dir.ends_with("deps") {
+        dir.pop();
+    }
+    let path = dir.join(name);
+    assert!(
+        path.exists(),
+        "{} not built: run `bash scripts/test.sh` (it builds the binaries first)",
+        path.display()
+    );
+    path
+}
+
+/// A free TCP port on loopback (bound then released).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or(0)
+}
+
+/// The two ports a hub listens on.
+#[derive(Debug, Clone, Copy)]
+pub struct HubPorts {
+    /// MQTT.
+    pub mqtt: u16,
+    /// HTTP.
+    pub http: u16,
+}
+
+impl HubPorts {
+    /// Two fresh free ports.
+    pub fn fresh() -> HubPorts {
+        HubPorts {
+            mqtt: free_port(),
+            http: free_port(),
+        }
+    }
+
+    /// The HTTP address.
+    pub fn http_addr(&self) -> SocketAddr {
+        SocketAddr::from(([127, 0, 0, 1], self.http))
+    }
+
+    /// The MQTT address as host:port.
+    pub fn mqtt_addr(&self) -> String {
+        format!("127.0.0.1:{}", self.mqtt)
+    }
+}
+
+/// A running `hub` process.
+pub struct HubProc {
+    child: Child,
+    /// Its ports.
+    pub ports: HubPorts,
+}
+
+impl HubProc {
+    /// Starts a hub on `ports` with data in `data`, and waits until it
+    /// answers `/healthz`.
+    pub fn start(data: &Path, ports: HubPorts, site: &str) -> HubProc {
+        let child = Command::new(bin_path("hub"))
+            .args(["--site", site, "--data"])
+            .arg(data)
+            .args(["--mqtt", &format!("127.0.0.1:{}", ports.mqtt)])
+            .args(["--http", &format!("127.0.0.1:{}", ports.http)])
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .spawn()
+            .expect("spawn hub");
+        let hub = HubProc { child, ports };
+        wait_until("hub /healthz", Duration::from_secs(20), || {
+            http::get(ports.http_addr(), "/healthz")
+                .ok()
+                .filter(|r| r.status == 200)
+        })
+        .expect("hub did not come up");
+        hub
+    }
+
+    /// SIGKILL: no shutdown, no flush beyond what was already durable.
+    pub fn kill9(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// SIGTERM and wait for a clean exit; returns whether it exited 0.
+    pub fn terminate(mut self) -> bool {
+        sigterm(self.child.id());
+        wait_exit(&mut self.child, Duration::from_secs(20))
+    }
+
+    /// Whether the process is still running.
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+}
+
+impl Drop for HubProc {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn sigterm(pid: u32) {
+    // SAFETY: plain kill(2) on a child we spawned.
+    unsafe {
+        libc::kill(pid as libc::pid_t, libc::SIGTERM);
+    }
+}
+
+fn wait_exit(child: &mut Child, timeout: Duration) -> bool {
+    wait_until("process exit", timeout, || child.try_wait().ok().flatten())
+        .map(|status| status.success())
+        .unwrap_or(false)
+}
+
+/// A running `agent` process fed scan lines on stdin.
+pub struct AgentProc {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    lines: mpsc::Receiver<String>,
+}
+
+impl AgentProc {
+    /// Starts an agent for `device` with its journal in `data`.
+    pub fn start(
+        data: &Path,
+        hub_mqtt: &str,
+        site: &str,
+        device: &str,
+        extra: &[&str],
+    ) -> AgentProc {
+        let mut child = Command::new(bin_path("agent"))
+            .args([
+                "--hub", hub_mqtt, "--site", site, "--device", device, "--data",
+            ])
+            .arg(data)
+            .args(extra)
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("spawn agent");
+        let stdin = child.stdin.take();
+        let stdout = child.stdout.take().expect("agent stdout");
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        AgentProc {
+            child,
+            stdin,
+            lines,
+        }
+    }
+
+    /// Sends one scan line and waits for its answer line.
+    pub fn scan(&mut self, line: &str) -> Result<String, String> {
+        let stdin = self.stdin.as_mut().ok_or("stdin closed")?;
+        writeln!(stdin, "{line}").map_err(|e| e.to_string())?;
+        stdin.flush().map_err(|e| e.to_string())?;
+        self.lines
+            .recv_timeout(Duration::from_secs(10))
+            .map_err(|e| format!("no answer to {line:?}: {e}"))
+    }
+
+    /// Closes stdin (end of scans).
+    pub fn close_stdin(&mut self) {
+        self.stdin.take();
+    }
+
+    /// SIGKILL.
+    pub fn kill9(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Waits for the process to exit by itself; returns whether it exited 0.
+    pub fn wait_exit(mut self, timeout: Duration) -> bool {
+        wait_exit(&mut self.child, timeout)
+    }
+}
+
+impl Drop for AgentProc {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Parses an agent answer `ok seq=N`.
+pub fn confirmed_seq(answer: &str) -> Option<u64> {
+    answer.strip_prefix("ok seq=")?.trim().parse().ok()
+}
