@@ -73,8 +73,16 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-async fn healthz(State(state): State<AppState>) -> Json<Value> {
-    Json(json!({"status": "ok", "site": state.site}))
+/// 200 once the hub is subscribed to its devices' topics, 503 before
+/// (or while the broker connection is down), so "healthy" means "ingesting".
+async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
+    if state.metrics.is_subscribed() {
+        let body = json!({"status": "ok", "site": state.site});
+        (StatusCode::OK, Json(body))
+    } else {
+        let body = json!({"status": "starting", "site": state.site, "mqtt": "not subscribed"});
+        (StatusCode::SERVICE_UNAVAILABLE, Json(body))
+    }
 }
 
 async fn metrics(State(state): State<AppState>) -> String {

@@ -3,8 +3,9 @@
 //! and every ack and work queue is rebuilt from the hub's store.
 
 use std::collections::HashMap;
-use std::net::{SocketAddr, TcpListener};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::thread;
+use std::time::{Duration, Instant};
 use thiserror::Error;
 
 /// Largest MQTT payload the broker accepts (a 4096-movement batch fits).
@@ -76,5 +77,23 @@ pub fn start(listen: SocketAddr) -> Result<(), BrokerError> {
             }
         })
         .map_err(BrokerError::Thread)?;
-    Ok(())
+    wait_listening(listen)
+}
+
+/// Waits until the broker accepts connections, so the hub's own client
+/// does not start with a refused connection.
+fn wait_listening(listen: SocketAddr) -> Result<(), BrokerError> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        match TcpStream::connect_timeout(&listen, Duration::from_millis(200)) {
+            Ok(_) => return Ok(()),
+            Err(source) if Instant::now() >= deadline => {
+                return Err(BrokerError::Bind {
+                    addr: listen,
+                    source,
+                })
+            }
+            Err(_) => thread::sleep(Duration::from_millis(10)),
+        }
+    }
 }

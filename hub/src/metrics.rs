@@ -22,12 +22,19 @@ pub struct Metrics {
     pub commit_errors: AtomicU64,
     /// Acks published.
     pub acks_sent: AtomicU64,
+    /// 1 while the hub's MQTT client holds its subscriptions, else 0.
+    pub mqtt_subscribed: AtomicU64,
 }
 
 impl Metrics {
     /// Adds `n` to a counter.
     pub fn add(counter: &AtomicU64, n: u64) {
         counter.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Whether the hub's MQTT client holds its subscriptions.
+    pub fn is_subscribed(&self) -> bool {
+        self.mqtt_subscribed.load(Ordering::Relaxed) == 1
     }
 
     /// Renders every counter in Prometheus text format.
@@ -71,6 +78,16 @@ impl Metrics {
             let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter");
             let _ = writeln!(out, "{name} {}", counter.load(Ordering::Relaxed));
         }
+        let name = "wms_mqtt_subscribed";
+        let _ = writeln!(
+            out,
+            "# HELP {name} 1 while the hub is subscribed to device topics\n# TYPE {name} gauge"
+        );
+        let _ = writeln!(
+            out,
+            "{name} {}",
+            self.mqtt_subscribed.load(Ordering::Relaxed)
+        );
         out
     }
 }

@@ -10,6 +10,7 @@ use crate::metrics::Metrics;
 use crate::writer::{AckSet, Command};
 use protocol::{encode, Ack, Message, Topic, TopicKind};
 use rumqttc::{AsyncClient, Event, EventLoop, MqttOptions, Packet, QoS};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -55,10 +56,18 @@ pub async fn run(
         client.clone(),
         settings.site.clone(),
         acks,
-        metrics,
+        metrics.clone(),
         cancel.clone(),
     ));
-    pump(eventloop, client, &settings.site, commands, cancel).await;
+    pump(
+        eventloop,
+        client,
+        &settings.site,
+        commands,
+        &metrics,
+        cancel,
+    )
+    .await;
     let _ = ack_task.await;
 }
 
@@ -67,8 +76,10 @@ async fn pump(
     client: AsyncClient,
     site: &str,
     commands: mpsc::Sender<Command>,
+    metrics: &Metrics,
     cancel: CancellationToken,
 ) {
+    let subscribed = &metrics.mqtt_subscribed;
     let mut backoff = Duration::from_millis(100);
     loop {
         let event = tokio::select! {
@@ -92,6 +103,10 @@ async fn pump(
                     }
                 }
             }
+            Ok(Event::Incoming(Packet::SubAck(_))) => {
+                // Two filters, two SubAcks; either means publishes flow.
+                subscribed.store(1, Ordering::Relaxed);
+            }
             Ok(Event::Incoming(Packet::Publish(p))) => {
                 let topic = p.topic;
                 let cmd = Command::Publish {
@@ -104,6 +119,7 @@ async fn pump(
             }
             Ok(_) => {}
             Err(e) => {
+                subscribed.store(0, Ordering::Relaxed);
                 warn!(error = %e, "broker connection lost; reconnecting");
                 tokio::select! {
                     _ = cancel.cancelled() => break,

@@ -31,10 +31,22 @@ fn kills_lose_nothing_confirmed_and_apply_nothing_twice() {
     let mut hub = Some(HubProc::start(hub_data.path(), ports, "s1"));
     let mut confirmed: BTreeMap<u64, ((String, String), i64)> = BTreeMap::new();
     let mut n = 0;
+    let mut hub_kills = 0;
     for life in 0..AGENT_KILLS {
         let mut agent =
             AgentProc::start(agent_data.path(), &ports.mqtt_addr(), "s1", "crash-1", &[]);
-        for _ in 0..SCANS_PER_LIFE {
+        for i in 0..SCANS_PER_LIFE {
+            // Some lives also lose the hub mid-stream: the agent keeps
+            // confirming scans while it is down and resends after.
+            if i == SCANS_PER_LIFE / 2 && life % (AGENT_KILLS / HUB_KILLS) == 1 {
+                if let Some(h) = hub.take() {
+                    h.kill9();
+                    hub_kills += 1;
+                }
+            }
+            if i == SCANS_PER_LIFE * 3 / 4 && hub.is_none() {
+                hub = Some(HubProc::start(hub_data.path(), ports, "s1"));
+            }
             n += 1;
             let (line, key, qty) = scan_line(n);
             match agent.scan(&line).ok().as_deref().and_then(confirmed_seq) {
@@ -51,13 +63,8 @@ fn kills_lose_nothing_confirmed_and_apply_nothing_twice() {
         let (line, _, _) = scan_line(n + 1000);
         let _ = agent.scan(&line);
         agent.kill9();
-        if life % (AGENT_KILLS / HUB_KILLS) == 1 {
-            if let Some(h) = hub.take() {
-                h.kill9();
-            }
-            hub = Some(HubProc::start(hub_data.path(), ports, "s1"));
-        }
     }
+    assert_eq!(hub_kills, HUB_KILLS);
     // A last life that drains everything and exits.
     let mut agent = AgentProc::start(
         agent_data.path(),
@@ -107,4 +114,9 @@ fn kills_lose_nothing_confirmed_and_apply_nothing_twice() {
         .map(|(k, v)| ((k.sku, k.location, k.lot), v))
         .collect();
     assert_eq!(api_stock, replayed, "pool equals a replay of the event log");
+    eprintln!(
+        "crash: {AGENT_KILLS} agent kills, {hub_kills} hub kills, {} confirmed, {} applied, {unconfirmed} in flight at a kill",
+        confirmed.len(),
+        watermark
+    );
 }

@@ -1,0 +1,240 @@
+//! Hub ingest: movements per second durably applied and acknowledged, with
+//! many devices publishing at once, against the raw embedded broker moving
+//! the same pre-encoded messages to one subscriber with no processing.
+
+use crate::stats::verdict;
+use anyhow::{bail, Context};
+use protocol::{decode, encode, EventBatch, Message, Movement, MovementKind};
+use rumqttc::{AsyncClient, Event, EventLoop, MqttOptions, Packet, QoS};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::Barrier;
+
+/// Shape of the load.
+#[derive(Debug, Clone, Copy)]
+pub struct Load {
+    /// Publishing devices.
+    pub devices: usize,
+    /// Batches each device sends.
+    pub batches: usize,
+    /// Movements per batch.
+    pub per_batch: usize,
+}
+
+impl Load {
+    fn movements(&self) -> u64 {
+        (self.devices * self.batches * self.per_batch) as u64
+    }
+}
+
+fn frames(site: &str, device: &str, load: Load) -> Vec<Vec<u8>> {
+    (0..load.batches)
+        .map(|b| {
+            let first = (b * load.per_batch) as u64 + 1;
+            let movements = (0..load.per_batch as u64)
+                .map(|i| Movement {
+                    seq: first + i,
+                    kind: MovementKind::Receive,
+                    sku: format!("SKU-{}", (first + i) % 500),
+                    location: format!("A-{:02}", (first + i) % 40),
+                    to_location: None,
+                    lot: None,
+                    quantity: 1,
+                    device_time_ms: 1_700_000_000_000 + first + i,
+                    task: None,
+                })
+                .collect();
+            encode(&Message::Batch(EventBatch {
+                site: site.into(),
+                device: device.into(),
+                first_seq: first,
+                movements,
+                auth_tag: None,
+            }))
+        })
+        .collect()
+}
+
+/// Client options for a benchmark connection.
+pub fn options(id: &str, port: u16) -> MqttOptions {
+    let mut o = MqttOptions::new(id, "127.0.0.1", port);
+    o.set_keep_alive(Duration::from_secs(30))
+        .set_max_packet_size(2 << 20, 2 << 20)
+        .set_inflight(200)
+        .set_clean_session(true);
+    o
+}
+
+async fn connected(el: &mut EventLoop) -> anyhow::Result<()> {
+    loop {
+        if let Event::Incoming(Packet::ConnAck(_)) = el.poll().await? {
+            return Ok(());
+        }
+    }
+}
+
+/// One device: connect, wait for the start, publish every batch, and poll
+/// until the hub acks the last seq (or, raw, until every PUBACK is in).
+async fn device(
+    port: u16,
+    site: String,
+    id: String,
+    load: Load,
+    wait_ack: bool,
+    go: Arc<Barrier>,
+) -> anyhow::Result<()> {
+    let (client, mut el) =
+        AsyncClient::new(options(&format!("bench-{id}"), port), load.batches + 10);
+    connected(&mut el).await?;
+    if wait_ack {
+        client
+            .subscribe(format!("wms/{site}/dev/{id}/ack"), QoS::AtLeastOnce)
+            .await?;
+        while !matches!(el.poll().await?, Event::Incoming(Packet::SubAck(_))) {}
+    }
+    let frames = frames(&site, &id, load);
+    let target = (load.batches * load.per_batch) as u64;
+    go.wait().await;
+    let events = format!("wms/{site}/dev/{id}/events");
+    let publisher = tokio::spawn(async move {
+        for f in frames {
+            client
+                .publish(events.clone(), QoS::AtLeastOnce, false, f)
+                .await?;
+        }
+        Ok::<_, rumqttc::ClientError>(client)
+    });
+    let mut pubacks = 0;
+    loop {
+        match el.poll().await? {
+            Event::Incoming(Packet::PubAck(_)) => pubacks += 1,
+            Event::Incoming(Packet::Publish(p)) if wait_ack => {
+                if let Ok(Message::Ack(a)) = decode(&p.payload) {
+                    if a.through_seq >= target {
+                        break;
+                    }
+                }
+            }
+            _ => {}
+        }
+        if !wait_ack && pubacks == load.batches {
+            break;
+        }
+    }
+    let _client = publisher.await??;
+    Ok(())
+}
+
+async fn raw_subscriber(
+    port: u16,
+    expected: usize,
+    ready: Arc<Barrier>,
+) -> anyhow::Result<Instant> {
+    let (client, mut el) = AsyncClient::new(options("bench-raw-sub", port), 100);
+    connected(&mut el).await?;
+    client
+        .subscribe("wms/+/dev/+/events", QoS::AtLeastOnce)
+        .await?;
+    while !matches!(el.poll().await?, Event::Incoming(Packet::SubAck(_))) {}
+    ready.wait().await;
+    let mut seen = 0;
+    while seen < expected {
+        if let Event::Incoming(Packet::Publish(_)) = el.poll().await? {
+            seen += 1;
+        }
+    }
+    Ok(Instant::now())
+}
+
+/// Runs all devices against `port`; returns the elapsed time from the start
+/// signal to the last completion (an ack, or the raw subscriber's last message).
+async fn drive(port: u16, site: &str, load: Load, hub_mode: bool) -> anyhow::Result<Duration> {
+    let parties = load.devices + 1 + usize::from(!hub_mode);
+    let go = Arc::new(Barrier::new(parties));
+    let sub = (!hub_mode).then(|| {
+        tokio::spawn(raw_subscriber(
+            port,
+            load.devices * load.batches,
+            go.clone(),
+        ))
+    });
+    let mut tasks = Vec::new();
+    for d in 0..load.devices {
+        let id = format!("ing-{d}");
+        tasks.push(tokio::spawn(device(
+            port,
+            site.to_string(),
+            id,
+            load,
+            hub_mode,
+            go.clone(),
+        )));
+    }
+    go.wait().await;
+    let start = Instant::now();
+    for t in tasks {
+        t.await.context("device task")??;
+    }
+    let end = match sub {
+        Some(s) => s.await.context("subscriber task")??,
+        None => Instant::now(),
+    };
+    Ok(end - start)
+}
+
+/// Runs the raw-broker pass, then the hub pass, and prints the ratio.
+pub async fn run(load: Load) -> anyhow::Result<bool> {
+    let raw_port = tests::free_port();
+    hub::broker::start(([127, 0, 0, 1], raw_port).into())?;
+    let raw = drive(raw_port, "bench", load, false).await?;
+
+    let dir = tempfile::tempdir()?;
+    let config = hub::HubConfig {
+        site: "bench".into(),
+        mqtt_listen: ([127, 0, 0, 1], tests::free_port()).into(),
+        http_listen: ([127, 0, 0, 1], 0).into(),
+        data_dir: dir.path().to_path_buf(),
+        ..hub::HubConfig::default()
+    };
+    let port = config.mqtt_listen.port();
+    let hub = hub::start(config).await?;
+    let ours = drive(port, "bench", load, true).await?;
+    let applied = hub
+        .metrics
+        .movements_applied
+        .load(std::sync::atomic::Ordering::Relaxed);
+    let commits = hub
+        .metrics
+        .commits
+        .load(std::sync::atomic::Ordering::Relaxed);
+    hub.cancel.cancel();
+    hub.wait().await?;
+    if applied != load.movements() {
+        bail!(
+            "hub applied {applied} movements, expected {}",
+            load.movements()
+        );
+    }
+    let raw_rate = load.movements() as f64 / raw.as_secs_f64();
+    let our_rate = load.movements() as f64 / ours.as_secs_f64();
+    let ratio = our_rate / raw_rate;
+    println!(
+        "ingest: {} devices x {} batches x {} movements = {} movements",
+        load.devices,
+        load.batches,
+        load.per_batch,
+        load.movements()
+    );
+    println!(
+        "  raw broker (no processing): {:>10.0} movements/s ({:.3} s)",
+        raw_rate,
+        raw.as_secs_f64()
+    );
+    println!("  hub durably applied + acked: {:>9.0} movements/s ({:.3} s, {} group commits, {:.0} movements/commit)", our_rate, ours.as_secs_f64(), commits, applied as f64 / commits.max(1) as f64);
+    let ok = our_rate >= 50_000.0 && ratio >= 0.5;
+    println!(
+        "  ratio hub/raw = {ratio:.2} (target >= 0.50), rate target >= 50000/s: {}",
+        verdict(ok)
+    );
+    Ok(ok)
+}
