@@ -32,15 +32,18 @@ pub struct DeviceRecord {
     pub applied: u64,
 }
 
-/// One entry of the event log, the source of truth the pool is rebuilt from.
+/// One entry of the event log, the source of truth the pool is rebuilt
+/// from: the movements of one batch that were newly applied, in order. One
+/// entry per batch, not per movement, keeps a group commit to a few sled
+/// inserts however large the batches are.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EventRecord {
-    /// The device that scanned it.
+    /// The device that scanned them.
     pub device: String,
-    /// Hub time of applying it, ms since the epoch.
+    /// Hub time of applying them, ms since the epoch.
     pub applied_ms: u64,
-    /// The movement as scanned (its seq is the device's).
-    pub movement: Movement,
+    /// The movements as scanned (seqs are the device's, consecutive).
+    pub movements: Vec<Movement>,
 }
 
 /// A payload the hub refused, kept with the reason for operators.
@@ -127,6 +130,8 @@ pub struct Pool {
     dirty_stock: HashSet<StockKey>,
     dirty_devices: HashSet<String>,
     new_events: Vec<(u64, EventRecord)>,
+    /// Device -> index in `new_events` of its entry in the pending group.
+    open_entries: HashMap<String, usize>,
     new_dead: Vec<(u64, DeadLetter)>,
 }
 
@@ -168,36 +173,52 @@ impl Pool {
         if batch.first_seq > watermark + 1 {
             return BatchOutcome::Gap { through: watermark };
         }
-        let fresh: Vec<&Movement> = batch
+        let fresh: Vec<Movement> = batch
             .movements
             .iter()
             .filter(|m| m.seq > watermark)
+            .cloned()
             .collect();
         if fresh.is_empty() {
             return BatchOutcome::Duplicate { through: watermark };
         }
         for movement in &fresh {
             apply_movement(&mut self.stock, movement, &mut |k| {
-                self.dirty_stock.insert(k.clone());
+                if !self.dirty_stock.contains(k) {
+                    self.dirty_stock.insert(k.clone());
+                }
             });
-            let record = EventRecord {
-                device: batch.device.clone(),
-                applied_ms: now_ms,
-                movement: (*movement).clone(),
-            };
-            self.new_events.push((self.next_event, record));
-            self.next_event += 1;
         }
+        let count = fresh.len();
+        self.log(&batch.device, fresh, now_ms);
         let through = batch.last_seq();
         let device = self.devices.entry(batch.device.clone()).or_default();
         device.watermark = through;
         device.last_batch_ms = now_ms;
-        device.applied += fresh.len() as u64;
+        device.applied += count as u64;
         self.dirty_devices.insert(batch.device.clone());
-        BatchOutcome::Applied {
-            count: fresh.len(),
-            through,
+        BatchOutcome::Applied { count, through }
+    }
+
+    /// Appends applied movements to the pending log. A device's batches in
+    /// one group are consecutive, so they share one log entry: a group of
+    /// many one-scan batches costs a few inserts, not one per scan.
+    fn log(&mut self, device: &str, movements: Vec<Movement>, now_ms: u64) {
+        if let Some(&index) = self.open_entries.get(device) {
+            if let Some((_, entry)) = self.new_events.get_mut(index) {
+                entry.movements.extend(movements);
+                return;
+            }
         }
+        self.open_entries
+            .insert(device.to_string(), self.new_events.len());
+        let record = EventRecord {
+            device: device.to_string(),
+            applied_ms: now_ms,
+            movements,
+        };
+        self.new_events.push((self.next_event, record));
+        self.next_event += 1;
     }
 
     /// Records a refused payload.
@@ -221,6 +242,7 @@ impl Pool {
             .drain()
             .filter_map(|d| self.devices.get(&d).map(|r| (d, r.clone())))
             .collect();
+        self.open_entries.clear();
         Changes {
             stock,
             devices,
@@ -265,8 +287,8 @@ pub fn apply_movement(
 /// Rebuilds on-hand from the event log, in log order.
 pub fn replay<'a>(events: impl IntoIterator<Item = &'a EventRecord>) -> BTreeMap<StockKey, i64> {
     let mut stock = HashMap::new();
-    for event in events {
-        apply_movement(&mut stock, &event.movement, &mut |_| {});
+    for movement in events.into_iter().flat_map(|e| &e.movements) {
+        apply_movement(&mut stock, movement, &mut |_| {});
     }
     snapshot(&stock)
 }

@@ -6,7 +6,7 @@
 //!
 //! | key                               | value                         |
 //! |-----------------------------------|-------------------------------|
-//! | `e` + event id (u64 BE)           | [`EventRecord`]               |
+//! | `e` + log entry id (u64 BE)       | [`EventRecord`] (one batch)   |
 //! | `s` + sku 0x00 location 0x00 lot  | on-hand, i64 BE               |
 //! | `w` + device                      | [`DeviceRecord`]              |
 //! | `d` + dead-letter id (u64 BE)     | [`DeadLetter`]                |

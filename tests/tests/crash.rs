@@ -90,14 +90,15 @@ fn kills_lose_nothing_confirmed_and_apply_nothing_twice() {
 
     let store = Store::open(hub_data.path()).unwrap();
     let events: Vec<_> = store.events().map(|e| e.unwrap().1).collect();
-    let seqs: Vec<u64> = events.iter().map(|e| e.movement.seq).collect();
+    let movements: Vec<_> = events.iter().flat_map(|e| &e.movements).collect();
+    let seqs: Vec<u64> = movements.iter().map(|m| m.seq).collect();
     assert_eq!(
         seqs,
         (1..=watermark).collect::<Vec<_>>(),
         "every seq applied once, in order"
     );
     for (seq, ((sku, loc), qty)) in &confirmed {
-        let m = &events[(*seq - 1) as usize].movement;
+        let m = movements[(*seq - 1) as usize];
         assert_eq!(
             (&m.sku, &m.location, m.quantity),
             (sku, loc, *qty),

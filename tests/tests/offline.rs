@@ -43,7 +43,8 @@ fn offline_device_confirms_scans_and_drains_in_order() {
         .events()
         .map(|e| e.unwrap().1)
         .filter(|e| e.device == "off-1")
-        .map(|e| e.movement.seq)
+        .flat_map(|e| e.movements)
+        .map(|m| m.seq)
         .collect();
     assert_eq!(
         seqs,

@@ -65,10 +65,16 @@ pub fn options(id: &str, port: u16) -> MqttOptions {
     o
 }
 
-async fn connected(el: &mut EventLoop) -> anyhow::Result<()> {
+/// Polls until the broker accepts the connection, retrying refused
+/// connections for up to 10 s (the broker may still be binding).
+pub async fn connected(el: &mut EventLoop) -> anyhow::Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        if let Event::Incoming(Packet::ConnAck(_)) = el.poll().await? {
-            return Ok(());
+        match el.poll().await {
+            Ok(Event::Incoming(Packet::ConnAck(_))) => return Ok(()),
+            Ok(_) => {}
+            Err(e) if Instant::now() > deadline => bail!("cannot connect: {e}"),
+            Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
         }
     }
 }
@@ -182,11 +188,25 @@ async fn drive(port: u16, site: &str, load: Load, hub_mode: bool) -> anyhow::Res
     Ok(end - start)
 }
 
+/// Waits until the hub holds its subscriptions (publishes before that
+/// would be dropped by the broker, as MQTT does for topics nobody reads).
+pub async fn wait_subscribed(hub: &hub::RunningHub) -> anyhow::Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !hub.metrics.is_subscribed() {
+        if Instant::now() > deadline {
+            bail!("hub did not subscribe within 10 s");
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    Ok(())
+}
+
 /// Runs the raw-broker pass, then the hub pass, and prints the ratio.
 pub async fn run(load: Load) -> anyhow::Result<bool> {
     let raw_port = tests::free_port();
     hub::broker::start(([127, 0, 0, 1], raw_port).into())?;
     let raw = drive(raw_port, "bench", load, false).await?;
+    eprintln!("ingest: raw pass done in {raw:?}");
 
     let dir = tempfile::tempdir()?;
     let config = hub::HubConfig {
@@ -198,6 +218,7 @@ pub async fn run(load: Load) -> anyhow::Result<bool> {
     };
     let port = config.mqtt_listen.port();
     let hub = hub::start(config).await?;
+    wait_subscribed(&hub).await?;
     let ours = drive(port, "bench", load, true).await?;
     let applied = hub
         .metrics
