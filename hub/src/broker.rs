@@ -3,9 +3,8 @@
 //! and every ack and work queue is rebuilt from the hub's store.
 
 use std::collections::HashMap;
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpListener};
 use std::thread;
-use std::time::{Duration, Instant};
 use thiserror::Error;
 
 /// Largest MQTT payload the broker accepts (a 4096-movement batch fits).
@@ -77,5 +76,19 @@ pub fn start(listen: SocketAddr) -> Result<(), BrokerError> {
             }
         })
         .map_err(BrokerError::Thread)?;
+    wait_listening_without_nagle(listen);
     Ok(())
+}
+
+/// Waits (up to 5 s) for the broker's listener and sets TCP_NODELAY on it;
+/// see [`crate::nodelay`] for why acks need it.
+fn wait_listening_without_nagle(listen: SocketAddr) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while !crate::nodelay::set_on_listener(listen) {
+        if std::time::Instant::now() > deadline {
+            tracing::warn!(%listen, "broker listener not found: acks may wait for Nagle's algorithm");
+            return;
+        }
+        thread::sleep(std::time::Duration::from_millis(5));
+    }
 }

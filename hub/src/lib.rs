@@ -15,6 +15,7 @@ pub mod fleet;
 pub mod intake;
 pub mod metrics;
 pub mod mqtt;
+pub mod nodelay;
 pub mod pool;
 pub mod run;
 pub mod store;

@@ -51,7 +51,11 @@ pub async fn run(
         )
         .set_inflight(1000)
         .set_request_channel_capacity(10_000);
-    let (client, eventloop) = AsyncClient::new(options, 10_000);
+    let (client, mut eventloop) = AsyncClient::new(options, 10_000);
+    // Acks are small writes that must leave now: no Nagle delay.
+    let mut network = eventloop.network_options();
+    network.set_tcp_nodelay(true);
+    eventloop.set_network_options(network);
     let ack_task = tokio::spawn(publish_acks(
         client.clone(),
         settings.site.clone(),
@@ -108,6 +112,7 @@ async fn pump(
                 subscribed.store(1, Ordering::Relaxed);
             }
             Ok(Event::Incoming(Packet::Publish(p))) => {
+                tracing::trace!(topic = %p.topic.escape_debug(), "publish in");
                 let topic = p.topic;
                 let cmd = Command::Publish {
                     topic,
@@ -160,7 +165,10 @@ async fn publish_acks(
                 r = client.publish(topic.to_string(), QoS::AtLeastOnce, false, frame) => r,
             };
             match sent {
-                Ok(()) => Metrics::add(&metrics.acks_sent, 1),
+                Ok(()) => {
+                    tracing::trace!("ack queued");
+                    Metrics::add(&metrics.acks_sent, 1)
+                }
                 Err(e) => warn!(error = %e, "ack publish failed; the device will resend"),
             }
         }

@@ -119,8 +119,14 @@ impl Writer {
         if changes.is_empty() {
             return Ok(acks);
         }
+        let started = std::time::Instant::now();
         match self.store.commit(&changes) {
             Ok(()) => {
+                debug!(
+                    elapsed_us = started.elapsed().as_micros() as u64,
+                    acks = acks.len(),
+                    "group committed"
+                );
                 Metrics::add(&self.metrics.commits, 1);
                 Ok(acks)
             }

@@ -259,3 +259,48 @@ pub async fn run(load: Load) -> anyhow::Result<bool> {
     );
     Ok(ok)
 }
+
+/// One device publishing one single-movement batch at a time and waiting
+/// for its ack: the bare round trip, without the agent's journal.
+pub async fn probe(rounds: usize) -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let (hub, port) = crate::hubctl::start(dir.path()).await?;
+    let mut opts = options("probe-1", port);
+    opts.set_inflight(10);
+    let (client, mut el) = AsyncClient::new(opts, 10);
+    let mut net = el.network_options();
+    net.set_tcp_nodelay(true);
+    el.set_network_options(net);
+    connected(&mut el).await?;
+    client
+        .subscribe("wms/bench/dev/probe-1/ack", QoS::AtLeastOnce)
+        .await?;
+    while !matches!(el.poll().await?, Event::Incoming(Packet::SubAck(_))) {}
+    let load = Load {
+        devices: 1,
+        batches: rounds,
+        per_batch: 1,
+    };
+    let mut samples = Vec::new();
+    for (i, f) in frames("bench", "probe-1", load).into_iter().enumerate() {
+        let t0 = Instant::now();
+        client
+            .publish("wms/bench/dev/probe-1/events", QoS::AtLeastOnce, false, f)
+            .await?;
+        loop {
+            if let Event::Incoming(Packet::Publish(p)) = el.poll().await? {
+                if let Ok(Message::Ack(a)) = decode(&p.payload) {
+                    if a.through_seq >= i as u64 + 1 {
+                        break;
+                    }
+                }
+            }
+        }
+        samples.push(t0.elapsed());
+    }
+    println!(
+        "probe: publish -> ack round trip: {}",
+        crate::stats::Distribution::new(samples).summary()
+    );
+    crate::hubctl::stop(hub).await
+}

@@ -3,7 +3,10 @@
 //! PASS/FAIL against the target. Run in release:
 //! `cargo run --release -p tests --bin bench -- all`.
 
+mod backlog;
+mod hubctl;
 mod ingest;
+mod latency;
 mod stats;
 
 use clap::{Parser, Subcommand};
@@ -32,6 +35,29 @@ enum Cmd {
         #[arg(long, default_value_t = 100)]
         per_batch: usize,
     },
+    /// Scan-to-ack latency with simulated devices scanning once a second.
+    Latency {
+        /// Devices.
+        #[arg(long, default_value_t = 100)]
+        devices: usize,
+        /// Measured seconds (one scan per device per second).
+        #[arg(long, default_value_t = 20)]
+        seconds: u64,
+    },
+    /// Drain of one device's offline backlog.
+    Backlog {
+        /// Movements journaled while offline.
+        #[arg(long, default_value_t = 100_000)]
+        movements: u64,
+    },
+    /// The bare publish-to-ack round trip of one raw MQTT client.
+    Probe {
+        /// Round trips.
+        #[arg(long, default_value_t = 50)]
+        rounds: usize,
+    },
+    /// Every benchmark with its default or BENCHMARKS.md parameters.
+    All,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -57,10 +83,30 @@ fn main() -> anyhow::Result<()> {
                 })
                 .await
             }
+            Cmd::Latency { devices, seconds } => latency::run(devices, seconds).await,
+            Cmd::Backlog { movements } => backlog::run(movements).await,
+            Cmd::Probe { rounds } => ingest::probe(rounds).await.map(|()| true),
+            Cmd::All => all().await,
         }
     })?;
     if !ok {
         eprintln!("bench: a target was missed (see FAIL above)");
     }
     Ok(())
+}
+
+async fn all() -> anyhow::Result<bool> {
+    let mut ok = true;
+    for per_batch in [1, 10, 100] {
+        let load = ingest::Load {
+            devices: 100,
+            batches: 20_000 / per_batch.max(10) * 10 / 10,
+            per_batch,
+        };
+        ok &= ingest::run(load).await?;
+    }
+    ok &= latency::run(100, 20).await?;
+    ok &= latency::run(1000, 20).await?;
+    ok &= backlog::run(100_000).await?;
+    Ok(ok)
 }
