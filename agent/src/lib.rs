@@ -1,1 +1,43 @@
+//! The handheld agent: confirms a scan only once it is durably journaled,
+//! then publishes the journal to the hub until the hub acknowledges it.
+//!
+//! Map: [`scanline`] turns a typed or scanned line into a [`MovementDraft`];
+//! [`journal`] gives it a sequence number and makes it durable in sled
+//! (promise 1: the good beep waits on the flush); [`publisher`] sends the
+//! unacknowledged journal to the hub over MQTT and trims it on each ack
+//! (promise 2), around the pure [`publisher::SendState`] machine.
+//! [`scan_session`] ties a line to its one-line answer for the `agent`
+//! binary, [`line_input`] reads bounded lines from untrusted input,
+//! [`config`] loads the settings and [`bench`] measures durable-record
+//! latency against a raw fdatasync.
+//!
+//! Invariants: a sequence number is never reused, even after a restart with
+//! an empty journal; an entry leaves the journal only after the hub's ack
+//! covers it; the broker's queues are never relied on (everything
+//! unacknowledged is resent from the journal on every reconnect).
 
+pub mod bench;
+pub mod config;
+pub mod draft;
+pub mod journal;
+pub mod line_input;
+pub mod publisher;
+pub mod scan_session;
+pub mod scanline;
+
+pub use config::{AgentConfig, ConfigError, ConfigOverrides};
+pub use draft::MovementDraft;
+pub use journal::{Journal, JournalError};
+pub use publisher::{
+    run_publisher, BatchRange, PublisherConfig, PublisherError, PublisherHandle, SendSettings,
+    SendState,
+};
+pub use scan_session::{ScanAnswer, ScanSession};
+pub use scanline::{parse_scan_line, ScanLineError};
+
+/// Wall-clock milliseconds since the Unix epoch (0 if the clock is before it).
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}

@@ -1,0 +1,262 @@
+//! The agent's settings: an optional TOML file, overridden by command-line
+//! flags, checked once at start-up.
+//!
+//! Why strict: a typo in a config key on a handheld would otherwise be
+//! silently ignored and the device would publish as the wrong site or to the
+//! wrong hub. Unknown keys, bad TOML, bad ids and out-of-range numbers are
+//! refused with an error naming the problem.
+
+use crate::publisher::{PublisherConfig, SendSettings};
+use protocol::validate::check_id;
+use protocol::ValidationError;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use thiserror::Error;
+
+/// Default hub address.
+pub const DEFAULT_HUB: &str = "127.0.0.1:1883";
+/// Default site id.
+pub const DEFAULT_SITE: &str = "site-1";
+/// Largest batch: keeps a frame of worst-case movements (about 360 bytes
+/// each) under the 1 MiB packet limit.
+pub const MAX_BATCH: usize = 2048;
+
+/// Everything the agent needs to run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentConfig {
+    /// The hub's MQTT broker, `host:port`.
+    pub hub: String,
+    /// Site (warehouse) id.
+    pub site: String,
+    /// This device's id.
+    pub device: String,
+    /// Where the journal lives.
+    pub data_dir: PathBuf,
+    /// Most movements per event batch.
+    pub batch_max: usize,
+    /// Resend everything unacknowledged after this long without ack progress.
+    pub resend_after_ms: u64,
+    /// Interval between status heartbeats.
+    pub heartbeat_ms: u64,
+    /// Most batches outstanding beyond the hub's last ack.
+    pub max_batches_in_flight: usize,
+}
+
+/// Values given on the command line; each one present wins over the file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConfigOverrides {
+    /// `--hub`
+    pub hub: Option<String>,
+    /// `--site`
+    pub site: Option<String>,
+    /// `--device`
+    pub device: Option<String>,
+    /// `--data`
+    pub data_dir: Option<PathBuf>,
+}
+
+/// Why the settings were refused.
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    /// The config file could not be read.
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The config file is not valid TOML or has unknown keys or wrong types.
+    #[error("bad config file {origin}: {message}")]
+    Toml {
+        /// The file (or `<string>`).
+        origin: String,
+        /// What the TOML parser said, with line and column.
+        message: String,
+    },
+    /// No device id in the file or on the command line.
+    #[error("no device id: give --device or `device = \"...\"` in the config file")]
+    MissingDevice,
+    /// The hub address is not `host:port`.
+    #[error("bad hub address {value:?}: {reason}")]
+    BadHub {
+        /// The address given.
+        value: String,
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// A site or device id the topics cannot carry.
+    #[error("{0}")]
+    BadId(#[from] ValidationError),
+    /// A number outside its allowed range.
+    #[error("{field} = {value} is out of range: {rule}")]
+    OutOfRange {
+        /// The setting.
+        field: &'static str,
+        /// The value given.
+        value: u64,
+        /// The allowed range.
+        rule: &'static str,
+    },
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    hub: Option<String>,
+    site: Option<String>,
+    device: Option<String>,
+    data_dir: Option<PathBuf>,
+    batch_max: Option<usize>,
+    resend_after_ms: Option<u64>,
+    heartbeat_ms: Option<u64>,
+    max_batches_in_flight: Option<usize>,
+}
+
+impl AgentConfig {
+    /// Loads `file` (if any), applies `overrides`, fills defaults, checks.
+    pub fn load(
+        file: Option<&Path>,
+        overrides: ConfigOverrides,
+    ) -> Result<AgentConfig, ConfigError> {
+        let Some(path) = file else {
+            return AgentConfig::build(ConfigFile::default(), overrides);
+        };
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        AgentConfig::from_toml(&text, &path.display().to_string(), overrides)
+    }
+
+    /// Like [`AgentConfig::load`] with the file's text given; `origin`
+    /// names it in errors.
+    pub fn from_toml(
+        text: &str,
+        origin: &str,
+        overrides: ConfigOverrides,
+    ) -> Result<AgentConfig, ConfigError> {
+        let file: ConfigFile = toml::from_str(text).map_err(|e| ConfigError::Toml {
+            origin: origin.to_string(),
+            message: e.to_string().trim_end().replace('\n', " | "),
+        })?;
+        AgentConfig::build(file, overrides)
+    }
+
+    fn build(file: ConfigFile, o: ConfigOverrides) -> Result<AgentConfig, ConfigError> {
+        let defaults = SendSettings::default();
+        let device = o.device.or(file.device).ok_or(ConfigError::MissingDevice)?;
+        let config = AgentConfig {
+            hub: o
+                .hub
+                .or(file.hub)
+                .unwrap_or_else(|| DEFAULT_HUB.to_string()),
+            site: o
+                .site
+                .or(file.site)
+                .unwrap_or_else(|| DEFAULT_SITE.to_string()),
+            data_dir: o
+                .data_dir
+                .or(file.data_dir)
+                .unwrap_or_else(|| PathBuf::from("agent-data").join(&device)),
+            device,
+            batch_max: file.batch_max.unwrap_or(defaults.batch_max),
+            resend_after_ms: file
+                .resend_after_ms
+                .unwrap_or(millis(defaults.resend_after)),
+            heartbeat_ms: file.heartbeat_ms.unwrap_or(10_000),
+            max_batches_in_flight: file
+                .max_batches_in_flight
+                .unwrap_or(defaults.max_batches_in_flight),
+        };
+        config.check()?;
+        Ok(config)
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
+        check_id("site", &self.site)?;
+        check_id("device", &self.device)?;
+        parse_hub(&self.hub)?;
+        in_range(
+            "batch_max",
+            self.batch_max as u64,
+            1,
+            MAX_BATCH as u64,
+            "1 to 2048",
+        )?;
+        in_range(
+            "resend_after_ms",
+            self.resend_after_ms,
+            10,
+            3_600_000,
+            "10 to 3600000",
+        )?;
+        in_range(
+            "heartbeat_ms",
+            self.heartbeat_ms,
+            100,
+            3_600_000,
+            "100 to 3600000",
+        )?;
+        let window = self.max_batches_in_flight as u64;
+        in_range("max_batches_in_flight", window, 1, 4096, "1 to 4096")
+    }
+
+    /// The publisher's settings.
+    pub fn publisher_config(&self) -> Result<PublisherConfig, ConfigError> {
+        let (host, port) = parse_hub(&self.hub)?;
+        Ok(PublisherConfig {
+            host,
+            port,
+            site: self.site.clone(),
+            device: self.device.clone(),
+            send: SendSettings {
+                batch_max: self.batch_max,
+                max_batches_in_flight: self.max_batches_in_flight,
+                resend_after: Duration::from_millis(self.resend_after_ms),
+            },
+            heartbeat: Duration::from_millis(self.heartbeat_ms),
+        })
+    }
+}
+
+/// Splits `host:port` (`[v6]:port` too) into its parts.
+pub fn parse_hub(value: &str) -> Result<(String, u16), ConfigError> {
+    let bad = |reason| ConfigError::BadHub {
+        value: value.chars().take(100).collect(),
+        reason,
+    };
+    let (host, port) = value
+        .rsplit_once(':')
+        .ok_or_else(|| bad("expected host:port"))?;
+    let host = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    if host.is_empty() || host.contains(|c: char| c.is_whitespace() || c.is_control()) {
+        return Err(bad("empty or malformed host"));
+    }
+    match port.parse::<u16>() {
+        Ok(0) | Err(_) => Err(bad("port must be a number from 1 to 65535")),
+        Ok(port) => Ok((host.to_string(), port)),
+    }
+}
+
+fn in_range(
+    field: &'static str,
+    value: u64,
+    lo: u64,
+    hi: u64,
+    rule: &'static str,
+) -> Result<(), ConfigError> {
+    if (lo..=hi).contains(&value) {
+        Ok(())
+    } else {
+        Err(ConfigError::OutOfRange { field, value, rule })
+    }
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}

@@ -1,0 +1,122 @@
+//! Unit tests of the journal that reach into its sled tree: corruption
+//! detection and the atomic entry-plus-next-seq write.
+
+use super::*;
+use protocol::MovementKind;
+
+fn pick(sku: &str) -> MovementDraft {
+    MovementDraft::new(MovementKind::Pick, sku, "A-01", 1)
+}
+
+fn journal() -> (tempfile::TempDir, Journal) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let journal = Journal::open(dir.path()).expect("open");
+    (dir, journal)
+}
+
+#[test]
+fn entry_and_next_seq_are_written_together() {
+    let (_dir, j) = journal();
+    assert_eq!(j.record(pick("S1")).expect("record"), 1);
+    let next = read_meta(j.tree(), META_NEXT_SEQ).expect("meta");
+    assert_eq!(next, Some(2));
+    let raw = j.tree().get(entry_key(1)).expect("get").expect("entry");
+    assert_eq!(raw[0], STORAGE_VERSION);
+}
+
+#[test]
+fn corrupted_entry_body_is_a_clear_error() {
+    let (_dir, j) = journal();
+    j.record(pick("S1")).expect("record");
+    j.record(pick("S2")).expect("record");
+    j.tree()
+        .insert(entry_key(2), &[STORAGE_VERSION, 0xff, 0xff, 0xff][..])
+        .expect("insert");
+    let err = j.unacked(0, 10).expect_err("corrupt entry must fail");
+    assert!(
+        matches!(err, JournalError::CorruptEntry { seq: 2, .. }),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains("journal entry 2 is corrupt"),
+        "{err}"
+    );
+    // Entries before the corrupt one are still readable on their own.
+    assert_eq!(j.unacked(0, 1).expect("first").len(), 1);
+}
+
+#[test]
+fn unknown_storage_version_and_empty_value_are_clear_errors() {
+    let (_dir, j) = journal();
+    j.record(pick("S1")).expect("record");
+    let mut raw = j
+        .tree()
+        .get(entry_key(1))
+        .expect("get")
+        .expect("entry")
+        .to_vec();
+    raw[0] = 9;
+    j.tree().insert(entry_key(1), raw).expect("insert");
+    let err = j.unacked(0, 10).expect_err("bad version");
+    assert!(
+        err.to_string().contains("unknown storage version 9"),
+        "{err}"
+    );
+    j.tree().insert(entry_key(1), &[][..]).expect("insert");
+    let err = j.unacked(0, 10).expect_err("empty");
+    assert!(err.to_string().contains("empty value"), "{err}");
+}
+
+#[test]
+fn entry_under_the_wrong_key_or_missing_is_detected() {
+    let (_dir, j) = journal();
+    j.record(pick("S1")).expect("record");
+    j.record(pick("S2")).expect("record");
+    j.record(pick("S3")).expect("record");
+    let one = j.tree().get(entry_key(1)).expect("get").expect("entry");
+    j.tree().insert(entry_key(2), one).expect("insert");
+    let err = j.unacked(0, 10).expect_err("wrong seq");
+    assert!(err.to_string().contains("holds seq 1 under key 2"), "{err}");
+    j.tree().remove(entry_key(2)).expect("remove");
+    let err = j.unacked(0, 10).expect_err("gap");
+    assert!(
+        matches!(err, JournalError::CorruptEntry { seq: 2, .. }),
+        "{err}"
+    );
+    j.tree().remove(entry_key(3)).expect("remove");
+    let err = j.unacked(0, 10).expect_err("tail missing");
+    assert!(
+        matches!(err, JournalError::CorruptEntry { seq: 2, .. }),
+        "{err}"
+    );
+}
+
+#[test]
+fn corrupted_metadata_is_refused_at_open() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    {
+        let j = Journal::open(dir.path()).expect("open");
+        j.record(pick("S1")).expect("record");
+        j.tree().insert(META_NEXT_SEQ, &b"xyz"[..]).expect("insert");
+        j.flush().expect("flush");
+    }
+    let err = Journal::open(dir.path()).expect_err("bad meta");
+    assert!(err.to_string().contains("next_seq is 3 bytes"), "{err}");
+}
+
+#[test]
+fn entry_beyond_next_seq_is_refused_at_open() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    {
+        let j = Journal::open(dir.path()).expect("open");
+        j.record(pick("S1")).expect("record");
+        let raw = j.tree().get(entry_key(1)).expect("get").expect("entry");
+        j.tree().insert(entry_key(7), raw).expect("insert");
+        j.flush().expect("flush");
+    }
+    let err = Journal::open(dir.path()).expect_err("entry beyond next_seq");
+    assert!(
+        err.to_string().contains("entry 7 is beyond next_seq 2"),
+        "{err}"
+    );
+}

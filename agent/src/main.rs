@@ -1,0 +1,236 @@
+//! The `agent` binary: a handheld's scan loop and publisher.
+//!
+//! `agent [run]` reads scan lines from standard input, answers each on
+//! standard output with exactly one line (`ok seq=<N>` once durably
+//! journaled, `error: <reason>` otherwise; blank lines and `#` comments get
+//! no answer) and publishes the journal to the hub until SIGTERM/SIGINT, or
+//! until the backlog is acknowledged with `--exit-when-drained`.
+//! `agent bench-record` measures durable-record latency against a raw
+//! fdatasync. Logs go to standard error (`RUST_LOG`, default `info`); the
+//! answers on standard output are the one thing printed there.
+
+use agent::bench::bench_record;
+use agent::line_input::{BoundedLines, InputLine};
+use agent::scanline::MAX_SCAN_LINE;
+use agent::{now_ms, run_publisher, AgentConfig, ConfigOverrides, Journal, ScanSession};
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+use tokio::io::AsyncWriteExt;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use tracing::{info, warn};
+
+/// Handheld agent: journals scans durably, publishes them to the hub.
+#[derive(Debug, Parser)]
+#[command(name = "agent", version, args_conflicts_with_subcommands = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    run: RunArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Read scan lines from stdin, journal them, publish to the hub (default).
+    Run(RunArgs),
+    /// Measure Journal::record latency against raw write + fdatasync.
+    BenchRecord(BenchArgs),
+}
+
+#[derive(Debug, Args)]
+struct RunArgs {
+    /// TOML config file (keys: hub, site, device, data_dir, batch_max,
+    /// resend_after_ms, heartbeat_ms, max_batches_in_flight).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Hub MQTT address, host:port [default: 127.0.0.1:1883].
+    #[arg(long, value_name = "HOST:PORT")]
+    hub: Option<String>,
+    /// Site id [default: site-1].
+    #[arg(long)]
+    site: Option<String>,
+    /// Device id (required, here or in the config file).
+    #[arg(long)]
+    device: Option<String>,
+    /// Journal directory [default: ./agent-data/{device}].
+    #[arg(long, value_name = "DIR")]
+    data: Option<PathBuf>,
+    /// On end of input, exit 0 once every scan is acknowledged by the hub.
+    #[arg(long)]
+    exit_when_drained: bool,
+}
+
+#[derive(Debug, Args)]
+struct BenchArgs {
+    /// Directory to measure in (a journal and a raw file are put there).
+    #[arg(long, value_name = "DIR")]
+    dir: PathBuf,
+    /// Scans to record (and raw appends to make).
+    #[arg(long, default_value_t = 2000)]
+    count: usize,
+    /// Size of each stored entry in bytes.
+    #[arg(long, default_value_t = 64)]
+    size: usize,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    let outcome = match cli.command {
+        Some(Command::BenchRecord(args)) => bench(&args),
+        Some(Command::Run(args)) => run(args),
+        None => run(cli.run),
+    };
+    match outcome {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("agent: error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+fn bench(args: &BenchArgs) -> Result<ExitCode> {
+    std::fs::create_dir_all(&args.dir)
+        .with_context(|| format!("cannot create {}", args.dir.display()))?;
+    let report = bench_record(&args.dir, args.count, args.size)?;
+    println!("{report}");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run(args: RunArgs) -> Result<ExitCode> {
+    let overrides = ConfigOverrides {
+        hub: args.hub,
+        site: args.site,
+        device: args.device,
+        data_dir: args.data,
+    };
+    let config = AgentConfig::load(args.config.as_deref(), overrides)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let outcome = runtime.block_on(serve(config, args.exit_when_drained));
+    runtime.shutdown_timeout(Duration::from_millis(200));
+    outcome
+}
+
+async fn serve(config: AgentConfig, exit_when_drained: bool) -> Result<ExitCode> {
+    let journal = Journal::open(&config.data_dir)
+        .with_context(|| format!("cannot open the journal in {}", config.data_dir.display()))?;
+    info!(
+        site = %config.site,
+        device = %config.device,
+        hub = %config.hub,
+        last_seq = journal.last_seq(),
+        backlog = journal.backlog(),
+        "agent starting"
+    );
+    let cancel = CancellationToken::new();
+    tokio::spawn(cancel_on_signal(cancel.clone()));
+    let (handle, publisher) =
+        run_publisher(journal.clone(), config.publisher_config()?, cancel.clone())?;
+    let publisher = tokio::spawn(publisher);
+    let session = ScanSession::new(journal.clone(), handle.journaled());
+    let answered = answer_stdin(session, &cancel).await;
+    if answered.is_ok() && !cancel.is_cancelled() {
+        if exit_when_drained {
+            info!(
+                backlog = journal.backlog(),
+                "end of input; exiting once drained"
+            );
+            tokio::select! {
+                _ = cancel.cancelled() => {}
+                _ = handle.wait_acked(journal.last_seq()) => info!("backlog drained"),
+            }
+        } else {
+            info!("end of input; publishing until SIGTERM/SIGINT");
+            cancel.cancelled().await;
+        }
+    }
+    cancel.cancel();
+    if let Err(e) = publisher.await {
+        warn!(error = %e, "publisher task failed");
+    }
+    journal.flush().context("final journal flush")?;
+    answered?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Answers every stdin line on stdout until end of input or cancellation.
+async fn answer_stdin(session: ScanSession, cancel: &CancellationToken) -> Result<()> {
+    let mut lines = spawn_stdin_reader()?;
+    let mut stdout = tokio::io::stdout();
+    loop {
+        let next = tokio::select! {
+            _ = cancel.cancelled() => return Ok(()),
+            next = lines.recv() => next,
+        };
+        let line = match next {
+            None => return Ok(()),
+            Some(line) => line.context("reading standard input")?,
+        };
+        let session = session.clone();
+        let answer = tokio::task::spawn_blocking(move || session.answer(&line, now_ms()))
+            .await
+            .context("scan task failed")?;
+        if let Some(answer) = answer {
+            stdout.write_all(format!("{answer}\n").as_bytes()).await?;
+            stdout.flush().await.context("writing to standard output")?;
+        }
+    }
+}
+
+/// Reads stdin on a plain thread: a blocked read can then never hold up
+/// shutdown (the thread simply ends with the process).
+fn spawn_stdin_reader() -> Result<mpsc::Receiver<std::io::Result<InputLine>>> {
+    let (tx, rx) = mpsc::channel(64);
+    std::thread::Builder::new()
+        .name("stdin".into())
+        .spawn(move || {
+            let stdin = std::io::stdin();
+            for line in BoundedLines::new(stdin.lock(), MAX_SCAN_LINE) {
+                let failed = line.is_err();
+                if tx.blocking_send(line).is_err() || failed {
+                    break;
+                }
+            }
+        })
+        .context("cannot start the stdin reader")?;
+    Ok(rx)
+}
+
+async fn cancel_on_signal(cancel: CancellationToken) {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = match signal(SignalKind::terminate()) {
+        Ok(term) => term,
+        Err(e) => {
+            warn!(error = %e, "cannot watch SIGTERM; only SIGINT stops the agent");
+            tokio::select! {
+                _ = cancel.cancelled() => {}
+                _ = tokio::signal::ctrl_c() => cancel.cancel(),
+            }
+            return;
+        }
+    };
+    tokio::select! {
+        _ = cancel.cancelled() => return,
+        _ = term.recv() => info!("SIGTERM received; shutting down"),
+        _ = tokio::signal::ctrl_c() => info!("SIGINT received; shutting down"),
+    }
+    cancel.cancel();
+}

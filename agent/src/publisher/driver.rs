@@ -1,0 +1,275 @@
+//! The publisher's thin async shell: feeds link events, journal growth and
+//! clock ticks to [`SendState`], turns the ranges it answers into event
+//! batches read from the journal, trims the journal on the hub's acks, and
+//! sends the Online/heartbeat/Offline status.
+//!
+//! Every publish is a non-blocking `try_publish`: the driver never waits on
+//! the event loop, so the two can never deadlock; a publish that does not
+//! fit is handed back to [`SendState::send_failed`] and goes again later.
+
+use super::link::LinkEvent;
+use super::{device_topic, BatchRange, PublisherConfig, SendState};
+use crate::journal::{Journal, JournalError};
+use protocol::{decode, encode, DeviceState, EventBatch, Message, Status, TopicError, TopicKind};
+use rumqttc::{AsyncClient, ClientError, QoS};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use thiserror::Error;
+use tokio::sync::{mpsc, watch, Notify};
+use tokio::time::MissedTickBehavior;
+use tokio_util::sync::CancellationToken;
+use tracing::{debug, error, info, warn};
+
+/// How often the driver looks at the clock (resends, heartbeats, holds).
+const TICK: Duration = Duration::from_millis(100);
+
+/// The topics one device uses.
+#[derive(Debug, Clone)]
+pub(super) struct Topics {
+    pub(super) events: String,
+    pub(super) status: String,
+    pub(super) ack: String,
+}
+
+impl Topics {
+    pub(super) fn new(site: &str, device: &str) -> Result<Topics, TopicError> {
+        Ok(Topics {
+            events: device_topic(site, device, TopicKind::Events)?,
+            status: device_topic(site, device, TopicKind::Status)?,
+            ack: device_topic(site, device, TopicKind::Ack)?,
+        })
+    }
+}
+
+/// Why one batch could not be handed to the MQTT client.
+#[derive(Debug, Error)]
+enum SendError {
+    #[error("{0}")]
+    Journal(#[from] JournalError),
+    #[error(
+        "journal returned {found} entries from seq {first:?} for range {want_first}..={want_last}"
+    )]
+    Mismatch {
+        found: usize,
+        first: Option<u64>,
+        want_first: u64,
+        want_last: u64,
+    },
+    #[error("MQTT request queue full or closed")]
+    Client(#[from] ClientError),
+}
+
+/// A status frame for the heartbeat or the last will.
+pub(super) fn status_frame(site: &str, device: &str, state: DeviceState, backlog: u64) -> Vec<u8> {
+    encode(&Message::Status(Status {
+        site: site.to_string(),
+        device: device.to_string(),
+        state,
+        backlog,
+        battery_pct: None,
+        device_time_ms: crate::now_ms(),
+    }))
+}
+
+pub(super) struct Driver {
+    journal: Journal,
+    client: AsyncClient,
+    site: String,
+    device: String,
+    topics: Topics,
+    state: SendState,
+    acked_tx: watch::Sender<u64>,
+    heartbeat: Duration,
+    next_heartbeat: Instant,
+}
+
+fn now() -> Instant {
+    tokio::time::Instant::now().into_std()
+}
+
+impl Driver {
+    pub(super) fn new(
+        journal: Journal,
+        client: AsyncClient,
+        config: &PublisherConfig,
+        topics: Topics,
+        acked_tx: watch::Sender<u64>,
+    ) -> Driver {
+        let state = SendState::new(config.send, journal.acked(), journal.last_seq());
+        Driver {
+            journal,
+            client,
+            site: config.site.clone(),
+            device: config.device.clone(),
+            topics,
+            state,
+            acked_tx,
+            heartbeat: config.heartbeat,
+            next_heartbeat: now(),
+        }
+    }
+
+    pub(super) async fn run(
+        mut self,
+        mut links: mpsc::UnboundedReceiver<LinkEvent>,
+        journaled: Arc<Notify>,
+        cancel: CancellationToken,
+    ) {
+        let mut ticker = tokio::time::interval(TICK);
+        ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = cancel.cancelled() => break,
+                event = links.recv() => match event {
+                    Some(event) => self.on_link(event),
+                    None => break,
+                },
+                _ = journaled.notified() => self.on_journaled(),
+                _ = ticker.tick() => self.on_tick(),
+            }
+        }
+        self.say_goodbye();
+    }
+
+    fn on_link(&mut self, event: LinkEvent) {
+        match event {
+            LinkEvent::Connected => self.on_connected(),
+            LinkEvent::Disconnected => self.state.disconnected(),
+            LinkEvent::Received { topic, payload } => self.on_received(&topic, &payload),
+        }
+    }
+
+    fn on_connected(&mut self) {
+        let now = now();
+        if let Err(e) = self
+            .client
+            .try_subscribe(self.topics.ack.clone(), QoS::AtLeastOnce)
+        {
+            error!(error = %e, "cannot subscribe to the ack topic");
+        }
+        self.publish_status(DeviceState::Online);
+        self.next_heartbeat = now + self.heartbeat;
+        self.state.recorded(self.journal.last_seq(), now);
+        let resend = self.state.connected(now);
+        info!(
+            acked = self.state.acked(),
+            backlog = self.state.backlog(),
+            "sending everything unacknowledged"
+        );
+        self.send(resend, now);
+    }
+
+    fn on_journaled(&mut self) {
+        let now = now();
+        let ranges = self.state.recorded(self.journal.last_seq(), now);
+        self.send(ranges, now);
+    }
+
+    fn on_tick(&mut self) {
+        let now = now();
+        let mut ranges = self.state.recorded(self.journal.last_seq(), now);
+        let before = self.state.sent_through();
+        let ticked = self.state.tick(now);
+        if ticked.first().is_some_and(|r| r.first <= before) {
+            debug!(from = self.state.acked() + 1, "no ack progress; resending");
+        }
+        ranges.extend(ticked);
+        self.send(ranges, now);
+        if self.state.is_connected() && now >= self.next_heartbeat {
+            self.publish_status(DeviceState::Online);
+            self.next_heartbeat = now + self.heartbeat;
+        }
+    }
+
+    fn on_received(&mut self, topic: &str, payload: &[u8]) {
+        if topic != self.topics.ack {
+            debug!(topic = %topic.escape_debug(), "ignoring a publish on an unexpected topic");
+            return;
+        }
+        match decode(payload) {
+            Ok(Message::Ack(ack)) if ack.site == self.site && ack.device == self.device => {
+                self.on_ack(ack.through_seq);
+            }
+            Ok(Message::Ack(ack)) => warn!(
+                site = %ack.site.escape_debug(),
+                device = %ack.device.escape_debug(),
+                "ignoring an ack addressed to another device"
+            ),
+            Ok(_) => warn!("ignoring a frame on the ack topic that is not an ack"),
+            Err(e) => warn!(error = %e, "ignoring an undecodable ack frame"),
+        }
+    }
+
+    fn on_ack(&mut self, through: u64) {
+        let now = now();
+        let mut ranges = self.state.recorded(self.journal.last_seq(), now);
+        let outcome = self.state.ack_received(through, now);
+        ranges.extend(outcome.send);
+        if let Some(trim) = outcome.trim_through {
+            match self.journal.ack(trim) {
+                Ok(watermark) => {
+                    debug!(through = watermark, "hub acknowledged");
+                    self.acked_tx.send_replace(watermark);
+                }
+                Err(e) => error!(error = %e, "cannot trim the journal; entries stay"),
+            }
+        }
+        self.send(ranges, now);
+    }
+
+    fn send(&mut self, ranges: Vec<BatchRange>, now: Instant) {
+        for range in ranges {
+            if let Err(e) = self.publish_batch(range) {
+                warn!(error = %e, first = range.first, "batch not sent; will retry");
+                self.state.send_failed(range.first, now);
+                return;
+            }
+        }
+    }
+
+    fn publish_batch(&self, range: BatchRange) -> Result<(), SendError> {
+        let wanted = usize::try_from(range.len()).unwrap_or(usize::MAX);
+        let movements = self.journal.unacked(range.first - 1, wanted)?;
+        let first = movements.first().map(|m| m.seq);
+        if first != Some(range.first) || movements.len() != wanted {
+            return Err(SendError::Mismatch {
+                found: movements.len(),
+                first,
+                want_first: range.first,
+                want_last: range.last,
+            });
+        }
+        let frame = encode(&Message::Batch(EventBatch {
+            site: self.site.clone(),
+            device: self.device.clone(),
+            first_seq: range.first,
+            movements,
+            auth_tag: None,
+        }));
+        self.client
+            .try_publish(self.topics.events.clone(), QoS::AtLeastOnce, false, frame)?;
+        Ok(())
+    }
+
+    fn publish_status(&self, state: DeviceState) {
+        let frame = status_frame(&self.site, &self.device, state, self.journal.backlog());
+        let topic = self.topics.status.clone();
+        if let Err(e) = self
+            .client
+            .try_publish(topic, QoS::AtLeastOnce, false, frame)
+        {
+            warn!(error = %e, "status not sent");
+        }
+    }
+
+    fn say_goodbye(&mut self) {
+        if self.state.is_connected() {
+            self.publish_status(DeviceState::Offline);
+            if let Err(e) = self.client.try_disconnect() {
+                debug!(error = %e, "disconnect request not queued");
+            }
+        }
+        self.state.disconnected();
+        info!(backlog = self.journal.backlog(), "publisher stopped");
+    }
+}

@@ -1,0 +1,152 @@
+//! Publishes the journal to the hub over MQTT until the hub acknowledges
+//! it, and trims the journal on each acknowledgement (promise 2).
+//!
+//! Split as rumqttc splits `MqttState` from `EventLoop`: [`SendState`]
+//! decides what to send, purely; [`link`] owns the rumqttc event loop (it
+//! runs alone in its own task, since dropping a half-finished `poll` could
+//! tear a packet); [`driver`] is the thin shell between them, the journal
+//! and the hub's ack topic.
+//!
+//! Offline is normal (promise 3): while the hub is unreachable the device
+//! keeps recording and the link keeps reconnecting with backoff; on every
+//! reconnect everything unacknowledged is resent from the journal, never
+//! from an MQTT queue (promise 10).
+
+mod driver;
+mod link;
+mod send_state;
+
+pub use send_state::{AckOutcome, BatchRange, SendSettings, SendState};
+
+use crate::journal::Journal;
+use protocol::{Topic, TopicError, TopicKind};
+use rumqttc::AsyncClient;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+use thiserror::Error;
+use tokio::sync::{mpsc, watch, Notify};
+use tokio_util::sync::CancellationToken;
+use tracing::warn;
+
+/// Where the hub is, who this device is, and how to pace sending.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublisherConfig {
+    /// Broker host.
+    pub host: String,
+    /// Broker port.
+    pub port: u16,
+    /// Site id.
+    pub site: String,
+    /// Device id.
+    pub device: String,
+    /// Batch size, window and resend timing.
+    pub send: SendSettings,
+    /// Interval between status heartbeats.
+    pub heartbeat: Duration,
+}
+
+impl PublisherConfig {
+    /// Settings with the default batch size (256), window (64 batches),
+    /// resend time (1 s) and heartbeat (10 s).
+    pub fn new(host: &str, port: u16, site: &str, device: &str) -> PublisherConfig {
+        PublisherConfig {
+            host: host.to_string(),
+            port,
+            site: site.to_string(),
+            device: device.to_string(),
+            send: SendSettings::default(),
+            heartbeat: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Why a publisher could not start.
+#[derive(Debug, Error)]
+pub enum PublisherError {
+    /// The site or device id cannot be a topic segment.
+    #[error("cannot build this device's topics: {0}")]
+    Topic(#[from] TopicError),
+}
+
+/// What callers hold while the publisher runs.
+#[derive(Debug, Clone)]
+pub struct PublisherHandle {
+    journaled: Arc<Notify>,
+    acked: watch::Receiver<u64>,
+    cancel: CancellationToken,
+}
+
+impl PublisherHandle {
+    /// The notifier to poke after each record (hand it to a
+    /// [`crate::ScanSession`] or call [`PublisherHandle::notify_journaled`]).
+    pub fn journaled(&self) -> Arc<Notify> {
+        self.journaled.clone()
+    }
+
+    /// Tells the publisher that the journal grew.
+    pub fn notify_journaled(&self) {
+        self.journaled.notify_one();
+    }
+
+    /// The hub's acknowledged-through watermark, updated after each trim.
+    pub fn acked(&self) -> watch::Receiver<u64> {
+        self.acked.clone()
+    }
+
+    /// Waits until the hub acknowledged `seq`; false if the publisher ended first.
+    pub async fn wait_acked(&self, seq: u64) -> bool {
+        let mut acked = self.acked.clone();
+        let reached = acked.wait_for(|&through| through >= seq).await.is_ok();
+        reached
+    }
+
+    /// The token that stops the publisher (cancel it to shut down).
+    pub fn cancel_token(&self) -> CancellationToken {
+        self.cancel.clone()
+    }
+}
+
+/// Sets up the publisher for `journal`: returns the handle and the future
+/// that runs it until `cancel` (spawn it). On cancel it publishes an
+/// Offline status and disconnects cleanly, waiting at most about a second.
+pub fn run_publisher(
+    journal: Journal,
+    config: PublisherConfig,
+    cancel: CancellationToken,
+) -> Result<(PublisherHandle, impl Future<Output = ()> + Send + 'static), PublisherError> {
+    let topics = driver::Topics::new(&config.site, &config.device)?;
+    let options = link::mqtt_options(&config, &topics.status);
+    let capacity = config.send.max_batches_in_flight + 64;
+    let (client, mut eventloop) = AsyncClient::new(options, capacity);
+    // A batch of one scan must leave now, not wait for Nagle's algorithm.
+    let mut network = eventloop.network_options();
+    network.set_tcp_nodelay(true);
+    eventloop.set_network_options(network);
+    let journaled = Arc::new(Notify::new());
+    let (acked_tx, acked_rx) = watch::channel(journal.acked());
+    let handle = PublisherHandle {
+        journaled: journaled.clone(),
+        acked: acked_rx,
+        cancel: cancel.clone(),
+    };
+    let driver = driver::Driver::new(journal, client, &config, topics, acked_tx);
+    let task = async move {
+        let (link_tx, link_rx) = mpsc::unbounded_channel();
+        let pump = tokio::spawn(link::pump(eventloop, link_tx, cancel.clone()));
+        driver.run(link_rx, journaled, cancel).await;
+        if let Err(e) = pump.await {
+            warn!(error = %e, "MQTT link task failed");
+        }
+    };
+    Ok((handle, task))
+}
+
+/// The topics of one device.
+pub(crate) fn device_topic(
+    site: &str,
+    device: &str,
+    kind: TopicKind,
+) -> Result<String, TopicError> {
+    Ok(Topic::new(site, device, kind)?.to_string())
+}

@@ -1,0 +1,242 @@
+//! What to send to the hub, and when: a plain, deterministic state machine
+//! (like rumqttc's `MqttState`) fed with events and the current time, and
+//! answering with the ranges of sequence numbers to publish as batches.
+//!
+//! Why it forgets so much: the broker holds nothing that matters (promise
+//! 10). After a disconnect it forgets what it sent and everything
+//! unacknowledged goes again from the journal; while connected, if the
+//! hub's ack stops moving for `resend_after`, it resends from the ack on,
+//! which covers a hub that dropped batches while the broker kept the
+//! connection up. Resends are safe because the hub applies each sequence
+//! number once (promise 2). A window of batches beyond the last ack keeps a
+//! long offline backlog pipelined without holding it all in memory.
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+/// Tuning of the send window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SendSettings {
+    /// Most movements per batch.
+    pub batch_max: usize,
+    /// Most batches outstanding beyond the hub's last ack.
+    pub max_batches_in_flight: usize,
+    /// Resend from the ack on after this long without ack progress.
+    pub resend_after: Duration,
+}
+
+impl Default for SendSettings {
+    fn default() -> SendSettings {
+        SendSettings {
+            batch_max: 256,
+            max_batches_in_flight: 64,
+            resend_after: Duration::from_secs(1),
+        }
+    }
+}
+
+/// A contiguous run of sequence numbers to publish as one batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BatchRange {
+    /// First sequence number.
+    pub first: u64,
+    /// Last sequence number (inclusive).
+    pub last: u64,
+}
+
+impl BatchRange {
+    /// Number of movements in the range.
+    pub fn len(&self) -> u64 {
+        self.last - self.first + 1
+    }
+
+    /// Always false: a range holds at least one movement.
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+}
+
+/// What an ack changed.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AckOutcome {
+    /// The new watermark, when it moved: trim the journal through it.
+    pub trim_through: Option<u64>,
+    /// Batches the freed window now allows.
+    pub send: Vec<BatchRange>,
+}
+
+/// The publisher's view of the journal and the connection.
+#[derive(Debug, Clone)]
+pub struct SendState {
+    settings: SendSettings,
+    /// Highest sequence number the hub acknowledged.
+    acked: u64,
+    /// Highest sequence number journaled.
+    recorded: u64,
+    /// Highest sequence number sent on this connection (>= acked).
+    sent_through: u64,
+    /// Last sequence number of each batch sent beyond `acked`, oldest first.
+    outstanding: VecDeque<u64>,
+    connected: bool,
+    /// Since when outstanding batches have waited for ack progress.
+    waiting_since: Option<Instant>,
+    /// No sending before this instant (after a failed send).
+    hold_until: Option<Instant>,
+}
+
+impl SendState {
+    /// A disconnected state over a journal acknowledged through `acked`
+    /// and recorded through `recorded`.
+    pub fn new(settings: SendSettings, acked: u64, recorded: u64) -> SendState {
+        let settings = SendSettings {
+            batch_max: settings.batch_max.max(1),
+            max_batches_in_flight: settings.max_batches_in_flight.max(1),
+            ..settings
+        };
+        SendState {
+            settings,
+            acked,
+            recorded: recorded.max(acked),
+            sent_through: acked,
+            outstanding: VecDeque::new(),
+            connected: false,
+            waiting_since: None,
+            hold_until: None,
+        }
+    }
+
+    /// The connection is up: everything unacknowledged goes again.
+    pub fn connected(&mut self, now: Instant) -> Vec<BatchRange> {
+        self.connected = true;
+        self.forget_sent();
+        self.hold_until = None;
+        self.fill(now)
+    }
+
+    /// The connection is down: forget what was sent on it.
+    pub fn disconnected(&mut self) {
+        self.connected = false;
+        self.forget_sent();
+        self.hold_until = None;
+    }
+
+    /// The journal now holds entries through `through`.
+    pub fn recorded(&mut self, through: u64, now: Instant) -> Vec<BatchRange> {
+        self.recorded = self.recorded.max(through);
+        self.fill(now)
+    }
+
+    /// The hub acknowledged everything through `through`. A stale ack
+    /// changes nothing; an ack beyond what was recorded is clamped.
+    pub fn ack_received(&mut self, through: u64, now: Instant) -> AckOutcome {
+        let through = through.min(self.recorded);
+        if through <= self.acked {
+            return AckOutcome::default();
+        }
+        self.acked = through;
+        self.sent_through = self.sent_through.max(through);
+        while self
+            .outstanding
+            .front()
+            .is_some_and(|&last| last <= through)
+        {
+            self.outstanding.pop_front();
+        }
+        self.waiting_since = (!self.outstanding.is_empty()).then_some(now);
+        AckOutcome {
+            trim_through: Some(through),
+            send: self.fill(now),
+        }
+    }
+
+    /// Time passes: resend from the ack on if it has not moved for
+    /// `resend_after`, and send whatever a hold or a full window delayed.
+    pub fn tick(&mut self, now: Instant) -> Vec<BatchRange> {
+        if !self.connected {
+            return Vec::new();
+        }
+        let stalled = self.waiting_since.is_some_and(|since| {
+            now.saturating_duration_since(since) >= self.settings.resend_after
+        });
+        if stalled && self.sent_through > self.acked {
+            self.forget_sent();
+        }
+        self.fill(now)
+    }
+
+    /// Publishing the batch starting at `first` failed: it and everything
+    /// after it count as unsent, and sending pauses for `resend_after`.
+    pub fn send_failed(&mut self, first: u64, now: Instant) {
+        if first > self.acked && first <= self.sent_through {
+            self.sent_through = first - 1;
+            self.outstanding.retain(|&last| last < first);
+            if self.outstanding.is_empty() {
+                self.waiting_since = None;
+            }
+        }
+        self.hold_until = Some(now + self.settings.resend_after);
+    }
+
+    /// Highest sequence number the hub acknowledged.
+    pub fn acked(&self) -> u64 {
+        self.acked
+    }
+
+    /// Highest sequence number journaled, as far as this state knows.
+    pub fn recorded_through(&self) -> u64 {
+        self.recorded
+    }
+
+    /// Highest sequence number sent on this connection.
+    pub fn sent_through(&self) -> u64 {
+        self.sent_through
+    }
+
+    /// Whether the connection is up.
+    pub fn is_connected(&self) -> bool {
+        self.connected
+    }
+
+    /// Batches sent and not yet fully acknowledged.
+    pub fn batches_in_flight(&self) -> usize {
+        self.outstanding.len()
+    }
+
+    /// Movements journaled and not acknowledged.
+    pub fn backlog(&self) -> u64 {
+        self.recorded - self.acked
+    }
+
+    fn forget_sent(&mut self) {
+        self.sent_through = self.acked;
+        self.outstanding.clear();
+        self.waiting_since = None;
+    }
+
+    fn fill(&mut self, now: Instant) -> Vec<BatchRange> {
+        let held = self.hold_until.is_some_and(|until| now < until);
+        if !self.connected || held {
+            return Vec::new();
+        }
+        self.hold_until = None;
+        let mut out = Vec::new();
+        let batch_max = self.settings.batch_max as u64;
+        while self.outstanding.len() < self.settings.max_batches_in_flight
+            && self.sent_through < self.recorded
+        {
+            let first = self.sent_through + 1;
+            let last = self.recorded.min(first.saturating_add(batch_max - 1));
+            if self.outstanding.is_empty() {
+                self.waiting_since = Some(now);
+            }
+            self.outstanding.push_back(last);
+            self.sent_through = last;
+            out.push(BatchRange { first, last });
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+#[path = "send_state_tests.rs"]
+mod tests;
