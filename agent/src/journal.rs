@@ -99,7 +99,14 @@ impl Journal {
             path: dir.to_path_buf(),
             source,
         })?;
-        let db = sled::Config::new().path(dir).open()?;
+        // Every record flushes explicitly, so sled's periodic background
+        // flush (a thread and an fsync every 500 ms) would only add noise;
+        // a small cache keeps a handheld's memory low.
+        let db = sled::Config::new()
+            .path(dir)
+            .flush_every_ms(None)
+            .cache_capacity(8 << 20)
+            .open()?;
         Journal::from_tree(db.open_tree("journal")?)
     }
 

@@ -290,7 +290,7 @@ pub async fn probe(rounds: usize) -> anyhow::Result<()> {
         loop {
             if let Event::Incoming(Packet::Publish(p)) = el.poll().await? {
                 if let Ok(Message::Ack(a)) = decode(&p.payload) {
-                    if a.through_seq >= i as u64 + 1 {
+                    if a.through_seq > i as u64 {
                         break;
                     }
                 }

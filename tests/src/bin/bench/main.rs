@@ -97,10 +97,10 @@ fn main() -> anyhow::Result<()> {
 
 async fn all() -> anyhow::Result<bool> {
     let mut ok = true;
-    for per_batch in [1, 10, 100] {
+    for (batches, per_batch) in [(2000, 1), (2000, 10), (200, 100)] {
         let load = ingest::Load {
             devices: 100,
-            batches: 20_000 / per_batch.max(10) * 10 / 10,
+            batches,
             per_batch,
         };
         ok &= ingest::run(load).await?;
