@@ -5,6 +5,7 @@
 pub mod http;
 pub mod hubapi;
 pub mod procs;
+pub mod sim;
 pub mod wait;
 
 pub use procs::{bin_path, free_port, AgentProc, HubPorts, HubProc};
