@@ -55,10 +55,19 @@ pub fn decode(frame: &[u8]) -> Result<Message, DecodeError> {
 }
 
 fn map_postcard(err: postcard::Error) -> DecodeError {
-    match err {
-        postcard::Error::DeserializeUnexpectedEnd => DecodeError::Truncated,
-        other => DecodeError::Malformed(other.to_string()),
-    }
+    use postcard::Error as P;
+    let why = match err {
+        P::DeserializeUnexpectedEnd => return DecodeError::Truncated,
+        P::DeserializeBadVarint => "a varint is longer than its type allows",
+        P::DeserializeBadBool => "a bool byte is neither 0 nor 1",
+        P::DeserializeBadUtf8 => "a string is not valid UTF-8",
+        P::DeserializeBadOption => "an option tag is neither 0 nor 1",
+        P::DeserializeBadEnum => "an enum index is out of range",
+        // serde reports an unknown variant index through its custom error.
+        P::SerdeDeCustom => "an unknown message, kind or state index for this version",
+        _ => "the body does not match any message of this version",
+    };
+    DecodeError::Malformed(why.to_string())
 }
 
 #[cfg(test)]

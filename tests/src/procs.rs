@@ -86,7 +86,7 @@ impl HubProc {
             .arg(data)
             .args(["--mqtt", &format!("127.0.0.1:{}", ports.mqtt)])
             .args(["--http", &format!("127.0.0.1:{}", ports.http)])
-            .env("RUST_LOG", "warn")
+            .env("RUST_LOG", "error")
             .stdin(Stdio::null())
             .spawn()
             .expect("spawn hub");
@@ -160,7 +160,7 @@ impl AgentProc {
             ])
             .arg(data)
             .args(extra)
-            .env("RUST_LOG", "warn")
+            .env("RUST_LOG", "error")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
