@@ -5,6 +5,7 @@
 pub mod http;
 pub mod hubapi;
 pub mod procs;
+pub mod proxy;
 pub mod sim;
 pub mod wait;
 

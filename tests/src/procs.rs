@@ -192,6 +192,13 @@ impl AgentProc {
             .map_err(|e| format!("no answer to {line:?}: {e}"))
     }
 
+    /// Writes one scan line without waiting for its answer (a kill follows).
+    pub fn scan_nowait(&mut self, line: &str) -> Result<(), String> {
+        let stdin = self.stdin.as_mut().ok_or("stdin closed")?;
+        writeln!(stdin, "{line}").map_err(|e| e.to_string())?;
+        stdin.flush().map_err(|e| e.to_string())
+    }
+
     /// Closes stdin (end of scans).
     pub fn close_stdin(&mut self) {
         self.stdin.take();
