@@ -7,9 +7,11 @@ mod backlog;
 mod hubctl;
 mod ingest;
 mod latency;
+mod memory;
 mod stats;
 
 use clap::{Parser, Subcommand};
+use std::time::Duration;
 
 #[derive(Parser)]
 #[command(
@@ -40,15 +42,24 @@ enum Cmd {
         /// Devices.
         #[arg(long, default_value_t = 100)]
         devices: usize,
-        /// Measured seconds (one scan per device per second).
+        /// Measured seconds (one scan per device per period).
         #[arg(long, default_value_t = 20)]
         seconds: u64,
+        /// Milliseconds between one device's scans.
+        #[arg(long, default_value_t = 1000)]
+        period_ms: u64,
     },
     /// Drain of one device's offline backlog.
     Backlog {
         /// Movements journaled while offline.
         #[arg(long, default_value_t = 100_000)]
         movements: u64,
+    },
+    /// Resident memory of one real agent process.
+    AgentMemory {
+        /// Scans fed to it.
+        #[arg(long, default_value_t = 20_000)]
+        scans: u64,
     },
     /// The bare publish-to-ack round trip of one raw MQTT client.
     Probe {
@@ -83,8 +94,13 @@ fn main() -> anyhow::Result<()> {
                 })
                 .await
             }
-            Cmd::Latency { devices, seconds } => latency::run(devices, seconds).await,
+            Cmd::Latency {
+                devices,
+                seconds,
+                period_ms,
+            } => latency::run_with_period(devices, seconds, Duration::from_millis(period_ms)).await,
             Cmd::Backlog { movements } => backlog::run(movements).await,
+            Cmd::AgentMemory { scans } => memory::run(scans).await,
             Cmd::Probe { rounds } => ingest::probe(rounds).await.map(|()| true),
             Cmd::All => all().await,
         }
@@ -108,5 +124,6 @@ async fn all() -> anyhow::Result<bool> {
     ok &= latency::run(100, 20).await?;
     ok &= latency::run(1000, 20).await?;
     ok &= backlog::run(100_000).await?;
+    ok &= memory::run(20_000).await?;
     Ok(ok)
 }
