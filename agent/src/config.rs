@@ -8,7 +8,7 @@
 
 use crate::publisher::{PublisherConfig, SendSettings};
 use protocol::validate::check_id;
-use protocol::ValidationError;
+use protocol::{MovementKind, ValidationError};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -18,6 +18,11 @@ use thiserror::Error;
 pub const DEFAULT_HUB: &str = "127.0.0.1:1883";
 /// Default site id.
 pub const DEFAULT_SITE: &str = "site-1";
+/// Default scanner line speed.
+pub const DEFAULT_BAUD: u32 = 9600;
+/// Default double-read window, ms.
+pub const DEFAULT_DOUBLE_READ_MS: u64 = 300;
+
 /// Largest batch: keeps a frame of worst-case movements (about 360 bytes
 /// each) under the 1 MiB packet limit.
 pub const MAX_BATCH: usize = 2048;
@@ -41,6 +46,14 @@ pub struct AgentConfig {
     pub heartbeat_ms: u64,
     /// Most batches outstanding beyond the hub's last ack.
     pub max_batches_in_flight: usize,
+    /// A serial barcode engine to read instead of standard input.
+    pub scanner: Option<PathBuf>,
+    /// The scanner's line speed.
+    pub scanner_baud: u32,
+    /// The same code read again within this many ms is one scan (0: off).
+    pub double_read_ms: u64,
+    /// The movement kind scans record until a `MODE:` card is read.
+    pub scan_mode: MovementKind,
 }
 
 /// Values given on the command line; each one present wins over the file.
@@ -89,6 +102,9 @@ pub enum ConfigError {
     /// A site or device id the topics cannot carry.
     #[error("{0}")]
     BadId(#[from] ValidationError),
+    /// `scan_mode` names no movement kind.
+    #[error("scan_mode {0:?} is not a movement kind (receive, putaway, move, pick, pack, adjust, count)")]
+    BadScanMode(String),
     /// A number outside its allowed range.
     #[error("{field} = {value} is out of range: {rule}")]
     OutOfRange {
@@ -112,6 +128,10 @@ struct ConfigFile {
     resend_after_ms: Option<u64>,
     heartbeat_ms: Option<u64>,
     max_batches_in_flight: Option<usize>,
+    scanner: Option<PathBuf>,
+    scanner_baud: Option<u32>,
+    double_read_ms: Option<u64>,
+    scan_mode: Option<String>,
 }
 
 impl AgentConfig {
@@ -169,6 +189,10 @@ impl AgentConfig {
             max_batches_in_flight: file
                 .max_batches_in_flight
                 .unwrap_or(defaults.max_batches_in_flight),
+            scanner: file.scanner,
+            scanner_baud: file.scanner_baud.unwrap_or(DEFAULT_BAUD),
+            double_read_ms: file.double_read_ms.unwrap_or(DEFAULT_DOUBLE_READ_MS),
+            scan_mode: parse_mode(file.scan_mode.as_deref())?,
         };
         config.check()?;
         Ok(config)
@@ -200,7 +224,16 @@ impl AgentConfig {
             "100 to 3600000",
         )?;
         let window = self.max_batches_in_flight as u64;
-        in_range("max_batches_in_flight", window, 1, 4096, "1 to 4096")
+        in_range("max_batches_in_flight", window, 1, 4096, "1 to 4096")?;
+        let baud = u64::from(self.scanner_baud);
+        in_range("scanner_baud", baud, 300, 4_000_000, "300 to 4000000")?;
+        in_range(
+            "double_read_ms",
+            self.double_read_ms,
+            0,
+            10_000,
+            "0 to 10000",
+        )
     }
 
     /// The publisher's settings.
@@ -218,6 +251,15 @@ impl AgentConfig {
             },
             heartbeat: Duration::from_millis(self.heartbeat_ms),
         })
+    }
+}
+
+/// The starting scan mode (default pick).
+pub fn parse_mode(word: Option<&str>) -> Result<MovementKind, ConfigError> {
+    match word {
+        None => Ok(MovementKind::Pick),
+        Some(word) => MovementKind::parse(word)
+            .ok_or_else(|| ConfigError::BadScanMode(word.chars().take(32).collect())),
     }
 }
 

@@ -9,7 +9,9 @@
 //! [`scan_session`] ties a line to its one-line answer for the `agent`
 //! binary, [`line_input`] reads bounded lines from untrusted input,
 //! [`config`] loads the settings and [`bench`] measures durable-record
-//! latency against a raw fdatasync.
+//! latency against a raw fdatasync. [`scanner`] is the barcode engine side:
+//! the embedded-hal driver, GS1 reads turned into drafts, double-read
+//! suppression and the serial port of `agent --scanner`.
 //!
 //! Invariants: a sequence number is never reused, even after a restart with
 //! an empty journal; an entry leaves the journal only after the hub's ack
@@ -24,6 +26,7 @@ pub mod line_input;
 pub mod publisher;
 pub mod scan_session;
 pub mod scanline;
+pub mod scanner;
 
 pub use config::{AgentConfig, ConfigError, ConfigOverrides};
 pub use draft::MovementDraft;

@@ -5,6 +5,9 @@
 //! journaled, `error: <reason>` otherwise; blank lines and `#` comments get
 //! no answer) and publishes the journal to the hub until SIGTERM/SIGINT, or
 //! until the backlog is acknowledged with `--exit-when-drained`.
+//! With `--scanner DEVICE` it reads barcodes from a serial barcode engine
+//! instead (same answer lines; the good beep goes to the engine after the
+//! journal flush) until SIGTERM/SIGINT.
 //! `agent bench-record` measures durable-record latency against a raw
 //! fdatasync. Logs go to standard error (`RUST_LOG`, default `info`); the
 //! answers on standard output are the one thing printed there.
@@ -12,6 +15,7 @@
 use agent::bench::bench_record;
 use agent::line_input::{BoundedLines, InputLine};
 use agent::scanline::MAX_SCAN_LINE;
+use agent::scanner::{run_serial_scanner, DoubleReadFilter, ScannerSession, SerialSettings};
 use agent::{now_ms, run_publisher, AgentConfig, ConfigOverrides, Journal, ScanSession};
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
@@ -62,6 +66,16 @@ struct RunArgs {
     /// On end of input, exit 0 once every scan is acknowledged by the hub.
     #[arg(long)]
     exit_when_drained: bool,
+    /// Read barcodes from this serial device (a barcode engine, or the
+    /// pseudo-terminal of `firmware-sim scanner`) instead of standard input.
+    #[arg(long, value_name = "DEVICE")]
+    scanner: Option<PathBuf>,
+    /// The same code read again within this many ms is one scan [default: 300; 0: off].
+    #[arg(long, value_name = "MS")]
+    double_read_ms: Option<u64>,
+    /// The movement kind scanner reads record until a MODE: card is read [default: pick].
+    #[arg(long, value_name = "KIND")]
+    scan_mode: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -119,7 +133,16 @@ fn run(args: RunArgs) -> Result<ExitCode> {
         device: args.device,
         data_dir: args.data,
     };
-    let config = AgentConfig::load(args.config.as_deref(), overrides)?;
+    let mut config = AgentConfig::load(args.config.as_deref(), overrides)?;
+    if let Some(path) = args.scanner {
+        config.scanner = Some(path);
+    }
+    if let Some(ms) = args.double_read_ms {
+        config.double_read_ms = ms;
+    }
+    if let Some(word) = args.scan_mode.as_deref() {
+        config.scan_mode = agent::config::parse_mode(Some(word))?;
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -145,8 +168,13 @@ async fn serve(config: AgentConfig, exit_when_drained: bool) -> Result<ExitCode>
     let (handle, publisher) =
         run_publisher(journal.clone(), config.publisher_config()?, cancel.clone())?;
     let publisher = tokio::spawn(publisher);
-    let session = ScanSession::new(journal.clone(), handle.journaled());
-    let answered = answer_stdin(session, &cancel).await;
+    let answered = match &config.scanner {
+        Some(path) => answer_scanner(&config, path, &journal, &handle, &cancel).await,
+        None => {
+            let session = ScanSession::new(journal.clone(), handle.journaled());
+            answer_stdin(session, &cancel).await
+        }
+    };
     if answered.is_ok() && !cancel.is_cancelled() {
         if exit_when_drained {
             info!(
@@ -193,6 +221,54 @@ async fn answer_stdin(session: ScanSession, cancel: &CancellationToken) -> Resul
             stdout.flush().await.context("writing to standard output")?;
         }
     }
+}
+
+/// Serves the serial scanner on a plain thread until cancellation, writing
+/// each answer line to stdout as the stdin path does.
+async fn answer_scanner(
+    config: &AgentConfig,
+    path: &std::path::Path,
+    journal: &Journal,
+    handle: &agent::PublisherHandle,
+    cancel: &CancellationToken,
+) -> Result<()> {
+    let settings = SerialSettings {
+        path: path.to_path_buf(),
+        baud: config.scanner_baud,
+    };
+    let filter = DoubleReadFilter::new(Duration::from_millis(config.double_read_ms));
+    let mut session = ScannerSession::new(
+        journal.clone(),
+        handle.journaled(),
+        config.scan_mode,
+        filter,
+    );
+    let runtime = tokio::runtime::Handle::current();
+    let thread_cancel = cancel.clone();
+    let (tx, mut answers) = mpsc::unbounded_channel::<String>();
+    let thread = std::thread::Builder::new()
+        .name("scanner".into())
+        .spawn(move || {
+            let mut answer = |a: &agent::ScanAnswer| drop(tx.send(format!("{a}\n")));
+            run_serial_scanner(
+                &settings,
+                &mut session,
+                &runtime,
+                &thread_cancel,
+                &mut answer,
+            );
+        })
+        .context("cannot start the scanner thread")?;
+    let mut stdout = tokio::io::stdout();
+    while let Some(line) = answers.recv().await {
+        stdout.write_all(line.as_bytes()).await?;
+        stdout.flush().await.context("writing to standard output")?;
+    }
+    // The channel closes when the thread ends, i.e. after cancellation.
+    thread
+        .join()
+        .map_err(|_| anyhow::anyhow!("scanner thread panicked"))?;
+    Ok(())
 }
 
 /// Reads stdin on a plain thread: a blocked read can then never hold up

@@ -1,7 +1,9 @@
 //! Hub configuration: defaults that need no file at all, an optional TOML
 //! file, and command-line flags that override both.
 
+use crate::safety::SafetyRule;
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use thiserror::Error;
@@ -22,6 +24,19 @@ pub struct HubConfig {
     pub external_broker: Option<String>,
     /// Most movements applied in one group commit.
     pub max_group_movements: usize,
+    /// Safety stock per SKU (`[safety_stock.SKU] threshold = N,
+    /// stop_at_safety = true`); applied at start, winning over rules set by
+    /// the API before.
+    pub safety_stock: BTreeMap<String, SafetyRule>,
+    /// Site time of the nightly reconciliation, `HH:MM`, or `off`.
+    pub reconcile_at: String,
+    /// Site time minus UTC in minutes (for `reconcile_at`).
+    pub site_utc_offset_minutes: i32,
+    /// The ERP stock file (CSV `sku,location,qty`) the nightly
+    /// reconciliation and `POST /api/v1/reconciliations` compare against.
+    pub erp_stock_csv: Option<PathBuf>,
+    /// How often the sweeper expires due holds, ms.
+    pub sweep_interval_ms: u64,
 }
 
 impl Default for HubConfig {
@@ -33,6 +48,11 @@ impl Default for HubConfig {
             data_dir: PathBuf::from("data"),
             external_broker: None,
             max_group_movements: 50_000,
+            safety_stock: BTreeMap::new(),
+            reconcile_at: "02:00".to_string(),
+            site_utc_offset_minutes: 0,
+            erp_stock_csv: None,
+            sweep_interval_ms: 200,
         }
     }
 }
@@ -93,6 +113,24 @@ impl HubConfig {
         if self.data_dir.as_os_str().is_empty() {
             return Err(ConfigError::Invalid("data_dir is empty".into()));
         }
+        for (sku, rule) in &self.safety_stock {
+            protocol::validate::check_id("sku", sku)
+                .map_err(|e| ConfigError::Invalid(format!("safety_stock: {e}")))?;
+            rule.validate()
+                .map_err(|e| ConfigError::Invalid(format!("safety_stock.{sku}: {e}")))?;
+        }
+        crate::timers::parse_time_of_day(&self.reconcile_at)
+            .map_err(|e| ConfigError::Invalid(format!("reconcile_at: {e}")))?;
+        if !(-840..=840).contains(&self.site_utc_offset_minutes) {
+            return Err(ConfigError::Invalid(
+                "site_utc_offset_minutes must be -840 to 840".into(),
+            ));
+        }
+        if !(10..=1000).contains(&self.sweep_interval_ms) {
+            return Err(ConfigError::Invalid(
+                "sweep_interval_ms must be 10 to 1000".into(),
+            ));
+        }
         Ok(())
     }
 }
@@ -117,6 +155,24 @@ mod tests {
     }
 
     #[test]
+    fn safety_stock_and_reconciliation_keys() {
+        let text = "reconcile_at = \"03:30\"\nsite_utc_offset_minutes = 60\n\
+                    erp_stock_csv = \"/srv/erp.csv\"\n\
+                    [safety_stock.SKU-1]\nthreshold = 5\nstop_at_safety = true\n\
+                    [safety_stock.SKU-2]\nthreshold = 2\n";
+        let c = HubConfig::from_toml(text, Path::new("x.toml")).unwrap();
+        assert_eq!(c.reconcile_at, "03:30");
+        assert_eq!(c.site_utc_offset_minutes, 60);
+        assert_eq!(c.erp_stock_csv, Some(PathBuf::from("/srv/erp.csv")));
+        let rule = |threshold, stop_at_safety| SafetyRule {
+            threshold,
+            stop_at_safety,
+        };
+        assert_eq!(c.safety_stock["SKU-1"], rule(5, true));
+        assert_eq!(c.safety_stock["SKU-2"], rule(2, false));
+    }
+
+    #[test]
     fn bad_input_is_a_clear_error() {
         let cases = [
             ("sit = \"x\"", "unknown field"),
@@ -125,6 +181,14 @@ mod tests {
             ("site = \"a/b\"", "site contains"),
             ("max_group_movements = 0", "at least 1"),
             ("[[[", "invalid"),
+            ("reconcile_at = \"25:00\"", "reconcile_at"),
+            ("sweep_interval_ms = 5000", "sweep_interval_ms"),
+            ("[safety_stock.A]\nthreshold = -1", "threshold must be"),
+            (
+                "[safety_stock.A]\nthreshold = 1\nstop = true",
+                "unknown field",
+            ),
+            ("[safety_stock.\"a b\"]\nthreshold = 1", "has a space"),
         ];
         for (text, expected) in cases {
             let err = HubConfig::from_toml(text, Path::new("x.toml")).unwrap_err();

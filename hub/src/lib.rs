@@ -5,21 +5,42 @@
 //! Map (see ARCHITECTURE.md): [`config`] -> [`run`] starts [`broker`],
 //! [`writer`] (the single writer thread that owns the [`pool`] and the
 //! [`store`]), [`mqtt`] (the async shell that feeds the writer and sends
-//! acks) and [`api`]. [`intake`] turns raw MQTT publishes into batches or
-//! dead letters; it and [`pool`] are pure and synchronous.
+//! acks), [`timers`] (hold sweeper, nightly reconciliation) and [`api`].
+//! [`intake`] turns raw MQTT publishes into batches or dead letters; it,
+//! [`pool`] and the domain modules it combines ([`reservations`],
+//! [`pool_reservations`], [`safety`], [`alerts`], [`discrepancies`],
+//! [`lots`], [`reconcile`], [`erp`]) are pure and synchronous, driven by
+//! an injectable [`clock`].
 
+pub mod alerts;
 pub mod api;
+pub mod availability;
 pub mod broker;
+pub mod changes;
+pub mod clock;
+pub mod commands;
 pub mod config;
+pub mod discrepancies;
+pub mod erp;
+pub mod errors;
+pub mod events;
 pub mod fleet;
 pub mod intake;
+pub mod lots;
 pub mod metrics;
 pub mod mqtt;
 pub mod nodelay;
 pub mod pool;
+pub mod pool_reservations;
+pub mod reconcile;
+pub mod reservations;
+pub mod reserved_view;
 pub mod run;
+pub mod safety;
 pub mod store;
+mod store_reads;
+pub mod timers;
 pub mod writer;
 
 pub use config::HubConfig;
-pub use run::{run, start, HubError, RunningHub};
+pub use run::{run, start, start_with_clock, HubError, RunningHub};

@@ -5,118 +5,44 @@
 //! one atomic sled batch and flushes once for the whole group. Because the
 //! watermark and the stock move in the same write, a batch is applied
 //! exactly once however often it is delivered.
+//!
+//! Besides on-hand per SKU x location x lot, the pool keeps per-SKU levels
+//! (on hand, reserved) and the books of the concepts built on them:
+//! [`crate::reservations`], [`crate::safety`], [`crate::alerts`],
+//! [`crate::discrepancies`] and [`crate::lots`]. Physical movements are
+//! never refused; what they contradict is recorded (see
+//! [`Pool::apply_batch`]). Reservation commands live in
+//! [`crate::pool_reservations`].
 
+use crate::alerts::{AlertKind, AlertLog};
+use crate::discrepancies::{Counted, DiscrepancyBook, Uncovered};
+use crate::events::snapshot;
+pub use crate::events::{
+    apply_movement, replay, BatchOutcome, DeadLetter, DeviceRecord, EventRecord, StockKey,
+};
+use crate::lots::LotBook;
+use crate::reservations::{Reservation, ReservationBook};
+use crate::safety::{Crossing, SafetyBook, SafetyRule};
 use protocol::{EventBatch, Movement, MovementKind};
-use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-/// Where a quantity of one SKU sits: location and lot ("" when none).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct StockKey {
-    /// Stock keeping unit.
-    pub sku: String,
-    /// Location.
-    pub location: String,
-    /// Lot, or "" for goods without one.
-    pub lot: String,
+pub use crate::changes::{Changes, NextIds, PoolParts};
+
+/// Per-SKU totals the pool keeps beside the per-key stock.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct SkuLevel {
+    /// On hand, all locations and lots.
+    pub on_hand: i64,
+    /// Outstanding quantity of active reservations.
+    pub reserved: i64,
+    /// On hand per location, all lots.
+    pub by_location: HashMap<String, i64>,
 }
 
-/// What the hub knows about one device's stream.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DeviceRecord {
-    /// Highest sequence number durably applied.
-    pub watermark: u64,
-    /// Hub time of the last batch that applied something, ms since the epoch.
-    pub last_batch_ms: u64,
-    /// Movements applied in all.
-    pub applied: u64,
-}
-
-/// One entry of the event log, the source of truth the pool is rebuilt
-/// from: the movements of one batch that were newly applied, in order. One
-/// entry per batch, not per movement, keeps a group commit to a few sled
-/// inserts however large the batches are.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct EventRecord {
-    /// The device that scanned them.
-    pub device: String,
-    /// Hub time of applying them, ms since the epoch.
-    pub applied_ms: u64,
-    /// The movements as scanned (seqs are the device's, consecutive).
-    pub movements: Vec<Movement>,
-}
-
-/// A payload the hub refused, kept with the reason for operators.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DeadLetter {
-    /// The MQTT topic it arrived on.
-    pub topic: String,
-    /// Why it was refused.
-    pub reason: String,
-    /// Hub time of arrival, ms since the epoch.
-    pub received_ms: u64,
-    /// The raw payload bytes.
-    pub payload: Vec<u8>,
-}
-
-/// What became of one batch.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BatchOutcome {
-    /// `count` new movements applied; the device's watermark is now `through`.
-    Applied {
-        /// Movements newly applied.
-        count: usize,
-        /// New watermark.
-        through: u64,
-    },
-    /// Everything in it was applied before; nothing changed.
-    Duplicate {
-        /// Unchanged watermark.
-        through: u64,
-    },
-    /// It starts past the watermark + 1; not applied, so the device resends.
-    Gap {
-        /// Unchanged watermark.
-        through: u64,
-    },
-}
-
-impl BatchOutcome {
-    /// The watermark to acknowledge.
-    pub fn ack_through(self) -> u64 {
-        match self {
-            BatchOutcome::Applied { through, .. }
-            | BatchOutcome::Duplicate { through }
-            | BatchOutcome::Gap { through } => through,
-        }
-    }
-}
-
-/// Everything changed since the last [`Pool::take_changes`], to be written
-/// atomically.
-#[derive(Debug, Default)]
-pub struct Changes {
-    /// New on-hand per changed key.
-    pub stock: Vec<(StockKey, i64)>,
-    /// New record per changed device.
-    pub devices: Vec<(String, DeviceRecord)>,
-    /// New event log entries with their ids.
-    pub events: Vec<(u64, EventRecord)>,
-    /// New dead letters with their ids.
-    pub dead_letters: Vec<(u64, DeadLetter)>,
-    /// Next event id after these.
-    pub next_event: u64,
-    /// Next dead-letter id after these.
-    pub next_dead: u64,
-}
-
-impl Changes {
-    /// Whether there is nothing to write.
-    pub fn is_empty(&self) -> bool {
-        self.stock.is_empty()
-            && self.devices.is_empty()
-            && self.events.is_empty()
-            && self.dead_letters.is_empty()
+impl SkuLevel {
+    /// On hand - reserved.
+    pub fn available(&self) -> i64 {
+        self.on_hand - self.reserved
     }
 }
 
@@ -133,21 +59,75 @@ pub struct Pool {
     /// Device -> index in `new_events` of its entry in the pending group.
     open_entries: HashMap<String, usize>,
     new_dead: Vec<(u64, DeadLetter)>,
+    pub(crate) levels: HashMap<String, SkuLevel>,
+    pub(crate) dirty_reserved: HashSet<String>,
+    /// Units confirmed reservations were told to pick and have not, per key.
+    pub(crate) allocated: HashMap<StockKey, i64>,
+    pub(crate) book: ReservationBook,
+    pub(crate) safety: SafetyBook,
+    pub(crate) alerts: AlertLog,
+    pub(crate) discrepancies: DiscrepancyBook,
+    pub(crate) lots: LotBook,
 }
 
 impl Pool {
-    /// A pool with the given persisted state and nothing pending.
+    /// A pool with the given stock and watermarks and nothing else.
     pub fn from_parts(
         stock: HashMap<StockKey, i64>,
         devices: HashMap<String, DeviceRecord>,
         next_event: u64,
         next_dead: u64,
     ) -> Pool {
-        Pool {
+        Pool::load(PoolParts {
             stock,
             devices,
-            next_event: next_event.max(1),
-            next_dead: next_dead.max(1),
+            next_event,
+            next_dead,
+            ..PoolParts::default()
+        })
+    }
+
+    /// A pool with the given persisted state and nothing pending.
+    pub fn load(parts: PoolParts) -> Pool {
+        let mut levels: HashMap<String, SkuLevel> = HashMap::new();
+        for (key, &on_hand) in &parts.stock {
+            let level = levels.entry(key.sku.clone()).or_default();
+            level.on_hand += on_hand;
+            *level.by_location.entry(key.location.clone()).or_insert(0) += on_hand;
+        }
+        let book = ReservationBook::load(parts.reservations, parts.next_ids.reservation);
+        let mut allocated: HashMap<StockKey, i64> = HashMap::new();
+        for r in book.active() {
+            for line in &r.lines {
+                levels.entry(line.sku.clone()).or_default().reserved += line.outstanding();
+            }
+            for a in &r.allocations {
+                *allocated.entry(a.key()).or_insert(0) += a.remaining();
+            }
+        }
+        for (sku, _) in &parts.safety {
+            levels.entry(sku.clone()).or_default();
+        }
+        let safety = SafetyBook::load(parts.safety, |sku| {
+            levels.get(sku).map_or(0, SkuLevel::available)
+        });
+        Pool {
+            stock: parts.stock,
+            devices: parts.devices,
+            next_event: parts.next_event.max(1),
+            next_dead: parts.next_dead.max(1),
+            levels,
+            allocated,
+            book,
+            safety,
+            alerts: AlertLog::new(parts.next_ids.alert),
+            discrepancies: DiscrepancyBook::load(
+                parts.open_discrepancies,
+                parts.open_tasks,
+                parts.next_ids.discrepancy,
+                parts.next_ids.count_task,
+            ),
+            lots: LotBook::load(parts.lots),
             ..Pool::default()
         }
     }
@@ -167,7 +147,33 @@ impl Pool {
         snapshot(&self.stock)
     }
 
+    /// The levels of a SKU, if the pool knows it.
+    pub fn level(&self, sku: &str) -> Option<&SkuLevel> {
+        self.levels.get(sku)
+    }
+
+    /// Available (on hand - reserved) of a SKU; 0 when unknown.
+    pub fn available(&self, sku: &str) -> i64 {
+        self.levels.get(sku).map_or(0, SkuLevel::available)
+    }
+
+    /// Every non-zero reserved total, sorted by SKU.
+    pub fn reserved_totals(&self) -> BTreeMap<String, i64> {
+        self.levels
+            .iter()
+            .filter(|(_, l)| l.reserved != 0)
+            .map(|(sku, l)| (sku.clone(), l.reserved))
+            .collect()
+    }
+
+    /// Every active reservation.
+    pub fn active_reservations(&self) -> impl Iterator<Item = &Reservation> {
+        self.book.active()
+    }
+
     /// Applies the part of a validated batch above the device's watermark.
+    /// Movements are physical facts: each is applied as scanned, and what
+    /// it contradicts becomes a discrepancy or an alert, never a refusal.
     pub fn apply_batch(&mut self, batch: &EventBatch, now_ms: u64) -> BatchOutcome {
         let watermark = self.watermark(&batch.device);
         if batch.first_seq > watermark + 1 {
@@ -183,11 +189,7 @@ impl Pool {
             return BatchOutcome::Duplicate { through: watermark };
         }
         for movement in &fresh {
-            apply_movement(&mut self.stock, movement, &mut |k| {
-                if !self.dirty_stock.contains(k) {
-                    self.dirty_stock.insert(k.clone());
-                }
-            });
+            self.apply_one(movement, &batch.device, now_ms);
         }
         let count = fresh.len();
         self.log(&batch.device, fresh, now_ms);
@@ -198,6 +200,118 @@ impl Pool {
         device.applied += count as u64;
         self.dirty_devices.insert(batch.device.clone());
         BatchOutcome::Applied { count, through }
+    }
+
+    fn location_on_hand(&self, sku: &str, location: &str) -> i64 {
+        self.levels
+            .get(sku)
+            .and_then(|l| l.by_location.get(location))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    fn apply_one(&mut self, m: &Movement, device: &str, now: u64) {
+        let at_location = self.location_on_hand(&m.sku, &m.location);
+        let available = self.available(&m.sku);
+        let lot = m.lot.as_deref().unwrap_or("");
+        let key_before = match m.kind {
+            MovementKind::Count => self.on_hand(&StockKey {
+                sku: m.sku.clone(),
+                location: m.location.clone(),
+                lot: lot.to_string(),
+            }),
+            _ => 0,
+        };
+        let (levels, dirty) = (&mut self.levels, &mut self.dirty_stock);
+        apply_movement(&mut self.stock, m, &mut |k, delta| {
+            if !dirty.contains(k) {
+                dirty.insert(k.clone());
+            }
+            let level = match levels.get_mut(&k.sku) {
+                Some(level) => level,
+                None => levels.entry(k.sku.clone()).or_default(),
+            };
+            level.on_hand += delta;
+            match level.by_location.get_mut(&k.location) {
+                Some(v) => *v += delta,
+                None => {
+                    level.by_location.insert(k.location.clone(), delta);
+                }
+            }
+        });
+        self.lots.note(&m.sku, lot, now);
+        let takes = matches!(
+            m.kind,
+            MovementKind::Pick | MovementKind::Move | MovementKind::Putaway
+        );
+        if takes && at_location < m.quantity {
+            self.uncovered(m, device, at_location, now);
+        }
+        if m.kind == MovementKind::Count {
+            let counted = Counted {
+                movement: m,
+                device,
+                before: key_before,
+            };
+            self.discrepancies.counted(counted, now);
+        }
+        if let (MovementKind::Pick, Some(task)) = (m.kind, &m.task) {
+            self.task_pick(task, m, now);
+        }
+        self.available_changed(&m.sku, available, now);
+    }
+
+    fn uncovered(&mut self, m: &Movement, device: &str, expected: i64, now: u64) {
+        let u = Uncovered {
+            movement: m,
+            device,
+            expected,
+        };
+        let d = self.discrepancies.record(u, now);
+        let message = format!(
+            "{} of {} scanned at {} by {} (seq {}) but the pool held {}; count task {} opened",
+            d.movement, d.scanned, d.location, d.device, d.seq, d.expected, d.count_task
+        );
+        let (sku, location) = (d.sku.clone(), d.location.clone());
+        self.alerts
+            .raise(AlertKind::Discrepancy, &sku, Some(&location), message, now);
+    }
+
+    /// Raises the alerts a change of a SKU's availability calls for.
+    pub(crate) fn available_changed(&mut self, sku: &str, before: i64, now: u64) {
+        let Some(level) = self.levels.get(sku) else {
+            return;
+        };
+        let available = level.available();
+        if available < 0 && before >= 0 && level.reserved > 0 {
+            let message = format!(
+                "physical movements left {} on hand for {} reserved: {} held units are gone",
+                level.on_hand, level.reserved, -available
+            );
+            self.alerts
+                .raise(AlertKind::HeldStockShort, sku, None, message, now);
+        }
+        if self.safety.is_empty() {
+            return;
+        }
+        if let Crossing::WentBelow(threshold) = self.safety.check(sku, available) {
+            let message = format!("available {available} is below the safety stock {threshold}");
+            self.alerts
+                .raise(AlertKind::BelowSafety, sku, None, message, now);
+        }
+    }
+
+    /// Sets or removes a SKU's safety rule.
+    pub fn set_safety(&mut self, sku: &str, rule: Option<SafetyRule>, now: u64) {
+        self.levels.entry(sku.to_string()).or_default();
+        self.safety.set(sku, rule);
+        let available = self.available(sku);
+        self.available_changed(sku, available, now);
+    }
+
+    /// Every safety rule, sorted by SKU.
+    pub fn safety_rules(&self) -> Vec<(String, SafetyRule)> {
+        self.safety.rules()
     }
 
     /// Appends applied movements to the pending log. A device's batches in
@@ -242,7 +356,19 @@ impl Pool {
             .drain()
             .filter_map(|d| self.devices.get(&d).map(|r| (d, r.clone())))
             .collect();
+        let reserved = self
+            .dirty_reserved
+            .drain()
+            .map(|sku| {
+                let v = self.levels.get(&sku).map_or(0, |l| l.reserved);
+                (sku, v)
+            })
+            .collect();
         self.open_entries.clear();
+        let (alerts, next_alert) = self.alerts.take_changes();
+        let (discrepancies, count_tasks, next_discrepancy, next_task) =
+            self.discrepancies.take_changes();
+        let (reservations, new_reservations_from) = self.book.take_changes();
         Changes {
             stock,
             devices,
@@ -250,55 +376,22 @@ impl Pool {
             dead_letters: std::mem::take(&mut self.new_dead),
             next_event: self.next_event,
             next_dead: self.next_dead,
+            reservations,
+            new_reservations_from,
+            reserved,
+            safety: self.safety.take_changes(),
+            alerts,
+            discrepancies,
+            count_tasks,
+            lots: self.lots.take_changes(),
+            next_ids: NextIds {
+                reservation: self.book.next_id(),
+                alert: next_alert,
+                discrepancy: next_discrepancy,
+                count_task: next_task,
+            },
         }
     }
-}
-
-/// Applies one movement's effect on on-hand, calling `touched` for each key.
-pub fn apply_movement(
-    stock: &mut HashMap<StockKey, i64>,
-    m: &Movement,
-    touched: &mut dyn FnMut(&StockKey),
-) {
-    let key = |location: &str| StockKey {
-        sku: m.sku.clone(),
-        location: location.to_string(),
-        lot: m.lot.clone().unwrap_or_default(),
-    };
-    let mut add = |k: StockKey, delta: i64, set: bool| {
-        let entry = stock.entry(k.clone()).or_insert(0);
-        *entry = if set { delta } else { *entry + delta };
-        touched(&k);
-    };
-    match m.kind {
-        MovementKind::Receive | MovementKind::Adjust => add(key(&m.location), m.quantity, false),
-        MovementKind::Pick => add(key(&m.location), -m.quantity, false),
-        MovementKind::Count => add(key(&m.location), m.quantity, true),
-        MovementKind::Pack => {}
-        MovementKind::Putaway | MovementKind::Move => {
-            add(key(&m.location), -m.quantity, false);
-            if let Some(to) = &m.to_location {
-                add(key(to), m.quantity, false);
-            }
-        }
-    }
-}
-
-/// Rebuilds on-hand from the event log, in log order.
-pub fn replay<'a>(events: impl IntoIterator<Item = &'a EventRecord>) -> BTreeMap<StockKey, i64> {
-    let mut stock = HashMap::new();
-    for movement in events.into_iter().flat_map(|e| &e.movements) {
-        apply_movement(&mut stock, movement, &mut |_| {});
-    }
-    snapshot(&stock)
-}
-
-fn snapshot(stock: &HashMap<StockKey, i64>) -> BTreeMap<StockKey, i64> {
-    stock
-        .iter()
-        .filter(|(_, &v)| v != 0)
-        .map(|(k, &v)| (k.clone(), v))
-        .collect()
 }
 
 #[cfg(test)]

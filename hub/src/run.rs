@@ -3,14 +3,19 @@
 
 use crate::api::{self, AppState};
 use crate::broker::{self, BrokerError};
+use crate::clock::{SharedClock, SystemClock};
 use crate::config::HubConfig;
 use crate::fleet::Fleet;
 use crate::metrics::Metrics;
 use crate::mqtt::{self, MqttSettings};
+use crate::reserved_view::ReservedView;
 use crate::store::{Store, StoreError};
+use crate::timers::{self, Nightly};
 use crate::writer::Writer;
+use axum::serve::ListenerExt;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 use thiserror::Error;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -52,12 +57,16 @@ pub struct RunningHub {
     pub store: Store,
     /// Counters.
     pub metrics: Arc<Metrics>,
+    /// The writer's queue (benchmarks drive the pool core through it).
+    pub commands: mpsc::Sender<crate::writer::Command>,
     done: JoinHandle<Result<(), HubError>>,
 }
 
 impl RunningHub {
     /// Waits for the hub to stop (after `cancel`), with its final result.
     pub async fn wait(self) -> Result<(), HubError> {
+        // The writer stops once every sender is gone, this one included.
+        drop(self.commands);
         self.done.await.map_err(|e| HubError::Task(e.to_string()))?
     }
 }
@@ -82,24 +91,34 @@ fn broker_target(config: &HubConfig) -> Result<(String, u16), HubError> {
 
 /// Starts every part of the hub and returns once they are listening.
 pub async fn start(config: HubConfig) -> Result<RunningHub, HubError> {
+    start_with_clock(config, Arc::new(SystemClock)).await
+}
+
+/// [`start`] with an injected clock (tests of hold expiry and restarts).
+pub async fn start_with_clock(
+    config: HubConfig,
+    clock: SharedClock,
+) -> Result<RunningHub, HubError> {
     let (host, port) = broker_target(&config)?;
     std::fs::create_dir_all(&config.data_dir).map_err(|e| StoreError::Sled(e.into()))?;
     let store = Store::open(&config.data_dir)?;
     let metrics = Arc::new(Metrics::default());
     let fleet = Arc::new(Fleet::default());
+    let reserved = Arc::new(ReservedView::default());
     let writer = Writer::new(
         config.site.clone(),
         store.clone(),
         metrics.clone(),
         fleet.clone(),
         config.max_group_movements,
+        clock.clone(),
+        reserved.clone(),
     )?;
-    let listener = tokio::net::TcpListener::bind(config.http_listen)
-        .await
-        .map_err(|source| HubError::Http {
-            addr: config.http_listen,
-            source,
-        })?;
+    let writer = with_config_rules(writer, &config)?;
+    let listener = http_listener(config.http_listen).map_err(|source| HubError::Http {
+        addr: config.http_listen,
+        source,
+    })?;
     let http_addr = listener.local_addr().map_err(|source| HubError::Http {
         addr: config.http_listen,
         source,
@@ -119,35 +138,35 @@ pub async fn start(config: HubConfig) -> Result<RunningHub, HubError> {
         port,
         site: config.site.clone(),
     };
-    let mqtt_task = tokio::spawn(mqtt::run(
+    let mut tasks = vec![tokio::spawn(mqtt::run(
         settings,
-        cmd_tx,
+        cmd_tx.clone(),
         ack_rx,
         metrics.clone(),
         cancel.clone(),
-    ));
+    ))];
+    tasks.extend(spawn_timers(&config, &cmd_tx, &clock, &cancel));
     let state = AppState {
         store: store.clone(),
         metrics: metrics.clone(),
         fleet,
         site: config.site.clone(),
+        commands: cmd_tx.clone(),
+        reserved,
+        erp_stock_csv: config.erp_stock_csv.clone(),
     };
-    let http_cancel = cancel.clone();
-    let http_task = tokio::spawn(async move {
-        axum::serve(listener, api::router(state))
-            .with_graceful_shutdown(async move { http_cancel.cancelled().await })
-            .await
-    });
+    tasks.push(tokio::spawn(serve_http(listener, state, cancel.clone())));
     info!(%http_addr, mqtt = %config.mqtt_listen, site = %config.site, "hub started");
     let done = tokio::spawn(async move {
-        let _ = mqtt_task.await;
-        // The MQTT shell held the only command sender: the writer now
-        // drains what is queued, commits it, and returns.
+        for task in tasks {
+            let _ = task.await;
+        }
+        // Every command sender (MQTT shell, timers, HTTP state) is gone:
+        // the writer now drains what is queued, commits it, and returns.
         let writer_result = tokio::task::spawn_blocking(move || writer_thread.join())
             .await
             .map_err(|e| HubError::Task(e.to_string()))?
             .map_err(|_| HubError::Task("writer thread panicked".into()))?;
-        let _ = http_task.await;
         writer_result.map_err(HubError::from)
     });
     Ok(RunningHub {
@@ -155,8 +174,77 @@ pub async fn start(config: HubConfig) -> Result<RunningHub, HubError> {
         cancel,
         store,
         metrics,
+        commands: cmd_tx,
         done,
     })
+}
+
+/// Applies the config's safety-stock rules before the writer starts.
+fn with_config_rules(mut writer: Writer, config: &HubConfig) -> Result<Writer, StoreError> {
+    let rules: Vec<_> = config
+        .safety_stock
+        .iter()
+        .map(|(sku, rule)| (sku.clone(), *rule))
+        .collect();
+    writer.apply_safety_rules(&rules)?;
+    Ok(writer)
+}
+
+/// Serves the API until `cancel`, finishing the requests in flight.
+async fn serve_http(listener: tokio::net::TcpListener, state: AppState, cancel: CancellationToken) {
+    // Answers are small writes that must leave now: no Nagle delay.
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
+    let served = axum::serve(listener, api::router(state))
+        .with_graceful_shutdown(async move { cancel.cancelled().await })
+        .await;
+    if let Err(e) = served {
+        tracing::error!(error = %e, "HTTP server failed");
+    }
+}
+
+/// The HTTP listener, with a backlog for bursts: a flash sale opens
+/// hundreds of connections at once, and the default backlog overflowed
+/// into SYN cookies and reset connections.
+fn http_listener(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(4096)
+}
+
+fn spawn_timers(
+    config: &HubConfig,
+    commands: &mpsc::Sender<crate::writer::Command>,
+    clock: &SharedClock,
+    cancel: &CancellationToken,
+) -> Vec<JoinHandle<()>> {
+    let every = Duration::from_millis(config.sweep_interval_ms);
+    let mut tasks = vec![tokio::spawn(timers::sweeper(
+        commands.clone(),
+        every,
+        cancel.clone(),
+    ))];
+    // Validated at load; "off" (or a bad value) means no nightly job.
+    if let Ok(Some(minute_of_day)) = timers::parse_time_of_day(&config.reconcile_at) {
+        let plan = Nightly {
+            minute_of_day,
+            offset_minutes: config.site_utc_offset_minutes,
+            erp_csv: config.erp_stock_csv.clone(),
+        };
+        tasks.push(tokio::spawn(timers::nightly(
+            commands.clone(),
+            clock.clone(),
+            plan,
+            cancel.clone(),
+        )));
+    }
+    tasks
 }
 
 /// Runs the hub until `cancel` fires, then stops it cleanly.

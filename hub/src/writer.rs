@@ -2,33 +2,31 @@
 //!
 //! It waits for a command, then drains everything else already pending,
 //! applies it all to the in-memory pool, writes the changes in one atomic
-//! sled batch, flushes once, and only then releases the acks. Under load
-//! batches pile up while a flush runs, so the next group is bigger: the
-//! cost of a flush is shared by more movements (group commit).
+//! sled batch, flushes once, and only then releases the acks and the HTTP
+//! answers. Under load commands pile up while a flush runs, so the next
+//! group is bigger: the cost of a flush is shared by more of them (group
+//! commit). Device publishes and API commands share the one queue, so a
+//! reservation and a pick can never race.
 
+use crate::clock::SharedClock;
+use crate::commands::{self, Pending};
+pub use crate::commands::{Command, Reply};
 use crate::fleet::Fleet;
 use crate::intake::{classify, Intake};
 use crate::metrics::Metrics;
 use crate::pool::{BatchOutcome, DeadLetter, Pool};
+use crate::reconcile::{self, ErpFile, Report};
+use crate::reserved_view::ReservedView;
+use crate::safety::SafetyRule;
 use crate::store::{Store, StoreError};
-use bytes::Bytes;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 use tokio::sync::mpsc;
-use tracing::{debug, error, warn};
+use tracing::{debug, error, info, warn};
 
-/// A unit of work for the writer.
-#[derive(Debug)]
-pub enum Command {
-    /// A publish that arrived from the broker.
-    Publish {
-        /// Its topic.
-        topic: String,
-        /// Its raw payload.
-        payload: Bytes,
-    },
-}
+/// Longest wait for the rest of a group (see [`Writer::gather`]).
+const LINGER: std::time::Duration = std::time::Duration::from_micros(100);
 
 /// Acks to publish after a commit: device -> acknowledged-through seq.
 pub type AckSet = HashMap<String, u64>;
@@ -40,6 +38,8 @@ pub fn now_ms() -> u64 {
         .map_or(0, |d| d.as_millis() as u64)
 }
 
+type ReconcileJob = (Option<ErpFile>, &'static str, Option<Reply<Report>>);
+
 /// The writer's state: the pool, where it is stored, and its limits.
 pub struct Writer {
     site: String,
@@ -48,48 +48,113 @@ pub struct Writer {
     metrics: Arc<Metrics>,
     fleet: Arc<Fleet>,
     max_group_movements: usize,
+    clock: SharedClock,
+    reserved: Arc<ReservedView>,
 }
 
 impl Writer {
-    /// A writer over a pool loaded from `store`.
+    /// A writer over a pool loaded from `store`. Holds that expired while
+    /// the hub was down are released (and committed) here, before any
+    /// command is taken.
     pub fn new(
         site: String,
         store: Store,
         metrics: Arc<Metrics>,
         fleet: Arc<Fleet>,
         max_group_movements: usize,
+        clock: SharedClock,
+        reserved: Arc<ReservedView>,
     ) -> Result<Writer, StoreError> {
         let pool = store.load_pool()?;
-        Ok(Writer {
+        let mut writer = Writer {
             site,
             store,
             pool,
             metrics,
             fleet,
             max_group_movements,
-        })
+            clock,
+            reserved,
+        };
+        let expired = writer.pool.sweep(writer.clock.now_ms());
+        if expired > 0 {
+            info!(
+                expired,
+                "released holds that expired while the hub was down"
+            );
+        }
+        writer.commit_pending()?;
+        writer.reserved.reset(writer.pool.reserved_totals());
+        Ok(writer)
+    }
+
+    /// Applies safety rules from the config (they win over stored ones).
+    pub fn apply_safety_rules(&mut self, rules: &[(String, SafetyRule)]) -> Result<(), StoreError> {
+        let now = self.clock.now_ms();
+        for (sku, rule) in rules {
+            if self.pool.safety.rule(sku) != Some(*rule) {
+                self.pool.set_safety(sku, Some(*rule), now);
+            }
+        }
+        self.commit_pending()
+    }
+
+    fn commit_pending(&mut self) -> Result<(), StoreError> {
+        let changes = self.pool.take_changes();
+        if !changes.is_empty() {
+            self.store.commit(&changes)?;
+        }
+        self.reserved.publish(&changes.reserved);
+        Ok(())
+    }
+
+    /// The pool (read only; for tests and benchmarks).
+    pub fn pool(&self) -> &Pool {
+        &self.pool
     }
 
     /// Runs until every sender is dropped and the queue is empty; each
-    /// group's acks go to `acks` only after its flush.
+    /// group's acks and answers go out only after its flush. Answers are
+    /// handed to a courier thread, so waking the callers overlaps with the
+    /// next group instead of delaying it.
     pub fn run(
         mut self,
         mut commands: mpsc::Receiver<Command>,
         acks: mpsc::UnboundedSender<AckSet>,
     ) -> Result<(), StoreError> {
-        while let Some(first) = commands.blocking_recv() {
-            let mut group = vec![first];
-            let mut weight = 0usize;
-            while weight < self.max_group_movements {
-                match commands.try_recv() {
-                    Ok(cmd) => {
-                        weight += command_weight(&cmd);
-                        group.push(cmd);
+        let (courier, answers) = std::sync::mpsc::channel::<(Vec<Pending>, bool)>();
+        let store = self.store.clone();
+        let courier_thread = std::thread::Builder::new()
+            .name("pool-answers".into())
+            .spawn(move || {
+                for (group, committed) in answers {
+                    for answer in group {
+                        answer.deliver(&store, committed);
                     }
-                    Err(_) => break,
                 }
+            })
+            .map_err(|e| StoreError::Sled(e.into()))?;
+        let result = self.serve(&mut commands, &acks, &courier);
+        drop(courier);
+        let _ = courier_thread.join();
+        result
+    }
+
+    fn serve(
+        &mut self,
+        commands: &mut mpsc::Receiver<Command>,
+        acks: &mpsc::UnboundedSender<AckSet>,
+        courier: &std::sync::mpsc::Sender<(Vec<Pending>, bool)>,
+    ) -> Result<(), StoreError> {
+        let mut last_group = 0usize;
+        while let Some(first) = commands.blocking_recv() {
+            let group = self.gather(first, commands, last_group);
+            last_group = group.len();
+            let (ready, answers, committed) = self.apply(group)?;
+            if !answers.is_empty() {
+                // The courier lives as long as this loop.
+                let _ = courier.send((answers, committed));
             }
-            let ready = self.apply_group(group)?;
             if !ready.is_empty() && acks.send(ready).is_err() {
                 debug!("ack publisher gone; shutting down");
             }
@@ -97,45 +162,138 @@ impl Writer {
         Ok(())
     }
 
-    /// Applies and commits one group; returns the acks it earned. On a
-    /// failed commit the pool is reloaded from disk and nothing is acked,
-    /// so devices resend and nothing is lost.
-    pub fn apply_group(&mut self, group: Vec<Command>) -> Result<AckSet, StoreError> {
-        let now = now_ms();
-        let mut acks = AckSet::new();
-        for Command::Publish { topic, payload } in group {
-            match classify(&self.site, &topic, &payload) {
-                Intake::Batch(batch) => {
-                    let outcome = self.pool.apply_batch(&batch, now);
-                    self.count(outcome);
-                    acks.insert(batch.device, outcome.ack_through());
+    /// Drains what is pending into one group. When the group is smaller
+    /// than the last one, the callers of the last group are probably
+    /// still sending: wait up to [`LINGER`] for them, so that one flush
+    /// serves them all instead of two flushes serving halves.
+    fn gather(
+        &self,
+        first: Command,
+        commands: &mut mpsc::Receiver<Command>,
+        last_group: usize,
+    ) -> Vec<Command> {
+        let mut group = vec![first];
+        let mut weight = 0usize;
+        let linger_until = std::time::Instant::now() + LINGER;
+        while weight < self.max_group_movements {
+            match commands.try_recv() {
+                Ok(cmd) => {
+                    weight += command_weight(&cmd);
+                    group.push(cmd);
                 }
-                Intake::Status(status) => self.fleet.record(&status, now),
-                Intake::Reject(reason) => self.reject(topic, reason, &payload, now),
-                Intake::Ignore => {}
+                Err(mpsc::error::TryRecvError::Empty)
+                    if group.len() < last_group && std::time::Instant::now() < linger_until =>
+                {
+                    std::thread::yield_now()
+                }
+                Err(_) => break,
+            }
+        }
+        group
+    }
+
+    /// Applies and commits one group; returns the acks it earned and
+    /// delivers every answer. On a failed commit the pool is reloaded from
+    /// disk and nothing is acked or confirmed, so devices resend, callers
+    /// hear the failure, and nothing is lost.
+    pub fn apply_group(&mut self, group: Vec<Command>) -> Result<AckSet, StoreError> {
+        let (acks, answers, committed) = self.apply(group)?;
+        for answer in answers {
+            answer.deliver(&self.store, committed);
+        }
+        Ok(acks)
+    }
+
+    /// [`Writer::apply_group`] with the answers handed back, undelivered.
+    fn apply(&mut self, group: Vec<Command>) -> Result<(AckSet, Vec<Pending>, bool), StoreError> {
+        let now = self.clock.now_ms();
+        let mut acks = AckSet::new();
+        let mut answers: Vec<Pending> = Vec::new();
+        let mut jobs: Vec<ReconcileJob> = Vec::new();
+        for cmd in group {
+            match commands::apply(&mut self.pool, cmd, now) {
+                Ok(Some(pending)) => answers.push(pending),
+                Ok(None) => {}
+                Err(Command::Publish { topic, payload }) => {
+                    self.publish(topic, &payload, now, &mut acks)
+                }
+                Err(Command::Reconcile {
+                    erp,
+                    trigger,
+                    reply,
+                }) => jobs.push((erp, trigger, reply)),
+                Err(other) => warn!(?other, "command not handled"),
             }
         }
         let changes = self.pool.take_changes();
-        if changes.is_empty() {
-            return Ok(acks);
+        let committed = changes.is_empty() || self.commit(&changes)?;
+        if committed {
+            for (erp, trigger, reply) in jobs {
+                self.reconcile(erp, trigger, now, reply);
+            }
         }
+        let acks = if committed { acks } else { AckSet::new() };
+        Ok((acks, answers, committed))
+    }
+
+    fn commit(&mut self, changes: &crate::pool::Changes) -> Result<bool, StoreError> {
         let started = std::time::Instant::now();
-        match self.store.commit(&changes) {
+        match self.store.commit(changes) {
             Ok(()) => {
+                self.reserved.publish(&changes.reserved);
                 debug!(
                     elapsed_us = started.elapsed().as_micros() as u64,
-                    acks = acks.len(),
                     "group committed"
                 );
                 Metrics::add(&self.metrics.commits, 1);
-                Ok(acks)
+                Ok(true)
             }
             Err(e) => {
                 error!(error = %e, "group commit failed; reloading the pool from disk");
                 Metrics::add(&self.metrics.commit_errors, 1);
                 self.pool = self.store.load_pool()?;
-                Ok(AckSet::new())
+                self.reserved.reset(self.pool.reserved_totals());
+                Ok(false)
             }
+        }
+    }
+
+    fn publish(&mut self, topic: String, payload: &[u8], now: u64, acks: &mut AckSet) {
+        match classify(&self.site, &topic, payload) {
+            Intake::Batch(batch) => {
+                let outcome = self.pool.apply_batch(&batch, now);
+                self.count(outcome);
+                acks.insert(batch.device, outcome.ack_through());
+            }
+            Intake::Status(status) => self.fleet.record(&status, now),
+            Intake::Reject(reason) => self.reject(topic, reason, payload, now),
+            Intake::Ignore => {}
+        }
+    }
+
+    /// Runs a reconciliation over the committed store (everything the pool
+    /// holds is committed at this point) and stores its report.
+    fn reconcile(
+        &mut self,
+        erp: Option<ErpFile>,
+        trigger: &'static str,
+        now: u64,
+        reply: Option<Reply<Report>>,
+    ) {
+        let live = self.pool.reserved_totals();
+        let result = reconcile::run(&self.store, &live, erp, trigger, now);
+        match &result {
+            Ok(report) => info!(
+                id = report.id,
+                ok = report.pool_matches_log,
+                flagged = report.flagged_for_audit,
+                trigger,
+                "reconciliation done"
+            ),
+            Err(e) => error!(error = %e, "reconciliation failed"),
+        }
+        if let Some(reply) = reply {
+            let _ = reply.send(result.map_err(|_| crate::errors::PoolError::CommitFailed));
         }
     }
 
@@ -169,5 +327,6 @@ impl Writer {
 fn command_weight(cmd: &Command) -> usize {
     match cmd {
         Command::Publish { payload, .. } => 1 + payload.len() / 40,
+        _ => 1,
     }
 }

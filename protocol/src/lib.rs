@@ -9,12 +9,15 @@
 //! * [`codec`]: framing (`version byte + postcard body`) and typed decode errors.
 //! * [`validate`]: the rules a well-formed but impossible message breaks.
 //! * [`topic`]: building and parsing the MQTT topics of the contract.
+//! * [`barcode`]: what a scanner reads (GS1, EAN/UPC, our rack labels), parsed.
 
+pub mod barcode;
 pub mod codec;
 pub mod message;
 pub mod topic;
 pub mod validate;
 
+pub use barcode::{parse_read, AimId, BarcodeError, Expiry, Gs1, ScannedCode};
 pub use codec::{decode, encode, DecodeError, PROTOCOL_VERSION};
 pub use message::{Ack, DeviceState, EventBatch, Message, Movement, MovementKind, Status};
 pub use topic::{Topic, TopicError, TopicKind};

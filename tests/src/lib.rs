@@ -2,6 +2,8 @@
 //! real `hub` and `agent` binaries, killing them, talking HTTP to the hub,
 //! and waiting on conditions with deadlines (never sleep-and-hope).
 
+pub mod feed;
+pub mod firmware;
 pub mod http;
 pub mod hubapi;
 pub mod procs;

@@ -60,13 +60,19 @@ enum SendError {
 }
 
 /// A status frame for the heartbeat or the last will.
-pub(super) fn status_frame(site: &str, device: &str, state: DeviceState, backlog: u64) -> Vec<u8> {
+pub(super) fn status_frame(
+    site: &str,
+    device: &str,
+    state: DeviceState,
+    backlog: u64,
+    battery_pct: Option<u8>,
+) -> Vec<u8> {
     encode(&Message::Status(Status {
         site: site.to_string(),
         device: device.to_string(),
         state,
         backlog,
-        battery_pct: None,
+        battery_pct,
         device_time_ms: crate::now_ms(),
     }))
 }
@@ -79,6 +85,7 @@ pub(super) struct Driver {
     topics: Topics,
     state: SendState,
     acked_tx: watch::Sender<u64>,
+    battery: super::Battery,
     heartbeat: Duration,
     next_heartbeat: Instant,
 }
@@ -94,6 +101,7 @@ impl Driver {
         config: &PublisherConfig,
         topics: Topics,
         acked_tx: watch::Sender<u64>,
+        battery: super::Battery,
     ) -> Driver {
         let state = SendState::new(config.send, journal.acked(), journal.last_seq());
         Driver {
@@ -104,6 +112,7 @@ impl Driver {
             topics,
             state,
             acked_tx,
+            battery,
             heartbeat: config.heartbeat,
             next_heartbeat: now(),
         }
@@ -252,7 +261,13 @@ impl Driver {
     }
 
     fn publish_status(&self, state: DeviceState) {
-        let frame = status_frame(&self.site, &self.device, state, self.journal.backlog());
+        let frame = status_frame(
+            &self.site,
+            &self.device,
+            state,
+            self.journal.backlog(),
+            self.battery.get(),
+        );
         let topic = self.topics.status.clone();
         if let Err(e) = self
             .client

@@ -49,7 +49,7 @@ pub(super) enum LinkEvent {
 pub(super) fn mqtt_options(config: &PublisherConfig, status_topic: &str) -> MqttOptions {
     let client_id = format!("agent-{}-{}", config.site, config.device);
     let mut options = MqttOptions::new(client_id, config.host.clone(), config.port);
-    let will = status_frame(&config.site, &config.device, DeviceState::Offline, 0);
+    let will = status_frame(&config.site, &config.device, DeviceState::Offline, 0, None);
     options
         .set_clean_session(true)
         .set_keep_alive(KEEP_ALIVE)

@@ -22,6 +22,7 @@ use crate::journal::Journal;
 use protocol::{Topic, TopicError, TopicKind};
 use rumqttc::AsyncClient;
 use std::future::Future;
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use thiserror::Error;
@@ -69,9 +70,32 @@ pub enum PublisherError {
     Topic(#[from] TopicError),
 }
 
+/// The battery level the heartbeat reports (shared with the handle).
+#[derive(Debug, Clone)]
+pub(crate) struct Battery(Arc<AtomicU8>);
+
+impl Battery {
+    /// Stored when the level is unknown.
+    const UNKNOWN: u8 = u8::MAX;
+
+    fn new() -> Battery {
+        Battery(Arc::new(AtomicU8::new(Battery::UNKNOWN)))
+    }
+
+    pub(crate) fn get(&self) -> Option<u8> {
+        Some(self.0.load(Ordering::Relaxed)).filter(|&pct| pct <= 100)
+    }
+
+    fn set(&self, pct: Option<u8>) {
+        let stored = pct.map_or(Battery::UNKNOWN, |p| p.min(100));
+        self.0.store(stored, Ordering::Relaxed);
+    }
+}
+
 /// What callers hold while the publisher runs.
 #[derive(Debug, Clone)]
 pub struct PublisherHandle {
+    battery: Battery,
     journaled: Arc<Notify>,
     acked: watch::Receiver<u64>,
     cancel: CancellationToken,
@@ -101,6 +125,12 @@ impl PublisherHandle {
         reached
     }
 
+    /// Sets the battery level the next heartbeats report (percent, capped
+    /// at 100; `None`: unknown).
+    pub fn set_battery(&self, pct: Option<u8>) {
+        self.battery.set(pct);
+    }
+
     /// The token that stops the publisher (cancel it to shut down).
     pub fn cancel_token(&self) -> CancellationToken {
         self.cancel.clone()
@@ -125,12 +155,14 @@ pub fn run_publisher(
     eventloop.set_network_options(network);
     let journaled = Arc::new(Notify::new());
     let (acked_tx, acked_rx) = watch::channel(journal.acked());
+    let battery = Battery::new();
     let handle = PublisherHandle {
+        battery: battery.clone(),
         journaled: journaled.clone(),
         acked: acked_rx,
         cancel: cancel.clone(),
     };
-    let driver = driver::Driver::new(journal, client, &config, topics, acked_tx);
+    let driver = driver::Driver::new(journal, client, &config, topics, acked_tx, battery);
     let task = async move {
         let (link_tx, link_rx) = mpsc::unbounded_channel();
         let pump = tokio::spawn(link::pump(eventloop, link_tx, cancel.clone()));

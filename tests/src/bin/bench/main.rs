@@ -8,6 +8,7 @@ mod hubctl;
 mod ingest;
 mod latency;
 mod memory;
+mod reserve;
 mod stats;
 
 use clap::{Parser, Subcommand};
@@ -67,6 +68,29 @@ enum Cmd {
         #[arg(long, default_value_t = 50)]
         rounds: usize,
     },
+    /// Reservation throughput: the HTTP API and the pool core, spread over
+    /// 5,000 SKUs and on 10 hot SKUs (scripts/bench-postgres.sh runs the
+    /// PostgreSQL side and passes its figures with --pg).
+    Reserve {
+        /// Concurrent clients, comma-separated.
+        #[arg(long, default_value = "16,64", value_delimiter = ',')]
+        clients: Vec<usize>,
+        /// Extra client counts for the pool core alone, comma-separated.
+        #[arg(long, default_value = "1024", value_delimiter = ',')]
+        core_clients: Vec<usize>,
+        /// Measured seconds per run.
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        /// PostgreSQL figures as workload-clients=tps (e.g. hot-64=3800).
+        #[arg(long, value_delimiter = ',')]
+        pg: Vec<String>,
+        /// Targets to run: core, api.
+        #[arg(long, default_value = "core,api", value_delimiter = ',')]
+        targets: Vec<String>,
+        /// Workloads to run: spread, hot.
+        #[arg(long, default_value = "spread,hot", value_delimiter = ',')]
+        workloads: Vec<String>,
+    },
     /// Every benchmark with its default or BENCHMARKS.md parameters.
     All,
 }
@@ -102,6 +126,29 @@ fn main() -> anyhow::Result<()> {
             Cmd::Backlog { movements } => backlog::run(movements).await,
             Cmd::AgentMemory { scans } => memory::run(scans).await,
             Cmd::Probe { rounds } => ingest::probe(rounds).await.map(|()| true),
+            Cmd::Reserve {
+                clients,
+                core_clients,
+                seconds,
+                pg,
+                targets,
+                workloads,
+            } => {
+                let pg = pg
+                    .iter()
+                    .filter_map(|kv| kv.split_once('='))
+                    .filter_map(|(k, v)| Some((k.to_string(), v.parse().ok()?)))
+                    .collect();
+                let plan = reserve::Plan {
+                    clients,
+                    core_clients,
+                    seconds,
+                    pg,
+                    targets,
+                    workloads,
+                };
+                reserve::run(plan).await
+            }
             Cmd::All => all().await,
         }
     })?;

@@ -1,105 +1,31 @@
-//! The HTTP API (axum): JSON under `/api/v1`, errors as
-//! `{"error":{"code","message"}}`, `/healthz`, `/metrics`.
-//!
-//! Handlers only read the store; every write goes through the writer.
+//! Stock, devices and dead letters: read-only views of the committed store.
+//! Stock per SKU carries `reserved` and `available` (on hand - reserved);
+//! reservations are per SKU, so per location it shows on hand.
 
-use crate::fleet::Fleet;
-use crate::metrics::Metrics;
-use crate::store::{Store, StoreError};
+use super::error::limit;
+use super::{ApiError, AppState};
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Serialize;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
 
-/// What every handler shares.
-#[derive(Clone)]
-pub struct AppState {
-    /// The hub's store (read only here).
-    pub store: Store,
-    /// Counters.
-    pub metrics: Arc<Metrics>,
-    /// Live device presence.
-    pub fleet: Arc<Fleet>,
-    /// The site this hub owns.
-    pub site: String,
-}
-
-/// Every way a request can fail; rendered as the brief's JSON error.
-#[derive(Debug, thiserror::Error)]
-pub enum ApiError {
-    /// Nothing at that address.
-    #[error("{message}")]
-    NotFound {
-        /// Machine-readable code.
-        code: &'static str,
-        /// Human-readable message.
-        message: String,
-    },
-    /// The request is malformed.
-    #[error("{0}")]
-    BadRequest(String),
-    /// The store failed.
-    #[error("store failure: {0}")]
-    Store(#[from] StoreError),
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let (status, code) = match &self {
-            ApiError::NotFound { code, .. } => (StatusCode::NOT_FOUND, *code),
-            ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
-            ApiError::Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, "store_failure"),
-        };
-        let body = json!({"error": {"code": code, "message": self.to_string()}});
-        (status, Json(body)).into_response()
-    }
-}
-
-/// The router with every route of this crate.
-pub fn router(state: AppState) -> Router {
+pub(super) fn routes() -> Router<AppState> {
     Router::new()
-        .route("/healthz", get(healthz))
-        .route("/metrics", get(metrics))
         .route("/api/v1/stock", get(all_stock))
         .route("/api/v1/stock/{sku}", get(one_sku))
+        .route("/api/v1/availability/{sku}", get(availability))
         .route("/api/v1/devices", get(devices))
         .route("/api/v1/dead-letters", get(dead_letters))
-        .fallback(not_found)
-        .with_state(state)
-}
-
-/// 200 once the hub is subscribed to its devices' topics, 503 before
-/// (or while the broker connection is down), so "healthy" means "ingesting".
-async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
-    if state.metrics.is_subscribed() {
-        let body = json!({"status": "ok", "site": state.site});
-        (StatusCode::OK, Json(body))
-    } else {
-        let body = json!({"status": "starting", "site": state.site, "mqtt": "not subscribed"});
-        (StatusCode::SERVICE_UNAVAILABLE, Json(body))
-    }
-}
-
-async fn metrics(State(state): State<AppState>) -> String {
-    state.metrics.render()
-}
-
-async fn not_found() -> ApiError {
-    ApiError::NotFound {
-        code: "not_found",
-        message: "no such route".into(),
-    }
 }
 
 #[derive(Serialize)]
 struct SkuStock {
     sku: String,
     on_hand: i64,
+    reserved: i64,
+    available: i64,
     locations: Vec<LocationStock>,
 }
 
@@ -110,14 +36,19 @@ struct LocationStock {
     on_hand: i64,
 }
 
-fn group_by_sku(rows: Vec<crate::store::StockRow>) -> Vec<SkuStock> {
+fn group_by_sku(
+    rows: Vec<crate::store::StockRow>,
+    mut reserved: BTreeMap<String, i64>,
+) -> Vec<SkuStock> {
     let mut by_sku: BTreeMap<String, SkuStock> = BTreeMap::new();
     for row in rows {
         let entry = by_sku
             .entry(row.key.sku.clone())
             .or_insert_with(|| SkuStock {
+                reserved: reserved.remove(&row.key.sku).unwrap_or(0),
                 sku: row.key.sku.clone(),
                 on_hand: 0,
+                available: 0,
                 locations: Vec::new(),
             });
         entry.on_hand += row.on_hand;
@@ -127,11 +58,29 @@ fn group_by_sku(rows: Vec<crate::store::StockRow>) -> Vec<SkuStock> {
             on_hand: row.on_hand,
         });
     }
-    by_sku.into_values().collect()
+    // Held stock of a SKU whose on hand is now zero still shows.
+    for (sku, reserved) in reserved {
+        by_sku.insert(
+            sku.clone(),
+            SkuStock {
+                sku,
+                on_hand: 0,
+                reserved,
+                available: 0,
+                locations: Vec::new(),
+            },
+        );
+    }
+    let mut out: Vec<SkuStock> = by_sku.into_values().collect();
+    for s in &mut out {
+        s.available = s.on_hand - s.reserved;
+    }
+    out
 }
 
 async fn all_stock(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
-    let items = group_by_sku(state.store.stock_rows(None)?);
+    let reserved = state.reserved.all();
+    let items = group_by_sku(state.store.stock_rows(None)?, reserved);
     Ok(Json(json!({ "items": items })))
 }
 
@@ -139,14 +88,32 @@ async fn one_sku(
     State(state): State<AppState>,
     Path(sku): Path<String>,
 ) -> Result<Json<SkuStock>, ApiError> {
-    protocol::validate::check_id("sku", &sku).map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    group_by_sku(state.store.stock_rows(Some(&sku))?)
+    protocol::validate::check_id("sku", &sku).map_err(|e| ApiError::invalid(e.to_string()))?;
+    let reserved = Some(state.reserved.of(&sku))
+        .filter(|&r| r != 0)
+        .map(|r| (sku.clone(), r))
+        .into_iter()
+        .collect();
+    group_by_sku(state.store.stock_rows(Some(&sku))?, reserved)
         .pop()
         .map(Json)
         .ok_or_else(|| ApiError::NotFound {
             code: "unknown_sku",
             message: format!("no stock recorded for SKU {sku}"),
         })
+}
+
+/// Live from the writer: per SKU on hand - reserved, per location on hand
+/// - allocated (see [`crate::availability`]).
+async fn availability(
+    State(state): State<AppState>,
+    Path(sku): Path<String>,
+) -> Result<Json<crate::availability::Availability>, ApiError> {
+    protocol::validate::check_id("sku", &sku).map_err(|e| ApiError::invalid(e.to_string()))?;
+    let found = state
+        .call(|reply| crate::writer::Command::Availability { sku, reply })
+        .await?;
+    Ok(Json(found))
 }
 
 async fn devices(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
@@ -187,17 +154,7 @@ async fn dead_letters(
     State(state): State<AppState>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<Value>, ApiError> {
-    let limit = match query.get("limit") {
-        None => 100,
-        Some(raw) => match raw.parse::<usize>() {
-            Ok(n) if (1..=1000).contains(&n) => n,
-            _ => {
-                return Err(ApiError::BadRequest(format!(
-                    "limit must be an integer from 1 to 1000, got {raw:?}"
-                )))
-            }
-        },
-    };
+    let limit = limit(query.get("limit"))?;
     let items: Vec<Value> = state
         .store
         .dead_letters(limit)?

@@ -1,0 +1,205 @@
+//! The one error type of the HTTP API: every refusal is rendered as
+//! `{"error":{"code","message", ...}}` with the right status, and request
+//! bodies go through [`ApiJson`], so even malformed JSON gets that shape.
+
+use crate::errors::{PoolError, Shortfall};
+use crate::store::StoreError;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, Request};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::de::DeserializeOwned;
+use serde_json::{json, Value};
+
+/// Every way a request can fail.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// 400: the request is malformed or a value is out of range.
+    #[error("{message}")]
+    BadRequest {
+        /// Machine-readable code.
+        code: &'static str,
+        /// Human-readable message.
+        message: String,
+    },
+    /// 404: nothing at that address.
+    #[error("{message}")]
+    NotFound {
+        /// Machine-readable code.
+        code: &'static str,
+        /// Human-readable message.
+        message: String,
+    },
+    /// 409: the state of the pool does not allow it.
+    #[error("{message}")]
+    Conflict {
+        /// Machine-readable code.
+        code: &'static str,
+        /// Human-readable message.
+        message: String,
+        /// Per line, for refused reservations.
+        shortfall: Vec<Shortfall>,
+    },
+    /// 422: well-formed, but refers to something that cannot be used.
+    #[error("{message}")]
+    Unprocessable {
+        /// Machine-readable code.
+        code: &'static str,
+        /// Human-readable message.
+        message: String,
+        /// Extra detail (e.g. the CSV lines in error).
+        details: Option<Value>,
+    },
+    /// 415: the body is not JSON.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// 503: the hub is stopping or could not commit.
+    #[error("{0}")]
+    Unavailable(String),
+    /// 500: the store failed.
+    #[error("store failure: {0}")]
+    Store(#[from] StoreError),
+}
+
+impl ApiError {
+    /// A 400 with code `bad_request`.
+    pub fn invalid(message: impl Into<String>) -> ApiError {
+        ApiError::BadRequest {
+            code: "bad_request",
+            message: message.into(),
+        }
+    }
+}
+
+impl From<PoolError> for ApiError {
+    fn from(e: PoolError) -> ApiError {
+        let message = e.to_string();
+        match e {
+            PoolError::Invalid(_) => ApiError::invalid(message),
+            PoolError::UnknownSku(skus) => ApiError::Unprocessable {
+                code: "unknown_sku",
+                message,
+                details: Some(json!({ "skus": skus })),
+            },
+            PoolError::Insufficient(shortfall) => ApiError::Conflict {
+                code: "insufficient_stock",
+                message,
+                shortfall,
+            },
+            PoolError::BelowSafety(shortfall) => ApiError::Conflict {
+                code: "below_safety_stock",
+                message,
+                shortfall,
+            },
+            PoolError::NotFound(_) => ApiError::NotFound {
+                code: "unknown_reservation",
+                message,
+            },
+            PoolError::WrongState { .. } => ApiError::Conflict {
+                code: "reservation_state",
+                message,
+                shortfall: Vec::new(),
+            },
+            PoolError::IdempotencyMismatch(_) => ApiError::Unprocessable {
+                code: "idempotency_key_reused",
+                message,
+                details: None,
+            },
+            PoolError::CommitFailed | PoolError::Unavailable => ApiError::Unavailable(message),
+        }
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> ApiError {
+        let message = rejection.body_text();
+        match rejection {
+            JsonRejection::JsonSyntaxError(_) => ApiError::BadRequest {
+                code: "malformed_json",
+                message,
+            },
+            JsonRejection::JsonDataError(_) => ApiError::BadRequest {
+                code: "invalid_body",
+                message,
+            },
+            JsonRejection::MissingJsonContentType(_) => ApiError::UnsupportedMediaType(message),
+            _ => ApiError::BadRequest {
+                code: "bad_body",
+                message,
+            },
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let message = self.to_string();
+        let (status, mut error) = match self {
+            ApiError::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, json!({"code": code})),
+            ApiError::NotFound { code, .. } => (StatusCode::NOT_FOUND, json!({"code": code})),
+            ApiError::Conflict {
+                code, shortfall, ..
+            } => {
+                let mut body = json!({"code": code});
+                if !shortfall.is_empty() {
+                    body["shortfall"] = json!(shortfall);
+                }
+                (StatusCode::CONFLICT, body)
+            }
+            ApiError::Unprocessable { code, details, .. } => {
+                let mut body = json!({"code": code});
+                if let Some(details) = details {
+                    body["details"] = details;
+                }
+                (StatusCode::UNPROCESSABLE_ENTITY, body)
+            }
+            ApiError::UnsupportedMediaType(_) => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                json!({"code": "unsupported_media_type"}),
+            ),
+            ApiError::Unavailable(_) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                json!({"code": "unavailable"}),
+            ),
+            ApiError::Store(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                json!({"code": "store_failure"}),
+            ),
+        };
+        error["message"] = Value::String(message);
+        (status, Json(json!({ "error": error }))).into_response()
+    }
+}
+
+/// `Json<T>` whose rejections are [`ApiError`]s.
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let Json(value) = Json::<T>::from_request(req, state).await?;
+        Ok(ApiJson(value))
+    }
+}
+
+/// Parses an optional `limit` query value: 1..=1000, default 100.
+pub fn limit(raw: Option<&String>) -> Result<usize, ApiError> {
+    match raw {
+        None => Ok(100),
+        Some(raw) => match raw.parse::<usize>() {
+            Ok(n) if (1..=1000).contains(&n) => Ok(n),
+            _ => Err(ApiError::invalid(format!(
+                "limit must be an integer from 1 to 1000, got {raw:?}"
+            ))),
+        },
+    }
+}
+
+/// Parses a numeric id from a path segment.
+pub fn id(raw: &str, what: &str) -> Result<u64, ApiError> {
+    raw.parse().map_err(|_| {
+        ApiError::invalid(format!("{what} id must be a positive integer, got {raw:?}"))
+    })
+}

@@ -1,0 +1,54 @@
+//! `/api/v1/pick-suggestions?sku=S&quantity=N`: where to pick, first
+//! expiring lot first (FEFO), FIFO by receipt where lots have no expiry.
+//! Asked of the writer, which knows what confirmed reservations were
+//! already told to pick.
+
+use super::{ApiError, AppState};
+use crate::writer::Command;
+use axum::extract::{Query, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new().route("/api/v1/pick-suggestions", get(suggestions))
+}
+
+async fn suggestions(
+    State(state): State<AppState>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Json<Value>, ApiError> {
+    let sku = query
+        .get("sku")
+        .ok_or_else(|| ApiError::invalid("sku is required"))?
+        .clone();
+    protocol::validate::check_id("sku", &sku).map_err(|e| ApiError::invalid(e.to_string()))?;
+    let raw = query
+        .get("quantity")
+        .ok_or_else(|| ApiError::invalid("quantity is required"))?;
+    let quantity = match raw.parse::<i64>() {
+        Ok(q) if (1..=protocol::MAX_QUANTITY).contains(&q) => q,
+        _ => {
+            return Err(ApiError::invalid(format!(
+                "quantity must be 1 to {}, got {raw:?}",
+                protocol::MAX_QUANTITY
+            )))
+        }
+    };
+    let sku_for_call = sku.clone();
+    let picks = state
+        .call(|reply| Command::Suggest {
+            sku: sku_for_call,
+            quantity,
+            reply,
+        })
+        .await?;
+    let covered: i64 = picks.iter().map(|a| a.quantity).sum();
+    Ok(Json(json!({
+        "sku": sku,
+        "quantity": quantity,
+        "covered": covered,
+        "suggestions": picks,
+    })))
+}

@@ -1,0 +1,98 @@
+//! The HTTP API (axum): JSON under `/api/v1`, errors as
+//! `{"error":{"code","message"}}` ([`error::ApiError`]), `/healthz`,
+//! `/metrics`. One module per resource.
+//!
+//! Handlers read only the store (committed state). Every change (and every
+//! read that must see the writer's live state) is a [`Command`] sent to the
+//! single writer; the handler gets its answer after the group's flush.
+
+mod error;
+mod exceptions;
+mod lots;
+mod reconciliations;
+mod reservations;
+mod safety;
+mod stock;
+
+pub use error::{ApiError, ApiJson};
+
+use crate::fleet::Fleet;
+use crate::metrics::Metrics;
+use crate::store::Store;
+use crate::writer::{Command, Reply};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::{json, Value};
+use std::path::PathBuf;
+use std::sync::Arc;
+use tokio::sync::{mpsc, oneshot};
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    /// The hub's store (read only here).
+    pub store: Store,
+    /// Counters.
+    pub metrics: Arc<Metrics>,
+    /// Live device presence.
+    pub fleet: Arc<Fleet>,
+    /// The site this hub owns.
+    pub site: String,
+    /// The single writer's queue.
+    pub commands: mpsc::Sender<Command>,
+    /// Reserved totals as last committed.
+    pub reserved: Arc<crate::reserved_view::ReservedView>,
+    /// The configured ERP stock file, if any.
+    pub erp_stock_csv: Option<PathBuf>,
+}
+
+impl AppState {
+    /// Sends a command to the writer and waits for its answer, which comes
+    /// only after the group holding it is durable.
+    pub async fn call<T>(&self, make: impl FnOnce(Reply<T>) -> Command) -> Result<T, ApiError> {
+        let (tx, rx) = oneshot::channel();
+        let gone = || ApiError::from(crate::errors::PoolError::Unavailable);
+        self.commands.send(make(tx)).await.map_err(|_| gone())?;
+        rx.await.map_err(|_| gone())?.map_err(ApiError::from)
+    }
+}
+
+/// The router with every route of this crate.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .merge(stock::routes())
+        .merge(reservations::routes())
+        .merge(safety::routes())
+        .merge(exceptions::routes())
+        .merge(lots::routes())
+        .merge(reconciliations::routes())
+        .fallback(not_found)
+        .with_state(state)
+}
+
+/// 200 once the hub is subscribed to its devices' topics, 503 before
+/// (or while the broker connection is down), so "healthy" means "ingesting".
+async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
+    if state.metrics.is_subscribed() {
+        let body = json!({"status": "ok", "site": state.site});
+        (StatusCode::OK, Json(body))
+    } else {
+        let body = json!({"status": "starting", "site": state.site, "mqtt": "not subscribed"});
+        (StatusCode::SERVICE_UNAVAILABLE, Json(body))
+    }
+}
+
+async fn metrics(State(state): State<AppState>) -> String {
+    state.metrics.render()
+}
+
+async fn not_found() -> ApiError {
+    ApiError::NotFound {
+        code: "not_found",
+        message: "no such route".into(),
+    }
+}

@@ -1,0 +1,104 @@
+//! What the pool hands the store: everything one group changed, written in
+//! one atomic sled batch ([`Changes`]), and everything the store hands back
+//! at start ([`PoolParts`]).
+
+use crate::alerts::Alert;
+use crate::discrepancies::{CountTask, Discrepancy};
+use crate::lots::LotInfo;
+use crate::pool::{DeadLetter, DeviceRecord, EventRecord, StockKey};
+use crate::reservations::{Reservation, SharedReservation};
+use crate::safety::SafetyRule;
+use std::collections::HashMap;
+
+/// Everything changed since the last [`crate::pool::Pool::take_changes`],
+/// to be written atomically.
+#[derive(Debug, Default)]
+pub struct Changes {
+    /// New on-hand per changed key.
+    pub stock: Vec<(StockKey, i64)>,
+    /// New record per changed device.
+    pub devices: Vec<(String, DeviceRecord)>,
+    /// New event log entries with their ids.
+    pub events: Vec<(u64, EventRecord)>,
+    /// New dead letters with their ids.
+    pub dead_letters: Vec<(u64, DeadLetter)>,
+    /// Next event id after these.
+    pub next_event: u64,
+    /// Next dead-letter id after these.
+    pub next_dead: u64,
+    /// Reservations created or changed, in their new state, by id.
+    pub reservations: Vec<SharedReservation>,
+    /// Reservations with ids from this one on were created in this group
+    /// (the store writes them as one log record, the others one by one).
+    pub new_reservations_from: u64,
+    /// New reserved total per changed SKU (published after the commit,
+    /// not stored: see [`crate::reserved_view`]).
+    pub reserved: Vec<(String, i64)>,
+    /// Safety rules set (Some) or removed (None).
+    pub safety: Vec<(String, Option<SafetyRule>)>,
+    /// New alerts with their ids.
+    pub alerts: Vec<(u64, Alert)>,
+    /// Discrepancies opened or closed.
+    pub discrepancies: Vec<Discrepancy>,
+    /// Count tasks opened or done.
+    pub count_tasks: Vec<CountTask>,
+    /// Lots first seen: (sku, lot, info).
+    pub lots: Vec<(String, String, LotInfo)>,
+    /// Next ids of the records above.
+    pub next_ids: NextIds,
+}
+
+impl Changes {
+    /// Whether there is nothing to write.
+    pub fn is_empty(&self) -> bool {
+        self.stock.is_empty()
+            && self.devices.is_empty()
+            && self.events.is_empty()
+            && self.dead_letters.is_empty()
+            && self.reservations.is_empty()
+            && self.reserved.is_empty()
+            && self.safety.is_empty()
+            && self.alerts.is_empty()
+            && self.discrepancies.is_empty()
+            && self.count_tasks.is_empty()
+            && self.lots.is_empty()
+    }
+}
+
+/// The id counters kept under `m` in the store.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct NextIds {
+    /// Next reservation id.
+    pub reservation: u64,
+    /// Next alert id.
+    pub alert: u64,
+    /// Next discrepancy id.
+    pub discrepancy: u64,
+    /// Next count task id.
+    pub count_task: u64,
+}
+
+/// The durable state a pool is loaded from.
+#[derive(Debug, Default)]
+pub struct PoolParts {
+    /// On hand per key (zeros included: a SKU seen once stays known).
+    pub stock: HashMap<StockKey, i64>,
+    /// Device watermarks.
+    pub devices: HashMap<String, DeviceRecord>,
+    /// Next event log id.
+    pub next_event: u64,
+    /// Next dead-letter id.
+    pub next_dead: u64,
+    /// Every stored reservation (active ones are loaded into the book).
+    pub reservations: Vec<Reservation>,
+    /// Safety rules.
+    pub safety: Vec<(String, SafetyRule)>,
+    /// Open discrepancies.
+    pub open_discrepancies: Vec<Discrepancy>,
+    /// Open count tasks.
+    pub open_tasks: Vec<CountTask>,
+    /// Known lots.
+    pub lots: Vec<(String, String, LotInfo)>,
+    /// Id counters.
+    pub next_ids: NextIds,
+}

@@ -1,0 +1,203 @@
+//! The commands the single writer takes besides device publishes, and how
+//! their answers wait for the group's flush.
+//!
+//! An HTTP handler sends a command carrying a `oneshot` sender and awaits
+//! it. The writer applies the command to the pool at once (so later
+//! commands in the same group see its effect) but keeps the answer in a
+//! [`Pending`] until the group is durable; if the commit fails the caller
+//! hears `CommitFailed`, never a success that was not written.
+
+use crate::availability::Availability;
+use crate::errors::PoolError;
+use crate::lots::Allocation;
+use crate::pool::Pool;
+use crate::pool_reservations::Reserved;
+use crate::reconcile::{ErpFile, Report};
+use crate::reservations::{ReservationState, ReserveRequest, SharedReservation};
+use crate::safety::SafetyRule;
+use crate::store::Store;
+use bytes::Bytes;
+use std::sync::Arc;
+use tokio::sync::oneshot;
+
+/// Where a command's answer goes.
+pub type Reply<T> = oneshot::Sender<Result<T, PoolError>>;
+
+/// A unit of work for the writer.
+#[derive(Debug)]
+pub enum Command {
+    /// A publish that arrived from the broker.
+    Publish {
+        /// Its topic.
+        topic: String,
+        /// Its raw payload.
+        payload: Bytes,
+    },
+    /// Hold stock for an order; answers the reservation and whether it is new.
+    Reserve {
+        /// What to hold.
+        request: ReserveRequest,
+        /// The answer.
+        reply: Reply<(SharedReservation, bool)>,
+    },
+    /// Turn a hold into a pick task's allocation.
+    Confirm {
+        /// The reservation.
+        id: u64,
+        /// The answer.
+        reply: Reply<SharedReservation>,
+    },
+    /// Return a reservation's outstanding stock to the pool.
+    Release {
+        /// The reservation.
+        id: u64,
+        /// The answer.
+        reply: Reply<SharedReservation>,
+    },
+    /// Set (Some) or remove (None) a SKU's safety rule.
+    SetSafety {
+        /// The SKU.
+        sku: String,
+        /// The rule.
+        rule: Option<SafetyRule>,
+        /// The answer.
+        reply: Reply<()>,
+    },
+    /// Available per SKU and per location, live.
+    Availability {
+        /// The SKU.
+        sku: String,
+        /// The answer.
+        reply: Reply<Availability>,
+    },
+    /// FEFO pick suggestions for a quantity of a SKU.
+    Suggest {
+        /// The SKU.
+        sku: String,
+        /// Units to pick.
+        quantity: i64,
+        /// The answer.
+        reply: Reply<Vec<Allocation>>,
+    },
+    /// Expire every hold that is due (sent by the sweeper).
+    Sweep,
+    /// Rebuild the pool from the log, compare, optionally against an ERP
+    /// file, and store the report (runs after the group's commit).
+    Reconcile {
+        /// The ERP stock file, parsed.
+        erp: Option<ErpFile>,
+        /// What started it ("api", "nightly").
+        trigger: &'static str,
+        /// The answer.
+        reply: Option<Reply<Report>>,
+    },
+}
+
+/// An answer held back until the group's commit: called with the store
+/// and whether the commit succeeded.
+pub struct Pending(Deliver);
+
+type Deliver = Box<dyn FnOnce(&Store, bool) + Send>;
+
+impl Pending {
+    /// Delivers the answer.
+    pub fn deliver(self, store: &Store, committed: bool) {
+        (self.0)(store, committed)
+    }
+}
+
+fn later<T: Send + 'static>(
+    reply: Reply<T>,
+    answer: impl FnOnce(&Store) -> Result<T, PoolError> + Send + 'static,
+) -> Pending {
+    Pending(Box::new(move |store, committed| {
+        let result = if committed {
+            answer(store)
+        } else {
+            Err(PoolError::CommitFailed)
+        };
+        let _ = reply.send(result);
+    }))
+}
+
+/// Applies a pool command; `None` for commands that are not pool commands
+/// (publishes, reconciliations), which the writer handles itself.
+pub fn apply(pool: &mut Pool, cmd: Command, now: u64) -> Result<Option<Pending>, Command> {
+    let pending = match cmd {
+        Command::Reserve { request, reply } => {
+            let result = pool.reserve(&request, now);
+            later(reply, move |store| match result? {
+                Reserved::New(r) => Ok((r, true)),
+                Reserved::Existing(r) => Ok((r, false)),
+                Reserved::Stored(id) => Ok((stored(store, id)?, false)),
+            })
+        }
+        Command::Confirm { id, reply } => {
+            let result = pool.confirm(id, now);
+            later(reply, move |store| match result {
+                Err(PoolError::NotFound(id)) => not_active(store, id, "confirm", &[]),
+                other => other,
+            })
+        }
+        Command::Release { id, reply } => {
+            let result = pool.release(id, now);
+            let done = [ReservationState::Released, ReservationState::Expired];
+            later(reply, move |store| match result {
+                Err(PoolError::NotFound(id)) => not_active(store, id, "release", &done),
+                other => other,
+            })
+        }
+        Command::SetSafety { sku, rule, reply } => {
+            pool.set_safety(&sku, rule, now);
+            later(reply, |_| Ok(()))
+        }
+        Command::Suggest {
+            sku,
+            quantity,
+            reply,
+        } => {
+            let result = pool.pick_suggestions(&sku, quantity);
+            later(reply, move |_| result)
+        }
+        Command::Availability { sku, reply } => {
+            let result = pool
+                .availability(&sku)
+                .ok_or_else(|| PoolError::UnknownSku(vec![sku]));
+            later(reply, move |_| result)
+        }
+        Command::Sweep => {
+            pool.sweep(now);
+            return Ok(None);
+        }
+        other => return Err(other),
+    };
+    Ok(Some(pending))
+}
+
+fn stored(store: &Store, id: u64) -> Result<SharedReservation, PoolError> {
+    store
+        .reservation(id)
+        .map_err(|_| PoolError::CommitFailed)?
+        .map(Arc::new)
+        .ok_or(PoolError::NotFound(id))
+}
+
+/// A reservation that is not active: idempotent states answer the record,
+/// others are a state conflict.
+fn not_active(
+    store: &Store,
+    id: u64,
+    action: &'static str,
+    idempotent: &[ReservationState],
+) -> Result<SharedReservation, PoolError> {
+    let r = stored(store, id)?;
+    if idempotent.contains(&r.state) {
+        Ok(r)
+    } else {
+        Err(PoolError::WrongState {
+            id,
+            state: r.state.as_str(),
+            action,
+        })
+    }
+}

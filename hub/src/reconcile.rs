@@ -1,0 +1,298 @@
+//! Reconciliation (promise 6): the event log is the source of truth.
+//!
+//! [`verify`] rebuilds on-hand from the log with [`crate::pool::replay`]
+//! and compares it with the stored pool, key by key. `hub verify --data
+//! DIR` runs it offline; the writer runs it live ([`run`]) after a commit,
+//! for `POST /api/v1/reconciliations` and the nightly job, where it also
+//! checks the live `reserved` totals against the stored reservations, and
+//! adds a per-SKU comparison with the ERP's stock file: a SKU whose
+//! variance is over 5 % of the ERP's figure is flagged for audit. Reports
+//! are stored under `p` and served as JSON or CSV.
+
+pub use crate::erp::ErpFile;
+use crate::pool::{replay, StockKey};
+use crate::reservations::Reservation;
+use crate::store::{self, Store, StoreError};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write;
+
+/// A variance over this percentage flags a SKU for audit.
+pub const AUDIT_THRESHOLD_PCT: f64 = 5.0;
+
+/// A stock key where the stored pool and the replay of the log differ.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StockDifference {
+    /// The SKU.
+    pub sku: String,
+    /// The location.
+    pub location: String,
+    /// The lot ("" when none).
+    pub lot: String,
+    /// On hand as stored.
+    pub stored: i64,
+    /// On hand rebuilt from the log.
+    pub replayed: i64,
+}
+
+/// A SKU whose live `reserved` differs from its stored reservations.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReservedDifference {
+    /// The SKU.
+    pub sku: String,
+    /// Reserved in the live pool.
+    pub stored: i64,
+    /// Sum of the outstanding lines of active reservations.
+    pub expected: i64,
+}
+
+/// What [`verify`] found.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Verification {
+    /// Event log entries replayed.
+    pub events: u64,
+    /// Movements replayed.
+    pub movements: u64,
+    /// Stock keys that differ.
+    pub stock_differences: Vec<StockDifference>,
+    /// SKUs whose reserved total differs.
+    pub reserved_differences: Vec<ReservedDifference>,
+}
+
+impl Verification {
+    /// Whether the stored pool equals the replay of the log.
+    pub fn matches(&self) -> bool {
+        self.stock_differences.is_empty() && self.reserved_differences.is_empty()
+    }
+}
+
+/// Rebuilds the pool from the log and compares it with the stored one.
+pub fn verify(store: &Store) -> Result<Verification, StoreError> {
+    let mut log = Vec::new();
+    for entry in store.events() {
+        log.push(entry?.1);
+    }
+    let movements = log.iter().map(|e| e.movements.len() as u64).sum();
+    let replayed = replay(&log);
+    let stored: BTreeMap<StockKey, i64> = store
+        .stock_rows(None)?
+        .into_iter()
+        .map(|r| (r.key, r.on_hand))
+        .collect();
+    let keys: BTreeSet<&StockKey> = replayed.keys().chain(stored.keys()).collect();
+    let stock_differences = keys
+        .into_iter()
+        .filter_map(|k| {
+            let (s, r) = (stored.get(k).copied(), replayed.get(k).copied());
+            (s != r).then(|| StockDifference {
+                sku: k.sku.clone(),
+                location: k.location.clone(),
+                lot: k.lot.clone(),
+                stored: s.unwrap_or(0),
+                replayed: r.unwrap_or(0),
+            })
+        })
+        .collect();
+    Ok(Verification {
+        events: log.len() as u64,
+        movements,
+        stock_differences,
+        reserved_differences: Vec::new(),
+    })
+}
+
+/// Live reserved totals against the sums over stored active reservations.
+fn reserved_differences(
+    store: &Store,
+    stored: &BTreeMap<String, i64>,
+) -> Result<Vec<ReservedDifference>, StoreError> {
+    let mut expected: BTreeMap<String, i64> = BTreeMap::new();
+    let reservations: Vec<Reservation> = store.all_reservations()?;
+    for r in reservations.iter().filter(|r| r.state.is_active()) {
+        for line in &r.lines {
+            *expected.entry(line.sku.clone()).or_insert(0) += line.outstanding();
+        }
+    }
+    let skus: BTreeSet<&String> = expected.keys().chain(stored.keys()).collect();
+    Ok(skus
+        .into_iter()
+        .filter_map(|sku| {
+            let (s, e) = (stored.get(sku).copied(), expected.get(sku).copied());
+            (s.unwrap_or(0) != e.unwrap_or(0)).then(|| ReservedDifference {
+                sku: sku.clone(),
+                stored: s.unwrap_or(0),
+                expected: e.unwrap_or(0),
+            })
+        })
+        .collect())
+}
+
+/// One SKU compared with the ERP.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SkuVariance {
+    /// The SKU.
+    pub sku: String,
+    /// On hand in the pool, all locations.
+    pub pool: i64,
+    /// Quantity in the ERP file, all locations.
+    pub erp: i64,
+    /// pool - erp.
+    pub variance: i64,
+    /// |variance| as a percentage of the ERP's figure (100 when the ERP
+    /// has none but the pool has some).
+    pub variance_pct: f64,
+    /// Over [`AUDIT_THRESHOLD_PCT`].
+    pub audit: bool,
+}
+
+/// The ERP side of a report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErpComparison {
+    /// Where the file came from.
+    pub source: String,
+    /// Rows used.
+    pub rows: usize,
+    /// Rows that could not be used, by line.
+    pub errors: Vec<(usize, String)>,
+    /// Per-SKU variances (every SKU in either side that differs, and
+    /// matching ones too), sorted by SKU.
+    pub variances: Vec<SkuVariance>,
+}
+
+/// A stored reconciliation report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    /// Id.
+    pub id: u64,
+    /// "api", "nightly".
+    pub trigger: String,
+    /// Hub time it ran.
+    pub created_ms: u64,
+    /// Whether the stored pool equals the replay of the log.
+    pub pool_matches_log: bool,
+    /// Log, stock and reserved comparison.
+    pub verification: Verification,
+    /// ERP comparison, when a file was given or configured.
+    pub erp: Option<ErpComparison>,
+    /// SKUs flagged for audit.
+    pub flagged_for_audit: usize,
+}
+
+/// Compares the pool's per-SKU on hand with the ERP's.
+pub fn compare_erp(pool: &BTreeMap<String, i64>, erp: &ErpFile) -> ErpComparison {
+    let per_sku = erp.per_sku();
+    let skus: BTreeSet<&str> = pool
+        .keys()
+        .map(String::as_str)
+        .chain(per_sku.keys().copied())
+        .collect();
+    let variances = skus
+        .into_iter()
+        .map(|sku| {
+            let p = pool.get(sku).copied().unwrap_or(0);
+            let e = per_sku.get(sku).copied().unwrap_or(0);
+            let variance = p - e;
+            let variance_pct = match (variance, e) {
+                (0, _) => 0.0,
+                (_, 0) => 100.0,
+                (v, e) => (v.abs() as f64) * 100.0 / e.abs() as f64,
+            };
+            SkuVariance {
+                sku: sku.to_string(),
+                pool: p,
+                erp: e,
+                variance,
+                variance_pct,
+                audit: variance_pct > AUDIT_THRESHOLD_PCT,
+            }
+        })
+        .collect();
+    ErpComparison {
+        source: erp.source.clone(),
+        rows: erp.rows.len(),
+        errors: erp
+            .errors
+            .iter()
+            .map(|e| (e.line, e.error.clone()))
+            .collect(),
+        variances,
+    }
+}
+
+/// Runs a reconciliation on the committed store and stores the report.
+pub fn run(
+    store: &Store,
+    live_reserved: &BTreeMap<String, i64>,
+    erp: Option<ErpFile>,
+    trigger: &str,
+    now: u64,
+) -> Result<Report, StoreError> {
+    let mut verification = verify(store)?;
+    verification.reserved_differences = reserved_differences(store, live_reserved)?;
+    let erp = match erp {
+        Some(file) => {
+            let mut pool: BTreeMap<String, i64> = BTreeMap::new();
+            for row in store.stock_rows(None)? {
+                *pool.entry(row.key.sku).or_insert(0) += row.on_hand;
+            }
+            Some(compare_erp(&pool, &file))
+        }
+        None => None,
+    };
+    let flagged = erp
+        .as_ref()
+        .map_or(0, |e| e.variances.iter().filter(|v| v.audit).count());
+    let mut report = Report {
+        id: store.counter(store::NEXT_REPORT)?,
+        trigger: trigger.to_string(),
+        created_ms: now,
+        pool_matches_log: verification.matches(),
+        verification,
+        erp,
+        flagged_for_audit: flagged,
+    };
+    store.save_report(&mut report)?;
+    Ok(report)
+}
+
+/// The report as CSV: one line per difference or variance.
+pub fn to_csv(report: &Report) -> String {
+    let mut out = String::from("kind,sku,location,lot,ours,theirs,variance,variance_pct,audit\n");
+    for d in &report.verification.stock_differences {
+        let _ = writeln!(
+            out,
+            "pool_vs_log,{},{},{},{},{},{},,true",
+            d.sku,
+            d.location,
+            d.lot,
+            d.stored,
+            d.replayed,
+            d.stored - d.replayed
+        );
+    }
+    for d in &report.verification.reserved_differences {
+        let v = d.stored - d.expected;
+        let _ = writeln!(
+            out,
+            "reserved,{},,,{},{},{v},,true",
+            d.sku, d.stored, d.expected
+        );
+    }
+    if let Some(erp) = &report.erp {
+        for v in &erp.variances {
+            let _ = writeln!(
+                out,
+                "erp,{},,,{},{},{},{:.2},{}",
+                v.sku, v.pool, v.erp, v.variance, v.variance_pct, v.audit
+            );
+        }
+        for (line, error) in &erp.errors {
+            let _ = writeln!(
+                out,
+                "erp_line_error,,,,{line},,,,\"{}\"",
+                error.replace('"', "'")
+            );
+        }
+    }
+    out
+}

@@ -1,0 +1,355 @@
+//! Reservations: holds on available stock for an order, as plain state.
+//!
+//! Lifecycle: `held` (counts in `reserved`, expires at `expires_ms`) ->
+//! `confirmed` (the stock is being picked: the hold becomes the allocation
+//! of pick task `res-{id}`; it no longer expires and stays in `reserved`
+//! until picks carrying that task consume it) -> `fulfilled` once every
+//! line is picked. `released` (DELETE) and `expired` (the sweeper) return
+//! what is still outstanding to the pool. `reserved` for a SKU is always
+//! the sum of the outstanding quantities of its active reservations.
+//!
+//! This module holds the book (what is active, the idempotency index, the
+//! expiry queue); [`crate::pool::Pool`] combines it with stock levels.
+
+use crate::errors::PoolError;
+use crate::lots::Allocation;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeSet, HashMap};
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+
+/// A reservation shared between the book, the group's changes and the
+/// caller's answer without copying it.
+pub type SharedReservation = Arc<Reservation>;
+
+/// Shortest hold a client may ask for.
+pub const MIN_HOLD_MS: u64 = 60_000;
+/// Longest hold a client may ask for.
+pub const MAX_HOLD_MS: u64 = 30 * 60_000;
+/// Hold time when the client names none.
+pub const DEFAULT_HOLD_MS: u64 = 15 * 60_000;
+/// Most lines in one reservation.
+pub const MAX_LINES: usize = 200;
+
+/// Where a reservation is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReservationState {
+    /// Holding stock until `expires_ms`.
+    Held,
+    /// Allocated to a pick task; held until picked or released.
+    Confirmed,
+    /// Released by the client.
+    Released,
+    /// Expired by the sweeper.
+    Expired,
+    /// Every line picked.
+    Fulfilled,
+}
+
+impl ReservationState {
+    /// The lowercase word used in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReservationState::Held => "held",
+            ReservationState::Confirmed => "confirmed",
+            ReservationState::Released => "released",
+            ReservationState::Expired => "expired",
+            ReservationState::Fulfilled => "fulfilled",
+        }
+    }
+
+    /// Whether it still counts in `reserved`.
+    pub fn is_active(self) -> bool {
+        matches!(self, ReservationState::Held | ReservationState::Confirmed)
+    }
+}
+
+/// One SKU of a reservation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReservationLine {
+    /// The SKU.
+    pub sku: String,
+    /// Units held.
+    pub quantity: i64,
+    /// Units picked against it so far.
+    pub picked: i64,
+}
+
+impl ReservationLine {
+    /// Units still held for this line.
+    pub fn outstanding(&self) -> i64 {
+        (self.quantity - self.picked).max(0)
+    }
+}
+
+/// A reservation as stored and served.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reservation {
+    /// Id, assigned by the writer.
+    pub id: u64,
+    /// The order it is for.
+    pub order_ref: String,
+    /// The key that makes a retried request return this reservation.
+    pub idempotency_key: String,
+    /// One line per SKU.
+    pub lines: Vec<ReservationLine>,
+    /// Where it is in its life.
+    pub state: ReservationState,
+    /// When it was created, ms since the epoch.
+    pub created_ms: u64,
+    /// When the hold expires (while held).
+    pub expires_ms: u64,
+    /// When it last changed.
+    pub updated_ms: u64,
+    /// The pick task picks must carry to consume it (once confirmed).
+    pub task: Option<String>,
+    /// Pick suggestions (FEFO) made at confirmation.
+    pub allocations: Vec<Allocation>,
+}
+
+/// A line of a reservation request.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct RequestLine {
+    /// The SKU.
+    pub sku: String,
+    /// Units to hold.
+    pub quantity: i64,
+}
+
+/// What a client asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReserveRequest {
+    /// The order.
+    pub order_ref: String,
+    /// Retry key; the order reference when absent.
+    pub idempotency_key: Option<String>,
+    /// Lines (a SKU may appear more than once; quantities add up).
+    pub lines: Vec<RequestLine>,
+    /// How long to hold.
+    pub hold_ms: u64,
+}
+
+impl ReserveRequest {
+    /// The key that identifies retries of this request.
+    pub fn key(&self) -> &str {
+        self.idempotency_key.as_deref().unwrap_or(&self.order_ref)
+    }
+
+    /// Checks ids, quantities, line count and hold time.
+    pub fn validate(&self) -> Result<(), PoolError> {
+        let bad = |m: String| Err(PoolError::Invalid(m));
+        protocol::validate::check_id("order_ref", &self.order_ref)
+            .map_err(|e| PoolError::Invalid(e.to_string()))?;
+        if let Some(key) = &self.idempotency_key {
+            protocol::validate::check_id("idempotency_key", key)
+                .map_err(|e| PoolError::Invalid(e.to_string()))?;
+        }
+        if self.lines.is_empty() || self.lines.len() > MAX_LINES {
+            return bad(format!("a reservation needs 1 to {MAX_LINES} lines"));
+        }
+        for (i, line) in self.lines.iter().enumerate() {
+            protocol::validate::check_id("sku", &line.sku)
+                .map_err(|e| PoolError::Invalid(format!("line {}: {e}", i + 1)))?;
+            if !(1..=protocol::MAX_QUANTITY).contains(&line.quantity) {
+                return bad(format!(
+                    "line {}: quantity must be 1 to {}, got {}",
+                    i + 1,
+                    protocol::MAX_QUANTITY,
+                    line.quantity
+                ));
+            }
+        }
+        if !(MIN_HOLD_MS..=MAX_HOLD_MS).contains(&self.hold_ms) {
+            return bad(format!(
+                "hold time must be 60 to 1800 seconds, got {} ms",
+                self.hold_ms
+            ));
+        }
+        Ok(())
+    }
+
+    /// One line per SKU, in first-seen order, quantities summed.
+    pub fn merged_lines(&self) -> Vec<ReservationLine> {
+        let mut out: Vec<ReservationLine> = Vec::with_capacity(self.lines.len());
+        for line in &self.lines {
+            match out.iter_mut().find(|l| l.sku == line.sku) {
+                Some(l) => l.quantity = l.quantity.saturating_add(line.quantity),
+                None => out.push(ReservationLine {
+                    sku: line.sku.clone(),
+                    quantity: line.quantity,
+                    picked: 0,
+                }),
+            }
+        }
+        out
+    }
+}
+
+/// A digest of what a request asks for, to tell a retry from a reuse of
+/// the key for something else. Recomputed at load, never stored.
+pub fn fingerprint(order_ref: &str, lines: &[ReservationLine]) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    order_ref.hash(&mut h);
+    for l in lines {
+        (&l.sku, l.quantity).hash(&mut h);
+    }
+    h.finish()
+}
+
+/// The active reservations and the indexes over them.
+#[derive(Debug, Default)]
+pub struct ReservationBook {
+    active: HashMap<u64, SharedReservation>,
+    /// Idempotency key -> (id, fingerprint), for every reservation ever.
+    by_key: HashMap<String, (u64, u64)>,
+    by_task: HashMap<String, u64>,
+    /// (expires_ms, id) of held reservations.
+    expiries: BTreeSet<(u64, u64)>,
+    next_id: u64,
+    dirty: Vec<u64>,
+    finished: Vec<SharedReservation>,
+    /// The first id handed out since the last `take_changes`.
+    group_first: u64,
+}
+
+impl ReservationBook {
+    /// A book over stored reservations (active or not).
+    pub fn load(stored: impl IntoIterator<Item = Reservation>, next_id: u64) -> ReservationBook {
+        let mut book = ReservationBook {
+            next_id: next_id.max(1),
+            ..ReservationBook::default()
+        };
+        book.group_first = book.next_id;
+        for r in stored {
+            let fp = fingerprint(&r.order_ref, &r.lines);
+            book.by_key.insert(r.idempotency_key.clone(), (r.id, fp));
+            book.next_id = book.next_id.max(r.id + 1);
+            if r.state.is_active() {
+                book.index(&r);
+                book.active.insert(r.id, Arc::new(r));
+            }
+        }
+        book
+    }
+
+    fn index(&mut self, r: &Reservation) {
+        match r.state {
+            ReservationState::Held => {
+                self.expiries.insert((r.expires_ms, r.id));
+            }
+            ReservationState::Confirmed => {
+                if let Some(task) = &r.task {
+                    self.by_task.insert(task.clone(), r.id);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// (id, fingerprint) of the reservation made under `key`, if any.
+    pub fn by_key(&self, key: &str) -> Option<(u64, u64)> {
+        self.by_key.get(key).copied()
+    }
+
+    /// An active reservation.
+    pub fn get(&self, id: u64) -> Option<&SharedReservation> {
+        self.active.get(&id)
+    }
+
+    /// Every active reservation.
+    pub fn active(&self) -> impl Iterator<Item = &Reservation> {
+        self.active.values().map(|r| r.as_ref())
+    }
+
+    /// The active reservation allocated to pick task `task`.
+    pub fn by_task(&self, task: &str) -> Option<u64> {
+        self.by_task.get(task).copied()
+    }
+
+    /// The id of the next reservation.
+    pub fn next_id(&self) -> u64 {
+        self.next_id.max(1)
+    }
+
+    /// Records a new held reservation and returns it.
+    pub fn create(&mut self, mut r: Reservation, fp: u64) -> SharedReservation {
+        self.next_id = self.next_id.max(1);
+        r.id = self.next_id;
+        self.next_id += 1;
+        self.by_key.insert(r.idempotency_key.clone(), (r.id, fp));
+        self.index(&r);
+        self.dirty.push(r.id);
+        let r = Arc::new(r);
+        self.active.insert(r.id, r.clone());
+        r
+    }
+
+    /// Mutable access to an active reservation; marks it for writing.
+    pub fn edit(&mut self, id: u64) -> Option<&mut Reservation> {
+        let r = self.active.get_mut(&id)?;
+        self.dirty.push(id);
+        Some(Arc::make_mut(r))
+    }
+
+    /// Moves a held reservation to confirmed (already edited by the caller).
+    pub fn confirmed(&mut self, id: u64, old_expiry: u64) {
+        self.expiries.remove(&(old_expiry, id));
+        if let Some(r) = self.active.get(&id).cloned() {
+            self.index(&r);
+        }
+    }
+
+    /// Ends an active reservation in `state` and returns it.
+    pub fn finish(
+        &mut self,
+        id: u64,
+        state: ReservationState,
+        now: u64,
+    ) -> Option<SharedReservation> {
+        let mut shared = self.active.remove(&id)?;
+        self.expiries.remove(&(shared.expires_ms, id));
+        if let Some(task) = &shared.task {
+            self.by_task.remove(task);
+        }
+        let r = Arc::make_mut(&mut shared);
+        r.state = state;
+        r.updated_ms = now;
+        // Its id may still be in `dirty`; take_changes skips ids no longer
+        // active, so the final state is written once, from `finished`.
+        self.finished.push(shared.clone());
+        Some(shared)
+    }
+
+    /// Ids of held reservations whose hold ended at or before `now`.
+    pub fn due(&self, now: u64) -> Vec<u64> {
+        self.expiries
+            .iter()
+            .take_while(|(at, _)| *at <= now)
+            .map(|&(_, id)| id)
+            .collect()
+    }
+
+    /// The earliest hold expiry, if any.
+    pub fn next_expiry(&self) -> Option<u64> {
+        self.expiries.first().map(|&(at, _)| at)
+    }
+
+    /// Every reservation changed since the last call, in its current
+    /// state, sorted by id; and the first id created since the last call
+    /// (those at or above it are new).
+    pub fn take_changes(&mut self) -> (Vec<SharedReservation>, u64) {
+        let mut out = std::mem::take(&mut self.finished);
+        let mut ids = std::mem::take(&mut self.dirty);
+        ids.sort_unstable();
+        ids.dedup();
+        out.extend(
+            ids.into_iter()
+                .filter_map(|id| self.active.get(&id).cloned()),
+        );
+        out.sort_unstable_by_key(|r| r.id);
+        let next = self.next_id();
+        let first_new = std::mem::replace(&mut self.group_first, next);
+        (out, first_new.max(1))
+    }
+}

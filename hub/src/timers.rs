@@ -1,0 +1,148 @@
+//! The writer's two clocks-driven helpers: the sweeper, which asks the
+//! writer every `sweep_interval_ms` to expire due holds (so a hold returns
+//! to the pool within that interval of its expiry, whatever else is going
+//! on), and the nightly reconciliation at a fixed site time. Both only send
+//! commands; the decisions stay in the writer, against the injected clock.
+
+use crate::clock::SharedClock;
+use crate::erp;
+use crate::writer::Command;
+use std::path::PathBuf;
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use tracing::info;
+
+const DAY_MS: i64 = 86_400_000;
+
+/// Parses `HH:MM` into minutes after midnight; `off` disables (None).
+pub fn parse_time_of_day(text: &str) -> Result<Option<u32>, String> {
+    if text == "off" {
+        return Ok(None);
+    }
+    let parsed = text.split_once(':').and_then(|(h, m)| {
+        let (h, m) = (h.parse::<u32>().ok()?, m.parse::<u32>().ok()?);
+        (h < 24 && m < 60 && text.len() == 5).then_some(h * 60 + m)
+    });
+    parsed
+        .map(Some)
+        .ok_or_else(|| format!("expected HH:MM (00:00 to 23:59) or \"off\", got {text:?}"))
+}
+
+/// The first instant after `now_ms` that is `minute_of_day` in a site
+/// whose clocks run `offset_minutes` ahead of UTC.
+pub fn next_run_ms(now_ms: u64, minute_of_day: u32, offset_minutes: i32) -> u64 {
+    let offset = i64::from(offset_minutes) * 60_000;
+    let local = now_ms as i64 + offset;
+    let target = i64::from(minute_of_day) * 60_000;
+    let mut wait = (target - local.rem_euclid(DAY_MS)).rem_euclid(DAY_MS);
+    if wait == 0 {
+        wait = DAY_MS;
+    }
+    now_ms + wait as u64
+}
+
+/// Sends `Command::Sweep` every `every` until cancelled.
+pub async fn sweeper(commands: mpsc::Sender<Command>, every: Duration, cancel: CancellationToken) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = cancel.cancelled() => return,
+            _ = tick.tick() => {}
+        }
+        if commands.send(Command::Sweep).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// When and with what the nightly reconciliation runs.
+#[derive(Debug, Clone)]
+pub struct Nightly {
+    /// Minutes after local midnight.
+    pub minute_of_day: u32,
+    /// Site time minus UTC, minutes.
+    pub offset_minutes: i32,
+    /// The ERP stock file to compare with, if configured.
+    pub erp_csv: Option<PathBuf>,
+}
+
+/// Runs the nightly reconciliation until cancelled. Re-reads the clock
+/// every second, so a clock that jumps (tests, NTP) is followed.
+pub async fn nightly(
+    commands: mpsc::Sender<Command>,
+    clock: SharedClock,
+    plan: Nightly,
+    cancel: CancellationToken,
+) {
+    let mut due = next_run_ms(clock.now_ms(), plan.minute_of_day, plan.offset_minutes);
+    loop {
+        let now = clock.now_ms();
+        if now >= due {
+            info!("nightly reconciliation starting");
+            let erp = match &plan.erp_csv {
+                Some(path) => Some(read_erp(path).await),
+                None => None,
+            };
+            let cmd = Command::Reconcile {
+                erp,
+                trigger: "nightly",
+                reply: None,
+            };
+            if commands.send(cmd).await.is_err() {
+                return;
+            }
+            due = next_run_ms(now, plan.minute_of_day, plan.offset_minutes);
+            continue;
+        }
+        let wait = Duration::from_millis((due - now).min(1_000));
+        tokio::select! {
+            _ = cancel.cancelled() => return,
+            _ = tokio::time::sleep(wait) => {}
+        }
+    }
+}
+
+async fn read_erp(path: &std::path::Path) -> erp::ErpFile {
+    let source = path.display().to_string();
+    match tokio::fs::read_to_string(path).await {
+        Ok(text) => erp::parse(&source, &text),
+        Err(e) => erp::ErpFile::unreadable(&source, format!("cannot read: {e}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_run_is_the_next_site_time() {
+        let day = DAY_MS as u64;
+        let base = 20_000 * day; // a UTC midnight
+        let two = 120 * 60_000;
+        let cases = [
+            (base, 120, 0, base + two),
+            (base + two, 120, 0, base + day + two),
+            (base + two + 1, 120, 0, base + day + two),
+            (base, 120, 60, base + two - 3_600_000),
+            (base + 23 * 3_600_000, 120, -60, base + day + 3 * 3_600_000),
+        ];
+        for (now, minute, offset, want) in cases {
+            assert_eq!(
+                next_run_ms(now, minute, offset),
+                want,
+                "{now} {minute} {offset}"
+            );
+        }
+    }
+
+    #[test]
+    fn time_of_day_parses() {
+        assert_eq!(parse_time_of_day("02:00"), Ok(Some(120)));
+        assert_eq!(parse_time_of_day("off"), Ok(None));
+        for bad in ["2:00", "24:00", "02:60", "x", ""] {
+            assert!(parse_time_of_day(bad).is_err(), "{bad}");
+        }
+    }
+}
