@@ -302,3 +302,41 @@ fn in_range(
 fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<AgentConfig, ConfigError> {
+        AgentConfig::from_toml(text, "<test>", ConfigOverrides::default())
+    }
+
+    #[test]
+    fn scanner_keys_have_defaults_and_ranges() {
+        let c = load("device = \"d\"").expect("defaults");
+        assert_eq!(
+            (c.scanner, c.scanner_baud, c.double_read_ms, c.scan_mode),
+            (
+                None,
+                DEFAULT_BAUD,
+                DEFAULT_DOUBLE_READ_MS,
+                MovementKind::Pick
+            )
+        );
+        let c = load("device = \"d\"\nscanner = \"/dev/ttyS1\"\nscanner_baud = 115200\ndouble_read_ms = 0\nscan_mode = \"receive\"")
+            .expect("set");
+        assert_eq!(c.scanner.as_deref(), Some(Path::new("/dev/ttyS1")));
+        assert_eq!(
+            (c.scanner_baud, c.double_read_ms, c.scan_mode),
+            (115200, 0, MovementKind::Receive)
+        );
+        let bad = load("device = \"d\"\nscan_mode = \"fly\"")
+            .map(|_| ())
+            .unwrap_err();
+        assert!(bad.to_string().contains("scan_mode \"fly\""), "{bad}");
+        let bad = load("device = \"d\"\ndouble_read_ms = 20000")
+            .map(|_| ())
+            .unwrap_err();
+        assert!(bad.to_string().contains("double_read_ms = 20000"), "{bad}");
+    }
+}

@@ -14,10 +14,13 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 #[derive(Debug, Default)]
 struct State {
-    /// Reads waiting for a trigger pull, each sent with its CR.
-    reads: VecDeque<Vec<u8>>,
+    /// Reads waiting for a trigger pull, each with its CR, and whether the
+    /// engine will decode it twice.
+    reads: VecDeque<(Vec<u8>, bool)>,
     /// Bytes of the read being sent.
     sending: VecDeque<u8>,
+    /// A second decode, sent after the first without another pull.
+    unsolicited: VecDeque<u8>,
     trigger: bool,
     beeps: u64,
     commands: CommandParser,
@@ -33,17 +36,31 @@ impl MemoryEngine {
         self.0.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Queues a read (one symbol decoded once).
+    /// Queues a read for the next trigger pull (one symbol decoded once).
     pub fn queue(&self, read: &str) {
+        self.push(read, false);
+    }
+
+    /// Queues a read the engine will decode twice for one pull: the copy
+    /// follows the first without waiting for the trigger.
+    pub fn queue_double(&self, read: &str) {
+        self.push(read, true);
+    }
+
+    fn push(&self, read: &str, double: bool) {
         let mut line = read.as_bytes().to_vec();
         line.push(b'\r');
-        self.state().reads.push_back(line);
+        self.state().reads.push_back((line, double));
     }
 
     /// Reads queued and not yet sent in full.
     pub fn pending(&self) -> usize {
         let s = self.state();
-        s.reads.len() + usize::from(!s.sending.is_empty())
+        let doubles = s.reads.iter().filter(|(_, d)| *d).count();
+        s.reads.len()
+            + doubles
+            + usize::from(!s.sending.is_empty())
+            + usize::from(!s.unsolicited.is_empty())
     }
 
     /// Beeper pulses so far.
@@ -71,9 +88,10 @@ impl MemoryEngine {
 /// The driver type of a simulated handheld.
 pub type SimScanner = Scanner<EngineUart, EnginePin, EnginePin, NoDelay>;
 
-/// The engine's UART side. A read hands out at most one line per call and
-/// nothing while the trigger is released: end of data (0) then means the
-/// caller asked for a read that was never queued.
+/// The engine's UART side. A read hands out at most one line per call, a
+/// queued read only while the trigger is pressed (its double right after,
+/// pressed or not): end of data (0) means the caller asked for a read that
+/// was never queued.
 #[derive(Debug)]
 pub struct EngineUart(MemoryEngine);
 
@@ -84,9 +102,17 @@ impl embedded_io::ErrorType for EngineUart {
 impl embedded_io::Read for EngineUart {
     fn read(&mut self, buf: &mut [u8]) -> Result<usize, Infallible> {
         let mut s = self.0.state();
-        if s.sending.is_empty() && s.trigger {
-            if let Some(line) = s.reads.pop_front() {
-                s.sending.extend(line);
+        if s.sending.is_empty() {
+            if !s.unsolicited.is_empty() {
+                let copy = std::mem::take(&mut s.unsolicited);
+                s.sending = copy;
+            } else if s.trigger {
+                if let Some((line, double)) = s.reads.pop_front() {
+                    if double {
+                        s.unsolicited.extend(line.iter().copied());
+                    }
+                    s.sending.extend(line);
+                }
             }
         }
         let n = buf.len().min(s.sending.len());
@@ -94,6 +120,13 @@ impl embedded_io::Read for EngineUart {
             *slot = byte;
         }
         Ok(n)
+    }
+}
+
+impl embedded_io::ReadReady for EngineUart {
+    fn read_ready(&mut self) -> Result<bool, Infallible> {
+        let s = self.0.state();
+        Ok(!s.sending.is_empty() || !s.unsolicited.is_empty())
     }
 }
 
@@ -155,21 +188,29 @@ impl embedded_hal::delay::DelayNs for NoDelay {
 mod tests {
     use super::*;
     use agent::line_input::InputLine;
+    use agent::scanner::EngineRead;
 
     #[test]
     fn the_driver_reads_queued_lines_one_per_pull_and_beeps() {
         let engine = MemoryEngine::default();
         let mut scanner = engine.scanner();
         scanner.init().expect("init");
-        engine.queue("LOC:A-01");
-        engine.queue("LOC:A-01");
-        assert_eq!(engine.pending(), 2);
-        for _ in 0..2 {
-            assert_eq!(
-                scanner.read().ok(),
-                Some(InputLine::Text("LOC:A-01".into()))
-            );
-        }
+        engine.queue_double("LOC:A-01");
+        engine.queue("LOC:B-02");
+        assert_eq!(engine.pending(), 3);
+        let read = |text: &str, pull| {
+            Some(EngineRead {
+                line: InputLine::Text(text.into()),
+                pull,
+            })
+        };
+        assert_eq!(scanner.read().ok(), read("LOC:A-01", 1));
+        assert_eq!(
+            scanner.read().ok(),
+            read("LOC:A-01", 1),
+            "the double: same pull"
+        );
+        assert_eq!(scanner.read().ok(), read("LOC:B-02", 2));
         assert_eq!(engine.pending(), 0);
         scanner.beep_good().expect("beep");
         scanner.beep_error().expect("beep");

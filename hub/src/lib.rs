@@ -2,7 +2,7 @@
 //! the site's stock pool with group commit, acknowledges them, and serves
 //! the HTTP API.
 //!
-//! Map (see ARCHITECTURE.md): [`config`] -> [`run`] starts [`broker`],
+//! Map (see ARCHITECTURE.md): [`config`] -> [`run`](mod@run) starts [`broker`],
 //! [`writer`] (the single writer thread that owns the [`pool`] and the
 //! [`store`]), [`mqtt`] (the async shell that feeds the writer and sends
 //! acks), [`timers`] (hold sweeper, nightly reconciliation) and [`api`].
@@ -31,8 +31,10 @@ pub mod metrics;
 pub mod mqtt;
 pub mod nodelay;
 pub mod pool;
+pub mod pool_alerts;
 pub mod pool_reservations;
 pub mod reconcile;
+pub mod reconciler;
 pub mod reservations;
 pub mod reserved_view;
 pub mod run;

@@ -24,6 +24,14 @@ pub struct Metrics {
     pub acks_sent: AtomicU64,
     /// 1 while the hub's MQTT client holds its subscriptions, else 0.
     pub mqtt_subscribed: AtomicU64,
+    /// Reservations held (new, not retries).
+    pub reservations_held: AtomicU64,
+    /// Reservations refused for want of stock or by the presale stop.
+    pub reservations_refused: AtomicU64,
+    /// Holds the sweeper expired.
+    pub holds_expired: AtomicU64,
+    /// Discrepancies recorded.
+    pub discrepancies: AtomicU64,
 }
 
 impl Metrics {
@@ -39,7 +47,7 @@ impl Metrics {
 
     /// Renders every counter in Prometheus text format.
     pub fn render(&self) -> String {
-        let rows: [(&str, &AtomicU64, &str); 8] = [
+        let rows: [(&str, &AtomicU64, &str); 12] = [
             (
                 "wms_batches_applied_total",
                 &self.batches_applied,
@@ -72,6 +80,26 @@ impl Metrics {
                 "Failed group commits",
             ),
             ("wms_acks_sent_total", &self.acks_sent, "Acks published"),
+            (
+                "wms_reservations_held_total",
+                &self.reservations_held,
+                "Reservations held",
+            ),
+            (
+                "wms_reservations_refused_total",
+                &self.reservations_refused,
+                "Reservations refused for want of stock",
+            ),
+            (
+                "wms_holds_expired_total",
+                &self.holds_expired,
+                "Holds expired by the sweeper",
+            ),
+            (
+                "wms_discrepancies_total",
+                &self.discrepancies,
+                "Scans the pool could not cover",
+            ),
         ];
         let mut out = String::new();
         for (name, counter, help) in rows {

@@ -12,17 +12,18 @@
 //! [`crate::discrepancies`] and [`crate::lots`]. Physical movements are
 //! never refused; what they contradict is recorded (see
 //! [`Pool::apply_batch`]). Reservation commands live in
-//! [`crate::pool_reservations`].
+//! [`crate::pool_reservations`], alert rules in [`crate::pool_alerts`],
+//! the per-location view in [`crate::availability`].
 
-use crate::alerts::{AlertKind, AlertLog};
-use crate::discrepancies::{Counted, DiscrepancyBook, Uncovered};
+use crate::alerts::AlertLog;
+use crate::discrepancies::{Counted, DiscrepancyBook};
 use crate::events::snapshot;
 pub use crate::events::{
     apply_movement, replay, BatchOutcome, DeadLetter, DeviceRecord, EventRecord, StockKey,
 };
 use crate::lots::LotBook;
 use crate::reservations::{Reservation, ReservationBook};
-use crate::safety::{Crossing, SafetyBook, SafetyRule};
+use crate::safety::SafetyBook;
 use protocol::{EventBatch, Movement, MovementKind};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -68,6 +69,21 @@ pub struct Pool {
     pub(crate) alerts: AlertLog,
     pub(crate) discrepancies: DiscrepancyBook,
     pub(crate) lots: LotBook,
+    /// What happened since the last [`Pool::take_counts`].
+    pub(crate) counts: PoolCounts,
+}
+
+/// Events the writer turns into `/metrics` counters.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct PoolCounts {
+    /// New holds.
+    pub held: u64,
+    /// Refused reservations (stock or safety).
+    pub refused: u64,
+    /// Holds expired.
+    pub expired: u64,
+    /// Discrepancies recorded.
+    pub discrepancies: u64,
 }
 
 impl Pool {
@@ -155,6 +171,11 @@ impl Pool {
     /// Available (on hand - reserved) of a SKU; 0 when unknown.
     pub fn available(&self, sku: &str) -> i64 {
         self.levels.get(sku).map_or(0, SkuLevel::available)
+    }
+
+    /// The id the next event log entry will get.
+    pub fn next_event(&self) -> u64 {
+        self.next_event
     }
 
     /// Every non-zero reserved total, sorted by SKU.
@@ -261,57 +282,9 @@ impl Pool {
         self.available_changed(&m.sku, available, now);
     }
 
-    fn uncovered(&mut self, m: &Movement, device: &str, expected: i64, now: u64) {
-        let u = Uncovered {
-            movement: m,
-            device,
-            expected,
-        };
-        let d = self.discrepancies.record(u, now);
-        let message = format!(
-            "{} of {} scanned at {} by {} (seq {}) but the pool held {}; count task {} opened",
-            d.movement, d.scanned, d.location, d.device, d.seq, d.expected, d.count_task
-        );
-        let (sku, location) = (d.sku.clone(), d.location.clone());
-        self.alerts
-            .raise(AlertKind::Discrepancy, &sku, Some(&location), message, now);
-    }
-
-    /// Raises the alerts a change of a SKU's availability calls for.
-    pub(crate) fn available_changed(&mut self, sku: &str, before: i64, now: u64) {
-        let Some(level) = self.levels.get(sku) else {
-            return;
-        };
-        let available = level.available();
-        if available < 0 && before >= 0 && level.reserved > 0 {
-            let message = format!(
-                "physical movements left {} on hand for {} reserved: {} held units are gone",
-                level.on_hand, level.reserved, -available
-            );
-            self.alerts
-                .raise(AlertKind::HeldStockShort, sku, None, message, now);
-        }
-        if self.safety.is_empty() {
-            return;
-        }
-        if let Crossing::WentBelow(threshold) = self.safety.check(sku, available) {
-            let message = format!("available {available} is below the safety stock {threshold}");
-            self.alerts
-                .raise(AlertKind::BelowSafety, sku, None, message, now);
-        }
-    }
-
-    /// Sets or removes a SKU's safety rule.
-    pub fn set_safety(&mut self, sku: &str, rule: Option<SafetyRule>, now: u64) {
-        self.levels.entry(sku.to_string()).or_default();
-        self.safety.set(sku, rule);
-        let available = self.available(sku);
-        self.available_changed(sku, available, now);
-    }
-
-    /// Every safety rule, sorted by SKU.
-    pub fn safety_rules(&self) -> Vec<(String, SafetyRule)> {
-        self.safety.rules()
+    /// Counts since the last call.
+    pub fn take_counts(&mut self) -> PoolCounts {
+        std::mem::take(&mut self.counts)
     }
 
     /// Appends applied movements to the pending log. A device's batches in

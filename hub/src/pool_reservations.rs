@@ -47,7 +47,14 @@ impl Pool {
                 None => Reserved::Stored(id),
             });
         }
-        self.check_lines(&lines)?;
+        if let Err(refusal) = self.check_lines(&lines) {
+            self.counts.refused += u64::from(matches!(
+                refusal,
+                PoolError::Insufficient(_) | PoolError::BelowSafety(_)
+            ));
+            return Err(refusal);
+        }
+        self.counts.held += 1;
         for line in &lines {
             let before = self.available(&line.sku);
             if let Some(level) = self.levels.get_mut(&line.sku) {
@@ -154,6 +161,7 @@ impl Pool {
         for &id in &due {
             self.end(id, ReservationState::Expired, now);
         }
+        self.counts.expired += due.len() as u64;
         due.len()
     }
 

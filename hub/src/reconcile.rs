@@ -2,17 +2,17 @@
 //!
 //! [`verify`] rebuilds on-hand from the log with [`crate::pool::replay`]
 //! and compares it with the stored pool, key by key. `hub verify --data
-//! DIR` runs it offline; the writer runs it live ([`run`]) after a commit,
-//! for `POST /api/v1/reconciliations` and the nightly job, where it also
-//! checks the live `reserved` totals against the stored reservations, and
-//! adds a per-SKU comparison with the ERP's stock file: a SKU whose
-//! variance is over 5 % of the ERP's figure is flagged for audit. Reports
-//! are stored under `p` and served as JSON or CSV.
+//! DIR` runs it offline. Live (`POST /api/v1/reconciliations`, the nightly
+//! job) the writer takes a cheap [`snapshot`] right after a commit and a
+//! worker thread [`finish`]es it: replays the log up to the snapshot,
+//! compares, checks the live `reserved` totals against the active
+//! reservations, and compares per SKU with the ERP's stock file: a SKU
+//! whose variance is over 5 % of the ERP's figure is flagged for audit.
+//! Reports are stored under `p` and served as JSON or CSV.
 
 pub use crate::erp::ErpFile;
-use crate::pool::{replay, StockKey};
-use crate::reservations::Reservation;
-use crate::store::{self, Store, StoreError};
+use crate::pool::{replay, Pool, StockKey};
+use crate::store::{Store, StoreError};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
@@ -35,7 +35,7 @@ pub struct StockDifference {
     pub replayed: i64,
 }
 
-/// A SKU whose live `reserved` differs from its stored reservations.
+/// A SKU whose live `reserved` differs from its active reservations.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReservedDifference {
     /// The SKU.
@@ -68,17 +68,34 @@ impl Verification {
 
 /// Rebuilds the pool from the log and compares it with the stored one.
 pub fn verify(store: &Store) -> Result<Verification, StoreError> {
-    let mut log = Vec::new();
-    for entry in store.events() {
-        log.push(entry?.1);
-    }
-    let movements = log.iter().map(|e| e.movements.len() as u64).sum();
-    let replayed = replay(&log);
-    let stored: BTreeMap<StockKey, i64> = store
+    let stored = stored_stock(store)?;
+    verify_against(store, &stored, u64::MAX)
+}
+
+fn stored_stock(store: &Store) -> Result<BTreeMap<StockKey, i64>, StoreError> {
+    Ok(store
         .stock_rows(None)?
         .into_iter()
         .map(|r| (r.key, r.on_hand))
-        .collect();
+        .collect())
+}
+
+/// Replays the log up to entry `through` and compares with `stored`.
+fn verify_against(
+    store: &Store,
+    stored: &BTreeMap<StockKey, i64>,
+    through: u64,
+) -> Result<Verification, StoreError> {
+    let mut log = Vec::new();
+    for entry in store.events() {
+        let (id, record) = entry?;
+        if id > through {
+            break;
+        }
+        log.push(record);
+    }
+    let movements = log.iter().map(|e| e.movements.len() as u64).sum();
+    let replayed = replay(&log);
     let keys: BTreeSet<&StockKey> = replayed.keys().chain(stored.keys()).collect();
     let stock_differences = keys
         .into_iter()
@@ -101,30 +118,47 @@ pub fn verify(store: &Store) -> Result<Verification, StoreError> {
     })
 }
 
-/// Live reserved totals against the sums over stored active reservations.
-fn reserved_differences(
-    store: &Store,
-    stored: &BTreeMap<String, i64>,
-) -> Result<Vec<ReservedDifference>, StoreError> {
+/// The live pool's reserved totals against the sums over its active
+/// reservations (derived state that must never drift).
+fn reserved_differences(pool: &Pool) -> Vec<ReservedDifference> {
     let mut expected: BTreeMap<String, i64> = BTreeMap::new();
-    let reservations: Vec<Reservation> = store.all_reservations()?;
-    for r in reservations.iter().filter(|r| r.state.is_active()) {
+    for r in pool.active_reservations() {
         for line in &r.lines {
             *expected.entry(line.sku.clone()).or_insert(0) += line.outstanding();
         }
     }
-    let skus: BTreeSet<&String> = expected.keys().chain(stored.keys()).collect();
-    Ok(skus
-        .into_iter()
+    let live = pool.reserved_totals();
+    let skus: BTreeSet<&String> = expected.keys().chain(live.keys()).collect();
+    skus.into_iter()
         .filter_map(|sku| {
-            let (s, e) = (stored.get(sku).copied(), expected.get(sku).copied());
-            (s.unwrap_or(0) != e.unwrap_or(0)).then(|| ReservedDifference {
+            let (l, e) = (live.get(sku).copied(), expected.get(sku).copied());
+            (l.unwrap_or(0) != e.unwrap_or(0)).then(|| ReservedDifference {
                 sku: sku.clone(),
-                stored: s.unwrap_or(0),
+                stored: l.unwrap_or(0),
                 expected: e.unwrap_or(0),
             })
         })
-        .collect())
+        .collect()
+}
+
+/// What the writer captures for a live reconciliation, right after a
+/// commit: the stored stock (equal to the pool's at that instant), how far
+/// the log goes, and the reserved check. Cheap, so the writer does not
+/// stall; the replay of the log runs later on another thread ([`finish`]).
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    stored: BTreeMap<StockKey, i64>,
+    through_event: u64,
+    reserved_differences: Vec<ReservedDifference>,
+}
+
+/// Takes a [`Snapshot`]; call on the writer, after a commit.
+pub fn snapshot(store: &Store, pool: &Pool) -> Result<Snapshot, StoreError> {
+    Ok(Snapshot {
+        stored: stored_stock(store)?,
+        through_event: pool.next_event().saturating_sub(1),
+        reserved_differences: reserved_differences(pool),
+    })
 }
 
 /// One SKU compared with the ERP.
@@ -219,31 +253,30 @@ pub fn compare_erp(pool: &BTreeMap<String, i64>, erp: &ErpFile) -> ErpComparison
     }
 }
 
-/// Runs a reconciliation on the committed store and stores the report.
-pub fn run(
+/// Replays the log up to the snapshot, compares, adds the ERP comparison
+/// and stores the report. Safe to run beside the writer: it reads only
+/// log entries the snapshot covers, which never change.
+pub fn finish(
     store: &Store,
-    live_reserved: &BTreeMap<String, i64>,
+    snap: Snapshot,
     erp: Option<ErpFile>,
     trigger: &str,
     now: u64,
 ) -> Result<Report, StoreError> {
-    let mut verification = verify(store)?;
-    verification.reserved_differences = reserved_differences(store, live_reserved)?;
-    let erp = match erp {
-        Some(file) => {
-            let mut pool: BTreeMap<String, i64> = BTreeMap::new();
-            for row in store.stock_rows(None)? {
-                *pool.entry(row.key.sku).or_insert(0) += row.on_hand;
-            }
-            Some(compare_erp(&pool, &file))
+    let mut verification = verify_against(store, &snap.stored, snap.through_event)?;
+    verification.reserved_differences = snap.reserved_differences;
+    let erp = erp.map(|file| {
+        let mut pool: BTreeMap<String, i64> = BTreeMap::new();
+        for (key, on_hand) in &snap.stored {
+            *pool.entry(key.sku.clone()).or_insert(0) += on_hand;
         }
-        None => None,
-    };
+        compare_erp(&pool, &file)
+    });
     let flagged = erp
         .as_ref()
         .map_or(0, |e| e.variances.iter().filter(|v| v.audit).count());
     let mut report = Report {
-        id: store.counter(store::NEXT_REPORT)?,
+        id: 0,
         trigger: trigger.to_string(),
         created_ms: now,
         pool_matches_log: verification.matches(),

@@ -5,29 +5,31 @@
 //! discrepancies, ... and counters) is a single atomic `apply_batch`
 //! followed by a single `flush`:
 //!
-//! | key                               | value                              |
-//! |-----------------------------------|------------------------------------|
-//! | `e` + log entry id (u64 BE)       | [`EventRecord`] (one batch)        |
-//! | `s` + sku 0x00 location 0x00 lot  | on-hand, i64 BE                    |
-//! | `w` + device                      | [`DeviceRecord`]                   |
-//! | `d` + dead-letter id (u64 BE)     | [`DeadLetter`]                     |
-//! | `q` + first reservation id (u64 BE)| the reservations one group created (up to 512) |
-//! | `r` + reservation id (u64 BE)     | [`Reservation`] changed after its group |
-//! | `t` + sku                         | [`SafetyRule`]                     |
-//! | `a` + alert id (u64 BE)           | [`Alert`]                          |
-//! | `x` + discrepancy id (u64 BE)     | [`Discrepancy`]                    |
-//! | `k` + count task id (u64 BE)      | [`CountTask`]                      |
-//! | `l` + sku 0x00 lot                | [`LotInfo`] (FIFO rank)            |
-//! | `p` + report id (u64 BE)          | reconciliation report (JSON)       |
-//! | `m` + name                        | counters (u64 BE)                  |
+//! | key                                 | value                                |
+//! |-------------------------------------|--------------------------------------|
+//! | `e` + log entry id (u64 BE)         | [`EventRecord`] (one batch)          |
+//! | `s` + sku 0x00 location 0x00 lot    | on-hand, i64 BE                      |
+//! | `w` + device                        | [`DeviceRecord`]                     |
+//! | `d` + dead-letter id (u64 BE)       | [`DeadLetter`]                       |
+//! | `q` + first reservation id (u64 BE) | reservations one group created (<=512) |
+//! | `r` + reservation id (u64 BE)       | [`Reservation`] changed later        |
+//! | `t` + sku                           | [`SafetyRule`]                       |
+//! | `a` + alert id (u64 BE)             | [`Alert`]                            |
+//! | `x` + discrepancy id (u64 BE)       | [`Discrepancy`]                      |
+//! | `k` + count task id (u64 BE)        | [`CountTask`]                        |
+//! | `l` + sku 0x00 lot                  | [`LotInfo`] (FIFO rank)              |
+//! | `p` + report id (u64 BE)            | reconciliation report (JSON)         |
+//! | `m` + name                          | counters (u64 BE)                    |
 //!
 //! Records are postcard with a leading storage-version byte (reports are
 //! JSON after the same byte, as they are served); ids cannot hold 0x00
 //! (protocol ids are printable ASCII), so composite keys split
-//! unambiguously. A reservation is read from `r` if it has changed since
-//! the group that created it, else from the `q` record at or below its id:
-//! one insert per group instead of one per reservation. Reserved totals are derived from the active reservations
-//! at load and not stored (see [`crate::reserved_view`]).
+//! unambiguously. A reservation is read from `r` if it changed after the
+//! group that created it, else from the `q` record at or below its id: one
+//! insert per group instead of one per reservation (sled inserts were half
+//! the writer's time). Reserved totals are derived from the active
+//! reservations at load and not stored (see [`crate::reserved_view`]).
+//! Reports are written by the reconciliation worker, outside group commits.
 
 use crate::alerts::Alert;
 use crate::changes::{Changes, NextIds, PoolParts};

@@ -16,6 +16,7 @@ use crate::intake::{classify, Intake};
 use crate::metrics::Metrics;
 use crate::pool::{BatchOutcome, DeadLetter, Pool};
 use crate::reconcile::{self, ErpFile, Report};
+use crate::reconciler;
 use crate::reserved_view::ReservedView;
 use crate::safety::SafetyRule;
 use crate::store::{Store, StoreError};
@@ -25,7 +26,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use tokio::sync::mpsc;
 use tracing::{debug, error, info, warn};
 
-/// Longest wait for the rest of a group (see [`Writer::gather`]).
+/// Longest wait for the rest of a group (see [`Writer::gather`]). Spent
+/// yielding, not sleeping: a sleep rounds up to the timer slack (~60 us),
+/// which measured worse than not waiting at all.
 const LINGER: std::time::Duration = std::time::Duration::from_micros(100);
 
 /// Acks to publish after a commit: device -> acknowledged-through seq.
@@ -50,6 +53,7 @@ pub struct Writer {
     max_group_movements: usize,
     clock: SharedClock,
     reserved: Arc<ReservedView>,
+    reconciler: Option<std::sync::mpsc::Sender<reconciler::Work>>,
 }
 
 impl Writer {
@@ -75,6 +79,7 @@ impl Writer {
             max_group_movements,
             clock,
             reserved,
+            reconciler: None,
         };
         let expired = writer.pool.sweep(writer.clock.now_ms());
         if expired > 0 {
@@ -134,9 +139,14 @@ impl Writer {
                 }
             })
             .map_err(|e| StoreError::Sled(e.into()))?;
+        let (worker, worker_thread) =
+            reconciler::spawn(self.store.clone()).map_err(|e| StoreError::Sled(e.into()))?;
+        self.reconciler = Some(worker);
         let result = self.serve(&mut commands, &acks, &courier);
         drop(courier);
+        self.reconciler = None;
         let _ = courier_thread.join();
+        let _ = worker_thread.join();
         result
     }
 
@@ -226,8 +236,10 @@ impl Writer {
             }
         }
         let changes = self.pool.take_changes();
+        let counts = self.pool.take_counts();
         let committed = changes.is_empty() || self.commit(&changes)?;
         if committed {
+            self.count_pool(counts);
             for (erp, trigger, reply) in jobs {
                 self.reconcile(erp, trigger, now, reply);
             }
@@ -273,6 +285,8 @@ impl Writer {
 
     /// Runs a reconciliation over the committed store (everything the pool
     /// holds is committed at this point) and stores its report.
+    /// Snapshots the committed pool for a reconciliation and hands it to
+    /// the worker (or, outside [`Writer::run`], finishes it here).
     fn reconcile(
         &mut self,
         erp: Option<ErpFile>,
@@ -280,21 +294,39 @@ impl Writer {
         now: u64,
         reply: Option<Reply<Report>>,
     ) {
-        let live = self.pool.reserved_totals();
-        let result = reconcile::run(&self.store, &live, erp, trigger, now);
-        match &result {
-            Ok(report) => info!(
-                id = report.id,
-                ok = report.pool_matches_log,
-                flagged = report.flagged_for_audit,
-                trigger,
-                "reconciliation done"
-            ),
-            Err(e) => error!(error = %e, "reconciliation failed"),
+        let snapshot = match reconcile::snapshot(&self.store, &self.pool) {
+            Ok(s) => s,
+            Err(e) => {
+                error!(error = %e, "reconciliation snapshot failed");
+                if let Some(reply) = reply {
+                    let _ = reply.send(Err(crate::errors::PoolError::CommitFailed));
+                }
+                return;
+            }
+        };
+        let work = reconciler::Work {
+            snapshot,
+            erp,
+            trigger,
+            now,
+            reply,
+        };
+        match &self.reconciler {
+            Some(worker) => {
+                if let Err(returned) = worker.send(work) {
+                    reconciler::finish(&self.store, returned.0);
+                }
+            }
+            None => reconciler::finish(&self.store, work),
         }
-        if let Some(reply) = reply {
-            let _ = reply.send(result.map_err(|_| crate::errors::PoolError::CommitFailed));
-        }
+    }
+
+    fn count_pool(&self, counts: crate::pool::PoolCounts) {
+        let m = &self.metrics;
+        Metrics::add(&m.reservations_held, counts.held);
+        Metrics::add(&m.reservations_refused, counts.refused);
+        Metrics::add(&m.holds_expired, counts.expired);
+        Metrics::add(&m.discrepancies, counts.discrepancies);
     }
 
     fn count(&self, outcome: BatchOutcome) {

@@ -221,3 +221,13 @@ fn no_read_can_panic() {
         }
     }
 }
+
+proptest::proptest! {
+    /// Any text at all gets a code or a typed error, never a panic.
+    #[test]
+    fn arbitrary_reads_never_panic(read in "\\PC{0,80}", gs1 in "[0-9\u{1d}()A-Z]{0,60}") {
+        let _ = parse_read(&read);
+        let _ = parse_read(&format!("]C1{gs1}"));
+        let _ = parse_read(&gs1);
+    }
+}

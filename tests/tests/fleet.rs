@@ -62,9 +62,11 @@ fn seeded_fleet_with_faults_loses_and_doubles_nothing() {
         .filter_map(|w| w.parse().ok())
         .collect();
     assert!(numbers.len() >= 6, "{faults}");
-    let (wifi, power, swaps, doubles) = (numbers[0], numbers[1], numbers[3], numbers[4]);
+    // Battery swaps are reported too, but a slow machine may end the run
+    // before the first flat battery, so they are not required here.
+    let (wifi, power, clock, doubles) = (numbers[0], numbers[1], numbers[2], numbers[4]);
     assert!(
-        wifi > 0 && power > 0 && swaps > 0 && doubles > 0,
+        wifi > 0 && power > 0 && clock > 0 && doubles > 0,
         "{faults}"
     );
     assert_eq!(

@@ -81,6 +81,13 @@ fn five_hundred_concurrent_requests_for_the_last_ten_units() {
         (stock["reserved"].as_i64(), stock["available"].as_i64()),
         (Some(25), Some(0))
     );
+    let metrics = http::get(addr, "/metrics").unwrap().body;
+    for line in [
+        "wms_reservations_held_total 11",
+        "wms_reservations_refused_total 490",
+    ] {
+        assert!(metrics.contains(line), "{line} in {metrics}");
+    }
 }
 
 async fn start_hub(dir: &std::path::Path, clock: &ManualClock) -> hub::RunningHub {

@@ -14,7 +14,7 @@ use super::framing::ReadFramer;
 use crate::line_input::InputLine;
 use embedded_hal::delay::DelayNs;
 use embedded_hal::digital::OutputPin;
-use embedded_io::{Read, Write};
+use embedded_io::{Read, ReadReady, Write};
 use thiserror::Error;
 
 /// Length of the good-read beep.
@@ -46,6 +46,18 @@ pub enum ScannerError<U, T, B> {
     WriteZero,
 }
 
+/// One read, and the trigger pull it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EngineRead {
+    /// The read, without its CR/LF.
+    pub line: InputLine,
+    /// Which pull of the trigger (counted from 1 by this driver; 0 before
+    /// the first) the engine answered with this read. A read that arrived
+    /// after the trigger was released, before it was pressed again (the
+    /// engine's second decode of the same symbol), counts for that pull.
+    pub pull: u64,
+}
+
 /// The error type of a [`Scanner`] over these parts.
 pub type DriverError<UART, TRIG, BEEP> = ScannerError<
     <UART as embedded_io::ErrorType>::Error,
@@ -61,11 +73,12 @@ pub struct Scanner<UART, TRIG, BEEP, DELAY> {
     beeper: BEEP,
     delay: DELAY,
     framer: ReadFramer,
+    pulls: u64,
 }
 
 impl<UART, TRIG, BEEP, DELAY> Scanner<UART, TRIG, BEEP, DELAY>
 where
-    UART: Read + Write,
+    UART: Read + ReadReady + Write,
     TRIG: OutputPin,
     BEEP: OutputPin,
     DELAY: DelayNs,
@@ -78,6 +91,7 @@ where
             beeper,
             delay,
             framer: ReadFramer::new(),
+            pulls: 0,
         }
     }
 
@@ -89,20 +103,47 @@ where
         self.write_command(CONFIGURE)
     }
 
-    /// The next read. A read already received (the engine's second read of
-    /// one trigger pull, say) is returned first; otherwise the trigger is
-    /// pressed until the engine sends a complete line, then released.
-    pub fn read(&mut self) -> Result<InputLine, DriverError<UART, TRIG, BEEP>> {
-        if let Some(read) = self.framer.next_read() {
-            return Ok(read);
+    /// The next read. What the engine already sent (a second decode of
+    /// the symbol of the last pull, say) is returned first, as part of that
+    /// pull; otherwise the trigger is pressed until the engine sends a
+    /// complete line, then released.
+    pub fn read(&mut self) -> Result<EngineRead, DriverError<UART, TRIG, BEEP>> {
+        if let Some(line) = self.take_sent()? {
+            return Ok(EngineRead {
+                line,
+                pull: self.pulls,
+            });
         }
+        self.pulls += 1;
         self.trigger.set_high().map_err(ScannerError::Trigger)?;
         let read = self.receive_line();
         // Release the trigger even when the UART failed.
         let released = self.trigger.set_low().map_err(ScannerError::Trigger);
-        let read = read?;
+        let line = read?;
         released?;
-        Ok(read)
+        Ok(EngineRead {
+            line,
+            pull: self.pulls,
+        })
+    }
+
+    /// A complete read among the bytes already sent, without blocking.
+    fn take_sent(&mut self) -> Result<Option<InputLine>, DriverError<UART, TRIG, BEEP>> {
+        let mut buf = [0u8; 64];
+        loop {
+            if let Some(line) = self.framer.next_read() {
+                return Ok(Some(line));
+            }
+            if !self.uart.read_ready().map_err(ScannerError::Uart)? {
+                return Ok(None);
+            }
+            let n = self.uart.read(&mut buf).map_err(ScannerError::Uart)?;
+            if n == 0 {
+                self.framer.reset();
+                return Err(ScannerError::Disconnected);
+            }
+            self.framer.push(&buf[..n]);
+        }
     }
 
     /// One short beep: the scan is confirmed. Call it only once the scan

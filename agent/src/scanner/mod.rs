@@ -22,7 +22,7 @@ pub mod session;
 mod driver_tests;
 
 pub use double_read::{DoubleReadFilter, DEFAULT_DOUBLE_READ_WINDOW};
-pub use driver::{DriverError, Scanner, ScannerError};
+pub use driver::{DriverError, EngineRead, Scanner, ScannerError};
 pub use flow::{ScanFlow, ScanFlowError, ScanStep};
 pub use framing::ReadFramer;
 pub use serial::{run_serial_scanner, SerialSettings, ThreadDelay};

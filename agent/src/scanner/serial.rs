@@ -43,6 +43,8 @@ type SharedWriter = Arc<Mutex<WriteHalf<SerialStream>>>;
 pub struct SerialUart {
     runtime: Handle,
     reader: ReadHalf<SerialStream>,
+    /// Bytes taken while checking readiness, handed out first.
+    early: Vec<u8>,
     writer: SharedWriter,
     cancel: CancellationToken,
 }
@@ -53,6 +55,12 @@ impl embedded_io::ErrorType for SerialUart {
 
 impl embedded_io::Read for SerialUart {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if !self.early.is_empty() {
+            let n = buf.len().min(self.early.len());
+            buf[..n].copy_from_slice(&self.early[..n]);
+            self.early.drain(..n);
+            return Ok(n);
+        }
         let reader = &mut self.reader;
         let cancel = &self.cancel;
         self.runtime.block_on(async {
@@ -61,6 +69,32 @@ impl embedded_io::Read for SerialUart {
                 read = reader.read(buf) => read,
             }
         })
+    }
+}
+
+impl embedded_io::ReadReady for SerialUart {
+    /// Polls the port once without waiting; bytes it yields are kept for
+    /// the next read. End of file counts as ready (the read then says so).
+    fn read_ready(&mut self) -> io::Result<bool> {
+        if !self.early.is_empty() {
+            return Ok(true);
+        }
+        let mut buf = [0u8; 256];
+        let reader = &mut self.reader;
+        // A zero timeout polls the read exactly once; tokio's reads are
+        // cancel-safe, so nothing is lost when it is not ready.
+        let polled = self
+            .runtime
+            .block_on(async { tokio::time::timeout(Duration::ZERO, reader.read(&mut buf)).await });
+        match polled {
+            Err(_elapsed) => Ok(false),
+            Ok(Ok(0)) => Ok(true),
+            Ok(Ok(n)) => {
+                self.early.extend_from_slice(&buf[..n]);
+                Ok(true)
+            }
+            Ok(Err(e)) => Err(e),
+        }
     }
 }
 
@@ -167,6 +201,7 @@ pub fn open_scanner(
     let uart = SerialUart {
         runtime: runtime.clone(),
         reader,
+        early: Vec::new(),
         writer,
         cancel: cancel.clone(),
     };

@@ -8,7 +8,7 @@
 //! [`ScannerSession::on_read`] only returns after `Journal::record` flushed.
 
 use super::double_read::DoubleReadFilter;
-use super::driver::{DriverError, Scanner};
+use super::driver::{DriverError, EngineRead, Scanner};
 use super::flow::{ScanFlow, ScanStep};
 use super::framing::MAX_READ;
 use crate::journal::{Journal, JournalError};
@@ -16,7 +16,7 @@ use crate::line_input::InputLine;
 use crate::scan_session::ScanAnswer;
 use embedded_hal::delay::DelayNs;
 use embedded_hal::digital::OutputPin;
-use embedded_io::{Read, Write};
+use embedded_io::{Read, ReadReady, Write};
 use protocol::MovementKind;
 use std::sync::Arc;
 use std::time::Instant;
@@ -101,9 +101,10 @@ impl ScannerSession {
         self.double_reads
     }
 
-    /// Handles one read received at `now`. Blocks while the journal flushes.
-    pub fn on_read(&mut self, read: &InputLine, now: Instant, device_time_ms: u64) -> ReadOutcome {
-        let text = match read {
+    /// Handles one read, taken from the driver at `now`. Blocks while the
+    /// journal flushes.
+    pub fn on_read(&mut self, read: &EngineRead, now: Instant, device_time_ms: u64) -> ReadOutcome {
+        let text = match &read.line {
             InputLine::Text(text) => text.as_str(),
             InputLine::TooLong(len) => {
                 return refused(format!(
@@ -112,7 +113,7 @@ impl ScannerSession {
             }
             InputLine::NotUtf8 => return refused("barcode read is not text".into()),
         };
-        if !self.filter.accept(text, now) {
+        if !self.filter.accept(text, read.pull, now) {
             self.double_reads += 1;
             debug!("double read suppressed");
             return ReadOutcome::DoubleRead;
@@ -153,7 +154,7 @@ pub fn serve_reads<UART, TRIG, BEEP, DELAY>(
     answer: &mut dyn FnMut(&ScanAnswer),
 ) -> Result<(), DriverError<UART, TRIG, BEEP>>
 where
-    UART: Read + Write,
+    UART: Read + ReadReady + Write,
     TRIG: OutputPin,
     BEEP: OutputPin,
     DELAY: DelayNs,

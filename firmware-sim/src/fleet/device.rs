@@ -105,7 +105,7 @@ struct Handheld {
     power_back: Option<tokio::time::Instant>,
     wifi_back: Option<tokio::time::Instant>,
     /// Scans before this instant count as touched by a fault: it is the
-    /// end of the last fault plus [`RECOVERY`].
+    /// end of the last fault (or the last power-on) plus [`RECOVERY`].
     disturbed_until: tokio::time::Instant,
     skew_ms: i64,
     battery: f64,
@@ -258,6 +258,10 @@ impl Handheld {
         });
         self.spec.picker.power_cycled();
         self.set_wifi(self.wifi_back.is_none());
+        // A (re)started device is still connecting: its first scans are
+        // not fault-free either.
+        let now = tokio::time::Instant::now();
+        self.disturbed_until = self.disturbed_until.max(now + RECOVERY);
         Ok(())
     }
 
@@ -281,12 +285,13 @@ impl Handheld {
         let planned = self.spec.picker.plan(self.spec.plan.rng());
         let mut lines = 0;
         for read in &planned.reads {
-            p.engine.queue(read);
             lines += 1;
             if self.spec.plan.double_read() {
-                p.engine.queue(read);
+                p.engine.queue_double(read);
                 lines += 1;
                 self.report.double_reads.0 += 1;
+            } else {
+                p.engine.queue(read);
             }
         }
         let (Some(scanner), Some(session)) = (p.scanner.take(), p.session.take()) else {
