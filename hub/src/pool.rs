@@ -223,17 +223,20 @@ impl Pool {
         BatchOutcome::Applied { count, through }
     }
 
-    fn location_on_hand(&self, sku: &str, location: &str) -> i64 {
-        self.levels
-            .get(sku)
-            .and_then(|l| l.by_location.get(location))
-            .copied()
-            .unwrap_or(0)
-    }
-
     fn apply_one(&mut self, m: &Movement, device: &str, now: u64) {
-        let at_location = self.location_on_hand(&m.sku, &m.location);
-        let available = self.available(&m.sku);
+        let takes = matches!(
+            m.kind,
+            MovementKind::Pick | MovementKind::Move | MovementKind::Putaway
+        );
+        // One look-up of the SKU's level for what the hooks below compare.
+        let (available, at_location) = match self.levels.get(&m.sku) {
+            Some(level) if takes => (
+                level.available(),
+                level.by_location.get(&m.location).copied().unwrap_or(0),
+            ),
+            Some(level) => (level.available(), 0),
+            None => (0, 0),
+        };
         let lot = m.lot.as_deref().unwrap_or("");
         let key_before = match m.kind {
             MovementKind::Count => self.on_hand(&StockKey {
@@ -261,10 +264,6 @@ impl Pool {
             }
         });
         self.lots.note(&m.sku, lot, now);
-        let takes = matches!(
-            m.kind,
-            MovementKind::Pick | MovementKind::Move | MovementKind::Putaway
-        );
         if takes && at_location < m.quantity {
             self.uncovered(m, device, at_location, now);
         }
