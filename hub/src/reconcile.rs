@@ -295,9 +295,9 @@ pub fn to_csv(report: &Report) -> String {
         let _ = writeln!(
             out,
             "pool_vs_log,{},{},{},{},{},{},,true",
-            d.sku,
-            d.location,
-            d.lot,
+            csv_field(&d.sku),
+            csv_field(&d.location),
+            csv_field(&d.lot),
             d.stored,
             d.replayed,
             d.stored - d.replayed
@@ -308,7 +308,9 @@ pub fn to_csv(report: &Report) -> String {
         let _ = writeln!(
             out,
             "reserved,{},,,{},{},{v},,true",
-            d.sku, d.stored, d.expected
+            csv_field(&d.sku),
+            d.stored,
+            d.expected
         );
     }
     if let Some(erp) = &report.erp {
@@ -316,16 +318,40 @@ pub fn to_csv(report: &Report) -> String {
             let _ = writeln!(
                 out,
                 "erp,{},,,{},{},{},{:.2},{}",
-                v.sku, v.pool, v.erp, v.variance, v.variance_pct, v.audit
+                csv_field(&v.sku),
+                v.pool,
+                v.erp,
+                v.variance,
+                v.variance_pct,
+                v.audit
             );
         }
         for (line, error) in &erp.errors {
-            let _ = writeln!(
-                out,
-                "erp_line_error,,,,{line},,,,\"{}\"",
-                error.replace('"', "'")
-            );
+            let _ = writeln!(out, "erp_line_error,,,,{line},,,,{}", csv_field(error));
         }
     }
     out
+}
+
+/// One CSV field (RFC 4180): quoted, with quotes doubled, when it holds a
+/// comma, a quote or a line break.
+fn csv_field(value: &str) -> std::borrow::Cow<'_, str> {
+    if value.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", value.replace('"', "\"\"")).into()
+    } else {
+        value.into()
+    }
+}
+
+#[cfg(test)]
+mod csv_tests {
+    use super::csv_field;
+
+    #[test]
+    fn fields_with_commas_quotes_or_breaks_are_quoted() {
+        assert_eq!(csv_field("SKU-1"), "SKU-1");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field("two\nlines"), "\"two\nlines\"");
+    }
 }

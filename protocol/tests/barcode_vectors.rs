@@ -231,3 +231,15 @@ proptest::proptest! {
         let _ = parse_read(&gs1);
     }
 }
+
+#[test]
+fn element_strings_refuse_non_ascii_before_splitting() {
+    use protocol::barcode::parse_element_string;
+    // A fixed-length AI split by bytes would land inside 'é' and panic.
+    let got = parse_element_string("010950600013435é");
+    assert_eq!(got, Err(BarcodeError::BadCharacter(15)));
+    proptest::proptest!(|(s in "\\PC{0,40}")| {
+        let _ = parse_element_string(&s);
+        let _ = parse_element_string(&format!("01{s}"));
+    });
+}

@@ -78,6 +78,10 @@ pub fn parse_element_string(data: &str) -> Result<Gs1, BarcodeError> {
     if data.is_empty() {
         return Err(BarcodeError::Empty);
     }
+    // Fixed-length AIs split by byte count: only ASCII may reach them.
+    if let Some(at) = data.bytes().position(|b| !b.is_ascii()) {
+        return Err(BarcodeError::BadCharacter(at));
+    }
     let mut gs1 = Gs1::default();
     let mut rest = data;
     while !rest.is_empty() {
