@@ -128,9 +128,15 @@ impl ScanFlow {
 /// GTIN, lot, count.
 type Goods = (String, Option<String>, Option<u32>);
 
+/// The expiry (17) travels in the lot id as `LOT@YYYY-MM-DD` (or
+/// `@YYYY-MM-DD` with no lot), the form the hub's FEFO suggestions read.
 fn goods_from_gs1(gs1: Gs1) -> Result<Goods, ScanFlowError> {
     let gtin = gs1.gtin.ok_or(ScanFlowError::NoGtin)?;
-    Ok((gtin, gs1.lot, gs1.count))
+    let lot = match (gs1.lot, gs1.expiry) {
+        (lot, Some(expiry)) => Some(format!("{}@{}", lot.unwrap_or_default(), expiry.iso_date())),
+        (lot, None) => lot,
+    };
+    Ok((gtin, lot, gs1.count))
 }
 
 #[cfg(test)]
@@ -174,6 +180,14 @@ mod tests {
             (
                 "]C1001061414112345678970209506000134352\u{1d}3712",
                 Ok(movement(Receive, "A-01", 12, None, None)),
+            ),
+            (
+                "]C1010950600013435217270900\u{1d}10L9\u{1d}372",
+                Ok(movement(Receive, "A-01", 2, Some("L9@2027-09-30"), None)),
+            ),
+            (
+                "]C1010950600013435217280228377",
+                Ok(movement(Receive, "A-01", 7, Some("@2028-02-28"), None)),
             ),
             ("]C100106141411234567897", Err(ScanFlowError::NoGtin)),
             (

@@ -217,6 +217,18 @@ fn parse_date(ai: &'static str, value: &str) -> Result<Expiry, BarcodeError> {
     Ok(Expiry { year, month, day })
 }
 
+impl Expiry {
+    /// The last day the goods may be used, as `YYYY-MM-DD` (a day of 00
+    /// means the end of the month, as GS1 defines it).
+    pub fn iso_date(&self) -> String {
+        let day = match self.day {
+            0 => days_in_month(self.year, self.month),
+            d => d,
+        };
+        format!("{:04}-{:02}-{:02}", self.year, self.month, day)
+    }
+}
+
 fn days_in_month(year: u16, month: u8) -> u8 {
     match month {
         2 if year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400)) => {
