@@ -161,13 +161,12 @@ pub fn encode_hex(bytes: &[u8]) -> String {
 
 /// Bytes of an even-length hex string (either case); None if it is not one.
 pub fn decode_hex(text: &str) -> Option<Vec<u8>> {
-    let digits = text.as_bytes();
-    if digits.len() % 2 != 0 {
+    let pairs = text.as_bytes().chunks_exact(2);
+    if !pairs.remainder().is_empty() {
         return None;
     }
     let nibble = |c: u8| char::from(c).to_digit(16).map(|d| d as u8);
-    digits
-        .chunks_exact(2)
+    pairs
         .map(|pair| Some(nibble(pair[0])? << 4 | nibble(pair[1])?))
         .collect()
 }

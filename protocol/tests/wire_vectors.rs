@@ -331,12 +331,12 @@ fn auth_vectors_verify_as_documented() {
         let frame = parse_hex(name, block.get("hex"));
         let want = block.get("result");
         let got = verify_frame(&key, &frame);
-        let ok = match (want, &got) {
-            ("ok", Ok(())) => true,
-            ("BadTag", Err(AuthError::BadTag)) => true,
-            ("Unsigned", Err(AuthError::Unsigned)) => true,
-            _ => false,
-        };
+        let ok = matches!(
+            (want, &got),
+            ("ok", Ok(()))
+                | ("BadTag", Err(AuthError::BadTag))
+                | ("Unsigned", Err(AuthError::Unsigned))
+        );
         assert!(ok, "auth vector {name}: expected {want}, got {got:?}");
         if want == "ok" {
             // The reference signer makes exactly these bytes.
