@@ -104,6 +104,10 @@ pub async fn start_with_clock(
     clock: SharedClock,
 ) -> Result<RunningHub, HubError> {
     let (host, port) = broker_target(&config)?;
+    // A corrupt registry stops the start here, naming the file.
+    let registry = Registry::new(&config.data_dir);
+    let devices = Devices::new(reload::load_book(&registry)?);
+    let login = hub_login(&config)?;
     std::fs::create_dir_all(&config.data_dir).map_err(|e| StoreError::Sled(e.into()))?;
     let store = Store::open(&config.data_dir)?;
     let metrics = Arc::new(Metrics::default());
@@ -118,11 +122,7 @@ pub async fn start_with_clock(
         clock.clone(),
         reserved.clone(),
     )?;
-    let writer = with_config_rules(writer, &config)?;
-    let registry = Registry::new(&config.data_dir);
-    let devices = Devices::new(reload::load_book(&registry)?);
-    let writer = writer.with_devices(devices.clone());
-    let login = hub_login(&config)?;
+    let writer = with_config_rules(writer, &config)?.with_devices(devices.clone());
     let listener = http_listener(config.http_listen).map_err(|source| HubError::Http {
         addr: config.http_listen,
         source,
@@ -132,11 +132,9 @@ pub async fn start_with_clock(
         source,
     })?;
     if config.external_broker.is_none() {
-        let auth = BrokerAuth {
-            devices: devices.clone(),
-            internal: login.clone(),
-        };
-        broker::start(config.mqtt_listen, auth)?;
+        let internal = login.clone();
+        let devices = devices.clone();
+        broker::start(config.mqtt_listen, BrokerAuth { devices, internal })?;
     }
     let cancel = CancellationToken::new();
     let (cmd_tx, cmd_rx) = mpsc::channel(65_536);

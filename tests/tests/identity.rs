@@ -245,3 +245,64 @@ fn rotation_refuses_the_old_key_and_a_restarted_agent_drains_with_the_new() {
     assert_eq!(hubapi::watermark(http, "dev-k"), Ok(2));
     assert_eq!(on_hand(&hub, "SKU-K"), Some(5));
 }
+
+#[test]
+fn a_corrupt_registry_stops_the_hub_at_start_naming_the_file() {
+    let data = tempfile::tempdir().unwrap();
+    std::fs::write(data.path().join("devices.json"), "{ not a registry").unwrap();
+    let ports = HubPorts::fresh();
+    let out = std::process::Command::new(tests::bin_path("hub"))
+        .args(["--site", "s1", "--data"])
+        .arg(data.path())
+        .args(["--mqtt", &ports.mqtt_addr()])
+        .args(["--http", &ports.http_addr().to_string()])
+        .env("RUST_LOG", "off")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run hub");
+    assert!(!out.status.success(), "hub started on a corrupt registry");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("devices.json") && err.contains("corrupt"),
+        "{err}"
+    );
+}
+
+#[test]
+fn device_commands_print_secrets_once_and_list_none() {
+    let data = tempfile::tempdir().unwrap();
+    let hub_data = data.path().join("hub");
+    let out = tests::identity::hub_device(&hub_data, &["add", "hh-1", "--site", "s1"]);
+    assert!(out.status.success());
+    let printed = String::from_utf8_lossy(&out.stdout);
+    for word in [
+        "username: hh-1",
+        "password: ",
+        "key: ",
+        "shown only this once",
+    ] {
+        assert!(printed.contains(word), "{word} missing: {printed}");
+    }
+    let creds = tests::provision(&hub_data, "s1", &["hh-2"]);
+    revoke(&hub_data, "hh-1");
+    let out = tests::identity::hub_device(&hub_data, &["list"]);
+    let listed = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        listed.contains("hh-1") && listed.contains("revoked"),
+        "{listed}"
+    );
+    assert!(
+        listed.contains("hh-2") && listed.contains("active"),
+        "{listed}"
+    );
+    let entry = creds.device("hh-2");
+    assert!(!listed.contains(&entry.password) && !listed.contains(&entry.key));
+    let registry = std::fs::read_to_string(hub_data.join("devices.json")).unwrap();
+    assert!(
+        !registry.contains(&entry.password),
+        "password stored in clear"
+    );
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&creds.path).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "credentials file mode");
+}
