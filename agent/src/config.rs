@@ -6,6 +6,7 @@
 //! wrong hub. Unknown keys, bad TOML, bad ids and out-of-range numbers are
 //! refused with an error naming the problem.
 
+use crate::credentials::{load_secrets, CredentialsError};
 use crate::publisher::{PublisherConfig, SendSettings};
 use protocol::validate::check_id;
 use protocol::{MovementKind, ValidationError};
@@ -54,6 +55,9 @@ pub struct AgentConfig {
     pub double_read_ms: u64,
     /// The movement kind scans record until a `MODE:` card is read.
     pub scan_mode: MovementKind,
+    /// The credentials file (`hub device add --out`) holding this device's
+    /// broker password and batch key; required to publish.
+    pub credentials: Option<PathBuf>,
 }
 
 /// Values given on the command line; each one present wins over the file.
@@ -67,6 +71,8 @@ pub struct ConfigOverrides {
     pub device: Option<String>,
     /// `--data`
     pub data_dir: Option<PathBuf>,
+    /// `--credentials`
+    pub credentials: Option<PathBuf>,
 }
 
 /// Why the settings were refused.
@@ -105,6 +111,12 @@ pub enum ConfigError {
     /// `scan_mode` names no movement kind.
     #[error("scan_mode {0:?} is not a movement kind (receive, putaway, move, pick, pack, adjust, count)")]
     BadScanMode(String),
+    /// No credentials file given.
+    #[error("no credentials: give --credentials FILE or `credentials = \"FILE\"` in the config file (the file `hub device add DEVICE --site SITE --out FILE` writes)")]
+    MissingCredentials,
+    /// The credentials file cannot be used.
+    #[error(transparent)]
+    Credentials(#[from] CredentialsError),
     /// A number outside its allowed range.
     #[error("{field} = {value} is out of range: {rule}")]
     OutOfRange {
@@ -132,6 +144,7 @@ struct ConfigFile {
     scanner_baud: Option<u32>,
     double_read_ms: Option<u64>,
     scan_mode: Option<String>,
+    credentials: Option<PathBuf>,
 }
 
 impl AgentConfig {
@@ -193,6 +206,7 @@ impl AgentConfig {
             scanner_baud: file.scanner_baud.unwrap_or(DEFAULT_BAUD),
             double_read_ms: file.double_read_ms.unwrap_or(DEFAULT_DOUBLE_READ_MS),
             scan_mode: parse_mode(file.scan_mode.as_deref())?,
+            credentials: o.credentials.or(file.credentials),
         };
         config.check()?;
         Ok(config)
@@ -236,10 +250,17 @@ impl AgentConfig {
         )
     }
 
-    /// The publisher's settings.
+    /// The publisher's settings, with this device's secrets read from the
+    /// credentials file.
     pub fn publisher_config(&self) -> Result<PublisherConfig, ConfigError> {
         let (host, port) = parse_hub(&self.hub)?;
+        let path = self
+            .credentials
+            .as_deref()
+            .ok_or(ConfigError::MissingCredentials)?;
+        let secrets = load_secrets(path, &self.site, &self.device)?;
         Ok(PublisherConfig {
+            secrets,
             host,
             port,
             site: self.site.clone(),

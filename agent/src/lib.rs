@@ -20,6 +20,7 @@
 
 pub mod bench;
 pub mod config;
+pub mod credentials;
 pub mod draft;
 pub mod journal;
 pub mod line_input;
@@ -29,6 +30,7 @@ pub mod scanline;
 pub mod scanner;
 
 pub use config::{AgentConfig, ConfigError, ConfigOverrides};
+pub use credentials::{load_secrets, CredentialsError, DeviceSecrets};
 pub use draft::MovementDraft;
 pub use journal::{Journal, JournalError};
 pub use publisher::{

@@ -47,8 +47,9 @@ enum Command {
 
 #[derive(Debug, Args)]
 struct RunArgs {
-    /// TOML config file (keys: hub, site, device, data_dir, batch_max,
-    /// resend_after_ms, heartbeat_ms, max_batches_in_flight).
+    /// TOML config file (keys: hub, site, device, data_dir, credentials,
+    /// batch_max, resend_after_ms, heartbeat_ms, max_batches_in_flight,
+    /// scanner, scanner_baud, double_read_ms, scan_mode).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
     /// Hub MQTT address, host:port [default: 127.0.0.1:1883].
@@ -63,6 +64,10 @@ struct RunArgs {
     /// Journal directory [default: ./agent-data/{device}].
     #[arg(long, value_name = "DIR")]
     data: Option<PathBuf>,
+    /// This device's credentials: the JSON file `hub device add DEVICE
+    /// --site SITE --out FILE` wrote (broker password and batch key; required).
+    #[arg(long, value_name = "FILE")]
+    credentials: Option<PathBuf>,
     /// On end of input, exit 0 once every scan is acknowledged by the hub.
     #[arg(long)]
     exit_when_drained: bool,
@@ -132,6 +137,7 @@ fn run(args: RunArgs) -> Result<ExitCode> {
         site: args.site,
         device: args.device,
         data_dir: args.data,
+        credentials: args.credentials,
     };
     let mut config = AgentConfig::load(args.config.as_deref(), overrides)?;
     if let Some(path) = args.scanner {
@@ -143,16 +149,22 @@ fn run(args: RunArgs) -> Result<ExitCode> {
     if let Some(word) = args.scan_mode.as_deref() {
         config.scan_mode = agent::config::parse_mode(Some(word))?;
     }
+    // Missing or bad credentials stop the agent here, before anything runs.
+    let publisher = config.publisher_config()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let outcome = runtime.block_on(serve(config, args.exit_when_drained));
+    let outcome = runtime.block_on(serve(config, publisher, args.exit_when_drained));
     runtime.shutdown_timeout(Duration::from_millis(200));
     outcome
 }
 
-async fn serve(config: AgentConfig, exit_when_drained: bool) -> Result<ExitCode> {
+async fn serve(
+    config: AgentConfig,
+    publisher: agent::PublisherConfig,
+    exit_when_drained: bool,
+) -> Result<ExitCode> {
     let journal = Journal::open(&config.data_dir)
         .with_context(|| format!("cannot open the journal in {}", config.data_dir.display()))?;
     info!(
@@ -165,8 +177,7 @@ async fn serve(config: AgentConfig, exit_when_drained: bool) -> Result<ExitCode>
     );
     let cancel = CancellationToken::new();
     tokio::spawn(cancel_on_signal(cancel.clone()));
-    let (handle, publisher) =
-        run_publisher(journal.clone(), config.publisher_config()?, cancel.clone())?;
+    let (handle, publisher) = run_publisher(journal.clone(), publisher, cancel.clone())?;
     let publisher = tokio::spawn(publisher);
     let answered = match &config.scanner {
         Some(path) => answer_scanner(&config, path, &journal, &handle, &cancel).await,

@@ -27,6 +27,7 @@ fn help_lists_the_commands_and_flags() {
         "--device",
         "--data",
         "--exit-when-drained",
+        "--credentials",
     ] {
         assert!(text.contains(word), "--help lacks {word}: {text}");
     }
@@ -50,6 +51,50 @@ fn missing_device_is_a_clear_error() {
     assert!(err.contains("no device id"), "{err}");
 }
 
+#[test]
+fn missing_or_bad_credentials_are_a_clear_error_at_start() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, r#"{"devices":[{"device":"hh-1","site":"site-1","username":"hh-1","password":"pw","key":"beef","key_version":1}]}"#)
+        .expect("write");
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec![], "no credentials"),
+        (
+            vec!["--credentials", "/nonexistent/creds.json"],
+            "cannot read credentials file",
+        ),
+        (
+            vec!["--credentials", bad.to_str().expect("utf-8")],
+            "64 hex digits",
+        ),
+    ];
+    for (extra, expected) in cases {
+        let out = Command::new(AGENT)
+            .args(["--device", "hh-1", "--hub", "127.0.0.1:1", "--data"])
+            .arg(dir.path().join("journal"))
+            .args(&extra)
+            .env("RUST_LOG", "off")
+            .stdin(Stdio::null())
+            .output()
+            .expect("run agent");
+        assert!(!out.status.success(), "{extra:?} started");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(expected), "{extra:?}: {err}");
+        assert!(!err.contains("beef"), "key material in the error: {err}");
+    }
+}
+
+/// Writes a credentials file for hh-1 at site-1 into `dir`.
+fn credentials(dir: &std::path::Path) -> std::path::PathBuf {
+    let path = dir.join("creds.json");
+    let text = format!(
+        r#"{{"devices":[{{"device":"hh-1","site":"site-1","username":"hh-1","password":"pw","key":"{}","key_version":1}}]}}"#,
+        "0f".repeat(32)
+    );
+    std::fs::write(&path, text).expect("write credentials");
+    path
+}
+
 struct Agent {
     child: Child,
     answers: mpsc::Receiver<String>,
@@ -60,7 +105,9 @@ impl Agent {
         let mut child = Command::new(AGENT)
             .args(["run", "--device", "hh-1", "--hub", "127.0.0.1:1"])
             .arg("--data")
-            .arg(data)
+            .arg(data.join("journal"))
+            .arg("--credentials")
+            .arg(credentials(data))
             .env("RUST_LOG", "warn")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

@@ -13,6 +13,17 @@ fn device(d: &str) -> ConfigOverrides {
     }
 }
 
+/// A credentials file (as `hub device add --out` writes) for `device` at `site`.
+fn credentials(dir: &std::path::Path, site: &str, device: &str) -> PathBuf {
+    let path = dir.join("creds.json");
+    let text = format!(
+        r#"{{"devices":[{{"device":"{device}","site":"{site}","username":"{device}","password":"pw","key":"{}","key_version":1}}]}}"#,
+        "0f".repeat(32)
+    );
+    std::fs::write(&path, text).expect("write credentials");
+    path
+}
+
 #[test]
 fn defaults_need_only_a_device() {
     let c = AgentConfig::load(None, device("hh-7")).expect("defaults");
@@ -25,7 +36,15 @@ fn defaults_need_only_a_device() {
         (256, 1000, 10_000)
     );
     assert_eq!(c.max_batches_in_flight, 64);
+    let err = c.publisher_config().expect_err("no credentials");
+    assert!(err.to_string().contains("--credentials FILE"), "{err}");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let c = AgentConfig {
+        credentials: Some(credentials(dir.path(), "site-1", "hh-7")),
+        ..c
+    };
     let p = c.publisher_config().expect("publisher config");
+    assert_eq!(p.secrets.password, "pw");
     assert_eq!((p.host.as_str(), p.port), ("127.0.0.1", 1883));
     assert_eq!(p.send.resend_after, Duration::from_secs(1));
     assert_eq!(p.heartbeat, Duration::from_secs(10));
@@ -56,11 +75,13 @@ fn file_values_and_flag_overrides() {
         ),
         (100, 500, 2000, 8)
     );
+    let dir = tempfile::tempdir().expect("tempdir");
     let flags = ConfigOverrides {
         hub: Some("[::1]:1999".into()),
         site: Some("wh-3".into()),
         device: Some("flag-dev".into()),
         data_dir: Some("/tmp/x".into()),
+        credentials: Some(credentials(dir.path(), "wh-3", "flag-dev")),
     };
     let c = AgentConfig::from_toml(text, "t.toml", flags).expect("overridden");
     assert_eq!(

@@ -2,17 +2,26 @@
 //! while the hub is unreachable, and stops promptly on cancellation.
 //! (Exchanges with a real hub are tested by the cross-crate tests.)
 
-use agent::{run_publisher, Journal, MovementDraft, PublisherConfig, PublisherError};
+use agent::{
+    run_publisher, DeviceSecrets, Journal, MovementDraft, PublisherConfig, PublisherError,
+};
 use protocol::MovementKind;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
+
+fn secrets() -> DeviceSecrets {
+    DeviceSecrets {
+        password: "pw".into(),
+        key: protocol::DeviceKey::from_bytes([1; 32]),
+    }
+}
 
 #[tokio::test]
 async fn offline_publisher_keeps_recording_and_stops_on_cancel() {
     let dir = tempfile::tempdir().expect("tempdir");
     let journal = Journal::open(dir.path()).expect("open");
     let cancel = CancellationToken::new();
-    let config = PublisherConfig::new("127.0.0.1", 1, "site-1", "hh-9");
+    let config = PublisherConfig::new("127.0.0.1", 1, "site-1", "hh-9", secrets());
     let (handle, task) = run_publisher(journal.clone(), config, cancel.clone()).expect("start");
     let task = tokio::spawn(task);
     for _ in 0..3 {
@@ -42,7 +51,7 @@ async fn offline_publisher_keeps_recording_and_stops_on_cancel() {
 async fn bad_ids_are_refused_at_start() {
     let dir = tempfile::tempdir().expect("tempdir");
     let journal = Journal::open(dir.path()).expect("open");
-    let config = PublisherConfig::new("127.0.0.1", 1883, "site-1", "hh/+");
+    let config = PublisherConfig::new("127.0.0.1", 1883, "site-1", "hh/+", secrets());
     let started = run_publisher(journal, config, CancellationToken::new());
     assert!(matches!(started, Err(PublisherError::Topic(_))));
 }

@@ -87,6 +87,10 @@ struct FleetArgs {
     /// Seconds to wait for every backlog after the run.
     #[arg(long, default_value_t = 60.0)]
     drain_timeout: f64,
+    /// The devices' credentials: the JSON file `hub device add
+    /// fs{TAG}-0000 fs{TAG}-0001 ... --site SITE --out FILE` wrote (required).
+    #[arg(long, value_name = "FILE")]
+    credentials: PathBuf,
 }
 
 fn main() -> ExitCode {
@@ -138,6 +142,22 @@ fn scanner(args: &ScannerArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Every device's secrets, so a missing entry stops the run before it starts.
+fn fleet_secrets(
+    path: &std::path::Path,
+    site: &str,
+    tag: &str,
+    devices: usize,
+) -> Result<Vec<agent::DeviceSecrets>> {
+    let file = agent::credentials::read_file(path)?;
+    (0..devices)
+        .map(|i| {
+            let id = firmware_sim::fleet::device_id(tag, i);
+            Ok(agent::credentials::secrets_for(&file, path, site, &id)?)
+        })
+        .collect()
+}
+
 fn resolve(addr: &str) -> Result<SocketAddr> {
     addr.to_socket_addrs()
         .with_context(|| format!("bad address {addr:?}"))?
@@ -160,6 +180,7 @@ fn fleet(args: FleetArgs) -> Result<ExitCode> {
     let tag = args
         .tag
         .unwrap_or_else(|| format!("{:x}", agent::now_ms() % 0xff_ffff));
+    let secrets = fleet_secrets(&args.credentials, &args.site, &tag, args.devices)?;
     let config = FleetConfig {
         hub: resolve(&args.hub)?,
         http: resolve(&args.http)?,
@@ -173,6 +194,7 @@ fn fleet(args: FleetArgs) -> Result<ExitCode> {
         tag,
         double_read_window: Duration::from_millis(args.double_read_ms),
         drain_timeout: Duration::from_secs_f64(args.drain_timeout.clamp(1.0, 3600.0)),
+        secrets,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

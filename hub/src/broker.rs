@@ -1,7 +1,9 @@
 //! The embedded MQTT broker (rumqttd), configured in code so the hub needs
 //! no config file. It holds nothing that matters: sessions live in memory,
-//! and every ack and work queue is rebuilt from the hub's store.
+//! and every ack and work queue is rebuilt from the hub's store. Every
+//! connect is checked by [`BrokerAuth`] (there is no open mode).
 
+use crate::devices::BrokerAuth;
 use std::collections::HashMap;
 use std::net::{SocketAddr, TcpListener};
 use std::thread;
@@ -27,8 +29,8 @@ pub enum BrokerError {
 }
 
 /// The rumqttd configuration the hub runs with.
-pub fn broker_config(listen: SocketAddr) -> rumqttd::Config {
-    let connections = rumqttd::ConnectionSettings {
+pub fn broker_config(listen: SocketAddr, auth: BrokerAuth) -> rumqttd::Config {
+    let mut connections = rumqttd::ConnectionSettings {
         connection_timeout_ms: 10_000,
         max_payload_size: MAX_PAYLOAD,
         max_inflight_count: 1000,
@@ -36,6 +38,7 @@ pub fn broker_config(listen: SocketAddr) -> rumqttd::Config {
         external_auth: None,
         dynamic_filters: true,
     };
+    auth.install(&mut connections);
     let server = rumqttd::ServerSettings {
         name: "v4".to_string(),
         listen,
@@ -62,12 +65,12 @@ pub fn broker_config(listen: SocketAddr) -> rumqttd::Config {
 
 /// Starts the broker on its own threads. rumqttd only logs a failed bind,
 /// so the address is checked first to give a clear error.
-pub fn start(listen: SocketAddr) -> Result<(), BrokerError> {
+pub fn start(listen: SocketAddr, auth: BrokerAuth) -> Result<(), BrokerError> {
     TcpListener::bind(listen).map_err(|source| BrokerError::Bind {
         addr: listen,
         source,
     })?;
-    let mut broker = rumqttd::Broker::new(broker_config(listen));
+    let mut broker = rumqttd::Broker::new(broker_config(listen, auth));
     thread::Builder::new()
         .name("broker".to_string())
         .spawn(move || {

@@ -22,6 +22,10 @@ pub struct HubConfig {
     pub data_dir: PathBuf,
     /// An external broker (host:port) to use instead of the embedded one.
     pub external_broker: Option<String>,
+    /// Username of the hub's login to the external broker.
+    pub external_broker_username: Option<String>,
+    /// Password of the hub's login to the external broker.
+    pub external_broker_password: Option<String>,
     /// Most movements applied in one group commit.
     pub max_group_movements: usize,
     /// Safety stock per SKU (`[safety_stock.SKU] threshold = N,
@@ -47,6 +51,8 @@ impl Default for HubConfig {
             http_listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             data_dir: PathBuf::from("data"),
             external_broker: None,
+            external_broker_username: None,
+            external_broker_password: None,
             max_group_movements: 50_000,
             safety_stock: BTreeMap::new(),
             reconcile_at: "02:00".to_string(),
@@ -108,6 +114,11 @@ impl HubConfig {
         if self.max_group_movements == 0 {
             return Err(ConfigError::Invalid(
                 "max_group_movements must be at least 1".into(),
+            ));
+        }
+        if self.external_broker_username.is_some() != self.external_broker_password.is_some() {
+            return Err(ConfigError::Invalid(
+                "external_broker_username and external_broker_password go together".into(),
             ));
         }
         if self.data_dir.as_os_str().is_empty() {

@@ -1,8 +1,13 @@
 //! Turning a raw MQTT publish into something the pool may apply, or into a
 //! dead letter with a reason. Pure: no I/O, no clock, so every bad-input
-//! case is a table test.
+//! case is a table test. The registry snapshot is passed in.
+//!
+//! An events batch must come from a registered, active device of this
+//! site and carry a tag that verifies under that device's key over the
+//! exact bytes received (promise 9): a device can act only as itself.
 
-use protocol::{decode, EventBatch, Message, Status, Topic, TopicKind};
+use crate::devices::DeviceBook;
+use protocol::{decode, verify_frame, AuthError, EventBatch, Message, Status, Topic, TopicKind};
 
 /// What a publish turned out to be.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,8 +22,9 @@ pub enum Intake {
     Ignore,
 }
 
-/// Classifies a publish on `topic` for the hub that owns `site`.
-pub fn classify(site: &str, topic: &str, payload: &[u8]) -> Intake {
+/// Classifies a publish on `topic` for the hub that owns `site`, checking
+/// batches against the registered `devices`.
+pub fn classify(site: &str, topic: &str, payload: &[u8], devices: &DeviceBook) -> Intake {
     let parsed = match Topic::parse(topic) {
         Ok(t) => t,
         Err(e) => return Intake::Reject(e.to_string()),
@@ -30,13 +36,13 @@ pub fn classify(site: &str, topic: &str, payload: &[u8]) -> Intake {
         ));
     }
     match parsed.kind {
-        TopicKind::Events => classify_events(&parsed, payload),
+        TopicKind::Events => classify_events(&parsed, payload, devices),
         TopicKind::Status => classify_status(&parsed, payload),
         _ => Intake::Ignore,
     }
 }
 
-fn classify_events(topic: &Topic, payload: &[u8]) -> Intake {
+fn classify_events(topic: &Topic, payload: &[u8], devices: &DeviceBook) -> Intake {
     let batch = match decode(payload) {
         Ok(Message::Batch(batch)) => batch,
         Ok(other) => return Intake::Reject(format!("{} on an events topic", name_of(&other))),
@@ -48,9 +54,42 @@ fn classify_events(topic: &Topic, payload: &[u8]) -> Intake {
             batch.site, batch.device, topic.site, topic.endpoint
         ));
     }
+    if let Err(reason) = authenticate(&batch, payload, devices) {
+        return Intake::Reject(reason);
+    }
     match batch.validate() {
         Ok(()) => Intake::Batch(batch),
         Err(e) => Intake::Reject(format!("impossible batch: {e}")),
+    }
+}
+
+/// The batch's device is registered and active for its site, and the tag
+/// verifies under its key.
+fn authenticate(batch: &EventBatch, payload: &[u8], devices: &DeviceBook) -> Result<(), String> {
+    let device = &batch.device;
+    let Some(entry) = devices.get(device) else {
+        return Err(format!(
+            "unknown device {device:?}: not in the device registry"
+        ));
+    };
+    if !entry.active {
+        return Err(format!("device {device:?} revoked"));
+    }
+    if batch.auth_tag.is_none() {
+        return Err(format!("batch has no auth tag (device {device:?})"));
+    }
+    if entry.site != batch.site {
+        return Err(format!(
+            "device {device:?} is registered for site {:?}, not {:?}",
+            entry.site, batch.site
+        ));
+    }
+    match verify_frame(&entry.key, payload) {
+        Ok(()) => Ok(()),
+        Err(AuthError::Unsigned) => Err(format!("batch has no auth tag (device {device:?})")),
+        Err(AuthError::BadTag) => Err(format!(
+            "MAC fails: the batch is not signed with device {device:?}'s current key"
+        )),
     }
 }
 
@@ -80,85 +119,5 @@ fn name_of(message: &Message) -> &'static str {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use protocol::{encode, Ack, Movement, MovementKind};
-
-    fn batch(device: &str, quantity: i64) -> Vec<u8> {
-        encode(&Message::Batch(EventBatch {
-            site: "s1".into(),
-            device: device.into(),
-            first_seq: 1,
-            movements: vec![Movement {
-                seq: 1,
-                kind: MovementKind::Pick,
-                sku: "SKU".into(),
-                location: "A".into(),
-                to_location: None,
-                lot: None,
-                quantity,
-                device_time_ms: 0,
-                task: None,
-            }],
-            auth_tag: None,
-        }))
-    }
-
-    #[test]
-    fn bad_publishes_are_rejected_with_a_reason() {
-        let ack = encode(&Message::Ack(Ack {
-            site: "s1".into(),
-            device: "d1".into(),
-            through_seq: 1,
-        }));
-        let cases: Vec<(&str, Vec<u8>, &str)> = vec![
-            (
-                "wms/s1/dev/d1/events",
-                b"garbage".to_vec(),
-                "unknown protocol version",
-            ),
-            ("wms/s1/dev/d1/events", vec![], "empty frame"),
-            ("wms/s1/dev/d1/events", vec![1], "truncated"),
-            (
-                "wms/s1/dev/d1/events",
-                batch("d2", 1),
-                "payload claims s1/d2",
-            ),
-            ("wms/s1/dev/d1/events", batch("d1", 0), "impossible batch"),
-            (
-                "wms/s1/dev/d1/events",
-                batch("d1", 5_000_000),
-                "impossible batch",
-            ),
-            (
-                "wms/s1/dev/d1/events",
-                ack.clone(),
-                "an ack on an events topic",
-            ),
-            ("wms/s2/dev/d1/events", batch("d1", 1), "this hub owns"),
-            ("wms/s1/dev/d1/status", ack, "an ack on a status topic"),
-            ("wms/s1/dev/d1/status", b"\x01\x02".to_vec(), "truncated"),
-            ("junk/topic", batch("d1", 1), "not a topic"),
-        ];
-        for (topic, payload, expected) in cases {
-            match classify("s1", topic, &payload) {
-                Intake::Reject(reason) => {
-                    assert!(
-                        reason.contains(expected),
-                        "{topic}: {reason:?} !~ {expected:?}"
-                    )
-                }
-                other => panic!("{topic} {payload:?} accepted as {other:?}"),
-            }
-        }
-    }
-
-    #[test]
-    fn good_batch_is_accepted_and_acks_are_ignored() {
-        assert!(matches!(
-            classify("s1", "wms/s1/dev/d1/events", &batch("d1", 2)),
-            Intake::Batch(_)
-        ));
-        assert_eq!(classify("s1", "wms/s1/dev/d1/ack", b"x"), Intake::Ignore);
-    }
-}
+#[path = "intake_tests.rs"]
+mod tests;

@@ -6,6 +6,8 @@
 //! [`writer`] (the single writer thread that owns the [`pool`] and the
 //! [`store`]), [`mqtt`] (the async shell that feeds the writer and sends
 //! acks), [`timers`] (hold sweeper, nightly reconciliation) and [`api`].
+//! [`devices`] is device identity: the registry file, the broker's connect
+//! check and the keys [`intake`] verifies batch tags with.
 //! [`intake`] turns raw MQTT publishes into batches or dead letters; it,
 //! [`pool`] and the domain modules it combines ([`reservations`],
 //! [`pool_reservations`], [`safety`], [`alerts`], [`discrepancies`],
@@ -20,6 +22,7 @@ pub mod changes;
 pub mod clock;
 pub mod commands;
 pub mod config;
+pub mod devices;
 pub mod discrepancies;
 pub mod erp;
 pub mod errors;

@@ -1,5 +1,8 @@
 //! `hub`: the sync hub binary. With no arguments it runs with defaults
 //! (embedded broker on 127.0.0.1:1883, HTTP on 127.0.0.1:8080, data in ./data).
+//! `hub device add|revoke|rotate|list` manages device identities.
+
+mod device_cli;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -34,6 +37,9 @@ enum Command {
         #[arg(long)]
         data: PathBuf,
     },
+    /// Provision, revoke, rotate and list devices (works while the hub runs).
+    #[command(subcommand)]
+    Device(device_cli::DeviceCommand),
 }
 
 #[derive(clap::Args, Debug, Default)]
@@ -93,6 +99,7 @@ fn main() -> anyhow::Result<()> {
     let args = match cli.command {
         Some(Command::Run(args)) => args,
         Some(Command::Verify { data }) => std::process::exit(verify(&data)),
+        Some(Command::Device(command)) => return device_cli::run(command),
         None => cli.run,
     };
     let config = load_config(args)?;

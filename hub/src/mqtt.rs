@@ -6,6 +6,7 @@
 //! their own task), so a full writer queue can slow the broker down but can
 //! never deadlock against it.
 
+use crate::devices::InternalLogin;
 use crate::metrics::Metrics;
 use crate::writer::{AckSet, Command};
 use protocol::{encode, Ack, Message, Topic, TopicKind};
@@ -26,6 +27,8 @@ pub struct MqttSettings {
     pub port: u16,
     /// Site this hub owns.
     pub site: String,
+    /// Client id, username and password of the hub's connection.
+    pub login: InternalLogin,
 }
 
 /// Connects and runs until `cancel`: forwards publishes to `commands`,
@@ -37,12 +40,14 @@ pub async fn run(
     metrics: Arc<Metrics>,
     cancel: CancellationToken,
 ) {
+    let login = &settings.login;
     let mut options = MqttOptions::new(
-        format!("hub-{}", settings.site),
+        login.client_id.clone(),
         settings.host.clone(),
         settings.port,
     );
     options
+        .set_credentials(login.username.clone(), login.password.clone())
         .set_clean_session(true)
         .set_keep_alive(Duration::from_secs(5))
         .set_max_packet_size(

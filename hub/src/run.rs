@@ -5,6 +5,7 @@ use crate::api::{self, AppState};
 use crate::broker::{self, BrokerError};
 use crate::clock::{SharedClock, SystemClock};
 use crate::config::HubConfig;
+use crate::devices::{reload, BrokerAuth, Devices, InternalLogin, Registry, RegistryError};
 use crate::fleet::Fleet;
 use crate::metrics::Metrics;
 use crate::mqtt::{self, MqttSettings};
@@ -42,6 +43,9 @@ pub enum HubError {
     /// The external broker address is not host:port.
     #[error("bad broker address {0:?}: expected host:port")]
     BrokerAddress(String),
+    /// The device registry cannot be read (or no secret could be made).
+    #[error(transparent)]
+    Devices(#[from] RegistryError),
     /// A task or thread died.
     #[error("hub task failed: {0}")]
     Task(String),
@@ -100,6 +104,10 @@ pub async fn start_with_clock(
     clock: SharedClock,
 ) -> Result<RunningHub, HubError> {
     let (host, port) = broker_target(&config)?;
+    // A corrupt registry stops the start here, naming the file.
+    let registry = Registry::new(&config.data_dir);
+    let devices = Devices::new(reload::load_book(&registry)?);
+    let login = hub_login(&config)?;
     std::fs::create_dir_all(&config.data_dir).map_err(|e| StoreError::Sled(e.into()))?;
     let store = Store::open(&config.data_dir)?;
     let metrics = Arc::new(Metrics::default());
@@ -114,7 +122,7 @@ pub async fn start_with_clock(
         clock.clone(),
         reserved.clone(),
     )?;
-    let writer = with_config_rules(writer, &config)?;
+    let writer = with_config_rules(writer, &config)?.with_devices(devices.clone());
     let listener = http_listener(config.http_listen).map_err(|source| HubError::Http {
         addr: config.http_listen,
         source,
@@ -124,7 +132,9 @@ pub async fn start_with_clock(
         source,
     })?;
     if config.external_broker.is_none() {
-        broker::start(config.mqtt_listen)?;
+        let internal = login.clone();
+        let devices = devices.clone();
+        broker::start(config.mqtt_listen, BrokerAuth { devices, internal })?;
     }
     let cancel = CancellationToken::new();
     let (cmd_tx, cmd_rx) = mpsc::channel(65_536);
@@ -137,6 +147,7 @@ pub async fn start_with_clock(
         host,
         port,
         site: config.site.clone(),
+        login,
     };
     let mut tasks = vec![tokio::spawn(mqtt::run(
         settings,
@@ -146,6 +157,11 @@ pub async fn start_with_clock(
         cancel.clone(),
     ))];
     tasks.extend(spawn_timers(&config, &cmd_tx, &clock, &cancel));
+    tasks.push(tokio::spawn(reload::watch(
+        registry,
+        devices,
+        cancel.clone(),
+    )));
     let state = AppState {
         store: store.clone(),
         metrics: metrics.clone(),
@@ -177,6 +193,22 @@ pub async fn start_with_clock(
         commands: cmd_tx,
         done,
     })
+}
+
+/// The hub's own broker login: a fresh random secret for the embedded
+/// broker, or the configured one for an external broker.
+fn hub_login(config: &HubConfig) -> Result<InternalLogin, RegistryError> {
+    let mut login = InternalLogin::generate(&config.site)?;
+    if config.external_broker.is_some() {
+        if let (Some(user), Some(pass)) = (
+            &config.external_broker_username,
+            &config.external_broker_password,
+        ) {
+            login.username = user.clone();
+            login.password = pass.clone();
+        }
+    }
+    Ok(login)
 }
 
 /// Applies the config's safety-stock rules before the writer starts.

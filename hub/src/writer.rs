@@ -11,6 +11,7 @@
 use crate::clock::SharedClock;
 use crate::commands::{self, Pending};
 pub use crate::commands::{Command, Reply};
+use crate::devices::{DeviceBook, Devices};
 use crate::fleet::Fleet;
 use crate::intake::{classify, Intake};
 use crate::metrics::Metrics;
@@ -54,6 +55,7 @@ pub struct Writer {
     clock: SharedClock,
     reserved: Arc<ReservedView>,
     reconciler: Option<std::sync::mpsc::Sender<reconciler::Work>>,
+    devices: Devices,
 }
 
 impl Writer {
@@ -80,6 +82,7 @@ impl Writer {
             clock,
             reserved,
             reconciler: None,
+            devices: Devices::default(),
         };
         let expired = writer.pool.sweep(writer.clock.now_ms());
         if expired > 0 {
@@ -91,6 +94,13 @@ impl Writer {
         writer.commit_pending()?;
         writer.reserved.reset(writer.pool.reserved_totals());
         Ok(writer)
+    }
+
+    /// Checks device batches against `devices` (the registry snapshot the
+    /// hub keeps current); without it every batch is from an unknown device.
+    pub fn with_devices(mut self, devices: Devices) -> Writer {
+        self.devices = devices;
+        self
     }
 
     /// Applies safety rules from the config (they win over stored ones).
@@ -220,12 +230,14 @@ impl Writer {
         let mut acks = AckSet::new();
         let mut answers: Vec<Pending> = Vec::new();
         let mut jobs: Vec<ReconcileJob> = Vec::new();
+        // One snapshot per group: a revocation applies from the next group.
+        let book = self.devices.current();
         for cmd in group {
             match commands::apply(&mut self.pool, cmd, now) {
                 Ok(Some(pending)) => answers.push(pending),
                 Ok(None) => {}
                 Err(Command::Publish { topic, payload }) => {
-                    self.publish(topic, &payload, now, &mut acks)
+                    self.publish(topic, &payload, now, &mut acks, &book)
                 }
                 Err(Command::Reconcile {
                     erp,
@@ -270,8 +282,15 @@ impl Writer {
         }
     }
 
-    fn publish(&mut self, topic: String, payload: &[u8], now: u64, acks: &mut AckSet) {
-        match classify(&self.site, &topic, payload) {
+    fn publish(
+        &mut self,
+        topic: String,
+        payload: &[u8],
+        now: u64,
+        acks: &mut AckSet,
+        book: &DeviceBook,
+    ) {
+        match classify(&self.site, &topic, payload, book) {
             Intake::Batch(batch) => {
                 let outcome = self.pool.apply_batch(&batch, now);
                 self.count(outcome);

@@ -2,23 +2,29 @@
 //! stations.
 //!
 //! This crate is deliberately free of tokio, sled and MQTT: it is plain data,
-//! a codec and rules, so that every side (and a client in another language,
+//! a codec, rules and the batch tag, so that every side (and a client in another language,
 //! via `WIRE.md`) agrees on the bytes without sharing a runtime.
 //!
 //! * [`message`]: the messages (event batches, movements, acks, status).
 //! * [`codec`]: framing (`version byte + postcard body`) and typed decode errors.
 //! * [`validate`]: the rules a well-formed but impossible message breaks.
 //! * [`topic`]: building and parsing the MQTT topics of the contract.
+//! * [`auth`]: the HMAC-SHA256 tag that proves which device made a batch.
+//! * [`credentials`]: the credentials file `hub device add` writes for agents.
 //! * [`barcode`]: what a scanner reads (GS1, EAN/UPC, our rack labels), parsed.
 
+pub mod auth;
 pub mod barcode;
 pub mod codec;
+pub mod credentials;
 pub mod message;
 pub mod topic;
 pub mod validate;
 
+pub use auth::{encode_signed, sign_batch, verify_frame, AuthError, DeviceKey, KeyError};
 pub use barcode::{parse_read, AimId, BarcodeError, Expiry, Gs1, ScannedCode};
 pub use codec::{decode, encode, DecodeError, PROTOCOL_VERSION};
+pub use credentials::{CredentialsFile, DeviceCredentials};
 pub use message::{Ack, DeviceState, EventBatch, Message, Movement, MovementKind, Status};
 pub use topic::{Topic, TopicError, TopicKind};
 pub use validate::{ValidationError, MAX_BATCH_MOVEMENTS, MAX_ID_LEN, MAX_QUANTITY};

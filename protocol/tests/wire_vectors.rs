@@ -4,12 +4,14 @@
 //! [`expected`]; the hex must be exactly what [`protocol::encode`] writes
 //! and must decode back to the same message. Every ```` ```bad-vector ````
 //! block must be rejected by [`protocol::decode`] with the error it names.
+//! Every ```` ```auth-vector ```` block must get the answer it names from
+//! [`protocol::verify_frame`] under its key.
 //! The names in this file and in `WIRE.md` must match one for one, so
 //! neither the document nor the code can drift alone.
 
 use protocol::{
-    decode, encode, Ack, DecodeError, DeviceState, EventBatch, Message, Movement, MovementKind,
-    Status,
+    decode, encode, encode_signed, verify_frame, Ack, AuthError, DecodeError, DeviceKey,
+    DeviceState, EventBatch, Message, Movement, MovementKind, Status,
 };
 
 const WIRE_MD: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/WIRE.md");
@@ -159,9 +161,9 @@ impl Block {
     }
 }
 
-const KEYS: &[&str] = &["name", "message", "hex", "error"];
+const KEYS: &[&str] = &["name", "message", "hex", "error", "key", "result"];
 
-/// Extracts every ```vector and ```bad-vector block. A line that does not
+/// Extracts every ```vector, ```bad-vector and ```auth-vector block. A line that does not
 /// start with a known key continues the previous key's value (long hex).
 fn blocks(text: &str) -> Vec<Block> {
     let mut out = Vec::new();
@@ -171,7 +173,7 @@ fn blocks(text: &str) -> Vec<Block> {
         match current.as_mut() {
             None => {
                 if let Some(kind) = trimmed.strip_prefix("```") {
-                    if kind == "vector" || kind == "bad-vector" {
+                    if ["vector", "bad-vector", "auth-vector"].contains(&kind) {
                         current = Some(Block {
                             kind: kind.to_string(),
                             fields: Vec::new(),
@@ -311,4 +313,42 @@ fn auth_tag_is_the_last_33_bytes() {
     assert_eq!(tail[1..], tag);
     assert_eq!(unsigned.last(), Some(&0x00));
     assert_eq!(region, &unsigned[..unsigned.len() - 1]);
+}
+
+#[test]
+fn auth_vectors_verify_as_documented() {
+    let text = wire_md();
+    let vectors: Vec<Block> = blocks(&text)
+        .into_iter()
+        .filter(|b| b.kind == "auth-vector")
+        .collect();
+    assert!(vectors.len() >= 3, "only {} auth vectors", vectors.len());
+    let mut outcomes = Vec::new();
+    for block in &vectors {
+        let name = block.get("name");
+        let key_bytes = parse_hex(name, block.get("key"));
+        let key = DeviceKey::from_bytes(key_bytes.try_into().expect("32-byte key"));
+        let frame = parse_hex(name, block.get("hex"));
+        let want = block.get("result");
+        let got = verify_frame(&key, &frame);
+        let ok = matches!(
+            (want, &got),
+            ("ok", Ok(()))
+                | ("BadTag", Err(AuthError::BadTag))
+                | ("Unsigned", Err(AuthError::Unsigned))
+        );
+        assert!(ok, "auth vector {name}: expected {want}, got {got:?}");
+        if want == "ok" {
+            // The reference signer makes exactly these bytes.
+            let Message::Batch(batch) = expected(name) else {
+                panic!("auth vector {name} does not name a batch vector");
+            };
+            assert_eq!(hex(&encode_signed(&key, &batch)), hex(&frame), "{name}");
+            assert!(matches!(decode(&frame), Ok(Message::Batch(b)) if b.auth_tag.is_some()));
+        }
+        outcomes.push(want.to_string());
+    }
+    for want in ["ok", "BadTag", "Unsigned"] {
+        assert!(outcomes.iter().any(|o| o == want), "no {want} auth vector");
+    }
 }

@@ -3,9 +3,10 @@
 //! batches, and waits until the hub has durably applied them (its
 //! watermark for the device). Also JSON helpers for the hub's API.
 
+use crate::identity::{device_key, device_options, Credentials};
 use crate::{http, hubapi, wait_until};
-use protocol::{encode, EventBatch, Message, Movement, MovementKind};
-use rumqttc::{Client, MqttOptions, QoS};
+use protocol::{encode_signed, DeviceKey, EventBatch, Movement, MovementKind};
+use rumqttc::{Client, QoS};
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -29,22 +30,24 @@ pub struct Feed {
     client: Client,
     site: String,
     device: String,
+    key: DeviceKey,
     http: SocketAddr,
     next_seq: u64,
 }
 
 impl Feed {
-    /// Connects as `device` to the broker on `mqtt_port`; the hub's HTTP
-    /// API at `http` is used to wait for the hub to apply.
-    pub fn connect(mqtt_port: u16, http: SocketAddr, site: &str, device: &str) -> Feed {
-        let mut opts = MqttOptions::new(format!("feed-{device}"), "127.0.0.1", mqtt_port);
-        opts.set_max_packet_size(1 << 20, 1 << 20);
+    /// Connects as `device` (logging in with its credentials) to the
+    /// broker on `mqtt_port`; the hub's HTTP API at `http` is used to wait
+    /// for the hub to apply.
+    pub fn connect(mqtt_port: u16, http: SocketAddr, creds: &Credentials, device: &str) -> Feed {
+        let opts = device_options(creds, device, mqtt_port);
         let (client, mut conn) = Client::new(opts, 100);
         std::thread::spawn(move || for _ in conn.iter() {});
         Feed {
             client,
-            site: site.into(),
+            site: creds.site(device).into(),
             device: device.into(),
+            key: device_key(creds, device),
             http,
             next_seq: 1,
         }
@@ -58,13 +61,14 @@ impl Feed {
             m.seq = self.next_seq;
             self.next_seq += 1;
         }
-        let frame = encode(&Message::Batch(EventBatch {
+        let batch = EventBatch {
             site: self.site.clone(),
             device: self.device.clone(),
             first_seq,
             movements,
             auth_tag: None,
-        }));
+        };
+        let frame = encode_signed(&self.key, &batch);
         let topic = format!("wms/{}/dev/{}/events", self.site, self.device);
         let through = self.next_seq - 1;
         // The broker may drop a publish from a connection still opening:

@@ -94,11 +94,20 @@ pub struct ScannerAgentProc {
 
 impl ScannerAgentProc {
     /// Starts an agent for `device` reading barcodes from `scanner`.
-    pub fn start(data: &Path, hub_mqtt: &str, site: &str, device: &str, scanner: &Path) -> Self {
+    pub fn start(
+        data: &Path,
+        hub_mqtt: &str,
+        creds: &crate::Credentials,
+        device: &str,
+        scanner: &Path,
+    ) -> Self {
+        let site = creds.site(device);
         let mut child = Command::new(bin_path("agent"))
             .args(["--hub", hub_mqtt, "--site", site, "--device", device])
             .arg("--data")
             .arg(data)
+            .arg("--credentials")
+            .arg(&creds.path)
             .arg("--scanner")
             .arg(scanner)
             .env("RUST_LOG", "error")

@@ -6,10 +6,12 @@ pub mod feed;
 pub mod firmware;
 pub mod http;
 pub mod hubapi;
+pub mod identity;
 pub mod procs;
 pub mod proxy;
 pub mod sim;
 pub mod wait;
 
+pub use identity::{provision, Credentials};
 pub use procs::{bin_path, free_port, AgentProc, HubPorts, HubProc};
 pub use wait::wait_until;

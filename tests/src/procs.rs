@@ -10,6 +10,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use crate::http;
+use crate::identity::Credentials;
 use crate::wait::wait_until;
 
 /// Path of a workspace binary next to the running test executable
@@ -75,6 +76,10 @@ pub struct HubProc {
     child: Child,
     /// Its ports.
     pub ports: HubPorts,
+    /// Its data directory.
+    pub data: PathBuf,
+    /// The site it owns.
+    pub site: String,
 }
 
 impl HubProc {
@@ -90,7 +95,12 @@ impl HubProc {
             .stdin(Stdio::null())
             .spawn()
             .expect("spawn hub");
-        let hub = HubProc { child, ports };
+        let hub = HubProc {
+            child,
+            ports,
+            data: data.to_path_buf(),
+            site: site.to_string(),
+        };
         wait_until("hub /healthz", Duration::from_secs(20), || {
             http::get(ports.http_addr(), "/healthz")
                 .ok()
@@ -98,6 +108,26 @@ impl HubProc {
         })
         .expect("hub did not come up");
         hub
+    }
+
+    /// Provisions `devices` for this hub's site with the real
+    /// `hub device add` (while it runs; it picks them up within a second).
+    pub fn provision(&self, devices: &[&str]) -> Credentials {
+        let creds = crate::identity::provision(&self.data, &self.site, devices);
+        self.wait_devices_loaded(&creds, devices);
+        creds
+    }
+
+    /// Waits until the running hub's broker accepts `devices`' logins,
+    /// i.e. it has reloaded the registry.
+    pub fn wait_devices_loaded(&self, creds: &Credentials, devices: &[&str]) {
+        for device in devices {
+            let opts = crate::identity::device_options(creds, device, self.ports.mqtt);
+            wait_until("hub loads the device", Duration::from_secs(10), || {
+                crate::identity::connect_outcome(opts.clone()).then_some(())
+            })
+            .expect("the hub did not accept the new device's login");
+        }
     }
 
     /// SIGKILL: no shutdown, no flush beyond what was already durable.
@@ -146,19 +176,23 @@ pub struct AgentProc {
 }
 
 impl AgentProc {
-    /// Starts an agent for `device` with its journal in `data`.
+    /// Starts an agent for `device` with its journal in `data`, its site
+    /// and secrets from `creds`.
     pub fn start(
         data: &Path,
         hub_mqtt: &str,
-        site: &str,
+        creds: &Credentials,
         device: &str,
         extra: &[&str],
     ) -> AgentProc {
+        let site = creds.site(device);
         let mut child = Command::new(bin_path("agent"))
             .args([
                 "--hub", hub_mqtt, "--site", site, "--device", device, "--data",
             ])
             .arg(data)
+            .arg("--credentials")
+            .arg(&creds.path)
             .args(extra)
             .env("RUST_LOG", "error")
             .stdin(Stdio::piped())

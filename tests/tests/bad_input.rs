@@ -4,13 +4,33 @@
 //! died, and that nothing was lost or changed. The table is documented in
 //! BAD_INPUT.md; keep the two in step.
 
-use rumqttc::{Client, MqttOptions, QoS};
+use rumqttc::{Client, QoS};
 use std::process::Command;
 use std::time::Duration;
-use tests::{bin_path, http, hubapi, wait_until, AgentProc, HubPorts, HubProc};
+use tests::identity::{device_options, signed_frame};
+use tests::{bin_path, http, hubapi, wait_until, AgentProc, Credentials, HubPorts, HubProc};
 
-/// MQTT: (topic, payload, expected words in the dead-letter reason).
-fn mqtt_cases() -> Vec<(&'static str, Vec<u8>, &'static str)> {
+fn batch(device: &str, movements: Vec<protocol::Movement>) -> protocol::EventBatch {
+    protocol::EventBatch {
+        site: "s1".into(),
+        device: device.into(),
+        first_seq: 1,
+        movements,
+        auth_tag: None,
+    }
+}
+
+fn one_receive() -> Vec<protocol::Movement> {
+    let mut receive = tests::feed::movement(protocol::MovementKind::Receive, "SKU-1", "A", 1);
+    receive.seq = 1;
+    vec![receive]
+}
+
+/// MQTT: (topic, payload, expected words in the dead-letter reason). The
+/// publisher logs in as m1 (`creds`).
+fn mqtt_cases(creds: &Credentials) -> Vec<(&'static str, Vec<u8>, &'static str)> {
+    let unsigned = protocol::encode(&protocol::Message::Batch(batch("m1", one_receive())));
+    let forged = batch("m2", one_receive());
     let mut unknown_kind = protocol::encode(&protocol::Message::Ack(protocol::Ack {
         site: "s1".into(),
         device: "m1".into(),
@@ -31,8 +51,25 @@ fn mqtt_cases() -> Vec<(&'static str, Vec<u8>, &'static str)> {
         ("wms/s1/dev/m1/events", unknown_kind, "malformed"),
         (
             "wms/s1/dev/m1/events",
-            b"\x01\x00\x02s1\x02m1\x01\x00\x00".to_vec(),
+            signed_frame(creds, "m1", &batch("m1", vec![])),
             "empty batch",
+        ),
+        // Identity (promise 9): m1 may log in, but may act only as itself.
+        ("wms/s1/dev/m1/events", unsigned, "no auth tag"),
+        (
+            "wms/s1/dev/m2/events",
+            signed_frame(creds, "m1", &forged),
+            "mac fails",
+        ),
+        (
+            "wms/s1/dev/m1/events",
+            signed_frame(creds, "m1", &batch("m2", one_receive())),
+            "payload claims s1/m2",
+        ),
+        (
+            "wms/s1/dev/m9/events",
+            signed_frame(creds, "m1", &batch("m9", one_receive())),
+            "unknown device",
         ),
         (
             "wms/s1/dev/m1/events",
@@ -49,12 +86,11 @@ fn mqtt_payloads_are_dead_lettered_and_change_nothing() {
     let data = tempfile::tempdir().unwrap();
     let ports = HubPorts::fresh();
     let mut hub = HubProc::start(data.path(), ports, "s1");
+    let creds = hub.provision(&["m1", "m2"]);
     let before = hubapi::stock(ports.http_addr()).unwrap();
-    let mut opts = MqttOptions::new("bad-input", "127.0.0.1", ports.mqtt);
-    opts.set_max_packet_size(1 << 20, 1 << 20);
-    let (client, mut conn) = Client::new(opts, 100);
+    let (client, mut conn) = Client::new(device_options(&creds, "m1", ports.mqtt), 100);
     std::thread::spawn(move || for _ in conn.iter() {});
-    let cases = mqtt_cases();
+    let cases = mqtt_cases(&creds);
     for (topic, payload, _) in &cases {
         client
             .publish(*topic, QoS::AtLeastOnce, false, payload.clone())
@@ -70,7 +106,7 @@ fn mqtt_payloads_are_dead_lettered_and_change_nothing() {
         assert!(
             letters
                 .iter()
-                .any(|(t, r)| t == topic && r.contains(reason)),
+                .any(|(t, r)| t == topic && r.to_lowercase().contains(reason)),
             "no dead letter on {topic} saying {reason:?}: {letters:?}"
         );
     }
@@ -114,7 +150,9 @@ fn http_paths_and_queries_get_json_errors() {
 fn bad_scan_lines_are_refused_and_journal_nothing() {
     let data = tempfile::tempdir().unwrap();
     let ports = HubPorts::fresh();
-    let mut agent = AgentProc::start(data.path(), &ports.mqtt_addr(), "s1", "lines-1", &[]);
+    let creds = tests::provision(&data.path().join("hub"), "s1", &["lines-1"]);
+    let journal = data.path().join("journal");
+    let mut agent = AgentProc::start(&journal, &ports.mqtt_addr(), &creds, "lines-1", &[]);
     let cases: &[(&str, &str)] = &[
         ("teleport SKU-1 A 1", "unknown"),
         ("pick SKU-1 A", "missing"),
@@ -155,6 +193,17 @@ fn bad_flags_and_config_files_exit_with_a_clear_error() {
     let bad_type = file("b.toml", "http_listen = 8080\n");
     let not_toml = file("c.toml", "[[[\n");
     let agent_bad = file("d.toml", "device = \"a/b\"\n");
+    let hub_data = dir.path().join("hub");
+    let registry = hub_data.to_string_lossy().into_owned();
+    tests::provision(&hub_data, "s1", &["dup-1"]);
+    let device = |args: &[&str]| -> Vec<String> {
+        let mut all: Vec<String> = std::iter::once("device")
+            .chain(args.iter().copied())
+            .map(String::from)
+            .collect();
+        all.extend(["--data".to_string(), registry.clone()]);
+        all
+    };
     let cases: Vec<(&str, Vec<String>, &str)> = vec![
         ("hub", vec!["--http".into(), "nowhere".into()], "invalid"),
         ("hub", vec!["--mqtt".into(), "1.2.3.4".into()], "invalid"),
@@ -168,6 +217,39 @@ fn bad_flags_and_config_files_exit_with_a_clear_error() {
             "cannot read",
         ),
         ("hub", vec!["--frobnicate".into()], "unexpected argument"),
+        (
+            "hub",
+            device(&["add", "a/b", "--site", "s1"]),
+            "contains '/'",
+        ),
+        (
+            "hub",
+            device(&["add", "x", "--site", "s 1"]),
+            "site has a space",
+        ),
+        (
+            "hub",
+            device(&["add", "dup-1", "--site", "s1"]),
+            "already exists",
+        ),
+        (
+            "hub",
+            device(&["add", "hub-internal", "--site", "s1"]),
+            "reserved",
+        ),
+        ("hub", device(&["add", "--site", "s1"]), "required"),
+        ("hub", device(&["revoke", "nope"]), "no device \"nope\""),
+        ("hub", device(&["rotate", "nope"]), "no device \"nope\""),
+        (
+            "agent",
+            vec![
+                "--device".into(),
+                "d".into(),
+                "--data".into(),
+                "/tmp/x".into(),
+            ],
+            "no credentials",
+        ),
         ("agent", vec![], "device"),
         (
             "agent",

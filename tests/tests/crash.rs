@@ -28,13 +28,19 @@ fn kills_lose_nothing_confirmed_and_apply_nothing_twice() {
     let hub_data = tempfile::tempdir().unwrap();
     let agent_data = tempfile::tempdir().unwrap();
     let ports = HubPorts::fresh();
+    let creds = tests::provision(hub_data.path(), "s1", &["crash-1"]);
     let mut hub = Some(HubProc::start(hub_data.path(), ports, "s1"));
     let mut confirmed: BTreeMap<u64, ((String, String), i64)> = BTreeMap::new();
     let mut n = 0;
     let mut hub_kills = 0;
     for life in 0..AGENT_KILLS {
-        let mut agent =
-            AgentProc::start(agent_data.path(), &ports.mqtt_addr(), "s1", "crash-1", &[]);
+        let mut agent = AgentProc::start(
+            agent_data.path(),
+            &ports.mqtt_addr(),
+            &creds,
+            "crash-1",
+            &[],
+        );
         for i in 0..SCANS_PER_LIFE {
             // Some lives also lose the hub mid-stream: the agent keeps
             // confirming scans while it is down and resends after.
@@ -69,7 +75,7 @@ fn kills_lose_nothing_confirmed_and_apply_nothing_twice() {
     let mut agent = AgentProc::start(
         agent_data.path(),
         &ports.mqtt_addr(),
-        "s1",
+        &creds,
         "crash-1",
         &["--exit-when-drained"],
     );

@@ -2,11 +2,12 @@
 //! (not the agent) publishes the same batch twice, an overlapping resend
 //! after a "lost" ack, and a batch past a gap, to a real hub over TCP.
 
-use protocol::{decode, encode, EventBatch, Message, Movement, MovementKind};
-use rumqttc::{Client, Event, MqttOptions, Packet, QoS};
+use protocol::{decode, EventBatch, Message, Movement, MovementKind};
+use rumqttc::{Client, Event, Packet, QoS};
 use std::sync::mpsc;
 use std::time::Duration;
-use tests::{hubapi, wait_until, HubPorts, HubProc};
+use tests::identity::{device_options, signed_frame};
+use tests::{hubapi, wait_until, Credentials, HubPorts, HubProc};
 
 fn movement(seq: u64, quantity: i64) -> Movement {
     Movement {
@@ -22,19 +23,20 @@ fn movement(seq: u64, quantity: i64) -> Movement {
     }
 }
 
-fn frame(seqs: std::ops::RangeInclusive<u64>) -> Vec<u8> {
+fn frame(creds: &Credentials, seqs: std::ops::RangeInclusive<u64>) -> Vec<u8> {
     let first = *seqs.start();
-    encode(&Message::Batch(EventBatch {
+    let batch = EventBatch {
         site: "s1".into(),
         device: "dup-1".into(),
         first_seq: first,
         movements: seqs.map(|s| movement(s, s as i64 * 10)).collect(),
         auth_tag: None,
-    }))
+    };
+    signed_frame(creds, "dup-1", &batch)
 }
 
-fn connect(port: u16) -> (Client, mpsc::Receiver<u64>) {
-    let mut opts = MqttOptions::new("dup-test", "127.0.0.1", port);
+fn connect(creds: &Credentials, port: u16) -> (Client, mpsc::Receiver<u64>) {
+    let mut opts = device_options(creds, "dup-1", port);
     opts.set_keep_alive(Duration::from_secs(5));
     let (client, mut connection) = Client::new(opts, 100);
     let (tx, rx) = mpsc::channel();
@@ -64,7 +66,9 @@ fn duplicate_and_resent_batches_change_nothing() {
     let data = tempfile::tempdir().unwrap();
     let ports = HubPorts::fresh();
     let hub = HubProc::start(data.path(), ports, "s1");
-    let (client, acks) = connect(ports.mqtt);
+    let creds = hub.provision(&["dup-1"]);
+    let frame = |seqs| frame(&creds, seqs);
+    let (client, acks) = connect(&creds, ports.mqtt);
     client
         .subscribe("wms/s1/dev/dup-1/ack", QoS::AtLeastOnce)
         .unwrap();

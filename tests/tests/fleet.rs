@@ -7,9 +7,24 @@
 use std::process::{Command, Output};
 use tests::{bin_path, HubPorts, HubProc};
 
-fn fleet(ports: HubPorts, data: &std::path::Path, args: &[&str]) -> Output {
+/// Provisions the fleet's devices (`fs{tag}-0000` ...) with the real
+/// `hub device add --out` while the hub runs; returns the credentials file.
+fn provision_fleet(hub: &HubProc, tag: &str, devices: usize) -> std::path::PathBuf {
+    let ids: Vec<String> = (0..devices).map(|i| format!("fs{tag}-{i:04}")).collect();
+    let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+    hub.provision(&refs).path
+}
+
+fn fleet(
+    ports: HubPorts,
+    data: &std::path::Path,
+    creds: &std::path::Path,
+    args: &[&str],
+) -> Output {
     Command::new(bin_path("firmware-sim"))
         .args(["fleet", "--site", "s1"])
+        .arg("--credentials")
+        .arg(creds)
         .args(args)
         .args(["--hub", &ports.mqtt_addr()])
         .args(["--http", &ports.http_addr().to_string()])
@@ -41,7 +56,8 @@ fn seeded_fleet_with_faults_loses_and_doubles_nothing() {
         "--tag",
         "ci",
     ];
-    let out = fleet(ports, &dir.path().join("fleet"), &args);
+    let creds = provision_fleet(&hub, "ci", 30);
+    let out = fleet(ports, &dir.path().join("fleet"), &creds, &args);
     let report = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "fleet failed:\n{report}\n{stderr}");
@@ -99,7 +115,8 @@ fn the_verdict_catches_double_reads_let_through() {
         "--tag",
         "neg",
     ];
-    let out = fleet(ports, &dir.path().join("fleet"), &args);
+    let creds = provision_fleet(&hub, "neg", 5);
+    let out = fleet(ports, &dir.path().join("fleet"), &creds, &args);
     let report = String::from_utf8_lossy(&out.stdout);
     assert!(!out.status.success(), "must fail:\n{report}");
     assert!(report.contains("verdict: FAIL"), "{report}");

@@ -43,7 +43,9 @@ fn full_disk_refuses_to_confirm_and_loses_nothing_confirmed() {
     let disk = Tmpfs::mount(dir.path(), "600k");
     let journal = dir.path().join("journal");
     let offline = "127.0.0.1:1"; // no hub: everything stays in the journal
-    let mut agent = AgentProc::start(&journal, offline, "s1", "full-1", &[]);
+    let registry = tempfile::tempdir().unwrap(); // off the small disk
+    let creds = tests::provision(registry.path(), "s1", &["full-1"]);
+    let mut agent = AgentProc::start(&journal, offline, &creds, "full-1", &[]);
     let mut last_ok = 0;
     let mut refused = None;
     for i in 0..20_000u64 {
@@ -73,7 +75,7 @@ fn full_disk_refuses_to_confirm_and_loses_nothing_confirmed() {
     agent.kill9();
 
     disk.grow("20m");
-    let mut agent = AgentProc::start(&journal, offline, "s1", "full-1", &[]);
+    let mut agent = AgentProc::start(&journal, offline, &creds, "full-1", &[]);
     let answer = agent.scan("receive SKU-1 A-01 1").unwrap();
     assert_eq!(
         confirmed_seq(&answer),

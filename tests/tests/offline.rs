@@ -14,7 +14,9 @@ fn offline_device_confirms_scans_and_drains_in_order() {
     let hub_data = tempfile::tempdir().unwrap();
     let agent_data = tempfile::tempdir().unwrap();
     let ports = HubPorts::fresh();
-    let mut agent = AgentProc::start(agent_data.path(), &ports.mqtt_addr(), "s1", "off-1", &[]);
+    // Provisioned before the hub ever ran: `hub device add` needs no hub.
+    let creds = tests::provision(hub_data.path(), "s1", &["off-1"]);
+    let mut agent = AgentProc::start(agent_data.path(), &ports.mqtt_addr(), &creds, "off-1", &[]);
     for i in 1..=SCANS {
         let answer = agent
             .scan(&format!("receive SKU-{} LOC-{} {}", i % 7, i % 3, i))

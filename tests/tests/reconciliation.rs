@@ -34,7 +34,12 @@ fn variance<'a>(report: &'a Value, sku: &str) -> &'a Value {
 /// A hub with A 60 @L1 + 40 @L2, and B 50 - 8 = 42 @L1.
 fn seeded_hub(dir: &std::path::Path, ports: HubPorts) -> HubProc {
     let hub = HubProc::start(dir, ports, "s1");
-    let mut feed = Feed::connect(ports.mqtt, ports.http_addr(), "s1", "seed");
+    let mut feed = Feed::connect(
+        ports.mqtt,
+        ports.http_addr(),
+        &hub.provision(&["seed"]),
+        "seed",
+    );
     feed.send(vec![
         movement(Receive, "A", "L1", 60),
         movement(Receive, "A", "L2", 40),

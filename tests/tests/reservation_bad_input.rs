@@ -167,9 +167,9 @@ fn cases(released: u64) -> Vec<(&'static str, String, String, u16, &'static str)
 fn reservation_bad_input_gets_clear_errors() {
     let data = tempfile::tempdir().unwrap();
     let ports = HubPorts::fresh();
-    let _hub = HubProc::start(data.path(), ports, "s1");
+    let hub = HubProc::start(data.path(), ports, "s1");
     let addr = ports.http_addr();
-    let mut feed = Feed::connect(ports.mqtt, addr, "s1", "seed");
+    let mut feed = Feed::connect(ports.mqtt, addr, &hub.provision(&["seed"]), "seed");
     feed.send(vec![movement(Receive, "SKU-1", "A", 5)]);
     let (status, r) = post(addr, R, &order("kept", 2));
     assert_eq!(status, 201);

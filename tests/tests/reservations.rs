@@ -25,9 +25,9 @@ fn reserve_body(order: &str, sku: &str, qty: i64) -> String {
 fn five_hundred_concurrent_requests_for_the_last_ten_units() {
     let data = tempfile::tempdir().unwrap();
     let ports = HubPorts::fresh();
-    let _hub = HubProc::start(data.path(), ports, "s1");
+    let hub = HubProc::start(data.path(), ports, "s1");
     let addr = ports.http_addr();
-    let mut feed = Feed::connect(ports.mqtt, addr, "s1", "seed");
+    let mut feed = Feed::connect(ports.mqtt, addr, &hub.provision(&["seed"]), "seed");
     feed.send(vec![movement(Receive, "HOT", "A-1", 25)]);
     let (status, _) = post(
         addr,
@@ -100,6 +100,7 @@ async fn start_hub(dir: &std::path::Path, clock: &ManualClock) -> hub::RunningHu
         ..hub::HubConfig::default()
     };
     let mqtt = config.mqtt_listen.port();
+    let creds = tests::identity::provision_once(dir, "s1", &["seed"]);
     let hub = hub::start_with_clock(config, Arc::new(clock.clone()))
         .await
         .unwrap();
@@ -109,7 +110,7 @@ async fn start_hub(dir: &std::path::Path, clock: &ManualClock) -> hub::RunningHu
             http::get(addr, "/healthz").ok().filter(|r| r.status == 200)
         })
         .unwrap();
-        let mut feed = Feed::connect(mqtt, addr, "s1", "seed");
+        let mut feed = Feed::connect(mqtt, addr, &creds, "seed");
         if http::get(addr, "/api/v1/stock/EXP").unwrap().status == 404 {
             feed.send(vec![movement(Receive, "EXP", "A-1", 10)]);
         }

@@ -34,11 +34,12 @@ fn engine_to_agent_to_hub_over_a_pty() {
     std::fs::write(&script, SCRIPT).unwrap();
     let ports = HubPorts::fresh();
     let hub = HubProc::start(&dir.path().join("hub"), ports, "s1");
+    let creds = hub.provision(&["gun-1"]);
     let engine = EngineProc::start(&dir.path().join("scanner"), &script);
     let agent = ScannerAgentProc::start(
         &dir.path().join("agent"),
         &ports.mqtt_addr(),
-        "s1",
+        &creds,
         "gun-1",
         &engine.link,
     );

@@ -34,9 +34,9 @@ fn with(kind: MovementKind, sku: &str, loc: &str, qty: i64, lot: &str, task: &st
 fn uncovered_pick_is_applied_recorded_and_closed_by_a_count() {
     let data = tempfile::tempdir().unwrap();
     let ports = HubPorts::fresh();
-    let _hub = HubProc::start(data.path(), ports, "s1");
+    let hub = HubProc::start(data.path(), ports, "s1");
     let addr = ports.http_addr();
-    let mut feed = Feed::connect(ports.mqtt, addr, "s1", "hh-1");
+    let mut feed = Feed::connect(ports.mqtt, addr, &hub.provision(&["hh-1"]), "hh-1");
     // A pick of 5 where the pool holds 2: applied, recorded, counted.
     feed.send(vec![
         movement(Receive, "D", "A-1", 2),
@@ -73,9 +73,9 @@ fn uncovered_pick_is_applied_recorded_and_closed_by_a_count() {
 fn safety_stock_stops_presales_and_alerts() {
     let data = tempfile::tempdir().unwrap();
     let ports = HubPorts::fresh();
-    let _hub = HubProc::start(data.path(), ports, "s1");
+    let hub = HubProc::start(data.path(), ports, "s1");
     let addr = ports.http_addr();
-    let mut feed = Feed::connect(ports.mqtt, addr, "s1", "hh-1");
+    let mut feed = Feed::connect(ports.mqtt, addr, &hub.provision(&["hh-1"]), "hh-1");
     // Safety stock: stop-at-safety refuses; crossing below alerts.
     feed.send(vec![movement(Receive, "S", "A-2", 10)]);
     let rule = json!({"threshold": 4, "stop_at_safety": true}).to_string();
@@ -104,9 +104,9 @@ fn safety_stock_stops_presales_and_alerts() {
 fn lots_are_suggested_fefo_and_picks_consume_the_allocation() {
     let data = tempfile::tempdir().unwrap();
     let ports = HubPorts::fresh();
-    let _hub = HubProc::start(data.path(), ports, "s1");
+    let hub = HubProc::start(data.path(), ports, "s1");
     let addr = ports.http_addr();
-    let mut feed = Feed::connect(ports.mqtt, addr, "s1", "hh-1");
+    let mut feed = Feed::connect(ports.mqtt, addr, &hub.provision(&["hh-1"]), "hh-1");
     // Lots: FEFO suggestions, confirm allocates, picks consume.
     feed.send(vec![
         with(Receive, "F", "B-1", 5, "L1@2027-09-01", ""),

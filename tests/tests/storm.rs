@@ -28,6 +28,7 @@ fn env_u64(name: &str, default: u64) -> u64 {
 
 struct Device {
     id: String,
+    creds: tests::Credentials,
     dir: tempfile::TempDir,
     proc: Option<AgentProc>,
     confirmed: BTreeMap<u64, (String, i64)>,
@@ -44,7 +45,13 @@ struct Counts {
 
 fn start_agent(d: &mut Device, proxy_port: u16, extra: &[&str]) {
     let addr = format!("127.0.0.1:{proxy_port}");
-    d.proc = Some(AgentProc::start(d.dir.path(), &addr, "s1", &d.id, extra));
+    d.proc = Some(AgentProc::start(
+        d.dir.path(),
+        &addr,
+        &d.creds,
+        &d.id,
+        extra,
+    ));
 }
 
 fn scan_burst(d: &mut Device, rng: &mut Rng, proxy_port: u16, counts: &mut Counts) {
@@ -196,9 +203,13 @@ fn storm_of_kills_cuts_and_partitions_loses_and_doubles_nothing() {
     let ports = HubPorts::fresh();
     let upstream: SocketAddr = ([127, 0, 0, 1], ports.mqtt).into();
     let proxy = Proxy::start(upstream).unwrap();
+    let ids: Vec<String> = (0..DEVICES).map(|i| format!("storm-{i}")).collect();
+    let id_refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let creds = tests::provision(hub_data.path(), "s1", &id_refs);
     let mut devices: Vec<Device> = (0..DEVICES)
         .map(|i| Device {
             id: format!("storm-{i}"),
+            creds: creds.clone(),
             dir: tempfile::tempdir().unwrap(),
             proc: None,
             confirmed: BTreeMap::new(),

@@ -10,7 +10,10 @@
 use super::link::LinkEvent;
 use super::{device_topic, BatchRange, PublisherConfig, SendState};
 use crate::journal::{Journal, JournalError};
-use protocol::{decode, encode, DeviceState, EventBatch, Message, Status, TopicError, TopicKind};
+use protocol::DeviceKey;
+use protocol::{
+    decode, encode, encode_signed, DeviceState, EventBatch, Message, Status, TopicError, TopicKind,
+};
 use rumqttc::{AsyncClient, ClientError, QoS};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -83,6 +86,7 @@ pub(super) struct Driver {
     site: String,
     device: String,
     topics: Topics,
+    key: DeviceKey,
     state: SendState,
     acked_tx: watch::Sender<u64>,
     battery: super::Battery,
@@ -110,6 +114,7 @@ impl Driver {
             site: config.site.clone(),
             device: config.device.clone(),
             topics,
+            key: config.secrets.key.clone(),
             state,
             acked_tx,
             battery,
@@ -248,13 +253,16 @@ impl Driver {
                 want_last: range.last,
             });
         }
-        let frame = encode(&Message::Batch(EventBatch {
+        // Signed now, at publish time, with the current key: a resend after a
+        // key rotation carries the new key's tag.
+        let batch = EventBatch {
             site: self.site.clone(),
             device: self.device.clone(),
             first_seq: range.first,
             movements,
             auth_tag: None,
-        }));
+        };
+        let frame = encode_signed(&self.key, &batch);
         self.client
             .try_publish(self.topics.events.clone(), QoS::AtLeastOnce, false, frame)?;
         Ok(())

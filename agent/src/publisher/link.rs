@@ -44,13 +44,15 @@ pub(super) enum LinkEvent {
     },
 }
 
-/// Options for device `config.device`: clean session (the broker holds
-/// nothing that matters), an Offline last will on `status_topic`.
+/// Options for device `config.device`: its own client id, username and
+/// password, clean session (the broker holds nothing that matters), an
+/// Offline last will on `status_topic`.
 pub(super) fn mqtt_options(config: &PublisherConfig, status_topic: &str) -> MqttOptions {
     let client_id = format!("agent-{}-{}", config.site, config.device);
     let mut options = MqttOptions::new(client_id, config.host.clone(), config.port);
     let will = status_frame(&config.site, &config.device, DeviceState::Offline, 0, None);
     options
+        .set_credentials(config.device.clone(), config.secrets.password.clone())
         .set_clean_session(true)
         .set_keep_alive(KEEP_ALIVE)
         .set_max_packet_size(MAX_PACKET, MAX_PACKET)

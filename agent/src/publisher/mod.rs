@@ -18,6 +18,7 @@ mod send_state;
 
 pub use send_state::{AckOutcome, BatchRange, SendSettings, SendState};
 
+use crate::credentials::DeviceSecrets;
 use crate::journal::Journal;
 use protocol::{Topic, TopicError, TopicKind};
 use rumqttc::AsyncClient;
@@ -45,13 +46,22 @@ pub struct PublisherConfig {
     pub send: SendSettings,
     /// Interval between status heartbeats.
     pub heartbeat: Duration,
+    /// The broker password and the key every batch is signed with.
+    pub secrets: DeviceSecrets,
 }
 
 impl PublisherConfig {
     /// Settings with the default batch size (256), window (64 batches),
     /// resend time (1 s) and heartbeat (10 s).
-    pub fn new(host: &str, port: u16, site: &str, device: &str) -> PublisherConfig {
+    pub fn new(
+        host: &str,
+        port: u16,
+        site: &str,
+        device: &str,
+        secrets: DeviceSecrets,
+    ) -> PublisherConfig {
         PublisherConfig {
+            secrets,
             host: host.to_string(),
             port,
             site: site.to_string(),

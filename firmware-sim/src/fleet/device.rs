@@ -55,6 +55,8 @@ pub struct DeviceSpec {
     pub double_read_window: Duration,
     /// How long to wait for the backlog after the run.
     pub drain_timeout: Duration,
+    /// Its broker password and batch key.
+    pub secrets: agent::DeviceSecrets,
 }
 
 /// What one device did.
@@ -228,7 +230,8 @@ impl Handheld {
         let journal = open_journal(&self.spec.home, &self.spec.id).await?;
         let cancel = CancellationToken::new();
         let (host, port) = &self.spec.broker;
-        let mut config = PublisherConfig::new(host, *port, &self.spec.site, &self.spec.id);
+        let secrets = self.spec.secrets.clone();
+        let mut config = PublisherConfig::new(host, *port, &self.spec.site, &self.spec.id, secrets);
         config.heartbeat = Duration::from_secs(5);
         let (handle, task) =
             run_publisher(journal.clone(), config, cancel.clone()).map_err(|e| e.to_string())?;

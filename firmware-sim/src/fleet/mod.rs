@@ -65,6 +65,13 @@ pub struct FleetConfig {
     pub double_read_window: Duration,
     /// How long to wait for every backlog after the run.
     pub drain_timeout: Duration,
+    /// Each device's secrets, by index (from `--credentials`).
+    pub secrets: Vec<agent::DeviceSecrets>,
+}
+
+/// The id of device `index` of a run tagged `tag`.
+pub fn device_id(tag: &str, index: usize) -> String {
+    format!("fs{tag}-{index:04}")
 }
 
 /// Why a run could not take place (a verdict of loss is not an error).
@@ -167,7 +174,11 @@ fn spawn_devices(
     let end = begin + config.duration;
     let mut tasks = Vec::with_capacity(config.devices);
     for index in 0..config.devices {
-        let id = format!("fs{}-{index:04}", config.tag);
+        let id = device_id(&config.tag, index);
+        let Some(secrets) = config.secrets.get(index).cloned() else {
+            tracing::error!(%id, "no credentials for this device; not started");
+            continue;
+        };
         let home = match shared {
             Some(db) => JournalHome::Shared(db.clone()),
             None => JournalHome::Dir(config.data.join(&id)),
@@ -188,6 +199,7 @@ fn spawn_devices(
             counters: counters.clone(),
             double_read_window: config.double_read_window,
             drain_timeout: config.drain_timeout,
+            secrets,
         };
         tasks.push(tokio::spawn(run_device(spec)));
     }

@@ -26,9 +26,11 @@ pub async fn run(movements: u64) -> anyhow::Result<bool> {
     })
     .await??;
     let fill = fill.elapsed();
+    let creds = hubctl::provision(hub_dir.path(), &["backlog-1".to_string()])?;
     let (hub, port) = hubctl::start(hub_dir.path()).await?;
     let cancel = CancellationToken::new();
-    let config = PublisherConfig::new("127.0.0.1", port, "bench", "backlog-1");
+    let secrets = hubctl::secrets(&creds, "backlog-1")?;
+    let config = PublisherConfig::new("127.0.0.1", port, "bench", "backlog-1", secrets);
     let started = Instant::now();
     let (handle, task) = run_publisher(journal.clone(), config, cancel.clone())?;
     tokio::spawn(task);

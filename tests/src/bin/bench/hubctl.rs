@@ -1,4 +1,6 @@
-//! Starting an in-process hub for a benchmark, on fresh loopback ports.
+//! Starting an in-process hub for a benchmark, on fresh loopback ports,
+//! and provisioning its devices (auth is always on: every benchmark device
+//! logs in and signs its batches, as a real one does).
 
 use crate::ingest::wait_subscribed;
 use std::path::Path;
@@ -24,4 +26,26 @@ pub async fn stop(hub: hub::RunningHub) -> anyhow::Result<()> {
     hub.cancel.cancel();
     hub.wait().await?;
     Ok(())
+}
+
+/// Provisions `ids` for site `bench` in the registry of `dir` (through the
+/// hub's library, as `hub device add` does) and writes their credentials
+/// file there, for agent processes.
+pub fn provision(dir: &Path, ids: &[String]) -> anyhow::Result<tests::Credentials> {
+    let registry = hub::devices::Registry::new(dir);
+    let issued = registry.add(ids, "bench", hub::writer::now_ms())?;
+    let file = protocol::CredentialsFile { devices: issued };
+    let path = dir.join("bench-credentials.json");
+    std::fs::write(&path, serde_json::to_vec(&file)?)?;
+    Ok(tests::Credentials { path, file })
+}
+
+/// The publisher secrets of `id`.
+pub fn secrets(creds: &tests::Credentials, id: &str) -> anyhow::Result<agent::DeviceSecrets> {
+    Ok(agent::credentials::secrets_for(
+        &creds.file,
+        &creds.path,
+        "bench",
+        id,
+    )?)
 }

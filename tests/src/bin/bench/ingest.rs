@@ -1,10 +1,15 @@
 //! Hub ingest: movements per second durably applied and acknowledged, with
 //! many devices publishing at once, against the raw embedded broker moving
 //! the same pre-encoded messages to one subscriber with no processing.
+//! Both passes log in with provisioned credentials (the raw broker runs the
+//! same connect check); every frame is signed before the clock starts, so
+//! the hub pass pays one HMAC check per batch on top of the raw one.
 
 use crate::stats::verdict;
 use anyhow::{bail, Context};
-use protocol::{decode, encode, EventBatch, Message, Movement, MovementKind};
+use hub::devices::{reload, BrokerAuth, Devices, InternalLogin, Registry};
+use protocol::{decode, encode_signed, DeviceCredentials, DeviceKey, EventBatch, Message};
+use protocol::{Movement, MovementKind};
 use rumqttc::{AsyncClient, Event, EventLoop, MqttOptions, Packet, QoS};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -27,7 +32,16 @@ impl Load {
     }
 }
 
-fn frames(site: &str, device: &str, load: Load) -> Vec<Vec<u8>> {
+fn frames(creds: &DeviceCredentials, load: Load) -> anyhow::Result<Vec<Vec<u8>>> {
+    let key = DeviceKey::from_hex(&creds.key)?;
+    let (site, device) = (creds.site.as_str(), creds.device.as_str());
+    Ok(unsigned_frames(site, device, load)
+        .iter()
+        .map(|batch| encode_signed(&key, batch))
+        .collect())
+}
+
+fn unsigned_frames(site: &str, device: &str, load: Load) -> Vec<EventBatch> {
     (0..load.batches)
         .map(|b| {
             let first = (b * load.per_batch) as u64 + 1;
@@ -44,15 +58,23 @@ fn frames(site: &str, device: &str, load: Load) -> Vec<Vec<u8>> {
                     task: None,
                 })
                 .collect();
-            encode(&Message::Batch(EventBatch {
+            EventBatch {
                 site: site.into(),
                 device: device.into(),
                 first_seq: first,
                 movements,
                 auth_tag: None,
-            }))
+            }
         })
         .collect()
+}
+
+/// Client options for a benchmark device, logged in as it.
+pub fn device_options(creds: &DeviceCredentials, port: u16) -> MqttOptions {
+    let id = format!("agent-{}-{}", creds.site, creds.device);
+    let mut o = options(&id, port);
+    o.set_credentials(creds.username.clone(), creds.password.clone());
+    o
 }
 
 /// Client options for a benchmark connection.
@@ -83,14 +105,13 @@ pub async fn connected(el: &mut EventLoop) -> anyhow::Result<()> {
 /// until the hub acks the last seq (or, raw, until every PUBACK is in).
 async fn device(
     port: u16,
-    site: String,
-    id: String,
+    creds: DeviceCredentials,
     load: Load,
     wait_ack: bool,
     go: Arc<Barrier>,
 ) -> anyhow::Result<()> {
-    let (client, mut el) =
-        AsyncClient::new(options(&format!("bench-{id}"), port), load.batches + 10);
+    let (site, id) = (creds.site.clone(), creds.device.clone());
+    let (client, mut el) = AsyncClient::new(device_options(&creds, port), load.batches + 10);
     connected(&mut el).await?;
     if wait_ack {
         client
@@ -98,7 +119,7 @@ async fn device(
             .await?;
         while !matches!(el.poll().await?, Event::Incoming(Packet::SubAck(_))) {}
     }
-    let frames = frames(&site, &id, load);
+    let frames = frames(&creds, load)?;
     let target = (load.batches * load.per_batch) as u64;
     go.wait().await;
     let events = format!("wms/{site}/dev/{id}/events");
@@ -133,10 +154,13 @@ async fn device(
 
 async fn raw_subscriber(
     port: u16,
+    login: InternalLogin,
     expected: usize,
     ready: Arc<Barrier>,
 ) -> anyhow::Result<Instant> {
-    let (client, mut el) = AsyncClient::new(options("bench-raw-sub", port), 100);
+    let mut opts = options(&login.client_id, port);
+    opts.set_credentials(login.username.clone(), login.password.clone());
+    let (client, mut el) = AsyncClient::new(opts, 100);
     connected(&mut el).await?;
     client
         .subscribe("wms/+/dev/+/events", QoS::AtLeastOnce)
@@ -154,23 +178,29 @@ async fn raw_subscriber(
 
 /// Runs all devices against `port`; returns the elapsed time from the start
 /// signal to the last completion (an ack, or the raw subscriber's last message).
-async fn drive(port: u16, site: &str, load: Load, hub_mode: bool) -> anyhow::Result<Duration> {
+/// `raw`: the raw broker's login for the subscriber (None: the hub pass).
+async fn drive(
+    port: u16,
+    creds: &tests::Credentials,
+    load: Load,
+    raw: Option<InternalLogin>,
+) -> anyhow::Result<Duration> {
+    let hub_mode = raw.is_none();
     let parties = load.devices + 1 + usize::from(!hub_mode);
     let go = Arc::new(Barrier::new(parties));
-    let sub = (!hub_mode).then(|| {
+    let sub = raw.map(|login| {
         tokio::spawn(raw_subscriber(
             port,
+            login,
             load.devices * load.batches,
             go.clone(),
         ))
     });
     let mut tasks = Vec::new();
-    for d in 0..load.devices {
-        let id = format!("ing-{d}");
+    for entry in creds.file.devices.iter().take(load.devices) {
         tasks.push(tokio::spawn(device(
             port,
-            site.to_string(),
-            id,
+            entry.clone(),
             load,
             hub_mode,
             go.clone(),
@@ -203,12 +233,19 @@ pub async fn wait_subscribed(hub: &hub::RunningHub) -> anyhow::Result<()> {
 
 /// Runs the raw-broker pass, then the hub pass, and prints the ratio.
 pub async fn run(load: Load) -> anyhow::Result<bool> {
+    let dir = tempfile::tempdir()?;
+    let ids: Vec<String> = (0..load.devices).map(|d| format!("ing-{d}")).collect();
+    let creds = crate::hubctl::provision(dir.path(), &ids)?;
     let raw_port = tests::free_port();
-    hub::broker::start(([127, 0, 0, 1], raw_port).into())?;
-    let raw = drive(raw_port, "bench", load, false).await?;
+    let login = InternalLogin::generate("bench")?;
+    let auth = BrokerAuth {
+        devices: Devices::new(reload::load_book(&Registry::new(dir.path()))?),
+        internal: login.clone(),
+    };
+    hub::broker::start(([127, 0, 0, 1], raw_port).into(), auth)?;
+    let raw = drive(raw_port, &creds, load, Some(login)).await?;
     eprintln!("ingest: raw pass done in {raw:?}");
 
-    let dir = tempfile::tempdir()?;
     let config = hub::HubConfig {
         site: "bench".into(),
         mqtt_listen: ([127, 0, 0, 1], tests::free_port()).into(),
@@ -219,7 +256,7 @@ pub async fn run(load: Load) -> anyhow::Result<bool> {
     let port = config.mqtt_listen.port();
     let hub = hub::start(config).await?;
     wait_subscribed(&hub).await?;
-    let ours = drive(port, "bench", load, true).await?;
+    let ours = drive(port, &creds, load, None).await?;
     let applied = hub
         .metrics
         .movements_applied
@@ -264,8 +301,9 @@ pub async fn run(load: Load) -> anyhow::Result<bool> {
 /// for its ack: the bare round trip, without the agent's journal.
 pub async fn probe(rounds: usize) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
+    let creds = crate::hubctl::provision(dir.path(), &["probe-1".to_string()])?;
     let (hub, port) = crate::hubctl::start(dir.path()).await?;
-    let mut opts = options("probe-1", port);
+    let mut opts = device_options(&creds.file.devices[0], port);
     opts.set_inflight(10);
     let (client, mut el) = AsyncClient::new(opts, 10);
     let mut net = el.network_options();
@@ -282,7 +320,10 @@ pub async fn probe(rounds: usize) -> anyhow::Result<()> {
         per_batch: 1,
     };
     let mut samples = Vec::new();
-    for (i, f) in frames("bench", "probe-1", load).into_iter().enumerate() {
+    for (i, f) in frames(&creds.file.devices[0], load)?
+        .into_iter()
+        .enumerate()
+    {
         let t0 = Instant::now();
         client
             .publish("wms/bench/dev/probe-1/events", QoS::AtLeastOnce, false, f)

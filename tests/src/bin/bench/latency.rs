@@ -60,6 +60,8 @@ pub async fn run_with_period(
 ) -> anyhow::Result<bool> {
     let hub_dir = tempfile::tempdir()?;
     let dev_dir = tempfile::tempdir()?;
+    let ids: Vec<String> = (0..devices).map(|d| format!("lat-{d}")).collect();
+    let creds = hubctl::provision(hub_dir.path(), &ids)?;
     let (hub, port) = hubctl::start(hub_dir.path()).await?;
     let cancel = CancellationToken::new();
     let start = Instant::now() + Duration::from_secs(3);
@@ -78,7 +80,8 @@ pub async fn run_with_period(
             Some(db) => Journal::open_in(db, &id)?,
             None => Journal::open(&dev_dir.path().join(&id))?,
         };
-        let config = PublisherConfig::new("127.0.0.1", port, "bench", &id);
+        let secrets = hubctl::secrets(&creds, &id)?;
+        let config = PublisherConfig::new("127.0.0.1", port, "bench", &id, secrets);
         let (handle, task) = run_publisher(journal.clone(), config, cancel.child_token())?;
         tokio::spawn(task);
         let phase = period * d as u32 / devices as u32;

@@ -17,6 +17,7 @@ fn status_kb(pid: u32, field: &str) -> Option<u64> {
 pub async fn run(scans: u64) -> anyhow::Result<bool> {
     let hub_dir = tempfile::tempdir()?;
     let dev_dir = tempfile::tempdir()?;
+    let creds = hubctl::provision(hub_dir.path(), &["rss-1".to_string()])?;
     let (hub, port) = hubctl::start(hub_dir.path()).await?;
     let exe = std::env::current_exe()?.with_file_name("agent");
     let mut child = Command::new(&exe)
@@ -30,6 +31,8 @@ pub async fn run(scans: u64) -> anyhow::Result<bool> {
             "--data",
         ])
         .arg(dev_dir.path())
+        .arg("--credentials")
+        .arg(&creds.path)
         .env("RUST_LOG", "warn")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

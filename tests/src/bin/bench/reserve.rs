@@ -64,10 +64,11 @@ fn next_sku(state: &mut u64, n: usize) -> usize {
 
 async fn seeded_hub() -> anyhow::Result<(hub::RunningHub, tempfile::TempDir)> {
     let dir = tempfile::tempdir()?;
+    let creds = hubctl::provision(dir.path(), &["seed".to_string()])?;
     let (hub, mqtt) = hubctl::start(dir.path()).await?;
     let http = hub.http_addr;
     tokio::task::spawn_blocking(move || {
-        let mut feed = tests::feed::Feed::connect(mqtt, http, "bench", "seed");
+        let mut feed = tests::feed::Feed::connect(mqtt, http, &creds, "seed");
         for chunk in (1..=SKUS).collect::<Vec<_>>().chunks(1000) {
             let receipts = chunk
                 .iter()

@@ -1,0 +1,327 @@
+//! The device registry file, `DATA/devices.json`.
+//!
+//! Every change is a read-modify-write under an exclusive `flock` on
+//! `DATA/devices.lock`, so two `hub device` commands at once never lose an
+//! update, and lands by rename of a fsynced temporary file (mode 0600), so
+//! the running hub, which re-reads the file when it changes, only ever sees
+//! a whole old file or a whole new one.
+
+use super::secrets::{self, RandomError};
+use protocol::auth::{encode_hex, DeviceKey};
+use protocol::DeviceCredentials;
+use serde::{Deserialize, Serialize};
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::io::AsRawFd;
+use std::path::{Path, PathBuf};
+use thiserror::Error;
+
+/// The registry file's name in the data directory.
+pub const FILE_NAME: &str = "devices.json";
+const LOCK_NAME: &str = "devices.lock";
+
+/// Whether a device may connect and send.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeviceStatus {
+    /// It may.
+    Active,
+    /// It was revoked: refused at connect, its batches dead-lettered.
+    Revoked,
+}
+
+/// One device as stored. The broker password is kept only as a salted
+/// hash; the key is kept whole, since the hub needs it to check tags.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceRecord {
+    /// Device id (also its MQTT username).
+    pub id: String,
+    /// The site it belongs to.
+    pub site: String,
+    /// Salt of `password_sha256`, hex.
+    pub password_salt: String,
+    /// SHA-256 of salt and password, hex.
+    pub password_sha256: String,
+    /// The current batch-signing key, hex.
+    pub key: String,
+    /// 1 when provisioned, +1 per rotation.
+    pub key_version: u32,
+    /// Active or revoked.
+    pub status: DeviceStatus,
+    /// When it was provisioned, ms since the Unix epoch.
+    pub created_ms: u64,
+    /// When its secrets were last rotated.
+    pub rotated_ms: Option<u64>,
+    /// When it was revoked.
+    pub revoked_ms: Option<u64>,
+}
+
+/// The whole file.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegistryFile {
+    /// Format version, 1.
+    pub version: u32,
+    /// Every device ever provisioned (revoked ones stay, marked).
+    pub devices: Vec<DeviceRecord>,
+}
+
+/// Why a registry operation failed.
+#[derive(Debug, Error)]
+pub enum RegistryError {
+    /// Reading, writing or locking a file failed.
+    #[error("device registry {path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The file is not a registry.
+    #[error("device registry {path} is corrupt: {message}")]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// `add` of an id that is already registered.
+    #[error("device {0:?} already exists (use `hub device rotate` for new secrets)")]
+    Exists(String),
+    /// An id that is not registered.
+    #[error("no device {0:?} in the registry")]
+    Unknown(String),
+    /// A device or site id that cannot be one.
+    #[error("bad id: {0}")]
+    BadId(String),
+    /// The same device named twice in one command.
+    #[error("device {0:?} is named twice")]
+    Duplicate(String),
+    /// No randomness.
+    #[error(transparent)]
+    Random(#[from] RandomError),
+}
+
+/// The registry of one data directory.
+#[derive(Debug, Clone)]
+pub struct Registry {
+    dir: PathBuf,
+}
+
+impl Registry {
+    /// The registry in data directory `dir` (created on the first write).
+    pub fn new(dir: &Path) -> Registry {
+        Registry {
+            dir: dir.to_path_buf(),
+        }
+    }
+
+    /// The registry file's path.
+    pub fn path(&self) -> PathBuf {
+        self.dir.join(FILE_NAME)
+    }
+
+    /// Reads the file; a missing file is an empty registry.
+    pub fn load(&self) -> Result<RegistryFile, RegistryError> {
+        let path = self.path();
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(RegistryFile {
+                    version: 1,
+                    devices: Vec::new(),
+                })
+            }
+            Err(source) => return Err(RegistryError::Io { path, source }),
+        };
+        let file: RegistryFile =
+            serde_json::from_str(&text).map_err(|e| corrupt(&path, e.to_string()))?;
+        if file.version != 1 {
+            let message = format!("unknown format version {}", file.version);
+            return Err(corrupt(&path, message));
+        }
+        Ok(file)
+    }
+
+    /// Runs `change` on the file under the lock and writes the result back
+    /// (only if `change` succeeds).
+    pub fn update<T>(
+        &self,
+        change: impl FnOnce(&mut RegistryFile) -> Result<T, RegistryError>,
+    ) -> Result<T, RegistryError> {
+        let _lock = self.lock()?;
+        let mut file = self.load()?;
+        let out = change(&mut file)?;
+        self.write(&file)?;
+        Ok(out)
+    }
+
+    fn lock(&self) -> Result<File, RegistryError> {
+        let path = self.dir.join(LOCK_NAME);
+        let io = |source| RegistryError::Io {
+            path: path.clone(),
+            source,
+        };
+        std::fs::create_dir_all(&self.dir).map_err(io)?;
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .mode(0o600)
+            .open(&path)
+            .map_err(io)?;
+        // SAFETY: flock(2) on a descriptor we own; released when `file` drops.
+        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } != 0 {
+            return Err(io(std::io::Error::last_os_error()));
+        }
+        Ok(file)
+    }
+
+    fn write(&self, file: &RegistryFile) -> Result<(), RegistryError> {
+        let path = self.path();
+        let tmp = self.dir.join(format!("{FILE_NAME}.tmp"));
+        let io = |source| RegistryError::Io {
+            path: path.clone(),
+            source,
+        };
+        let text = serde_json::to_vec_pretty(file).map_err(|e| corrupt(&path, e.to_string()))?;
+        let mut out = OpenOptions::new()
+            .create(true)
+            .write(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&tmp)
+            .map_err(io)?;
+        out.write_all(&text).map_err(io)?;
+        out.sync_all().map_err(io)?;
+        std::fs::rename(&tmp, &path).map_err(io)?;
+        File::open(&self.dir).and_then(|d| d.sync_all()).map_err(io)
+    }
+
+    /// Provisions `ids` for `site`, all or none; returns their secrets.
+    pub fn add(
+        &self,
+        ids: &[String],
+        site: &str,
+        now_ms: u64,
+    ) -> Result<Vec<DeviceCredentials>, RegistryError> {
+        check_site(site)?;
+        for (i, id) in ids.iter().enumerate() {
+            check_device_id(id)?;
+            if ids[..i].contains(id) {
+                return Err(RegistryError::Duplicate(id.clone()));
+            }
+        }
+        self.update(|file| {
+            if let Some(old) = ids.iter().find(|id| file.find(id).is_some()) {
+                return Err(RegistryError::Exists(old.clone()));
+            }
+            let mut issued = Vec::with_capacity(ids.len());
+            for id in ids {
+                let (record, creds) = new_record(id, site, now_ms)?;
+                file.devices.push(record);
+                issued.push(creds);
+            }
+            Ok(issued)
+        })
+    }
+
+    /// Marks `id` revoked (its secrets stop working).
+    pub fn revoke(&self, id: &str, now_ms: u64) -> Result<(), RegistryError> {
+        self.update(|file| {
+            let record = file.find_mut(id)?;
+            record.status = DeviceStatus::Revoked;
+            record.revoked_ms = Some(now_ms);
+            Ok(())
+        })
+    }
+
+    /// New password and key for `id` (the old ones stop working); a revoked
+    /// device stays revoked. Returns the new secrets.
+    pub fn rotate(&self, id: &str, now_ms: u64) -> Result<DeviceCredentials, RegistryError> {
+        self.update(|file| {
+            let record = file.find_mut(id)?;
+            let (mut fresh, mut creds) = new_record(id, &record.site, record.created_ms)?;
+            fresh.key_version = record.key_version.saturating_add(1);
+            fresh.status = record.status;
+            fresh.revoked_ms = record.revoked_ms;
+            fresh.rotated_ms = Some(now_ms);
+            creds.key_version = fresh.key_version;
+            *record = fresh;
+            Ok(creds)
+        })
+    }
+}
+
+impl RegistryFile {
+    /// The record of `id`.
+    pub fn find(&self, id: &str) -> Option<&DeviceRecord> {
+        self.devices.iter().find(|d| d.id == id)
+    }
+
+    fn find_mut(&mut self, id: &str) -> Result<&mut DeviceRecord, RegistryError> {
+        self.devices
+            .iter_mut()
+            .find(|d| d.id == id)
+            .ok_or_else(|| RegistryError::Unknown(id.to_string()))
+    }
+}
+
+fn new_record(
+    id: &str,
+    site: &str,
+    now_ms: u64,
+) -> Result<(DeviceRecord, DeviceCredentials), RegistryError> {
+    let password = secrets::new_password()?;
+    let salt = secrets::random_bytes::<{ secrets::SALT_LEN }>()?;
+    let key = DeviceKey::from_bytes(secrets::random_bytes::<{ secrets::SECRET_LEN }>()?);
+    let record = DeviceRecord {
+        id: id.to_string(),
+        site: site.to_string(),
+        password_salt: encode_hex(&salt),
+        password_sha256: encode_hex(&secrets::password_hash(&salt, &password)),
+        key: key.to_hex(),
+        key_version: 1,
+        status: DeviceStatus::Active,
+        created_ms: now_ms,
+        rotated_ms: None,
+        revoked_ms: None,
+    };
+    let creds = DeviceCredentials {
+        device: id.to_string(),
+        site: site.to_string(),
+        username: id.to_string(),
+        password,
+        key: key.to_hex(),
+        key_version: 1,
+    };
+    Ok((record, creds))
+}
+
+/// A device id the topics can carry and that is not the hub's own login.
+pub fn check_device_id(id: &str) -> Result<(), RegistryError> {
+    protocol::validate::check_id("device", id).map_err(|e| RegistryError::BadId(e.to_string()))?;
+    if id == super::INTERNAL_USERNAME {
+        return Err(RegistryError::BadId(format!(
+            "device id {id:?} is reserved for the hub itself"
+        )));
+    }
+    Ok(())
+}
+
+fn check_site(site: &str) -> Result<(), RegistryError> {
+    protocol::validate::check_id("site", site).map_err(|e| RegistryError::BadId(e.to_string()))
+}
+
+fn corrupt(path: &Path, message: String) -> RegistryError {
+    RegistryError::Corrupt {
+        path: path.to_path_buf(),
+        message,
+    }
+}
+
+#[cfg(test)]
+#[path = "registry_tests.rs"]
+mod tests;

@@ -1,0 +1,122 @@
+//! Table tests of the intake: every refusal with its reason.
+
+use super::*;
+use crate::devices::BookEntry;
+use protocol::{encode, encode_signed, Ack, DeviceKey, Movement, MovementKind};
+
+fn key(n: u8) -> DeviceKey {
+    DeviceKey::from_bytes([n; 32])
+}
+
+/// d1 and d2 active at s1 (keys 1 and 2), d3 revoked, d4 registered at s2.
+fn book() -> DeviceBook {
+    let mut book = DeviceBook::default();
+    book.insert("d1", BookEntry::new("s1", key(1), "p"));
+    book.insert("d2", BookEntry::new("s1", key(2), "p"));
+    let mut revoked = BookEntry::new("s1", key(3), "p");
+    revoked.active = false;
+    book.insert("d3", revoked);
+    book.insert("d4", BookEntry::new("s2", key(4), "p"));
+    book
+}
+
+fn batch_of(site: &str, device: &str, quantity: i64) -> EventBatch {
+    EventBatch {
+        site: site.into(),
+        device: device.into(),
+        first_seq: 1,
+        movements: vec![Movement {
+            seq: 1,
+            kind: MovementKind::Pick,
+            sku: "SKU".into(),
+            location: "A".into(),
+            to_location: None,
+            lot: None,
+            quantity,
+            device_time_ms: 0,
+            task: None,
+        }],
+        auth_tag: None,
+    }
+}
+
+/// A batch for `device` at s1 signed with key `signer`.
+fn signed(device: &str, quantity: i64, signer: u8) -> Vec<u8> {
+    encode_signed(&key(signer), &batch_of("s1", device, quantity))
+}
+
+fn unsigned(device: &str) -> Vec<u8> {
+    encode(&Message::Batch(batch_of("s1", device, 1)))
+}
+
+#[test]
+fn bad_publishes_are_rejected_with_a_reason() {
+    let ack = encode(&Message::Ack(Ack {
+        site: "s1".into(),
+        device: "d1".into(),
+        through_seq: 1,
+    }));
+    let mut bent = signed("d1", 1, 1);
+    let last = bent.len() - 1;
+    bent[last] ^= 1;
+    let d4_at_s1 = encode_signed(&key(4), &batch_of("s1", "d4", 1));
+    let ev = "wms/s1/dev/d1/events";
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        (ev, b"garbage".to_vec(), "unknown protocol version"),
+        (ev, vec![], "empty frame"),
+        (ev, vec![1], "truncated"),
+        (ev, signed("d2", 1, 2), "payload claims s1/d2"),
+        (ev, signed("d1", 0, 1), "impossible batch"),
+        (ev, signed("d1", 5_000_000, 1), "impossible batch"),
+        (ev, ack.clone(), "an ack on an events topic"),
+        ("wms/s2/dev/d1/events", signed("d1", 1, 1), "this hub owns"),
+        ("wms/s1/dev/d1/status", ack, "an ack on a status topic"),
+        ("wms/s1/dev/d1/status", b"\x01\x02".to_vec(), "truncated"),
+        ("junk/topic", signed("d1", 1, 1), "not a topic"),
+        // Identity (promise 9).
+        (ev, unsigned("d1"), "no auth tag"),
+        (ev, signed("d1", 1, 2), "MAC fails"),
+        (ev, bent, "MAC fails"),
+        ("wms/s1/dev/d2/events", signed("d2", 1, 1), "MAC fails"),
+        (
+            "wms/s1/dev/d9/events",
+            signed("d9", 1, 1),
+            "unknown device \"d9\"",
+        ),
+        (
+            "wms/s1/dev/d3/events",
+            signed("d3", 1, 3),
+            "device \"d3\" revoked",
+        ),
+        (
+            "wms/s1/dev/d4/events",
+            d4_at_s1,
+            "registered for site \"s2\"",
+        ),
+    ];
+    let book = book();
+    for (topic, payload, expected) in cases {
+        match classify("s1", topic, &payload, &book) {
+            Intake::Reject(reason) => {
+                assert!(
+                    reason.contains(expected),
+                    "{topic}: {reason:?} !~ {expected:?}"
+                )
+            }
+            other => panic!("{topic} {payload:?} accepted as {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn good_batch_is_accepted_and_acks_are_ignored() {
+    let book = book();
+    assert!(matches!(
+        classify("s1", "wms/s1/dev/d1/events", &signed("d1", 2, 1), &book),
+        Intake::Batch(_)
+    ));
+    assert_eq!(
+        classify("s1", "wms/s1/dev/d1/ack", b"x", &book),
+        Intake::Ignore
+    );
+}

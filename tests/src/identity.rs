@@ -1,0 +1,171 @@
+//! Device identities for the multi-process tests, provisioned the way an
+//! operator does it: by running the real `hub device add ... --out FILE`
+//! (or `rotate`) against the hub's data directory, before or while the hub
+//! runs. Agents then get the file with `--credentials`.
+
+use crate::procs::bin_path;
+use protocol::{CredentialsFile, DeviceCredentials};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+static NEXT_FILE: AtomicU64 = AtomicU64::new(0);
+
+/// A credentials file written by `hub device add|rotate --out`.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    /// The file (hand it to `agent --credentials`).
+    pub path: PathBuf,
+    /// What it holds.
+    pub file: CredentialsFile,
+}
+
+impl Credentials {
+    /// The entry of `device`; panics (fails the test) if there is none.
+    pub fn device(&self, device: &str) -> &DeviceCredentials {
+        self.file
+            .device(device)
+            .unwrap_or_else(|| panic!("no credentials for {device} in {}", self.path.display()))
+    }
+
+    /// The site of `device`.
+    pub fn site(&self, device: &str) -> &str {
+        &self.device(device).site
+    }
+}
+
+/// Runs `hub device ARGS --data HUB_DATA`.
+pub fn hub_device(hub_data: &Path, args: &[&str]) -> Output {
+    Command::new(bin_path("hub"))
+        .arg("device")
+        .args(args)
+        .arg("--data")
+        .arg(hub_data)
+        .env("RUST_LOG", "error")
+        .output()
+        .expect("run hub device")
+}
+
+fn out_file(hub_data: &Path) -> PathBuf {
+    let n = NEXT_FILE.fetch_add(1, Ordering::Relaxed);
+    // Inside the hub's data directory: it exists once `hub device` ran, and
+    // goes away with the test's temporary directory.
+    hub_data.join(format!("credentials-{n}.json"))
+}
+
+fn run_with_out(hub_data: &Path, args: &[&str]) -> Credentials {
+    run_with_out_to(hub_data, args, out_file(hub_data))
+}
+
+fn read_credentials(path: PathBuf) -> Credentials {
+    let text = std::fs::read_to_string(&path).expect("read credentials file");
+    let file = serde_json::from_str(&text).expect("parse credentials file");
+    Credentials { path, file }
+}
+
+fn run_with_out_to(hub_data: &Path, args: &[&str], path: PathBuf) -> Credentials {
+    let mut all: Vec<&str> = args.to_vec();
+    let path_text = path.to_str().expect("utf-8 temp path");
+    all.extend(["--out", path_text]);
+    let out = hub_device(hub_data, &all);
+    assert!(
+        out.status.success(),
+        "hub device {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    read_credentials(path)
+}
+
+/// Provisions `devices` once per data directory: a hub restarted on the
+/// same directory keeps its registry, so later calls read the file the
+/// first one wrote.
+pub fn provision_once(hub_data: &Path, site: &str, devices: &[&str]) -> Credentials {
+    let path = hub_data.join(format!("credentials-{}.json", devices.join("+")));
+    if path.exists() {
+        return read_credentials(path);
+    }
+    let mut args = vec!["add"];
+    args.extend_from_slice(devices);
+    args.extend(["--site", site]);
+    run_with_out_to(hub_data, &args, path)
+}
+
+/// Provisions `devices` for `site` in the registry of `hub_data`.
+pub fn provision(hub_data: &Path, site: &str, devices: &[&str]) -> Credentials {
+    let mut args = vec!["add"];
+    args.extend_from_slice(devices);
+    args.extend(["--site", site]);
+    run_with_out(hub_data, &args)
+}
+
+/// New secrets for `device` (the old ones stop working).
+pub fn rotate(hub_data: &Path, device: &str) -> Credentials {
+    run_with_out(hub_data, &["rotate", device])
+}
+
+/// Revokes `device`.
+pub fn revoke(hub_data: &Path, device: &str) {
+    let out = hub_device(hub_data, &["revoke", device]);
+    assert!(
+        out.status.success(),
+        "hub device revoke failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// MQTT options that log in as `device` (its client id, username and
+/// password), as the agent does.
+pub fn device_options(creds: &Credentials, device: &str, port: u16) -> rumqttc::MqttOptions {
+    let entry = creds.device(device);
+    let client_id = format!("agent-{}-{}", entry.site, entry.device);
+    let mut opts = rumqttc::MqttOptions::new(client_id, "127.0.0.1", port);
+    opts.set_credentials(entry.username.clone(), entry.password.clone())
+        .set_max_packet_size(1 << 20, 1 << 20);
+    opts
+}
+
+/// The batch-signing key of `device`.
+pub fn device_key(creds: &Credentials, device: &str) -> protocol::DeviceKey {
+    protocol::DeviceKey::from_hex(&creds.device(device).key).expect("key in credentials file")
+}
+
+/// `batch` as a frame signed with `device`'s key.
+pub fn signed_frame(creds: &Credentials, device: &str, batch: &protocol::EventBatch) -> Vec<u8> {
+    protocol::encode_signed(&device_key(creds, device), batch)
+}
+
+/// The `mosquitto_pub` login flags for `device`.
+pub fn mosquitto_login(creds: &Credentials, device: &str) -> Vec<String> {
+    let entry = creds.device(device);
+    vec![
+        "-i".into(),
+        format!("agent-{}-{}", entry.site, entry.device),
+        "-u".into(),
+        entry.username.clone(),
+        "-P".into(),
+        entry.password.clone(),
+    ]
+}
+
+/// Connects with `opts` and reports whether the broker accepted (a
+/// successful CONNACK) or refused (rumqttd closes the connection without
+/// one; other brokers answer "not authorized"). Waits at most 5 s.
+pub fn connect_outcome(mut opts: rumqttc::MqttOptions) -> bool {
+    use rumqttc::{ConnectReturnCode, Event, Packet};
+    opts.set_keep_alive(Duration::from_secs(5));
+    let (client, mut conn) = rumqttc::Client::new(opts, 10);
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    let accepted = loop {
+        let remaining = deadline.saturating_duration_since(std::time::Instant::now());
+        match conn.recv_timeout(remaining) {
+            Ok(Ok(Event::Incoming(Packet::ConnAck(ack)))) => {
+                break ack.code == ConnectReturnCode::Success
+            }
+            Ok(Ok(_)) => {}
+            Ok(Err(_)) | Err(_) => break false,
+        }
+    };
+    let _ = client.disconnect();
+    accepted
+}
