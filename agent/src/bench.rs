@@ -253,7 +253,7 @@ mod tests {
 
     #[test]
     fn drafts_hit_the_requested_size_and_stay_valid() {
-        for size in [20, 64, 100, 200] {
+        for size in [24, 64, 100, 200] {
             let draft = draft_of_size(size, 1000).expect("size in range");
             assert_eq!(Journal::entry_len(&draft, 1000).expect("len"), size);
             assert!(draft.validate().is_ok());

@@ -43,6 +43,8 @@ pub mod reserved_view;
 pub mod run;
 pub mod safety;
 pub mod store;
+pub mod store_check;
+mod store_codec;
 mod store_reads;
 pub mod timers;
 pub mod writer;

@@ -46,6 +46,17 @@ pub enum HubError {
     /// The device registry cannot be read (or no secret could be made).
     #[error(transparent)]
     Devices(#[from] RegistryError),
+    /// The stored pool is not the replay of its event log (promise 6).
+    #[error(
+        "the stored pool differs from the replay of the event log in {count} place(s), first: \
+         {first}; refusing to start (`hub verify --data DIR` lists them all)"
+    )]
+    PoolMismatch {
+        /// How many stock entries differ.
+        count: usize,
+        /// The first one, printable.
+        first: String,
+    },
     /// A task or thread died.
     #[error("hub task failed: {0}")]
     Task(String),
@@ -110,6 +121,7 @@ pub async fn start_with_clock(
     let login = hub_login(&config)?;
     std::fs::create_dir_all(&config.data_dir).map_err(|e| StoreError::Sled(e.into()))?;
     let store = Store::open(&config.data_dir)?;
+    refuse_mismatched_pool(&store)?;
     let metrics = Arc::new(Metrics::default());
     let fleet = Arc::new(Fleet::default());
     let reserved = Arc::new(ReservedView::default());
@@ -209,6 +221,21 @@ fn hub_login(config: &HubConfig) -> Result<InternalLogin, RegistryError> {
         }
     }
     Ok(login)
+}
+
+/// A pool that is not the replay of its log is never served.
+fn refuse_mismatched_pool(store: &Store) -> Result<(), HubError> {
+    let differences = &store.start_check().stock_differences;
+    match differences.first() {
+        None => Ok(()),
+        Some(d) => Err(HubError::PoolMismatch {
+            count: differences.len(),
+            first: format!(
+                "sku={} location={} lot={:?} stored={} replayed={}",
+                d.sku, d.location, d.lot, d.stored, d.replayed
+            ),
+        }),
+    }
 }
 
 /// Applies the config's safety-stock rules before the writer starts.

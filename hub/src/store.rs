@@ -13,16 +13,21 @@
 //! | `d` + dead-letter id (u64 BE)       | [`DeadLetter`]                       |
 //! | `q` + first reservation id (u64 BE) | reservations one group created (<=512) |
 //! | `r` + reservation id (u64 BE)       | [`Reservation`] changed later        |
-//! | `t` + sku                           | [`SafetyRule`]                       |
+//! | `t` + sku                           | [`SafetyRule`](crate::safety::SafetyRule) |
 //! | `a` + alert id (u64 BE)             | [`Alert`]                            |
 //! | `x` + discrepancy id (u64 BE)       | [`Discrepancy`]                      |
 //! | `k` + count task id (u64 BE)        | [`CountTask`]                        |
-//! | `l` + sku 0x00 lot                  | [`LotInfo`] (FIFO rank)              |
+//! | `l` + sku 0x00 lot                  | [`LotInfo`](crate::lots::LotInfo) (FIFO rank) |
 //! | `p` + report id (u64 BE)            | reconciliation report (JSON)         |
 //! | `m` + name                          | counters (u64 BE)                    |
 //!
-//! Records are postcard with a leading storage-version byte (reports are
-//! JSON after the same byte, as they are served); ids cannot hold 0x00
+//! | `m` + `commits`                     | group commits so far (the seal's mark) |
+//!
+//! Values are framed with a format byte and a CRC32 (see
+//! [`crate::store_codec`]); records are postcard (reports are JSON, as they
+//! are served). The directory is sealed ([`storeseal`]) and checked at
+//! every open ([`crate::store_check`]): a damaged store is refused with the
+//! key or file named, never loaded. Ids cannot hold 0x00
 //! (protocol ids are printable ASCII), so composite keys split
 //! unambiguously. A reservation is read from `r` if it changed after the
 //! group that created it, else from the `q` record at or below its id: one
@@ -34,24 +39,26 @@
 use crate::alerts::Alert;
 use crate::changes::{Changes, NextIds, PoolParts};
 use crate::discrepancies::{CountTask, Discrepancy};
-use crate::lots::LotInfo;
 use crate::pool::{DeadLetter, DeviceRecord, EventRecord, Pool, StockKey};
 use crate::reservations::Reservation;
-use crate::safety::SafetyRule;
-use serde::{de::DeserializeOwned, Serialize};
+use crate::store_check::StartCheck;
+use crate::store_codec::{
+    decode, encode, encode_i64, i64_of, id_key, id_of, parse_stock_key, prefixed, stock_key,
+};
+use serde::de::DeserializeOwned;
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 use thiserror::Error;
-
-const STORAGE_VERSION: u8 = 1;
 /// Reservations per `q` record: about 30 KB, well inside a sled page.
 const RESERVATIONS_PER_RECORD: usize = 512;
-const NEXT_EVENT: &[u8] = b"mnext_event";
+pub(crate) const NEXT_EVENT: &[u8] = b"mnext_event";
 const NEXT_DEAD: &[u8] = b"mnext_dead";
 const NEXT_RESERVATION: &[u8] = b"mnext_reservation";
 const NEXT_ALERT: &[u8] = b"mnext_alert";
 const NEXT_DISCREPANCY: &[u8] = b"mnext_discrepancy";
 const NEXT_TASK: &[u8] = b"mnext_count_task";
 pub(crate) const NEXT_REPORT: &[u8] = b"mnext_report";
+pub(crate) const COMMITS: &[u8] = b"mcommits";
 
 /// Why the store failed.
 #[derive(Debug, Error)]
@@ -59,6 +66,24 @@ pub enum StoreError {
     /// sled reported an error (I/O, corruption).
     #[error("store: {0}")]
     Sled(#[from] sled::Error),
+    /// The store's files are damaged, in another format, or unreadable.
+    #[error("store files: {0}")]
+    Files(#[from] storeseal::SealError),
+    /// Group commits the seal says were durable are gone (a truncated or
+    /// damaged file that sled opened as an older store).
+    #[error(
+        "store lost its tail: it holds {found} group commits, but {sealed} were durable \
+         (recorded in wms-seal); the data file is truncated or damaged"
+    )]
+    LostTail {
+        /// Commits the store holds.
+        found: u64,
+        /// Commits the seal recorded.
+        sealed: u64,
+    },
+    /// The stored records contradict each other (the log and watermarks).
+    #[error("store: inconsistent: {0}")]
+    Inconsistent(String),
     /// A stored record could not be read back.
     #[error("store: damaged record under key {key}: {problem}")]
     Damaged {
@@ -69,11 +94,24 @@ pub enum StoreError {
     },
 }
 
-/// Handle on the hub's sled database; cheap to clone.
+/// Handle on the hub's sled database; cheap to clone. When the last clone
+/// is dropped the store is sealed clean.
 #[derive(Clone)]
 pub struct Store {
+    // Field order is drop order: the seal must go after sled's handles.
     pub(crate) db: sled::Db,
     pub(crate) tree: sled::Tree,
+    seal: Arc<StoreSeal>,
+}
+
+/// The seal's keeper and the commit count it marks.
+struct StoreSeal {
+    keeper: storeseal::Keeper,
+    /// Group commits (and report saves) durable so far; the lock also
+    /// serialises writers of the counter.
+    commits: Mutex<u64>,
+    /// What the start-up check found.
+    start: StartCheck,
 }
 
 /// One stock entry as stored.
@@ -86,17 +124,53 @@ pub struct StockRow {
 }
 
 impl Store {
-    /// Opens (or creates) the store in `dir`.
+    /// Opens (or creates) the store in `dir`, after checking its files and
+    /// every record (see [`crate::store_check`]); refuses a damaged store.
+    /// A pool that differs from the replay of its log is not refused here
+    /// (`hub verify` reports it); see [`Store::start_check`].
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
         // Every group flushes itself, so sled's 500 ms background flusher
         // would only add fsyncs; throughput mode trades space for speed.
-        let db = sled::Config::new()
-            .path(dir)
+        let config = sled::Config::new()
             .mode(sled::Mode::HighThroughput)
-            .flush_every_ms(None)
-            .open()?;
-        let tree = db.open_tree("pool")?;
-        Ok(Store { db, tree })
+            .flush_every_ms(None);
+        let opened = storeseal::open(dir, storeseal::Kind::HubStore, config)?;
+        let tree = storeseal::without_panic(dir, || opened.db.open_tree("pool"))??;
+        let start =
+            storeseal::without_panic(dir, || crate::store_check::check(&tree, opened.mark))??;
+        Ok(Store {
+            db: opened.db,
+            tree,
+            seal: Arc::new(StoreSeal {
+                keeper: opened.keeper,
+                commits: Mutex::new(start.commits),
+                start,
+            }),
+        })
+    }
+
+    /// What the start-up check found (the replay of the log against the
+    /// stored pool, among others).
+    pub fn start_check(&self) -> &StartCheck {
+        &self.seal.start
+    }
+
+    /// Applies `batch` plus the next commit count, flushes, and records the
+    /// count in the seal. A failed write leaves the seal open.
+    pub(crate) fn apply_counted(&self, mut batch: sled::Batch) -> Result<(), StoreError> {
+        let mut commits = self.seal.commits.lock().unwrap_or_else(|p| p.into_inner());
+        let next = *commits + 1;
+        batch.insert(COMMITS, encode_i64(next as i64));
+        let written = self.tree.apply_batch(batch).and_then(|()| self.db.flush());
+        if let Err(e) = written {
+            self.seal.keeper.forgo_clean_close();
+            return Err(e.into());
+        }
+        *commits = next;
+        if let Err(e) = self.seal.keeper.set_mark(next) {
+            tracing::warn!(error = %e, "cannot update the store seal");
+        }
+        Ok(())
     }
 
     /// Loads the pool's durable state.
@@ -141,7 +215,7 @@ impl Store {
     pub fn commit(&self, changes: &Changes) -> Result<(), StoreError> {
         let mut batch = sled::Batch::default();
         for (key, on_hand) in &changes.stock {
-            batch.insert(stock_key(key), on_hand.to_be_bytes().to_vec());
+            batch.insert(stock_key(key), encode_i64(*on_hand));
         }
         for (device, record) in &changes.devices {
             batch.insert(prefixed(b'w', device.as_bytes()), encode(record));
@@ -153,8 +227,8 @@ impl Store {
             batch.insert(id_key(b'd', *id), encode(letter));
         }
         add_stock_records(&mut batch, changes);
-        batch.insert(NEXT_EVENT, changes.next_event.to_be_bytes().to_vec());
-        batch.insert(NEXT_DEAD, changes.next_dead.to_be_bytes().to_vec());
+        batch.insert(NEXT_EVENT, encode_i64(changes.next_event as i64));
+        batch.insert(NEXT_DEAD, encode_i64(changes.next_dead as i64));
         let ids = &changes.next_ids;
         for (key, value) in [
             (NEXT_RESERVATION, ids.reservation),
@@ -162,11 +236,9 @@ impl Store {
             (NEXT_DISCREPANCY, ids.discrepancy),
             (NEXT_TASK, ids.count_task),
         ] {
-            batch.insert(key, value.to_be_bytes().to_vec());
+            batch.insert(key, encode_i64(value as i64));
         }
-        self.tree.apply_batch(batch)?;
-        self.db.flush()?;
-        Ok(())
+        self.apply_counted(batch)
     }
 
     /// Stock rows, all or for one SKU, sorted by SKU, location, lot; only
@@ -262,33 +334,6 @@ impl Store {
         self.tree.get(&key)?.map(|v| decode(&key, &v)).transpose()
     }
 
-    /// Safety rules, sorted by SKU.
-    pub fn safety_rules(&self) -> Result<Vec<(String, SafetyRule)>, StoreError> {
-        self.tree
-            .scan_prefix([b't'])
-            .map(|item| {
-                let (k, v) = item?;
-                Ok((
-                    String::from_utf8_lossy(&k[1..]).into_owned(),
-                    decode(&k, &v)?,
-                ))
-            })
-            .collect()
-    }
-
-    /// Every lot seen: (sku, lot, info).
-    pub fn lots(&self) -> Result<Vec<(String, String, LotInfo)>, StoreError> {
-        self.tree
-            .scan_prefix([b'l'])
-            .map(|item| {
-                let (k, v) = item?;
-                let text = String::from_utf8_lossy(&k[1..]).into_owned();
-                let (sku, lot) = text.split_once('\0').ok_or_else(|| damaged(&k, "no lot"))?;
-                Ok((sku.to_string(), lot.to_string(), decode(&k, &v)?))
-            })
-            .collect()
-    }
-
     pub(crate) fn counter(&self, key: &[u8]) -> Result<u64, StoreError> {
         match self.tree.get(key)? {
             None => Ok(1),
@@ -300,8 +345,7 @@ impl Store {
     /// that prove reconciliation catches a tampered pool.
     #[doc(hidden)]
     pub fn tamper_stock(&self, key: &StockKey, on_hand: i64) -> Result<(), StoreError> {
-        self.tree
-            .insert(stock_key(key), on_hand.to_be_bytes().to_vec())?;
+        self.tree.insert(stock_key(key), encode_i64(on_hand))?;
         self.db.flush()?;
         Ok(())
     }
@@ -340,73 +384,5 @@ fn add_stock_records(batch: &mut sled::Batch, changes: &Changes) {
             prefixed(b'l', format!("{sku}\0{lot}").as_bytes()),
             encode(info),
         );
-    }
-}
-
-pub(crate) fn prefixed(prefix: u8, rest: &[u8]) -> Vec<u8> {
-    let mut key = Vec::with_capacity(rest.len() + 1);
-    key.push(prefix);
-    key.extend_from_slice(rest);
-    key
-}
-
-pub(crate) fn id_key(prefix: u8, id: u64) -> Vec<u8> {
-    prefixed(prefix, &id.to_be_bytes())
-}
-
-fn stock_key(key: &StockKey) -> Vec<u8> {
-    prefixed(
-        b's',
-        format!("{}\0{}\0{}", key.sku, key.location, key.lot).as_bytes(),
-    )
-}
-
-fn parse_stock_key(raw: &[u8]) -> Result<StockKey, StoreError> {
-    let text = std::str::from_utf8(&raw[1..]).map_err(|_| damaged(raw, "not UTF-8"))?;
-    let mut parts = text.split('\0');
-    match (parts.next(), parts.next(), parts.next(), parts.next()) {
-        (Some(sku), Some(location), Some(lot), None) => Ok(StockKey {
-            sku: sku.to_string(),
-            location: location.to_string(),
-            lot: lot.to_string(),
-        }),
-        _ => Err(damaged(raw, "stock key has not three parts")),
-    }
-}
-
-fn i64_of(key: &[u8], value: &[u8]) -> Result<i64, StoreError> {
-    let bytes: [u8; 8] = value.try_into().map_err(|_| damaged(key, "not 8 bytes"))?;
-    Ok(i64::from_be_bytes(bytes))
-}
-
-fn id_of(key: &[u8]) -> Result<u64, StoreError> {
-    let bytes: [u8; 8] = key
-        .get(1..9)
-        .and_then(|b| b.try_into().ok())
-        .ok_or_else(|| damaged(key, "id is not 8 bytes"))?;
-    Ok(u64::from_be_bytes(bytes))
-}
-
-pub(crate) fn encode<T: Serialize>(value: &T) -> Vec<u8> {
-    let mut out = vec![STORAGE_VERSION];
-    // Our own record types always serialize.
-    out.extend(postcard::to_allocvec(value).unwrap_or_default());
-    out
-}
-
-pub(crate) fn decode<T: DeserializeOwned>(key: &[u8], raw: &[u8]) -> Result<T, StoreError> {
-    match raw.split_first() {
-        Some((&STORAGE_VERSION, body)) => {
-            postcard::from_bytes(body).map_err(|e| damaged(key, &e.to_string()))
-        }
-        Some((v, _)) => Err(damaged(key, &format!("unknown storage version {v}"))),
-        None => Err(damaged(key, "empty record")),
-    }
-}
-
-pub(crate) fn damaged(key: &[u8], problem: &str) -> StoreError {
-    StoreError::Damaged {
-        key: String::from_utf8_lossy(key).escape_debug().to_string(),
-        problem: problem.to_string(),
     }
 }

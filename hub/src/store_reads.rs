@@ -4,11 +4,12 @@
 
 use crate::alerts::{Alert, AlertKind};
 use crate::discrepancies::{CountTask, Discrepancy};
+use crate::lots::LotInfo;
 use crate::reconcile::Report;
 use crate::reservations::Reservation;
-use crate::store::{damaged, decode, id_key, Store, StoreError, NEXT_REPORT};
-
-const REPORT_FORMAT: u8 = 1;
+use crate::safety::SafetyRule;
+use crate::store::{Store, StoreError, NEXT_REPORT};
+use crate::store_codec::{damaged, decode, encode_i64, id_key, unframe};
 
 impl Store {
     /// One reservation: its own record if it changed after the group that
@@ -75,18 +76,45 @@ impl Store {
             .collect())
     }
 
+    /// Safety rules, sorted by SKU.
+    pub fn safety_rules(&self) -> Result<Vec<(String, SafetyRule)>, StoreError> {
+        self.tree
+            .scan_prefix([b't'])
+            .map(|item| {
+                let (k, v) = item?;
+                Ok((
+                    String::from_utf8_lossy(&k[1..]).into_owned(),
+                    decode(&k, &v)?,
+                ))
+            })
+            .collect()
+    }
+
+    /// Every lot seen: (sku, lot, info).
+    pub fn lots(&self) -> Result<Vec<(String, String, LotInfo)>, StoreError> {
+        self.tree
+            .scan_prefix([b'l'])
+            .map(|item| {
+                let (k, v) = item?;
+                let text = String::from_utf8_lossy(&k[1..]).into_owned();
+                let (sku, lot) = text.split_once('\0').ok_or_else(|| damaged(&k, "no lot"))?;
+                Ok((sku.to_string(), lot.to_string(), decode(&k, &v)?))
+            })
+            .collect()
+    }
+
     /// Stores a report under the next report id (set in `report.id`).
     pub fn save_report(&self, report: &mut Report) -> Result<(), StoreError> {
         report.id = self.counter(NEXT_REPORT)?;
-        let mut value = vec![REPORT_FORMAT];
         // Our own report type always serializes.
-        value.extend(serde_json::to_vec(report).unwrap_or_default());
+        let json = serde_json::to_vec(report).unwrap_or_default();
         let mut batch = sled::Batch::default();
-        batch.insert(id_key(b'p', report.id), value);
-        batch.insert(NEXT_REPORT, (report.id + 1).to_be_bytes().to_vec());
-        self.tree.apply_batch(batch)?;
-        self.db.flush()?;
-        Ok(())
+        batch.insert(
+            id_key(b'p', report.id),
+            storeseal::frame(crate::store_codec::STORAGE_VERSION, &json),
+        );
+        batch.insert(NEXT_REPORT, encode_i64(report.id as i64 + 1));
+        self.apply_counted(batch)
     }
 
     /// One report.
@@ -112,11 +140,7 @@ impl Store {
     }
 }
 
-fn decode_report(key: &[u8], raw: &[u8]) -> Result<Report, StoreError> {
-    match raw.split_first() {
-        Some((&REPORT_FORMAT, body)) => {
-            serde_json::from_slice(body).map_err(|e| damaged(key, &e.to_string()))
-        }
-        _ => Err(damaged(key, "not a report")),
-    }
+pub(crate) fn decode_report(key: &[u8], raw: &[u8]) -> Result<Report, StoreError> {
+    let body = unframe(key, raw)?;
+    serde_json::from_slice(body).map_err(|e| crate::store_codec::damaged(key, &e.to_string()))
 }

@@ -29,9 +29,11 @@ fn reserved(addr: SocketAddr, sku: &str) -> i64 {
 fn retries_return_the_same_hold_and_never_a_second() {
     let data = tempfile::tempdir().unwrap();
     let ports = HubPorts::fresh();
-    let _hub = HubProc::start(data.path(), ports, "s1");
+    let hub = HubProc::start(data.path(), ports, "s1");
+    let creds = hub.provision(&["seed"]);
     let addr = ports.http_addr();
-    Feed::connect(ports.mqtt, addr, "s1", "seed").send(vec![movement(Receive, "IDEM", "A-1", 100)]);
+    Feed::connect(ports.mqtt, addr, &creds, "seed")
+        .send(vec![movement(Receive, "IDEM", "A-1", 100)]);
     let line = json!([{"sku": "IDEM", "quantity": 3}]);
 
     // By header: first 201, the retry 200 with the same id; default hold 15 min.

@@ -1,7 +1,8 @@
 //! Promise 6: the event log is the source of truth. `hub verify` and
 //! `POST /api/v1/reconciliations` rebuild the pool from the log and catch a
-//! tampered pool entry; the ERP comparison flags a SKU whose variance is
-//! over 5 %; a CSV with a broken row is refused line by line.
+//! tampered pool entry (a hub refuses to start on one); the ERP comparison
+//! flags a SKU whose variance is over 5 %; a CSV with a broken row is
+//! refused line by line.
 
 use hub::pool::StockKey;
 use hub::store::Store;
@@ -108,30 +109,60 @@ fn erp_variance_over_five_percent_is_flagged_and_broken_rows_refused() {
     assert_eq!(runs, Some(2), "the refused CSV ran nothing");
 }
 
+fn l2() -> StockKey {
+    StockKey {
+        sku: "A".into(),
+        location: "L2".into(),
+        lot: String::new(),
+    }
+}
+
 #[test]
-fn a_tampered_pool_fails_verify_offline_and_live() {
+fn a_tampered_pool_fails_verify_and_the_hub_refuses_to_start_on_it() {
     let data = tempfile::tempdir().unwrap();
     let ports = HubPorts::fresh();
     let hub = seeded_hub(data.path(), ports);
     assert!(hub.terminate(), "hub stops cleanly");
     let (code, out) = verify(data.path());
     assert_eq!(code, Some(0), "untouched pool verifies: {out}");
-    {
-        let store = Store::open(data.path()).unwrap();
-        let key = StockKey {
-            sku: "A".into(),
-            location: "L2".into(),
-            lot: String::new(),
-        };
-        store.tamper_stock(&key, 39).unwrap();
-    }
+    Store::open(data.path())
+        .unwrap()
+        .tamper_stock(&l2(), 39)
+        .unwrap();
     let (code, out) = verify(data.path());
     assert_eq!(code, Some(1), "tampered pool must fail verify: {out}");
     let expected = "stock differs: sku=A location=L2 lot=\"\" stored=39 replayed=40";
     assert!(out.contains(expected), "{out}");
 
-    let _hub = HubProc::start(data.path(), ports, "s1");
-    let addr = ports.http_addr();
+    let out = Command::new(bin_path("hub"))
+        .args(["--site", "s1", "--mqtt", &ports.mqtt_addr()])
+        .args(["--http", &ports.http_addr().to_string(), "--data"])
+        .arg(data.path())
+        .output()
+        .expect("run hub");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let expected = "the stored pool differs from the replay of the event log in 1 place(s), \
+                    first: sku=A location=L2 lot=\"\" stored=39 replayed=40";
+    assert!(stderr.contains(expected), "{stderr}");
+}
+
+#[test]
+fn a_pool_tampered_while_running_is_reported_by_reconciliation() {
+    let data = tempfile::tempdir().unwrap();
+    let ports = HubPorts::fresh();
+    assert!(seeded_hub(data.path(), ports).terminate());
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let config = hub::HubConfig {
+        site: "s1".into(),
+        mqtt_listen: ([127, 0, 0, 1], tests::free_port()).into(),
+        http_listen: ([127, 0, 0, 1], 0).into(),
+        data_dir: data.path().to_path_buf(),
+        ..hub::HubConfig::default()
+    };
+    let hub = runtime.block_on(hub::start(config)).unwrap();
+    hub.store.tamper_stock(&l2(), 39).unwrap();
+    let addr = hub.http_addr;
     let (status, report) = post(addr, "/api/v1/reconciliations", "");
     assert_eq!(
         (status, &report["pool_matches_log"]),
@@ -156,6 +187,8 @@ fn a_tampered_pool_fails_verify_offline_and_live() {
     let (status, _) = call(addr, "GET", &format!("/api/v1/reconciliations/{id}"), None);
     assert_eq!(status, 200);
     assert_eq!(call(addr, "GET", "/api/v1/reconciliations/77", None).0, 404);
+    hub.cancel.cancel();
+    runtime.block_on(hub.wait()).unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -7,41 +7,38 @@
 //! `flush()`; entries leave only through [`Journal::ack`], driven by the hub's
 //! cumulative acknowledgement.
 //!
-//! Layout of the device's one tree: key `0x00 ++ name` holds metadata
-//! (`next_seq`, `acked`, big-endian u64), key `0x01 ++ seq (u64 BE)` holds an
-//! entry: one storage-version byte, then the postcard-encoded
-//! [`protocol::Movement`]. Keeping metadata and entries in one tree lets a
-//! single `Batch` update both atomically without a transaction.
+//! Keeping metadata and entries in one tree ([`entry`] has the layout) lets
+//! a single `Batch` update both atomically without a transaction. A journal
+//! in its own directory is sealed ([`storeseal`]): it is checked at every
+//! open ([`integrity`]) and refused with a clear error when damaged. When a
+//! write fails (a full disk: sled then fails every later write too), the
+//! scan is refused and the next record reopens the database, so the device
+//! recovers by itself once space returns.
+
+mod entry;
+mod integrity;
+
+pub use entry::STORAGE_VERSION;
 
 use crate::draft::MovementDraft;
+use entry::{decode_entry, encode_entry, encode_meta, entry_key, key_seq};
+use entry::{META_ACKED, META_NEXT_SEQ};
 use protocol::{validate::check_id, Movement, ValidationError};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard};
 use thiserror::Error;
-use tracing::warn;
-
-/// Version byte in front of every stored entry.
-pub const STORAGE_VERSION: u8 = 1;
-
-const META_NEXT_SEQ: &[u8] = b"\x00next_seq";
-const META_ACKED: &[u8] = b"\x00acked";
-const ENTRY_PREFIX: u8 = 0x01;
+use tracing::{info, warn};
 
 /// Why a journal operation failed.
 #[derive(Debug, Error)]
 pub enum JournalError {
-    /// The journal directory could not be created.
-    #[error("cannot create journal directory {path}: {source}")]
-    CreateDir {
-        /// The directory.
-        path: PathBuf,
-        /// The OS error.
-        source: std::io::Error,
-    },
     /// sled failed (I/O error, corrupt database file ...).
     #[error("journal storage error: {0}")]
     Storage(#[from] sled::Error),
+    /// The journal's files are damaged, in another format, or unreadable.
+    #[error("journal files: {0}")]
+    Files(#[from] storeseal::SealError),
     /// The movement breaks a protocol rule; nothing was written.
     #[error("{0}")]
     Invalid(#[from] ValidationError),
@@ -56,12 +53,28 @@ pub enum JournalError {
     /// The journal's bookkeeping is inconsistent.
     #[error("journal metadata is corrupt: {0}")]
     CorruptMeta(String),
+    /// Entries the device confirmed are gone (a truncated or damaged file
+    /// that sled opened as an older journal).
+    #[error(
+        "journal lost its tail: it ends at seq {last_seq}, but seq {confirmed} was \
+         confirmed (recorded in wms-seal); the data file is truncated or damaged"
+    )]
+    LostTail {
+        /// Highest seq the journal holds.
+        last_seq: u64,
+        /// Highest seq the seal says was confirmed.
+        confirmed: u64,
+    },
     /// A movement could not be encoded for storage.
     #[error("cannot encode movement: {0}")]
     Encode(String),
     /// Every u64 sequence number has been used.
     #[error("sequence numbers exhausted")]
     SequenceExhausted,
+    /// The database was closed after a storage error and could not be
+    /// reopened yet; the next record tries again.
+    #[error("journal closed after a storage error; the next scan retries")]
+    Closed,
 }
 
 /// The durable journal of one device. Cheap to clone: clones share one
@@ -72,7 +85,13 @@ pub struct Journal {
 }
 
 struct Inner {
-    tree: sled::Tree,
+    /// The open database; `None` between a failed write and a successful
+    /// reopen.
+    live: RwLock<Option<Live>>,
+    /// The directory, for journals that own theirs (reopen needs it).
+    dir: Option<PathBuf>,
+    /// A write failed: sled latches the error, so reopen before the next.
+    broken: AtomicBool,
     /// Serialises records so sequence order is journal order.
     record_lock: Mutex<()>,
     /// Serialises acks so the watermark only moves forward.
@@ -81,6 +100,14 @@ struct Inner {
     last_seq: AtomicU64,
     /// Highest sequence number the hub acknowledged (0: none yet).
     acked: AtomicU64,
+}
+
+/// One open database. Field order is drop order: the seal keeper must go
+/// after every sled handle.
+struct Live {
+    tree: sled::Tree,
+    _db: Option<sled::Db>,
+    keeper: Option<storeseal::Keeper>,
 }
 
 impl std::fmt::Debug for Journal {
@@ -93,64 +120,51 @@ impl std::fmt::Debug for Journal {
 }
 
 impl Journal {
-    /// Opens (or creates) the journal of the one device whose data lives in `dir`.
+    /// Opens (or creates) the journal of the one device whose data lives in
+    /// `dir`, after checking that it is undamaged (see [`integrity`]).
     pub fn open(dir: &Path) -> Result<Journal, JournalError> {
-        std::fs::create_dir_all(dir).map_err(|source| JournalError::CreateDir {
-            path: dir.to_path_buf(),
-            source,
-        })?;
-        // Every record flushes explicitly, so sled's periodic background
-        // flush (a thread and an fsync every 500 ms) would only add noise;
-        // a small cache keeps a handheld's memory low.
-        let db = sled::Config::new()
-            .path(dir)
-            .flush_every_ms(None)
-            .cache_capacity(8 << 20)
-            .open()?;
-        Journal::from_tree(db.open_tree("journal")?)
+        let (opened, tree, checked) = integrity::open_dir(dir)?;
+        let live = Live {
+            tree,
+            _db: Some(opened.db),
+            keeper: Some(opened.keeper),
+        };
+        Ok(Journal::from_live(live, Some(dir.to_path_buf()), checked))
     }
 
     /// Opens (or creates) the journal of `device_id` inside a shared sled
-    /// database, so many simulated devices can live in one process.
+    /// database, so many simulated devices can live in one process. Its
+    /// content is checked; there is no seal and no reopen.
     pub fn open_in(db: &sled::Db, device_id: &str) -> Result<Journal, JournalError> {
         check_id("device", device_id)?;
-        Journal::from_tree(db.open_tree(format!("journal/{device_id}"))?)
+        let tree = db.open_tree(format!("journal/{device_id}"))?;
+        let checked = integrity::check_tree(&tree, 0)?;
+        let live = Live {
+            tree,
+            _db: None,
+            keeper: None,
+        };
+        Ok(Journal::from_live(live, None, checked))
     }
 
-    fn from_tree(tree: sled::Tree) -> Result<Journal, JournalError> {
-        let next_seq = read_meta(&tree, META_NEXT_SEQ)?.unwrap_or(1);
-        let acked = read_meta(&tree, META_ACKED)?.unwrap_or(0);
-        let last_seq = next_seq
-            .checked_sub(1)
-            .ok_or_else(|| JournalError::CorruptMeta("next_seq is 0".into()))?;
-        if acked > last_seq {
-            return Err(JournalError::CorruptMeta(format!(
-                "acked {acked} is beyond the last sequence number {last_seq}"
-            )));
-        }
-        if let Some(highest) = highest_entry(&tree)? {
-            // The entry and next_seq are written in one batch, so no entry
-            // can lie beyond next_seq - 1.
-            if highest > last_seq {
-                return Err(JournalError::CorruptMeta(format!(
-                    "entry {highest} is beyond next_seq {next_seq}"
-                )));
-            }
-        }
-        Ok(Journal {
+    fn from_live(live: Live, dir: Option<PathBuf>, checked: integrity::Checked) -> Journal {
+        Journal {
             inner: Arc::new(Inner {
-                tree,
+                live: RwLock::new(Some(live)),
+                dir,
+                broken: AtomicBool::new(false),
                 record_lock: Mutex::new(()),
                 ack_lock: Mutex::new(()),
-                last_seq: AtomicU64::new(last_seq),
-                acked: AtomicU64::new(acked),
+                last_seq: AtomicU64::new(checked.last_seq),
+                acked: AtomicU64::new(checked.acked),
             }),
-        })
+        }
     }
 
     /// Numbers, validates and durably journals a movement; returns its
     /// sequence number only after the journal is flushed to disk. An
-    /// invalid draft is refused before anything is written.
+    /// invalid draft is refused before anything is written. After a failed
+    /// write the database is reopened (and rechecked) first.
     ///
     /// Blocks for the flush: call it from a blocking context.
     pub fn record(&self, draft: MovementDraft) -> Result<u64, JournalError> {
@@ -163,16 +177,75 @@ impl Journal {
         let movement = draft.into_movement(seq);
         movement.validate()?;
         let value = encode_entry(&movement)?;
+        if self.inner.broken.load(Ordering::Acquire) {
+            self.reopen()?;
+        }
+        let guard = self.live();
+        let live = guard.as_ref().ok_or(JournalError::Closed)?;
         let mut batch = sled::Batch::default();
         batch.insert(&entry_key(seq), value);
-        batch.insert(META_NEXT_SEQ, &next.to_be_bytes());
-        self.inner.tree.apply_batch(batch)?;
-        self.inner.tree.flush()?;
+        batch.insert(META_NEXT_SEQ, encode_meta(next));
+        let written = live
+            .tree
+            .apply_batch(batch)
+            .and_then(|()| live.tree.flush());
+        if let Err(e) = written {
+            self.mark_broken(live);
+            return Err(e.into());
+        }
+        if let Some(keeper) = &live.keeper {
+            if let Err(e) = keeper.set_mark(seq) {
+                warn!(error = %e, seq, "cannot update the journal seal");
+            }
+        }
         // Published only now: readers (the publisher) must never see an
         // entry that a power cut could still take back, or its number could
         // be handed out again after a restart.
         self.inner.last_seq.store(seq, Ordering::Release);
         Ok(seq)
+    }
+
+    fn live(&self) -> RwLockReadGuard<'_, Option<Live>> {
+        self.inner
+            .live
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn mark_broken(&self, live: &Live) {
+        self.inner.broken.store(true, Ordering::Release);
+        if let Some(keeper) = &live.keeper {
+            keeper.forgo_clean_close();
+        }
+    }
+
+    /// Drops the failed database and opens it again (the record lock is
+    /// held). The entry of the refused scan, if it reached the disk, is
+    /// removed: the picker was told it failed.
+    fn reopen(&self) -> Result<(), JournalError> {
+        let Some(dir) = &self.inner.dir else {
+            return Err(JournalError::CorruptMeta(
+                "a shared-database journal cannot be reopened".into(),
+            ));
+        };
+        let mut live = self
+            .inner
+            .live
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        // sled's handles must all be gone before it can be opened again.
+        drop(live.take());
+        storeseal::wait_released(dir, std::time::Duration::from_secs(2));
+        let (opened, tree, on_disk) = integrity::open_dir(dir)?;
+        integrity::settle(&tree, on_disk, self.last_seq(), self.acked())?;
+        *live = Some(Live {
+            tree,
+            _db: Some(opened.db),
+            keeper: Some(opened.keeper),
+        });
+        self.inner.broken.store(false, Ordering::Release);
+        info!(dir = %dir.display(), "journal reopened after a storage error");
+        Ok(())
     }
 
     /// Up to `limit` unacknowledged movements with a sequence number above
@@ -185,7 +258,9 @@ impl Journal {
         }
         let span = usize::try_from(end - start + 1).unwrap_or(usize::MAX);
         let mut out = Vec::with_capacity(limit.min(span));
-        let range = self.inner.tree.range(entry_key(start)..=entry_key(end));
+        let guard = self.live();
+        let live = guard.as_ref().ok_or(JournalError::Closed)?;
+        let range = live.tree.range(entry_key(start)..=entry_key(end));
         for (expected, item) in (start..).zip(range.take(limit)) {
             let (key, value) = item?;
             let seq = key_seq(&key).ok_or_else(|| JournalError::CorruptEntry {
@@ -200,8 +275,7 @@ impl Journal {
             }
             out.push(decode_entry(seq, &value)?);
         }
-        let wanted = limit.min(span);
-        if out.len() < wanted {
+        if out.len() < limit.min(span) {
             let seq = start + out.len() as u64;
             return Err(JournalError::CorruptEntry {
                 seq,
@@ -233,8 +307,13 @@ impl Journal {
         for seq in acked + 1..=through {
             batch.remove(&entry_key(seq));
         }
-        batch.insert(META_ACKED, &through.to_be_bytes());
-        self.inner.tree.apply_batch(batch)?;
+        batch.insert(META_ACKED, encode_meta(through));
+        let guard = self.live();
+        let live = guard.as_ref().ok_or(JournalError::Closed)?;
+        if let Err(e) = live.tree.apply_batch(batch) {
+            self.mark_broken(live);
+            return Err(e.into());
+        }
         self.inner.acked.store(through, Ordering::Release);
         Ok(through)
     }
@@ -255,8 +334,15 @@ impl Journal {
     }
 
     /// Flushes everything (acks included) to disk; for a clean shutdown.
+    /// The seal is closed (files listed in the manifest) when the last
+    /// clone of the journal is dropped.
     pub fn flush(&self) -> Result<(), JournalError> {
-        self.inner.tree.flush()?;
+        let guard = self.live();
+        let live = guard.as_ref().ok_or(JournalError::Closed)?;
+        if let Err(e) = live.tree.flush() {
+            self.mark_broken(live);
+            return Err(e.into());
+        }
         Ok(())
     }
 
@@ -266,8 +352,12 @@ impl Journal {
     }
 
     #[cfg(test)]
-    fn tree(&self) -> &sled::Tree {
-        &self.inner.tree
+    fn tree(&self) -> sled::Tree {
+        let guard = self.live();
+        match guard.as_ref() {
+            Some(live) => live.tree.clone(),
+            None => panic!("journal closed"),
+        }
     }
 }
 
@@ -278,73 +368,5 @@ fn lock(mutex: &Mutex<()>) -> MutexGuard<'_, ()> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-fn entry_key(seq: u64) -> [u8; 9] {
-    let mut key = [ENTRY_PREFIX; 9];
-    key[1..].copy_from_slice(&seq.to_be_bytes());
-    key
-}
-
-fn key_seq(key: &[u8]) -> Option<u64> {
-    match key {
-        [ENTRY_PREFIX, rest @ ..] => Some(u64::from_be_bytes(rest.try_into().ok()?)),
-        _ => None,
-    }
-}
-
-fn encode_entry(movement: &Movement) -> Result<Vec<u8>, JournalError> {
-    let mut value = vec![STORAGE_VERSION];
-    let body = postcard::to_allocvec(movement).map_err(|e| JournalError::Encode(e.to_string()))?;
-    value.extend_from_slice(&body);
-    Ok(value)
-}
-
-fn decode_entry(seq: u64, value: &[u8]) -> Result<Movement, JournalError> {
-    let corrupt = |reason: String| JournalError::CorruptEntry { seq, reason };
-    let (&version, body) = value
-        .split_first()
-        .ok_or_else(|| corrupt("empty value".into()))?;
-    if version != STORAGE_VERSION {
-        return Err(corrupt(format!(
-            "unknown storage version {version} (expected {STORAGE_VERSION})"
-        )));
-    }
-    let movement: Movement =
-        postcard::from_bytes(body).map_err(|e| corrupt(format!("undecodable: {e}")))?;
-    if movement.seq != seq {
-        return Err(corrupt(format!(
-            "holds seq {} under key {seq}",
-            movement.seq
-        )));
-    }
-    Ok(movement)
-}
-
-fn read_meta(tree: &sled::Tree, key: &'static [u8]) -> Result<Option<u64>, JournalError> {
-    let Some(value) = tree.get(key)? else {
-        return Ok(None);
-    };
-    let bytes: [u8; 8] = value.as_ref().try_into().map_err(|_| {
-        JournalError::CorruptMeta(format!(
-            "{} is {} bytes, expected 8",
-            String::from_utf8_lossy(&key[1..]),
-            value.len()
-        ))
-    })?;
-    Ok(Some(u64::from_be_bytes(bytes)))
-}
-
-fn highest_entry(tree: &sled::Tree) -> Result<Option<u64>, JournalError> {
-    match tree.range(entry_key(0)..).next_back() {
-        Some(item) => {
-            let (key, _) = item?;
-            key_seq(&key)
-                .map(Some)
-                .ok_or_else(|| JournalError::CorruptMeta("malformed entry key".into()))
-        }
-        None => Ok(None),
-    }
-}
-
 #[cfg(test)]
-#[path = "journal_tests.rs"]
 mod tests;

@@ -1,0 +1,197 @@
+//! The hub store's start-up check, run by [`crate::store::Store::open`]:
+//! one pass over every record, so a damaged store is refused before the
+//! pool is loaded from it.
+//!
+//! What it proves: every value passes its CRC and decodes as the record its
+//! key says; event log ids run 1, 2, 3 ... without a gap and match the
+//! `next_event` counter; each device's movements in the log are numbered
+//! 1, 2, 3 ... and end at its stored watermark; the store holds at least the
+//! commits the seal recorded (a silently lost tail); and, reported for the
+//! caller to act on, how the stored pool differs from a replay of the log.
+
+use crate::alerts::Alert;
+use crate::discrepancies::{CountTask, Discrepancy};
+use crate::events::{apply_movement, snapshot};
+use crate::lots::LotInfo;
+use crate::pool::{DeadLetter, DeviceRecord, EventRecord, StockKey};
+use crate::reconcile::StockDifference;
+use crate::reservations::Reservation;
+use crate::safety::SafetyRule;
+use crate::store::{StoreError, COMMITS, NEXT_EVENT};
+use crate::store_codec::{damaged, decode, i64_of, id_of, parse_stock_key};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::time::Instant;
+
+/// What the start-up check found in a store it did not refuse.
+#[derive(Debug, Clone, Default)]
+pub struct StartCheck {
+    /// Group commits the store holds.
+    pub commits: u64,
+    /// Event log entries.
+    pub events: u64,
+    /// Movements in them.
+    pub movements: u64,
+    /// Where the stored pool differs from the replay of the log.
+    pub stock_differences: Vec<StockDifference>,
+    /// How long the check took, in milliseconds.
+    pub millis: u64,
+}
+
+/// Checks every record of the store's tree; `mark`: the seal's commit count.
+pub(crate) fn check(tree: &sled::Tree, mark: u64) -> Result<StartCheck, StoreError> {
+    let started = Instant::now();
+    let mut walk = Walk::default();
+    for item in tree.iter() {
+        let (key, value) = item?;
+        walk.visit(&key, &value)?;
+    }
+    let mut found = walk.finish(mark)?;
+    found.millis = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    tracing::info!(
+        events = found.events,
+        movements = found.movements,
+        millis = found.millis,
+        "store checked"
+    );
+    Ok(found)
+}
+
+/// The state of one pass over the records.
+#[derive(Default)]
+struct Walk {
+    counters: HashMap<Vec<u8>, i64>,
+    last_event: u64,
+    movements: u64,
+    /// Device -> highest seq seen in the log.
+    logged: BTreeMap<String, u64>,
+    replayed: HashMap<StockKey, i64>,
+    stored: BTreeMap<StockKey, i64>,
+    devices: BTreeMap<String, DeviceRecord>,
+}
+
+impl Walk {
+    fn visit(&mut self, key: &[u8], value: &[u8]) -> Result<(), StoreError> {
+        match key.first() {
+            Some(b'e') => self.event(key, value),
+            Some(b's') => {
+                let on_hand = i64_of(key, value)?;
+                self.stored.insert(parse_stock_key(key)?, on_hand);
+                Ok(())
+            }
+            Some(b'w') => {
+                let device = String::from_utf8_lossy(&key[1..]).into_owned();
+                self.devices.insert(device, decode(key, value)?);
+                Ok(())
+            }
+            Some(b'm') => {
+                self.counters.insert(key.to_vec(), i64_of(key, value)?);
+                Ok(())
+            }
+            Some(prefix) => other_record(*prefix, key, value),
+            None => Err(damaged(key, "empty key")),
+        }
+    }
+
+    fn event(&mut self, key: &[u8], value: &[u8]) -> Result<(), StoreError> {
+        let id = id_of(key)?;
+        if id != self.last_event + 1 {
+            let problem = format!(
+                "event log entry {} is missing (next is {id})",
+                self.last_event + 1
+            );
+            return Err(StoreError::Inconsistent(problem));
+        }
+        self.last_event = id;
+        let record: EventRecord = decode(key, value)?;
+        let last = self.logged.entry(record.device.clone()).or_insert(0);
+        for movement in &record.movements {
+            if movement.seq != *last + 1 {
+                return Err(StoreError::Inconsistent(format!(
+                    "event log entry {id}: device {} seq {} follows seq {}",
+                    record.device, movement.seq, last
+                )));
+            }
+            *last = movement.seq;
+            apply_movement(&mut self.replayed, movement, &mut |_, _| {});
+        }
+        self.movements += record.movements.len() as u64;
+        Ok(())
+    }
+
+    fn finish(self, mark: u64) -> Result<StartCheck, StoreError> {
+        let counter = |key: &[u8]| self.counters.get(key).copied().map(|v| v as u64);
+        let next_event = counter(NEXT_EVENT).unwrap_or(1);
+        if next_event != self.last_event + 1 {
+            return Err(StoreError::Inconsistent(format!(
+                "next_event is {next_event} but the event log ends at entry {}",
+                self.last_event
+            )));
+        }
+        let commits = counter(COMMITS).unwrap_or(0);
+        if commits < mark {
+            return Err(StoreError::LostTail {
+                found: commits,
+                sealed: mark,
+            });
+        }
+        self.check_watermarks()?;
+        Ok(StartCheck {
+            commits,
+            events: self.last_event,
+            movements: self.movements,
+            stock_differences: differences(&self.stored, &snapshot(&self.replayed)),
+            millis: 0,
+        })
+    }
+
+    fn check_watermarks(&self) -> Result<(), StoreError> {
+        let names: BTreeSet<&String> = self.devices.keys().chain(self.logged.keys()).collect();
+        for device in names {
+            let watermark = self.devices.get(device).map_or(0, |d| d.watermark);
+            let logged = self.logged.get(device).copied().unwrap_or(0);
+            if watermark != logged {
+                return Err(StoreError::Inconsistent(format!(
+                    "device {device}: watermark {watermark}, but its movements in the event \
+                     log end at seq {logged}"
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Decodes a record of the kind its prefix names (damage shows as an error).
+fn other_record(prefix: u8, key: &[u8], value: &[u8]) -> Result<(), StoreError> {
+    match prefix {
+        b'd' => decode::<DeadLetter>(key, value).map(drop),
+        b'q' => decode::<Vec<Reservation>>(key, value).map(drop),
+        b'r' => decode::<Reservation>(key, value).map(drop),
+        b't' => decode::<SafetyRule>(key, value).map(drop),
+        b'a' => decode::<Alert>(key, value).map(drop),
+        b'x' => decode::<Discrepancy>(key, value).map(drop),
+        b'k' => decode::<CountTask>(key, value).map(drop),
+        b'l' => decode::<LotInfo>(key, value).map(drop),
+        b'p' => crate::store_reads::decode_report(key, value).map(drop),
+        _ => Err(damaged(key, "unknown key prefix")),
+    }
+}
+
+fn differences(
+    stored: &BTreeMap<StockKey, i64>,
+    replayed: &BTreeMap<StockKey, i64>,
+) -> Vec<StockDifference> {
+    let keys: BTreeSet<&StockKey> = stored.keys().chain(replayed.keys()).collect();
+    keys.into_iter()
+        .filter_map(|k| {
+            let s = stored.get(k).copied().unwrap_or(0);
+            let r = replayed.get(k).copied().unwrap_or(0);
+            (s != r).then(|| StockDifference {
+                sku: k.sku.clone(),
+                location: k.location.clone(),
+                lot: k.lot.clone(),
+                stored: s,
+                replayed: r,
+            })
+        })
+        .collect()
+}
