@@ -28,12 +28,8 @@ use tracing::{debug, error, info, warn};
 
 /// Longest wait for the rest of a group (see [`Writer::gather`]). Spent
 /// yielding, not sleeping: a sleep rounds up to the timer slack (~60 us),
-/// which measured worse than not waiting at all. 20 us, not 100: over HTTP
-/// a straggler is a whole round trip away, so a long linger mostly delays
-/// the flush while the yielding writer takes CPU from the handlers (hot
-/// SKUs, 3 interleaved rounds: 16 clients 22.2k/s at 20 us, 18.6k at
-/// 100 us, 13.6k with none; 64 clients 38.1k, 36.4k, 36.7k).
-const LINGER: std::time::Duration = std::time::Duration::from_micros(20);
+/// which measured worse than not waiting at all.
+const LINGER: std::time::Duration = std::time::Duration::from_micros(100);
 
 /// Acks to publish after a commit: device -> acknowledged-through seq.
 pub type AckSet = HashMap<String, u64>;
