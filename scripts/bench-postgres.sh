@@ -6,20 +6,27 @@
 # client counts, both durable (PostgreSQL's default synchronous_commit and
 # fsync; the hub flushes before it answers).
 #
+# Each case (workload x clients) runs PostgreSQL and then our HTTP API back
+# to back, so both see the same load on a shared machine, and the ratio is
+# taken within the pair; ROUNDS repeats every pair. The pool core runs last.
+#
 # Installs Debian's postgresql if missing, runs a throwaway cluster on
 # loopback in a temp dir (as the postgres user when run as root), removes
 # it afterwards. Never a timed test: run it by hand.
 #
 #   bash scripts/bench-postgres.sh            # 20 s per run, 16 and 64 clients
-#   SECONDS_PER_RUN=10 CLIENTS="16 64" bash scripts/bench-postgres.sh
+#   SECONDS_PER_RUN=10 CLIENTS="16 64" ROUNDS=3 bash scripts/bench-postgres.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SECONDS_PER_RUN=${SECONDS_PER_RUN:-20}
 CLIENTS=${CLIENTS:-"16 64"}
+ROUNDS=${ROUNDS:-1}
 SKUS=5000
 HOT=10
 PORT=${PGPORT_BENCH:-55432}
+bench=target/release/bench
+cargo build --release -p tests --bin bench
 
 sudo=""
 [ "$(id -u)" -ne 0 ] && sudo="sudo"
@@ -63,17 +70,15 @@ UPDATE stock SET reserved = reserved + 1 WHERE sku = 'SKU-' || :n AND on_hand - 
 SQL
 done
 
-pg=()
-for workload in spread hot; do
-    for c in $CLIENTS; do
-        tps=$("$PGBIN/pgbench" -n -M prepared -c "$c" -j 2 -T "$SECONDS_PER_RUN" \
-            -f "$work/$workload.sql" 2>/dev/null | awk '/^tps = /{print int($3); exit}')
-        echo "postgresql $workload $c clients: $tps reservations/s"
-        pg+=("$workload-$c=$tps")
+for round in $(seq "$ROUNDS"); do
+    for workload in spread hot; do
+        for c in $CLIENTS; do
+            tps=$("$PGBIN/pgbench" -n -M prepared -c "$c" -j 2 -T "$SECONDS_PER_RUN" \
+                -f "$work/$workload.sql" 2>/dev/null | awk '/^tps = /{print int($3); exit}')
+            echo "round $round: postgresql $workload $c clients: $tps reservations/s"
+            "$bench" reserve --targets api --workloads "$workload" --clients "$c" \
+                --seconds "$SECONDS_PER_RUN" --pg "$workload-$c=$tps"
+        done
     done
 done
-
-bench=target/release/bench
-[ -x "$bench" ] || cargo build --release -p tests --bin bench
-IFS=, ; pgarg="${pg[*]}" ; unset IFS
-"$bench" reserve --clients "$(echo $CLIENTS | tr ' ' ',')" --seconds "$SECONDS_PER_RUN" --pg "$pgarg"
+"$bench" reserve --targets core --clients "$(echo $CLIENTS | tr ' ' ',')" --seconds "$SECONDS_PER_RUN"

@@ -79,7 +79,8 @@ pub enum Command {
         /// The answer.
         reply: Reply<Vec<Allocation>>,
     },
-    /// Expire every hold that is due (sent by the sweeper).
+    /// Expire every hold that is due and forget idempotency keys past
+    /// their retention (sent by the sweeper).
     Sweep,
     /// Rebuild the pool from the log, compare, optionally against an ERP
     /// file, and store the report (runs after the group's commit).
@@ -167,6 +168,10 @@ pub fn apply(pool: &mut Pool, cmd: Command, now: u64) -> Result<Option<Pending>,
         }
         Command::Sweep => {
             pool.sweep(now);
+            let pruned = pool.prune_keys(now);
+            if pruned > 0 {
+                tracing::debug!(pruned, "idempotency keys past their retention forgotten");
+            }
             return Ok(None);
         }
         other => return Err(other),

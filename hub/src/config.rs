@@ -41,6 +41,9 @@ pub struct HubConfig {
     pub erp_stock_csv: Option<PathBuf>,
     /// How often the sweeper expires due holds, ms.
     pub sweep_interval_ms: u64,
+    /// How long a reservation's idempotency key is honoured after the
+    /// reservation ends, hours (the sweeper forgets it afterwards).
+    pub idempotency_key_retention_hours: u64,
 }
 
 impl Default for HubConfig {
@@ -59,6 +62,7 @@ impl Default for HubConfig {
             site_utc_offset_minutes: 0,
             erp_stock_csv: None,
             sweep_interval_ms: 200,
+            idempotency_key_retention_hours: 24,
         }
     }
 }
@@ -142,6 +146,11 @@ impl HubConfig {
                 "sweep_interval_ms must be 10 to 1000".into(),
             ));
         }
+        if !(1..=8760).contains(&self.idempotency_key_retention_hours) {
+            return Err(ConfigError::Invalid(
+                "idempotency_key_retention_hours must be 1 to 8760".into(),
+            ));
+        }
         Ok(())
     }
 }
@@ -194,6 +203,7 @@ mod tests {
             ("[[[", "invalid"),
             ("reconcile_at = \"25:00\"", "reconcile_at"),
             ("sweep_interval_ms = 5000", "sweep_interval_ms"),
+            ("idempotency_key_retention_hours = 0", "retention_hours"),
             ("[safety_stock.A]\nthreshold = -1", "threshold must be"),
             (
                 "[safety_stock.A]\nthreshold = 1\nstop = true",

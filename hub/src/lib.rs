@@ -28,6 +28,7 @@ pub mod erp;
 pub mod errors;
 pub mod events;
 pub mod fleet;
+pub mod idempotency;
 pub mod intake;
 pub mod lots;
 pub mod metrics;

@@ -170,6 +170,23 @@ impl Pool {
         self.book.next_expiry()
     }
 
+    /// Forgets the idempotency keys of reservations that ended at least
+    /// the key retention before `now`; returns how many (memory only: the
+    /// same keys are forgotten again after a reload).
+    pub fn prune_keys(&mut self, now: u64) -> usize {
+        self.book.keys.prune(now)
+    }
+
+    /// Sets how long a key is honoured after its reservation ends.
+    pub fn set_key_retention(&mut self, retention_ms: u64) {
+        self.book.keys.set_retention(retention_ms);
+    }
+
+    /// Idempotency keys currently honoured.
+    pub fn honoured_keys(&self) -> usize {
+        self.book.keys.len()
+    }
+
     fn end(&mut self, id: u64, state: ReservationState, now: u64) -> Option<SharedReservation> {
         let r = self.book.finish(id, state, now)?;
         self.book_allocations(&r.allocations, -1);

@@ -12,6 +12,7 @@
 //! expiry queue); [`crate::pool::Pool`] combines it with stock levels.
 
 use crate::errors::PoolError;
+use crate::idempotency::KeyIndex;
 use crate::lots::Allocation;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashMap};
@@ -201,8 +202,8 @@ pub fn fingerprint(order_ref: &str, lines: &[ReservationLine]) -> u64 {
 #[derive(Debug, Default)]
 pub struct ReservationBook {
     active: HashMap<u64, SharedReservation>,
-    /// Idempotency key -> (id, fingerprint), for every reservation ever.
-    by_key: HashMap<String, (u64, u64)>,
+    /// Idempotency key -> (id, fingerprint), while honoured.
+    pub(crate) keys: KeyIndex,
     by_task: HashMap<String, u64>,
     /// (expires_ms, id) of held reservations.
     expiries: BTreeSet<(u64, u64)>,
@@ -223,9 +224,12 @@ impl ReservationBook {
         book.group_first = book.next_id;
         for r in stored {
             let fp = fingerprint(&r.order_ref, &r.lines);
-            book.by_key.insert(r.idempotency_key.clone(), (r.id, fp));
+            book.keys.insert(&r.idempotency_key, r.id, fp);
             book.next_id = book.next_id.max(r.id + 1);
-            if r.state.is_active() {
+            if !r.state.is_active() {
+                // An ended reservation last changed when it ended.
+                book.keys.ended(&r.idempotency_key, r.id, r.updated_ms);
+            } else {
                 book.index(&r);
                 book.active.insert(r.id, Arc::new(r));
             }
@@ -247,9 +251,10 @@ impl ReservationBook {
         }
     }
 
-    /// (id, fingerprint) of the reservation made under `key`, if any.
+    /// (id, fingerprint) of the reservation made under `key`, while the
+    /// key is honoured (see [`crate::idempotency`]).
     pub fn by_key(&self, key: &str) -> Option<(u64, u64)> {
-        self.by_key.get(key).copied()
+        self.keys.get(key)
     }
 
     /// An active reservation.
@@ -277,7 +282,7 @@ impl ReservationBook {
         self.next_id = self.next_id.max(1);
         r.id = self.next_id;
         self.next_id += 1;
-        self.by_key.insert(r.idempotency_key.clone(), (r.id, fp));
+        self.keys.insert(&r.idempotency_key, r.id, fp);
         self.index(&r);
         self.dirty.push(r.id);
         let r = Arc::new(r);
@@ -315,6 +320,7 @@ impl ReservationBook {
         let r = Arc::make_mut(&mut shared);
         r.state = state;
         r.updated_ms = now;
+        self.keys.ended(&r.idempotency_key, id, now);
         // Its id may still be in `dirty`; take_changes skips ids no longer
         // active, so the final state is written once, from `finished`.
         self.finished.push(shared.clone());

@@ -238,7 +238,8 @@ fn refuse_mismatched_pool(store: &Store) -> Result<(), HubError> {
     }
 }
 
-/// Applies the config's safety-stock rules before the writer starts.
+/// Applies the config's safety-stock rules and key retention before the
+/// writer starts.
 fn with_config_rules(mut writer: Writer, config: &HubConfig) -> Result<Writer, StoreError> {
     let rules: Vec<_> = config
         .safety_stock
@@ -246,6 +247,11 @@ fn with_config_rules(mut writer: Writer, config: &HubConfig) -> Result<Writer, S
         .map(|(sku, rule)| (sku.clone(), *rule))
         .collect();
     writer.apply_safety_rules(&rules)?;
+    writer.set_key_retention(
+        config
+            .idempotency_key_retention_hours
+            .saturating_mul(3_600_000),
+    );
     Ok(writer)
 }
 

@@ -114,6 +114,14 @@ impl Writer {
         self.commit_pending()
     }
 
+    /// Sets how long an idempotency key is honoured after its reservation
+    /// ends, and forgets at once the keys already past it (so keys pruned
+    /// before a restart are not honoured again after it).
+    pub fn set_key_retention(&mut self, retention_ms: u64) {
+        self.pool.set_key_retention(retention_ms);
+        self.pool.prune_keys(self.clock.now_ms());
+    }
+
     fn commit_pending(&mut self) -> Result<(), StoreError> {
         let changes = self.pool.take_changes();
         if !changes.is_empty() {

@@ -195,3 +195,94 @@ async fn holds_expire_on_time_and_across_a_restart() {
     hub.cancel.cancel();
     hub.wait().await.unwrap();
 }
+
+/// Runs a sweep now, as the sweeper does, and returns once it has run (the
+/// writer takes commands in order, so a later answered command proves it).
+async fn sweep_now(hub: &hub::RunningHub) {
+    hub.commands
+        .send(hub::writer::Command::Sweep)
+        .await
+        .unwrap();
+    let (reply, answer) = tokio::sync::oneshot::channel();
+    let sku = "EXP".to_string();
+    let probe = hub::writer::Command::Availability { sku, reply };
+    hub.commands.send(probe).await.unwrap();
+    answer.await.unwrap().unwrap();
+}
+
+/// POSTs a reservation of `qty` EXP under `key`: (status, id, state).
+async fn reserve_keyed(
+    addr: std::net::SocketAddr,
+    key: &str,
+    qty: i64,
+) -> (u16, Option<u64>, Value) {
+    let body = json!({"order_ref": format!("order-{key}"), "idempotency_key": key,
+        "lines": [{"sku": "EXP", "quantity": qty}]});
+    let (status, r) = blocking(move || post(addr, "/api/v1/reservations", &body.to_string())).await;
+    let state = r["state"].clone();
+    (status, r["id"].as_u64(), state)
+}
+
+async fn release(addr: std::net::SocketAddr, id: u64) {
+    let path = format!("/api/v1/reservations/{id}");
+    let (status, r) = blocking(move || call(addr, "DELETE", &path, None)).await;
+    assert_eq!(
+        (status, r["state"].as_str()),
+        (200, Some("released")),
+        "{r}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idempotency_keys_are_honoured_for_a_day_after_the_end_then_pruned_for_good() {
+    const HOUR: u64 = 3_600_000;
+    let data = tempfile::tempdir().unwrap();
+    let t0 = 1_800_000_000_000;
+    let clock = ManualClock::new(t0);
+    let hub = start_hub(data.path(), &clock).await;
+    let addr = hub.http_addr;
+    let mut ids = std::collections::HashMap::new();
+    for (key, ends_at) in [("k1", t0), ("k3", t0), ("k2", t0 + 10 * HOUR)] {
+        clock.set(ends_at);
+        let (status, id, _) = reserve_keyed(addr, key, 1).await;
+        assert_eq!(status, 201, "{key}");
+        let id = id.unwrap();
+        release(addr, id).await;
+        ids.insert(key, id);
+    }
+
+    clock.set(t0 + 24 * HOUR - 1);
+    sweep_now(&hub).await;
+    let retry = reserve_keyed(addr, "k1", 1).await;
+    assert_eq!(retry, (200, Some(ids["k1"]), json!("released")), "inside");
+    let reuse = reserve_keyed(addr, "k1", 2).await;
+    assert_eq!(reuse.0, 422, "the key still names the first reservation");
+
+    clock.set(t0 + 24 * HOUR);
+    sweep_now(&hub).await;
+    let (status, k1_again, _) = reserve_keyed(addr, "k1", 2).await;
+    assert_eq!(status, 201, "k1 forgotten 24 h after its reservation ended");
+    assert!(k1_again.unwrap() > ids["k2"]);
+
+    hub.cancel.cancel();
+    hub.wait().await.unwrap();
+    let hub = start_hub(data.path(), &clock).await;
+    let addr = hub.http_addr;
+    let (status, k3_again, _) = reserve_keyed(addr, "k3", 2).await;
+    assert_eq!(
+        status, 201,
+        "k3 was due before the restart: still forgotten"
+    );
+    assert_ne!(k3_again, Some(ids["k3"]));
+    let first = reserve_keyed(addr, "k1", 1).await;
+    assert_eq!(
+        first.0, 422,
+        "k1 belongs to its new reservation, not the old"
+    );
+    let second = reserve_keyed(addr, "k1", 2).await;
+    assert_eq!((second.0, second.1), (200, k1_again));
+    let k2 = reserve_keyed(addr, "k2", 1).await;
+    assert_eq!(k2, (200, Some(ids["k2"]), json!("released")), "k2: 14 h");
+    hub.cancel.cancel();
+    hub.wait().await.unwrap();
+}
