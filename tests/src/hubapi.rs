@@ -36,6 +36,19 @@ pub fn watermark(addr: SocketAddr, device: &str) -> Result<u64, String> {
         .unwrap_or(0))
 }
 
+/// Every device's durable watermark from `GET /api/v1/devices`.
+pub fn watermarks(addr: SocketAddr) -> Result<BTreeMap<String, u64>, String> {
+    let body = http::get(addr, "/api/v1/devices")
+        .map_err(|e| e.to_string())?
+        .json()?;
+    Ok(body["items"]
+        .as_array()
+        .ok_or("no items")?
+        .iter()
+        .filter_map(|d| Some((d["device"].as_str()?.to_string(), d["watermark"].as_u64()?)))
+        .collect())
+}
+
 /// Dead letters, newest first: (topic, reason).
 pub fn dead_letters(addr: SocketAddr) -> Result<Vec<(String, String)>, String> {
     let body = http::get(addr, "/api/v1/dead-letters")

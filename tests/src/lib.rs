@@ -10,6 +10,7 @@ pub mod identity;
 pub mod procs;
 pub mod proxy;
 pub mod sim;
+pub mod swarm;
 pub mod wait;
 
 pub use identity::{provision, Credentials};

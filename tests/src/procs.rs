@@ -91,7 +91,7 @@ impl HubProc {
             .arg(data)
             .args(["--mqtt", &format!("127.0.0.1:{}", ports.mqtt)])
             .args(["--http", &format!("127.0.0.1:{}", ports.http)])
-            .env("RUST_LOG", "error")
+            .env("RUST_LOG", hub_log_filter())
             .stdin(Stdio::null())
             .spawn()
             .expect("spawn hub");
@@ -146,6 +146,60 @@ impl HubProc {
     pub fn is_running(&mut self) -> bool {
         matches!(self.child.try_wait(), Ok(None))
     }
+
+    /// Its process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+/// The hub's log filter in tests: errors only, or `HUB_RUST_LOG`.
+fn hub_log_filter() -> String {
+    std::env::var("HUB_RUST_LOG").unwrap_or_else(|_| "error".into())
+}
+
+/// A process's resident memory now and at its peak (`VmRSS`, `VmHWM`),
+/// in KiB, from `/proc/PID/status` (Linux).
+pub fn resident_kib(pid: u32) -> Option<(u64, u64)> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+    };
+    Some((field("VmRSS:")?, field("VmHWM:")?))
+}
+
+/// Raises this process's open-file limit to at least `want` (children
+/// inherit it); returns the soft limit now in force.
+pub fn raise_fd_limit(want: u64) -> u64 {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit/setrlimit on a valid, owned struct.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) != 0 {
+            return 0;
+        }
+        if lim.rlim_cur < want {
+            // Root may raise the hard limit too; others get up to it.
+            let raised = libc::rlimit {
+                rlim_cur: want,
+                rlim_max: lim.rlim_max.max(want),
+            };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) != 0 {
+                let capped = libc::rlimit {
+                    rlim_cur: lim.rlim_max,
+                    rlim_max: lim.rlim_max,
+                };
+                libc::setrlimit(libc::RLIMIT_NOFILE, &capped);
+            }
+            libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim);
+        }
+    }
+    lim.rlim_cur
 }
 
 impl Drop for HubProc {
