@@ -1,0 +1,325 @@
+//! A swarm of lightweight devices on one hub: thousands of real MQTT
+//! connections over TCP from one process, each sending heartbeats and
+//! batches of movements as a handheld does and waiting for the hub's acks.
+//! Used by the 5,000-device load test and the `bench swarm` benchmark.
+//!
+//! Each device is a rumqttc client, not a full agent (no journal): the
+//! point is the hub's side of many connections, which an agent's journal
+//! would not change. Agents' own memory is measured by `bench agent-memory`.
+
+use protocol::{
+    encode, encode_signed, DeviceCredentials, DeviceKey, DeviceState, EventBatch, Message,
+    Movement, MovementKind, Status,
+};
+use rumqttc::{AsyncClient, Event, EventLoop, MqttOptions, Packet, QoS};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use tokio::sync::watch;
+
+/// What a swarm run is asked to do.
+#[derive(Debug, Clone)]
+pub struct SwarmPlan {
+    /// Broker address.
+    pub host: String,
+    /// Broker port.
+    pub port: u16,
+    /// Site of every device.
+    pub site: String,
+    /// The devices, as `hub device add --out` issued them (all of `site`).
+    pub devices: Vec<DeviceCredentials>,
+    /// Batches each device sends, one movement each, one after the other.
+    pub rounds: u64,
+    /// Time between a device's heartbeats.
+    pub heartbeat: Duration,
+    /// Give up on a device after this long without its ack.
+    pub deadline: Duration,
+    /// Devices connect spread evenly over this time (a fleet coming back
+    /// after a hub restart, not all in one millisecond).
+    pub ramp: Duration,
+}
+
+/// What happened.
+#[derive(Debug, Clone, Default)]
+pub struct SwarmReport {
+    /// Devices that got every ack.
+    pub completed: usize,
+    /// Devices that did not (with the first few reasons).
+    pub failed: Vec<String>,
+    /// Time until every device had its first ack.
+    pub all_connected: Duration,
+    /// Publish-to-ack latency of every batch, sorted.
+    pub latencies: Vec<Duration>,
+    /// Heartbeats sent.
+    pub heartbeats: u64,
+    /// Connections the broker accepted (more than the devices if some
+    /// had to reconnect).
+    pub connacks: u64,
+}
+
+impl SwarmReport {
+    /// The p-th percentile of the batch latencies.
+    pub fn pct(&self, p: f64) -> Duration {
+        if self.latencies.is_empty() {
+            return Duration::ZERO;
+        }
+        let i = ((self.latencies.len() - 1) as f64 * p / 100.0).round() as usize;
+        self.latencies[i.min(self.latencies.len() - 1)]
+    }
+}
+
+/// The movement a swarm device sends in `round` (SKU `LOAD-n`, quantity 1).
+pub fn swarm_movement(seq: u64, device_index: usize) -> Movement {
+    Movement {
+        seq,
+        kind: MovementKind::Receive,
+        sku: format!("LOAD-{}", device_index % 50),
+        location: "SW-01".into(),
+        to_location: None,
+        lot: None,
+        quantity: 1,
+        device_time_ms: now_ms(),
+        task: None,
+    }
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+/// Runs the swarm to the end; every device runs concurrently.
+pub async fn run(plan: SwarmPlan) -> SwarmReport {
+    let start = Instant::now();
+    let heartbeats = Arc::new(AtomicU64::new(0));
+    let connacks = Arc::new(AtomicU64::new(0));
+    let mut tasks = Vec::with_capacity(plan.devices.len());
+    let plan = Arc::new(plan);
+    for (index, device) in plan.devices.iter().enumerate() {
+        let key = match DeviceKey::from_hex(&device.key) {
+            Ok(key) => key,
+            Err(e) => {
+                tasks.push(tokio::spawn(std::future::ready(Err(format!(
+                    "{}: {e}",
+                    device.device
+                )))));
+                continue;
+            }
+        };
+        let one = Device {
+            plan: plan.clone(),
+            id: device.device.clone(),
+            login: (device.username.clone(), device.password.clone()),
+            key,
+            index,
+        };
+        let hb = heartbeats.clone();
+        let up = connacks.clone();
+        let at = start + plan.ramp.mul_f64(index as f64 / plan.devices.len() as f64);
+        tasks.push(tokio::spawn(async move {
+            tokio::time::sleep_until(at.into()).await;
+            one.run(hb, up, start).await
+        }));
+    }
+    let mut report = SwarmReport::default();
+    let mut last_first_ack = Duration::ZERO;
+    for task in tasks {
+        match task.await {
+            Ok(Ok((first_ack, mut samples))) => {
+                report.completed += 1;
+                last_first_ack = last_first_ack.max(first_ack);
+                report.latencies.append(&mut samples);
+            }
+            Ok(Err(why)) => report.failed.push(why),
+            Err(join) => report.failed.push(format!("device task: {join}")),
+        }
+    }
+    report.all_connected = last_first_ack;
+    report.latencies.sort();
+    report.heartbeats = heartbeats.load(Ordering::Relaxed);
+    report.connacks = connacks.load(Ordering::Relaxed);
+    report
+}
+
+/// What the pump reports to its device.
+struct Link {
+    acked: watch::Sender<u64>,
+    connections: watch::Sender<u64>,
+    subscribed: watch::Sender<u64>,
+}
+
+/// The device's side of [`Link`].
+struct Seen {
+    acked: watch::Receiver<u64>,
+    connections: watch::Receiver<u64>,
+    subscribed: watch::Receiver<u64>,
+}
+
+struct Device {
+    plan: Arc<SwarmPlan>,
+    id: String,
+    login: (String, String),
+    key: DeviceKey,
+    index: usize,
+}
+
+impl Device {
+    fn topic(&self, kind: &str) -> String {
+        format!("wms/{}/dev/{}/{kind}", self.plan.site, self.id)
+    }
+
+    async fn run(
+        self,
+        heartbeats: Arc<AtomicU64>,
+        connected: Arc<AtomicU64>,
+        start: Instant,
+    ) -> Result<(Duration, Vec<Duration>), String> {
+        let client_id = format!("agent-{}-{}", self.plan.site, self.id);
+        let mut options = MqttOptions::new(client_id, self.plan.host.clone(), self.plan.port);
+        options
+            .set_keep_alive(Duration::from_secs(30))
+            .set_credentials(self.login.0.clone(), self.login.1.clone())
+            .set_clean_session(true);
+        let (client, mut eventloop) = AsyncClient::new(options, 16);
+        // A loaded hub may take a while to answer CONNECT; giving up early
+        // only makes a reconnect storm.
+        let mut network = eventloop.network_options();
+        network.set_connection_timeout(30);
+        eventloop.set_network_options(network);
+        let (acked_tx, acked) = watch::channel(0u64);
+        let (connections_tx, connections) = watch::channel(0u64);
+        let (subscribed_tx, subscribed) = watch::channel(0u64);
+        let link = Link {
+            acked: acked_tx,
+            connections: connections_tx,
+            subscribed: subscribed_tx,
+        };
+        let pump = tokio::spawn(pump(eventloop, self.topic("ack"), link, connected));
+        let seen = Seen {
+            acked,
+            connections,
+            subscribed,
+        };
+        let result = self.drive(&client, seen, &heartbeats, start).await;
+        let _ = client.disconnect().await;
+        pump.abort();
+        result
+    }
+
+    async fn drive(
+        &self,
+        client: &AsyncClient,
+        mut seen: Seen,
+        heartbeats: &AtomicU64,
+        start: Instant,
+    ) -> Result<(Duration, Vec<Duration>), String> {
+        let fail = |what: String| format!("{}: {what}", self.id);
+        let acked = &mut seen.acked;
+        let mut samples = Vec::with_capacity(self.plan.rounds as usize);
+        let mut first_ack = Duration::ZERO;
+        let mut next_heartbeat = Instant::now();
+        for seq in 1..=self.plan.rounds {
+            let batch = EventBatch {
+                site: self.plan.site.clone(),
+                device: self.id.clone(),
+                first_seq: seq,
+                movements: vec![swarm_movement(seq, self.index)],
+                auth_tag: None,
+            };
+            let frame = encode_signed(&self.key, &batch);
+            let t0 = Instant::now();
+            let give_up = t0 + self.plan.deadline;
+            let mut attempts = 0u64;
+            // Resend until acked: the ack may have been lost while the
+            // subscription was still being set up (duplicates are no-ops).
+            while *acked.borrow() < seq {
+                if Instant::now() > give_up {
+                    return Err(fail(format!("no ack for seq {seq}")));
+                }
+                // Sessions are clean: subscribe again after every connect
+                // until the broker confirms it (asked here, not in the
+                // pump, which must never wait on the request queue).
+                // Also every third unanswered resend: a broker that dropped
+                // an old connection of the same client id may have taken
+                // the new subscription with it.
+                attempts += 1;
+                let lapsed = *seen.subscribed.borrow() < *seen.connections.borrow();
+                let first = seq == 1 && *seen.subscribed.borrow() == 0;
+                if lapsed || first || attempts % 3 == 0 {
+                    client
+                        .subscribe(self.topic("ack"), QoS::AtLeastOnce)
+                        .await
+                        .map_err(|e| fail(e.to_string()))?;
+                }
+                if Instant::now() >= next_heartbeat {
+                    self.heartbeat(client).await.map_err(fail)?;
+                    heartbeats.fetch_add(1, Ordering::Relaxed);
+                    next_heartbeat = Instant::now() + self.plan.heartbeat;
+                }
+                client
+                    .publish(self.topic("events"), QoS::AtLeastOnce, false, frame.clone())
+                    .await
+                    .map_err(|e| fail(e.to_string()))?;
+                let wait =
+                    tokio::time::timeout(Duration::from_secs(5), acked.wait_for(|&a| a >= seq));
+                if let Ok(Err(_)) = wait.await {
+                    return Err(fail("connection task ended".into()));
+                }
+            }
+            samples.push(t0.elapsed());
+            if seq == 1 {
+                first_ack = start.elapsed();
+            }
+        }
+        Ok((first_ack, samples))
+    }
+
+    async fn heartbeat(&self, client: &AsyncClient) -> Result<(), String> {
+        let frame = encode(&Message::Status(Status {
+            site: self.plan.site.clone(),
+            device: self.id.clone(),
+            state: DeviceState::Online,
+            backlog: 0,
+            battery_pct: Some(80),
+            device_time_ms: now_ms(),
+        }));
+        client
+            .publish(self.topic("status"), QoS::AtLeastOnce, false, frame)
+            .await
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// Polls one connection, reconnecting after errors (with a pause); counts
+/// connections and subscription acks, and publishes the highest ack seen.
+async fn pump(mut eventloop: EventLoop, ack_topic: String, link: Link, connected: Arc<AtomicU64>) {
+    let Link {
+        acked,
+        connections,
+        subscribed,
+    } = link;
+    loop {
+        match eventloop.poll().await {
+            Ok(Event::Incoming(Packet::ConnAck(_))) => {
+                connected.fetch_add(1, Ordering::Relaxed);
+                connections.send_modify(|n| *n += 1);
+            }
+            Ok(Event::Incoming(Packet::SubAck(_))) => {
+                subscribed.send_modify(|n| *n += 1);
+            }
+            Ok(Event::Incoming(Packet::Publish(p))) if p.topic == ack_topic => {
+                if let Ok(Message::Ack(ack)) = protocol::decode(&p.payload) {
+                    acked.send_if_modified(|a| {
+                        let newer = ack.through_seq > *a;
+                        *a = (*a).max(ack.through_seq);
+                        newer
+                    });
+                }
+            }
+            Ok(_) => {}
+            Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+        }
+    }
+}
