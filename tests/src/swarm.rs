@@ -247,7 +247,7 @@ impl Device {
                 attempts += 1;
                 let lapsed = *seen.subscribed.borrow() < *seen.connections.borrow();
                 let first = seq == 1 && *seen.subscribed.borrow() == 0;
-                if lapsed || first || attempts % 3 == 0 {
+                if lapsed || first || attempts.is_multiple_of(3) {
                     client
                         .subscribe(self.topic("ack"), QoS::AtLeastOnce)
                         .await
