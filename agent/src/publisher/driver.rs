@@ -155,12 +155,7 @@ impl Driver {
 
     fn on_connected(&mut self) {
         let now = now();
-        if let Err(e) = self
-            .client
-            .try_subscribe(self.topics.ack.clone(), QoS::AtLeastOnce)
-        {
-            error!(error = %e, "cannot subscribe to the ack topic");
-        }
+        self.subscribe_acks();
         self.publish_status(DeviceState::Online);
         self.next_heartbeat = now + self.heartbeat;
         self.state.recorded(self.journal.last_seq(), now);
@@ -186,12 +181,25 @@ impl Driver {
         let ticked = self.state.tick(now);
         if ticked.first().is_some_and(|r| r.first <= before) {
             debug!(from = self.state.acked() + 1, "no ack progress; resending");
+            // The broker may have lost our subscription (rumqttd drops it
+            // with an older connection of the same client id): ask again,
+            // which is harmless when it is still there.
+            self.subscribe_acks();
         }
         ranges.extend(ticked);
         self.send(ranges, now);
         if self.state.is_connected() && now >= self.next_heartbeat {
             self.publish_status(DeviceState::Online);
             self.next_heartbeat = now + self.heartbeat;
+        }
+    }
+
+    fn subscribe_acks(&self) {
+        if let Err(e) = self
+            .client
+            .try_subscribe(self.topics.ack.clone(), QoS::AtLeastOnce)
+        {
+            error!(error = %e, "cannot subscribe to the ack topic");
         }
     }
 
