@@ -10,7 +10,7 @@ mod error;
 mod exceptions;
 mod lots;
 mod reconciliations;
-mod reservations;
+pub mod reservations;
 mod safety;
 mod stock;
 

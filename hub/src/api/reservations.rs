@@ -24,7 +24,7 @@ pub(super) fn routes() -> Router<AppState> {
 /// The body of `POST /api/v1/reservations`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct ReserveBody {
+pub struct ReserveBody {
     order_ref: String,
     idempotency_key: Option<String>,
     lines: Vec<RequestLine>,
@@ -53,6 +53,25 @@ async fn reserve(
                 .to_string(),
         ),
     };
+    let request = into_request(body, header_key)?;
+    let (reservation, created) = state
+        .call(|reply| Command::Reserve { request, reply })
+        .await?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(Answer(reservation))))
+}
+
+/// A reservation body (and the `Idempotency-Key` header, if any) as a
+/// checked writer request; bad input is refused here, before it takes a
+/// place in the writer's queue. Public for the fuzz target.
+pub fn into_request(
+    body: ReserveBody,
+    header_key: Option<String>,
+) -> Result<ReserveRequest, ApiError> {
     let idempotency_key = match (header_key, body.idempotency_key) {
         (Some(h), Some(b)) if h != b => {
             return Err(ApiError::invalid(
@@ -71,17 +90,8 @@ async fn reserve(
         lines: body.lines,
         hold_ms,
     };
-    // Refuse bad input here, before it takes a place in the writer's queue.
     request.validate()?;
-    let (reservation, created) = state
-        .call(|reply| Command::Reserve { request, reply })
-        .await?;
-    let status = if created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    Ok((status, Json(Answer(reservation))))
+    Ok(request)
 }
 
 async fn one(
