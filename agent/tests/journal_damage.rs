@@ -6,11 +6,10 @@
 
 use agent::{Journal, MovementDraft};
 use protocol::MovementKind;
-use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use storeseal::damage::{files, flip, truncate};
 
 const ENTRIES: u64 = 2_000;
 
@@ -24,23 +23,6 @@ fn sealed_journal() -> tempfile::TempDir {
     }
     drop(journal);
     dir
-}
-
-/// Every file under `dir` with its bytes.
-fn files(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut todo = vec![dir.to_path_buf()];
-    while let Some(d) = todo.pop() {
-        for entry in std::fs::read_dir(&d).expect("read_dir") {
-            let path = entry.expect("entry").path();
-            if path.is_dir() {
-                todo.push(path);
-            } else {
-                out.insert(path.clone(), std::fs::read(&path).expect("read"));
-            }
-        }
-    }
-    out
 }
 
 /// A credentials file for d1 at s1, beside (not inside) the journal.
@@ -72,56 +54,9 @@ fn agent(dir: &Path) -> Command {
     cmd
 }
 
-/// Starts the agent on `dir`; its exit code and stderr, or `None` if it
-/// was still running (it accepted the journal) after the deadline.
-fn start(dir: &Path) -> Option<(i32, String)> {
-    let mut child = agent(dir)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn agent");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("try_wait") {
-            break status;
-        }
-        if Instant::now() >= deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            return None;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    let mut stderr = String::new();
-    if let Some(mut pipe) = child.stderr.take() {
-        let _ = std::io::Read::read_to_string(&mut pipe, &mut stderr);
-    }
-    Some((status.code().unwrap_or(-1), stderr))
-}
-
 /// The agent refuses `dir` with exit code 1 and every `needle` in stderr.
 fn assert_refused(dir: &Path, needles: &[&str]) -> String {
-    let (code, stderr) = start(dir).expect("the agent started on a damaged journal");
-    assert_eq!(code, 1, "{stderr}");
-    for needle in needles {
-        assert!(stderr.contains(needle), "missing {needle:?} in: {stderr}");
-    }
-    stderr
-}
-
-fn flip(path: &Path, at: usize) {
-    let mut bytes = std::fs::read(path).expect("read");
-    bytes[at] ^= 0x10;
-    std::fs::write(path, bytes).expect("write");
-}
-
-fn truncate(path: &Path, len: u64) {
-    let file = std::fs::OpenOptions::new()
-        .write(true)
-        .open(path)
-        .expect("open");
-    file.set_len(len).expect("set_len");
+    storeseal::damage::assert_refused(&mut agent(dir), "journal", needles)
 }
 
 #[test]

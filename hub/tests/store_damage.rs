@@ -8,10 +8,9 @@
 use hub::pool::Pool;
 use hub::store::Store;
 use protocol::{EventBatch, Movement, MovementKind};
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::process::Command;
+use storeseal::damage::{files, flip, truncate};
 
 const BATCHES: u64 = 400;
 
@@ -72,82 +71,26 @@ fn crashed_store() -> tempfile::TempDir {
     copy
 }
 
-fn files(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut todo = vec![dir.to_path_buf()];
-    while let Some(d) = todo.pop() {
-        for entry in std::fs::read_dir(&d).expect("read_dir") {
-            let path = entry.expect("entry").path();
-            if path.is_dir() {
-                todo.push(path);
-            } else {
-                out.insert(path.clone(), std::fs::read(&path).expect("read"));
-            }
-        }
-    }
-    out
+/// The hub binary on `dir` (ports chosen by the OS).
+fn hub(dir: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_hub"));
+    cmd.args([
+        "--site",
+        "s1",
+        "--mqtt",
+        "127.0.0.1:0",
+        "--http",
+        "127.0.0.1:0",
+        "--data",
+    ])
+    .arg(dir)
+    .env("RUST_LOG", "error");
+    cmd
 }
 
-/// Runs the hub on `dir`; exit code and stderr, or `None` if it was still
-/// running (it accepted the store) after the deadline.
-fn start(dir: &Path) -> Option<(i32, String)> {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_hub"))
-        .args([
-            "--site",
-            "s1",
-            "--mqtt",
-            "127.0.0.1:0",
-            "--http",
-            "127.0.0.1:0",
-            "--data",
-        ])
-        .arg(dir)
-        .env("RUST_LOG", "error")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn hub");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("try_wait") {
-            break status;
-        }
-        if Instant::now() >= deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            return None;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    let mut stderr = String::new();
-    if let Some(mut pipe) = child.stderr.take() {
-        let _ = std::io::Read::read_to_string(&mut pipe, &mut stderr);
-    }
-    Some((status.code().unwrap_or(-1), stderr))
-}
-
+/// The hub refuses `dir` with exit code 1 and every `needle` in stderr.
 fn assert_refused(dir: &Path, needles: &[&str]) -> String {
-    let (code, stderr) = start(dir).expect("the hub started on a damaged store");
-    assert_eq!(code, 1, "{stderr}");
-    for needle in needles {
-        assert!(stderr.contains(needle), "missing {needle:?} in: {stderr}");
-    }
-    stderr
-}
-
-fn flip(path: &Path, at: usize) {
-    let mut bytes = std::fs::read(path).expect("read");
-    bytes[at] ^= 0x10;
-    std::fs::write(path, bytes).expect("write");
-}
-
-fn truncate(path: &Path, len: u64) {
-    let file = std::fs::OpenOptions::new()
-        .write(true)
-        .open(path)
-        .expect("open");
-    file.set_len(len).expect("set_len");
+    storeseal::damage::assert_refused(&mut hub(dir), "store", needles)
 }
 
 #[test]

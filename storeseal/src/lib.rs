@@ -26,6 +26,8 @@
 //! own recovery then runs first, and the stores' content checks (every
 //! value's CRC, contiguity, the mark) catch what it silently dropped.
 
+#[cfg(feature = "damage-kit")]
+pub mod damage;
 pub mod frame;
 pub mod manifest;
 pub mod open;
