@@ -1,16 +1,23 @@
 //! Reading the hub's JSON API into plain Rust values for assertions.
 
 use crate::http;
+use serde_json::Value;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
+/// The `items` array of a list endpoint.
+pub fn items(addr: SocketAddr, path: &str) -> Result<Vec<Value>, String> {
+    let mut body = http::get(addr, path).map_err(|e| e.to_string())?.json()?;
+    match body["items"].take() {
+        Value::Array(items) => Ok(items),
+        _ => Err(format!("{path}: no items in {body}")),
+    }
+}
+
 /// (sku, location, lot or "") -> on hand, from `GET /api/v1/stock`.
 pub fn stock(addr: SocketAddr) -> Result<BTreeMap<(String, String, String), i64>, String> {
-    let body = http::get(addr, "/api/v1/stock")
-        .map_err(|e| e.to_string())?
-        .json()?;
     let mut out = BTreeMap::new();
-    for item in body["items"].as_array().ok_or("no items")? {
+    for item in items(addr, "/api/v1/stock")? {
         let sku = item["sku"].as_str().ok_or("no sku")?.to_string();
         for loc in item["locations"].as_array().ok_or("no locations")? {
             let location = loc["location"].as_str().ok_or("no location")?.to_string();
@@ -24,26 +31,12 @@ pub fn stock(addr: SocketAddr) -> Result<BTreeMap<(String, String, String), i64>
 
 /// A device's durable watermark from `GET /api/v1/devices` (0 if unknown).
 pub fn watermark(addr: SocketAddr, device: &str) -> Result<u64, String> {
-    let body = http::get(addr, "/api/v1/devices")
-        .map_err(|e| e.to_string())?
-        .json()?;
-    Ok(body["items"]
-        .as_array()
-        .ok_or("no items")?
-        .iter()
-        .find(|d| d["device"] == device)
-        .and_then(|d| d["watermark"].as_u64())
-        .unwrap_or(0))
+    Ok(watermarks(addr)?.get(device).copied().unwrap_or(0))
 }
 
 /// Every device's durable watermark from `GET /api/v1/devices`.
 pub fn watermarks(addr: SocketAddr) -> Result<BTreeMap<String, u64>, String> {
-    let body = http::get(addr, "/api/v1/devices")
-        .map_err(|e| e.to_string())?
-        .json()?;
-    Ok(body["items"]
-        .as_array()
-        .ok_or("no items")?
+    Ok(items(addr, "/api/v1/devices")?
         .iter()
         .filter_map(|d| Some((d["device"].as_str()?.to_string(), d["watermark"].as_u64()?)))
         .collect())
@@ -51,18 +44,9 @@ pub fn watermarks(addr: SocketAddr) -> Result<BTreeMap<String, u64>, String> {
 
 /// Dead letters, newest first: (topic, reason).
 pub fn dead_letters(addr: SocketAddr) -> Result<Vec<(String, String)>, String> {
-    let body = http::get(addr, "/api/v1/dead-letters")
-        .map_err(|e| e.to_string())?
-        .json()?;
-    Ok(body["items"]
-        .as_array()
-        .ok_or("no items")?
+    let text = |d: &Value, field: &str| d[field].as_str().unwrap_or("").to_string();
+    Ok(items(addr, "/api/v1/dead-letters")?
         .iter()
-        .map(|d| {
-            (
-                d["topic"].as_str().unwrap_or("").to_string(),
-                d["reason"].as_str().unwrap_or("").to_string(),
-            )
-        })
+        .map(|d| (text(d, "topic"), text(d, "reason")))
         .collect())
 }

@@ -17,10 +17,7 @@ fn get(addr: std::net::SocketAddr, path: &str) -> Value {
 }
 
 fn items(addr: std::net::SocketAddr, path: &str) -> Vec<Value> {
-    get(addr, path)["items"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
+    tests::hubapi::items(addr, path).expect("a list")
 }
 
 fn with(kind: MovementKind, sku: &str, loc: &str, qty: i64, lot: &str, task: &str) -> Movement {
