@@ -286,3 +286,42 @@ async fn idempotency_keys_are_honoured_for_a_day_after_the_end_then_pruned_for_g
     hub.cancel.cancel();
     hub.wait().await.unwrap();
 }
+
+/// The writer itself releases holds that fell due while the hub was down,
+/// as it is built and before it takes any command (so before the sweeper
+/// could): built here over the stopped hub's store, never run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_writer_releases_holds_that_expired_while_down_before_serving() {
+    let data = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(1_800_000_000_000);
+    let hub = start_hub(data.path(), &clock).await;
+    let addr = hub.http_addr;
+    let id = blocking(move || {
+        let body = json!({"order_ref": "down", "hold_seconds": 60,
+            "lines": [{"sku": "EXP", "quantity": 2}]});
+        let (status, r) = post(addr, "/api/v1/reservations", &body.to_string());
+        assert_eq!(status, 201, "{r}");
+        r["id"].as_u64().unwrap()
+    })
+    .await;
+    hub.cancel.cancel();
+    hub.wait().await.unwrap();
+    clock.advance(61_000);
+
+    let store = hub::store::Store::open(data.path()).unwrap();
+    let held = store.reservation(id).unwrap().unwrap();
+    assert_eq!(held.state, hub::reservations::ReservationState::Held);
+    let writer = hub::writer::Writer::new(
+        "s1".into(),
+        store.clone(),
+        Arc::default(),
+        Arc::default(),
+        1000,
+        Arc::new(clock.clone()),
+        Arc::default(),
+    )
+    .unwrap();
+    let after = store.reservation(id).unwrap().unwrap();
+    assert_eq!(after.state, hub::reservations::ReservationState::Expired);
+    drop(writer);
+}
