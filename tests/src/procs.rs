@@ -86,11 +86,17 @@ impl HubProc {
     /// Starts a hub on `ports` with data in `data`, and waits until it
     /// answers `/healthz`.
     pub fn start(data: &Path, ports: HubPorts, site: &str) -> HubProc {
+        HubProc::start_with(data, ports, site, &[])
+    }
+
+    /// Like [`HubProc::start`], with extra flags (`--config FILE`, ...).
+    pub fn start_with(data: &Path, ports: HubPorts, site: &str, extra: &[&str]) -> HubProc {
         let child = Command::new(bin_path("hub"))
             .args(["--site", site, "--data"])
             .arg(data)
             .args(["--mqtt", &format!("127.0.0.1:{}", ports.mqtt)])
             .args(["--http", &format!("127.0.0.1:{}", ports.http)])
+            .args(extra)
             .env("RUST_LOG", hub_log_filter())
             .stdin(Stdio::null())
             .spawn()

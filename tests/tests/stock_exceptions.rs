@@ -158,3 +158,47 @@ fn lots_are_suggested_fefo_and_picks_consume_the_allocation() {
         "another lot: noted, not refused"
     );
 }
+
+/// Safety rules from the hub's TOML config file, not the API: the stop
+/// refuses a reservation that would cross the threshold, and a pick that
+/// crosses it raises the alert.
+#[test]
+fn safety_stock_from_the_config_file_stops_presales_and_alerts() {
+    let data = tempfile::tempdir().unwrap();
+    let config = data.path().join("hub.toml");
+    std::fs::write(
+        &config,
+        "[safety_stock.T]\nthreshold = 8\nstop_at_safety = true\n",
+    )
+    .unwrap();
+    let ports = HubPorts::fresh();
+    let config_arg = config.to_str().unwrap();
+    let hub = HubProc::start_with(data.path(), ports, "s1", &["--config", config_arg]);
+    let addr = ports.http_addr();
+    let mut feed = Feed::connect(ports.mqtt, addr, &hub.provision(&["hh-1"]), "hh-1");
+    feed.send(vec![movement(Receive, "T", "A-1", 10)]);
+    assert_eq!(items(addr, "/api/v1/safety-stock").len(), 1);
+    let reserve = |order: &str, qty: i64| {
+        let body = json!({"order_ref": order, "lines": [{"sku": "T", "quantity": qty}]});
+        post(addr, "/api/v1/reservations", &body.to_string())
+    };
+    let (status, body) = reserve("too-much", 3);
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (409, Some("below_safety_stock")),
+        "{body}"
+    );
+    assert_eq!(reserve("fits", 2).0, 201);
+    // The rule met an empty pool at start (one alert); the receipt cleared
+    // it; the pick to 7 available crosses it again: one more alert.
+    let before = items(addr, "/api/v1/alerts?kind=below_safety").len();
+    feed.send(vec![movement(Pick, "T", "A-1", 1)]);
+    let alerts = items(addr, "/api/v1/alerts?kind=below_safety");
+    assert_eq!(alerts.len(), before + 1, "{alerts:?}");
+    let newest = alerts.iter().max_by_key(|a| a["id"].as_u64()).unwrap();
+    assert_eq!(newest["sku"], "T");
+    assert!(
+        newest["message"].as_str().unwrap().contains("available 7"),
+        "{newest}"
+    );
+}
