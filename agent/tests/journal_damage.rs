@@ -59,6 +59,13 @@ fn assert_refused(dir: &Path, needles: &[&str]) -> String {
     storeseal::damage::assert_refused(&mut agent(dir), "journal", needles)
 }
 
+/// Like [`assert_refused`], and every file is left byte for byte as it was.
+fn assert_refused_untouched(dir: &Path, needles: &[&str]) {
+    let before = files(dir);
+    assert_refused(dir, needles);
+    assert_eq!(files(dir), before, "the files must be left as they were");
+}
+
 #[test]
 fn an_undamaged_sealed_journal_starts_and_carries_on() {
     let dir = sealed_journal();
@@ -82,18 +89,12 @@ fn a_flipped_byte_in_the_data_file_is_refused_and_left_alone() {
     let db = dir.path().join("db");
     let len = std::fs::metadata(&db).expect("db").len() as usize;
     flip(&db, len / 2);
-    let before = files(dir.path());
-    assert_refused(
+    assert_refused_untouched(
         dir.path(),
         &[
             "agent: error: cannot open the journal",
             "db: damaged: content changed since the last clean shutdown",
         ],
-    );
-    assert_eq!(
-        files(dir.path()),
-        before,
-        "the files must be left as they were"
     );
 }
 
@@ -103,13 +104,11 @@ fn a_truncated_data_file_is_refused_and_left_alone() {
     let db = dir.path().join("db");
     let len = std::fs::metadata(&db).expect("db").len();
     truncate(&db, len / 3);
-    let before = files(dir.path());
     let text = format!(
         "db: damaged: {} bytes, but {len} at the last clean shutdown",
         len / 3
     );
-    assert_refused(dir.path(), &[&text, "truncated"]);
-    assert_eq!(files(dir.path()), before);
+    assert_refused_untouched(dir.path(), &[&text, "truncated"]);
 }
 
 #[test]
@@ -118,18 +117,14 @@ fn a_deleted_or_garbled_conf_is_refused_and_left_alone() {
     let conf = dir.path().join("conf");
     let original = std::fs::read(&conf).expect("conf");
     std::fs::remove_file(&conf).expect("remove");
-    let before = files(dir.path());
-    assert_refused(
+    assert_refused_untouched(
         dir.path(),
         &["conf: damaged: cannot read sled's configuration"],
     );
-    assert_eq!(files(dir.path()), before, "sled must not recreate conf");
     let mut garbled = original.clone();
     garbled[3] ^= 0x01;
     std::fs::write(&conf, garbled).expect("write");
-    let before = files(dir.path());
-    assert_refused(dir.path(), &["conf: damaged: sled's configuration changed"]);
-    assert_eq!(files(dir.path()), before);
+    assert_refused_untouched(dir.path(), &["conf: damaged: sled's configuration changed"]);
 }
 
 #[test]
@@ -143,12 +138,10 @@ fn data_from_before_the_format_marker_is_refused() {
             .expect("insert");
         db.flush().expect("flush");
     }
-    let before = files(dir.path());
-    assert_refused(
+    assert_refused_untouched(
         dir.path(),
         &["without the format marker wms-seal", "format version 2"],
     );
-    assert_eq!(files(dir.path()), before);
 }
 
 /// Scans `count` lines through a real agent, then SIGKILLs it (no clean
