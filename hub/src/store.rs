@@ -166,10 +166,14 @@ impl Store {
             self.seal.keeper.forgo_clean_close();
             return Err(e.into());
         }
-        *commits = next;
-        if let Err(e) = self.seal.keeper.set_mark(next) {
-            tracing::warn!(error = %e, "cannot update the store seal");
+        // sled's flush is not durable against a power cut (see
+        // storeseal::durable): nothing of this group may be answered or
+        // acked before its files and the seal's mark are synced.
+        if let Err(e) = self.seal.keeper.persist(next) {
+            self.seal.keeper.forgo_clean_close();
+            return Err(e.into());
         }
+        *commits = next;
         Ok(())
     }
 
@@ -347,6 +351,7 @@ impl Store {
     pub fn tamper_stock(&self, key: &StockKey, on_hand: i64) -> Result<(), StoreError> {
         self.tree.insert(stock_key(key), encode_i64(on_hand))?;
         self.db.flush()?;
+        self.seal.keeper.sync_files()?;
         Ok(())
     }
 }

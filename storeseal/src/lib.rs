@@ -19,6 +19,9 @@
 //!   with its length and CRC32; the next start checks them *before* sled
 //!   opens, so damage done while the store was shut is refused with the
 //!   file named and without sled touching (or "repairing") anything.
+//! - [`durable`]: sled's `flush()` is not durable against a power cut on
+//!   Linux (it ends in `sync_file_range`); after every flush the keeper
+//!   `fdatasync`s sled's files and directories, then the seal.
 //! - [`open`]: the sequence of checks, and sled's open under
 //!   `catch_unwind`, turning its panics into [`SealError::SledPanicked`].
 //!
@@ -28,6 +31,7 @@
 
 #[cfg(feature = "damage-kit")]
 pub mod damage;
+pub mod durable;
 pub mod frame;
 pub mod manifest;
 pub mod open;

@@ -2,6 +2,7 @@
 //! `catch_unwind`, and the [`Keeper`] that maintains the seal while the
 //! store is open and closes it cleanly (manifest and all) when dropped.
 
+use crate::durable::SledFiles;
 use crate::manifest;
 use crate::seal::{Kind, Seal, SealFile, SEAL_FILE};
 use crate::{io_error, SealError};
@@ -77,6 +78,7 @@ pub fn open(dir: &Path, kind: Kind, config: sled::Config) -> Result<Opened, Seal
             true,
         )?;
     }
+    let files = SledFiles::open(dir)?;
     debug!(dir = %dir.display(), mark = seal.mark, "store opened");
     Ok(Opened {
         db,
@@ -84,6 +86,7 @@ pub fn open(dir: &Path, kind: Kind, config: sled::Config) -> Result<Opened, Seal
         keeper: Keeper {
             dir: dir.to_path_buf(),
             seal: Mutex::new(seal_file),
+            files: Mutex::new(files),
             close_cleanly: AtomicBool::new(true),
         },
     })
@@ -160,20 +163,37 @@ pub fn wait_released(dir: &Path, timeout: Duration) -> bool {
 pub struct Keeper {
     dir: PathBuf,
     seal: Mutex<SealFile>,
+    files: Mutex<SledFiles>,
     close_cleanly: AtomicBool,
 }
 
 impl Keeper {
-    /// Records that sled now durably holds `mark`. Not fsynced: a seal that
-    /// lags after a power cut only weakens the check, it never fails a good
-    /// store; the writeback makes it durable within seconds.
-    pub fn set_mark(&self, mark: u64) -> Result<(), SealError> {
+    /// Makes everything sled has flushed durable ([`SledFiles::sync`]:
+    /// the data file, new files, changed directories), then records `mark`
+    /// in the seal and syncs that too. Call it after `flush()` and before
+    /// confirming anything the flush wrote: when it returns, a power cut
+    /// keeps both the data and the mark. The order matters: the seal never
+    /// claims a mark the data file could still lose.
+    pub fn persist(&self, mark: u64) -> Result<(), SealError> {
+        self.sync_files()?;
         let mut file = self.seal.lock().unwrap_or_else(|p| p.into_inner());
         let seal = Seal {
             mark,
             ..file.seal()
         };
-        file.write(seal, false)
+        file.write(seal, true)
+    }
+
+    /// Makes everything sled has flushed durable, without moving the mark
+    /// (for writes that confirm nothing new, such as a journal's repair).
+    pub fn sync_files(&self) -> Result<(), SealError> {
+        let mut files = self.files.lock().unwrap_or_else(|p| p.into_inner());
+        files.sync()
+    }
+
+    /// How many times sled's data file was synced since the store opened.
+    pub fn data_syncs(&self) -> u64 {
+        self.files.lock().unwrap_or_else(|p| p.into_inner()).syncs()
     }
 
     /// The mark last recorded.
@@ -201,6 +221,12 @@ impl Keeper {
             warn!(dir = %self.dir.display(), "sled still holds the store; seal left open");
             return Ok(());
         }
+        // sled's last flush at drop was a `sync_file_range` only: the
+        // manifest must never describe files a power cut can still change.
+        self.files
+            .get_mut()
+            .unwrap_or_else(|p| p.into_inner())
+            .sync()?;
         let manifest_crc = manifest::write(&self.dir)?;
         let file = self.seal.get_mut().unwrap_or_else(|p| p.into_inner());
         let seal = Seal {

@@ -4,7 +4,9 @@
 //! (promise 1) and must reach the hub exactly once in effect (promise 2).
 //! So [`Journal::record`] numbers the movement, writes the entry and the next
 //! sequence number in one atomic sled batch, and returns only after
-//! `flush()`; entries leave only through [`Journal::ack`], driven by the hub's
+//! `flush()` and an `fdatasync` of sled's files and of the seal
+//! ([`storeseal::Keeper::persist`]; sled's flush alone does not survive a
+//! power cut); entries leave only through [`Journal::ack`], driven by the hub's
 //! cumulative acknowledgement.
 //!
 //! Keeping metadata and entries in one tree ([`entry`] has the layout) lets
@@ -162,7 +164,8 @@ impl Journal {
     }
 
     /// Numbers, validates and durably journals a movement; returns its
-    /// sequence number only after the journal is flushed to disk. An
+    /// sequence number only after the journal is flushed and synced to disk
+    /// (power-cut safe for a journal in its own directory). An
     /// invalid draft is refused before anything is written. After a failed
     /// write the database is reopened (and rechecked) first.
     ///
@@ -193,9 +196,13 @@ impl Journal {
             self.mark_broken(live);
             return Err(e.into());
         }
+        // sled's flush is not durable against a power cut (see
+        // storeseal::durable): the scan is confirmed only once its files
+        // and the seal's mark are synced. A failed sync is a failed scan.
         if let Some(keeper) = &live.keeper {
-            if let Err(e) = keeper.set_mark(seq) {
-                warn!(error = %e, seq, "cannot update the journal seal");
+            if let Err(e) = keeper.persist(seq) {
+                self.mark_broken(live);
+                return Err(e.into());
             }
         }
         // Published only now: readers (the publisher) must never see an
@@ -238,6 +245,8 @@ impl Journal {
         storeseal::wait_released(dir, std::time::Duration::from_secs(2));
         let (opened, tree, on_disk) = integrity::open_dir(dir)?;
         integrity::settle(&tree, on_disk, self.last_seq(), self.acked())?;
+        // The refused entries must not come back after a power cut either.
+        opened.keeper.sync_files()?;
         *live = Some(Live {
             tree,
             _db: Some(opened.db),
@@ -342,6 +351,12 @@ impl Journal {
         if let Err(e) = live.tree.flush() {
             self.mark_broken(live);
             return Err(e.into());
+        }
+        if let Some(keeper) = &live.keeper {
+            if let Err(e) = keeper.sync_files() {
+                self.mark_broken(live);
+                return Err(e.into());
+            }
         }
         Ok(())
     }
