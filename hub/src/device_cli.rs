@@ -126,6 +126,15 @@ fn write_credentials(path: &Path, issued: &[DeviceCredentials]) -> Result<()> {
     out.set_permissions(std::fs::Permissions::from_mode(0o600))?;
     out.write_all(&text)?;
     out.sync_all()?;
+    // The secrets are shown once: a power cut must not take a new file's
+    // directory entry either.
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    std::fs::File::open(parent)
+        .and_then(|d| d.sync_all())
+        .with_context(|| format!("cannot sync the directory {}", parent.display()))?;
     Ok(())
 }
 

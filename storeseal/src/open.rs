@@ -33,7 +33,7 @@ pub struct Opened {
 /// after a clean shutdown, that every file is as it was left. `config` is
 /// sled's configuration without a path.
 pub fn open(dir: &Path, kind: Kind, config: sled::Config) -> Result<Opened, SealError> {
-    std::fs::create_dir_all(dir).map_err(io_error(dir))?;
+    create_store_dir(dir)?;
     let mut seal_file = if dir.join(SEAL_FILE).exists() {
         let file = SealFile::open(dir, kind)?;
         if !dir.join(DB_FILE).exists() {
@@ -90,6 +90,19 @@ pub fn open(dir: &Path, kind: Kind, config: sled::Config) -> Result<Opened, Seal
             close_cleanly: AtomicBool::new(true),
         },
     })
+}
+
+/// Creates `dir` if it is missing and makes its new directory entry durable
+/// (a store whose directory a power cut takes is a store lost whole).
+fn create_store_dir(dir: &Path) -> Result<(), SealError> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    std::fs::create_dir_all(dir).map_err(io_error(dir))?;
+    match dir.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => manifest::sync_dir(parent),
+        _ => manifest::sync_dir(Path::new(".")),
+    }
 }
 
 /// Runs `f` (sled code) and turns a panic into [`SealError::SledPanicked`].

@@ -164,7 +164,14 @@ impl Registry {
             path: path.clone(),
             source,
         };
-        std::fs::create_dir_all(&self.dir).map_err(io)?;
+        if !self.dir.is_dir() {
+            std::fs::create_dir_all(&self.dir).map_err(io)?;
+            // A data directory a power cut takes is a registry lost whole.
+            let parent = self.dir.parent().filter(|p| !p.as_os_str().is_empty());
+            File::open(parent.unwrap_or(Path::new(".")))
+                .and_then(|d| d.sync_all())
+                .map_err(io)?;
+        }
         let file = OpenOptions::new()
             .create(true)
             .truncate(false)
