@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh machine: installs what the tests need
-# (Debian's mosquitto-clients, for the third-party-client test), builds the
-# binaries the multi-process tests spawn, then runs every test once.
+# (Debian's mosquitto-clients, for the third-party-client test; strace, for
+# the sync audit; fuse3, for the power-cut file system), builds the binaries
+# the multi-process tests spawn, then runs every test once.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
 command -v mosquitto_pub >/dev/null 2>&1 || need+=(mosquitto-clients)
+command -v strace >/dev/null 2>&1 || need+=(strace)
+command -v fusermount3 >/dev/null 2>&1 || need+=(fuse3)
 if [ ${#need[@]} -gt 0 ]; then
     sudo=""
     [ "$(id -u)" -ne 0 ] && sudo="sudo"
