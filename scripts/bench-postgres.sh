@@ -16,6 +16,7 @@
 #
 #   bash scripts/bench-postgres.sh            # 20 s per run, 16 and 64 clients
 #   SECONDS_PER_RUN=10 CLIENTS="16 64" ROUNDS=3 bash scripts/bench-postgres.sh
+#   BENCH_BIN=/path/to/other/bench bash scripts/bench-postgres.sh   # another build, not rebuilt
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,8 +26,12 @@ ROUNDS=${ROUNDS:-1}
 SKUS=5000
 HOT=10
 PORT=${PGPORT_BENCH:-55432}
-bench=target/release/bench
-cargo build --release -p tests --bin bench
+if [ -n "${BENCH_BIN:-}" ]; then
+    bench=$BENCH_BIN
+else
+    bench=target/release/bench
+    cargo build --release -p tests --bin bench
+fi
 
 sudo=""
 [ "$(id -u)" -ne 0 ] && sudo="sudo"
