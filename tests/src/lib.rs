@@ -11,6 +11,8 @@ pub mod procs;
 pub mod proxy;
 pub mod sim;
 pub mod swarm;
+pub mod syscalls;
+pub mod traced;
 pub mod wait;
 
 pub use identity::{provision, Credentials};
