@@ -128,7 +128,12 @@ fn bench(args: &BenchArgs) -> Result<ExitCode> {
         .with_context(|| format!("cannot create {}", args.dir.display()))?;
     let report = bench_record(&args.dir, args.count, args.size)?;
     println!("{report}");
-    Ok(ExitCode::SUCCESS)
+    // A missed target is a failed benchmark, for scripts as for people.
+    Ok(if report.passed() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 fn run(args: RunArgs) -> Result<ExitCode> {

@@ -95,7 +95,7 @@ enum Cmd {
     All,
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<std::process::ExitCode> {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| "warn,rumqttd=error".into());
     tracing_subscriber::fmt()
@@ -154,8 +154,9 @@ fn main() -> anyhow::Result<()> {
     })?;
     if !ok {
         eprintln!("bench: a target was missed (see FAIL above)");
+        return Ok(std::process::ExitCode::FAILURE);
     }
-    Ok(())
+    Ok(std::process::ExitCode::SUCCESS)
 }
 
 async fn all() -> anyhow::Result<bool> {
