@@ -21,8 +21,8 @@ use serde_json::json;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+use tests::bursts::receive_burst;
 use tests::feed::post;
-use tests::procs::confirmed_seq;
 use tests::sim::Rng;
 use tests::{hubapi, wait_until, AgentProc, HubPorts, HubProc};
 
@@ -82,20 +82,7 @@ impl World {
         let Some(agent) = dev.proc.as_mut() else {
             return;
         };
-        for _ in 0..1 + rng.below(6) {
-            let sku = format!("SKU-{}", rng.below(3));
-            let qty = rng.below(9) as i64 + 1;
-            let answer = agent
-                .scan(&format!("receive {sku} L-1 {qty}"))
-                .expect("agent answers");
-            let seq = confirmed_seq(&answer).unwrap_or_else(|| panic!("not confirmed: {answer}"));
-            assert!(
-                dev.confirmed.insert(seq, (sku, qty)).is_none(),
-                "{} reused seq {seq} (a confirmed scan was forgotten)",
-                dev.id
-            );
-            self.counts.scans += 1;
-        }
+        self.counts.scans += receive_burst(agent, rng, (6, 3), &dev.id, &mut dev.confirmed);
     }
 
     /// One reservation of one unit; remembers it when answered 201.

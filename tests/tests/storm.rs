@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
-use tests::procs::confirmed_seq;
+use tests::bursts::receive_burst;
 use tests::proxy::Proxy;
 use tests::sim::Rng;
 use tests::{hubapi, wait_until, AgentProc, HubPorts, HubProc};
@@ -59,20 +59,7 @@ fn scan_burst(d: &mut Device, rng: &mut Rng, proxy_port: u16, counts: &mut Count
         start_agent(d, proxy_port, &[]);
     }
     let Some(agent) = d.proc.as_mut() else { return };
-    for _ in 0..1 + rng.below(8) {
-        let sku = format!("SKU-{}", rng.below(4));
-        let qty = rng.below(9) as i64 + 1;
-        let answer = agent
-            .scan(&format!("receive {sku} L-1 {qty}"))
-            .expect("agent answers");
-        let seq = confirmed_seq(&answer).unwrap_or_else(|| panic!("not confirmed: {answer}"));
-        assert!(
-            d.confirmed.insert(seq, (sku, qty)).is_none(),
-            "{} reused seq {seq}",
-            d.id
-        );
-        counts.scans += 1;
-    }
+    counts.scans += receive_burst(agent, rng, (8, 4), &d.id, &mut d.confirmed);
 }
 
 fn run_storm(
