@@ -7,7 +7,8 @@
 //! [`store`]), [`mqtt`] (the async shell that feeds the writer and sends
 //! acks), [`timers`] (hold sweeper, nightly reconciliation) and [`api`].
 //! [`devices`] is device identity: the registry file, the broker's connect
-//! check and the keys [`intake`] verifies batch tags with.
+//! check and the keys [`intake`] verifies batch tags with, in a
+//! [`datafile`] that `hub` subcommands change while the hub runs.
 //! [`intake`] turns raw MQTT publishes into batches or dead letters; it,
 //! [`pool`] and the domain modules it combines ([`reservations`],
 //! [`pool_reservations`], [`safety`], [`alerts`], [`discrepancies`],
@@ -22,6 +23,7 @@ pub mod changes;
 pub mod clock;
 pub mod commands;
 pub mod config;
+pub mod datafile;
 pub mod devices;
 pub mod discrepancies;
 pub mod erp;
