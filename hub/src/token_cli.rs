@@ -44,7 +44,8 @@ pub enum TokenCommand {
 }
 
 fn parse_role(raw: &str) -> Result<Role, String> {
-    raw.parse().map_err(|e: hub::tokens::UnknownRole| e.to_string())
+    raw.parse()
+        .map_err(|e: hub::tokens::UnknownRole| e.to_string())
 }
 
 /// Runs one `hub token` command.

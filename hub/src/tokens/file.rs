@@ -199,8 +199,7 @@ fn new_token(name: &str, role: Role, now_ms: u64) -> Result<(TokenRecord, String
 /// A token name: what an id may be (printable ASCII, no spaces, at most
 /// 64 bytes), so that `hub token list` prints it as it is.
 fn check_name(name: &str) -> Result<(), TokenError> {
-    protocol::validate::check_id("token name", name)
-        .map_err(|e| TokenError::BadName(e.to_string()))
+    protocol::validate::check_id("token name", name).map_err(|e| TokenError::BadName(e.to_string()))
 }
 
 #[cfg(test)]

@@ -22,7 +22,10 @@ fn create_shows_the_token_once_and_stores_only_a_salted_hash() {
     assert!(a.starts_with(TOKEN_PREFIX) && a.len() == TOKEN_LEN, "{a}");
     assert_ne!(a, b);
     let text = std::fs::read_to_string(registry.path()).unwrap();
-    assert!(!text.contains(&a[TOKEN_PREFIX.len()..]), "token stored in clear");
+    assert!(
+        !text.contains(&a[TOKEN_PREFIX.len()..]),
+        "token stored in clear"
+    );
     assert_eq!(mode(&registry.path()), 0o600);
     let file = registry.load().unwrap();
     assert_eq!(file.tokens[0].name, "shop");
@@ -111,6 +114,9 @@ fn a_corrupt_token_file_names_itself() {
     let registry = TokenRegistry::new(dir.path());
     std::fs::write(registry.path(), "{\"version\":1,\"tokens\":[{}]}").unwrap();
     let msg = registry.load().unwrap_err().to_string();
-    assert!(msg.contains("token file") && msg.contains("is corrupt"), "{msg}");
+    assert!(
+        msg.contains("token file") && msg.contains("is corrupt"),
+        "{msg}"
+    );
     assert!(registry.create("x", Role::Viewer, 1).is_err());
 }
