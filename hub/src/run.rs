@@ -123,11 +123,13 @@ pub async fn start_with_clock(
     let registry = Registry::new(&config.data_dir);
     let devices = Devices::new(reload::load_book(&registry)?);
     let login = hub_login(&config)?;
-    let token_registry = TokenRegistry::new(&config.data_dir);
-    let tokens = Tokens::new(first_tokens(&token_registry)?);
     std::fs::create_dir_all(&config.data_dir).map_err(|e| StoreError::Sled(e.into()))?;
     let store = Store::open(&config.data_dir)?;
     refuse_mismatched_pool(&store)?;
+    // Only a store that opened gets a first-start token: a refused start
+    // must leave the data directory exactly as it found it.
+    let token_registry = TokenRegistry::new(&config.data_dir);
+    let tokens = Tokens::new(first_tokens(&token_registry)?);
     let metrics = Arc::new(Metrics::default());
     let fleet = Arc::new(Fleet::default());
     let reserved = Arc::new(ReservedView::default());
