@@ -9,6 +9,7 @@ use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 use firmware_sim::engine::parse_script;
 use firmware_sim::fleet::faults::FaultRates;
+use firmware_sim::fleet::hub_api::HttpToken;
 use firmware_sim::fleet::{run_fleet, FleetConfig};
 use firmware_sim::scanner::{run_engine, EngineConfig, DEMO_SCRIPT};
 use std::net::{SocketAddr, ToSocketAddrs};
@@ -91,6 +92,12 @@ struct FleetArgs {
     /// fs{TAG}-0000 fs{TAG}-0001 ... --site SITE --out FILE` wrote (required).
     #[arg(long, value_name = "FILE")]
     credentials: PathBuf,
+    /// A file holding an HTTP API token of the hub (a viewer token is
+    /// enough; `hub token create --role viewer --name fleet > FILE`, or the
+    /// hub's DATA/operator-token). A file, not a flag, so the token stays
+    /// out of the process list (required).
+    #[arg(long, value_name = "FILE")]
+    http_token_file: PathBuf,
 }
 
 fn main() -> ExitCode {
@@ -112,6 +119,21 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The token in `path` (surrounding whitespace dropped); read before the
+/// run, so a missing file fails at once, not after the scanning.
+fn read_token(path: &std::path::Path) -> Result<HttpToken> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the HTTP token file {}", path.display()))?;
+    let token = text.trim();
+    if token.is_empty() || token.contains(char::is_whitespace) {
+        bail!(
+            "the HTTP token file {} does not hold one token",
+            path.display()
+        );
+    }
+    Ok(HttpToken::new(token))
 }
 
 static STOP: AtomicBool = AtomicBool::new(false);
@@ -181,9 +203,11 @@ fn fleet(args: FleetArgs) -> Result<ExitCode> {
         .tag
         .unwrap_or_else(|| format!("{:x}", agent::now_ms() % 0xff_ffff));
     let secrets = fleet_secrets(&args.credentials, &args.site, &tag, args.devices)?;
+    let http_token = read_token(&args.http_token_file)?;
     let config = FleetConfig {
         hub: resolve(&args.hub)?,
         http: resolve(&args.http)?,
+        http_token,
         site: args.site,
         devices: args.devices,
         rate: args.rate,

@@ -9,7 +9,6 @@ use clap::Subcommand;
 use hub::devices::{DeviceStatus, Registry};
 use protocol::{CredentialsFile, DeviceCredentials};
 use std::io::Write;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 /// The `hub device` subcommands.
@@ -115,27 +114,10 @@ fn write_credentials(path: &Path, issued: &[DeviceCredentials]) -> Result<()> {
         devices: issued.to_vec(),
     };
     let text = serde_json::to_vec_pretty(&file)?;
-    let mut out = std::fs::OpenOptions::new()
-        .create(true)
-        .write(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)
-        .with_context(|| format!("cannot write credentials to {}", path.display()))?;
-    // An existing file keeps its mode on open: make sure it is 0600.
-    out.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-    out.write_all(&text)?;
-    out.sync_all()?;
-    // The secrets are shown once: a power cut must not take a new file's
-    // directory entry either.
-    let parent = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    std::fs::File::open(parent)
-        .and_then(|d| d.sync_all())
-        .with_context(|| format!("cannot sync the directory {}", parent.display()))?;
-    Ok(())
+    // The secrets are shown once: the file lands whole, 0600 even where an
+    // older file was wider, and a power cut cannot take its directory entry.
+    hub::datafile::write_private(path, &text)
+        .with_context(|| format!("cannot write credentials to {}", path.display()))
 }
 
 fn list(data: &Path) -> Result<()> {

@@ -7,7 +7,9 @@
 //! [`store`]), [`mqtt`] (the async shell that feeds the writer and sends
 //! acks), [`timers`] (hold sweeper, nightly reconciliation) and [`api`].
 //! [`devices`] is device identity: the registry file, the broker's connect
-//! check and the keys [`intake`] verifies batch tags with.
+//! check and the keys [`intake`] verifies batch tags with; [`tokens`] is
+//! who may call the API. Both live in [`datafile`]s that `hub` subcommands
+//! change while the hub runs.
 //! [`intake`] turns raw MQTT publishes into batches or dead letters; it,
 //! [`pool`] and the domain modules it combines ([`reservations`],
 //! [`pool_reservations`], [`safety`], [`alerts`], [`discrepancies`],
@@ -22,6 +24,7 @@ pub mod changes;
 pub mod clock;
 pub mod commands;
 pub mod config;
+pub mod datafile;
 pub mod devices;
 pub mod discrepancies;
 pub mod erp;
@@ -48,6 +51,7 @@ pub mod store_check;
 mod store_codec;
 mod store_reads;
 pub mod timers;
+pub mod tokens;
 pub mod writer;
 
 pub use config::HubConfig;

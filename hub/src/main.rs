@@ -1,8 +1,10 @@
 //! `hub`: the sync hub binary. With no arguments it runs with defaults
 //! (embedded broker on 127.0.0.1:1883, HTTP on 127.0.0.1:8080, data in ./data).
-//! `hub device add|revoke|rotate|list` manages device identities.
+//! `hub device add|revoke|rotate|list` manages device identities,
+//! `hub token create|list|revoke` the HTTP API's tokens.
 
 mod device_cli;
+mod token_cli;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -40,6 +42,9 @@ enum Command {
     /// Provision, revoke, rotate and list devices (works while the hub runs).
     #[command(subcommand)]
     Device(device_cli::DeviceCommand),
+    /// Make, list and revoke HTTP API tokens (works while the hub runs).
+    #[command(subcommand)]
+    Token(token_cli::TokenCommand),
 }
 
 #[derive(clap::Args, Debug, Default)]
@@ -100,6 +105,7 @@ fn main() -> anyhow::Result<()> {
         Some(Command::Run(args)) => args,
         Some(Command::Verify { data }) => std::process::exit(verify(&data)),
         Some(Command::Device(command)) => return device_cli::run(command),
+        Some(Command::Token(command)) => return token_cli::run(command),
         None => cli.run,
     };
     let config = load_config(args)?;

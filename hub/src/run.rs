@@ -12,6 +12,7 @@ use crate::mqtt::{self, MqttSettings};
 use crate::reserved_view::ReservedView;
 use crate::store::{Store, StoreError};
 use crate::timers::{self, Nightly};
+use crate::tokens::{self, TokenError, TokenRegistry, Tokens};
 use crate::writer::Writer;
 use axum::serve::ListenerExt;
 use std::net::SocketAddr;
@@ -46,6 +47,9 @@ pub enum HubError {
     /// The device registry cannot be read (or no secret could be made).
     #[error(transparent)]
     Devices(#[from] RegistryError),
+    /// The API token file cannot be read, or the first token not written.
+    #[error(transparent)]
+    Tokens(#[from] TokenError),
     /// The stored pool is not the replay of its event log (promise 6).
     #[error(
         "the stored pool differs from the replay of the event log in {count} place(s), first: \
@@ -122,6 +126,10 @@ pub async fn start_with_clock(
     std::fs::create_dir_all(&config.data_dir).map_err(|e| StoreError::Sled(e.into()))?;
     let store = Store::open(&config.data_dir)?;
     refuse_mismatched_pool(&store)?;
+    // Only a store that opened gets a first-start token: a refused start
+    // must leave the data directory exactly as it found it.
+    let token_registry = TokenRegistry::new(&config.data_dir);
+    let tokens = Tokens::new(first_tokens(&token_registry)?);
     let metrics = Arc::new(Metrics::default());
     let fleet = Arc::new(Fleet::default());
     let reserved = Arc::new(ReservedView::default());
@@ -174,6 +182,11 @@ pub async fn start_with_clock(
         devices,
         cancel.clone(),
     )));
+    tasks.push(tokio::spawn(tokens::watch(
+        token_registry,
+        tokens.clone(),
+        cancel.clone(),
+    )));
     let state = AppState {
         store: store.clone(),
         metrics: metrics.clone(),
@@ -182,6 +195,7 @@ pub async fn start_with_clock(
         commands: cmd_tx.clone(),
         reserved,
         erp_stock_csv: config.erp_stock_csv.clone(),
+        tokens,
     };
     tasks.push(tokio::spawn(serve_http(listener, state, cancel.clone())));
     info!(%http_addr, mqtt = %config.mqtt_listen, site = %config.site, "hub started");
@@ -221,6 +235,16 @@ fn hub_login(config: &HubConfig) -> Result<InternalLogin, RegistryError> {
         }
     }
     Ok(login)
+}
+
+/// The API tokens at start. A data directory that never had one gets an
+/// operator token in a 0600 file, so a fresh hub can be used at once; the
+/// log says where, never what.
+fn first_tokens(registry: &TokenRegistry) -> Result<tokens::TokenBook, TokenError> {
+    if let Some(path) = registry.bootstrap(crate::writer::now_ms())? {
+        info!(file = %path.display(), "no API tokens yet: made an operator token, in this file only (mode 0600)");
+    }
+    tokens::load_book(registry)
 }
 
 /// A pool that is not the replay of its log is never served.

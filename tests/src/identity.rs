@@ -3,10 +3,9 @@
 //! (or `rotate`) against the hub's data directory, before or while the hub
 //! runs. Agents then get the file with `--credentials`.
 
-use crate::procs::bin_path;
 use protocol::{CredentialsFile, DeviceCredentials};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -37,14 +36,9 @@ impl Credentials {
 
 /// Runs `hub device ARGS --data HUB_DATA`.
 pub fn hub_device(hub_data: &Path, args: &[&str]) -> Output {
-    Command::new(bin_path("hub"))
-        .arg("device")
-        .args(args)
-        .arg("--data")
-        .arg(hub_data)
-        .env("RUST_LOG", "error")
-        .output()
-        .expect("run hub device")
+    let mut all = vec!["device"];
+    all.extend_from_slice(args);
+    crate::procs::hub_command(hub_data, &all)
 }
 
 fn out_file(hub_data: &Path) -> PathBuf {

@@ -84,7 +84,8 @@ pub struct HubProc {
 
 impl HubProc {
     /// Starts a hub on `ports` with data in `data`, and waits until it
-    /// answers `/healthz`.
+    /// answers `/healthz`; from then on the [`http`] helpers call it with
+    /// its first-start operator token.
     pub fn start(data: &Path, ports: HubPorts, site: &str) -> HubProc {
         HubProc::start_with(data, ports, site, &[])
     }
@@ -113,6 +114,7 @@ impl HubProc {
                 .filter(|r| r.status == 200)
         })
         .expect("hub did not come up");
+        http::use_hub_token(ports.http_addr(), data);
         hub
     }
 
@@ -136,6 +138,35 @@ impl HubProc {
         }
     }
 
+    /// Makes an API token with the real `hub token create` (while the hub
+    /// runs) and waits until the hub accepts it; returns the token.
+    pub fn create_token(&self, role: &str, name: &str) -> String {
+        let out = hub_command(
+            &self.data,
+            &["token", "create", "--role", role, "--name", name],
+        );
+        assert!(
+            out.status.success(),
+            "hub token create failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let token = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        let bearer = format!("Bearer {token}");
+        wait_until("hub accepts the new token", Duration::from_secs(10), || {
+            http::request_as(
+                self.ports.http_addr(),
+                "GET",
+                "/api/v1/alerts",
+                Some(&bearer),
+                None,
+            )
+            .ok()
+            .filter(|r| r.status != 401)
+        })
+        .expect("the hub did not take the new token");
+        token
+    }
+
     /// SIGKILL: no shutdown, no flush beyond what was already durable.
     pub fn kill9(mut self) {
         let _ = self.child.kill();
@@ -157,6 +188,17 @@ impl HubProc {
     pub fn pid(&self) -> u32 {
         self.child.id()
     }
+}
+
+/// Runs `hub ARGS --data DATA` (a subcommand) to completion.
+pub fn hub_command(data: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(bin_path("hub"))
+        .args(args)
+        .arg("--data")
+        .arg(data)
+        .env("RUST_LOG", "error")
+        .output()
+        .expect("run hub")
 }
 
 /// The hub's log filter in tests: errors only, or `HUB_RUST_LOG`.

@@ -15,16 +15,21 @@ fn provision_fleet(hub: &HubProc, tag: &str, devices: usize) -> std::path::PathB
     hub.provision(&refs).path
 }
 
-fn fleet(
-    ports: HubPorts,
-    data: &std::path::Path,
-    creds: &std::path::Path,
-    args: &[&str],
-) -> Output {
+/// A viewer token (all the fleet needs, for its reads), in a file.
+fn viewer_token_file(hub: &HubProc, dir: &std::path::Path) -> std::path::PathBuf {
+    let path = dir.join("fleet-token");
+    std::fs::write(&path, hub.create_token("viewer", "fleet")).unwrap();
+    path
+}
+
+fn fleet(hub: &HubProc, data: &std::path::Path, creds: &std::path::Path, args: &[&str]) -> Output {
+    let ports = hub.ports;
     Command::new(bin_path("firmware-sim"))
         .args(["fleet", "--site", "s1"])
         .arg("--credentials")
         .arg(creds)
+        .arg("--http-token-file")
+        .arg(viewer_token_file(hub, data.parent().unwrap_or(data)))
         .args(args)
         .args(["--hub", &ports.mqtt_addr()])
         .args(["--http", &ports.http_addr().to_string()])
@@ -57,7 +62,7 @@ fn seeded_fleet_with_faults_loses_and_doubles_nothing() {
         "ci",
     ];
     let creds = provision_fleet(&hub, "ci", 30);
-    let out = fleet(ports, &dir.path().join("fleet"), &creds, &args);
+    let out = fleet(&hub, &dir.path().join("fleet"), &creds, &args);
     let report = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "fleet failed:\n{report}\n{stderr}");
@@ -116,7 +121,7 @@ fn the_verdict_catches_double_reads_let_through() {
         "neg",
     ];
     let creds = provision_fleet(&hub, "neg", 5);
-    let out = fleet(ports, &dir.path().join("fleet"), &creds, &args);
+    let out = fleet(&hub, &dir.path().join("fleet"), &creds, &args);
     let report = String::from_utf8_lossy(&out.stdout);
     assert!(!out.status.success(), "must fail:\n{report}");
     assert!(report.contains("verdict: FAIL"), "{report}");

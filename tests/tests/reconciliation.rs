@@ -163,6 +163,7 @@ fn a_pool_tampered_while_running_is_reported_by_reconciliation() {
     let hub = runtime.block_on(hub::start(config)).unwrap();
     hub.store.tamper_stock(&l2(), 39).unwrap();
     let addr = hub.http_addr;
+    http::use_hub_token(addr, data.path());
     let (status, report) = post(addr, "/api/v1/reconciliations", "");
     assert_eq!(
         (status, &report["pool_matches_log"]),
@@ -213,6 +214,7 @@ async fn nightly_job_runs_at_site_time_with_the_configured_erp_file() {
         .await
         .unwrap();
     let addr = hub.http_addr;
+    http::use_hub_token(addr, &data.path().join("hub"));
     let reports = move || call(addr, "GET", "/api/v1/reconciliations", None).1["items"].clone();
     let none = tokio::task::spawn_blocking(reports).await.unwrap();
     assert_eq!(none.as_array().map(Vec::len), Some(0));

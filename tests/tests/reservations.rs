@@ -105,6 +105,7 @@ async fn start_hub(dir: &std::path::Path, clock: &ManualClock) -> hub::RunningHu
         .await
         .unwrap();
     let addr = hub.http_addr;
+    http::use_hub_token(addr, dir);
     tokio::task::spawn_blocking(move || {
         wait_until("hub healthy", Duration::from_secs(20), || {
             http::get(addr, "/healthz").ok().filter(|r| r.status == 200)

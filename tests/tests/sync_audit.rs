@@ -97,6 +97,7 @@ fn start_hub(dirs: &Dirs, ports: HubPorts) -> Traced {
             .filter(|r| r.status == 200)
     })
     .expect("the traced hub did not come up");
+    http::use_hub_token(ports.http_addr(), &dirs.hub);
     hub
 }
 

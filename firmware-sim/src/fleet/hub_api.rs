@@ -1,6 +1,7 @@
 //! Reads what the hub says it applied, over its HTTP API only: each
 //! device's watermark and count of applied movements
-//! (`GET /api/v1/devices`) and the stock (`GET /api/v1/stock`).
+//! (`GET /api/v1/devices`) and the stock (`GET /api/v1/stock`), with a
+//! bearer token (a viewer's is enough: both are reads).
 //!
 //! Why by hand: one GET per report, on loopback; a minimal HTTP/1.1 client
 //! (one request per connection, `Connection: close`, chunked or not) is a
@@ -35,6 +36,24 @@ pub enum HubApiError {
     },
 }
 
+/// A bearer token for the hub's API; its `Debug` never shows it (the fleet
+/// config is printable).
+#[derive(Clone, PartialEq, Eq)]
+pub struct HttpToken(String);
+
+impl HttpToken {
+    /// Wraps a token.
+    pub fn new(token: &str) -> HttpToken {
+        HttpToken(token.to_string())
+    }
+}
+
+impl std::fmt::Debug for HttpToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("HttpToken(..)")
+    }
+}
+
 /// What the hub reports for one device.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct DeviceApplied {
@@ -48,9 +67,12 @@ pub struct DeviceApplied {
 pub type StockRows = BTreeMap<(String, String, String), i64>;
 
 /// `GET /api/v1/devices`, by device id.
-pub async fn devices(addr: SocketAddr) -> Result<BTreeMap<String, DeviceApplied>, HubApiError> {
+pub async fn devices(
+    addr: SocketAddr,
+    token: &HttpToken,
+) -> Result<BTreeMap<String, DeviceApplied>, HubApiError> {
     let path = "/api/v1/devices";
-    let body = get_json(addr, path).await?;
+    let body = get_json(addr, token, path).await?;
     let bad = |problem: &str| HubApiError::Bad {
         path: path.into(),
         problem: problem.into(),
@@ -72,9 +94,9 @@ pub async fn devices(addr: SocketAddr) -> Result<BTreeMap<String, DeviceApplied>
 }
 
 /// `GET /api/v1/stock`, as rows.
-pub async fn stock(addr: SocketAddr) -> Result<StockRows, HubApiError> {
+pub async fn stock(addr: SocketAddr, token: &HttpToken) -> Result<StockRows, HubApiError> {
     let path = "/api/v1/stock";
-    let body = get_json(addr, path).await?;
+    let body = get_json(addr, token, path).await?;
     let bad = |problem: &str| HubApiError::Bad {
         path: path.into(),
         problem: problem.into(),
@@ -97,12 +119,12 @@ pub async fn stock(addr: SocketAddr) -> Result<StockRows, HubApiError> {
     Ok(out)
 }
 
-async fn get_json(addr: SocketAddr, path: &str) -> Result<Value, HubApiError> {
+async fn get_json(addr: SocketAddr, token: &HttpToken, path: &str) -> Result<Value, HubApiError> {
     let io = |source| HubApiError::Io {
         path: path.into(),
         source,
     };
-    let raw = tokio::time::timeout(Duration::from_secs(30), get(addr, path))
+    let raw = tokio::time::timeout(Duration::from_secs(30), get(addr, token, path))
         .await
         .map_err(|_| {
             io(std::io::Error::new(
@@ -121,7 +143,10 @@ async fn get_json(addr: SocketAddr, path: &str) -> Result<Value, HubApiError> {
         .ok_or_else(|| bad("no header end".into()))?;
     let status = head.split_whitespace().nth(1).unwrap_or("");
     if status != "200" {
-        return Err(bad(format!("status {status}")));
+        // The body says why (401 no or a revoked token, 403 ...), never
+        // the token.
+        let why = body.chars().take(200).collect::<String>();
+        return Err(bad(format!("status {status}: {why}")));
     }
     let body = if head
         .to_ascii_lowercase()
@@ -134,9 +159,13 @@ async fn get_json(addr: SocketAddr, path: &str) -> Result<Value, HubApiError> {
     serde_json::from_str(&body).map_err(|e| bad(format!("not JSON: {e}")))
 }
 
-async fn get(addr: SocketAddr, path: &str) -> std::io::Result<Vec<u8>> {
+async fn get(addr: SocketAddr, token: &HttpToken, path: &str) -> std::io::Result<Vec<u8>> {
     let mut stream = TcpStream::connect(addr).await?;
-    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    let request = format!(
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {}\r\n\
+         Connection: close\r\n\r\n",
+        token.0
+    );
     stream.write_all(request.as_bytes()).await?;
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw).await?;

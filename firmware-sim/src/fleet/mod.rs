@@ -44,6 +44,8 @@ pub struct FleetConfig {
     pub hub: SocketAddr,
     /// The hub's HTTP API.
     pub http: SocketAddr,
+    /// The bearer token it is called with (a viewer's is enough).
+    pub http_token: hub_api::HttpToken,
     /// Site id.
     pub site: String,
     /// Handhelds.
@@ -149,8 +151,8 @@ pub async fn run_fleet(config: &FleetConfig) -> Result<FleetReport, FleetError> 
     if let Some(db) = &shared {
         db.flush()?;
     }
-    let devices = hub_api::devices(config.http).await?;
-    let stock = hub_api::stock(config.http).await?;
+    let devices = hub_api::devices(config.http, &config.http_token).await?;
+    let stock = hub_api::stock(config.http, &config.http_token).await?;
     Ok(FleetReport::new(config, &reports, &devices, &stock))
 }
 

@@ -6,7 +6,7 @@ use crate::errors::{PoolError, Shortfall};
 use crate::store::StoreError;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
-use axum::http::StatusCode;
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::de::DeserializeOwned;
@@ -51,6 +51,18 @@ pub enum ApiError {
         /// Extra detail (e.g. the CSV lines in error).
         details: Option<Value>,
     },
+    /// 401: no token, or one that is not live (answered with
+    /// `WWW-Authenticate: Bearer`).
+    #[error("{message}")]
+    Unauthorized {
+        /// `unauthorized` (no token) or `invalid_token`.
+        code: &'static str,
+        /// Human-readable message; never the token.
+        message: String,
+    },
+    /// 403: a live token whose role is too weak for the route.
+    #[error("{0}")]
+    Forbidden(String),
     /// 415: the body is not JSON.
     #[error("{0}")]
     UnsupportedMediaType(String),
@@ -135,6 +147,10 @@ impl From<JsonRejection> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let message = self.to_string();
+        let challenge = match &self {
+            ApiError::Unauthorized { code, .. } => Some(challenge(code)),
+            _ => None,
+        };
         let (status, mut error) = match self {
             ApiError::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, json!({"code": code})),
             ApiError::NotFound { code, .. } => (StatusCode::NOT_FOUND, json!({"code": code})),
@@ -154,6 +170,10 @@ impl IntoResponse for ApiError {
                 }
                 (StatusCode::UNPROCESSABLE_ENTITY, body)
             }
+            ApiError::Unauthorized { code, .. } => {
+                (StatusCode::UNAUTHORIZED, json!({"code": code}))
+            }
+            ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, json!({"code": "forbidden"})),
             ApiError::UnsupportedMediaType(_) => (
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 json!({"code": "unsupported_media_type"}),
@@ -168,7 +188,23 @@ impl IntoResponse for ApiError {
             ),
         };
         error["message"] = Value::String(message);
-        (status, Json(json!({ "error": error }))).into_response()
+        let mut response = (status, Json(json!({ "error": error }))).into_response();
+        if let Some(challenge) = challenge {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, challenge);
+        }
+        response
+    }
+}
+
+/// The `WWW-Authenticate` of a 401 (RFC 6750): the scheme, and
+/// `error="invalid_token"` when a token was sent but is not live.
+fn challenge(code: &str) -> HeaderValue {
+    if code == "invalid_token" {
+        HeaderValue::from_static("Bearer realm=\"wms-hub\", error=\"invalid_token\"")
+    } else {
+        HeaderValue::from_static("Bearer realm=\"wms-hub\"")
     }
 }
 

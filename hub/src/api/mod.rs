@@ -1,11 +1,14 @@
 //! The HTTP API (axum): JSON under `/api/v1`, errors as
 //! `{"error":{"code","message"}}` ([`error::ApiError`]), `/healthz`,
-//! `/metrics`. One module per resource.
+//! `/metrics`. One module per resource. Every route but `/healthz` needs a
+//! bearer token with a role, checked by the [`auth`] layer before the
+//! handler runs.
 //!
 //! Handlers read only the store (committed state). Every change (and every
 //! read that must see the writer's live state) is a [`Command`] sent to the
 //! single writer; the handler gets its answer after the group's flush.
 
+pub mod auth;
 mod error;
 mod exceptions;
 mod lots;
@@ -19,6 +22,7 @@ pub use error::{ApiError, ApiJson};
 use crate::fleet::Fleet;
 use crate::metrics::Metrics;
 use crate::store::Store;
+use crate::tokens::Tokens;
 use crate::writer::{Command, Reply};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -46,6 +50,8 @@ pub struct AppState {
     pub reserved: Arc<crate::reserved_view::ReservedView>,
     /// The configured ERP stock file, if any.
     pub erp_stock_csv: Option<PathBuf>,
+    /// The live API tokens.
+    pub tokens: Tokens,
 }
 
 impl AppState {
@@ -71,6 +77,11 @@ pub fn router(state: AppState) -> Router {
         .merge(lots::routes())
         .merge(reconciliations::routes())
         .fallback(not_found)
+        // `layer` (not `route_layer`): the fallback is checked too.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::check,
+        ))
         .with_state(state)
 }
 

@@ -1,15 +1,14 @@
 //! The running hub's view of the registry: an immutable [`DeviceBook`]
 //! (keys parsed once, so checking a batch is one hash lookup and one HMAC)
-//! behind [`Devices`], which swaps it whole when the file changes. Readers
-//! clone an `Arc` under a read lock held for no longer than that, never
-//! across an await.
+//! behind [`Devices`] (a data-file [`Snapshot`]), which swaps it whole
+//! when the file changes.
 
 use super::registry::{DeviceStatus, RegistryError, RegistryFile};
 use super::secrets::{constant_time_eq, password_hash};
+use crate::datafile::{DataFile, DataFileError, Snapshot};
 use protocol::auth::{decode_hex, DeviceKey};
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::{Arc, RwLock};
 
 /// One registered device, ready to check.
 #[derive(Debug, Clone)]
@@ -59,9 +58,12 @@ impl DeviceBook {
     pub fn from_file(file: &RegistryFile, path: &Path) -> Result<DeviceBook, RegistryError> {
         let mut entries = HashMap::with_capacity(file.devices.len());
         for record in &file.devices {
-            let bad = |what: &str| RegistryError::Corrupt {
-                path: path.to_path_buf(),
-                message: format!("device {:?}: {what}", record.id),
+            let bad = |what: &str| {
+                RegistryError::File(DataFileError::Corrupt {
+                    what: RegistryFile::WHAT,
+                    path: path.to_path_buf(),
+                    message: format!("device {:?}: {what}", record.id),
+                })
             };
             let key = DeviceKey::from_hex(&record.key).map_err(|e| bad(&e.to_string()))?;
             let salt = decode_hex(&record.password_salt).ok_or_else(|| bad("bad password_salt"))?;
@@ -101,34 +103,4 @@ impl DeviceBook {
 }
 
 /// The current book, shared by the broker's auth hook and the writer.
-#[derive(Debug, Clone, Default)]
-pub struct Devices {
-    current: Arc<RwLock<Arc<DeviceBook>>>,
-}
-
-impl Devices {
-    /// Shares `book`.
-    pub fn new(book: DeviceBook) -> Devices {
-        Devices {
-            current: Arc::new(RwLock::new(Arc::new(book))),
-        }
-    }
-
-    /// The book as it is now.
-    pub fn current(&self) -> Arc<DeviceBook> {
-        // A poisoned lock still holds a whole book: swaps never panic halfway.
-        match self.current.read() {
-            Ok(guard) => guard.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
-        }
-    }
-
-    /// Replaces the book.
-    pub fn replace(&self, book: DeviceBook) {
-        let book = Arc::new(book);
-        match self.current.write() {
-            Ok(mut guard) => *guard = book,
-            Err(poisoned) => *poisoned.into_inner() = book,
-        }
-    }
-}
+pub type Devices = Snapshot<DeviceBook>;

@@ -1,25 +1,21 @@
 //! The device registry file, `DATA/devices.json`.
 //!
-//! Every change is a read-modify-write under an exclusive `flock` on
-//! `DATA/devices.lock`, so two `hub device` commands at once never lose an
-//! update, and lands by rename of a fsynced temporary file (mode 0600), so
-//! the running hub, which re-reads the file when it changes, only ever sees
-//! a whole old file or a whole new one.
+//! A [`LockedJson`] data file: every change is a read-modify-write under an
+//! exclusive `flock` on `DATA/devices.lock`, so two `hub device` commands
+//! at once never lose an update, and lands by rename of a fsynced
+//! temporary file (mode 0600), so the running hub, which re-reads the file
+//! when it changes, only ever sees a whole old file or a whole new one.
 
 use super::secrets::{self, RandomError};
+use crate::datafile::{DataFile, DataFileError, LockedJson};
 use protocol::auth::{encode_hex, DeviceKey};
 use protocol::DeviceCredentials;
 use serde::{Deserialize, Serialize};
-use std::fs::{File, OpenOptions};
-use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
-use std::os::unix::io::AsRawFd;
 use std::path::{Path, PathBuf};
 use thiserror::Error;
 
 /// The registry file's name in the data directory.
 pub const FILE_NAME: &str = "devices.json";
-const LOCK_NAME: &str = "devices.lock";
 
 /// Whether a device may connect and send.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -68,25 +64,30 @@ pub struct RegistryFile {
     pub devices: Vec<DeviceRecord>,
 }
 
+impl DataFile for RegistryFile {
+    const FILE_NAME: &'static str = FILE_NAME;
+    const LOCK_NAME: &'static str = "devices.lock";
+    const WHAT: &'static str = "device registry";
+    const VERSION: u32 = 1;
+
+    fn empty() -> RegistryFile {
+        RegistryFile {
+            version: 1,
+            devices: Vec::new(),
+        }
+    }
+
+    fn version(&self) -> u32 {
+        self.version
+    }
+}
+
 /// Why a registry operation failed.
 #[derive(Debug, Error)]
 pub enum RegistryError {
-    /// Reading, writing or locking a file failed.
-    #[error("device registry {path}: {source}")]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// The OS error.
-        source: std::io::Error,
-    },
-    /// The file is not a registry.
-    #[error("device registry {path} is corrupt: {message}")]
-    Corrupt {
-        /// The file.
-        path: PathBuf,
-        /// What is wrong.
-        message: String,
-    },
+    /// Reading, writing or locking the file failed, or it is not a registry.
+    #[error(transparent)]
+    File(#[from] DataFileError),
     /// `add` of an id that is already registered.
     #[error("device {0:?} already exists (use `hub device rotate` for new secrets)")]
     Exists(String),
@@ -107,42 +108,25 @@ pub enum RegistryError {
 /// The registry of one data directory.
 #[derive(Debug, Clone)]
 pub struct Registry {
-    dir: PathBuf,
+    file: LockedJson<RegistryFile>,
 }
 
 impl Registry {
     /// The registry in data directory `dir` (created on the first write).
     pub fn new(dir: &Path) -> Registry {
         Registry {
-            dir: dir.to_path_buf(),
+            file: LockedJson::new(dir),
         }
     }
 
     /// The registry file's path.
     pub fn path(&self) -> PathBuf {
-        self.dir.join(FILE_NAME)
+        self.file.path()
     }
 
     /// Reads the file; a missing file is an empty registry.
     pub fn load(&self) -> Result<RegistryFile, RegistryError> {
-        let path = self.path();
-        let text = match std::fs::read_to_string(&path) {
-            Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Ok(RegistryFile {
-                    version: 1,
-                    devices: Vec::new(),
-                })
-            }
-            Err(source) => return Err(RegistryError::Io { path, source }),
-        };
-        let file: RegistryFile =
-            serde_json::from_str(&text).map_err(|e| corrupt(&path, e.to_string()))?;
-        if file.version != 1 {
-            let message = format!("unknown format version {}", file.version);
-            return Err(corrupt(&path, message));
-        }
-        Ok(file)
+        Ok(self.file.load()?)
     }
 
     /// Runs `change` on the file under the lock and writes the result back
@@ -151,60 +135,7 @@ impl Registry {
         &self,
         change: impl FnOnce(&mut RegistryFile) -> Result<T, RegistryError>,
     ) -> Result<T, RegistryError> {
-        let _lock = self.lock()?;
-        let mut file = self.load()?;
-        let out = change(&mut file)?;
-        self.write(&file)?;
-        Ok(out)
-    }
-
-    fn lock(&self) -> Result<File, RegistryError> {
-        let path = self.dir.join(LOCK_NAME);
-        let io = |source| RegistryError::Io {
-            path: path.clone(),
-            source,
-        };
-        if !self.dir.is_dir() {
-            std::fs::create_dir_all(&self.dir).map_err(io)?;
-            // A data directory a power cut takes is a registry lost whole.
-            let parent = self.dir.parent().filter(|p| !p.as_os_str().is_empty());
-            File::open(parent.unwrap_or(Path::new(".")))
-                .and_then(|d| d.sync_all())
-                .map_err(io)?;
-        }
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .mode(0o600)
-            .open(&path)
-            .map_err(io)?;
-        // SAFETY: flock(2) on a descriptor we own; released when `file` drops.
-        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } != 0 {
-            return Err(io(std::io::Error::last_os_error()));
-        }
-        Ok(file)
-    }
-
-    fn write(&self, file: &RegistryFile) -> Result<(), RegistryError> {
-        let path = self.path();
-        let tmp = self.dir.join(format!("{FILE_NAME}.tmp"));
-        let io = |source| RegistryError::Io {
-            path: path.clone(),
-            source,
-        };
-        let text = serde_json::to_vec_pretty(file).map_err(|e| corrupt(&path, e.to_string()))?;
-        let mut out = OpenOptions::new()
-            .create(true)
-            .write(true)
-            .truncate(true)
-            .mode(0o600)
-            .open(&tmp)
-            .map_err(io)?;
-        out.write_all(&text).map_err(io)?;
-        out.sync_all().map_err(io)?;
-        std::fs::rename(&tmp, &path).map_err(io)?;
-        File::open(&self.dir).and_then(|d| d.sync_all()).map_err(io)
+        self.file.update(change)
     }
 
     /// Provisions `ids` for `site`, all or none; returns their secrets.
@@ -320,13 +251,6 @@ pub fn check_device_id(id: &str) -> Result<(), RegistryError> {
 
 fn check_site(site: &str) -> Result<(), RegistryError> {
     protocol::validate::check_id("site", site).map_err(|e| RegistryError::BadId(e.to_string()))
-}
-
-fn corrupt(path: &Path, message: String) -> RegistryError {
-    RegistryError::Corrupt {
-        path: path.to_path_buf(),
-        message,
-    }
 }
 
 #[cfg(test)]

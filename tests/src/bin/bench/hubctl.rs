@@ -17,6 +17,8 @@ pub async fn start(dir: &Path) -> anyhow::Result<(hub::RunningHub, u16)> {
     };
     let port = config.mqtt_listen.port();
     let hub = hub::start(config).await?;
+    // The harness's HTTP helpers call it with its first-start token.
+    tests::http::use_hub_token(hub.http_addr, dir);
     wait_subscribed(&hub).await?;
     Ok((hub, port))
 }

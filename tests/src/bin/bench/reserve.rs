@@ -150,19 +150,21 @@ async fn core(workload: &str, clients: usize, seconds: u64) -> anyhow::Result<f6
     Ok(rate)
 }
 
-/// One keep-alive HTTP/1.1 connection.
+/// One keep-alive HTTP/1.1 connection, calling with one bearer token.
 struct Conn {
     stream: TcpStream,
     buf: Vec<u8>,
+    token: String,
 }
 
 impl Conn {
-    async fn open(addr: std::net::SocketAddr) -> anyhow::Result<Conn> {
+    async fn open(addr: std::net::SocketAddr, token: &str) -> anyhow::Result<Conn> {
         let stream = TcpStream::connect(addr).await?;
         stream.set_nodelay(true)?;
         Ok(Conn {
             stream,
             buf: Vec::with_capacity(4096),
+            token: token.to_string(),
         })
     }
 
@@ -170,7 +172,8 @@ impl Conn {
     async fn post(&mut self, path: &str, body: &str) -> anyhow::Result<u16> {
         let request = format!(
             "POST {path} HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n\
-             Content-Length: {}\r\n\r\n{body}",
+             Authorization: Bearer {}\r\nContent-Length: {}\r\n\r\n{body}",
+            self.token,
             body.len()
         );
         self.stream.write_all(request.as_bytes()).await?;
@@ -214,11 +217,15 @@ fn parse_head(buf: &[u8]) -> anyhow::Result<Option<(u16, usize)>> {
 }
 
 async fn api(workload: &str, clients: usize, seconds: u64) -> anyhow::Result<f64> {
-    let (hub, _dir) = seeded_hub().await?;
+    let (hub, dir) = seeded_hub().await?;
     let addr = hub.http_addr;
+    // The hub's first-start operator token; the check costs the same for
+    // any role.
+    let token = tests::http::hub_token(dir.path())?;
     let mut conns = Vec::new();
     for _ in 0..clients {
-        conns.push(Arc::new(tokio::sync::Mutex::new(Conn::open(addr).await?)));
+        let conn = Conn::open(addr, &token).await?;
+        conns.push(Arc::new(tokio::sync::Mutex::new(conn)));
     }
     let n = sku_count(workload);
     let rate = drive(clients, seconds, move |c, i| {
