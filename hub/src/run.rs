@@ -10,6 +10,7 @@ use crate::fleet::Fleet;
 use crate::metrics::Metrics;
 use crate::mqtt::{self, MqttSettings};
 use crate::reserved_view::ReservedView;
+use crate::sealer::Sealer;
 use crate::store::{Store, StoreError};
 use crate::timers::{self, Nightly};
 use crate::writer::Writer;
@@ -122,6 +123,9 @@ pub async fn start_with_clock(
     std::fs::create_dir_all(&config.data_dir).map_err(|e| StoreError::Sled(e.into()))?;
     let store = Store::open(&config.data_dir)?;
     refuse_mismatched_pool(&store)?;
+    // Durable before any ack carries it: sealed frames must only grow.
+    let boot = store.next_boot()?;
+    let sealer = Sealer::new(&config.site, devices.clone(), boot).map_err(RegistryError::from)?;
     let metrics = Arc::new(Metrics::default());
     let fleet = Arc::new(Fleet::default());
     let reserved = Arc::new(ReservedView::default());
@@ -165,6 +169,7 @@ pub async fn start_with_clock(
         settings,
         cmd_tx.clone(),
         ack_rx,
+        sealer,
         metrics.clone(),
         cancel.clone(),
     ))];
@@ -184,7 +189,7 @@ pub async fn start_with_clock(
         erp_stock_csv: config.erp_stock_csv.clone(),
     };
     tasks.push(tokio::spawn(serve_http(listener, state, cancel.clone())));
-    info!(%http_addr, mqtt = %config.mqtt_listen, site = %config.site, "hub started");
+    info!(%http_addr, mqtt = %config.mqtt_listen, site = %config.site, boot, "hub started");
     let done = tokio::spawn(async move {
         for task in tasks {
             let _ = task.await;
