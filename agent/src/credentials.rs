@@ -16,8 +16,11 @@ use thiserror::Error;
 pub struct DeviceSecrets {
     /// MQTT password (the username is the device id).
     pub password: String,
-    /// Signs every event batch.
+    /// Signs every event batch; the hub seals its acks with a key derived
+    /// from it.
     pub key: DeviceKey,
+    /// Which key that is (sealed frames name the version they were made with).
+    pub key_version: u32,
 }
 
 impl fmt::Debug for DeviceSecrets {
@@ -158,6 +161,7 @@ pub fn secrets_for(
     Ok(DeviceSecrets {
         password: entry.password.clone(),
         key,
+        key_version: entry.key_version,
     })
 }
 

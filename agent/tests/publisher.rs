@@ -13,6 +13,7 @@ fn secrets() -> DeviceSecrets {
     DeviceSecrets {
         password: "pw".into(),
         key: protocol::DeviceKey::from_bytes([1; 32]),
+        key_version: 1,
     }
 }
 

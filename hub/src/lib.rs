@@ -5,7 +5,7 @@
 //! Map (see ARCHITECTURE.md): [`config`] -> [`run`](mod@run) starts [`broker`],
 //! [`writer`] (the single writer thread that owns the [`pool`] and the
 //! [`store`]), [`mqtt`] (the async shell that feeds the writer and sends
-//! acks), [`timers`] (hold sweeper, nightly reconciliation) and [`api`].
+//! acks, sealed by [`sealer`]), [`timers`] (hold sweeper, nightly reconciliation) and [`api`].
 //! [`devices`] is device identity: the registry file, the broker's connect
 //! check and the keys [`intake`] verifies batch tags with; [`tokens`] is
 //! who may call the API. Both live in [`datafile`]s that `hub` subcommands
@@ -46,6 +46,7 @@ pub mod reservations;
 pub mod reserved_view;
 pub mod run;
 pub mod safety;
+pub mod sealer;
 pub mod store;
 pub mod store_check;
 mod store_codec;

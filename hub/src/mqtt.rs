@@ -1,6 +1,8 @@
 //! The hub's MQTT shell: one client connection to the broker (embedded or
 //! external) that feeds every publish on the site's event and status topics
-//! to the writer, and publishes the acks the writer releases.
+//! to the writer, and publishes the acks the writer releases, each sealed
+//! for its device ([`crate::sealer`]; promise 10) and never retained: the
+//! broker is not trusted and holds nothing that matters.
 //!
 //! The writer never waits on MQTT (acks go through an unbounded channel to
 //! their own task), so a full writer queue can slow the broker down but can
@@ -8,8 +10,9 @@
 
 use crate::devices::InternalLogin;
 use crate::metrics::Metrics;
+use crate::sealer::Sealer;
 use crate::writer::{AckSet, Command};
-use protocol::{encode, Ack, Message, Topic, TopicKind};
+use protocol::TopicKind;
 use rumqttc::{AsyncClient, Event, EventLoop, MqttOptions, Packet, QoS};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -32,11 +35,12 @@ pub struct MqttSettings {
 }
 
 /// Connects and runs until `cancel`: forwards publishes to `commands`,
-/// publishes acks from `acks`.
+/// publishes acks from `acks`, sealed by `sealer`.
 pub async fn run(
     settings: MqttSettings,
     commands: mpsc::Sender<Command>,
     acks: mpsc::UnboundedReceiver<AckSet>,
+    sealer: Sealer,
     metrics: Arc<Metrics>,
     cancel: CancellationToken,
 ) {
@@ -63,7 +67,7 @@ pub async fn run(
     eventloop.set_network_options(network);
     let ack_task = tokio::spawn(publish_acks(
         client.clone(),
-        settings.site.clone(),
+        sealer,
         acks,
         metrics.clone(),
         cancel.clone(),
@@ -143,7 +147,7 @@ async fn pump(
 
 async fn publish_acks(
     client: AsyncClient,
-    site: String,
+    mut sealer: Sealer,
     mut acks: mpsc::UnboundedReceiver<AckSet>,
     metrics: Arc<Metrics>,
     cancel: CancellationToken,
@@ -157,17 +161,17 @@ async fn publish_acks(
             }
         }
         for (device, through_seq) in set {
-            let Ok(topic) = Topic::new(&site, &device, TopicKind::Ack) else {
-                continue;
+            let frame = match sealer.ack(&device, through_seq) {
+                Ok(frame) => frame,
+                Err(e) => {
+                    // The device resends and gets an ack once it can be sealed.
+                    warn!(device = %device.escape_debug(), error = %e, "ack not sealed; not sent");
+                    continue;
+                }
             };
-            let frame = encode(&Message::Ack(Ack {
-                site: site.clone(),
-                device,
-                through_seq,
-            }));
             let sent = tokio::select! {
                 _ = cancel.cancelled() => return,
-                r = client.publish(topic.to_string(), QoS::AtLeastOnce, false, frame) => r,
+                r = client.publish(frame.topic, QoS::AtLeastOnce, false, frame.payload) => r,
             };
             match sent {
                 Ok(()) => {

@@ -10,6 +10,7 @@ use crate::fleet::Fleet;
 use crate::metrics::Metrics;
 use crate::mqtt::{self, MqttSettings};
 use crate::reserved_view::ReservedView;
+use crate::sealer::Sealer;
 use crate::store::{Store, StoreError};
 use crate::timers::{self, Nightly};
 use crate::tokens::{self, TokenError, TokenRegistry, Tokens};
@@ -130,6 +131,9 @@ pub async fn start_with_clock(
     // must leave the data directory exactly as it found it.
     let token_registry = TokenRegistry::new(&config.data_dir);
     let tokens = Tokens::new(first_tokens(&token_registry)?);
+    // Durable before any ack carries it: sealed frames must only grow.
+    let boot = store.next_boot()?;
+    let sealer = Sealer::new(&config.site, devices.clone(), boot).map_err(RegistryError::from)?;
     let metrics = Arc::new(Metrics::default());
     let fleet = Arc::new(Fleet::default());
     let reserved = Arc::new(ReservedView::default());
@@ -173,6 +177,7 @@ pub async fn start_with_clock(
         settings,
         cmd_tx.clone(),
         ack_rx,
+        sealer,
         metrics.clone(),
         cancel.clone(),
     ))];
@@ -198,7 +203,7 @@ pub async fn start_with_clock(
         tokens,
     };
     tasks.push(tokio::spawn(serve_http(listener, state, cancel.clone())));
-    info!(%http_addr, mqtt = %config.mqtt_listen, site = %config.site, "hub started");
+    info!(%http_addr, mqtt = %config.mqtt_listen, site = %config.site, boot, "hub started");
     let done = tokio::spawn(async move {
         for task in tasks {
             let _ = task.await;

@@ -22,6 +22,7 @@
 //! | `m` + name                          | counters (u64 BE)                    |
 //!
 //! | `m` + `commits`                     | group commits so far (the seal's mark) |
+//! | `m` + `next_boot`                   | the next start's boot number (sealed acks) |
 //!
 //! Values are framed with a format byte and a CRC32 (see
 //! [`crate::store_codec`]); records are postcard (reports are JSON, as they
@@ -59,6 +60,7 @@ const NEXT_DISCREPANCY: &[u8] = b"mnext_discrepancy";
 const NEXT_TASK: &[u8] = b"mnext_count_task";
 pub(crate) const NEXT_REPORT: &[u8] = b"mnext_report";
 pub(crate) const COMMITS: &[u8] = b"mcommits";
+pub(crate) const NEXT_BOOT: &[u8] = b"mnext_boot";
 
 /// Why the store failed.
 #[derive(Debug, Error)]

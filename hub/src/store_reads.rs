@@ -1,5 +1,6 @@
-//! Typed reads of the store for the HTTP API, and the one write outside
-//! group commits: saving a reconciliation report (done by the writer).
+//! Typed reads of the store for the HTTP API, and the two writes outside
+//! group commits: saving a reconciliation report (done by the writer) and
+//! raising the boot number at start (sealed acks carry it, promise 10).
 //! Handlers read only committed state, so what they see is durable.
 
 use crate::alerts::{Alert, AlertKind};
@@ -8,7 +9,7 @@ use crate::lots::LotInfo;
 use crate::reconcile::Report;
 use crate::reservations::Reservation;
 use crate::safety::SafetyRule;
-use crate::store::{Store, StoreError, NEXT_REPORT};
+use crate::store::{Store, StoreError, NEXT_BOOT, NEXT_REPORT};
 use crate::store_codec::{damaged, decode, encode_i64, id_key, unframe};
 
 impl Store {
@@ -115,6 +116,19 @@ impl Store {
         );
         batch.insert(NEXT_REPORT, encode_i64(report.id as i64 + 1));
         self.apply_counted(batch)
+    }
+
+    /// Takes this start's boot number: the stored next one, raised and
+    /// made durable (flush and sync) before it is returned, so no two
+    /// starts ever seal frames under one boot number.
+    pub fn next_boot(&self) -> Result<u32, StoreError> {
+        let boot = self.counter(NEXT_BOOT)?;
+        let number = u32::try_from(boot)
+            .map_err(|_| StoreError::Inconsistent(format!("boot number {boot} past u32")))?;
+        let mut batch = sled::Batch::default();
+        batch.insert(NEXT_BOOT, encode_i64(boot as i64 + 1));
+        self.apply_counted(batch)?;
+        Ok(number)
     }
 
     /// One report.

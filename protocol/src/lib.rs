@@ -2,7 +2,7 @@
 //! stations.
 //!
 //! This crate is deliberately free of tokio, sled and MQTT: it is plain data,
-//! a codec, rules and the batch tag, so that every side (and a client in another language,
+//! a codec, rules, the batch tag and the sealed envelope, so that every side (and a client in another language,
 //! via `WIRE.md`) agrees on the bytes without sharing a runtime.
 //!
 //! * [`message`]: the messages (event batches, movements, acks, status).
@@ -11,6 +11,7 @@
 //! * [`topic`]: building and parsing the MQTT topics of the contract.
 //! * [`auth`]: the HMAC-SHA256 tag that proves which device made a batch.
 //! * [`credentials`]: the credentials file `hub device add` writes for agents.
+//! * [`sealed`]: the AEAD envelope every hub-to-device frame travels in.
 //! * [`barcode`]: what a scanner reads (GS1, EAN/UPC, our rack labels), parsed.
 
 pub mod auth;
@@ -18,6 +19,7 @@ pub mod barcode;
 pub mod codec;
 pub mod credentials;
 pub mod message;
+pub mod sealed;
 pub mod topic;
 pub mod validate;
 
@@ -26,5 +28,8 @@ pub use barcode::{parse_read, AimId, BarcodeError, Expiry, Gs1, ScannedCode};
 pub use codec::{decode, encode, DecodeError, PROTOCOL_VERSION};
 pub use credentials::{CredentialsFile, DeviceCredentials};
 pub use message::{Ack, DeviceState, EventBatch, Message, Movement, MovementKind, Status};
+pub use sealed::{
+    FrameCounter, Opened, Recipient, ReplayGuard, SealError, SealKey, SealedHeader, SEALED_VERSION,
+};
 pub use topic::{Topic, TopicError, TopicKind};
 pub use validate::{ValidationError, MAX_BATCH_MOVEMENTS, MAX_ID_LEN, MAX_QUANTITY};

@@ -163,3 +163,51 @@ pub fn connect_outcome(mut opts: rumqttc::MqttOptions) -> bool {
     let _ = client.disconnect();
     accepted
 }
+
+/// Opens the hub's sealed acks as `device` does (no replay rule: tests
+/// and benchmarks only read the watermark).
+#[derive(Debug, Clone)]
+pub struct AckOpener {
+    site: String,
+    device: String,
+    topic: String,
+    key_version: u32,
+    key: protocol::SealKey,
+}
+
+impl AckOpener {
+    /// The opener for the device of `entry`; None if its key does not parse.
+    pub fn new(entry: &DeviceCredentials) -> Option<AckOpener> {
+        let key = protocol::DeviceKey::from_hex(&entry.key).ok()?;
+        Some(AckOpener {
+            topic: format!("wms/{}/dev/{}/ack", entry.site, entry.device),
+            site: entry.site.clone(),
+            device: entry.device.clone(),
+            key_version: entry.key_version,
+            key: protocol::SealKey::derive(&key),
+        })
+    }
+
+    /// The device's ack topic.
+    pub fn topic(&self) -> &str {
+        &self.topic
+    }
+
+    /// `through_seq` of the ack in `payload` received on `topic`, if it
+    /// opens for this device.
+    pub fn through(&self, topic: &str, payload: &[u8]) -> Option<u64> {
+        let to = protocol::Recipient {
+            site: &self.site,
+            device: &self.device,
+            topic,
+            key_version: self.key_version,
+        };
+        match protocol::sealed::open(&self.key, &to, payload)
+            .ok()?
+            .message
+        {
+            protocol::Message::Ack(ack) => Some(ack.through_seq),
+            _ => None,
+        }
+    }
+}

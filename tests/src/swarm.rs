@@ -7,6 +7,7 @@
 //! point is the hub's side of many connections, which an agent's journal
 //! would not change. Agents' own memory is measured by `bench agent-memory`.
 
+use crate::identity::AckOpener;
 use protocol::{
     encode, encode_signed, DeviceCredentials, DeviceKey, DeviceState, EventBatch, Message,
     Movement, MovementKind, Status,
@@ -111,8 +112,11 @@ pub async fn run(plan: SwarmPlan) -> SwarmReport {
     let mut tasks = Vec::with_capacity(plan.devices.len());
     let plan = Arc::new(plan);
     for (index, device) in plan.devices.iter().enumerate() {
-        let key = match DeviceKey::from_hex(&device.key) {
-            Ok(key) => key,
+        let opened = DeviceKey::from_hex(&device.key)
+            .map_err(|e| e.to_string())
+            .and_then(|key| Ok((key, AckOpener::new(device).ok_or("bad key")?)));
+        let (key, opener) = match opened {
+            Ok(both) => both,
             Err(e) => {
                 tasks.push(tokio::spawn(std::future::ready(Err(format!(
                     "{}: {e}",
@@ -126,6 +130,7 @@ pub async fn run(plan: SwarmPlan) -> SwarmReport {
             id: device.device.clone(),
             login: (device.username.clone(), device.password.clone()),
             key,
+            opener,
             index,
         };
         let hb = heartbeats.clone();
@@ -180,6 +185,7 @@ struct Device {
     id: String,
     login: (String, String),
     key: DeviceKey,
+    opener: AckOpener,
     index: usize,
 }
 
@@ -214,7 +220,7 @@ impl Device {
             connections: connections_tx,
             subscribed: subscribed_tx,
         };
-        let pump = tokio::spawn(pump(eventloop, self.topic("ack"), link, connected));
+        let pump = tokio::spawn(pump(eventloop, self.opener.clone(), link, connected));
         let seen = Seen {
             acked,
             connections,
@@ -312,7 +318,7 @@ impl Device {
 
 /// Polls one connection, reconnecting after errors (with a pause); counts
 /// connections and subscription acks, and publishes the highest ack seen.
-async fn pump(mut eventloop: EventLoop, ack_topic: String, link: Link, connected: Arc<AtomicU64>) {
+async fn pump(mut eventloop: EventLoop, opener: AckOpener, link: Link, connected: Arc<AtomicU64>) {
     let Link {
         acked,
         connections,
@@ -327,11 +333,11 @@ async fn pump(mut eventloop: EventLoop, ack_topic: String, link: Link, connected
             Ok(Event::Incoming(Packet::SubAck(_))) => {
                 subscribed.send_modify(|n| *n += 1);
             }
-            Ok(Event::Incoming(Packet::Publish(p))) if p.topic == ack_topic => {
-                if let Ok(Message::Ack(ack)) = protocol::decode(&p.payload) {
+            Ok(Event::Incoming(Packet::Publish(p))) if p.topic == opener.topic() => {
+                if let Some(through) = opener.through(&p.topic, &p.payload) {
                     acked.send_if_modified(|a| {
-                        let newer = ack.through_seq > *a;
-                        *a = (*a).max(ack.through_seq);
+                        let newer = through > *a;
+                        *a = (*a).max(through);
                         newer
                     });
                 }

@@ -2,11 +2,11 @@
 //! (not the agent) publishes the same batch twice, an overlapping resend
 //! after a "lost" ack, and a batch past a gap, to a real hub over TCP.
 
-use protocol::{decode, EventBatch, Message, Movement, MovementKind};
+use protocol::{EventBatch, Movement, MovementKind};
 use rumqttc::{Client, Event, Packet, QoS};
 use std::sync::mpsc;
 use std::time::Duration;
-use tests::identity::{device_options, signed_frame};
+use tests::identity::{device_options, signed_frame, AckOpener};
 use tests::{hubapi, wait_until, Credentials, HubPorts, HubProc};
 
 fn movement(seq: u64, quantity: i64) -> Movement {
@@ -40,12 +40,13 @@ fn connect(creds: &Credentials, port: u16) -> (Client, mpsc::Receiver<u64>) {
     opts.set_keep_alive(Duration::from_secs(5));
     let (client, mut connection) = Client::new(opts, 100);
     let (tx, rx) = mpsc::channel();
+    let opener = AckOpener::new(creds.device("dup-1")).expect("key");
     std::thread::spawn(move || {
         for event in connection.iter() {
             match event {
                 Ok(Event::Incoming(Packet::Publish(p))) => {
-                    if let Ok(Message::Ack(ack)) = decode(&p.payload) {
-                        let _ = tx.send(ack.through_seq);
+                    if let Some(through) = opener.through(&p.topic, &p.payload) {
+                        let _ = tx.send(through);
                     }
                 }
                 Ok(_) => {}

@@ -1,18 +1,21 @@
 //! The publisher's thin async shell: feeds link events, journal growth and
 //! clock ticks to [`SendState`], turns the ranges it answers into event
 //! batches read from the journal, trims the journal on the hub's acks, and
-//! sends the Online/heartbeat/Offline status.
+//! sends the Online/heartbeat/Offline status. Every inbound frame goes to
+//! [`Inbound`] first; only a genuine, fresh, sealed ack reaches the send
+//! state, which still clamps it to what was published.
 //!
 //! Every publish is a non-blocking `try_publish`: the driver never waits on
 //! the event loop, so the two can never deadlock; a publish that does not
 //! fit is handed back to [`SendState::send_failed`] and goes again later.
 
+use super::inbound::{Inbound, InboundCounts, Verdict};
 use super::link::LinkEvent;
 use super::{device_topic, BatchRange, PublisherConfig, SendState};
 use crate::journal::{Journal, JournalError};
 use protocol::DeviceKey;
 use protocol::{
-    decode, encode, encode_signed, DeviceState, EventBatch, Message, Status, TopicError, TopicKind,
+    encode, encode_signed, DeviceState, EventBatch, Message, Status, TopicError, TopicKind,
 };
 use rumqttc::{AsyncClient, ClientError, QoS};
 use std::sync::Arc;
@@ -88,6 +91,8 @@ pub(super) struct Driver {
     topics: Topics,
     key: DeviceKey,
     state: SendState,
+    inbound: Inbound,
+    frames_tx: watch::Sender<InboundCounts>,
     acked_tx: watch::Sender<u64>,
     battery: super::Battery,
     heartbeat: Duration,
@@ -104,10 +109,18 @@ impl Driver {
         client: AsyncClient,
         config: &PublisherConfig,
         topics: Topics,
-        acked_tx: watch::Sender<u64>,
+        watches: super::Watches,
         battery: super::Battery,
     ) -> Driver {
         let state = SendState::new(config.send, journal.acked(), journal.last_seq());
+        let secrets = &config.secrets;
+        let inbound = Inbound::new(
+            &config.site,
+            &config.device,
+            &topics.ack,
+            &secrets.key,
+            secrets.key_version,
+        );
         Driver {
             journal,
             client,
@@ -116,7 +129,9 @@ impl Driver {
             topics,
             key: config.secrets.key.clone(),
             state,
-            acked_tx,
+            inbound,
+            frames_tx: watches.frames,
+            acked_tx: watches.acked,
             battery,
             heartbeat: config.heartbeat,
             next_heartbeat: now(),
@@ -149,7 +164,11 @@ impl Driver {
         match event {
             LinkEvent::Connected => self.on_connected(),
             LinkEvent::Disconnected => self.state.disconnected(),
-            LinkEvent::Received { topic, payload } => self.on_received(&topic, &payload),
+            LinkEvent::Received {
+                topic,
+                payload,
+                retained,
+            } => self.on_received(&topic, &payload, retained),
         }
     }
 
@@ -203,22 +222,18 @@ impl Driver {
         }
     }
 
-    fn on_received(&mut self, topic: &str, payload: &[u8]) {
-        if topic != self.topics.ack {
-            debug!(topic = %topic.escape_debug(), "ignoring a publish on an unexpected topic");
-            return;
-        }
-        match decode(payload) {
-            Ok(Message::Ack(ack)) if ack.site == self.site && ack.device == self.device => {
-                self.on_ack(ack.through_seq);
-            }
-            Ok(Message::Ack(ack)) => warn!(
-                site = %ack.site.escape_debug(),
-                device = %ack.device.escape_debug(),
-                "ignoring an ack addressed to another device"
+    fn on_received(&mut self, topic: &str, payload: &[u8], retained: bool) {
+        let verdict = self.inbound.receive(topic, payload, retained);
+        let counts = self.inbound.counts();
+        self.frames_tx.send_replace(counts);
+        match verdict {
+            Verdict::Ack(through) => self.on_ack(through),
+            // Never the payload: it is whatever a stranger chose to send.
+            Verdict::Refused(why) => warn!(
+                reason = why.reason(),
+                refused = counts.refused(),
+                "refused a frame from the broker; acting on nothing"
             ),
-            Ok(_) => warn!("ignoring a frame on the ack topic that is not an ack"),
-            Err(e) => warn!(error = %e, "ignoring an undecodable ack frame"),
         }
     }
 
@@ -226,6 +241,13 @@ impl Driver {
         let now = now();
         let mut ranges = self.state.recorded(self.journal.last_seq(), now);
         let outcome = self.state.ack_received(through, now);
+        if through > self.state.published_through() {
+            debug!(
+                through,
+                published = self.state.published_through(),
+                "an ack beyond what this run published; trimming only that"
+            );
+        }
         ranges.extend(outcome.send);
         if let Some(trim) = outcome.trim_through {
             match self.journal.ack(trim) {
@@ -301,6 +323,12 @@ impl Driver {
             }
         }
         self.state.disconnected();
-        info!(backlog = self.journal.backlog(), "publisher stopped");
+        let frames = self.inbound.counts();
+        info!(
+            backlog = self.journal.backlog(),
+            acks = frames.acks,
+            refused = frames.refused(),
+            "publisher stopped"
+        );
     }
 }

@@ -41,6 +41,8 @@ pub(super) enum LinkEvent {
         topic: String,
         /// Its payload.
         payload: Vec<u8>,
+        /// Whether the broker delivered it as a retained message.
+        retained: bool,
     },
 }
 
@@ -98,6 +100,7 @@ pub(super) async fn pump(
             Ok(Event::Incoming(Packet::Publish(p))) => report(LinkEvent::Received {
                 topic: p.topic,
                 payload: p.payload.to_vec(),
+                retained: p.retain,
             }),
             Ok(Event::Outgoing(Outgoing::Disconnect)) if cancel.is_cancelled() => break,
             Ok(_) => {}

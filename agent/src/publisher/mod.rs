@@ -10,12 +10,18 @@
 //! Offline is normal (promise 3): while the hub is unreachable the device
 //! keeps recording and the link keeps reconnecting with backoff; on every
 //! reconnect everything unacknowledged is resent from the journal, never
-//! from an MQTT queue (promise 10).
+//! from an MQTT queue (promise 11).
+//!
+//! The broker is not trusted (promise 10): [`inbound`] refuses every
+//! frame but a sealed, fresh ack for this device, and [`SendState`] never
+//! trims past the highest sequence number it published.
 
 mod driver;
+pub mod inbound;
 mod link;
 mod send_state;
 
+pub use inbound::{Inbound, InboundCounts, Refusal, Verdict};
 pub use send_state::{AckOutcome, BatchRange, SendSettings, SendState};
 
 use crate::credentials::DeviceSecrets;
@@ -46,7 +52,8 @@ pub struct PublisherConfig {
     pub send: SendSettings,
     /// Interval between status heartbeats.
     pub heartbeat: Duration,
-    /// The broker password and the key every batch is signed with.
+    /// The broker password, the key every batch is signed with (and acks
+    /// are sealed with, derived) and its version.
     pub secrets: DeviceSecrets,
 }
 
@@ -108,7 +115,14 @@ pub struct PublisherHandle {
     battery: Battery,
     journaled: Arc<Notify>,
     acked: watch::Receiver<u64>,
+    frames: watch::Receiver<InboundCounts>,
     cancel: CancellationToken,
+}
+
+/// The driver's ends of the handle's watches.
+pub(crate) struct Watches {
+    acked: watch::Sender<u64>,
+    frames: watch::Sender<InboundCounts>,
 }
 
 impl PublisherHandle {
@@ -126,6 +140,11 @@ impl PublisherHandle {
     /// The hub's acknowledged-through watermark, updated after each trim.
     pub fn acked(&self) -> watch::Receiver<u64> {
         self.acked.clone()
+    }
+
+    /// Inbound frames taken and refused so far, by reason.
+    pub fn frames(&self) -> InboundCounts {
+        *self.frames.borrow()
     }
 
     /// Waits until the hub acknowledged `seq`; false if the publisher ended first.
@@ -165,14 +184,20 @@ pub fn run_publisher(
     eventloop.set_network_options(network);
     let journaled = Arc::new(Notify::new());
     let (acked_tx, acked_rx) = watch::channel(journal.acked());
+    let (frames_tx, frames_rx) = watch::channel(InboundCounts::default());
     let battery = Battery::new();
     let handle = PublisherHandle {
         battery: battery.clone(),
         journaled: journaled.clone(),
         acked: acked_rx,
+        frames: frames_rx,
         cancel: cancel.clone(),
     };
-    let driver = driver::Driver::new(journal, client, &config, topics, acked_tx, battery);
+    let watches = Watches {
+        acked: acked_tx,
+        frames: frames_tx,
+    };
+    let driver = driver::Driver::new(journal, client, &config, topics, watches, battery);
     let task = async move {
         let (link_tx, link_rx) = mpsc::unbounded_channel();
         let pump = tokio::spawn(link::pump(eventloop, link_tx, cancel.clone()));

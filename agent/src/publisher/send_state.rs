@@ -10,6 +10,15 @@
 //! connection up. Resends are safe because the hub applies each sequence
 //! number once (promise 2). A window of batches beyond the last ack keeps a
 //! long offline backlog pipelined without holding it all in memory.
+//!
+//! Why an ack is clamped to what was sent: the journal is trimmed through
+//! the ack, so an ack covering a sequence number this process never
+//! handed out would delete confirmed scans the hub may never have had
+//! (promise 10). Acks open only if the hub sealed them, but the clamp does
+//! not rely on that: no frame, genuine, replayed or forged, trims past
+//! the highest sequence number published. An ack for scans an earlier run
+//! of the agent sent (before a restart) is only taken once they are sent
+//! again; the hub answers those resends as duplicates, at its watermark.
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -75,6 +84,10 @@ pub struct SendState {
     recorded: u64,
     /// Highest sequence number sent on this connection (>= acked).
     sent_through: u64,
+    /// Highest sequence number handed out to publish since this state was
+    /// made (over every connection; lowered only when a send failed).
+    /// No ack trims past it.
+    published: u64,
     /// Last sequence number of each batch sent beyond `acked`, oldest first.
     outstanding: VecDeque<u64>,
     connected: bool,
@@ -98,6 +111,7 @@ impl SendState {
             acked,
             recorded: recorded.max(acked),
             sent_through: acked,
+            published: acked,
             outstanding: VecDeque::new(),
             connected: false,
             waiting_since: None,
@@ -127,9 +141,10 @@ impl SendState {
     }
 
     /// The hub acknowledged everything through `through`. A stale ack
-    /// changes nothing; an ack beyond what was recorded is clamped.
+    /// changes nothing; an ack beyond what was published (so beyond what
+    /// was recorded) is clamped to it.
     pub fn ack_received(&mut self, through: u64, now: Instant) -> AckOutcome {
-        let through = through.min(self.recorded);
+        let through = through.min(self.recorded).min(self.published);
         if through <= self.acked {
             return AckOutcome::default();
         }
@@ -167,6 +182,11 @@ impl SendState {
     /// Publishing the batch starting at `first` failed: it and everything
     /// after it count as unsent, and sending pauses for `resend_after`.
     pub fn send_failed(&mut self, first: u64, now: Instant) {
+        if first > self.acked {
+            // It may have gone on an earlier connection; assuming it did
+            // not only makes the clamp stricter.
+            self.published = self.published.min(first - 1);
+        }
         if first > self.acked && first <= self.sent_through {
             self.sent_through = first - 1;
             self.outstanding.retain(|&last| last < first);
@@ -190,6 +210,12 @@ impl SendState {
     /// Highest sequence number sent on this connection.
     pub fn sent_through(&self) -> u64 {
         self.sent_through
+    }
+
+    /// Highest sequence number published since this state was made: no
+    /// ack trims the journal past it.
+    pub fn published_through(&self) -> u64 {
+        self.published
     }
 
     /// Whether the connection is up.
@@ -231,6 +257,7 @@ impl SendState {
             }
             self.outstanding.push_back(last);
             self.sent_through = last;
+            self.published = self.published.max(last);
             out.push(BatchRange { first, last });
         }
         out

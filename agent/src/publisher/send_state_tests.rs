@@ -84,13 +84,57 @@ fn partial_ack_keeps_the_batch_outstanding() {
 }
 
 #[test]
-fn ack_beyond_what_was_sent_skips_ahead() {
+fn an_ack_beyond_what_was_sent_trims_only_what_was_sent() {
     let t0 = Instant::now();
     let mut s = SendState::new(settings(10, 1), 0, 30);
-    s.connected(t0);
-    // The hub already had 1..=25 from an earlier connection.
+    assert_eq!(s.connected(t0), vec![r(1, 10)]);
+    // The hub had 1..=25 from an earlier run of the agent: only what this
+    // run sent is trimmed, then the rest goes again (a duplicate there).
     let out = s.ack_received(25, t0);
-    assert_eq!(out.send, vec![r(26, 30)]);
+    assert_eq!(out.trim_through, Some(10));
+    assert_eq!(out.send, vec![r(11, 20)]);
+    assert_eq!(s.ack_received(25, t0).trim_through, Some(20));
+    assert_eq!(s.published_through(), 30);
+    assert_eq!(s.ack_received(30, t0).trim_through, Some(30));
+}
+
+#[test]
+fn no_ack_trims_past_the_highest_seq_published_whatever_it_claims() {
+    let t0 = Instant::now();
+    // 200 scans journaled offline, a window of one batch of 16.
+    let mut s = SendState::new(settings(16, 1), 0, 200);
+    assert_eq!(s.ack_received(200, t0), AckOutcome::default(), "offline");
+    assert_eq!(s.connected(t0), vec![r(1, 16)]);
+    // Each ack claiming everything trims only what had been published;
+    // the freed window then publishes the next batch.
+    let out = s.ack_received(200, t0);
+    assert_eq!((out.trim_through, out.send), (Some(16), vec![r(17, 32)]));
+    assert_eq!(s.ack_received(u64::MAX, t0).trim_through, Some(32));
+    assert_eq!(
+        (s.acked(), s.published_through(), s.backlog()),
+        (32, 48, 168)
+    );
+    // Sent on an earlier connection counts as sent.
+    s.disconnected();
+    assert_eq!(s.connected(t0), vec![r(33, 48)]);
+    s.disconnected();
+    assert_eq!(s.ack_received(48, t0).trim_through, Some(48));
+    // A batch that could not be handed to the client was not sent.
+    assert_eq!(s.connected(t0), vec![r(49, 64)]);
+    s.send_failed(49, t0);
+    assert_eq!(s.published_through(), 48);
+    assert_eq!(s.ack_received(64, t0), AckOutcome::default());
+}
+
+#[test]
+fn a_restarted_agent_trims_nothing_before_it_sends_again() {
+    let t0 = Instant::now();
+    // Acked through 5 and recorded through 9 before the restart; the hub
+    // may well have 6..=9 already, but this run has not sent them.
+    let mut fresh = SendState::new(settings(10, 4), 5, 9);
+    assert_eq!(fresh.ack_received(9, t0), AckOutcome::default());
+    assert_eq!(fresh.connected(t0), vec![r(6, 9)]);
+    assert_eq!(fresh.ack_received(9, t0).trim_through, Some(9));
 }
 
 #[test]

@@ -117,6 +117,15 @@ pub fn ack_of(p: &Publish) -> Option<String> {
     if topic.kind != TopicKind::Ack {
         return None;
     }
+    // The hub's acks are sealed: the clear header names their position
+    // (the through_seq is secret). Plain acks are read for older traces.
+    if let Ok((header, _)) = protocol::sealed::peek(&p.payload) {
+        let at = header.at;
+        return Some(format!(
+            "sealed ack {}.{} on {}",
+            at.boot, at.counter, p.topic
+        ));
+    }
     Some(match protocol::decode(&p.payload) {
         Ok(Message::Ack(ack)) => format!("ack through={} on {}", ack.through_seq, p.topic),
         _ => format!("ack on {}", p.topic),

@@ -8,11 +8,12 @@
 use crate::stats::verdict;
 use anyhow::{bail, Context};
 use hub::devices::{reload, BrokerAuth, Devices, InternalLogin, Registry};
-use protocol::{decode, encode_signed, DeviceCredentials, DeviceKey, EventBatch, Message};
+use protocol::{encode_signed, DeviceCredentials, DeviceKey, EventBatch};
 use protocol::{Movement, MovementKind};
 use rumqttc::{AsyncClient, Event, EventLoop, MqttOptions, Packet, QoS};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tests::identity::AckOpener;
 use tokio::sync::Barrier;
 
 /// Shape of the load.
@@ -120,6 +121,7 @@ async fn device(
         while !matches!(el.poll().await?, Event::Incoming(Packet::SubAck(_))) {}
     }
     let frames = frames(&creds, load)?;
+    let opener = AckOpener::new(&creds).context("bad key")?;
     let target = (load.batches * load.per_batch) as u64;
     go.wait().await;
     let events = format!("wms/{site}/dev/{id}/events");
@@ -136,8 +138,8 @@ async fn device(
         match el.poll().await? {
             Event::Incoming(Packet::PubAck(_)) => pubacks += 1,
             Event::Incoming(Packet::Publish(p)) if wait_ack => {
-                if let Ok(Message::Ack(a)) = decode(&p.payload) {
-                    if a.through_seq >= target {
+                if let Some(through) = opener.through(&p.topic, &p.payload) {
+                    if through >= target {
                         break;
                     }
                 }
@@ -320,6 +322,7 @@ pub async fn probe(rounds: usize) -> anyhow::Result<()> {
         per_batch: 1,
     };
     let mut samples = Vec::new();
+    let opener = AckOpener::new(&creds.file.devices[0]).context("bad key")?;
     for (i, f) in frames(&creds.file.devices[0], load)?
         .into_iter()
         .enumerate()
@@ -330,8 +333,8 @@ pub async fn probe(rounds: usize) -> anyhow::Result<()> {
             .await?;
         loop {
             if let Event::Incoming(Packet::Publish(p)) = el.poll().await? {
-                if let Ok(Message::Ack(a)) = decode(&p.payload) {
-                    if a.through_seq > i as u64 {
+                if let Some(through) = opener.through(&p.topic, &p.payload) {
+                    if through > i as u64 {
                         break;
                     }
                 }
