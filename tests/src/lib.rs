@@ -2,6 +2,7 @@
 //! real `hub` and `agent` binaries, killing them, talking HTTP to the hub,
 //! and waiting on conditions with deadlines (never sleep-and-hope).
 
+pub mod attacker;
 pub mod bursts;
 pub mod feed;
 pub mod firmware;
@@ -15,6 +16,7 @@ pub mod swarm;
 pub mod syscalls;
 pub mod traced;
 pub mod wait;
+pub mod watched;
 
 pub use identity::{provision, Credentials};
 pub use procs::{bin_path, free_port, AgentProc, HubPorts, HubProc};
