@@ -21,3 +21,12 @@ pub mod watched;
 pub use identity::{provision, Credentials};
 pub use procs::{bin_path, free_port, AgentProc, HubPorts, HubProc};
 pub use wait::wait_until;
+
+/// A seed or size for a long run, from the environment (`STORM_SEED=7`),
+/// or `default` when unset or not a number.
+pub fn env_u64(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}

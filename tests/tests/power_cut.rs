@@ -24,17 +24,10 @@ use std::time::Duration;
 use tests::bursts::receive_burst;
 use tests::feed::post;
 use tests::sim::Rng;
-use tests::{hubapi, wait_until, AgentProc, HubPorts, HubProc};
+use tests::{env_u64, hubapi, wait_until, AgentProc, HubPorts, HubProc};
 
 const DEVICES: usize = 3;
 const SITE: &str = "s1";
-
-fn env_u64(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 struct Device {
     id: String,
