@@ -11,7 +11,8 @@
 //! * [`topic`]: building and parsing the MQTT topics of the contract.
 //! * [`auth`]: the HMAC-SHA256 tag that proves which device made a batch.
 //! * [`credentials`]: the credentials file `hub device add` writes for agents.
-//! * [`sealed`]: the AEAD envelope every hub-to-device frame travels in.
+//! * [`sealed`]: the AEAD envelope every hub-to-device frame travels in, and
+//!   [`replay`]: the rule that refuses a replayed one.
 //! * [`barcode`]: what a scanner reads (GS1, EAN/UPC, our rack labels), parsed.
 
 pub mod auth;
@@ -19,6 +20,7 @@ pub mod barcode;
 pub mod codec;
 pub mod credentials;
 pub mod message;
+pub mod replay;
 pub mod sealed;
 pub mod topic;
 pub mod validate;

@@ -26,6 +26,8 @@ use sha2::Sha256;
 use std::fmt;
 use thiserror::Error;
 
+pub use crate::replay::ReplayGuard;
+
 /// The first byte of every sealed frame (a version-1 frame starts with `01`).
 pub const SEALED_VERSION: u8 = 2;
 /// The label the sealing key is derived with (hub-to-device direction).
@@ -373,37 +375,6 @@ pub fn open(key: &SealKey, to: &Recipient<'_>, frame: &[u8]) -> Result<Opened, S
         at: header.at,
         message,
     })
-}
-
-/// The receiver's replay rule: accept a frame only if it stands after
-/// every frame accepted before. Plain data; a device keeps one for its
-/// lifetime (WIRE.md §7.5 says why that is enough for acks).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct ReplayGuard {
-    highest: Option<FrameCounter>,
-}
-
-impl ReplayGuard {
-    /// A guard that has accepted nothing yet.
-    pub fn new() -> ReplayGuard {
-        ReplayGuard::default()
-    }
-
-    /// Accepts `at` if it is newer than everything accepted so far.
-    pub fn admit(&mut self, at: FrameCounter) -> Result<(), SealError> {
-        match self.highest {
-            Some(highest) if at <= highest => Err(SealError::Replayed { at, highest }),
-            _ => {
-                self.highest = Some(at);
-                Ok(())
-            }
-        }
-    }
-
-    /// The highest position accepted, if any.
-    pub fn highest(&self) -> Option<FrameCounter> {
-        self.highest
-    }
 }
 
 #[cfg(test)]
