@@ -181,6 +181,7 @@ mod tests {
         EventBatch {
             site: "s1".into(),
             device: device.into(),
+            epoch: 1,
             first_seq: 1,
             movements: vec![Movement {
                 seq: 1,

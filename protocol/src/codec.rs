@@ -85,6 +85,7 @@ mod tests {
         let ack = Message::Ack(Ack {
             site: "s".into(),
             device: "d".into(),
+            epoch: 5,
             through_seq: 300,
         });
         let frame = encode(&ack);

@@ -30,6 +30,11 @@ pub struct EventBatch {
     pub site: String,
     /// Device id; must match the topic's device segment.
     pub device: String,
+    /// The journal epoch the movements were recorded in: a random non-zero
+    /// number drawn when the device's journal was created. Sequence numbers
+    /// start at 1 in each epoch, so a wiped or replaced journal is told
+    /// apart from a resend of the old one.
+    pub epoch: u64,
     /// Sequence number of the first movement; the rest follow one by one.
     pub first_seq: u64,
     /// The movements, in journal order; `movements[i].seq == first_seq + i`.
@@ -118,14 +123,18 @@ impl MovementKind {
     }
 }
 
-/// The hub's cumulative acknowledgement: every movement of `device` with a
-/// sequence number at or below `through_seq` is durably applied.
+/// The hub's cumulative acknowledgement: every movement of `device` in
+/// journal epoch `epoch` with a sequence number at or below `through_seq`
+/// is durably applied.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ack {
     /// Site id.
     pub site: String,
     /// Device id.
     pub device: String,
+    /// The journal epoch the ack is about (see [`EventBatch::epoch`]); a
+    /// device acts only on acks for its current epoch.
+    pub epoch: u64,
     /// Highest sequence number durably applied (0: none yet).
     pub through_seq: u64,
 }

@@ -23,6 +23,7 @@ fn ack(device: &str, through_seq: u64) -> Message {
     Message::Ack(Ack {
         site: "s1".into(),
         device: device.into(),
+        epoch: 9,
         through_seq,
     })
 }

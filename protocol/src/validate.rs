@@ -25,6 +25,9 @@ pub enum ValidationError {
     /// Sequence number 0 is reserved for "nothing yet".
     #[error("sequence numbers start at 1")]
     ZeroSequence,
+    /// Epoch 0 is no journal's epoch (epochs are random and non-zero).
+    #[error("epoch 0 is not a journal epoch (epochs are non-zero)")]
+    ZeroEpoch,
     /// The batch's sequence numbers would pass `u64::MAX`.
     #[error("sequence numbers overflow: the last one would pass 2^64 - 1")]
     SequenceOverflow,
@@ -175,6 +178,9 @@ impl EventBatch {
     pub fn validate(&self) -> Result<(), ValidationError> {
         check_id("site", &self.site)?;
         check_id("device", &self.device)?;
+        if self.epoch == 0 {
+            return Err(ValidationError::ZeroEpoch);
+        }
         if self.movements.is_empty() {
             return Err(ValidationError::EmptyBatch);
         }
@@ -275,6 +281,7 @@ mod tests {
         let batch = EventBatch {
             site: "s1".into(),
             device: "d1".into(),
+            epoch: 7,
             first_seq: 1,
             movements: vec![movement(MovementKind::Pick, 1, None), m2],
             auth_tag: None,
@@ -298,5 +305,10 @@ mod tests {
             ..batch
         };
         assert_eq!(empty.validate(), Err(ValidationError::EmptyBatch));
+        let no_epoch = EventBatch {
+            epoch: 0,
+            ..empty
+        };
+        assert_eq!(no_epoch.validate(), Err(ValidationError::ZeroEpoch));
     }
 }

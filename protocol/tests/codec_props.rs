@@ -74,13 +74,15 @@ fn arb_batch() -> impl Strategy<Value = EventBatch> {
         arb_string(),
         arb_string(),
         arb_u64(),
+        arb_u64(),
         vec(arb_movement(), 0..20),
         option::of(any::<[u8; 32]>()),
     )
         .prop_map(
-            |(site, device, first_seq, movements, auth_tag)| EventBatch {
+            |(site, device, epoch, first_seq, movements, auth_tag)| EventBatch {
                 site,
                 device,
+                epoch,
                 first_seq,
                 movements,
                 auth_tag,
@@ -91,13 +93,14 @@ fn arb_batch() -> impl Strategy<Value = EventBatch> {
 fn arb_message() -> impl Strategy<Value = Message> {
     prop_oneof![
         arb_batch().prop_map(Message::Batch),
-        (arb_string(), arb_string(), arb_u64()).prop_map(|(site, device, through_seq)| {
-            Message::Ack(Ack {
+        (arb_string(), arb_string(), arb_u64(), arb_u64()).prop_map(
+            |(site, device, epoch, through_seq)| Message::Ack(Ack {
                 site,
                 device,
+                epoch,
                 through_seq,
             })
-        }),
+        ),
         (
             arb_string(),
             arb_string(),
@@ -165,6 +168,7 @@ fn arb_plausible_batch() -> impl Strategy<Value = EventBatch> {
             EventBatch {
                 site: "s1".into(),
                 device: "d1".into(),
+                epoch: 1,
                 first_seq,
                 movements,
                 auth_tag: None,
@@ -289,6 +293,7 @@ fn every_strict_prefix_is_rejected() {
         Message::Batch(EventBatch {
             site: "s1".into(),
             device: "d1".into(),
+            epoch: u64::MAX,
             first_seq: 1 << 40,
             movements: vec![movement.clone(), movement],
             auth_tag: Some([0xff; 32]),
@@ -296,6 +301,7 @@ fn every_strict_prefix_is_rejected() {
         Message::Ack(Ack {
             site: String::new(),
             device: "d".into(),
+            epoch: 1,
             through_seq: u64::MAX,
         }),
         Message::Status(Status {

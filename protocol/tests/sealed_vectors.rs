@@ -19,6 +19,7 @@ const KEYS: &[&str] = &[
     "boot",
     "counter",
     "salt",
+    "epoch",
     "through",
     "hex",
     "result",
@@ -107,6 +108,7 @@ fn check(block: &Block) -> String {
     match (want, open(&key, &to, &frame)) {
         ("ok", Ok(opened)) => {
             let through: u64 = get(block, "through").parse().expect("through");
+            let epoch: u64 = get(block, "epoch").parse().expect("epoch");
             let at = FrameCounter {
                 boot: get(block, "boot").parse().expect("boot"),
                 counter: get(block, "counter").parse().expect("counter"),
@@ -114,6 +116,7 @@ fn check(block: &Block) -> String {
             let message = Message::Ack(Ack {
                 site: to.site.into(),
                 device: to.device.into(),
+                epoch,
                 through_seq: through,
             });
             assert_eq!(opened.at, at, "{name}");

@@ -46,10 +46,15 @@ fn movement(seq: u64, kind: MovementKind, sku: &str, location: &str, quantity: i
     }
 }
 
-fn batch(first_seq: u64, movements: Vec<Movement>) -> EventBatch {
+/// The epoch of `ack-basic` and `batch-pick-single`: a random-looking u64
+/// whose varint takes 9 bytes, as a real epoch's usually does (9 or 10).
+const EPOCH: u64 = 0x0123_4567_89ab_cdef;
+
+fn batch(epoch: u64, first_seq: u64, movements: Vec<Movement>) -> EventBatch {
     EventBatch {
         site: "s1".into(),
         device: "d1".into(),
+        epoch,
         first_seq,
         movements,
         auth_tag: None,
@@ -63,16 +68,19 @@ fn expected(name: &str) -> Message {
         "ack-basic" => Message::Ack(Ack {
             site: "s1".into(),
             device: "d1".into(),
+            epoch: EPOCH,
             through_seq: 300,
         }),
         "ack-zero" => Message::Ack(Ack {
             site: "wh-berlin".into(),
             device: "hh-007".into(),
+            epoch: 1,
             through_seq: 0,
         }),
         "ack-max-seq" => Message::Ack(Ack {
             site: "s1".into(),
             device: "d1".into(),
+            epoch: u64::MAX,
             through_seq: u64::MAX,
         }),
         "status-online-battery" => Message::Status(Status {
@@ -100,7 +108,7 @@ fn expected(name: &str) -> Message {
             device_time_ms: 1,
         }),
         "batch-pick-single" => {
-            Message::Batch(batch(1, vec![movement(1, Pick, "SKU-1", "A-01", 2)]))
+            Message::Batch(batch(EPOCH, 1, vec![movement(1, Pick, "SKU-1", "A-01", 2)]))
         }
         "batch-receive-lot-putaway" => {
             let mut receive = movement(7, Receive, "SKU-1", "DOCK", 10);
@@ -109,33 +117,33 @@ fn expected(name: &str) -> Message {
             putaway.to_location = Some("A-01".into());
             putaway.lot = Some("L7".into());
             putaway.device_time_ms = 1_001;
-            Message::Batch(batch(7, vec![receive, putaway]))
+            Message::Batch(batch(2, 7, vec![receive, putaway]))
         }
         "batch-move-adjust-count" => {
             let mut mv = movement(20, Move, "SKU-2", "A-01", 4);
             mv.to_location = Some("B-02".into());
             let adjust = movement(21, Adjust, "SKU-2", "B-02", -3);
             let count = movement(22, Count, "SKU-2", "A-01", 0);
-            Message::Batch(batch(20, vec![mv, adjust, count]))
+            Message::Batch(batch(3, 20, vec![mv, adjust, count]))
         }
         "batch-pick-task-pack" => {
             let mut pick = movement(5, Pick, "SKU-3", "C-10", 1);
             pick.task = Some("T-9".into());
             let mut pack = movement(6, Pack, "SKU-3", "PACK-1", 1);
             pack.task = Some("T-9".into());
-            Message::Batch(batch(5, vec![pick, pack]))
+            Message::Batch(batch(1, 5, vec![pick, pack]))
         }
         "batch-large-seq-time" => {
             let mut adjust = movement(1_099_511_627_776, Adjust, "SKU-4", "Z-99", -1_000_000);
             adjust.device_time_ms = 1_735_689_600_123;
-            Message::Batch(batch(1_099_511_627_776, vec![adjust]))
+            Message::Batch(batch(u64::MAX, 1_099_511_627_776, vec![adjust]))
         }
         "batch-auth-tag" => {
             let mut tag = [0u8; 32];
             for (i, b) in tag.iter_mut().enumerate() {
                 *b = i as u8;
             }
-            let mut signed = batch(1, vec![movement(1, Pick, "SKU-1", "A-01", 2)]);
+            let mut signed = batch(EPOCH, 1, vec![movement(1, Pick, "SKU-1", "A-01", 2)]);
             signed.auth_tag = Some(tag);
             Message::Batch(signed)
         }
