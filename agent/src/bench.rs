@@ -183,7 +183,7 @@ pub fn bench_record(dir: &Path, count: usize, size: usize) -> Result<BenchReport
             base.push(start.elapsed());
         }
     }
-    journal.ack(journal.last_seq())?;
+    journal.ack(journal.epoch(), journal.last_seq())?;
     journal.flush()?;
     drop(raw);
     std::fs::remove_file(&raw_path).map_err(io_err)?;

@@ -10,7 +10,9 @@ fn pick(sku: &str, qty: i64) -> MovementDraft {
 }
 
 fn skus(journal: &Journal) -> Vec<(u64, String)> {
-    let entries = journal.unacked(0, 1000).expect("readable journal");
+    let entries = journal
+        .unacked(journal.epoch(), 0, 1000)
+        .expect("readable journal");
     entries.into_iter().map(|m| (m.seq, m.sku)).collect()
 }
 
@@ -23,7 +25,7 @@ fn sequence_starts_at_one_and_survives_reopen() {
         for (i, sku) in ["S1", "S2", "S3", "S4"].iter().enumerate() {
             assert_eq!(j.record(pick(sku, 1)).expect("record"), i as u64 + 1);
         }
-        assert_eq!(j.ack(2).expect("ack"), 2);
+        assert_eq!(j.ack(j.epoch(), 2).expect("ack"), 2);
     }
     let j = Journal::open(dir.path()).expect("reopen");
     assert_eq!((j.last_seq(), j.acked(), j.backlog()), (4, 2, 2));
@@ -38,7 +40,7 @@ fn sequence_keeps_increasing_after_everything_was_trimmed() {
         let j = Journal::open(dir.path()).expect("open");
         j.record(pick("S1", 1)).expect("record");
         j.record(pick("S2", 1)).expect("record");
-        j.ack(2).expect("ack");
+        j.ack(j.epoch(), 2).expect("ack");
         assert_eq!(j.backlog(), 0);
         assert!(skus(&j).is_empty());
         j.flush().expect("flush");
@@ -63,7 +65,7 @@ fn recorded_entries_keep_every_field() {
         task: Some("T-3".into()),
     };
     let seq = j.record(draft.clone()).expect("record");
-    let stored = j.unacked(0, 10).expect("read");
+    let stored = j.unacked(j.epoch(), 0, 10).expect("read");
     assert_eq!(stored, vec![draft.into_movement(seq)]);
 }
 
@@ -99,12 +101,16 @@ fn ack_is_monotone_and_clamped() {
     for i in 0..5 {
         j.record(pick(&format!("S{i}"), 1)).expect("record");
     }
-    assert_eq!(j.ack(3).expect("ack"), 3);
-    assert_eq!(j.ack(1).expect("lower ack"), 3, "a lower ack is ignored");
-    assert_eq!(j.ack(3).expect("same ack"), 3);
+    assert_eq!(j.ack(j.epoch(), 3).expect("ack"), 3);
+    assert_eq!(
+        j.ack(j.epoch(), 1).expect("lower ack"),
+        3,
+        "a lower ack is ignored"
+    );
+    assert_eq!(j.ack(j.epoch(), 3).expect("same ack"), 3);
     assert_eq!(j.acked(), 3);
     assert_eq!(
-        j.ack(99).expect("ack beyond"),
+        j.ack(j.epoch(), 99).expect("ack beyond"),
         5,
         "clamped to the last entry"
     );
@@ -112,7 +118,7 @@ fn ack_is_monotone_and_clamped() {
     drop(j);
     let j = Journal::open(dir.path()).expect("reopen");
     assert_eq!(j.acked(), 5);
-    assert_eq!(j.ack(2).expect("lower after reopen"), 5);
+    assert_eq!(j.ack(j.epoch(), 2).expect("lower after reopen"), 5);
 }
 
 #[test]
@@ -122,9 +128,9 @@ fn unacked_pages_in_sequence_order() {
     for i in 1..=10 {
         j.record(pick(&format!("S{i}"), 1)).expect("record");
     }
-    j.ack(2).expect("ack");
+    j.ack(j.epoch(), 2).expect("ack");
     let seqs = |after, limit| -> Vec<u64> {
-        j.unacked(after, limit)
+        j.unacked(j.epoch(), after, limit)
             .expect("read")
             .iter()
             .map(|m| m.seq)
@@ -146,7 +152,7 @@ fn devices_in_one_database_have_their_own_journals() {
     assert_eq!(a.record(pick("SA", 1)).expect("a1"), 1);
     assert_eq!(a.record(pick("SA", 1)).expect("a2"), 2);
     assert_eq!(b.record(pick("SB", 1)).expect("b1"), 1);
-    a.ack(2).expect("ack a");
+    a.ack(a.epoch(), 2).expect("ack a");
     assert_eq!((a.backlog(), b.backlog()), (0, 1));
     assert!(Journal::open_in(&db, "dev/x").is_err());
     drop((a, b));
@@ -175,7 +181,7 @@ fn concurrent_records_get_unique_contiguous_numbers() {
     all.sort_unstable();
     assert_eq!(all, (1..=100).collect::<Vec<u64>>());
     let stored: Vec<u64> = j
-        .unacked(0, 1000)
+        .unacked(j.epoch(), 0, 1000)
         .expect("read")
         .iter()
         .map(|m| m.seq)

@@ -305,10 +305,7 @@ mod tests {
             ..batch
         };
         assert_eq!(empty.validate(), Err(ValidationError::EmptyBatch));
-        let no_epoch = EventBatch {
-            epoch: 0,
-            ..empty
-        };
+        let no_epoch = EventBatch { epoch: 0, ..empty };
         assert_eq!(no_epoch.validate(), Err(ValidationError::ZeroEpoch));
     }
 }

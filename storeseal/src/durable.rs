@@ -77,6 +77,24 @@ impl SledFiles {
     pub fn syncs(&self) -> u64 {
         self.syncs
     }
+
+    /// Whether the data file this store writes is still the one at its
+    /// path. False once the directory or the file was deleted or replaced
+    /// while the store was open: sled then keeps writing to an unlinked
+    /// file, which the next start will never see, so nothing written from
+    /// then on may be confirmed.
+    pub fn in_place(&self) -> bool {
+        use std::os::unix::fs::MetadataExt;
+        let Ok(held) = self.db.metadata() else {
+            return false;
+        };
+        match std::fs::metadata(self.dir.join(DB_FILE)) {
+            Ok(at_path) => {
+                held.nlink() > 0 && held.dev() == at_path.dev() && held.ino() == at_path.ino()
+            }
+            Err(_) => false,
+        }
+    }
 }
 
 /// Syncs each regular file in `dir` that is not in `known`, then the
@@ -139,6 +157,18 @@ mod tests {
         files.sync().expect("sync");
         assert!(files.blobs.is_empty());
         assert_eq!(files.syncs(), 3);
+    }
+
+    #[test]
+    fn a_deleted_or_replaced_data_file_is_noticed() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("db"), b"x").expect("db");
+        let files = SledFiles::open(dir.path()).expect("open");
+        assert!(files.in_place());
+        std::fs::remove_file(dir.path().join("db")).expect("rm");
+        assert!(!files.in_place(), "deleted");
+        std::fs::write(dir.path().join("db"), b"y").expect("new db");
+        assert!(!files.in_place(), "replaced by another file");
     }
 
     #[test]

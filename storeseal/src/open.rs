@@ -204,6 +204,16 @@ impl Keeper {
         files.sync()
     }
 
+    /// Whether the store's data file is still the one at its path (see
+    /// [`SledFiles::in_place`]): false after the directory was deleted or
+    /// replaced under the open store.
+    pub fn files_in_place(&self) -> bool {
+        self.files
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .in_place()
+    }
+
     /// How many times sled's data file was synced since the store opened.
     pub fn data_syncs(&self) -> u64 {
         self.files.lock().unwrap_or_else(|p| p.into_inner()).syncs()

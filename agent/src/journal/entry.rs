@@ -1,6 +1,7 @@
 //! How the journal's keys and values are laid out in its sled tree.
 //!
-//! Key `0x00 ++ name` holds metadata (`next_seq`, `acked`: a u64 BE),
+//! Key `0x00 ++ name` holds metadata (`next_seq`, `acked`, `epoch`: a u64
+//! BE),
 //! key `0x01 ++ seq (u64 BE)` holds an entry: the postcard-encoded
 //! [`protocol::Movement`]. Every value is a [`storeseal::frame`] of format
 //! [`STORAGE_VERSION`] (format byte, CRC32, body), so a damaged value is
@@ -14,6 +15,7 @@ pub const STORAGE_VERSION: u8 = 2;
 
 pub(crate) const META_NEXT_SEQ: &[u8] = b"\x00next_seq";
 pub(crate) const META_ACKED: &[u8] = b"\x00acked";
+pub(crate) const META_EPOCH: &[u8] = b"\x00epoch";
 pub(crate) const ENTRY_PREFIX: u8 = 0x01;
 
 pub(crate) fn entry_key(seq: u64) -> [u8; 9] {

@@ -1,11 +1,13 @@
 //! The journal's start-up check: every untrimmed entry is there, decodes
 //! and passes its CRC, the sequence is contiguous from the ack watermark to
-//! `next_seq - 1`, and that reaches at least the last seq the seal says was
-//! confirmed. Runs at every open (and every reopen after a storage error);
+//! `next_seq - 1`, that reaches at least the last seq the seal says was
+//! confirmed, and a journal that holds anything has its epoch. Runs at every open (and every reopen after a storage error);
 //! a damaged journal is refused with the problem named, and nothing is
 //! changed or "repaired".
 
-use super::entry::{decode_entry, key_seq, read_meta, ENTRY_PREFIX, META_ACKED, META_NEXT_SEQ};
+use super::entry::{
+    decode_entry, key_seq, read_meta, ENTRY_PREFIX, META_ACKED, META_EPOCH, META_NEXT_SEQ,
+};
 use super::JournalError;
 use std::path::Path;
 use storeseal::{Kind, Opened};
@@ -17,6 +19,8 @@ pub(crate) struct Checked {
     pub last_seq: u64,
     /// Highest acknowledged seq.
     pub acked: u64,
+    /// The journal's epoch (0: a new journal that has none yet).
+    pub epoch: u64,
 }
 
 /// sled's settings for a device journal.
@@ -29,18 +33,31 @@ pub(crate) fn sled_config() -> sled::Config {
         .cache_capacity(8 << 20)
 }
 
-/// Opens the journal directory through its seal and checks its content.
+/// Opens the journal directory through its seal and checks its content;
+/// a new journal gets its epoch here, durably.
 pub(crate) fn open_dir(dir: &Path) -> Result<(Opened, sled::Tree, Checked), JournalError> {
     let opened = storeseal::open(dir, Kind::Journal, sled_config())?;
     let tree = storeseal::without_panic(dir, || opened.db.open_tree("journal"))??;
-    let checked = storeseal::without_panic(dir, || check_tree(&tree, opened.mark))??;
+    let mut checked = storeseal::without_panic(dir, || check_tree(&tree, opened.mark))??;
+    super::epoch::establish(&tree, &mut checked, Some(&opened.keeper))?;
     Ok((opened, tree, checked))
 }
 
 /// Checks one journal tree; `mark`: the last seq known to be confirmed.
 pub(crate) fn check_tree(tree: &sled::Tree, mark: u64) -> Result<Checked, JournalError> {
-    let next_seq = read_meta(tree, META_NEXT_SEQ)?.unwrap_or(1);
+    let stored_next = read_meta(tree, META_NEXT_SEQ)?;
+    let next_seq = stored_next.unwrap_or(1);
     let acked = read_meta(tree, META_ACKED)?.unwrap_or(0);
+    let epoch = super::epoch::read(tree)?.unwrap_or(0);
+    if epoch == 0 && (stored_next.is_some() || acked > 0 || mark > 0) {
+        // The epoch is written before the first record; a journal that
+        // recorded without one would hand its seqs out under a new epoch.
+        return Err(JournalError::CorruptMeta(
+            "the journal has recorded scans but no epoch (damaged, or written by a build \
+             before journal epochs)"
+                .into(),
+        ));
+    }
     let last_seq = next_seq
         .checked_sub(1)
         .ok_or_else(|| JournalError::CorruptMeta("next_seq is 0".into()))?;
@@ -82,14 +99,18 @@ pub(crate) fn check_tree(tree: &sled::Tree, mark: u64) -> Result<Checked, Journa
             reason: format!("missing (the journal records entries up to {last_seq})"),
         });
     }
-    Ok(Checked { last_seq, acked })
+    Ok(Checked {
+        last_seq,
+        acked,
+        epoch,
+    })
 }
 
 /// Only metadata and entry keys may exist.
 fn check_keys(tree: &sled::Tree) -> Result<(), JournalError> {
     for item in tree.range(..[ENTRY_PREFIX].as_slice()) {
         let (key, _) = item?;
-        if key.as_ref() != META_NEXT_SEQ && key.as_ref() != META_ACKED {
+        if ![META_NEXT_SEQ, META_ACKED, META_EPOCH].contains(&key.as_ref()) {
             return Err(JournalError::CorruptMeta(format!(
                 "unknown key {}",
                 String::from_utf8_lossy(&key).escape_debug()

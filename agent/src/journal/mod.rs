@@ -16,68 +16,33 @@
 //! write fails (a full disk: sled then fails every later write too), the
 //! scan is refused and the next record reopens the database, so the device
 //! recovers by itself once space returns.
+//!
+//! Every journal has an [`epoch`] (drawn when it is created, kept for its
+//! life); sequence numbers start at 1 in each. If the directory is deleted
+//! or replaced while the agent runs, sled would go on writing to unlinked
+//! files that no restart will see: a record checks that its files are still
+//! in place before it confirms, refuses the scan when they are not, and the
+//! next record opens whatever journal is now at the path, a new one with a
+//! new epoch if the directory is empty ([`reopen`]).
 
 mod entry;
+mod epoch;
+mod error;
 mod integrity;
+mod reopen;
 
 pub use entry::STORAGE_VERSION;
+pub use epoch::format_epoch;
+pub use error::JournalError;
 
 use crate::draft::MovementDraft;
 use entry::{decode_entry, encode_entry, encode_meta, entry_key, key_seq};
 use entry::{META_ACKED, META_NEXT_SEQ};
-use protocol::{validate::check_id, Movement, ValidationError};
+use protocol::{validate::check_id, Movement};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard};
-use thiserror::Error;
-use tracing::{info, warn};
-
-/// Why a journal operation failed.
-#[derive(Debug, Error)]
-pub enum JournalError {
-    /// sled failed (I/O error, corrupt database file ...).
-    #[error("journal storage error: {0}")]
-    Storage(#[from] sled::Error),
-    /// The journal's files are damaged, in another format, or unreadable.
-    #[error("journal files: {0}")]
-    Files(#[from] storeseal::SealError),
-    /// The movement breaks a protocol rule; nothing was written.
-    #[error("{0}")]
-    Invalid(#[from] ValidationError),
-    /// A stored entry cannot be read back.
-    #[error("journal entry {seq} is corrupt: {reason}")]
-    CorruptEntry {
-        /// Its sequence number.
-        seq: u64,
-        /// What is wrong with it.
-        reason: String,
-    },
-    /// The journal's bookkeeping is inconsistent.
-    #[error("journal metadata is corrupt: {0}")]
-    CorruptMeta(String),
-    /// Entries the device confirmed are gone (a truncated or damaged file
-    /// that sled opened as an older journal).
-    #[error(
-        "journal lost its tail: it ends at seq {last_seq}, but seq {confirmed} was \
-         confirmed (recorded in wms-seal); the data file is truncated or damaged"
-    )]
-    LostTail {
-        /// Highest seq the journal holds.
-        last_seq: u64,
-        /// Highest seq the seal says was confirmed.
-        confirmed: u64,
-    },
-    /// A movement could not be encoded for storage.
-    #[error("cannot encode movement: {0}")]
-    Encode(String),
-    /// Every u64 sequence number has been used.
-    #[error("sequence numbers exhausted")]
-    SequenceExhausted,
-    /// The database was closed after a storage error and could not be
-    /// reopened yet; the next record tries again.
-    #[error("journal closed after a storage error; the next scan retries")]
-    Closed,
-}
+use tracing::warn;
 
 /// The durable journal of one device. Cheap to clone: clones share one
 /// journal.
@@ -102,6 +67,9 @@ struct Inner {
     last_seq: AtomicU64,
     /// Highest sequence number the hub acknowledged (0: none yet).
     acked: AtomicU64,
+    /// The journal's epoch; changes only when [`reopen`] finds another
+    /// journal at the path (under the `live` write lock).
+    epoch: AtomicU64,
 }
 
 /// One open database. Field order is drop order: the seal keeper must go
@@ -117,6 +85,7 @@ impl std::fmt::Debug for Journal {
         f.debug_struct("Journal")
             .field("last_seq", &self.last_seq())
             .field("acked", &self.acked())
+            .field("epoch", &format_epoch(self.epoch()))
             .finish()
     }
 }
@@ -140,7 +109,8 @@ impl Journal {
     pub fn open_in(db: &sled::Db, device_id: &str) -> Result<Journal, JournalError> {
         check_id("device", device_id)?;
         let tree = db.open_tree(format!("journal/{device_id}"))?;
-        let checked = integrity::check_tree(&tree, 0)?;
+        let mut checked = integrity::check_tree(&tree, 0)?;
+        epoch::establish(&tree, &mut checked, None)?;
         let live = Live {
             tree,
             _db: None,
@@ -159,6 +129,7 @@ impl Journal {
                 ack_lock: Mutex::new(()),
                 last_seq: AtomicU64::new(checked.last_seq),
                 acked: AtomicU64::new(checked.acked),
+                epoch: AtomicU64::new(checked.epoch),
             }),
         }
     }
@@ -172,6 +143,11 @@ impl Journal {
     /// Blocks for the flush: call it from a blocking context.
     pub fn record(&self, draft: MovementDraft) -> Result<u64, JournalError> {
         let _serial = lock(&self.inner.record_lock);
+        // Reopened first: the journal found there may be another one (its
+        // directory was replaced), numbering from its own last seq.
+        if self.inner.broken.load(Ordering::Acquire) {
+            self.reopen()?;
+        }
         let seq = self
             .last_seq()
             .checked_add(1)
@@ -180,9 +156,6 @@ impl Journal {
         let movement = draft.into_movement(seq);
         movement.validate()?;
         let value = encode_entry(&movement)?;
-        if self.inner.broken.load(Ordering::Acquire) {
-            self.reopen()?;
-        }
         let guard = self.live();
         let live = guard.as_ref().ok_or(JournalError::Closed)?;
         let mut batch = sled::Batch::default();
@@ -200,7 +173,16 @@ impl Journal {
         // storeseal::durable): the scan is confirmed only once its files
         // and the seal's mark are synced. A failed sync is a failed scan.
         if let Some(keeper) = &live.keeper {
-            if let Err(e) = keeper.persist(seq) {
+            let persisted = keeper.persist(seq);
+            // Synced into files that are no longer at the path is not
+            // durable: a restart opens whatever is there now.
+            if !keeper.files_in_place() {
+                self.mark_broken(live);
+                return Err(JournalError::Replaced {
+                    dir: keeper.dir().to_path_buf(),
+                });
+            }
+            if let Err(e) = persisted {
                 self.mark_broken(live);
                 return Err(e.into());
             }
@@ -226,40 +208,18 @@ impl Journal {
         }
     }
 
-    /// Drops the failed database and opens it again (the record lock is
-    /// held). The entry of the refused scan, if it reached the disk, is
-    /// removed: the picker was told it failed.
-    fn reopen(&self) -> Result<(), JournalError> {
-        let Some(dir) = &self.inner.dir else {
-            return Err(JournalError::CorruptMeta(
-                "a shared-database journal cannot be reopened".into(),
-            ));
-        };
-        let mut live = self
-            .inner
-            .live
-            .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        // sled's handles must all be gone before it can be opened again.
-        drop(live.take());
-        storeseal::wait_released(dir, std::time::Duration::from_secs(2));
-        let (opened, tree, on_disk) = integrity::open_dir(dir)?;
-        integrity::settle(&tree, on_disk, self.last_seq(), self.acked())?;
-        // The refused entries must not come back after a power cut either.
-        opened.keeper.sync_files()?;
-        *live = Some(Live {
-            tree,
-            _db: Some(opened.db),
-            keeper: Some(opened.keeper),
-        });
-        self.inner.broken.store(false, Ordering::Release);
-        info!(dir = %dir.display(), "journal reopened after a storage error");
-        Ok(())
-    }
-
-    /// Up to `limit` unacknowledged movements with a sequence number above
-    /// `after`, in sequence order.
-    pub fn unacked(&self, after: u64, limit: usize) -> Result<Vec<Movement>, JournalError> {
+    /// Up to `limit` unacknowledged movements of `epoch` with a sequence
+    /// number above `after`, in sequence order; [`JournalError::EpochChanged`]
+    /// if the journal is in another epoch now.
+    pub fn unacked(
+        &self,
+        epoch: u64,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<Movement>, JournalError> {
+        // Under the read guard, so a replacement cannot slip in between.
+        let guard = self.live();
+        self.check_epoch(epoch)?;
         let start = after.max(self.acked()).saturating_add(1);
         let end = self.last_seq();
         if limit == 0 || start > end {
@@ -267,7 +227,6 @@ impl Journal {
         }
         let span = usize::try_from(end - start + 1).unwrap_or(usize::MAX);
         let mut out = Vec::with_capacity(limit.min(span));
-        let guard = self.live();
         let live = guard.as_ref().ok_or(JournalError::Closed)?;
         let range = live.tree.range(entry_key(start)..=entry_key(end));
         for (expected, item) in (start..).zip(range.take(limit)) {
@@ -294,15 +253,18 @@ impl Journal {
         Ok(out)
     }
 
-    /// Drops every entry up to and including `through` and persists the
-    /// acknowledged watermark. The watermark only moves forward: a lower ack
-    /// is ignored, and an ack beyond the last recorded entry is clamped to
-    /// it. Returns the watermark after the call.
+    /// Drops every entry of `epoch` up to and including `through` and
+    /// persists the acknowledged watermark. The watermark only moves
+    /// forward: a lower ack is ignored, and an ack beyond the last recorded
+    /// entry is clamped to it. An ack for another epoch trims nothing
+    /// ([`JournalError::EpochChanged`]). Returns the watermark after the call.
     ///
     /// Not flushed: losing an ack to a power cut only causes a resend, which
     /// the hub ignores as a duplicate.
-    pub fn ack(&self, through: u64) -> Result<u64, JournalError> {
+    pub fn ack(&self, epoch: u64, through: u64) -> Result<u64, JournalError> {
         let _serial = lock(&self.inner.ack_lock);
+        let guard = self.live();
+        self.check_epoch(epoch)?;
         let acked = self.acked();
         let last = self.last_seq();
         if through > last {
@@ -317,7 +279,6 @@ impl Journal {
             batch.remove(&entry_key(seq));
         }
         batch.insert(META_ACKED, encode_meta(through));
-        let guard = self.live();
         let live = guard.as_ref().ok_or(JournalError::Closed)?;
         if let Err(e) = live.tree.apply_batch(batch) {
             self.mark_broken(live);
@@ -325,6 +286,23 @@ impl Journal {
         }
         self.inner.acked.store(through, Ordering::Release);
         Ok(through)
+    }
+
+    /// The journal's epoch (never 0). It changes only if the directory was
+    /// replaced while the agent ran (see [`JournalError::Replaced`]).
+    pub fn epoch(&self) -> u64 {
+        self.inner.epoch.load(Ordering::Acquire)
+    }
+
+    fn check_epoch(&self, expected: u64) -> Result<(), JournalError> {
+        let current = self.epoch();
+        if current == expected {
+            return Ok(());
+        }
+        Err(JournalError::EpochChanged {
+            expected: format_epoch(expected),
+            current: format_epoch(current),
+        })
     }
 
     /// Highest sequence number the hub acknowledged (0: none yet).

@@ -34,7 +34,9 @@ fn corrupted_entry_body_is_a_clear_error() {
     j.tree()
         .insert(entry_key(2), &[STORAGE_VERSION, 0xff, 0xff, 0xff][..])
         .expect("insert");
-    let err = j.unacked(0, 10).expect_err("corrupt entry must fail");
+    let err = j
+        .unacked(j.epoch(), 0, 10)
+        .expect_err("corrupt entry must fail");
     assert!(
         matches!(err, JournalError::CorruptEntry { seq: 2, .. }),
         "{err}"
@@ -44,7 +46,7 @@ fn corrupted_entry_body_is_a_clear_error() {
         "{err}"
     );
     // Entries before the corrupt one are still readable on their own.
-    assert_eq!(j.unacked(0, 1).expect("first").len(), 1);
+    assert_eq!(j.unacked(j.epoch(), 0, 1).expect("first").len(), 1);
 }
 
 #[test]
@@ -59,13 +61,13 @@ fn unknown_storage_version_and_empty_value_are_clear_errors() {
         .to_vec();
     raw[0] = 9;
     j.tree().insert(entry_key(1), raw).expect("insert");
-    let err = j.unacked(0, 10).expect_err("bad version");
+    let err = j.unacked(j.epoch(), 0, 10).expect_err("bad version");
     assert!(
         err.to_string().contains("value has format 9, expected 2"),
         "{err}"
     );
     j.tree().insert(entry_key(1), &[][..]).expect("insert");
-    let err = j.unacked(0, 10).expect_err("empty");
+    let err = j.unacked(j.epoch(), 0, 10).expect_err("empty");
     assert!(err.to_string().contains("empty value"), "{err}");
 }
 
@@ -77,16 +79,16 @@ fn entry_under_the_wrong_key_or_missing_is_detected() {
     j.record(pick("S3")).expect("record");
     let one = j.tree().get(entry_key(1)).expect("get").expect("entry");
     j.tree().insert(entry_key(2), one).expect("insert");
-    let err = j.unacked(0, 10).expect_err("wrong seq");
+    let err = j.unacked(j.epoch(), 0, 10).expect_err("wrong seq");
     assert!(err.to_string().contains("holds seq 1 under key 2"), "{err}");
     j.tree().remove(entry_key(2)).expect("remove");
-    let err = j.unacked(0, 10).expect_err("gap");
+    let err = j.unacked(j.epoch(), 0, 10).expect_err("gap");
     assert!(
         matches!(err, JournalError::CorruptEntry { seq: 2, .. }),
         "{err}"
     );
     j.tree().remove(entry_key(3)).expect("remove");
-    let err = j.unacked(0, 10).expect_err("tail missing");
+    let err = j.unacked(j.epoch(), 0, 10).expect_err("tail missing");
     assert!(
         matches!(err, JournalError::CorruptEntry { seq: 2, .. }),
         "{err}"
@@ -187,7 +189,7 @@ fn a_reopen_drops_the_refused_entry_and_keeps_the_acks() {
     for sku in ["S1", "S2", "S3"] {
         j.record(pick(sku)).expect("record");
     }
-    j.ack(1).expect("ack");
+    j.ack(j.epoch(), 1).expect("ack");
     // A refused scan whose write reached the disk although its flush failed.
     let mut batch = sled::Batch::default();
     batch.insert(
@@ -199,7 +201,7 @@ fn a_reopen_drops_the_refused_entry_and_keeps_the_acks() {
     j.inner.broken.store(true, Ordering::Release);
     assert_eq!(j.record(pick("S5")).expect("record after reopen"), 4);
     let stored: Vec<(u64, String)> = j
-        .unacked(0, 10)
+        .unacked(j.epoch(), 0, 10)
         .expect("read")
         .into_iter()
         .map(|m| (m.seq, m.sku))
@@ -208,4 +210,31 @@ fn a_reopen_drops_the_refused_entry_and_keeps_the_acks() {
         stored,
         vec![(2, "S2".into()), (3, "S3".into()), (4, "S5".into())]
     );
+}
+
+#[test]
+fn a_journal_that_recorded_without_an_epoch_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    {
+        let j = Journal::open(dir.path()).expect("open");
+        j.record(pick("S1")).expect("record");
+        j.tree().remove(entry::META_EPOCH).expect("remove");
+        j.flush().expect("flush");
+    }
+    let err = Journal::open(dir.path()).expect_err("no epoch");
+    assert!(err.to_string().contains("no epoch"), "{err}");
+}
+
+#[test]
+fn a_stored_epoch_of_zero_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    {
+        let j = Journal::open(dir.path()).expect("open");
+        j.tree()
+            .insert(entry::META_EPOCH, encode_meta(0))
+            .expect("insert");
+        j.flush().expect("flush");
+    }
+    let err = Journal::open(dir.path()).expect_err("epoch 0");
+    assert!(err.to_string().contains("epoch is 0"), "{err}");
 }

@@ -5,6 +5,11 @@
 //! [`Inbound`] first; only a genuine, fresh, sealed ack reaches the send
 //! state, which still clamps it to what was published.
 //!
+//! Every batch names the journal's epoch, and only acks for that epoch
+//! reach the send state. If the journal is replaced under the running
+//! agent (its directory deleted, see [`crate::journal`]), the next event
+//! notices the new epoch and starts the send state over in it.
+//!
 //! Every publish is a non-blocking `try_publish`: the driver never waits on
 //! the event loop, so the two can never deadlock; a publish that does not
 //! fit is handed back to [`SendState::send_failed`] and goes again later.
@@ -112,7 +117,9 @@ impl Driver {
         watches: super::Watches,
         battery: super::Battery,
     ) -> Driver {
-        let state = SendState::new(config.send, journal.acked(), journal.last_seq());
+        // The epoch first: counters read after it belong to it.
+        let epoch = journal.epoch();
+        let state = SendState::new(config.send, epoch, journal.acked(), journal.last_seq());
         let secrets = &config.secrets;
         let inbound = Inbound::new(
             &config.site,
@@ -120,6 +127,7 @@ impl Driver {
             &topics.ack,
             &secrets.key,
             secrets.key_version,
+            epoch,
         );
         Driver {
             journal,
@@ -136,6 +144,25 @@ impl Driver {
             heartbeat: config.heartbeat,
             next_heartbeat: now(),
         }
+    }
+
+    /// Starts the send state over if the journal is in another epoch now
+    /// (it was replaced under the agent); returns what to send then.
+    fn follow_epoch(&mut self, now: Instant) -> Vec<BatchRange> {
+        let epoch = self.journal.epoch();
+        if epoch == self.state.epoch() {
+            return Vec::new();
+        }
+        let (acked, recorded) = (self.journal.acked(), self.journal.last_seq());
+        warn!(
+            old_epoch = %crate::journal::format_epoch(self.state.epoch()),
+            epoch = %crate::journal::format_epoch(epoch),
+            recorded,
+            "the journal was replaced; sending in its new epoch"
+        );
+        self.inbound.set_epoch(epoch);
+        self.acked_tx.send_replace(acked);
+        self.state.restart(epoch, acked, recorded, now)
     }
 
     pub(super) async fn run(
@@ -177,6 +204,7 @@ impl Driver {
         self.subscribe_acks();
         self.publish_status(DeviceState::Online);
         self.next_heartbeat = now + self.heartbeat;
+        self.follow_epoch(now);
         self.state.recorded(self.journal.last_seq(), now);
         let resend = self.state.connected(now);
         info!(
@@ -189,13 +217,15 @@ impl Driver {
 
     fn on_journaled(&mut self) {
         let now = now();
-        let ranges = self.state.recorded(self.journal.last_seq(), now);
+        let mut ranges = self.follow_epoch(now);
+        ranges.extend(self.state.recorded(self.journal.last_seq(), now));
         self.send(ranges, now);
     }
 
     fn on_tick(&mut self) {
         let now = now();
-        let mut ranges = self.state.recorded(self.journal.last_seq(), now);
+        let mut ranges = self.follow_epoch(now);
+        ranges.extend(self.state.recorded(self.journal.last_seq(), now));
         let before = self.state.sent_through();
         let ticked = self.state.tick(now);
         if ticked.first().is_some_and(|r| r.first <= before) {
@@ -227,7 +257,7 @@ impl Driver {
         let counts = self.inbound.counts();
         self.frames_tx.send_replace(counts);
         match verdict {
-            Verdict::Ack(through) => self.on_ack(through),
+            Verdict::Ack { epoch, through } => self.on_ack(epoch, through),
             // Never the payload: it is whatever a stranger chose to send.
             Verdict::Refused(why) => warn!(
                 reason = why.reason(),
@@ -237,10 +267,11 @@ impl Driver {
         }
     }
 
-    fn on_ack(&mut self, through: u64) {
+    fn on_ack(&mut self, epoch: u64, through: u64) {
         let now = now();
-        let mut ranges = self.state.recorded(self.journal.last_seq(), now);
-        let outcome = self.state.ack_received(through, now);
+        let mut ranges = self.follow_epoch(now);
+        ranges.extend(self.state.recorded(self.journal.last_seq(), now));
+        let outcome = self.state.ack_received(epoch, through, now);
         if through > self.state.published_through() {
             debug!(
                 through,
@@ -250,7 +281,7 @@ impl Driver {
         }
         ranges.extend(outcome.send);
         if let Some(trim) = outcome.trim_through {
-            match self.journal.ack(trim) {
+            match self.journal.ack(self.state.epoch(), trim) {
                 Ok(watermark) => {
                     debug!(through = watermark, "hub acknowledged");
                     self.acked_tx.send_replace(watermark);
@@ -273,7 +304,8 @@ impl Driver {
 
     fn publish_batch(&self, range: BatchRange) -> Result<(), SendError> {
         let wanted = usize::try_from(range.len()).unwrap_or(usize::MAX);
-        let movements = self.journal.unacked(range.first - 1, wanted)?;
+        let epoch = self.state.epoch();
+        let movements = self.journal.unacked(epoch, range.first - 1, wanted)?;
         let first = movements.first().map(|m| m.seq);
         if first != Some(range.first) || movements.len() != wanted {
             return Err(SendError::Mismatch {
@@ -288,6 +320,7 @@ impl Driver {
         let batch = EventBatch {
             site: self.site.clone(),
             device: self.device.clone(),
+            epoch,
             first_seq: range.first,
             movements,
             auth_tag: None,

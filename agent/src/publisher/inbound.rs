@@ -1,5 +1,6 @@
 //! What the agent takes from the broker: nothing but sealed acks for this
-//! device, on its ack topic, newer than any it took before (promise 10).
+//! device, on its ack topic, newer than any it took before (promise 10),
+//! about its journal's current epoch (WIRE.md §3.8).
 //!
 //! Why its own pure piece: the broker is not trusted, so every inbound
 //! frame is an attacker's until proven otherwise, and the rules that
@@ -25,6 +26,9 @@ pub enum Refusal {
     Replayed,
     /// Authentic, but not an ack.
     NotAnAck,
+    /// An authentic ack for another journal epoch (an earlier journal of
+    /// this device): it says nothing about this journal's scans.
+    OtherEpoch,
 }
 
 impl Refusal {
@@ -41,6 +45,7 @@ impl Refusal {
             Refusal::Unopenable(_) => "malformed seal",
             Refusal::Replayed => "replayed",
             Refusal::NotAnAck => "not an ack",
+            Refusal::OtherEpoch => "other epoch",
         }
     }
 }
@@ -48,9 +53,15 @@ impl Refusal {
 /// What to do with one inbound frame.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
-    /// A genuine, fresh ack through this sequence number (still to be
-    /// clamped to what was sent, by [`super::SendState::ack_received`]).
-    Ack(u64),
+    /// A genuine, fresh ack for the current epoch through this sequence
+    /// number (still to be clamped to what was sent, by
+    /// [`super::SendState::ack_received`]).
+    Ack {
+        /// The epoch it names (the current one).
+        epoch: u64,
+        /// Acknowledged through this seq.
+        through: u64,
+    },
     /// Refused: act on nothing.
     Refused(Refusal),
 }
@@ -68,21 +79,24 @@ pub struct InboundCounts {
     pub replayed: u64,
     /// Frames on another topic, or authentic but not acks.
     pub other: u64,
+    /// Authentic acks for another journal epoch, ignored.
+    pub other_epoch: u64,
 }
 
 impl InboundCounts {
     /// Every frame refused.
     pub fn refused(&self) -> u64 {
-        self.retained + self.unopenable + self.replayed + self.other
+        self.retained + self.unopenable + self.replayed + self.other + self.other_epoch
     }
 
     fn count(&mut self, verdict: &Verdict) {
         let slot = match verdict {
-            Verdict::Ack(_) => &mut self.acks,
+            Verdict::Ack { .. } => &mut self.acks,
             Verdict::Refused(Refusal::Retained) => &mut self.retained,
             Verdict::Refused(Refusal::Unopenable(_)) => &mut self.unopenable,
             Verdict::Refused(Refusal::Replayed) => &mut self.replayed,
             Verdict::Refused(Refusal::OtherTopic | Refusal::NotAnAck) => &mut self.other,
+            Verdict::Refused(Refusal::OtherEpoch) => &mut self.other_epoch,
         };
         *slot += 1;
     }
@@ -96,19 +110,22 @@ pub struct Inbound {
     ack_topic: String,
     key: SealKey,
     key_version: u32,
+    epoch: u64,
     guard: ReplayGuard,
     counts: InboundCounts,
 }
 
 impl Inbound {
     /// Rules for `device` at `site`, whose acks come on `ack_topic`,
-    /// sealed with the key derived from `key` (version `key_version`).
+    /// sealed with the key derived from `key` (version `key_version`),
+    /// for the journal of `epoch`.
     pub fn new(
         site: &str,
         device: &str,
         ack_topic: &str,
         key: &DeviceKey,
         key_version: u32,
+        epoch: u64,
     ) -> Inbound {
         Inbound {
             site: site.to_string(),
@@ -116,6 +133,7 @@ impl Inbound {
             ack_topic: ack_topic.to_string(),
             key: SealKey::derive(key),
             key_version,
+            epoch,
             guard: ReplayGuard::new(),
             counts: InboundCounts::default(),
         }
@@ -152,7 +170,18 @@ impl Inbound {
         if self.guard.admit(opened.at).is_err() {
             return Verdict::Refused(Refusal::Replayed);
         }
-        Verdict::Ack(ack.through_seq)
+        if ack.epoch != self.epoch {
+            return Verdict::Refused(Refusal::OtherEpoch);
+        }
+        Verdict::Ack {
+            epoch: ack.epoch,
+            through: ack.through_seq,
+        }
+    }
+
+    /// The journal is now in `epoch` (it was replaced under the agent).
+    pub fn set_epoch(&mut self, epoch: u64) {
+        self.epoch = epoch;
     }
 
     /// Counts so far.

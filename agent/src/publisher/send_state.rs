@@ -18,7 +18,14 @@
 //! not rely on that: no frame, genuine, replayed or forged, trims past
 //! the highest sequence number published. An ack for scans an earlier run
 //! of the agent sent (before a restart) is only taken once they are sent
-//! again; the hub answers those resends as duplicates, at its watermark.
+//! again; the hub answers those resends as duplicates.
+//!
+//! Why it knows the journal's epoch: sequence numbers restart at 1 in a
+//! new journal (WIRE.md §3.8), so an ack is only about this journal if it
+//! names this epoch. An ack for any other epoch (an old journal's, a
+//! forger's) changes nothing at all; when the journal itself is replaced
+//! under the running agent, [`SendState::restart`] starts over in the new
+//! epoch.
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -78,6 +85,8 @@ pub struct AckOutcome {
 #[derive(Debug, Clone)]
 pub struct SendState {
     settings: SendSettings,
+    /// The journal epoch every range and ack is about.
+    epoch: u64,
     /// Highest sequence number the hub acknowledged.
     acked: u64,
     /// Highest sequence number journaled.
@@ -98,9 +107,9 @@ pub struct SendState {
 }
 
 impl SendState {
-    /// A disconnected state over a journal acknowledged through `acked`
-    /// and recorded through `recorded`.
-    pub fn new(settings: SendSettings, acked: u64, recorded: u64) -> SendState {
+    /// A disconnected state over the journal of `epoch`, acknowledged
+    /// through `acked` and recorded through `recorded`.
+    pub fn new(settings: SendSettings, epoch: u64, acked: u64, recorded: u64) -> SendState {
         let settings = SendSettings {
             batch_max: settings.batch_max.max(1),
             max_batches_in_flight: settings.max_batches_in_flight.max(1),
@@ -108,6 +117,7 @@ impl SendState {
         };
         SendState {
             settings,
+            epoch,
             acked,
             recorded: recorded.max(acked),
             sent_through: acked,
@@ -140,10 +150,33 @@ impl SendState {
         self.fill(now)
     }
 
-    /// The hub acknowledged everything through `through`. A stale ack
-    /// changes nothing; an ack beyond what was published (so beyond what
-    /// was recorded) is clamped to it.
-    pub fn ack_received(&mut self, through: u64, now: Instant) -> AckOutcome {
+    /// The journal was replaced under the running agent (its directory was
+    /// deleted or swapped): everything known about the old epoch is
+    /// forgotten, and if connected, the new journal's unacknowledged
+    /// entries are sent.
+    pub fn restart(
+        &mut self,
+        epoch: u64,
+        acked: u64,
+        recorded: u64,
+        now: Instant,
+    ) -> Vec<BatchRange> {
+        let connected = self.connected;
+        *self = SendState::new(self.settings, epoch, acked, recorded);
+        if connected {
+            self.connected(now)
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// The hub acknowledged everything of `epoch` through `through`. An
+    /// ack for another epoch or a stale one changes nothing; an ack beyond
+    /// what was published (so beyond what was recorded) is clamped to it.
+    pub fn ack_received(&mut self, epoch: u64, through: u64, now: Instant) -> AckOutcome {
+        if epoch != self.epoch {
+            return AckOutcome::default();
+        }
         let through = through.min(self.recorded).min(self.published);
         if through <= self.acked {
             return AckOutcome::default();
@@ -195,6 +228,11 @@ impl SendState {
             }
         }
         self.hold_until = Some(now + self.settings.resend_after);
+    }
+
+    /// The journal epoch this state sends and takes acks for.
+    pub fn epoch(&self) -> u64 {
+        self.epoch
     }
 
     /// Highest sequence number the hub acknowledged.
@@ -267,3 +305,7 @@ impl SendState {
 #[cfg(test)]
 #[path = "send_state_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "send_state_props.rs"]
+mod props;

@@ -1,11 +1,11 @@
 //! Tests of the send state machine: table-like unit tests of each
-//! transition, and a property test driving it against a simulated hub
-//! that loses batches and connections.
+//! transition (the property test is in `send_state_props.rs`).
 
 use super::*;
-use proptest::prelude::*;
 
 const SEC: Duration = Duration::from_secs(1);
+/// The journal epoch of the unit tests.
+const E: u64 = 0x5eed;
 
 fn settings(batch_max: usize, window: usize) -> SendSettings {
     SendSettings {
@@ -22,7 +22,7 @@ fn r(first: u64, last: u64) -> BatchRange {
 #[test]
 fn nothing_is_sent_while_disconnected() {
     let t0 = Instant::now();
-    let mut s = SendState::new(settings(10, 4), 0, 5);
+    let mut s = SendState::new(settings(10, 4), E, 0, 5);
     assert_eq!(s.recorded(7, t0), vec![]);
     assert_eq!(s.tick(t0 + 10 * SEC), vec![]);
     assert_eq!(s.connected(t0), vec![r(1, 7)]);
@@ -31,13 +31,13 @@ fn nothing_is_sent_while_disconnected() {
 #[test]
 fn connect_sends_backlog_from_the_ack_in_batches_up_to_the_window() {
     let t0 = Instant::now();
-    let mut s = SendState::new(settings(10, 3), 4, 100);
+    let mut s = SendState::new(settings(10, 3), E, 4, 100);
     assert_eq!(s.connected(t0), vec![r(5, 14), r(15, 24), r(25, 34)]);
     assert_eq!(s.batches_in_flight(), 3);
     // A full window sends nothing more on a new record.
     assert_eq!(s.recorded(101, t0), vec![]);
     // Acking the first batch frees one slot.
-    let out = s.ack_received(14, t0);
+    let out = s.ack_received(E, 14, t0);
     assert_eq!(out.trim_through, Some(14));
     assert_eq!(out.send, vec![r(35, 44)]);
 }
@@ -45,7 +45,7 @@ fn connect_sends_backlog_from_the_ack_in_batches_up_to_the_window() {
 #[test]
 fn new_records_are_sent_as_they_come() {
     let t0 = Instant::now();
-    let mut s = SendState::new(settings(256, 64), 0, 0);
+    let mut s = SendState::new(settings(256, 64), E, 0, 0);
     assert_eq!(s.connected(t0), vec![]);
     assert_eq!(s.recorded(1, t0), vec![r(1, 1)]);
     assert_eq!(s.recorded(3, t0), vec![r(2, 3)]);
@@ -61,13 +61,13 @@ fn new_records_are_sent_as_they_come() {
 #[test]
 fn stale_and_excessive_acks() {
     let t0 = Instant::now();
-    let mut s = SendState::new(settings(10, 4), 0, 20);
+    let mut s = SendState::new(settings(10, 4), E, 0, 20);
     s.connected(t0);
-    assert_eq!(s.ack_received(5, t0).trim_through, Some(5));
-    assert_eq!(s.ack_received(5, t0), AckOutcome::default());
-    assert_eq!(s.ack_received(3, t0), AckOutcome::default());
+    assert_eq!(s.ack_received(E, 5, t0).trim_through, Some(5));
+    assert_eq!(s.ack_received(E, 5, t0), AckOutcome::default());
+    assert_eq!(s.ack_received(E, 3, t0), AckOutcome::default());
     // An ack beyond the journal is clamped to what was recorded.
-    assert_eq!(s.ack_received(99, t0).trim_through, Some(20));
+    assert_eq!(s.ack_received(E, 99, t0).trim_through, Some(20));
     assert_eq!(s.acked(), 20);
     assert_eq!(s.backlog(), 0);
     assert_eq!(s.batches_in_flight(), 0);
@@ -76,40 +76,40 @@ fn stale_and_excessive_acks() {
 #[test]
 fn partial_ack_keeps_the_batch_outstanding() {
     let t0 = Instant::now();
-    let mut s = SendState::new(settings(10, 1), 0, 30);
+    let mut s = SendState::new(settings(10, 1), E, 0, 30);
     assert_eq!(s.connected(t0), vec![r(1, 10)]);
-    assert_eq!(s.ack_received(4, t0).send, vec![]);
+    assert_eq!(s.ack_received(E, 4, t0).send, vec![]);
     assert_eq!(s.batches_in_flight(), 1);
-    assert_eq!(s.ack_received(10, t0).send, vec![r(11, 20)]);
+    assert_eq!(s.ack_received(E, 10, t0).send, vec![r(11, 20)]);
 }
 
 #[test]
 fn an_ack_beyond_what_was_sent_trims_only_what_was_sent() {
     let t0 = Instant::now();
-    let mut s = SendState::new(settings(10, 1), 0, 30);
+    let mut s = SendState::new(settings(10, 1), E, 0, 30);
     assert_eq!(s.connected(t0), vec![r(1, 10)]);
     // The hub had 1..=25 from an earlier run of the agent: only what this
     // run sent is trimmed, then the rest goes again (a duplicate there).
-    let out = s.ack_received(25, t0);
+    let out = s.ack_received(E, 25, t0);
     assert_eq!(out.trim_through, Some(10));
     assert_eq!(out.send, vec![r(11, 20)]);
-    assert_eq!(s.ack_received(25, t0).trim_through, Some(20));
+    assert_eq!(s.ack_received(E, 25, t0).trim_through, Some(20));
     assert_eq!(s.published_through(), 30);
-    assert_eq!(s.ack_received(30, t0).trim_through, Some(30));
+    assert_eq!(s.ack_received(E, 30, t0).trim_through, Some(30));
 }
 
 #[test]
 fn no_ack_trims_past_the_highest_seq_published_whatever_it_claims() {
     let t0 = Instant::now();
     // 200 scans journaled offline, a window of one batch of 16.
-    let mut s = SendState::new(settings(16, 1), 0, 200);
-    assert_eq!(s.ack_received(200, t0), AckOutcome::default(), "offline");
+    let mut s = SendState::new(settings(16, 1), E, 0, 200);
+    assert_eq!(s.ack_received(E, 200, t0), AckOutcome::default(), "offline");
     assert_eq!(s.connected(t0), vec![r(1, 16)]);
     // Each ack claiming everything trims only what had been published;
     // the freed window then publishes the next batch.
-    let out = s.ack_received(200, t0);
+    let out = s.ack_received(E, 200, t0);
     assert_eq!((out.trim_through, out.send), (Some(16), vec![r(17, 32)]));
-    assert_eq!(s.ack_received(u64::MAX, t0).trim_through, Some(32));
+    assert_eq!(s.ack_received(E, u64::MAX, t0).trim_through, Some(32));
     assert_eq!(
         (s.acked(), s.published_through(), s.backlog()),
         (32, 48, 168)
@@ -118,12 +118,12 @@ fn no_ack_trims_past_the_highest_seq_published_whatever_it_claims() {
     s.disconnected();
     assert_eq!(s.connected(t0), vec![r(33, 48)]);
     s.disconnected();
-    assert_eq!(s.ack_received(48, t0).trim_through, Some(48));
+    assert_eq!(s.ack_received(E, 48, t0).trim_through, Some(48));
     // A batch that could not be handed to the client was not sent.
     assert_eq!(s.connected(t0), vec![r(49, 64)]);
     s.send_failed(49, t0);
     assert_eq!(s.published_through(), 48);
-    assert_eq!(s.ack_received(64, t0), AckOutcome::default());
+    assert_eq!(s.ack_received(E, 64, t0), AckOutcome::default());
 }
 
 #[test]
@@ -131,19 +131,48 @@ fn a_restarted_agent_trims_nothing_before_it_sends_again() {
     let t0 = Instant::now();
     // Acked through 5 and recorded through 9 before the restart; the hub
     // may well have 6..=9 already, but this run has not sent them.
-    let mut fresh = SendState::new(settings(10, 4), 5, 9);
-    assert_eq!(fresh.ack_received(9, t0), AckOutcome::default());
+    let mut fresh = SendState::new(settings(10, 4), E, 5, 9);
+    assert_eq!(fresh.ack_received(E, 9, t0), AckOutcome::default());
     assert_eq!(fresh.connected(t0), vec![r(6, 9)]);
-    assert_eq!(fresh.ack_received(9, t0).trim_through, Some(9));
+    assert_eq!(fresh.ack_received(E, 9, t0).trim_through, Some(9));
+}
+
+#[test]
+fn an_ack_for_another_epoch_changes_nothing() {
+    let t0 = Instant::now();
+    let mut s = SendState::new(settings(10, 4), E, 0, 20);
+    assert_eq!(s.connected(t0), vec![r(1, 10), r(11, 20)]);
+    for other in [E - 1, E + 1, 0, u64::MAX] {
+        assert_eq!(s.ack_received(other, 20, t0), AckOutcome::default());
+    }
+    assert_eq!((s.acked(), s.batches_in_flight()), (0, 2));
+    assert_eq!(s.ack_received(E, 10, t0).trim_through, Some(10));
+}
+
+#[test]
+fn a_replaced_journal_starts_over_in_its_epoch() {
+    let t0 = Instant::now();
+    let mut s = SendState::new(settings(10, 4), E, 3, 20);
+    s.connected(t0);
+    // The directory was wiped: a new journal with 2 scans already in it.
+    assert_eq!(s.restart(E + 1, 0, 2, t0), vec![r(1, 2)]);
+    assert_eq!((s.epoch(), s.acked(), s.recorded_through()), (E + 1, 0, 2));
+    // The old epoch's acks trim nothing any more, the new one's do.
+    assert_eq!(s.ack_received(E, 20, t0), AckOutcome::default());
+    assert_eq!(s.ack_received(E + 1, 2, t0).trim_through, Some(2));
+    // Disconnected, a restart sends nothing until the link is back.
+    s.disconnected();
+    assert_eq!(s.restart(E + 2, 0, 5, t0), vec![]);
+    assert_eq!(s.connected(t0), vec![r(1, 5)]);
 }
 
 #[test]
 fn tick_resends_from_the_ack_after_no_progress() {
     let t0 = Instant::now();
-    let mut s = SendState::new(settings(10, 8), 0, 25);
+    let mut s = SendState::new(settings(10, 8), E, 0, 25);
     assert_eq!(s.connected(t0).len(), 3);
     assert_eq!(s.tick(t0 + SEC / 2), vec![]);
-    s.ack_received(10, t0 + SEC / 2);
+    s.ack_received(E, 10, t0 + SEC / 2);
     // Progress at 0.5 s restarts the clock: nothing at 1.2 s ...
     assert_eq!(s.tick(t0 + SEC + SEC / 5), vec![]);
     // ... but at 1.5 s everything from the ack on goes again.
@@ -155,7 +184,7 @@ fn tick_resends_from_the_ack_after_no_progress() {
 #[test]
 fn idle_time_before_a_record_does_not_count_as_a_stall() {
     let t0 = Instant::now();
-    let mut s = SendState::new(settings(10, 8), 0, 0);
+    let mut s = SendState::new(settings(10, 8), E, 0, 0);
     s.connected(t0);
     let later = t0 + 60 * SEC;
     assert_eq!(s.recorded(1, later), vec![r(1, 1)]);
@@ -166,18 +195,18 @@ fn idle_time_before_a_record_does_not_count_as_a_stall() {
 #[test]
 fn tick_with_everything_acked_sends_nothing() {
     let t0 = Instant::now();
-    let mut s = SendState::new(settings(10, 8), 0, 3);
+    let mut s = SendState::new(settings(10, 8), E, 0, 3);
     s.connected(t0);
-    s.ack_received(3, t0);
+    s.ack_received(E, 3, t0);
     assert_eq!(s.tick(t0 + 5 * SEC), vec![]);
 }
 
 #[test]
 fn disconnect_forgets_what_was_sent() {
     let t0 = Instant::now();
-    let mut s = SendState::new(settings(10, 8), 0, 15);
+    let mut s = SendState::new(settings(10, 8), E, 0, 15);
     assert_eq!(s.connected(t0), vec![r(1, 10), r(11, 15)]);
-    s.ack_received(10, t0);
+    s.ack_received(E, 10, t0);
     s.disconnected();
     assert!(!s.is_connected());
     assert_eq!(s.sent_through(), 10);
@@ -188,13 +217,13 @@ fn disconnect_forgets_what_was_sent() {
 #[test]
 fn failed_send_rewinds_and_holds() {
     let t0 = Instant::now();
-    let mut s = SendState::new(settings(10, 8), 0, 30);
+    let mut s = SendState::new(settings(10, 8), E, 0, 30);
     assert_eq!(s.connected(t0), vec![r(1, 10), r(11, 20), r(21, 30)]);
     s.send_failed(11, t0);
     assert_eq!(s.sent_through(), 10);
     assert_eq!(s.batches_in_flight(), 1);
     assert_eq!(s.recorded(31, t0 + SEC / 2), vec![], "held");
-    let acked = s.ack_received(10, t0 + SEC / 2);
+    let acked = s.ack_received(E, 10, t0 + SEC / 2);
     assert_eq!(
         (acked.trim_through, acked.send),
         (Some(10), vec![]),
@@ -206,151 +235,7 @@ fn failed_send_rewinds_and_holds() {
 #[test]
 fn huge_sequence_numbers_do_not_overflow() {
     let t0 = Instant::now();
-    let mut s = SendState::new(settings(4096, 2), u64::MAX - 3, u64::MAX);
+    let mut s = SendState::new(settings(4096, 2), E, u64::MAX - 3, u64::MAX);
     assert_eq!(s.connected(t0), vec![r(u64::MAX - 2, u64::MAX)]);
-    assert_eq!(s.ack_received(u64::MAX, t0).trim_through, Some(u64::MAX));
-}
-
-/// What the test driver does next.
-#[derive(Debug, Clone)]
-enum Op {
-    Record(u8),
-    Connect,
-    Disconnect,
-    /// Deliver the oldest published batch to the hub (or lose it).
-    Deliver {
-        lose: bool,
-    },
-    Tick(u16),
-    FailNext,
-}
-
-fn op() -> impl Strategy<Value = Op> {
-    prop_oneof![
-        4 => any::<u8>().prop_map(Op::Record),
-        1 => Just(Op::Connect),
-        1 => Just(Op::Disconnect),
-        6 => any::<bool>().prop_map(|lose| Op::Deliver { lose }),
-        3 => (0u16..3000).prop_map(Op::Tick),
-        1 => Just(Op::FailNext),
-    ]
-}
-
-/// A hub that applies a batch only if it starts at or below its
-/// watermark + 1, like the real one, and acks its watermark.
-struct Sim {
-    state: SendState,
-    now: Instant,
-    hub_watermark: u64,
-    wire: VecDeque<BatchRange>,
-    journal_last: u64,
-    journal_acked: u64,
-}
-
-impl Sim {
-    fn publish(&mut self, ranges: Vec<BatchRange>) {
-        let settings = self.state.settings;
-        for range in ranges {
-            assert!(range.first > self.state.acked());
-            assert!(range.first <= range.last && range.last <= self.journal_last);
-            assert!(range.len() <= settings.batch_max as u64);
-            self.wire.push_back(range);
-        }
-        self.check();
-    }
-
-    fn check(&self) {
-        let s = &self.state;
-        assert!(s.acked() <= s.sent_through() && s.sent_through() <= s.recorded_through());
-        assert!(s.batches_in_flight() <= s.settings.max_batches_in_flight);
-        assert_eq!(s.acked(), self.journal_acked);
-        assert!(s.acked() <= self.hub_watermark);
-    }
-
-    fn ack(&mut self, through: u64) {
-        let out = self.state.ack_received(through, self.now);
-        if let Some(t) = out.trim_through {
-            assert!(t > self.journal_acked, "trim must move forward");
-            self.journal_acked = t;
-        }
-        self.publish(out.send);
-    }
-
-    fn step(&mut self, op: Op) {
-        match op {
-            Op::Record(n) => {
-                self.journal_last += u64::from(n % 8);
-                let out = self.state.recorded(self.journal_last, self.now);
-                self.publish(out);
-            }
-            Op::Connect if !self.state.is_connected() => {
-                self.wire.clear();
-                let out = self.state.connected(self.now);
-                if let Some(first) = out.first() {
-                    assert_eq!(first.first, self.state.acked() + 1, "resend from the ack");
-                }
-                self.publish(out);
-            }
-            Op::Connect => {}
-            Op::Disconnect => {
-                self.wire.clear();
-                self.state.disconnected();
-            }
-            Op::Deliver { lose } => {
-                if let Some(range) = self.wire.pop_front() {
-                    if !lose && range.first <= self.hub_watermark + 1 {
-                        self.hub_watermark = self.hub_watermark.max(range.last);
-                    }
-                    self.ack(self.hub_watermark);
-                }
-            }
-            Op::Tick(ms) => {
-                self.now += Duration::from_millis(u64::from(ms));
-                let out = self.state.tick(self.now);
-                self.publish(out);
-            }
-            Op::FailNext => {
-                if let Some(range) = self.wire.pop_back() {
-                    self.state.send_failed(range.first, self.now);
-                    self.wire.retain(|r| r.first < range.first);
-                }
-            }
-        }
-        self.check();
-    }
-}
-
-proptest! {
-    #[test]
-    fn invariants_hold_and_a_good_link_drains_everything(
-        ops in proptest::collection::vec(op(), 0..200),
-        batch_max in 1usize..20,
-        window in 1usize..6,
-    ) {
-        let mut sim = Sim {
-            state: SendState::new(settings(batch_max, window), 0, 0),
-            now: Instant::now(),
-            hub_watermark: 0,
-            wire: VecDeque::new(),
-            journal_last: 0,
-            journal_acked: 0,
-        };
-        for op in ops {
-            sim.step(op);
-        }
-        // Then the link heals: connect, deliver everything, tick as needed.
-        sim.step(Op::Connect);
-        for _ in 0..10_000 {
-            if sim.journal_acked == sim.journal_last {
-                break;
-            }
-            if sim.wire.is_empty() {
-                sim.step(Op::Tick(1000));
-            } else {
-                sim.step(Op::Deliver { lose: false });
-            }
-        }
-        prop_assert_eq!(sim.journal_acked, sim.journal_last);
-        prop_assert_eq!(sim.state.backlog(), 0);
-    }
+    assert_eq!(s.ack_received(E, u64::MAX, t0).trim_through, Some(u64::MAX));
 }
