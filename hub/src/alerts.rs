@@ -1,6 +1,8 @@
 //! Alerts and exceptions operators must see: stock below its safety
 //! threshold, discrepancies between a scan and the pool, picks of another
-//! lot than suggested, and held stock that physical picks took away. Kept
+//! lot than suggested, held stock that physical picks took away, and a
+//! device batch that conflicts with what the hub applied under the same
+//! (device, epoch, seq). Kept
 //! as an append-only list (newest first at `GET /api/v1/alerts`); the
 //! dashboard issue will push them live.
 
@@ -18,6 +20,10 @@ pub enum AlertKind {
     LotDeviation,
     /// Physical movements took stock that reservations hold: available < 0.
     HeldStockShort,
+    /// A batch repeats seqs the hub applied with other content (a journal
+    /// restored from a backup, a cloned device); it was refused. The SKU
+    /// and location are those of the first differing movement received.
+    JournalConflict,
 }
 
 impl AlertKind {
@@ -28,6 +34,7 @@ impl AlertKind {
             AlertKind::Discrepancy => "discrepancy",
             AlertKind::LotDeviation => "lot_deviation",
             AlertKind::HeldStockShort => "held_stock_short",
+            AlertKind::JournalConflict => "journal_conflict",
         }
     }
 
@@ -38,6 +45,7 @@ impl AlertKind {
             AlertKind::Discrepancy,
             AlertKind::LotDeviation,
             AlertKind::HeldStockShort,
+            AlertKind::JournalConflict,
         ]
         .into_iter()
         .find(|k| k.as_str() == word)

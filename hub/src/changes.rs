@@ -5,7 +5,7 @@
 use crate::alerts::Alert;
 use crate::discrepancies::{CountTask, Discrepancy};
 use crate::lots::LotInfo;
-use crate::pool::{DeadLetter, DeviceRecord, EventRecord, StockKey};
+use crate::pool::{DeadLetter, DeviceEpoch, DeviceRecord, EventRecord, StockKey};
 use crate::reservations::{Reservation, SharedReservation};
 use crate::safety::SafetyRule;
 use std::collections::HashMap;
@@ -16,8 +16,8 @@ use std::collections::HashMap;
 pub struct Changes {
     /// New on-hand per changed key.
     pub stock: Vec<(StockKey, i64)>,
-    /// New record per changed device.
-    pub devices: Vec<(String, DeviceRecord)>,
+    /// New record per changed (device, epoch) stream.
+    pub devices: Vec<(DeviceEpoch, DeviceRecord)>,
     /// New event log entries with their ids.
     pub events: Vec<(u64, EventRecord)>,
     /// New dead letters with their ids.
@@ -83,8 +83,8 @@ pub struct NextIds {
 pub struct PoolParts {
     /// On hand per key (zeros included: a SKU seen once stays known).
     pub stock: HashMap<StockKey, i64>,
-    /// Device watermarks.
-    pub devices: HashMap<String, DeviceRecord>,
+    /// Watermarks per (device, epoch) stream.
+    pub devices: HashMap<DeviceEpoch, DeviceRecord>,
     /// Next event log id.
     pub next_event: u64,
     /// Next dead-letter id.

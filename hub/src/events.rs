@@ -5,7 +5,7 @@
 //! pool uses, so a pool and a replay of its log can only differ if stored
 //! state was damaged or tampered with (`hub verify` reports it).
 
-use protocol::{Movement, MovementKind};
+use protocol::{EventBatch, Movement, MovementKind};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 
@@ -20,7 +20,33 @@ pub struct StockKey {
     pub lot: String,
 }
 
-/// What the hub knows about one device's stream.
+/// One device's stream of movements in one journal epoch (WIRE.md §3.8):
+/// the unit the hub keeps a watermark for. A device gets a new stream
+/// whenever its journal is created anew (wiped, replaced).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct DeviceEpoch {
+    /// The device.
+    pub device: String,
+    /// Its journal's epoch.
+    pub epoch: u64,
+}
+
+impl DeviceEpoch {
+    /// The stream a batch belongs to.
+    pub fn of(batch: &EventBatch) -> DeviceEpoch {
+        DeviceEpoch {
+            device: batch.device.clone(),
+            epoch: batch.epoch,
+        }
+    }
+
+    /// The epoch as people and logs see it: 16 hex digits.
+    pub fn epoch_hex(&self) -> String {
+        format!("{:016x}", self.epoch)
+    }
+}
+
+/// What the hub knows about one device's stream in one epoch.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeviceRecord {
     /// Highest sequence number durably applied.
@@ -29,6 +55,12 @@ pub struct DeviceRecord {
     pub last_batch_ms: u64,
     /// Movements applied in all.
     pub applied: u64,
+    /// Batches refused as conflicts (content differing from what was
+    /// applied under the same seqs).
+    pub conflicts: u64,
+    /// The seq of the last conflict an alert was raised for (0: none), so
+    /// a device resending one conflicting batch raises one alert.
+    pub conflict_seq: u64,
 }
 
 /// One entry of the event log, the source of truth the pool is rebuilt
@@ -39,10 +71,52 @@ pub struct DeviceRecord {
 pub struct EventRecord {
     /// The device that scanned them.
     pub device: String,
+    /// The journal epoch they were recorded in.
+    pub epoch: u64,
     /// Hub time of applying them, ms since the epoch.
     pub applied_ms: u64,
-    /// The movements as scanned (seqs are the device's, consecutive).
+    /// The movements as scanned (seqs are the device's in that epoch,
+    /// consecutive).
     pub movements: Vec<Movement>,
+}
+
+impl EventRecord {
+    /// Whether this entry belongs to `stream`.
+    pub fn is_of(&self, stream: &DeviceEpoch) -> bool {
+        self.epoch == stream.epoch && self.device == stream.device
+    }
+}
+
+/// Where the pool finds what it applied in earlier, committed groups, to
+/// compare a resend with: the store's event log (through its index), or a
+/// plain list of records in tests and the simulator.
+pub trait AppliedLog {
+    /// The movements of `stream` with seqs `from..=through`, in seq order,
+    /// exactly as applied. An error (the log cannot be read, or does not
+    /// hold them) is described for the log; the batch is then not applied.
+    fn applied(
+        &self,
+        stream: &DeviceEpoch,
+        from: u64,
+        through: u64,
+    ) -> Result<Vec<Movement>, String>;
+}
+
+impl AppliedLog for Vec<EventRecord> {
+    fn applied(
+        &self,
+        stream: &DeviceEpoch,
+        from: u64,
+        through: u64,
+    ) -> Result<Vec<Movement>, String> {
+        Ok(self
+            .iter()
+            .filter(|e| e.is_of(stream))
+            .flat_map(|e| &e.movements)
+            .filter(|m| (from..=through).contains(&m.seq))
+            .cloned()
+            .collect())
+    }
 }
 
 /// A payload the hub refused, kept with the reason for operators.
@@ -58,35 +132,56 @@ pub struct DeadLetter {
     pub payload: Vec<u8>,
 }
 
-/// What became of one batch.
+/// What became of one batch (WIRE.md §3.8 has the table). Watermarks are
+/// those of the batch's (device, epoch).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BatchOutcome {
-    /// `count` new movements applied; the device's watermark is now `through`.
+    /// `count` new movements applied (any it repeats were identical to
+    /// what was applied); the watermark is now `through`.
     Applied {
         /// Movements newly applied.
         count: usize,
-        /// New watermark.
+        /// New watermark, the batch's last seq.
         through: u64,
     },
-    /// Everything in it was applied before; nothing changed.
+    /// Everything in it was applied before, identically; nothing changed.
     Duplicate {
-        /// Unchanged watermark.
+        /// The batch's last seq (at or below the watermark).
         through: u64,
     },
     /// It starts past the watermark + 1; not applied, so the device resends.
     Gap {
         /// Unchanged watermark.
-        through: u64,
+        watermark: u64,
+    },
+    /// A movement at or below the watermark differs from the one applied
+    /// under its seq: nothing of the batch is applied, an alert is raised.
+    Conflict {
+        /// The first seq whose movement differs.
+        seq: u64,
+        /// Unchanged watermark.
+        watermark: u64,
+    },
+    /// What was applied could not be read to compare with: nothing applied.
+    Unverified {
+        /// Unchanged watermark.
+        watermark: u64,
     },
 }
 
 impl BatchOutcome {
-    /// The watermark to acknowledge.
-    pub fn ack_through(self) -> u64 {
+    /// The seq to acknowledge, if any: only seqs whose movements the hub
+    /// holds exactly as this batch carries them, so an ack never lets a
+    /// device trim a scan the hub does not have (a gap or a conflict is
+    /// not acknowledged at all).
+    pub fn ack_through(self) -> Option<u64> {
         match self {
-            BatchOutcome::Applied { through, .. }
-            | BatchOutcome::Duplicate { through }
-            | BatchOutcome::Gap { through } => through,
+            BatchOutcome::Applied { through, .. } | BatchOutcome::Duplicate { through } => {
+                Some(through)
+            }
+            BatchOutcome::Gap { .. }
+            | BatchOutcome::Conflict { .. }
+            | BatchOutcome::Unverified { .. } => None,
         }
     }
 }

@@ -24,6 +24,7 @@ fn batch_of(site: &str, device: &str, quantity: i64) -> EventBatch {
     EventBatch {
         site: site.into(),
         device: device.into(),
+        epoch: 1,
         first_seq: 1,
         movements: vec![Movement {
             seq: 1,
@@ -54,6 +55,7 @@ fn bad_publishes_are_rejected_with_a_reason() {
     let ack = encode(&Message::Ack(Ack {
         site: "s1".into(),
         device: "d1".into(),
+        epoch: 1,
         through_seq: 1,
     }));
     let mut bent = signed("d1", 1, 1);

@@ -14,6 +14,12 @@ pub struct Metrics {
     pub batches_duplicate: AtomicU64,
     /// Batches that started past the watermark.
     pub batches_gap: AtomicU64,
+    /// Batches refused because they differ from what was applied under
+    /// the same (device, epoch, seq).
+    pub batches_conflict: AtomicU64,
+    /// Batches not applied because what was applied could not be read to
+    /// compare them with.
+    pub batches_unverified: AtomicU64,
     /// Payloads sent to dead letters.
     pub dead_letters: AtomicU64,
     /// Group commits (one flush each).
@@ -47,7 +53,7 @@ impl Metrics {
 
     /// Renders every counter in Prometheus text format.
     pub fn render(&self) -> String {
-        let rows: [(&str, &AtomicU64, &str); 12] = [
+        let rows: [(&str, &AtomicU64, &str); 14] = [
             (
                 "wms_batches_applied_total",
                 &self.batches_applied,
@@ -67,6 +73,16 @@ impl Metrics {
                 "wms_batches_gap_total",
                 &self.batches_gap,
                 "Batches past the watermark",
+            ),
+            (
+                "wms_batches_conflict_total",
+                &self.batches_conflict,
+                "Batches refused: content differs from what was applied under the same seqs",
+            ),
+            (
+                "wms_batches_unverified_total",
+                &self.batches_unverified,
+                "Batches not applied: the applied movements could not be read to compare",
             ),
             (
                 "wms_dead_letters_total",

@@ -153,19 +153,21 @@ async fn publish_acks(
     cancel: CancellationToken,
 ) {
     while let Some(mut set) = acks.recv().await {
-        // Coalesce whatever else is pending: only the highest ack matters.
+        // Coalesce whatever else is pending: only the highest ack of each
+        // (device, epoch) matters.
         while let Ok(more) = acks.try_recv() {
-            for (device, through) in more {
-                let e = set.entry(device).or_insert(0);
+            for (stream, through) in more {
+                let e = set.entry(stream).or_insert(0);
                 *e = (*e).max(through);
             }
         }
-        for (device, through_seq) in set {
-            let frame = match sealer.ack(&device, through_seq) {
+        for (stream, through_seq) in set {
+            let frame = match sealer.ack(&stream.device, stream.epoch, through_seq) {
                 Ok(frame) => frame,
                 Err(e) => {
                     // The device resends and gets an ack once it can be sealed.
-                    warn!(device = %device.escape_debug(), error = %e, "ack not sealed; not sent");
+                    let device = stream.device.escape_debug();
+                    warn!(device = %device, error = %e, "ack not sealed; not sent");
                     continue;
                 }
             };

@@ -4,7 +4,9 @@
 //! and records what changed; the writer then writes exactly those changes in
 //! one atomic sled batch and flushes once for the whole group. Because the
 //! watermark and the stock move in the same write, a batch is applied
-//! exactly once however often it is delivered.
+//! exactly once however often it is delivered. Watermarks are kept per
+//! (device, journal epoch), and a resend is compared with what was applied
+//! ([`crate::pool_batches`]).
 //!
 //! Besides on-hand per SKU x location x lot, the pool keeps per-SKU levels
 //! (on hand, reserved) and the books of the concepts built on them:
@@ -19,12 +21,13 @@ use crate::alerts::AlertLog;
 use crate::discrepancies::{Counted, DiscrepancyBook};
 use crate::events::snapshot;
 pub use crate::events::{
-    apply_movement, replay, BatchOutcome, DeadLetter, DeviceRecord, EventRecord, StockKey,
+    apply_movement, replay, AppliedLog, BatchOutcome, DeadLetter, DeviceEpoch, DeviceRecord,
+    EventRecord, StockKey,
 };
 use crate::lots::LotBook;
 use crate::reservations::{Reservation, ReservationBook};
 use crate::safety::SafetyBook;
-use protocol::{EventBatch, Movement, MovementKind};
+use protocol::{Movement, MovementKind};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 pub use crate::changes::{Changes, NextIds, PoolParts};
@@ -51,14 +54,14 @@ impl SkuLevel {
 #[derive(Debug, Default)]
 pub struct Pool {
     stock: HashMap<StockKey, i64>,
-    devices: HashMap<String, DeviceRecord>,
-    next_event: u64,
+    pub(crate) devices: HashMap<DeviceEpoch, DeviceRecord>,
+    pub(crate) next_event: u64,
     next_dead: u64,
     dirty_stock: HashSet<StockKey>,
-    dirty_devices: HashSet<String>,
-    new_events: Vec<(u64, EventRecord)>,
-    /// Device -> index in `new_events` of its entry in the pending group.
-    open_entries: HashMap<String, usize>,
+    pub(crate) dirty_devices: HashSet<DeviceEpoch>,
+    pub(crate) new_events: Vec<(u64, EventRecord)>,
+    /// Stream -> index in `new_events` of its entry in the pending group.
+    pub(crate) open_entries: HashMap<DeviceEpoch, usize>,
     new_dead: Vec<(u64, DeadLetter)>,
     pub(crate) levels: HashMap<String, SkuLevel>,
     pub(crate) dirty_reserved: HashSet<String>,
@@ -90,7 +93,7 @@ impl Pool {
     /// A pool with the given stock and watermarks and nothing else.
     pub fn from_parts(
         stock: HashMap<StockKey, i64>,
-        devices: HashMap<String, DeviceRecord>,
+        devices: HashMap<DeviceEpoch, DeviceRecord>,
         next_event: u64,
         next_dead: u64,
     ) -> Pool {
@@ -121,6 +124,8 @@ impl Pool {
                 *allocated.entry(a.key()).or_insert(0) += a.remaining();
             }
         }
+        // A fully picked allocation leaves nothing allocated, as live.
+        allocated.retain(|_, remaining| *remaining != 0);
         for (sku, _) in &parts.safety {
             levels.entry(sku.clone()).or_default();
         }
@@ -148,9 +153,18 @@ impl Pool {
         }
     }
 
-    /// The device's durable watermark (0 when unknown).
-    pub fn watermark(&self, device: &str) -> u64 {
-        self.devices.get(device).map_or(0, |d| d.watermark)
+    /// The watermark of a device's stream in one epoch (0 when unknown).
+    pub fn watermark(&self, device: &str, epoch: u64) -> u64 {
+        let stream = DeviceEpoch {
+            device: device.to_string(),
+            epoch,
+        };
+        self.devices.get(&stream).map_or(0, |d| d.watermark)
+    }
+
+    /// The record of one stream, if the pool has applied anything of it.
+    pub fn stream(&self, stream: &DeviceEpoch) -> Option<&DeviceRecord> {
+        self.devices.get(stream)
     }
 
     /// On-hand at one key (0 when unknown).
@@ -192,38 +206,7 @@ impl Pool {
         self.book.active()
     }
 
-    /// Applies the part of a validated batch above the device's watermark.
-    /// Movements are physical facts: each is applied as scanned, and what
-    /// it contradicts becomes a discrepancy or an alert, never a refusal.
-    pub fn apply_batch(&mut self, batch: &EventBatch, now_ms: u64) -> BatchOutcome {
-        let watermark = self.watermark(&batch.device);
-        if batch.first_seq > watermark + 1 {
-            return BatchOutcome::Gap { through: watermark };
-        }
-        let fresh: Vec<Movement> = batch
-            .movements
-            .iter()
-            .filter(|m| m.seq > watermark)
-            .cloned()
-            .collect();
-        if fresh.is_empty() {
-            return BatchOutcome::Duplicate { through: watermark };
-        }
-        for movement in &fresh {
-            self.apply_one(movement, &batch.device, now_ms);
-        }
-        let count = fresh.len();
-        self.log(&batch.device, fresh, now_ms);
-        let through = batch.last_seq();
-        let device = self.devices.entry(batch.device.clone()).or_default();
-        device.watermark = through;
-        device.last_batch_ms = now_ms;
-        device.applied += count as u64;
-        self.dirty_devices.insert(batch.device.clone());
-        BatchOutcome::Applied { count, through }
-    }
-
-    fn apply_one(&mut self, m: &Movement, device: &str, now: u64) {
+    pub(crate) fn apply_one(&mut self, m: &Movement, device: &str, now: u64) {
         let takes = matches!(
             m.kind,
             MovementKind::Pick | MovementKind::Move | MovementKind::Putaway
@@ -284,27 +267,6 @@ impl Pool {
     /// Counts since the last call.
     pub fn take_counts(&mut self) -> PoolCounts {
         std::mem::take(&mut self.counts)
-    }
-
-    /// Appends applied movements to the pending log. A device's batches in
-    /// one group are consecutive, so they share one log entry: a group of
-    /// many one-scan batches costs a few inserts, not one per scan.
-    fn log(&mut self, device: &str, movements: Vec<Movement>, now_ms: u64) {
-        if let Some(&index) = self.open_entries.get(device) {
-            if let Some((_, entry)) = self.new_events.get_mut(index) {
-                entry.movements.extend(movements);
-                return;
-            }
-        }
-        self.open_entries
-            .insert(device.to_string(), self.new_events.len());
-        let record = EventRecord {
-            device: device.to_string(),
-            applied_ms: now_ms,
-            movements,
-        };
-        self.new_events.push((self.next_event, record));
-        self.next_event += 1;
     }
 
     /// Records a refused payload.

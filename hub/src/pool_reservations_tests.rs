@@ -115,11 +115,13 @@ impl Site {
         let batch = EventBatch {
             site: "s".into(),
             device: "d1".into(),
+            epoch: 1,
             first_seq: self.seq,
             movements: vec![m],
             auth_tag: None,
         };
-        self.pool.apply_batch(&batch, 0);
+        // Every scan is new (seqs only grow): nothing to compare with.
+        self.pool.apply_batch(&batch, 0, &Vec::new());
         self.commit();
     }
 

@@ -71,9 +71,14 @@ impl Sealer {
         }
     }
 
-    /// The ack through `through_seq` for `device`, sealed with its current
-    /// key at the next position.
-    pub fn ack(&mut self, device: &str, through_seq: u64) -> Result<SealedFrame, SealFailure> {
+    /// The ack through `through_seq` of `device`'s journal `epoch`, sealed
+    /// with its current key at the next position.
+    pub fn ack(
+        &mut self,
+        device: &str,
+        epoch: u64,
+        through_seq: u64,
+    ) -> Result<SealedFrame, SealFailure> {
         let topic = Topic::new(&self.site, device, TopicKind::Ack)
             .map_err(|_| SealFailure::Topic)?
             .to_string();
@@ -87,6 +92,7 @@ impl Sealer {
         let message = Message::Ack(Ack {
             site: self.site.clone(),
             device: device.to_string(),
+            epoch,
             through_seq,
         });
         self.counter += 1;
@@ -136,7 +142,7 @@ mod tests {
         let key = SealKey::derive(&DeviceKey::from_bytes([3; 32]));
         let mut last = None;
         for through in [1, 2, 2] {
-            let frame = sealer.ack("d1", through).unwrap();
+            let frame = sealer.ack("d1", 0xe9, through).unwrap();
             assert_eq!(frame.topic, "wms/s1/dev/d1/ack");
             let to = Recipient {
                 site: "s1",
@@ -151,10 +157,10 @@ mod tests {
             let Message::Ack(ack) = opened.message else {
                 panic!("not an ack")
             };
-            assert_eq!(ack.through_seq, through);
+            assert_eq!((ack.epoch, ack.through_seq), (0xe9, through));
         }
         assert!(matches!(
-            sealer.ack("nobody", 1),
+            sealer.ack("nobody", 1, 1),
             Err(SealFailure::UnknownDevice)
         ));
     }

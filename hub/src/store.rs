@@ -9,7 +9,8 @@
 //! |-------------------------------------|--------------------------------------|
 //! | `e` + log entry id (u64 BE)         | [`EventRecord`] (one batch)          |
 //! | `s` + sku 0x00 location 0x00 lot    | on-hand, i64 BE                      |
-//! | `w` + device                        | [`DeviceRecord`]                     |
+//! | `w` + device 0x00 epoch (u64 BE)    | [`DeviceRecord`] of that stream      |
+//! | `i` + device 0x00 epoch first seq   | id of the log entry of that stream starting there (u64) |
 //! | `d` + dead-letter id (u64 BE)       | [`DeadLetter`]                       |
 //! | `q` + first reservation id (u64 BE) | reservations one group created (<=512) |
 //! | `r` + reservation id (u64 BE)       | [`Reservation`] changed later        |
@@ -40,7 +41,7 @@
 use crate::alerts::Alert;
 use crate::changes::{Changes, NextIds, PoolParts};
 use crate::discrepancies::{CountTask, Discrepancy};
-use crate::pool::{DeadLetter, DeviceRecord, EventRecord, Pool, StockKey};
+use crate::pool::{DeadLetter, DeviceEpoch, DeviceRecord, EventRecord, Pool, StockKey};
 use crate::reservations::Reservation;
 use crate::store_check::StartCheck;
 use crate::store_codec::{
@@ -223,12 +224,16 @@ impl Store {
         for (key, on_hand) in &changes.stock {
             batch.insert(stock_key(key), encode_i64(*on_hand));
         }
-        for (device, record) in &changes.devices {
-            batch.insert(prefixed(b'w', device.as_bytes()), encode(record));
+        for (stream, record) in &changes.devices {
+            batch.insert(
+                crate::store_applied::stream_key(b'w', stream),
+                encode(record),
+            );
         }
         for (id, event) in &changes.events {
             batch.insert(id_key(b'e', *id), encode(event));
         }
+        crate::store_applied::index_events(&mut batch, &changes.events);
         for (id, letter) in &changes.dead_letters {
             batch.insert(id_key(b'd', *id), encode(letter));
         }
@@ -270,14 +275,14 @@ impl Store {
         Ok(rows)
     }
 
-    /// Every device's record, sorted by device id.
-    pub fn devices(&self) -> Result<Vec<(String, DeviceRecord)>, StoreError> {
+    /// Every (device, epoch) stream's record, sorted by device id, then
+    /// epoch.
+    pub fn devices(&self) -> Result<Vec<(DeviceEpoch, DeviceRecord)>, StoreError> {
         self.tree
             .scan_prefix([b'w'])
             .map(|item| {
                 let (k, v) = item?;
-                let device = String::from_utf8_lossy(&k[1..]).into_owned();
-                Ok((device, decode(&k, &v)?))
+                Ok((crate::store_applied::parse_stream(&k, 0)?, decode(&k, &v)?))
             })
             .collect()
     }

@@ -4,22 +4,26 @@
 //!
 //! What it proves: every value passes its CRC and decodes as the record its
 //! key says; event log ids run 1, 2, 3 ... without a gap and match the
-//! `next_event` counter; each device's movements in the log are numbered
-//! 1, 2, 3 ... and end at its stored watermark; the store holds at least the
-//! commits the seal recorded (a silently lost tail); and, reported for the
-//! caller to act on, how the stored pool differs from a replay of the log.
+//! `next_event` counter; each (device, epoch) stream's movements in the log
+//! are numbered 1, 2, 3 ... and end at its stored watermark; every log entry
+//! has exactly one index key naming its stream and first seq, and no index
+//! key names anything else; the store holds at least the commits the seal
+//! recorded (a silently lost tail); and, reported for the caller to act
+//! on, how the stored pool differs from a replay of the log.
 
 use crate::alerts::Alert;
 use crate::discrepancies::{CountTask, Discrepancy};
 use crate::events::{apply_movement, snapshot};
 use crate::lots::LotInfo;
-use crate::pool::{DeadLetter, DeviceRecord, EventRecord, StockKey};
+use crate::pool::{DeadLetter, DeviceEpoch, DeviceRecord, EventRecord, StockKey};
 use crate::reconcile::StockDifference;
 use crate::reservations::Reservation;
 use crate::safety::SafetyRule;
 use crate::store::{StoreError, COMMITS, NEXT_EVENT};
+use crate::store_applied::{index_first_seq, parse_stream};
 use crate::store_codec::{damaged, decode, i64_of, id_of, parse_stock_key};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::time::Instant;
 
 /// What the start-up check found in a store it did not refuse.
@@ -62,11 +66,22 @@ struct Walk {
     counters: HashMap<Vec<u8>, i64>,
     last_event: u64,
     movements: u64,
-    /// Device -> highest seq seen in the log.
-    logged: BTreeMap<String, u64>,
+    /// Stream -> highest seq seen in the log.
+    logged: BTreeMap<DeviceEpoch, u64>,
     replayed: HashMap<StockKey, i64>,
     stored: BTreeMap<StockKey, i64>,
-    devices: BTreeMap<String, DeviceRecord>,
+    devices: BTreeMap<DeviceEpoch, DeviceRecord>,
+    /// Per log entry (by id - 1): the hash of the index key it needs.
+    index_wanted: Vec<u64>,
+    /// Per log entry: whether its index key was seen.
+    index_seen: Vec<bool>,
+}
+
+/// What an index key says, hashed: (stream, first seq).
+fn index_hash(stream: &DeviceEpoch, first_seq: u64) -> u64 {
+    let mut h = DefaultHasher::new();
+    (stream, first_seq).hash(&mut h);
+    h.finish()
 }
 
 impl Walk {
@@ -79,10 +94,11 @@ impl Walk {
                 Ok(())
             }
             Some(b'w') => {
-                let device = String::from_utf8_lossy(&key[1..]).into_owned();
-                self.devices.insert(device, decode(key, value)?);
+                self.devices
+                    .insert(parse_stream(key, 0)?, decode(key, value)?);
                 Ok(())
             }
+            Some(b'i') => self.index(key, value),
             Some(b'm') => {
                 self.counters.insert(key.to_vec(), i64_of(key, value)?);
                 Ok(())
@@ -103,12 +119,20 @@ impl Walk {
         }
         self.last_event = id;
         let record: EventRecord = decode(key, value)?;
-        let last = self.logged.entry(record.device.clone()).or_insert(0);
+        let stream = DeviceEpoch {
+            device: record.device.clone(),
+            epoch: record.epoch,
+        };
+        let first = record.movements.first().map(|m| m.seq);
+        self.index_wanted
+            .push(first.map_or(0, |seq| index_hash(&stream, seq)));
+        self.index_seen.push(first.is_none());
+        let last = self.logged.entry(stream).or_insert(0);
         for movement in &record.movements {
             if movement.seq != *last + 1 {
                 return Err(StoreError::Inconsistent(format!(
-                    "event log entry {id}: device {} seq {} follows seq {}",
-                    record.device, movement.seq, last
+                    "event log entry {id}: device {} epoch {:016x} seq {} follows seq {}",
+                    record.device, record.epoch, movement.seq, last
                 )));
             }
             *last = movement.seq;
@@ -118,7 +142,33 @@ impl Walk {
         Ok(())
     }
 
+    /// One index key: it must name a log entry (visited before: `e` sorts
+    /// before `i`) of its stream starting at its seq, and be its only one.
+    fn index(&mut self, key: &[u8], value: &[u8]) -> Result<(), StoreError> {
+        let stream = parse_stream(key, 8)?;
+        let first = index_first_seq(key)?;
+        let id = i64_of(key, value)? as u64;
+        let slot = usize::try_from(id.wrapping_sub(1)).unwrap_or(usize::MAX);
+        let matches = self.index_wanted.get(slot) == Some(&index_hash(&stream, first));
+        if !matches || self.index_seen[slot] {
+            return Err(StoreError::Inconsistent(format!(
+                "log index of device {} epoch {} at seq {first} names entry {id}, which is not \
+                 that stream's entry starting there",
+                stream.device,
+                stream.epoch_hex()
+            )));
+        }
+        self.index_seen[slot] = true;
+        Ok(())
+    }
+
     fn finish(self, mark: u64) -> Result<StartCheck, StoreError> {
+        if let Some(missing) = self.index_seen.iter().position(|seen| !seen) {
+            return Err(StoreError::Inconsistent(format!(
+                "event log entry {} has no index key",
+                missing + 1
+            )));
+        }
         let counter = |key: &[u8]| self.counters.get(key).copied().map(|v| v as u64);
         let next_event = counter(NEXT_EVENT).unwrap_or(1);
         if next_event != self.last_event + 1 {
@@ -145,14 +195,17 @@ impl Walk {
     }
 
     fn check_watermarks(&self) -> Result<(), StoreError> {
-        let names: BTreeSet<&String> = self.devices.keys().chain(self.logged.keys()).collect();
-        for device in names {
-            let watermark = self.devices.get(device).map_or(0, |d| d.watermark);
-            let logged = self.logged.get(device).copied().unwrap_or(0);
+        let streams: BTreeSet<&DeviceEpoch> =
+            self.devices.keys().chain(self.logged.keys()).collect();
+        for stream in streams {
+            let watermark = self.devices.get(stream).map_or(0, |d| d.watermark);
+            let logged = self.logged.get(stream).copied().unwrap_or(0);
             if watermark != logged {
                 return Err(StoreError::Inconsistent(format!(
-                    "device {device}: watermark {watermark}, but its movements in the event \
-                     log end at seq {logged}"
+                    "device {} epoch {}: watermark {watermark}, but its movements in the event \
+                     log end at seq {logged}",
+                    stream.device,
+                    stream.epoch_hex()
                 )));
             }
         }

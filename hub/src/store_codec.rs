@@ -9,8 +9,10 @@ use crate::pool::StockKey;
 use crate::store::StoreError;
 use serde::{de::DeserializeOwned, Serialize};
 
-/// Format byte of every stored value (1 was unframed, without CRC).
-pub(crate) const STORAGE_VERSION: u8 = 2;
+/// Format byte of every stored value (1 was unframed, without CRC; 2 kept
+/// one watermark per device, before journal epochs: such a store is
+/// refused at open, its first value naming format 2).
+pub(crate) const STORAGE_VERSION: u8 = 3;
 
 pub(crate) fn prefixed(prefix: u8, rest: &[u8]) -> Vec<u8> {
     let mut key = Vec::with_capacity(rest.len() + 1);

@@ -15,7 +15,7 @@ use crate::devices::{DeviceBook, Devices};
 use crate::fleet::Fleet;
 use crate::intake::{classify, Intake};
 use crate::metrics::Metrics;
-use crate::pool::{BatchOutcome, DeadLetter, Pool};
+use crate::pool::{BatchOutcome, DeadLetter, DeviceEpoch, Pool};
 use crate::reconcile::{self, ErpFile, Report};
 use crate::reconciler;
 use crate::reserved_view::ReservedView;
@@ -32,8 +32,9 @@ use tracing::{debug, error, info, warn};
 /// which measured worse than not waiting at all.
 const LINGER: std::time::Duration = std::time::Duration::from_micros(100);
 
-/// Acks to publish after a commit: device -> acknowledged-through seq.
-pub type AckSet = HashMap<String, u64>;
+/// Acks to publish after a commit: (device, epoch) -> acknowledged-through
+/// seq.
+pub type AckSet = HashMap<DeviceEpoch, u64>;
 
 /// Wall-clock milliseconds since the Unix epoch.
 pub fn now_ms() -> u64 {
@@ -300,9 +301,14 @@ impl Writer {
     ) {
         match classify(&self.site, &topic, payload, book) {
             Intake::Batch(batch) => {
-                let outcome = self.pool.apply_batch(&batch, now);
-                self.count(outcome);
-                acks.insert(batch.device, outcome.ack_through());
+                let outcome = self.pool.apply_batch(&batch, now, &self.store);
+                self.count(outcome, &batch);
+                // Only what the hub holds exactly as sent is acknowledged:
+                // a gap or a conflict earns no ack (WIRE.md §3.8).
+                if let Some(through) = outcome.ack_through() {
+                    let ack = acks.entry(DeviceEpoch::of(&batch)).or_insert(0);
+                    *ack = (*ack).max(through);
+                }
             }
             Intake::Status(status) => self.fleet.record(&status, now),
             Intake::Reject(reason) => self.reject(topic, reason, payload, now),
@@ -356,7 +362,7 @@ impl Writer {
         Metrics::add(&m.discrepancies, counts.discrepancies);
     }
 
-    fn count(&self, outcome: BatchOutcome) {
+    fn count(&self, outcome: BatchOutcome, batch: &protocol::EventBatch) {
         let m = &self.metrics;
         match outcome {
             BatchOutcome::Applied { count, .. } => {
@@ -365,6 +371,27 @@ impl Writer {
             }
             BatchOutcome::Duplicate { .. } => Metrics::add(&m.batches_duplicate, 1),
             BatchOutcome::Gap { .. } => Metrics::add(&m.batches_gap, 1),
+            BatchOutcome::Conflict { seq, watermark } => {
+                Metrics::add(&m.batches_conflict, 1);
+                warn!(
+                    device = %batch.device.escape_debug(),
+                    epoch = %format!("{:016x}", batch.epoch),
+                    first = batch.first_seq,
+                    last = batch.last_seq(),
+                    seq,
+                    watermark,
+                    "batch refused: it differs from what was applied under the same seqs"
+                );
+            }
+            BatchOutcome::Unverified { watermark } => {
+                Metrics::add(&m.batches_unverified, 1);
+                error!(
+                    device = %batch.device.escape_debug(),
+                    first = batch.first_seq,
+                    watermark,
+                    "batch not applied: what was applied could not be read to compare"
+                );
+            }
         }
     }
 

@@ -13,6 +13,8 @@ use std::process::Command;
 use storeseal::damage::{files, flip, truncate};
 
 const BATCHES: u64 = 400;
+/// The journal epoch of device d1.
+const EPOCH: u64 = 0xd1d1_d1d1_d1d1_d1d1;
 
 fn movement(seq: u64) -> Movement {
     Movement {
@@ -31,17 +33,18 @@ fn movement(seq: u64) -> Movement {
 /// Commits `batches` batches of 10 movements from device d1.
 fn fill(store: &Store, batches: u64) {
     let mut pool: Pool = store.load_pool().expect("load");
-    let from = pool.watermark("d1") + 1;
+    let from = pool.watermark("d1", EPOCH) + 1;
     for b in 0..batches {
         let first_seq = from + b * 10;
         let batch = EventBatch {
             site: "s1".into(),
             device: "d1".into(),
+            epoch: EPOCH,
             first_seq,
             movements: (first_seq..first_seq + 10).map(movement).collect(),
             auth_tag: None,
         };
-        pool.apply_batch(&batch, 1_700_000_000_000);
+        pool.apply_batch(&batch, 1_700_000_000_000, store);
         store.commit(&pool.take_changes()).expect("commit");
     }
 }
@@ -202,7 +205,7 @@ fn an_undamaged_store_reopens_with_everything() {
     assert_eq!((check.events, check.movements), (BATCHES, BATCHES * 10));
     assert!(check.stock_differences.is_empty());
     assert_eq!(
-        store.load_pool().expect("load").watermark("d1"),
+        store.load_pool().expect("load").watermark("d1", EPOCH),
         BATCHES * 10
     );
 }

@@ -100,7 +100,7 @@ async fn alerts(
         None => None,
         Some(k) => Some(AlertKind::parse(k).ok_or_else(|| {
             ApiError::invalid(format!(
-                "kind must be below_safety, discrepancy, lot_deviation or held_stock_short, got {k:?}"
+                "kind must be below_safety, discrepancy, lot_deviation, held_stock_short or journal_conflict, got {k:?}"
             ))
         })?),
     };

@@ -1,9 +1,11 @@
 //! Stock, devices and dead letters: read-only views of the committed store.
+//! A device shows once, with its watermark per journal epoch.
 //! Stock per SKU carries `reserved` and `available` (on hand - reserved);
 //! reservations are per SKU, so per location it shows on hand.
 
 use super::error::limit;
 use super::{ApiError, AppState};
+use crate::pool::DeviceRecord;
 use axum::extract::{Path, Query, State};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -118,20 +120,30 @@ async fn availability(
 
 async fn devices(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     let mut presence = state.fleet.all();
+    let mut by_device: BTreeMap<String, Vec<(u64, DeviceRecord)>> = BTreeMap::new();
+    for (stream, record) in state.store.devices()? {
+        by_device
+            .entry(stream.device)
+            .or_default()
+            .push((stream.epoch, record));
+    }
     let mut items: Vec<Value> = Vec::new();
-    for (device, record) in state.store.devices()? {
+    for (device, epochs) in by_device {
         let p = presence.remove(&device);
-        items.push(device_json(&device, Some(&record), p.as_ref()));
+        items.push(device_json(&device, epochs, p.as_ref()));
     }
     for (device, p) in presence {
-        items.push(device_json(&device, None, Some(&p)));
+        items.push(device_json(&device, Vec::new(), Some(&p)));
     }
     Ok(Json(json!({ "items": items })))
 }
 
+/// One device: its current epoch (the one that applied last) and that
+/// epoch's watermark up front, every epoch it has used under `epochs`
+/// (epochs as 16 hex digits: a u64 does not fit a JSON number exactly).
 fn device_json(
     device: &str,
-    record: Option<&crate::pool::DeviceRecord>,
+    mut epochs: Vec<(u64, DeviceRecord)>,
     presence: Option<&crate::fleet::Presence>,
 ) -> Value {
     let state = match presence.map(|p| p.state) {
@@ -139,11 +151,28 @@ fn device_json(
         Some(protocol::DeviceState::Offline) => "offline",
         None => "unknown",
     };
+    epochs.sort_by_key(|(epoch, r)| (r.last_batch_ms, *epoch));
+    let current = epochs.last();
+    let listed: Vec<Value> = epochs
+        .iter()
+        .map(|(epoch, r)| {
+            json!({
+                "epoch": format!("{epoch:016x}"),
+                "watermark": r.watermark,
+                "last_batch_ms": r.last_batch_ms,
+                "movements_applied": r.applied,
+                "conflicts": r.conflicts,
+            })
+        })
+        .collect();
     json!({
         "device": device,
-        "watermark": record.map_or(0, |r| r.watermark),
-        "last_batch_ms": record.map(|r| r.last_batch_ms),
-        "movements_applied": record.map_or(0, |r| r.applied),
+        "epoch": current.map(|(epoch, _)| format!("{epoch:016x}")),
+        "watermark": current.map_or(0, |(_, r)| r.watermark),
+        "last_batch_ms": current.map(|(_, r)| r.last_batch_ms),
+        "movements_applied": epochs.iter().map(|(_, r)| r.applied).sum::<u64>(),
+        "conflicts": epochs.iter().map(|(_, r)| r.conflicts).sum::<u64>(),
+        "epochs": listed,
         "state": state,
         "last_seen_ms": presence.map(|p| p.seen_ms),
         "reported_backlog": presence.map(|p| p.backlog),
