@@ -1,5 +1,6 @@
 //! Counters the hub exposes at `/metrics` in Prometheus text format.
 
+use crate::pool::BatchOutcome;
 use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -44,6 +45,50 @@ impl Metrics {
     /// Adds `n` to a counter.
     pub fn add(counter: &AtomicU64, n: u64) {
         counter.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Adds what the pool counted in a committed group.
+    pub fn count_pool(&self, counts: crate::pool::PoolCounts) {
+        let m = self;
+        Metrics::add(&m.reservations_held, counts.held);
+        Metrics::add(&m.reservations_refused, counts.refused);
+        Metrics::add(&m.holds_expired, counts.expired);
+        Metrics::add(&m.discrepancies, counts.discrepancies);
+    }
+
+    /// Counts one batch's outcome; conflicts and unverified batches are
+    /// logged too (never the payload).
+    pub fn count_batch(&self, outcome: BatchOutcome, batch: &protocol::EventBatch) {
+        let m = self;
+        match outcome {
+            BatchOutcome::Applied { count, .. } => {
+                Metrics::add(&m.batches_applied, 1);
+                Metrics::add(&m.movements_applied, count as u64);
+            }
+            BatchOutcome::Duplicate { .. } => Metrics::add(&m.batches_duplicate, 1),
+            BatchOutcome::Gap { .. } => Metrics::add(&m.batches_gap, 1),
+            BatchOutcome::Conflict { seq, watermark } => {
+                Metrics::add(&m.batches_conflict, 1);
+                tracing::warn!(
+                    device = %batch.device.escape_debug(),
+                    epoch = %format!("{:016x}", batch.epoch),
+                    first = batch.first_seq,
+                    last = batch.last_seq(),
+                    seq,
+                    watermark,
+                    "batch refused: it differs from what was applied under the same seqs"
+                );
+            }
+            BatchOutcome::Unverified { watermark } => {
+                Metrics::add(&m.batches_unverified, 1);
+                tracing::error!(
+                    device = %batch.device.escape_debug(),
+                    first = batch.first_seq,
+                    watermark,
+                    "batch not applied: what was applied could not be read to compare"
+                );
+            }
+        }
     }
 
     /// Whether the hub's MQTT client holds its subscriptions.

@@ -15,7 +15,7 @@ use crate::devices::{DeviceBook, Devices};
 use crate::fleet::Fleet;
 use crate::intake::{classify, Intake};
 use crate::metrics::Metrics;
-use crate::pool::{BatchOutcome, DeadLetter, DeviceEpoch, Pool};
+use crate::pool::{DeadLetter, DeviceEpoch, Pool};
 use crate::reconcile::{self, ErpFile, Report};
 use crate::reconciler;
 use crate::reserved_view::ReservedView;
@@ -260,7 +260,7 @@ impl Writer {
         let counts = self.pool.take_counts();
         let committed = changes.is_empty() || self.commit(&changes)?;
         if committed {
-            self.count_pool(counts);
+            self.metrics.count_pool(counts);
             for (erp, trigger, reply) in jobs {
                 self.reconcile(erp, trigger, now, reply);
             }
@@ -302,7 +302,7 @@ impl Writer {
         match classify(&self.site, &topic, payload, book) {
             Intake::Batch(batch) => {
                 let outcome = self.pool.apply_batch(&batch, now, &self.store);
-                self.count(outcome, &batch);
+                self.metrics.count_batch(outcome, &batch);
                 // Only what the hub holds exactly as sent is acknowledged:
                 // a gap or a conflict earns no ack (WIRE.md §3.8).
                 if let Some(through) = outcome.ack_through() {
@@ -351,47 +351,6 @@ impl Writer {
                 }
             }
             None => reconciler::finish(&self.store, work),
-        }
-    }
-
-    fn count_pool(&self, counts: crate::pool::PoolCounts) {
-        let m = &self.metrics;
-        Metrics::add(&m.reservations_held, counts.held);
-        Metrics::add(&m.reservations_refused, counts.refused);
-        Metrics::add(&m.holds_expired, counts.expired);
-        Metrics::add(&m.discrepancies, counts.discrepancies);
-    }
-
-    fn count(&self, outcome: BatchOutcome, batch: &protocol::EventBatch) {
-        let m = &self.metrics;
-        match outcome {
-            BatchOutcome::Applied { count, .. } => {
-                Metrics::add(&m.batches_applied, 1);
-                Metrics::add(&m.movements_applied, count as u64);
-            }
-            BatchOutcome::Duplicate { .. } => Metrics::add(&m.batches_duplicate, 1),
-            BatchOutcome::Gap { .. } => Metrics::add(&m.batches_gap, 1),
-            BatchOutcome::Conflict { seq, watermark } => {
-                Metrics::add(&m.batches_conflict, 1);
-                warn!(
-                    device = %batch.device.escape_debug(),
-                    epoch = %format!("{:016x}", batch.epoch),
-                    first = batch.first_seq,
-                    last = batch.last_seq(),
-                    seq,
-                    watermark,
-                    "batch refused: it differs from what was applied under the same seqs"
-                );
-            }
-            BatchOutcome::Unverified { watermark } => {
-                Metrics::add(&m.batches_unverified, 1);
-                error!(
-                    device = %batch.device.escape_debug(),
-                    first = batch.first_seq,
-                    watermark,
-                    "batch not applied: what was applied could not be read to compare"
-                );
-            }
         }
     }
 
