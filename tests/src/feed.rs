@@ -1,7 +1,7 @@
 //! A stand-in handheld for tests that need stock in the hub: publishes
 //! movements straight to the hub's broker as one device's consecutive
-//! batches, and waits until the hub has durably applied them (its
-//! watermark for the device). Also JSON helpers for the hub's API.
+//! batches in a journal epoch of its own, and waits until the hub has
+//! durably applied them (its watermark for that epoch). Also JSON helpers for the hub's API.
 
 use crate::identity::{device_key, device_options, Credentials};
 use crate::{http, hubapi, wait_until};
@@ -32,6 +32,8 @@ pub struct Feed {
     device: String,
     key: DeviceKey,
     http: SocketAddr,
+    /// Its journal epoch: a new feed is a new journal.
+    epoch: u64,
     next_seq: u64,
 }
 
@@ -49,6 +51,7 @@ impl Feed {
             device: device.into(),
             key: device_key(creds, device),
             http,
+            epoch: crate::identity::fresh_epoch(),
             next_seq: 1,
         }
     }
@@ -64,6 +67,7 @@ impl Feed {
         let batch = EventBatch {
             site: self.site.clone(),
             device: self.device.clone(),
+            epoch: self.epoch,
             first_seq,
             movements,
             auth_tag: None,
@@ -78,7 +82,7 @@ impl Feed {
                 .client
                 .publish(topic.clone(), QoS::AtLeastOnce, false, frame.clone());
             wait_until("watermark", Duration::from_millis(500), || {
-                hubapi::watermark(self.http, &self.device)
+                hubapi::epoch_watermark(self.http, &self.device, self.epoch)
                     .ok()
                     .filter(|&w| w >= through)
             })

@@ -29,7 +29,8 @@ pub fn stock(addr: SocketAddr) -> Result<BTreeMap<(String, String, String), i64>
     Ok(out)
 }
 
-/// A device's durable watermark from `GET /api/v1/devices` (0 if unknown).
+/// A device's durable watermark in its current journal epoch (the one that
+/// applied last) from `GET /api/v1/devices` (0 if unknown).
 pub fn watermark(addr: SocketAddr, device: &str) -> Result<u64, String> {
     Ok(watermarks(addr)?.get(device).copied().unwrap_or(0))
 }
@@ -40,6 +41,49 @@ pub fn watermarks(addr: SocketAddr) -> Result<BTreeMap<String, u64>, String> {
         .iter()
         .filter_map(|d| Some((d["device"].as_str()?.to_string(), d["watermark"].as_u64()?)))
         .collect())
+}
+
+/// One device's journal epochs from `GET /api/v1/devices`: epoch ->
+/// (watermark, conflicts). Empty if the device is unknown.
+pub fn epochs(addr: SocketAddr, device: &str) -> Result<BTreeMap<u64, (u64, u64)>, String> {
+    let items = items(addr, "/api/v1/devices")?;
+    let Some(found) = items.iter().find(|d| d["device"] == device) else {
+        return Ok(BTreeMap::new());
+    };
+    let mut out = BTreeMap::new();
+    for e in found["epochs"].as_array().ok_or("no epochs")? {
+        let hex = e["epoch"].as_str().ok_or("no epoch")?;
+        let epoch = u64::from_str_radix(hex, 16).map_err(|_| format!("epoch {hex:?}"))?;
+        let watermark = e["watermark"].as_u64().ok_or("no watermark")?;
+        let conflicts = e["conflicts"].as_u64().ok_or("no conflicts")?;
+        out.insert(epoch, (watermark, conflicts));
+    }
+    Ok(out)
+}
+
+/// A device's watermark in one journal epoch (0 if unknown).
+pub fn epoch_watermark(addr: SocketAddr, device: &str, epoch: u64) -> Result<u64, String> {
+    Ok(epochs(addr, device)?.get(&epoch).map_or(0, |&(w, _)| w))
+}
+
+/// Alerts, newest first: (kind, message).
+pub fn alerts(addr: SocketAddr) -> Result<Vec<(String, String)>, String> {
+    let text = |d: &Value, field: &str| d[field].as_str().unwrap_or("").to_string();
+    Ok(items(addr, "/api/v1/alerts")?
+        .iter()
+        .map(|a| (text(a, "kind"), text(a, "message")))
+        .collect())
+}
+
+/// One counter from `GET /metrics`.
+pub fn metric(addr: SocketAddr, name: &str) -> Result<u64, String> {
+    let body = http::get(addr, "/metrics").map_err(|e| e.to_string())?.body;
+    body.lines()
+        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' '))
+        .ok_or_else(|| format!("no {name} in /metrics"))?
+        .trim()
+        .parse()
+        .map_err(|e| format!("{name}: {e}"))
 }
 
 /// Dead letters, newest first: (topic, reason).

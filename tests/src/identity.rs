@@ -165,7 +165,8 @@ pub fn connect_outcome(mut opts: rumqttc::MqttOptions) -> bool {
 }
 
 /// Opens the hub's sealed acks as `device` does (no replay rule: tests
-/// and benchmarks only read the watermark).
+/// and benchmarks only read the watermark), for any journal epoch or, after
+/// [`AckOpener::in_epoch`], one.
 #[derive(Debug, Clone)]
 pub struct AckOpener {
     site: String,
@@ -173,6 +174,21 @@ pub struct AckOpener {
     topic: String,
     key_version: u32,
     key: protocol::SealKey,
+    epoch: Option<u64>,
+}
+
+/// A journal epoch for a stand-in device: random enough that two in one
+/// test run never meet, never 0.
+pub fn fresh_epoch() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static DRAWN: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    let seed = nanos
+        ^ DRAWN.fetch_add(1, Ordering::Relaxed).rotate_left(32)
+        ^ u64::from(std::process::id());
+    crate::sim::Rng::new(seed).next_u64().max(1)
 }
 
 impl AckOpener {
@@ -185,7 +201,16 @@ impl AckOpener {
             device: entry.device.clone(),
             key_version: entry.key_version,
             key: protocol::SealKey::derive(&key),
+            epoch: None,
         })
+    }
+
+    /// The same opener, taking only acks for journal `epoch`.
+    pub fn in_epoch(self, epoch: u64) -> AckOpener {
+        AckOpener {
+            epoch: Some(epoch),
+            ..self
+        }
     }
 
     /// The device's ack topic.
@@ -194,8 +219,16 @@ impl AckOpener {
     }
 
     /// `through_seq` of the ack in `payload` received on `topic`, if it
-    /// opens for this device.
+    /// opens for this device (and names the epoch, if one was set).
     pub fn through(&self, topic: &str, payload: &[u8]) -> Option<u64> {
+        self.ack(topic, payload)
+            .filter(|ack| self.epoch.is_none_or(|e| e == ack.epoch))
+            .map(|ack| ack.through_seq)
+    }
+
+    /// The ack in `payload` received on `topic`, if it opens for this
+    /// device, whatever its epoch.
+    pub fn ack(&self, topic: &str, payload: &[u8]) -> Option<protocol::Ack> {
         let to = protocol::Recipient {
             site: &self.site,
             device: &self.device,
@@ -206,7 +239,7 @@ impl AckOpener {
             .ok()?
             .message
         {
-            protocol::Message::Ack(ack) => Some(ack.through_seq),
+            protocol::Message::Ack(ack) => Some(ack),
             _ => None,
         }
     }

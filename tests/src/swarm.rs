@@ -125,12 +125,14 @@ pub async fn run(plan: SwarmPlan) -> SwarmReport {
                 continue;
             }
         };
+        let epoch = crate::identity::fresh_epoch();
         let one = Device {
             plan: plan.clone(),
             id: device.device.clone(),
             login: (device.username.clone(), device.password.clone()),
             key,
-            opener,
+            opener: opener.in_epoch(epoch),
+            epoch,
             index,
         };
         let hb = heartbeats.clone();
@@ -186,6 +188,8 @@ struct Device {
     login: (String, String),
     key: DeviceKey,
     opener: AckOpener,
+    /// Its journal epoch (acks of others are not its).
+    epoch: u64,
     index: usize,
 }
 
@@ -248,6 +252,7 @@ impl Device {
             let batch = EventBatch {
                 site: self.plan.site.clone(),
                 device: self.id.clone(),
+                epoch: self.epoch,
                 first_seq: seq,
                 movements: vec![swarm_movement(seq, self.index)],
                 auth_tag: None,

@@ -14,6 +14,7 @@ fn batch(device: &str, movements: Vec<protocol::Movement>) -> protocol::EventBat
     protocol::EventBatch {
         site: "s1".into(),
         device: device.into(),
+        epoch: 1,
         first_seq: 1,
         movements,
         auth_tag: None,
@@ -34,6 +35,7 @@ fn mqtt_cases(creds: &Credentials) -> Vec<(&'static str, Vec<u8>, &'static str)>
     let mut unknown_kind = protocol::encode(&protocol::Message::Ack(protocol::Ack {
         site: "s1".into(),
         device: "m1".into(),
+        epoch: 1,
         through_seq: 1,
     }));
     unknown_kind[1] = 9; // a message index no version-1 decoder knows

@@ -1,6 +1,7 @@
 //! Promise 2: duplicates and resends change nothing. A raw MQTT client
 //! (not the agent) publishes the same batch twice, an overlapping resend
-//! after a "lost" ack, and a batch past a gap, to a real hub over TCP.
+//! after a "lost" ack, and a batch past a gap, to a real hub over TCP, all
+//! in one journal epoch.
 
 use protocol::{EventBatch, Movement, MovementKind};
 use rumqttc::{Client, Event, Packet, QoS};
@@ -8,6 +9,9 @@ use std::sync::mpsc;
 use std::time::Duration;
 use tests::identity::{device_options, signed_frame, AckOpener};
 use tests::{hubapi, wait_until, Credentials, HubPorts, HubProc};
+
+/// The stand-in device's journal epoch.
+const EPOCH: u64 = 0x0d0d_0d0d_0d0d_0d0d;
 
 fn movement(seq: u64, quantity: i64) -> Movement {
     Movement {
@@ -28,6 +32,7 @@ fn frame(creds: &Credentials, seqs: std::ops::RangeInclusive<u64>) -> Vec<u8> {
     let batch = EventBatch {
         site: "s1".into(),
         device: "dup-1".into(),
+        epoch: EPOCH,
         first_seq: first,
         movements: seqs.map(|s| movement(s, s as i64 * 10)).collect(),
         auth_tag: None,
@@ -40,7 +45,9 @@ fn connect(creds: &Credentials, port: u16) -> (Client, mpsc::Receiver<u64>) {
     opts.set_keep_alive(Duration::from_secs(5));
     let (client, mut connection) = Client::new(opts, 100);
     let (tx, rx) = mpsc::channel();
-    let opener = AckOpener::new(creds.device("dup-1")).expect("key");
+    let opener = AckOpener::new(creds.device("dup-1"))
+        .expect("key")
+        .in_epoch(EPOCH);
     std::thread::spawn(move || {
         for event in connection.iter() {
             match event {
@@ -106,10 +113,24 @@ fn duplicate_and_resent_batches_change_nothing() {
     assert_eq!(ack, Ok(3));
     assert_eq!(on_hand(), Some(60));
 
-    // A gap (seq 9 after 3) is not applied; the ack stays at 3.
+    // A gap (seq 9 after 3) is neither applied nor acknowledged (WIRE.md
+    // §3.8): once the hub counted it, a duplicate's ack is the only one.
+    let addr = ports.http_addr();
+    let metric = |name| hubapi::metric(addr, name).unwrap();
+    let acks_before = metric("wms_acks_sent_total");
     publish(frame(9..=9));
-    assert_eq!(next_ack(&acks), 3);
+    wait_until("gap counted", Duration::from_secs(10), || {
+        (metric("wms_batches_gap_total") == 1).then_some(())
+    })
+    .unwrap();
+    publish(frame(3..=3));
+    assert_eq!(
+        next_ack(&acks),
+        3,
+        "the duplicate's ack, nothing for the gap"
+    );
+    assert_eq!(metric("wms_acks_sent_total"), acks_before + 1);
     assert_eq!(on_hand(), Some(60));
-    assert_eq!(hubapi::watermark(ports.http_addr(), "dup-1").unwrap(), 3);
+    assert_eq!(hubapi::watermark(addr, "dup-1").unwrap(), 3);
     drop(hub);
 }

@@ -31,6 +31,7 @@ fn plain_ack(through_seq: u64) -> Vec<u8> {
     encode(&Message::Ack(Ack {
         site: "s1".into(),
         device: A.into(),
+        epoch: 1,
         through_seq,
     }))
 }
@@ -51,6 +52,7 @@ fn sealed_by_b(creds: &Credentials, through_seq: u64, counter: u64) -> Vec<u8> {
     let ack = Message::Ack(Ack {
         site: "s1".into(),
         device: A.into(),
+        epoch: 1,
         through_seq,
     });
     seal(&key, &to, at, [0xee; 12], &ack).expect("seal")
@@ -99,7 +101,7 @@ fn check_journal(dir: &Path, hub_watermark: u64, confirmed: u64) -> u64 {
     );
     assert_eq!(journal.last_seq(), confirmed);
     let kept = journal
-        .unacked(acked, usize::MAX)
+        .unacked(journal.epoch(), acked, usize::MAX)
         .expect("read journal")
         .len() as u64;
     assert_eq!(kept, confirmed - acked, "entries missing after {acked}");

@@ -13,6 +13,7 @@ fn batch(device: &str, seq: u64, sku: &str, quantity: i64) -> EventBatch {
     EventBatch {
         site: "s1".into(),
         device: device.into(),
+        epoch: 1,
         first_seq: seq,
         movements: vec![Movement {
             seq,

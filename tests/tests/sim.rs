@@ -16,6 +16,7 @@ fn fixed_seeds_keep_every_invariant() {
             Ok(r) => {
                 total.confirmed += r.confirmed;
                 total.device_crashes += r.device_crashes;
+                total.journal_wipes += r.journal_wipes;
                 total.hub_crashes += r.hub_crashes;
                 total.dropped += r.dropped;
                 total.duplicated += r.duplicated;
@@ -25,6 +26,11 @@ fn fixed_seeds_keep_every_invariant() {
     }
     // The adversary really acted: a run without crashes or drops proves little.
     assert!(total.confirmed > 1000 && total.hub_crashes > 10 && total.device_crashes > 10);
+    assert!(
+        total.journal_wipes > 10,
+        "journals wiped: {}",
+        total.journal_wipes
+    );
     assert!(total.dropped > 100 && total.duplicated > 100);
     eprintln!("sim: {total:?}");
 }

@@ -2,7 +2,7 @@
 //! "disk" holding only what was committed. A crash rebuilds the pool from
 //! the disk, exactly as `Store::load_pool` does after a real restart.
 
-use hub::pool::{replay, BatchOutcome, DeviceRecord, EventRecord, Pool, StockKey};
+use hub::pool::{replay, BatchOutcome, DeviceEpoch, DeviceRecord, EventRecord, Pool, StockKey};
 use protocol::EventBatch;
 use std::collections::{BTreeMap, HashMap};
 
@@ -11,8 +11,8 @@ use std::collections::{BTreeMap, HashMap};
 pub struct Disk {
     /// Committed on-hand.
     pub stock: HashMap<StockKey, i64>,
-    /// Committed watermarks.
-    pub devices: HashMap<String, DeviceRecord>,
+    /// Committed watermarks, per (device, epoch).
+    pub devices: HashMap<DeviceEpoch, DeviceRecord>,
     /// The committed event log, in order.
     pub events: Vec<EventRecord>,
     next_event: u64,
@@ -25,6 +25,9 @@ pub struct HubModel {
     /// Durable state.
     pub disk: Disk,
     inbox: Vec<EventBatch>,
+    /// Batches refused as conflicts or unverified: honest devices with
+    /// distinct epochs must never cause one.
+    pub refused: u64,
 }
 
 impl HubModel {
@@ -34,6 +37,7 @@ impl HubModel {
             pool: Pool::default(),
             disk: Disk::default(),
             inbox: Vec::new(),
+            refused: 0,
         }
     }
 
@@ -43,15 +47,25 @@ impl HubModel {
     }
 
     /// One group commit: apply everything received, make it durable, and
-    /// return the acks it releases (device, through).
-    pub fn commit(&mut self) -> Vec<(String, u64)> {
-        let mut acks = BTreeMap::new();
+    /// return the acks it releases ((device, epoch), through), as the
+    /// writer does: only outcomes that earn one, the highest per stream.
+    pub fn commit(&mut self) -> Vec<(DeviceEpoch, u64)> {
+        let mut acks: BTreeMap<DeviceEpoch, u64> = BTreeMap::new();
         for batch in std::mem::take(&mut self.inbox) {
             if batch.validate().is_err() {
                 continue;
             }
-            let outcome: BatchOutcome = self.pool.apply_batch(&batch, 0);
-            acks.insert(batch.device.clone(), outcome.ack_through());
+            let outcome: BatchOutcome = self.pool.apply_batch(&batch, 0, &self.disk.events);
+            if matches!(
+                outcome,
+                BatchOutcome::Conflict { .. } | BatchOutcome::Unverified { .. }
+            ) {
+                self.refused += 1;
+            }
+            if let Some(through) = outcome.ack_through() {
+                let ack = acks.entry(DeviceEpoch::of(&batch)).or_insert(0);
+                *ack = (*ack).max(through);
+            }
         }
         let changes = self.pool.take_changes();
         for (key, on_hand) in changes.stock {
@@ -80,9 +94,13 @@ impl HubModel {
         );
     }
 
-    /// Committed watermark of a device.
-    pub fn watermark(&self, device: &str) -> u64 {
-        self.disk.devices.get(device).map_or(0, |d| d.watermark)
+    /// Committed watermark of a device's stream in one epoch.
+    pub fn watermark(&self, device: &str, epoch: u64) -> u64 {
+        let stream = DeviceEpoch {
+            device: device.to_string(),
+            epoch,
+        };
+        self.disk.devices.get(&stream).map_or(0, |d| d.watermark)
     }
 
     /// Committed stock equals a replay of the committed log.

@@ -3,11 +3,13 @@
 //! The agent's send logic ([`agent::SendState`]) and the hub's pool
 //! ([`hub::pool::Pool`]) are plain state machines, so they run here without
 //! sockets, disks or clocks: one seeded RNG decides every scan, delivery,
-//! drop, duplicate, reorder, partition and crash. Device journals survive a
-//! device crash (a scan is confirmed only after its flush); the hub loses
-//! everything it has not committed. Invariants are checked after every
+//! drop, duplicate, reorder, partition, crash and journal wipe. Device
+//! journals survive a device crash (a scan is confirmed only after its
+//! flush) and a wipe starts a new journal epoch; the hub loses everything
+//! it has not committed. Invariants are checked after every
 //! step; a failure names the seed, and `SIM_SEED=N` replays it exactly.
 
+mod checks;
 mod hub_model;
 mod rng;
 mod world;

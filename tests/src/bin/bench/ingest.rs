@@ -62,6 +62,8 @@ fn unsigned_frames(site: &str, device: &str, load: Load) -> Vec<EventBatch> {
             EventBatch {
                 site: site.into(),
                 device: device.into(),
+                // Every run starts a fresh hub: one journal epoch will do.
+                epoch: 1,
                 first_seq: first,
                 movements,
                 auth_tag: None,
