@@ -145,6 +145,17 @@ impl WatchedAgent {
         self.log.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
+    /// SIGKILL (a power cut or a crash, as the agent sees it); returns the
+    /// log up to then.
+    pub fn kill9(mut self) -> AgentLog {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if let Some(reader) = self.reader.take() {
+            let _ = reader.join();
+        }
+        self.log()
+    }
+
     /// SIGTERM, then waits (at most 20 s) for a clean exit and the end of
     /// its log; returns whether it exited 0, and the whole log.
     pub fn terminate(mut self) -> (bool, AgentLog) {
