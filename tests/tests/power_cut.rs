@@ -197,6 +197,18 @@ fn check(world: &World) -> Vec<String> {
             .filter(|e| e.device == d.id)
             .flat_map(|e| &e.movements)
             .collect();
+        // The journal's epoch is synced when it is made: a cut keeps it.
+        let epochs: std::collections::BTreeSet<u64> = events
+            .iter()
+            .filter(|e| e.device == d.id)
+            .map(|e| e.epoch)
+            .collect();
+        if epochs.len() > 1 {
+            problems.push(format!(
+                "{}: a power cut started a new epoch: {epochs:?}",
+                d.id
+            ));
+        }
         let seqs: Vec<u64> = applied.iter().map(|m| m.seq).collect();
         if seqs != (1..=seqs.len() as u64).collect::<Vec<_>>() {
             problems.push(format!("{}: seqs not each once in order: {seqs:?}", d.id));
