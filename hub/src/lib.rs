@@ -11,7 +11,9 @@
 //! who may call the API. Both live in [`datafile`]s that `hub` subcommands
 //! change while the hub runs.
 //! [`intake`] turns raw MQTT publishes into batches or dead letters; it,
-//! [`pool`] and the domain modules it combines ([`reservations`],
+//! [`pool`] and the domain modules it combines ([`pool_batches`]: the
+//! per (device, epoch) watermarks, reading what was applied through an
+//! [`events::AppliedLog`] the store implements; [`reservations`],
 //! [`pool_reservations`], [`safety`], [`alerts`], [`discrepancies`],
 //! [`lots`], [`reconcile`], [`erp`]) are pure and synchronous, driven by
 //! an injectable [`clock`].
