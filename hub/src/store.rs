@@ -21,7 +21,6 @@
 //! | `l` + sku 0x00 lot                  | [`LotInfo`](crate::lots::LotInfo) (FIFO rank) |
 //! | `p` + report id (u64 BE)            | reconciliation report (JSON)         |
 //! | `m` + name                          | counters (u64 BE)                    |
-//!
 //! | `m` + `commits`                     | group commits so far (the seal's mark) |
 //! | `m` + `next_boot`                   | the next start's boot number (sealed acks) |
 //!

@@ -5,8 +5,8 @@
 //! Why an index and not a digest: the event log already holds every
 //! applied movement exactly as received; what was missing is a way to find
 //! a stream's entries without scanning the log. The smallest thing that
-//! does it is one key per log entry, `i` + device + 0x00 + epoch (u64 BE)
-//! + first seq (u64 BE), holding the entry's id (a framed u64): one more
+//! does it is one key per log entry, `i`, device, 0x00, epoch (u64 BE),
+//! first seq (u64 BE), holding the entry's id (a framed u64): one more
 //! insert per stream per group commit, and reads only when a batch repeats
 //! seqs (resends, duplicates). Keys sort by first seq within a stream, so
 //! the entry holding seq `n` is the last key at or below `n`.
