@@ -95,10 +95,10 @@ const CASES: &[Case] = &[
     Case {
         name: "an ack counts once, at the hub client's write, not the broker's",
         trace: "14163 pwrite64(11</d/db>, \"q\\302I_\\n2\\0\\4\\0\\te\\0\"..., 649, 185) = 649\n\
-                14115 writev(18<socket:[14950]>, [{iov_base=\"2\\36\\0\\21wms/s1/dev/d1/ack\\0\\3\\1\\1\\2s1\\2d1\\1\", iov_len=32}], 1) = 32\n\
-                14138 sendto(20<socket:[14962]>, \"2\\36\\0\\21wms/s1/dev/d1/ack\\0\\1\\1\\1\\2s1\\2d1\\1\", 32, MSG_NOSIGNAL, NULL, 0) = 32\n\
+                14115 writev(18<socket:[14950]>, [{iov_base=\"2\\37\\0\\21wms/s1/dev/d1/ack\\0\\3\\1\\1\\2s1\\2d1\\7\\1\", iov_len=33}], 1) = 33\n\
+                14138 sendto(20<socket:[14962]>, \"2\\37\\0\\21wms/s1/dev/d1/ack\\0\\1\\1\\1\\2s1\\2d1\\7\\1\", 33, MSG_NOSIGNAL, NULL, 0) = 33\n\
                 14163 fdatasync(11</d/db>) = 0\n\
-                14115 writev(18<socket:[14950]>, [{iov_base=\"@\\2\\0\\1\", iov_len=4}, {iov_base=\"2\\36\\0\\21wms/s1/dev/d1/ack\\0\\4\\1\\1\\2s1\\2d1\\2\", iov_len=32}], 2) = 36",
+                14115 writev(18<socket:[14950]>, [{iov_base=\"@\\2\\0\\1\", iov_len=4}, {iov_base=\"2\\37\\0\\21wms/s1/dev/d1/ack\\0\\4\\1\\1\\2s1\\2d1\\7\\2\", iov_len=33}], 2) = 37",
         expect: &[
             ("ack through=1 on wms/s1/dev/d1/ack", &["/d/db"]),
             ("ack through=2 on wms/s1/dev/d1/ack", &[]),
