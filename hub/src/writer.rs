@@ -304,7 +304,11 @@ impl Writer {
                 self.count(outcome);
                 acks.insert(batch.device, outcome.ack_through());
             }
-            Intake::Status(status) => self.fleet.record(&status, now),
+            Intake::Status(status) => {
+                if self.fleet.record(&status, now) == crate::fleet::Ordering::Stale {
+                    Metrics::add(&self.metrics.statuses_stale, 1);
+                }
+            }
             Intake::Reject(reason) => self.reject(topic, reason, payload, now),
             Intake::Ignore => {}
         }
