@@ -20,7 +20,7 @@ pub struct StockKey {
     pub lot: String,
 }
 
-/// One device's stream of movements in one journal epoch (WIRE.md §3.8):
+/// One device's stream of movements in one journal epoch (WIRE.md §3.9):
 /// the unit the hub keeps a watermark for. A device gets a new stream
 /// whenever its journal is created anew (wiped, replaced).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -132,7 +132,7 @@ pub struct DeadLetter {
     pub payload: Vec<u8>,
 }
 
-/// What became of one batch (WIRE.md §3.8 has the table). Watermarks are
+/// What became of one batch (WIRE.md §3.9 has the table). Watermarks are
 /// those of the batch's (device, epoch).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BatchOutcome {

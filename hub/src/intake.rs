@@ -5,6 +5,8 @@
 //! An events batch must come from a registered, active device of this
 //! site and carry a tag that verifies under that device's key over the
 //! exact bytes received (promise 9): a device can act only as itself.
+//! A status (heartbeat, last will) must pass the same checks, so no one
+//! can mark another device offline.
 
 use crate::devices::DeviceBook;
 use protocol::{decode, verify_frame, AuthError, EventBatch, Message, Status, Topic, TopicKind};
@@ -37,7 +39,7 @@ pub fn classify(site: &str, topic: &str, payload: &[u8], devices: &DeviceBook) -
     }
     match parsed.kind {
         TopicKind::Events => classify_events(&parsed, payload, devices),
-        TopicKind::Status => classify_status(&parsed, payload),
+        TopicKind::Status => classify_status(&parsed, payload, devices),
         _ => Intake::Ignore,
     }
 }
@@ -54,7 +56,13 @@ fn classify_events(topic: &Topic, payload: &[u8], devices: &DeviceBook) -> Intak
             batch.site, batch.device, topic.site, topic.endpoint
         ));
     }
-    if let Err(reason) = authenticate(&batch, payload, devices) {
+    let claim = Claim {
+        what: "batch",
+        site: &batch.site,
+        device: &batch.device,
+        signed: batch.auth_tag.is_some(),
+    };
+    if let Err(reason) = authenticate(&claim, payload, devices) {
         return Intake::Reject(reason);
     }
     match batch.validate() {
@@ -63,10 +71,18 @@ fn classify_events(topic: &Topic, payload: &[u8], devices: &DeviceBook) -> Intak
     }
 }
 
-/// The batch's device is registered and active for its site, and the tag
+/// Who a frame says it is from, and whether it carries a tag.
+struct Claim<'a> {
+    what: &'static str,
+    site: &'a str,
+    device: &'a str,
+    signed: bool,
+}
+
+/// The frame's device is registered and active for its site, and the tag
 /// verifies under its key.
-fn authenticate(batch: &EventBatch, payload: &[u8], devices: &DeviceBook) -> Result<(), String> {
-    let device = &batch.device;
+fn authenticate(claim: &Claim<'_>, payload: &[u8], devices: &DeviceBook) -> Result<(), String> {
+    let (what, device) = (claim.what, claim.device);
     let Some(entry) = devices.get(device) else {
         return Err(format!(
             "unknown device {device:?}: not in the device registry"
@@ -75,38 +91,50 @@ fn authenticate(batch: &EventBatch, payload: &[u8], devices: &DeviceBook) -> Res
     if !entry.active {
         return Err(format!("device {device:?} revoked"));
     }
-    if batch.auth_tag.is_none() {
-        return Err(format!("batch has no auth tag (device {device:?})"));
+    if !claim.signed {
+        return Err(format!("{what} has no auth tag (device {device:?})"));
     }
-    if entry.site != batch.site {
+    if entry.site != claim.site {
         return Err(format!(
             "device {device:?} is registered for site {:?}, not {:?}",
-            entry.site, batch.site
+            entry.site, claim.site
         ));
     }
     match verify_frame(&entry.key, payload) {
         Ok(()) => Ok(()),
-        Err(AuthError::Unsigned) => Err(format!("batch has no auth tag (device {device:?})")),
+        Err(AuthError::Unsigned) => Err(format!("{what} has no auth tag (device {device:?})")),
         Err(AuthError::BadTag) => Err(format!(
-            "MAC fails: the batch is not signed with device {device:?}'s current key"
+            "MAC fails: the {what} is not signed with device {device:?}'s current key"
         )),
     }
 }
 
-fn classify_status(topic: &Topic, payload: &[u8]) -> Intake {
-    match decode(payload) {
-        Ok(Message::Status(s)) if s.device == topic.endpoint && s.site == topic.site => {
-            match s.validate() {
-                Ok(()) => Intake::Status(s),
-                Err(e) => Intake::Reject(format!("impossible status: {e}")),
-            }
-        }
-        Ok(Message::Status(s)) => Intake::Reject(format!(
+/// A status must be authentic like a batch: a forged "offline" for another
+/// device is refused here.
+fn classify_status(topic: &Topic, payload: &[u8], devices: &DeviceBook) -> Intake {
+    let status = match decode(payload) {
+        Ok(Message::Status(s)) => s,
+        Ok(other) => return Intake::Reject(format!("{} on a status topic", name_of(&other))),
+        Err(e) => return Intake::Reject(e.to_string()),
+    };
+    if status.device != topic.endpoint || status.site != topic.site {
+        return Intake::Reject(format!(
             "status claims {}/{} but the topic is {}/{}",
-            s.site, s.device, topic.site, topic.endpoint
-        )),
-        Ok(other) => Intake::Reject(format!("{} on a status topic", name_of(&other))),
-        Err(e) => Intake::Reject(e.to_string()),
+            status.site, status.device, topic.site, topic.endpoint
+        ));
+    }
+    let claim = Claim {
+        what: "status",
+        site: &status.site,
+        device: &status.device,
+        signed: status.auth_tag.is_some(),
+    };
+    if let Err(reason) = authenticate(&claim, payload, devices) {
+        return Intake::Reject(reason);
+    }
+    match status.validate() {
+        Ok(()) => Intake::Status(status),
+        Err(e) => Intake::Reject(format!("impossible status: {e}")),
     }
 }
 

@@ -2,7 +2,10 @@
 
 use super::*;
 use crate::devices::BookEntry;
-use protocol::{encode, encode_signed, Ack, DeviceKey, Movement, MovementKind};
+use protocol::{
+    encode, encode_signed, encode_signed_status, Ack, DeviceKey, DeviceState, Movement,
+    MovementKind,
+};
 
 fn key(n: u8) -> DeviceKey {
     DeviceKey::from_bytes([n; 32])
@@ -44,6 +47,66 @@ fn batch_of(site: &str, device: &str, quantity: i64) -> EventBatch {
 /// A batch for `device` at s1 signed with key `signer`.
 fn signed(device: &str, quantity: i64, signer: u8) -> Vec<u8> {
     encode_signed(&key(signer), &batch_of("s1", device, quantity))
+}
+
+fn status_of(device: &str, battery_pct: Option<u8>) -> Status {
+    Status {
+        site: "s1".into(),
+        device: device.into(),
+        session_ms: 10,
+        state: DeviceState::Offline,
+        backlog: 0,
+        battery_pct,
+        device_time_ms: 10,
+        auth_tag: None,
+    }
+}
+
+/// A status of `device` at s1 signed with key `signer`.
+fn signed_status(device: &str, battery_pct: Option<u8>, signer: u8) -> Vec<u8> {
+    encode_signed_status(&key(signer), &status_of(device, battery_pct))
+}
+
+#[test]
+fn forged_unsigned_and_foreign_statuses_are_rejected() {
+    let st = "wms/s1/dev/d1/status";
+    let mut bent = signed_status("d1", None, 1);
+    let last = bent.len() - 1;
+    bent[last] ^= 1;
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        (
+            st,
+            encode(&Message::Status(status_of("d1", None))),
+            "status has no auth tag",
+        ),
+        (st, signed_status("d1", None, 2), "MAC fails: the status"),
+        (st, bent, "MAC fails"),
+        (st, signed_status("d2", None, 2), "status claims s1/d2"),
+        (st, signed_status("d1", Some(101), 1), "impossible status"),
+        (
+            "wms/s1/dev/d3/status",
+            signed_status("d3", None, 3),
+            "revoked",
+        ),
+        (
+            "wms/s1/dev/d9/status",
+            signed_status("d9", None, 9),
+            "unknown device",
+        ),
+    ];
+    let book = book();
+    for (topic, payload, expected) in cases {
+        match classify("s1", topic, &payload, &book) {
+            Intake::Reject(reason) => {
+                assert!(reason.contains(expected), "{reason:?} !~ {expected:?}")
+            }
+            other => panic!("{topic}: accepted as {other:?}, wanted {expected:?}"),
+        }
+    }
+    assert!(matches!(
+        classify("s1", st, &signed_status("d1", Some(50), 1), &book),
+        Intake::Status(_)
+    ));
 }
 
 fn unsigned(device: &str) -> Vec<u8> {

@@ -39,6 +39,8 @@ pub struct Metrics {
     pub holds_expired: AtomicU64,
     /// Discrepancies recorded.
     pub discrepancies: AtomicU64,
+    /// Authentic statuses ignored as older than the one held (replays).
+    pub statuses_stale: AtomicU64,
 }
 
 impl Metrics {
@@ -98,7 +100,7 @@ impl Metrics {
 
     /// Renders every counter in Prometheus text format.
     pub fn render(&self) -> String {
-        let rows: [(&str, &AtomicU64, &str); 14] = [
+        let rows: [(&str, &AtomicU64, &str); 15] = [
             (
                 "wms_batches_applied_total",
                 &self.batches_applied,
@@ -155,6 +157,11 @@ impl Metrics {
                 "wms_holds_expired_total",
                 &self.holds_expired,
                 "Holds expired by the sweeper",
+            ),
+            (
+                "wms_statuses_stale_total",
+                &self.statuses_stale,
+                "Authentic statuses ignored as older than the one held",
             ),
             (
                 "wms_discrepancies_total",

@@ -304,13 +304,17 @@ impl Writer {
                 let outcome = self.pool.apply_batch(&batch, now, &self.store);
                 self.metrics.count_batch(outcome, &batch);
                 // Only what the hub holds exactly as sent is acknowledged:
-                // a gap or a conflict earns no ack (WIRE.md §3.8).
+                // a gap or a conflict earns no ack (WIRE.md §3.9).
                 if let Some(through) = outcome.ack_through() {
                     let ack = acks.entry(DeviceEpoch::of(&batch)).or_insert(0);
                     *ack = (*ack).max(through);
                 }
             }
-            Intake::Status(status) => self.fleet.record(&status, now),
+            Intake::Status(status) => {
+                if self.fleet.record(&status, now) == crate::fleet::Ordering::Stale {
+                    Metrics::add(&self.metrics.statuses_stale, 1);
+                }
+            }
             Intake::Reject(reason) => self.reject(topic, reason, payload, now),
             Intake::Ignore => {}
         }

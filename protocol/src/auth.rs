@@ -1,5 +1,6 @@
-//! Event-batch authentication: the HMAC-SHA256 tag a device puts on every
-//! batch it sends, made with its own secret key (promise 9).
+//! Device-to-hub authentication: the HMAC-SHA256 tag a device puts on every
+//! batch and every status (heartbeat, last will) it sends, made with its
+//! own secret key (promise 9).
 //!
 //! Why a tag on the frame and not only broker credentials: rumqttd has no
 //! per-topic ACLs and an external broker may be shared, so a device that
@@ -7,12 +8,13 @@
 //! proves which key made the batch, whatever broker carried it.
 //!
 //! The signed region is every frame byte before `auth_tag`'s Option marker
-//! (`auth_tag` is the last field of the last-and-only message, so the
+//! (`auth_tag` is the last field of `EventBatch` and of `Status`, the
+//! last-and-only message, so the
 //! region of a signed frame is simply all but its final 33 bytes). The hub
 //! verifies the raw bytes it received, never a re-encoding of them.
 
 use crate::codec::encode;
-use crate::message::{EventBatch, Message};
+use crate::message::{EventBatch, Message, Status};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use std::fmt;
@@ -114,8 +116,21 @@ pub fn encode_signed(key: &DeviceKey, batch: &EventBatch) -> Vec<u8> {
         auth_tag: None,
         ..batch.clone()
     };
-    let mut frame = encode(&Message::Batch(unsigned));
-    // The unsigned frame ends in the `00` of `auth_tag: None`.
+    append_tag(key, encode(&Message::Batch(unsigned)))
+}
+
+/// Encodes `status` as a signed frame, the same way as [`encode_signed`].
+pub fn encode_signed_status(key: &DeviceKey, status: &Status) -> Vec<u8> {
+    let unsigned = Status {
+        auth_tag: None,
+        ..status.clone()
+    };
+    append_tag(key, encode(&Message::Status(unsigned)))
+}
+
+/// Turns an unsigned frame (whose last byte is the `00` of `auth_tag:
+/// None`) into a signed one.
+fn append_tag(key: &DeviceKey, mut frame: Vec<u8>) -> Vec<u8> {
     frame.pop();
     let tag = tag(key, &frame);
     frame.reserve(SIGNED_TAIL);
@@ -132,9 +147,10 @@ pub fn sign_batch(key: &DeviceKey, batch: &mut EventBatch) {
     batch.auth_tag = Some(tag);
 }
 
-/// Checks the tag at the end of a received batch frame against `key`, in
-/// constant time, over the exact bytes received. Call it on a frame that
-/// decoded as a `Batch`: only then are its last 33 bytes the tag.
+/// Checks the tag at the end of a received batch or status frame against
+/// `key`, in constant time, over the exact bytes received. Call it on a
+/// frame that decoded as a `Batch` or a `Status`: only then are its last 33
+/// bytes the tag.
 pub fn verify_frame(key: &DeviceKey, frame: &[u8]) -> Result<(), AuthError> {
     let Some(split) = frame.len().checked_sub(SIGNED_TAIL) else {
         return Err(AuthError::Unsigned);

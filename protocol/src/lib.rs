@@ -25,7 +25,9 @@ pub mod sealed;
 pub mod topic;
 pub mod validate;
 
-pub use auth::{encode_signed, sign_batch, verify_frame, AuthError, DeviceKey, KeyError};
+pub use auth::{
+    encode_signed, encode_signed_status, sign_batch, verify_frame, AuthError, DeviceKey, KeyError,
+};
 pub use barcode::{parse_read, AimId, BarcodeError, Expiry, Gs1, ScannedCode};
 pub use codec::{decode, encode, DecodeError, PROTOCOL_VERSION};
 pub use credentials::{CredentialsFile, DeviceCredentials};

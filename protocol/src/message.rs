@@ -140,12 +140,20 @@ pub struct Ack {
 }
 
 /// A device heartbeat; also used as the MQTT last will (state `Offline`).
+/// Signed like a batch; the hub ignores one that is unsigned, fails its
+/// tag, or is older than what it already holds (see `session_ms`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Status {
     /// Site id.
     pub site: String,
     /// Device id.
     pub device: String,
+    /// The device's wall clock, ms since the Unix epoch, when the MQTT
+    /// connection this status belongs to was opened: the same in every
+    /// heartbeat of one connection and in that connection's last will, and
+    /// larger for every later connection. It orders statuses so that a
+    /// replayed old heartbeat or last will is recognised as old.
+    pub session_ms: u64,
     /// Whether the device is up.
     pub state: DeviceState,
     /// Movements journaled but not yet acknowledged.
@@ -154,6 +162,9 @@ pub struct Status {
     pub battery_pct: Option<u8>,
     /// The device's wall clock, ms since the Unix epoch.
     pub device_time_ms: u64,
+    /// HMAC-SHA256 under the device's key, exactly as for
+    /// [`EventBatch::auth_tag`]: always last, over every byte before it.
+    pub auth_tag: Option<[u8; 32]>,
 }
 
 /// Whether a device is up.

@@ -102,22 +102,31 @@ fn arb_message() -> impl Strategy<Value = Message> {
             })
         ),
         (
-            arb_string(),
-            arb_string(),
+            (arb_string(), arb_string(), arb_u64()),
             arb_state(),
             arb_u64(),
             option::of(any::<u8>()),
             arb_u64(),
+            option::of(any::<[u8; 32]>()),
         )
             .prop_map(
-                |(site, device, state, backlog, battery_pct, device_time_ms)| {
+                |(
+                    (site, device, session_ms),
+                    state,
+                    backlog,
+                    battery_pct,
+                    device_time_ms,
+                    auth_tag,
+                )| {
                     Message::Status(Status {
                         site,
                         device,
+                        session_ms,
                         state,
                         backlog,
                         battery_pct,
                         device_time_ms,
+                        auth_tag,
                     })
                 }
             ),
@@ -307,10 +316,12 @@ fn every_strict_prefix_is_rejected() {
         Message::Status(Status {
             site: "s".into(),
             device: "d".into(),
+            session_ms: u64::MAX,
             state: DeviceState::Offline,
             backlog: 1 << 63,
             battery_pct: Some(255),
             device_time_ms: 0,
+            auth_tag: Some([0xee; 32]),
         }),
     ];
     for message in messages {

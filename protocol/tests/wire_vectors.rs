@@ -10,8 +10,8 @@
 //! neither the document nor the code can drift alone.
 
 use protocol::{
-    decode, encode, encode_signed, verify_frame, Ack, AuthError, DecodeError, DeviceKey,
-    DeviceState, EventBatch, Message, Movement, MovementKind, Status,
+    decode, encode, encode_signed, encode_signed_status, verify_frame, Ack, AuthError, DecodeError,
+    DeviceKey, DeviceState, EventBatch, Message, Movement, MovementKind, Status,
 };
 
 const WIRE_MD: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/WIRE.md");
@@ -86,26 +86,32 @@ fn expected(name: &str) -> Message {
         "status-online-battery" => Message::Status(Status {
             site: "s1".into(),
             device: "d1".into(),
+            session_ms: 1_699_999_995_000,
             state: DeviceState::Online,
             backlog: 3,
             battery_pct: Some(87),
             device_time_ms: 1_700_000_000_000,
+            auth_tag: None,
         }),
         "status-offline-no-battery" => Message::Status(Status {
             site: "s1".into(),
             device: "d1".into(),
+            session_ms: 0,
             state: DeviceState::Offline,
             backlog: 0,
             battery_pct: None,
             device_time_ms: 0,
+            auth_tag: None,
         }),
         "status-battery-raw-u8" => Message::Status(Status {
             site: "s1".into(),
             device: "d1".into(),
+            session_ms: 1,
             state: DeviceState::Online,
             backlog: 128,
             battery_pct: Some(200),
             device_time_ms: 1,
+            auth_tag: None,
         }),
         "batch-pick-single" => {
             Message::Batch(batch(EPOCH, 1, vec![movement(1, Pick, "SKU-1", "A-01", 2)]))
@@ -348,11 +354,18 @@ fn auth_vectors_verify_as_documented() {
         assert!(ok, "auth vector {name}: expected {want}, got {got:?}");
         if want == "ok" {
             // The reference signer makes exactly these bytes.
-            let Message::Batch(batch) = expected(name) else {
-                panic!("auth vector {name} does not name a batch vector");
+            let signed = match expected(name) {
+                Message::Batch(batch) => encode_signed(&key, &batch),
+                Message::Status(status) => encode_signed_status(&key, &status),
+                Message::Ack(_) => panic!("auth vector {name} names an ack (acks are sealed)"),
             };
-            assert_eq!(hex(&encode_signed(&key, &batch)), hex(&frame), "{name}");
-            assert!(matches!(decode(&frame), Ok(Message::Batch(b)) if b.auth_tag.is_some()));
+            assert_eq!(hex(&signed), hex(&frame), "{name}");
+            let tagged = match decode(&frame) {
+                Ok(Message::Batch(b)) => b.auth_tag.is_some(),
+                Ok(Message::Status(s)) => s.auth_tag.is_some(),
+                _ => false,
+            };
+            assert!(tagged, "{name}: the frame carries no tag");
         }
         outcomes.push(want.to_string());
     }

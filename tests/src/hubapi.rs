@@ -75,17 +75,6 @@ pub fn alerts(addr: SocketAddr) -> Result<Vec<(String, String)>, String> {
         .collect())
 }
 
-/// One counter from `GET /metrics`.
-pub fn metric(addr: SocketAddr, name: &str) -> Result<u64, String> {
-    let body = http::get(addr, "/metrics").map_err(|e| e.to_string())?.body;
-    body.lines()
-        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' '))
-        .ok_or_else(|| format!("no {name} in /metrics"))?
-        .trim()
-        .parse()
-        .map_err(|e| format!("{name}: {e}"))
-}
-
 /// Dead letters, newest first: (topic, reason).
 pub fn dead_letters(addr: SocketAddr) -> Result<Vec<(String, String)>, String> {
     let text = |d: &Value, field: &str| d[field].as_str().unwrap_or("").to_string();
@@ -93,4 +82,24 @@ pub fn dead_letters(addr: SocketAddr) -> Result<Vec<(String, String)>, String> {
         .iter()
         .map(|d| (text(d, "topic"), text(d, "reason")))
         .collect())
+}
+
+/// A device's presence (`online`, `offline` or `unknown`) from `GET
+/// /api/v1/devices`; `None` if the hub lists no such device.
+pub fn device_state(addr: SocketAddr, device: &str) -> Result<Option<String>, String> {
+    Ok(items(addr, "/api/v1/devices")?
+        .iter()
+        .find(|d| d["device"].as_str() == Some(device))
+        .and_then(|d| d["state"].as_str().map(str::to_string)))
+}
+
+/// One counter from `GET /metrics` (0 if the hub does not list it).
+pub fn metric(addr: SocketAddr, name: &str) -> Result<u64, String> {
+    let body = http::get(addr, "/metrics").map_err(|e| e.to_string())?.body;
+    for line in body.lines() {
+        if let Some(value) = line.strip_prefix(name).and_then(|r| r.strip_prefix(' ')) {
+            return value.trim().parse().map_err(|e| format!("{name}: {e}"));
+        }
+    }
+    Ok(0)
 }

@@ -9,7 +9,7 @@
 
 use crate::identity::AckOpener;
 use protocol::{
-    encode, encode_signed, DeviceCredentials, DeviceKey, DeviceState, EventBatch, Message,
+    encode_signed, encode_signed_status, DeviceCredentials, DeviceKey, DeviceState, EventBatch,
     Movement, MovementKind, Status,
 };
 use rumqttc::{AsyncClient, Event, EventLoop, MqttOptions, Packet, QoS};
@@ -134,6 +134,7 @@ pub async fn run(plan: SwarmPlan) -> SwarmReport {
             opener: opener.in_epoch(epoch),
             epoch,
             index,
+            session_ms: now_ms(),
         };
         let hb = heartbeats.clone();
         let up = connacks.clone();
@@ -191,6 +192,7 @@ struct Device {
     /// Its journal epoch (acks of others are not its).
     epoch: u64,
     index: usize,
+    session_ms: u64,
 }
 
 impl Device {
@@ -306,14 +308,22 @@ impl Device {
     }
 
     async fn heartbeat(&self, client: &AsyncClient) -> Result<(), String> {
-        let frame = encode(&Message::Status(Status {
-            site: self.plan.site.clone(),
-            device: self.id.clone(),
-            state: DeviceState::Online,
-            backlog: 0,
-            battery_pct: Some(80),
-            device_time_ms: now_ms(),
-        }));
+        // One session per swarm device; heartbeats at least 1 ms apart in
+        // device time, as the hub's ordering wants.
+        let now = now_ms();
+        let frame = encode_signed_status(
+            &self.key,
+            &Status {
+                site: self.plan.site.clone(),
+                device: self.id.clone(),
+                session_ms: self.session_ms,
+                state: DeviceState::Online,
+                backlog: 0,
+                battery_pct: Some(80),
+                device_time_ms: now,
+                auth_tag: None,
+            },
+        );
         client
             .publish(self.topic("status"), QoS::AtLeastOnce, false, frame)
             .await

@@ -114,7 +114,7 @@ fn duplicate_and_resent_batches_change_nothing() {
     assert_eq!(on_hand(), Some(60));
 
     // A gap (seq 9 after 3) is neither applied nor acknowledged (WIRE.md
-    // §3.8): once the hub counted it, a duplicate's ack is the only one.
+    // §3.9): once the hub counted it, a duplicate's ack is the only one.
     let addr = ports.http_addr();
     let metric = |name| hubapi::metric(addr, name).unwrap();
     let acks_before = metric("wms_acks_sent_total");

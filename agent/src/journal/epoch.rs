@@ -1,5 +1,5 @@
 //! The journal's epoch: a random non-zero u64 drawn when the journal is
-//! created and kept in it for as long as it lives (WIRE.md §3.8).
+//! created and kept in it for as long as it lives (WIRE.md §3.9).
 //!
 //! Why it exists: sequence numbers restart at 1 in a new journal (first
 //! start, factory reset, a wiped or new flash card), and without the

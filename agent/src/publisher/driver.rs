@@ -19,9 +19,7 @@ use super::link::LinkEvent;
 use super::{device_topic, BatchRange, PublisherConfig, SendState};
 use crate::journal::{Journal, JournalError};
 use protocol::DeviceKey;
-use protocol::{
-    encode, encode_signed, DeviceState, EventBatch, Message, Status, TopicError, TopicKind,
-};
+use protocol::{encode_signed, DeviceState, EventBatch, TopicError, TopicKind};
 use rumqttc::{AsyncClient, ClientError, QoS};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -70,24 +68,6 @@ enum SendError {
     Client(#[from] ClientError),
 }
 
-/// A status frame for the heartbeat or the last will.
-pub(super) fn status_frame(
-    site: &str,
-    device: &str,
-    state: DeviceState,
-    backlog: u64,
-    battery_pct: Option<u8>,
-) -> Vec<u8> {
-    encode(&Message::Status(Status {
-        site: site.to_string(),
-        device: device.to_string(),
-        state,
-        backlog,
-        battery_pct,
-        device_time_ms: crate::now_ms(),
-    }))
-}
-
 pub(super) struct Driver {
     journal: Journal,
     client: AsyncClient,
@@ -100,6 +80,7 @@ pub(super) struct Driver {
     frames_tx: watch::Sender<InboundCounts>,
     acked_tx: watch::Sender<u64>,
     battery: super::Battery,
+    status: super::status::StatusSigner,
     heartbeat: Duration,
     next_heartbeat: Instant,
 }
@@ -116,6 +97,7 @@ impl Driver {
         topics: Topics,
         watches: super::Watches,
         battery: super::Battery,
+        status: super::status::StatusSigner,
     ) -> Driver {
         // The epoch first: counters read after it belong to it.
         let epoch = journal.epoch();
@@ -141,6 +123,7 @@ impl Driver {
             frames_tx: watches.frames,
             acked_tx: watches.acked,
             battery,
+            status,
             heartbeat: config.heartbeat,
             next_heartbeat: now(),
         }
@@ -332,9 +315,8 @@ impl Driver {
     }
 
     fn publish_status(&self, state: DeviceState) {
-        let frame = status_frame(
-            &self.site,
-            &self.device,
+        let frame = self.status.frame(
+            crate::now_ms(),
             state,
             self.journal.backlog(),
             self.battery.get(),

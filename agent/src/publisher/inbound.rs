@@ -1,6 +1,6 @@
 //! What the agent takes from the broker: nothing but sealed acks for this
 //! device, on its ack topic, newer than any it took before (promise 10),
-//! about its journal's current epoch (WIRE.md §3.8).
+//! about its journal's current epoch (WIRE.md §3.9).
 //!
 //! Why its own pure piece: the broker is not trusted, so every inbound
 //! frame is an attacker's until proven otherwise, and the rules that

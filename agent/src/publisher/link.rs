@@ -7,9 +7,8 @@
 //! the connection fails it waits a backoff (100 ms doubling to 2 s) and
 //! polls again, which makes rumqttc reconnect.
 
-use super::driver::status_frame;
+use super::status::StatusSigner;
 use super::PublisherConfig;
-use protocol::DeviceState;
 use rumqttc::{Event, EventLoop, LastWill, MqttOptions, Outgoing, Packet, QoS};
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -46,20 +45,37 @@ pub(super) enum LinkEvent {
     },
 }
 
+/// The device's last will: a signed Offline status, renewed with a new
+/// session before every connection attempt (so a replay of an earlier
+/// connection's will is recognised as old by the hub).
+pub(super) struct Will {
+    /// The device's status topic.
+    pub(super) topic: String,
+    /// Makes the frames.
+    pub(super) signer: StatusSigner,
+}
+
+impl Will {
+    /// Puts a fresh last will into the options the next connect uses.
+    pub(super) fn renew(&self, eventloop: &mut EventLoop) {
+        let frame = self.signer.new_session_will(crate::now_ms());
+        let will = LastWill::new(&self.topic, frame, QoS::AtLeastOnce, false);
+        eventloop.mqtt_options.set_last_will(will);
+    }
+}
+
 /// Options for device `config.device`: its own client id, username and
-/// password, clean session (the broker holds nothing that matters), an
-/// Offline last will on `status_topic`.
-pub(super) fn mqtt_options(config: &PublisherConfig, status_topic: &str) -> MqttOptions {
+/// password, clean session (the broker holds nothing that matters). The
+/// last will is set by [`Will::renew`].
+pub(super) fn mqtt_options(config: &PublisherConfig) -> MqttOptions {
     let client_id = format!("agent-{}-{}", config.site, config.device);
     let mut options = MqttOptions::new(client_id, config.host.clone(), config.port);
-    let will = status_frame(&config.site, &config.device, DeviceState::Offline, 0, None);
     options
         .set_credentials(config.device.clone(), config.secrets.password.clone())
         .set_clean_session(true)
         .set_keep_alive(KEEP_ALIVE)
         .set_max_packet_size(MAX_PACKET, MAX_PACKET)
-        .set_inflight(INFLIGHT)
-        .set_last_will(LastWill::new(status_topic, will, QoS::AtLeastOnce, false));
+        .set_inflight(INFLIGHT);
     options
 }
 
@@ -69,6 +85,7 @@ pub(super) fn mqtt_options(config: &PublisherConfig, status_topic: &str) -> Mqtt
 /// ends, or [`SHUTDOWN_GRACE`] passes.
 pub(super) async fn pump(
     mut eventloop: EventLoop,
+    will: Will,
     events: mpsc::UnboundedSender<LinkEvent>,
     cancel: CancellationToken,
 ) {
@@ -122,6 +139,7 @@ pub(super) async fn pump(
                     _ = cancel.cancelled() => break,
                     _ = tokio::time::sleep(backoff) => {}
                 }
+                will.renew(&mut eventloop);
                 backoff = (backoff * 2).min(BACKOFF_MAX);
             }
         }

@@ -20,6 +20,7 @@ mod driver;
 pub mod inbound;
 mod link;
 mod send_state;
+mod status;
 
 pub use inbound::{Inbound, InboundCounts, Refusal, Verdict};
 pub use send_state::{AckOutcome, BatchRange, SendSettings, SendState};
@@ -175,7 +176,8 @@ pub fn run_publisher(
     cancel: CancellationToken,
 ) -> Result<(PublisherHandle, impl Future<Output = ()> + Send + 'static), PublisherError> {
     let topics = driver::Topics::new(&config.site, &config.device)?;
-    let options = link::mqtt_options(&config, &topics.status);
+    let status = status::StatusSigner::new(&config.site, &config.device, &config.secrets.key);
+    let options = link::mqtt_options(&config);
     let capacity = config.send.max_batches_in_flight + 64;
     let (client, mut eventloop) = AsyncClient::new(options, capacity);
     // A batch of one scan must leave now, not wait for Nagle's algorithm.
@@ -197,10 +199,15 @@ pub fn run_publisher(
         acked: acked_tx,
         frames: frames_tx,
     };
-    let driver = driver::Driver::new(journal, client, &config, topics, watches, battery);
+    let will = link::Will {
+        topic: topics.status.clone(),
+        signer: status.clone(),
+    };
+    will.renew(&mut eventloop);
+    let driver = driver::Driver::new(journal, client, &config, topics, watches, battery, status);
     let task = async move {
         let (link_tx, link_rx) = mpsc::unbounded_channel();
-        let pump = tokio::spawn(link::pump(eventloop, link_tx, cancel.clone()));
+        let pump = tokio::spawn(link::pump(eventloop, will, link_tx, cancel.clone()));
         driver.run(link_rx, journaled, cancel).await;
         if let Err(e) = pump.await {
             warn!(error = %e, "MQTT link task failed");

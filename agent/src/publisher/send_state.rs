@@ -21,7 +21,7 @@
 //! again; the hub answers those resends as duplicates.
 //!
 //! Why it knows the journal's epoch: sequence numbers restart at 1 in a
-//! new journal (WIRE.md §3.8), so an ack is only about this journal if it
+//! new journal (WIRE.md §3.9), so an ack is only about this journal if it
 //! names this epoch. An ack for any other epoch (an old journal's, a
 //! forger's) changes nothing at all; when the journal itself is replaced
 //! under the running agent, [`SendState::restart`] starts over in the new
