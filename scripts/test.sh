@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh machine: installs what the tests need
-# (Debian's mosquitto-clients, for the third-party-client test; strace, for
-# the sync audit; fuse3, for the power-cut file system), builds the binaries
-# the multi-process tests spawn, then runs every test once.
+# (Debian's mosquitto-clients, for the third-party-client test; mosquitto,
+# for the per-device ACL test against a real external broker; strace, for
+# the sync audit; fuse3, for the power-cut file system; the Python packages
+# in tests/python/requirements.txt, for the second-language device client
+# written from protocol/WIRE.md), builds the binaries the multi-process
+# tests spawn, then runs every test once.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
 command -v mosquitto_pub >/dev/null 2>&1 || need+=(mosquitto-clients)
+command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || need+=(mosquitto)
 command -v strace >/dev/null 2>&1 || need+=(strace)
 command -v fusermount3 >/dev/null 2>&1 || need+=(fuse3)
 if [ ${#need[@]} -gt 0 ]; then
@@ -16,6 +20,10 @@ if [ ${#need[@]} -gt 0 ]; then
     echo "test.sh: installing ${need[*]}" >&2
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+if [ -f tests/python/requirements.txt ]; then
+    python3 -m pip install -q --disable-pip-version-check -r tests/python/requirements.txt
 fi
 
 # One build shared by every test: the binaries land in target/debug, where
