@@ -44,6 +44,14 @@ pub struct HubConfig {
     /// How long a reservation's idempotency key is honoured after the
     /// reservation ends, hours (the sweeper forgets it afterwards).
     pub idempotency_key_retention_hours: u64,
+    /// The program the embedded broker runs in, as `PROGRAM broker-child`;
+    /// unset, the running `hub` binary itself.
+    pub broker_program: Option<PathBuf>,
+    /// Time between health probes of the embedded broker, ms.
+    pub broker_probe_interval_ms: u64,
+    /// A probe (connect, subscribe, publish, receive) slower than this
+    /// fails, and the embedded broker is restarted, ms.
+    pub broker_probe_timeout_ms: u64,
 }
 
 impl Default for HubConfig {
@@ -63,6 +71,9 @@ impl Default for HubConfig {
             erp_stock_csv: None,
             sweep_interval_ms: 200,
             idempotency_key_retention_hours: 24,
+            broker_program: None,
+            broker_probe_interval_ms: 500,
+            broker_probe_timeout_ms: 3000,
         }
     }
 }
@@ -144,6 +155,16 @@ impl HubConfig {
         if !(10..=1000).contains(&self.sweep_interval_ms) {
             return Err(ConfigError::Invalid(
                 "sweep_interval_ms must be 10 to 1000".into(),
+            ));
+        }
+        if !(50..=60_000).contains(&self.broker_probe_interval_ms) {
+            return Err(ConfigError::Invalid(
+                "broker_probe_interval_ms must be 50 to 60000".into(),
+            ));
+        }
+        if !(100..=60_000).contains(&self.broker_probe_timeout_ms) {
+            return Err(ConfigError::Invalid(
+                "broker_probe_timeout_ms must be 100 to 60000".into(),
             ));
         }
         if !(1..=8760).contains(&self.idempotency_key_retention_hours) {

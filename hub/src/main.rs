@@ -45,6 +45,20 @@ enum Command {
     /// Make, list and revoke HTTP API tokens (works while the hub runs).
     #[command(subcommand)]
     Token(token_cli::TokenCommand),
+    /// The embedded broker's own process, started and supervised by the
+    /// hub (not for use by hand).
+    #[command(hide = true)]
+    BrokerChild {
+        /// Where to listen.
+        #[arg(long)]
+        listen: SocketAddr,
+        /// The hub's data directory.
+        #[arg(long)]
+        data: PathBuf,
+        /// The site.
+        #[arg(long)]
+        site: String,
+    },
 }
 
 #[derive(clap::Args, Debug, Default)]
@@ -106,6 +120,14 @@ fn main() -> anyhow::Result<()> {
         Some(Command::Verify { data }) => std::process::exit(verify(&data)),
         Some(Command::Device(command)) => return device_cli::run(command),
         Some(Command::Token(command)) => return token_cli::run(command),
+        Some(Command::BrokerChild { listen, data, site }) => {
+            let args = hub::broker::child::ChildArgs {
+                listen,
+                data_dir: data,
+                site,
+            };
+            return Ok(hub::broker::child::run(args)?);
+        }
         None => cli.run,
     };
     let config = load_config(args)?;

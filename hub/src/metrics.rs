@@ -41,6 +41,11 @@ pub struct Metrics {
     pub discrepancies: AtomicU64,
     /// Authentic statuses ignored as older than the one held (replays).
     pub statuses_stale: AtomicU64,
+    /// Times the embedded broker died or failed a probe and was restarted.
+    pub broker_restarts: AtomicU64,
+    /// 1 while the embedded broker process is up (started and not yet
+    /// seen failing), else 0.
+    pub broker_up: AtomicU64,
 }
 
 impl Metrics {
@@ -100,7 +105,7 @@ impl Metrics {
 
     /// Renders every counter in Prometheus text format.
     pub fn render(&self) -> String {
-        let rows: [(&str, &AtomicU64, &str); 15] = [
+        let rows: [(&str, &AtomicU64, &str); 16] = [
             (
                 "wms_batches_applied_total",
                 &self.batches_applied,
@@ -164,6 +169,11 @@ impl Metrics {
                 "Authentic statuses ignored as older than the one held",
             ),
             (
+                "wms_broker_restarts_total",
+                &self.broker_restarts,
+                "Embedded broker restarts (died or failed a probe)",
+            ),
+            (
                 "wms_discrepancies_total",
                 &self.discrepancies,
                 "Scans the pool could not cover",
@@ -174,16 +184,22 @@ impl Metrics {
             let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter");
             let _ = writeln!(out, "{name} {}", counter.load(Ordering::Relaxed));
         }
-        let name = "wms_mqtt_subscribed";
-        let _ = writeln!(
-            out,
-            "# HELP {name} 1 while the hub is subscribed to device topics\n# TYPE {name} gauge"
-        );
-        let _ = writeln!(
-            out,
-            "{name} {}",
-            self.mqtt_subscribed.load(Ordering::Relaxed)
-        );
+        let gauges = [
+            (
+                "wms_mqtt_subscribed",
+                &self.mqtt_subscribed,
+                "1 while the hub is subscribed to device topics",
+            ),
+            (
+                "wms_broker_up",
+                &self.broker_up,
+                "1 while the embedded broker process is up (0 with an external broker)",
+            ),
+        ];
+        for (name, gauge, help) in gauges {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge");
+            let _ = writeln!(out, "{name} {}", gauge.load(Ordering::Relaxed));
+        }
         out
     }
 }

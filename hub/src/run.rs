@@ -2,10 +2,13 @@
 //! shell and HTTP server, all stopped by one cancellation token.
 
 use crate::api::{self, AppState};
-use crate::broker::{self, BrokerError};
+use crate::broker::child::ChildArgs;
+use crate::broker::probe::ProbeLogin;
+use crate::broker::supervisor::{BrokerChild, ProbePlan, RunningBroker};
+use crate::broker::{BrokerError, Supervisor};
 use crate::clock::{SharedClock, SystemClock};
 use crate::config::HubConfig;
-use crate::devices::{reload, BrokerAuth, Devices, InternalLogin, Registry, RegistryError};
+use crate::devices::{reload, Devices, InternalLogin, Registry, RegistryError};
 use crate::fleet::Fleet;
 use crate::metrics::Metrics;
 use crate::mqtt::{self, MqttSettings};
@@ -155,11 +158,10 @@ pub async fn start_with_clock(
         addr: config.http_listen,
         source,
     })?;
-    if config.external_broker.is_none() {
-        let internal = login.clone();
-        let devices = devices.clone();
-        broker::start(config.mqtt_listen, BrokerAuth { devices, internal })?;
-    }
+    let broker = match config.external_broker {
+        None => Some(start_broker(&config, &login, &metrics).await?),
+        Some(_) => None,
+    };
     let cancel = CancellationToken::new();
     let (cmd_tx, cmd_rx) = mpsc::channel(65_536);
     let (ack_tx, ack_rx) = mpsc::unbounded_channel();
@@ -181,6 +183,9 @@ pub async fn start_with_clock(
         metrics.clone(),
         cancel.clone(),
     ))];
+    if let Some((supervisor, first)) = broker {
+        tasks.push(tokio::spawn(supervisor.run(first, cancel.clone())));
+    }
     tasks.extend(spawn_timers(&config, &cmd_tx, &clock, &cancel));
     tasks.push(tokio::spawn(reload::watch(
         registry,
@@ -224,6 +229,43 @@ pub async fn start_with_clock(
         commands: cmd_tx,
         done,
     })
+}
+
+/// Starts the embedded broker's process and its supervisor.
+async fn start_broker(
+    config: &HubConfig,
+    login: &InternalLogin,
+    metrics: &Arc<Metrics>,
+) -> Result<(Supervisor, RunningBroker), HubError> {
+    let program = match &config.broker_program {
+        Some(p) => p.clone(),
+        None => std::env::current_exe().map_err(|source| BrokerError::Spawn {
+            program: "hub".into(),
+            source,
+        })?,
+    };
+    let child = BrokerChild {
+        program,
+        args: ChildArgs {
+            listen: config.mqtt_listen,
+            data_dir: config.data_dir.clone(),
+            site: config.site.clone(),
+        },
+        secret: login.password.clone(),
+    };
+    let probe = ProbeLogin {
+        host: config.mqtt_listen.ip().to_string(),
+        port: config.mqtt_listen.port(),
+        site: config.site.clone(),
+        client_id: crate::broker::probe_client_id(&login.client_id),
+        username: login.username.clone(),
+        password: login.password.clone(),
+    };
+    let plan = ProbePlan {
+        every: Duration::from_millis(config.broker_probe_interval_ms),
+        timeout: Duration::from_millis(config.broker_probe_timeout_ms),
+    };
+    Ok(Supervisor::start(child, probe, plan, metrics.clone()).await?)
 }
 
 /// The hub's own broker login: a fresh random secret for the embedded

@@ -158,6 +158,8 @@ fn a_pool_tampered_while_running_is_reported_by_reconciliation() {
         mqtt_listen: ([127, 0, 0, 1], tests::free_port()).into(),
         http_listen: ([127, 0, 0, 1], 0).into(),
         data_dir: data.path().to_path_buf(),
+        // In-process hub: its broker runs in the hub binary's process.
+        broker_program: Some(tests::bin_path("hub")),
         ..hub::HubConfig::default()
     };
     let hub = runtime.block_on(hub::start(config)).unwrap();
@@ -208,6 +210,8 @@ async fn nightly_job_runs_at_site_time_with_the_configured_erp_file() {
         reconcile_at: "02:00".into(),
         site_utc_offset_minutes: 60,
         erp_stock_csv: Some(erp),
+        // In-process hub: its broker runs in the hub binary's process.
+        broker_program: Some(tests::bin_path("hub")),
         ..hub::HubConfig::default()
     };
     let hub = hub::start_with_clock(config, std::sync::Arc::new(clock.clone()))

@@ -97,6 +97,8 @@ async fn start_hub(dir: &std::path::Path, clock: &ManualClock) -> hub::RunningHu
         http_listen: ([127, 0, 0, 1], 0).into(),
         data_dir: dir.to_path_buf(),
         reconcile_at: "off".into(),
+        // In-process hub: its broker runs in the hub binary's process.
+        broker_program: Some(tests::bin_path("hub")),
         ..hub::HubConfig::default()
     };
     let mqtt = config.mqtt_listen.port();

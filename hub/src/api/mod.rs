@@ -30,6 +30,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{json, Value};
 use std::path::PathBuf;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
@@ -86,13 +87,17 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// 200 once the hub is subscribed to its devices' topics, 503 before
-/// (or while the broker connection is down), so "healthy" means "ingesting".
+/// (or while the broker connection is down, as while the embedded broker
+/// is restarted), so "healthy" means "ingesting". Broker restarts are
+/// shown either way.
 async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
+    let restarts = state.metrics.broker_restarts.load(Ordering::Relaxed);
     if state.metrics.is_subscribed() {
-        let body = json!({"status": "ok", "site": state.site});
+        let body = json!({"status": "ok", "site": state.site, "broker_restarts": restarts});
         (StatusCode::OK, Json(body))
     } else {
-        let body = json!({"status": "starting", "site": state.site, "mqtt": "not subscribed"});
+        let body = json!({"status": "starting", "site": state.site,
+                          "mqtt": "not subscribed", "broker_restarts": restarts});
         (StatusCode::SERVICE_UNAVAILABLE, Json(body))
     }
 }

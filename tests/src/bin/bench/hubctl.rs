@@ -13,6 +13,8 @@ pub async fn start(dir: &Path) -> anyhow::Result<(hub::RunningHub, u16)> {
         mqtt_listen: ([127, 0, 0, 1], tests::free_port()).into(),
         http_listen: ([127, 0, 0, 1], 0).into(),
         data_dir: dir.to_path_buf(),
+        // The embedded broker runs in the hub binary's own process.
+        broker_program: Some(tests::bin_path("hub")),
         ..hub::HubConfig::default()
     };
     let port = config.mqtt_listen.port();

@@ -7,7 +7,8 @@
 
 use crate::stats::verdict;
 use anyhow::{bail, Context};
-use hub::devices::{reload, BrokerAuth, Devices, InternalLogin, Registry};
+use hub::broker::ConnectCheck;
+use hub::devices::{reload, Devices, InternalLogin, Registry};
 use protocol::{encode_signed, DeviceCredentials, DeviceKey, EventBatch};
 use protocol::{Movement, MovementKind};
 use rumqttc::{AsyncClient, Event, EventLoop, MqttOptions, Packet, QoS};
@@ -242,10 +243,9 @@ pub async fn run(load: Load) -> anyhow::Result<bool> {
     let creds = crate::hubctl::provision(dir.path(), &ids)?;
     let raw_port = tests::free_port();
     let login = InternalLogin::generate("bench")?;
-    let auth = BrokerAuth {
-        devices: Devices::new(reload::load_book(&Registry::new(dir.path()))?),
-        internal: login.clone(),
-    };
+    // The raw pass: the same broker in this process, nothing behind it.
+    let devices = Devices::new(reload::load_book(&Registry::new(dir.path()))?);
+    let auth = ConnectCheck::new(devices, login.clone());
     hub::broker::start(([127, 0, 0, 1], raw_port).into(), auth)?;
     let raw = drive(raw_port, &creds, load, Some(login)).await?;
     eprintln!("ingest: raw pass done in {raw:?}");
@@ -255,6 +255,7 @@ pub async fn run(load: Load) -> anyhow::Result<bool> {
         mqtt_listen: ([127, 0, 0, 1], tests::free_port()).into(),
         http_listen: ([127, 0, 0, 1], 0).into(),
         data_dir: dir.path().to_path_buf(),
+        broker_program: Some(tests::bin_path("hub")),
         ..hub::HubConfig::default()
     };
     let port = config.mqtt_listen.port();

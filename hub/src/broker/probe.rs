@@ -1,0 +1,92 @@
+//! One health probe of the embedded broker: what a device does, end to
+//! end. A fresh client connects with the hub's probe login, subscribes to
+//! the site's probe topic, publishes at QoS 1 and waits for its own message
+//! to come back. A broker that accepts TCP but whose router is dead, or
+//! whose connect path is poisoned, fails here, which a port check would
+//! not notice.
+
+use rumqttc::{AsyncClient, ConnectReturnCode, Event, MqttOptions, Packet, QoS};
+use std::time::Duration;
+use thiserror::Error;
+
+/// Who the probe is and where it goes.
+#[derive(Clone)]
+pub struct ProbeLogin {
+    /// Broker host.
+    pub host: String,
+    /// Broker port.
+    pub port: u16,
+    /// The site (for the probe topic).
+    pub site: String,
+    /// `hub-{site}-probe`.
+    pub client_id: String,
+    /// The hub's username.
+    pub username: String,
+    /// The hub's per-start secret.
+    pub password: String,
+}
+
+impl std::fmt::Debug for ProbeLogin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProbeLogin")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("client_id", &self.client_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why a probe failed.
+#[derive(Debug, Error)]
+pub enum ProbeError {
+    /// The connection failed or broke.
+    #[error("connection: {0}")]
+    Connection(#[from] rumqttc::ConnectionError),
+    /// The broker refused the login.
+    #[error("login refused: {0:?}")]
+    Refused(ConnectReturnCode),
+    /// A request could not be queued.
+    #[error("client: {0}")]
+    Client(#[from] rumqttc::ClientError),
+}
+
+/// The topic the probe talks to itself on; no device subscribes to it and
+/// the hub's subscriptions do not match it.
+pub fn topic(site: &str) -> String {
+    format!("wms/{site}/hub/probe")
+}
+
+/// One round trip, carrying `nonce`. The caller bounds it in time.
+pub async fn round_trip(login: &ProbeLogin, nonce: u64) -> Result<(), ProbeError> {
+    let mut options = MqttOptions::new(login.client_id.clone(), login.host.clone(), login.port);
+    options
+        .set_credentials(login.username.clone(), login.password.clone())
+        .set_clean_session(true)
+        .set_keep_alive(Duration::from_secs(5));
+    let (client, mut events) = AsyncClient::new(options, 8);
+    let topic = topic(&login.site);
+    let body = nonce.to_be_bytes();
+    loop {
+        match events.poll().await? {
+            Event::Incoming(Packet::ConnAck(ack)) => {
+                if ack.code != ConnectReturnCode::Success {
+                    return Err(ProbeError::Refused(ack.code));
+                }
+                client.try_subscribe(topic.clone(), QoS::AtLeastOnce)?;
+            }
+            Event::Incoming(Packet::SubAck(_)) => {
+                client.try_publish(topic.clone(), QoS::AtLeastOnce, false, body.to_vec())?;
+            }
+            Event::Incoming(Packet::Publish(p)) if p.payload.as_ref() == body => break,
+            _ => {}
+        }
+    }
+    // Leave cleanly, so the broker logs no broken connection.
+    client.try_disconnect()?;
+    while let Ok(event) = events.poll().await {
+        if matches!(event, Event::Outgoing(rumqttc::Outgoing::Disconnect)) {
+            break;
+        }
+    }
+    Ok(())
+}
