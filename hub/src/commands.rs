@@ -82,6 +82,12 @@ pub enum Command {
     /// Expire every hold that is due and forget idempotency keys past
     /// their retention (sent by the sweeper).
     Sweep,
+    /// Answered after the group holding it commits: `/healthz` asks it to
+    /// know that the writer is alive and making progress.
+    Ping {
+        /// The answer.
+        reply: Reply<()>,
+    },
     /// Rebuild the pool from the log, compare, optionally against an ERP
     /// file, and store the report (runs after the group's commit).
     Reconcile {
@@ -166,6 +172,7 @@ pub fn apply(pool: &mut Pool, cmd: Command, now: u64) -> Result<Option<Pending>,
                 .ok_or_else(|| PoolError::UnknownSku(vec![sku]));
             later(reply, move |_| result)
         }
+        Command::Ping { reply } => later(reply, |_| Ok(())),
         Command::Sweep => {
             pool.sweep(now);
             let pruned = pool.prune_keys(now);

@@ -52,6 +52,9 @@ pub struct HubConfig {
     /// A probe (connect, subscribe, publish, receive) slower than this
     /// fails, and the embedded broker is restarted, ms.
     pub broker_probe_timeout_ms: u64,
+    /// `/healthz` reports the hub unhealthy when the data directory's file
+    /// system has less free space than this, MiB.
+    pub min_free_disk_mb: u64,
 }
 
 impl Default for HubConfig {
@@ -74,6 +77,7 @@ impl Default for HubConfig {
             broker_program: None,
             broker_probe_interval_ms: 500,
             broker_probe_timeout_ms: 3000,
+            min_free_disk_mb: 16,
         }
     }
 }

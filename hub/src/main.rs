@@ -108,8 +108,11 @@ fn load_config(args: RunArgs) -> anyhow::Result<HubConfig> {
 }
 
 fn main() -> anyhow::Result<()> {
+    // rumqttd logs every ordinary disconnect (the broker's health probe
+    // makes one a second) at error level: the hub's own lines say what
+    // matters about the broker, rumqttd's are asked for with RUST_LOG.
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| "info,rumqttd=warn,rumqttc=warn".into());
+        .unwrap_or_else(|_| "info,rumqttd=off,rumqttc=warn".into());
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

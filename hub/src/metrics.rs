@@ -3,6 +3,7 @@
 use crate::pool::BatchOutcome;
 use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
 
 /// Monotonic counters, shared by the writer, the MQTT shell and the API.
 #[derive(Debug, Default)]
@@ -46,6 +47,8 @@ pub struct Metrics {
     /// 1 while the embedded broker process is up (started and not yet
     /// seen failing), else 0.
     pub broker_up: AtomicU64,
+    /// Why the last group commit failed, until one succeeds again.
+    commit_failure: Mutex<Option<String>>,
 }
 
 impl Metrics {
@@ -96,6 +99,37 @@ impl Metrics {
                 );
             }
         }
+    }
+
+    /// Records a failed group commit (shown by `/healthz` until the next
+    /// commit succeeds).
+    pub fn commit_failed(&self, error: &str) {
+        Metrics::add(&self.commit_errors, 1);
+        *self
+            .commit_failure
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = Some(error.to_string());
+    }
+
+    /// Records a successful group commit.
+    pub fn commit_succeeded(&self) {
+        Metrics::add(&self.commits, 1);
+        let mut failure = self
+            .commit_failure
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if failure.is_some() {
+            tracing::info!("group commits succeed again");
+            *failure = None;
+        }
+    }
+
+    /// Why group commits are failing, if the last one did.
+    pub fn commit_failing(&self) -> Option<String> {
+        self.commit_failure
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Whether the hub's MQTT client holds its subscriptions.

@@ -10,8 +10,10 @@ use crate::clock::{SharedClock, SystemClock};
 use crate::config::HubConfig;
 use crate::devices::{reload, Devices, InternalLogin, Registry, RegistryError};
 use crate::fleet::Fleet;
+use crate::health::{DiskFloor, Health};
 use crate::metrics::Metrics;
 use crate::mqtt::{self, MqttSettings};
+use crate::parts::Parts;
 use crate::reserved_view::ReservedView;
 use crate::sealer::Sealer;
 use crate::store::{Store, StoreError};
@@ -149,7 +151,13 @@ pub async fn start_with_clock(
         clock.clone(),
         reserved.clone(),
     )?;
-    let writer = with_config_rules(writer, &config)?.with_devices(devices.clone());
+    let floor = DiskFloor {
+        dir: config.data_dir.clone(),
+        min_free_bytes: config.min_free_disk_mb.saturating_mul(1 << 20),
+    };
+    let writer = with_config_rules(writer, &config)?
+        .with_devices(devices.clone())
+        .with_disk_floor(floor);
     let listener = http_listener(config.http_listen).map_err(|source| HubError::Http {
         addr: config.http_listen,
         source,
@@ -175,28 +183,36 @@ pub async fn start_with_clock(
         site: config.site.clone(),
         login,
     };
-    let mut tasks = vec![tokio::spawn(mqtt::run(
-        settings,
-        cmd_tx.clone(),
-        ack_rx,
-        sealer,
+    let health = Arc::new(Health::new(
         metrics.clone(),
-        cancel.clone(),
-    ))];
+        &cmd_tx,
+        config.data_dir.clone(),
+        config.min_free_disk_mb.saturating_mul(1 << 20),
+    ));
+    let mut parts = Parts::new(health.clone(), cancel.clone());
+    parts.spawn(
+        "mqtt",
+        mqtt::run(
+            settings,
+            cmd_tx.clone(),
+            ack_rx,
+            sealer,
+            metrics.clone(),
+            cancel.clone(),
+        ),
+    );
     if let Some((supervisor, first)) = broker {
-        tasks.push(tokio::spawn(supervisor.run(first, cancel.clone())));
+        parts.spawn("broker", supervisor.run(first, cancel.clone()));
     }
-    tasks.extend(spawn_timers(&config, &cmd_tx, &clock, &cancel));
-    tasks.push(tokio::spawn(reload::watch(
-        registry,
-        devices,
-        cancel.clone(),
-    )));
-    tasks.push(tokio::spawn(tokens::watch(
-        token_registry,
-        tokens.clone(),
-        cancel.clone(),
-    )));
+    spawn_timers(&mut parts, &config, &cmd_tx, &clock, &cancel);
+    parts.spawn(
+        "device-registry",
+        reload::watch(registry, devices, cancel.clone()),
+    );
+    parts.spawn(
+        "token-file",
+        tokens::watch(token_registry, tokens.clone(), cancel.clone()),
+    );
     let state = AppState {
         store: store.clone(),
         metrics: metrics.clone(),
@@ -206,20 +222,23 @@ pub async fn start_with_clock(
         reserved,
         erp_stock_csv: config.erp_stock_csv.clone(),
         tokens,
+        health,
     };
-    tasks.push(tokio::spawn(serve_http(listener, state, cancel.clone())));
+    parts.spawn("http", serve_http(listener, state, cancel.clone()));
     info!(%http_addr, mqtt = %config.mqtt_listen, site = %config.site, boot, "hub started");
     let done = tokio::spawn(async move {
-        for task in tasks {
-            let _ = task.await;
-        }
+        let dead = parts.watch().await;
         // Every command sender (MQTT shell, timers, HTTP state) is gone:
         // the writer now drains what is queued, commits it, and returns.
         let writer_result = tokio::task::spawn_blocking(move || writer_thread.join())
             .await
             .map_err(|e| HubError::Task(e.to_string()))?
             .map_err(|_| HubError::Task("writer thread panicked".into()))?;
-        writer_result.map_err(HubError::from)
+        writer_result.map_err(HubError::from)?;
+        match dead {
+            Some(part) => Err(HubError::Task(format!("{part} stopped while the hub ran"))),
+            None => Ok(()),
+        }
     });
     Ok(RunningHub {
         http_addr,
@@ -355,17 +374,17 @@ fn http_listener(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
 }
 
 fn spawn_timers(
+    parts: &mut Parts,
     config: &HubConfig,
     commands: &mpsc::Sender<crate::writer::Command>,
     clock: &SharedClock,
     cancel: &CancellationToken,
-) -> Vec<JoinHandle<()>> {
+) {
     let every = Duration::from_millis(config.sweep_interval_ms);
-    let mut tasks = vec![tokio::spawn(timers::sweeper(
-        commands.clone(),
-        every,
-        cancel.clone(),
-    ))];
+    parts.spawn(
+        "sweeper",
+        timers::sweeper(commands.clone(), every, cancel.clone()),
+    );
     // Validated at load; "off" (or a bad value) means no nightly job.
     if let Ok(Some(minute_of_day)) = timers::parse_time_of_day(&config.reconcile_at) {
         let plan = Nightly {
@@ -373,14 +392,11 @@ fn spawn_timers(
             offset_minutes: config.site_utc_offset_minutes,
             erp_csv: config.erp_stock_csv.clone(),
         };
-        tasks.push(tokio::spawn(timers::nightly(
-            commands.clone(),
-            clock.clone(),
-            plan,
-            cancel.clone(),
-        )));
+        parts.spawn(
+            "nightly-reconciliation",
+            timers::nightly(commands.clone(), clock.clone(), plan, cancel.clone()),
+        );
     }
-    tasks
 }
 
 /// Runs the hub until `cancel` fires, then stops it cleanly.

@@ -13,6 +13,7 @@ use crate::commands::{self, Pending};
 pub use crate::commands::{Command, Reply};
 use crate::devices::{DeviceBook, Devices};
 use crate::fleet::Fleet;
+use crate::health::DiskFloor;
 use crate::intake::{classify, Intake};
 use crate::metrics::Metrics;
 use crate::pool::{DeadLetter, DeviceEpoch, Pool};
@@ -57,6 +58,7 @@ pub struct Writer {
     reserved: Arc<ReservedView>,
     reconciler: Option<std::sync::mpsc::Sender<reconciler::Work>>,
     devices: Devices,
+    disk_floor: Option<DiskFloor>,
 }
 
 impl Writer {
@@ -84,6 +86,7 @@ impl Writer {
             reserved,
             reconciler: None,
             devices: Devices::default(),
+            disk_floor: None,
         };
         let expired = writer.pool.sweep(writer.clock.now_ms());
         if expired > 0 {
@@ -101,6 +104,12 @@ impl Writer {
     /// hub keeps current); without it every batch is from an unknown device.
     pub fn with_devices(mut self, devices: Devices) -> Writer {
         self.devices = devices;
+        self
+    }
+
+    /// Commits a group only while the disk has `floor`'s free space.
+    pub fn with_disk_floor(mut self, floor: DiskFloor) -> Writer {
+        self.disk_floor = Some(floor);
         self
     }
 
@@ -271,19 +280,24 @@ impl Writer {
 
     fn commit(&mut self, changes: &crate::pool::Changes) -> Result<bool, StoreError> {
         let started = std::time::Instant::now();
-        match self.store.commit(changes) {
+        let refused = self.disk_floor.as_ref().and_then(DiskFloor::refuses);
+        let outcome = match refused {
+            Some(why) => Err(why),
+            None => self.store.commit(changes).map_err(|e| e.to_string()),
+        };
+        match outcome {
             Ok(()) => {
                 self.reserved.publish(&changes.reserved);
                 debug!(
                     elapsed_us = started.elapsed().as_micros() as u64,
                     "group committed"
                 );
-                Metrics::add(&self.metrics.commits, 1);
+                self.metrics.commit_succeeded();
                 Ok(true)
             }
             Err(e) => {
                 error!(error = %e, "group commit failed; reloading the pool from disk");
-                Metrics::add(&self.metrics.commit_errors, 1);
+                self.metrics.commit_failed(&e);
                 self.pool = self.store.load_pool()?;
                 self.reserved.reset(self.pool.reserved_totals());
                 Ok(false)

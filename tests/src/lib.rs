@@ -15,6 +15,7 @@ pub mod proxy;
 pub mod sim;
 pub mod swarm;
 pub mod syscalls;
+pub mod tmpfs;
 pub mod traced;
 pub mod wait;
 pub mod watched;

@@ -5,44 +5,10 @@
 //! exactly once. Uses a small tmpfs, so it needs root (CI and the dev
 //! machines run as root); without root it fails with a message (never a silent skip).
 
-use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 use tests::procs::confirmed_seq;
+use tests::tmpfs::{is_root, Tmpfs};
 use tests::{AgentProc, HubPorts, HubProc};
-struct Tmpfs(std::path::PathBuf);
-
-impl Tmpfs {
-    fn mount(dir: &Path, size: &str) -> Tmpfs {
-        let ok = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
-            .arg(dir)
-            .status()
-            .is_ok_and(|s| s.success());
-        assert!(ok, "mounting a tmpfs failed: this test needs root");
-        Tmpfs(dir.to_path_buf())
-    }
-
-    fn grow(&self, size: &str) {
-        let ok = Command::new("mount")
-            .args(["-o", &format!("remount,size={size}")])
-            .arg(&self.0)
-            .status()
-            .is_ok_and(|s| s.success());
-        assert!(ok, "remount failed");
-    }
-}
-
-impl Drop for Tmpfs {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg(&self.0).status();
-    }
-}
-
-fn is_root() -> bool {
-    // SAFETY: geteuid(2) has no preconditions.
-    unsafe { libc::geteuid() == 0 }
-}
 
 /// Scans until the disk is full; returns the last confirmed seq and the
 /// refusal.
@@ -91,7 +57,7 @@ fn full_disk_refuses_to_confirm_then_recovers_in_process_and_loses_nothing() {
     let again = agent.scan("receive SKU-1 A-01 1").unwrap();
     assert!(again.starts_with("error: "), "still full: {again}");
 
-    disk.grow("20m");
+    disk.resize("20m");
     for _ in 0..3 {
         let answer = agent.scan("receive SKU-1 A-01 1").unwrap();
         assert_eq!(

@@ -53,6 +53,8 @@ pub struct AppState {
     pub erp_stock_csv: Option<PathBuf>,
     /// The live API tokens.
     pub tokens: Tokens,
+    /// What `/healthz` checks.
+    pub health: Arc<crate::health::Health>,
 }
 
 impl AppState {
@@ -86,18 +88,18 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// 200 once the hub is subscribed to its devices' topics, 503 before
-/// (or while the broker connection is down, as while the embedded broker
-/// is restarted), so "healthy" means "ingesting". Broker restarts are
-/// shown either way.
+/// 200 while every part of the hub works ([`crate::health`]), else 503
+/// with one line per problem, naming the part. Broker restarts are shown
+/// either way.
 async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     let restarts = state.metrics.broker_restarts.load(Ordering::Relaxed);
-    if state.metrics.is_subscribed() {
+    let problems = state.health.problems().await;
+    if problems.is_empty() {
         let body = json!({"status": "ok", "site": state.site, "broker_restarts": restarts});
         (StatusCode::OK, Json(body))
     } else {
-        let body = json!({"status": "starting", "site": state.site,
-                          "mqtt": "not subscribed", "broker_restarts": restarts});
+        let body = json!({"status": "unhealthy", "site": state.site,
+                          "problems": problems, "broker_restarts": restarts});
         (StatusCode::SERVICE_UNAVAILABLE, Json(body))
     }
 }

@@ -156,10 +156,7 @@ pub fn broker_config(listen: SocketAddr, auth: ConnectCheck) -> rumqttd::Config 
 /// child's body). rumqttd only logs a failed bind, so the address is
 /// checked first to give a clear error.
 pub fn start(listen: SocketAddr, auth: ConnectCheck) -> Result<(), BrokerError> {
-    TcpListener::bind(listen).map_err(|source| BrokerError::Bind {
-        addr: listen,
-        source,
-    })?;
+    free_port(listen)?;
     let mut broker = rumqttd::Broker::new(broker_config(listen, auth));
     thread::Builder::new()
         .name("broker".to_string())
@@ -170,4 +167,28 @@ pub fn start(listen: SocketAddr, auth: ConnectCheck) -> Result<(), BrokerError> 
         })
         .map_err(BrokerError::Thread)?;
     Ok(())
+}
+
+/// Checks that `listen` can be bound, waiting up to 5 s while it is in
+/// use: the broker of a hub that was just killed exits when it notices
+/// (its stdin closes), a few milliseconds after a new hub may start.
+fn free_port(listen: SocketAddr) -> Result<(), BrokerError> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        match TcpListener::bind(listen) {
+            Ok(_) => return Ok(()),
+            Err(e)
+                if e.kind() == std::io::ErrorKind::AddrInUse
+                    && std::time::Instant::now() < deadline =>
+            {
+                thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(source) => {
+                return Err(BrokerError::Bind {
+                    addr: listen,
+                    source,
+                })
+            }
+        }
+    }
 }

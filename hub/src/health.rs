@@ -1,0 +1,200 @@
+//! What `/healthz` reports, and why it can be trusted (promise 12): the
+//! hub is healthy only while every part of it works, checked each time it
+//! is asked rather than remembered from start.
+//!
+//! - The writer answers a ping through its queue within [`WRITER_PATIENCE`]
+//!   (an answer comes only after a whole group cycle, so a writer that is
+//!   stuck or dead fails it).
+//! - The last group commit succeeded (a full disk fails commits: the hub
+//!   stops acking, devices keep their journals, and the next commit after
+//!   space returns clears it by itself).
+//! - The data directory's file system has room ([`free_bytes`]).
+//! - The hub's MQTT client holds its subscriptions (so a restarting
+//!   broker shows here too).
+//! - No task has stopped ([`Health::stopped`]; the hub then also shuts
+//!   down and exits non-zero, so its supervisor restarts it).
+
+use crate::commands::Command;
+use crate::metrics::Metrics;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot};
+
+/// How long the writer may take to answer a ping.
+pub const WRITER_PATIENCE: Duration = Duration::from_secs(5);
+
+/// The hub's parts as health sees them.
+#[derive(Debug)]
+pub struct Health {
+    metrics: Arc<Metrics>,
+    commands: mpsc::WeakSender<Command>,
+    data_dir: PathBuf,
+    min_free_bytes: u64,
+    stopped: Mutex<Vec<String>>,
+}
+
+impl Health {
+    /// Health over these parts. The writer's queue is held weakly, so
+    /// health never keeps a stopping writer alive.
+    pub fn new(
+        metrics: Arc<Metrics>,
+        commands: &mpsc::Sender<Command>,
+        data_dir: PathBuf,
+        min_free_bytes: u64,
+    ) -> Health {
+        Health {
+            metrics,
+            commands: commands.downgrade(),
+            data_dir,
+            min_free_bytes,
+            stopped: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Records that a part stopped while the hub was meant to run.
+    pub fn stopped(&self, part: &str) {
+        self.stopped
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(part.to_string());
+    }
+
+    /// Every problem found now, one line each; empty means healthy.
+    pub async fn problems(&self) -> Vec<String> {
+        let mut found: Vec<String> = self
+            .stopped
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .map(|part| format!("{part}: stopped"))
+            .collect();
+        if let Some(problem) = self.writer_problem().await {
+            found.push(problem);
+        }
+        if let Some(error) = self.metrics.commit_failing() {
+            found.push(format!(
+                "store: group commits failing, nothing is acked: {error}"
+            ));
+        }
+        match free_bytes(&self.data_dir) {
+            Ok(free) if free < self.min_free_bytes => found.push(format!(
+                "disk: {} KiB free for {} (below {} KiB): acks stop when it is full",
+                free / 1024,
+                self.data_dir.display(),
+                self.min_free_bytes / 1024
+            )),
+            Ok(_) => {}
+            Err(e) => found.push(format!("disk: cannot read free space: {e}")),
+        }
+        if !self.metrics.is_subscribed() {
+            found.push("mqtt: not subscribed to device topics (broker down or restarting)".into());
+        }
+        found
+    }
+
+    async fn writer_problem(&self) -> Option<String> {
+        let Some(commands) = self.commands.upgrade() else {
+            return Some("writer: stopped".into());
+        };
+        let (reply, answer) = oneshot::channel();
+        let asked = async {
+            commands.send(Command::Ping { reply }).await.ok()?;
+            answer.await.ok()
+        };
+        match tokio::time::timeout(WRITER_PATIENCE, asked).await {
+            Ok(Some(_)) => None,
+            Ok(None) => Some("writer: stopped".into()),
+            Err(_) => Some(format!(
+                "writer: no answer in {} s",
+                WRITER_PATIENCE.as_secs()
+            )),
+        }
+    }
+}
+
+/// The free space the writer keeps in hand: a group is not committed when
+/// less is left. sled turns a write that fails for want of space into an
+/// error that every later operation repeats, even once space returns; a
+/// commit refused before sled writes anything leaves the store usable, so
+/// acks resume by themselves when space comes back.
+#[derive(Debug, Clone)]
+pub struct DiskFloor {
+    /// The data directory.
+    pub dir: PathBuf,
+    /// The least free space a commit may start with.
+    pub min_free_bytes: u64,
+}
+
+impl DiskFloor {
+    /// Why a commit must not start now, if it must not.
+    pub fn refuses(&self) -> Option<String> {
+        match free_bytes(&self.dir) {
+            Ok(free) if free < self.min_free_bytes => Some(format!(
+                "disk nearly full: {} KiB free, {} KiB kept in hand; not committed",
+                free / 1024,
+                self.min_free_bytes / 1024
+            )),
+            Ok(_) => None,
+            Err(e) => Some(format!("cannot read the disk's free space: {e}")),
+        }
+    }
+}
+
+/// Bytes an unprivileged writer may still use on the file system of `dir`.
+pub fn free_bytes(dir: &std::path::Path) -> std::io::Result<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let path = std::ffi::CString::new(dir.as_os_str().as_bytes())
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+    // SAFETY: statvfs(3) with a NUL-terminated path and a zeroed struct of
+    // the right type, which it fills.
+    let mut stat: libc::statvfs = unsafe { std::mem::zeroed() };
+    let rc = unsafe { libc::statvfs(path.as_ptr(), &mut stat) };
+    if rc != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok((stat.f_bavail as u64).saturating_mul(stat.f_frsize as u64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn free_space_of_a_real_directory_and_a_clear_error_for_none() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(free_bytes(dir.path()).unwrap() > 0);
+        assert!(free_bytes(&dir.path().join("missing")).is_err());
+    }
+
+    #[tokio::test]
+    async fn a_writer_that_never_answers_or_is_gone_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let metrics = Arc::new(Metrics::default());
+        metrics
+            .mqtt_subscribed
+            .store(1, std::sync::atomic::Ordering::Relaxed);
+        let (tx, mut rx) = mpsc::channel(4);
+        let health = Health::new(metrics.clone(), &tx, dir.path().into(), 0);
+        // A writer that answers.
+        let answering = tokio::spawn(async move {
+            while let Some(Command::Ping { reply }) = rx.recv().await {
+                let _ = reply.send(Ok(()));
+            }
+        });
+        assert_eq!(health.problems().await, Vec::<String>::new());
+        metrics.commit_failed("No space left on device");
+        health.stopped("sweeper");
+        let found = health.problems().await;
+        assert!(
+            found.iter().any(|p| p.contains("No space left")),
+            "{found:?}"
+        );
+        assert!(found.iter().any(|p| p == "sweeper: stopped"), "{found:?}");
+        metrics.commit_succeeded();
+        drop(tx);
+        answering.await.unwrap();
+        let found = health.problems().await;
+        assert!(found.iter().any(|p| p == "writer: stopped"), "{found:?}");
+    }
+}
