@@ -182,14 +182,25 @@ fn good_sealed_vectors_are_in_replay_order() {
             counter: get(b, "counter").parse().expect("counter"),
         })
         .collect();
-    assert!(at.len() >= 2, "need two good sealed vectors, found {}", at.len());
+    assert!(
+        at.len() >= 2,
+        "need two good sealed vectors, found {}",
+        at.len()
+    );
     let mut guard = ReplayGuard::new();
     for position in &at {
-        assert_eq!(guard.admit(*position), Ok(()), "{position:?} in document order");
+        assert_eq!(
+            guard.admit(*position),
+            Ok(()),
+            "{position:?} in document order"
+        );
     }
     let last = at[at.len() - 1];
     assert!(guard.admit(last).is_err(), "the last frame taken twice");
     let mut reverse = ReplayGuard::new();
     assert_eq!(reverse.admit(last), Ok(()));
-    assert!(reverse.admit(at[0]).is_err(), "the first frame after the last");
+    assert!(
+        reverse.admit(at[0]).is_err(),
+        "the first frame after the last"
+    );
 }
