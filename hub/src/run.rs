@@ -167,6 +167,7 @@ pub async fn start_with_clock(
         .name("pool-writer".into())
         .spawn(move || writer.run(cmd_rx, ack_tx))
         .map_err(|e| HubError::Task(e.to_string()))?;
+    let kicker = crate::devices::kick::spawn(&config, &login, &devices, &cancel);
     let settings = MqttSettings {
         host,
         port,
@@ -182,6 +183,7 @@ pub async fn start_with_clock(
         cancel.clone(),
     ))];
     tasks.extend(spawn_timers(&config, &cmd_tx, &clock, &cancel));
+    tasks.extend(kicker);
     tasks.push(tokio::spawn(reload::watch(
         registry,
         devices,

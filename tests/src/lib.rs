@@ -9,6 +9,7 @@ pub mod firmware;
 pub mod http;
 pub mod hubapi;
 pub mod identity;
+pub mod mosquitto;
 pub mod procs;
 pub mod proxy;
 pub mod sim;

@@ -40,6 +40,11 @@ pub struct DeviceRecord {
     pub password_salt: String,
     /// SHA-256 of salt and password, hex.
     pub password_sha256: String,
+    /// The broker password as Mosquitto 2 hashes it (`$7$...`), for
+    /// `hub device acl --format mosquitto`; absent for devices provisioned
+    /// before that export existed (rotate them to get one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mosquitto_hash: Option<String>,
     /// The current batch-signing key, hex.
     pub key: String,
     /// 1 when provisioned, +1 per rotation.
@@ -220,6 +225,7 @@ fn new_record(
         site: site.to_string(),
         password_salt: encode_hex(&salt),
         password_sha256: encode_hex(&secrets::password_hash(&salt, &password)),
+        mosquitto_hash: Some(super::mosquitto::new_password_hash(&password)?),
         key: key.to_hex(),
         key_version: 1,
         status: DeviceStatus::Active,
