@@ -247,6 +247,7 @@ fn new_record(
 /// A device id the topics can carry and that is not the hub's own login.
 pub fn check_device_id(id: &str) -> Result<(), RegistryError> {
     protocol::validate::check_id("device", id).map_err(|e| RegistryError::BadId(e.to_string()))?;
+    refuse_dollar("device id", id)?;
     if id == super::INTERNAL_USERNAME {
         return Err(RegistryError::BadId(format!(
             "device id {id:?} is reserved for the hub itself"
@@ -256,7 +257,19 @@ pub fn check_device_id(id: &str) -> Result<(), RegistryError> {
 }
 
 fn check_site(site: &str) -> Result<(), RegistryError> {
-    protocol::validate::check_id("site", site).map_err(|e| RegistryError::BadId(e.to_string()))
+    protocol::validate::check_id("site", site).map_err(|e| RegistryError::BadId(e.to_string()))?;
+    refuse_dollar("site", site)
+}
+
+/// MQTT brokers refuse a `$` in a client id (`agent-{site}-{device}`), so
+/// a device with one could never connect: refuse it when it is provisioned.
+fn refuse_dollar(what: &str, id: &str) -> Result<(), RegistryError> {
+    if id.contains('$') {
+        return Err(RegistryError::BadId(format!(
+            "{what} {id:?} contains '$', which MQTT brokers refuse in client ids"
+        )));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
