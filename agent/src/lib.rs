@@ -34,8 +34,8 @@ pub use credentials::{load_secrets, CredentialsError, DeviceSecrets};
 pub use draft::MovementDraft;
 pub use journal::{Journal, JournalError};
 pub use publisher::{
-    run_publisher, BatchRange, PublisherConfig, PublisherError, PublisherHandle, SendSettings,
-    SendState,
+    run_publisher, BatchRange, LinkState, PublisherConfig, PublisherError, PublisherHandle,
+    SendSettings, SendState,
 };
 pub use scan_session::{ScanAnswer, ScanSession};
 pub use scanline::{parse_scan_line, ScanLineError};

@@ -191,15 +191,21 @@ async fn serve(
             answer_stdin(session, &cancel).await
         }
     };
+    let mut refused = None;
     if answered.is_ok() && !cancel.is_cancelled() {
         if exit_when_drained {
             info!(
                 backlog = journal.backlog(),
                 "end of input; exiting once drained"
             );
+            let mut link = handle.link_state();
             tokio::select! {
                 _ = cancel.cancelled() => {}
                 _ = handle.wait_acked(journal.last_seq()) => info!("backlog drained"),
+                // Waiting for acks that cannot come would be a hang.
+                _ = link.wait_for(|s| *s == agent::LinkState::LoginRefused) => {
+                    refused = Some(journal.backlog());
+                }
             }
         } else {
             info!("end of input; publishing until SIGTERM/SIGINT");
@@ -212,6 +218,12 @@ async fn serve(
     }
     journal.flush().context("final journal flush")?;
     answered?;
+    if let Some(backlog) = refused {
+        anyhow::bail!(
+            "the hub refused this device's login (revoked, rotated or wrong credentials); \
+             {backlog} movement(s) stay in the journal for when it has valid credentials"
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 

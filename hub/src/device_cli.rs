@@ -3,6 +3,8 @@
 //! the hub runs or not. Secrets are printed here, once, to stdout; with
 //! `--out FILE` they are also written as a credentials file (JSON, mode
 //! 0600) that `agent --credentials` and `firmware-sim fleet` read.
+//! `hub device acl --format mosquitto` writes the per-device limits for an
+//! external Mosquitto broker ([`hub::devices::mosquitto`]).
 
 use anyhow::{Context, Result};
 use clap::Subcommand;
@@ -50,12 +52,38 @@ pub enum DeviceCommand {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
+    /// Write the broker files that limit each device to its own topics
+    /// (mosquitto.acl, mosquitto.passwd, mosquitto.conf in DIR). Run again
+    /// after every add, revoke and rotate, then reload the broker (SIGHUP):
+    /// Mosquitto then drops a revoked device's open connection.
+    Acl {
+        /// The broker's file format.
+        #[arg(long, value_enum)]
+        format: AclFormat,
+        /// The hub's data directory.
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+        /// The hub's config file: its site, and its own broker login
+        /// (external_broker_username / external_broker_password).
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+        /// Where to write the files (created if missing).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
     /// List devices (no secrets).
     List {
         /// The hub's data directory.
         #[arg(long, default_value = "data")]
         data: PathBuf,
     },
+}
+
+/// Broker file formats `hub device acl` writes.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AclFormat {
+    /// Mosquitto 2 (acl_file, password_file).
+    Mosquitto,
 }
 
 /// Runs one `hub device` command.
@@ -80,8 +108,56 @@ pub fn run(command: DeviceCommand) -> Result<()> {
             let issued = Registry::new(&data).rotate(&device, now)?;
             deliver(&[issued], out.as_deref())
         }
+        DeviceCommand::Acl {
+            format: AclFormat::Mosquitto,
+            data,
+            config,
+            out,
+        } => write_mosquitto(&data, &config, &out),
         DeviceCommand::List { data } => list(&data),
     }
+}
+
+fn write_mosquitto(data: &Path, config: &Path, out: &Path) -> Result<()> {
+    let config = hub::config::HubConfig::from_file(config)?;
+    let (Some(username), Some(password)) = (
+        config.external_broker_username.as_deref(),
+        config.external_broker_password.as_deref(),
+    ) else {
+        anyhow::bail!(
+            "the config has no external_broker_username / external_broker_password: the \
+             hub's own broker login must be in the password file"
+        );
+    };
+    let login = hub::devices::mosquitto::HubLogin {
+        site: &config.site,
+        username,
+        password,
+    };
+    let registry = Registry::new(data).load()?;
+    let files = hub::devices::mosquitto::files(&registry, &login)?;
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let out = out
+        .canonicalize()
+        .with_context(|| format!("cannot resolve {}", out.display()))?;
+    for (name, text) in [
+        ("mosquitto.acl", files.acl.as_str()),
+        ("mosquitto.passwd", files.passwd.as_str()),
+        ("mosquitto.conf", &hub::devices::mosquitto::conf(&out)),
+    ] {
+        let path = out.join(name);
+        // Whole files only: the broker may reload at any moment.
+        hub::datafile::write_private(&path, text.as_bytes())
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    println!(
+        "wrote mosquitto.acl, mosquitto.passwd and mosquitto.conf for {} device(s) of site {} \
+         to {}; reload Mosquitto (SIGHUP) to apply",
+        files.devices,
+        config.site,
+        out.display()
+    );
+    Ok(())
 }
 
 fn deliver(issued: &[DeviceCredentials], out: Option<&Path>) -> Result<()> {

@@ -5,7 +5,7 @@
 //! §7.1 is checked too, so the document cannot drift from the code.
 
 use protocol::sealed::{derive_bytes, open, seal, FrameCounter, Recipient};
-use protocol::{Ack, DeviceKey, Message, SealError, SealKey};
+use protocol::{Ack, DeviceKey, Message, ReplayGuard, SealError, SealKey};
 
 const WIRE_MD: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/WIRE.md");
 
@@ -146,6 +146,10 @@ fn sealed_vectors_open_or_are_refused_as_documented() {
         "BadMac",
         "WrongDevice",
         "WrongTopic",
+        "KeyVersion",
+        "Truncated",
+        "Plaintext",
+        "Mismatch",
         "UnknownVersion",
     ] {
         assert!(results.iter().any(|r| r == want), "no {want} sealed vector");
@@ -161,5 +165,42 @@ fn the_documented_sealing_key_is_the_derived_one() {
         text.replace('\n', " ")
             .contains(&format!("`seal_key` is `{documented}`")),
         "WIRE.md §7.1 does not show seal_key {documented}"
+    );
+}
+
+/// WIRE.md §7.4/§7.5: the good frames, in document order, each stand
+/// after the one before; taken again, or the first after the last, they
+/// are replays.
+#[test]
+fn good_sealed_vectors_are_in_replay_order() {
+    let text = std::fs::read_to_string(WIRE_MD).expect("read WIRE.md");
+    let at: Vec<FrameCounter> = sealed_blocks(&text)
+        .iter()
+        .filter(|b| get(b, "result") == "ok")
+        .map(|b| FrameCounter {
+            boot: get(b, "boot").parse().expect("boot"),
+            counter: get(b, "counter").parse().expect("counter"),
+        })
+        .collect();
+    assert!(
+        at.len() >= 2,
+        "need two good sealed vectors, found {}",
+        at.len()
+    );
+    let mut guard = ReplayGuard::new();
+    for position in &at {
+        assert_eq!(
+            guard.admit(*position),
+            Ok(()),
+            "{position:?} in document order"
+        );
+    }
+    let last = at[at.len() - 1];
+    assert!(guard.admit(last).is_err(), "the last frame taken twice");
+    let mut reverse = ReplayGuard::new();
+    assert_eq!(reverse.admit(last), Ok(()));
+    assert!(
+        reverse.admit(at[0]).is_err(),
+        "the first frame after the last"
     );
 }

@@ -31,6 +31,7 @@ pub struct Attacker {
     captured: Arc<Mutex<Vec<Captured>>>,
     forged: Mutex<HashSet<Vec<u8>>>,
     published: Mutex<u64>,
+    connected: Arc<AtomicBool>,
 }
 
 impl Attacker {
@@ -43,6 +44,8 @@ impl Attacker {
         let captured = Arc::new(Mutex::new(Vec::new()));
         let subscribed = Arc::new(AtomicBool::new(false));
         let (sink, flag) = (captured.clone(), subscribed.clone());
+        let connected = Arc::new(AtomicBool::new(true));
+        let alive = connected.clone();
         std::thread::spawn(move || {
             for event in connection.iter() {
                 match event {
@@ -61,6 +64,7 @@ impl Attacker {
                     Err(_) => break,
                 }
             }
+            alive.store(false, Ordering::SeqCst);
         });
         client
             .subscribe("wms/#", QoS::AtLeastOnce)
@@ -74,7 +78,13 @@ impl Attacker {
             captured,
             forged: Mutex::new(HashSet::new()),
             published: Mutex::new(0),
+            connected,
         }
+    }
+
+    /// Whether its one connection is still open (it never reconnects).
+    pub fn is_connected(&self) -> bool {
+        self.connected.load(Ordering::SeqCst)
     }
 
     /// Publishes `payload` on `topic` (QoS 1), remembering it as a forgery.

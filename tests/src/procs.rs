@@ -287,7 +287,23 @@ impl AgentProc {
         device: &str,
         extra: &[&str],
     ) -> AgentProc {
+        AgentProc::start_logging(data, hub_mqtt, creds, device, extra, None)
+    }
+
+    /// [`AgentProc::start`] with its error log (stderr) going to `stderr`.
+    pub fn start_logging(
+        data: &Path,
+        hub_mqtt: &str,
+        creds: &Credentials,
+        device: &str,
+        extra: &[&str],
+        stderr: Option<&Path>,
+    ) -> AgentProc {
         let site = creds.site(device);
+        let stderr = match stderr {
+            Some(path) => Stdio::from(std::fs::File::create(path).expect("agent log file")),
+            None => Stdio::inherit(),
+        };
         let mut child = Command::new(bin_path("agent"))
             .args([
                 "--hub", hub_mqtt, "--site", site, "--device", device, "--data",
@@ -299,6 +315,7 @@ impl AgentProc {
             .env("RUST_LOG", "error")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
+            .stderr(stderr)
             .spawn()
             .expect("spawn agent");
         let stdin = child.stdin.take();
@@ -349,6 +366,15 @@ impl AgentProc {
     /// Waits for the process to exit by itself; returns whether it exited 0.
     pub fn wait_exit(mut self, timeout: Duration) -> bool {
         wait_exit(&mut self.child, timeout)
+    }
+
+    /// Waits for the process to exit by itself; its exit status, or None
+    /// if it still runs after `timeout`.
+    pub fn exit_status(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
+        wait_until("agent exit", timeout, || {
+            self.child.try_wait().ok().flatten()
+        })
+        .ok()
     }
 }
 

@@ -6,14 +6,25 @@
 //! work; it only races against the end of the shutdown grace period. When
 //! the connection fails it waits a backoff (100 ms doubling to 2 s) and
 //! polls again, which makes rumqttc reconnect.
+//!
+//! A refused login is told apart from an unreachable hub ([`LinkState`]):
+//! Mosquitto answers a CONNACK with a refusal code, which is final at once;
+//! the embedded broker (rumqttd) closes the connection without a CONNACK,
+//! which is taken as a refusal after [`CLOSES_BEFORE_REFUSED`] in a row (a
+//! hub stopping mid-handshake closes one, not three). Either way the agent
+//! logs one error saying what to do, keeps recording scans, and keeps
+//! trying, in case the refusal was a registry not yet reloaded.
 
 use super::status::StatusSigner;
 use super::PublisherConfig;
-use rumqttc::{Event, EventLoop, LastWill, MqttOptions, Outgoing, Packet, QoS};
+use rumqttc::{
+    ConnectReturnCode, ConnectionError, Event, EventLoop, LastWill, MqttOptions, Outgoing, Packet,
+    QoS, StateError,
+};
 use std::time::Duration;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
-use tracing::{debug, info, warn};
+use tracing::{debug, error, info, warn};
 
 /// Largest MQTT packet, in and out.
 pub const MAX_PACKET: usize = 1 << 20;
@@ -26,6 +37,83 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
 
 const BACKOFF_START: Duration = Duration::from_millis(100);
 const BACKOFF_MAX: Duration = Duration::from_secs(2);
+/// Connections closed before a CONNACK, in a row, that mean a refused login.
+pub const CLOSES_BEFORE_REFUSED: u32 = 3;
+
+/// Where the link to the hub stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkState {
+    /// Not connected yet, or reconnecting.
+    Connecting,
+    /// Connected: the broker accepted the login.
+    Connected,
+    /// The broker refuses this device's login (revoked, rotated, wrong
+    /// password or client id); scans are still recorded.
+    LoginRefused,
+}
+
+/// What one failed poll says about the login.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Failure {
+    /// The broker answered the CONNECT with a refusal.
+    Refused(ConnectReturnCode),
+    /// The broker closed the connection before any CONNACK.
+    ClosedBeforeConnAck,
+    /// Anything else: no route, no listener, a lost connection.
+    Other,
+}
+
+fn classify(e: &ConnectionError, connected: bool) -> Failure {
+    match e {
+        ConnectionError::ConnectionRefused(
+            code @ (ConnectReturnCode::BadUserNamePassword
+            | ConnectReturnCode::NotAuthorized
+            | ConnectReturnCode::BadClientId),
+        ) => Failure::Refused(*code),
+        ConnectionError::MqttState(StateError::ConnectionAborted) if !connected => {
+            Failure::ClosedBeforeConnAck
+        }
+        _ => Failure::Other,
+    }
+}
+
+/// Counts failures and says when the login counts as refused.
+#[derive(Debug, Default)]
+struct RefusalCounter {
+    closes: u32,
+}
+
+impl RefusalCounter {
+    /// Whether this failure makes (or keeps) the login refused.
+    fn refused_after(&mut self, failure: &Failure) -> bool {
+        match failure {
+            Failure::Refused(_) => true,
+            Failure::ClosedBeforeConnAck => {
+                self.closes += 1;
+                self.closes >= CLOSES_BEFORE_REFUSED
+            }
+            Failure::Other => {
+                self.closes = 0;
+                false
+            }
+        }
+    }
+}
+
+fn refusal_message(failure: &Failure) -> String {
+    let how = match failure {
+        Failure::Refused(code) => format!("the broker answered {code:?}"),
+        _ => format!(
+            "the broker closed the connection without accepting the login, \
+             {CLOSES_BEFORE_REFUSED} times in a row"
+        ),
+    };
+    format!(
+        "the hub refused this device's login ({how}): the device is revoked, its credentials \
+         were rotated, or its password or client id is wrong. Scans are still recorded and \
+         kept; ask an operator (`hub device list`) and restart the agent with new credentials"
+    )
+}
 
 /// What the link tells the driver.
 #[derive(Debug)]
@@ -87,6 +175,7 @@ pub(super) async fn pump(
     mut eventloop: EventLoop,
     will: Will,
     events: mpsc::UnboundedSender<LinkEvent>,
+    state: watch::Sender<LinkState>,
     cancel: CancellationToken,
 ) {
     let grace = async {
@@ -97,6 +186,7 @@ pub(super) async fn pump(
     let mut backoff = BACKOFF_START;
     let mut connected = false;
     let mut failures = 0u64;
+    let mut refusals = RefusalCounter::default();
     loop {
         let polled = tokio::select! {
             _ = &mut grace => break,
@@ -111,6 +201,8 @@ pub(super) async fn pump(
                 info!(attempts = failures + 1, "connected to the hub");
                 connected = true;
                 failures = 0;
+                refusals = RefusalCounter::default();
+                state.send_replace(LinkState::Connected);
                 backoff = BACKOFF_START;
                 report(LinkEvent::Connected);
             }
@@ -124,6 +216,16 @@ pub(super) async fn pump(
             Err(e) => {
                 if cancel.is_cancelled() {
                     break;
+                }
+                let failure = classify(&e, connected);
+                let was_refused = *state.borrow() == LinkState::LoginRefused;
+                if refusals.refused_after(&failure) {
+                    if !was_refused {
+                        error!(error = %e, "{}", refusal_message(&failure));
+                    }
+                    state.send_replace(LinkState::LoginRefused);
+                } else if failure == Failure::Other || !was_refused {
+                    state.send_replace(LinkState::Connecting);
                 }
                 if connected {
                     warn!(error = %e, "connection to the hub lost; recording offline");
@@ -145,4 +247,42 @@ pub(super) async fn pump(
         }
     }
     debug!("MQTT link stopped");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refusal_code_is_final_at_once_and_closes_before_connack_after_three() {
+        let refused = ConnectionError::ConnectionRefused(ConnectReturnCode::NotAuthorized);
+        let closed = ConnectionError::MqttState(StateError::ConnectionAborted);
+        let unreachable = ConnectionError::Io(std::io::ErrorKind::ConnectionRefused.into());
+        assert_eq!(
+            classify(&refused, false),
+            Failure::Refused(ConnectReturnCode::NotAuthorized)
+        );
+        assert_eq!(classify(&closed, false), Failure::ClosedBeforeConnAck);
+        // A connection that was up and is dropped is a lost connection.
+        assert_eq!(classify(&closed, true), Failure::Other);
+        assert_eq!(classify(&unreachable, false), Failure::Other);
+
+        let mut counter = RefusalCounter::default();
+        assert!(counter.refused_after(&classify(&refused, false)));
+        let mut counter = RefusalCounter::default();
+        let close = classify(&closed, false);
+        assert!(!counter.refused_after(&close));
+        assert!(!counter.refused_after(&close));
+        // An unreachable hub in between starts the count again.
+        assert!(!counter.refused_after(&Failure::Other));
+        assert!(!counter.refused_after(&close));
+        assert!(!counter.refused_after(&close));
+        assert!(counter.refused_after(&close));
+        assert!(refusal_message(&close).contains("3 times in a row"));
+        let msg = refusal_message(&Failure::Refused(ConnectReturnCode::NotAuthorized));
+        assert!(
+            msg.contains("NotAuthorized") && msg.contains("revoked"),
+            "{msg}"
+        );
+    }
 }

@@ -23,6 +23,7 @@ mod send_state;
 mod status;
 
 pub use inbound::{Inbound, InboundCounts, Refusal, Verdict};
+pub use link::LinkState;
 pub use send_state::{AckOutcome, BatchRange, SendSettings, SendState};
 
 use crate::credentials::DeviceSecrets;
@@ -117,6 +118,7 @@ pub struct PublisherHandle {
     journaled: Arc<Notify>,
     acked: watch::Receiver<u64>,
     frames: watch::Receiver<InboundCounts>,
+    link: watch::Receiver<LinkState>,
     cancel: CancellationToken,
 }
 
@@ -146,6 +148,11 @@ impl PublisherHandle {
     /// Inbound frames taken and refused so far, by reason.
     pub fn frames(&self) -> InboundCounts {
         *self.frames.borrow()
+    }
+
+    /// Where the link to the hub stands (a refused login included).
+    pub fn link_state(&self) -> watch::Receiver<LinkState> {
+        self.link.clone()
     }
 
     /// Waits until the hub acknowledged `seq`; false if the publisher ended first.
@@ -187,12 +194,14 @@ pub fn run_publisher(
     let journaled = Arc::new(Notify::new());
     let (acked_tx, acked_rx) = watch::channel(journal.acked());
     let (frames_tx, frames_rx) = watch::channel(InboundCounts::default());
+    let (link_tx, link_rx) = watch::channel(LinkState::Connecting);
     let battery = Battery::new();
     let handle = PublisherHandle {
         battery: battery.clone(),
         journaled: journaled.clone(),
         acked: acked_rx,
         frames: frames_rx,
+        link: link_rx,
         cancel: cancel.clone(),
     };
     let watches = Watches {
@@ -206,9 +215,10 @@ pub fn run_publisher(
     will.renew(&mut eventloop);
     let driver = driver::Driver::new(journal, client, &config, topics, watches, battery, status);
     let task = async move {
-        let (link_tx, link_rx) = mpsc::unbounded_channel();
-        let pump = tokio::spawn(link::pump(eventloop, will, link_tx, cancel.clone()));
-        driver.run(link_rx, journaled, cancel).await;
+        let (events_tx, events_rx) = mpsc::unbounded_channel();
+        let pump = link::pump(eventloop, will, events_tx, link_tx, cancel.clone());
+        let pump = tokio::spawn(pump);
+        driver.run(events_rx, journaled, cancel).await;
         if let Err(e) = pump.await {
             warn!(error = %e, "MQTT link task failed");
         }

@@ -14,7 +14,7 @@
 //! which is also what happens when the hub dies, however it dies.
 
 use super::{BrokerError, ConnectCheck};
-use crate::devices::{reload, Devices, InternalLogin, Registry, INTERNAL_USERNAME};
+use crate::devices::{kick, reload, Devices, InternalLogin, Registry, INTERNAL_USERNAME};
 use std::io::{BufRead, Read, Write};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -47,8 +47,11 @@ pub fn run(args: ChildArgs) -> Result<(), BrokerError> {
     };
     let registry = Registry::new(&args.data_dir);
     let devices = Devices::new(reload::load_book(&registry).map_err(BrokerError::Registry)?);
-    watch_registry(registry, devices.clone())?;
-    super::start(args.listen, ConnectCheck::new(devices, internal))?;
+    super::start(
+        args.listen,
+        ConnectCheck::new(devices.clone(), internal.clone()),
+    )?;
+    watch_registry(registry, devices, local(args.listen), internal)?;
     wait_accepting(args.listen)?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "{READY}")
@@ -71,6 +74,16 @@ fn abort_on_panic() {
     }));
 }
 
+/// The broker's address as a client reaches it (loopback for a wildcard
+/// listen address).
+fn local(listen: SocketAddr) -> SocketAddr {
+    let mut at = listen;
+    if at.ip().is_unspecified() {
+        at.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+    }
+    at
+}
+
 fn read_secret(stdin: &mut impl BufRead) -> Result<String, BrokerError> {
     let mut line = String::new();
     stdin
@@ -85,15 +98,27 @@ fn read_secret(stdin: &mut impl BufRead) -> Result<String, BrokerError> {
 }
 
 /// Devices added or revoked while the broker runs take effect at their
-/// next login, as they did in the hub's own process.
-fn watch_registry(registry: Registry, devices: Devices) -> Result<(), BrokerError> {
+/// next login; a revoked device's open connection is dropped
+/// ([`kick`](crate::devices::kick)).
+fn watch_registry(
+    registry: Registry,
+    devices: Devices,
+    broker: SocketAddr,
+    hub: InternalLogin,
+) -> Result<(), BrokerError> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(BrokerError::Thread)?;
     std::thread::Builder::new()
         .name("registry-watch".into())
-        .spawn(move || runtime.block_on(reload::watch(registry, devices, CancellationToken::new())))
+        .spawn(move || {
+            // The process ends when the hub goes: nothing to cancel.
+            let forever = CancellationToken::new();
+            let watch = reload::watch(registry, devices.clone(), forever.clone());
+            let drop_revoked = kick::run(broker, hub, devices, forever);
+            runtime.block_on(async { tokio::join!(watch, drop_revoked) });
+        })
         .map_err(BrokerError::Thread)?;
     Ok(())
 }

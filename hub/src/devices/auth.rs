@@ -3,8 +3,10 @@
 //! Accepted: an active registered device whose password matches and whose
 //! client id is its own (`agent-{site}-{device}`: a client id naming another
 //! device would take over that device's session), and the hub's own
-//! connection with the per-process secret made at start. Everything else
-//! is refused: no credentials, unknown or revoked device, wrong password.
+//! connection with the per-process secret made at start, which may also
+//! take the client id of a revoked device, to take its session over and so
+//! drop its open connection ([`super::kick`]). Everything else is refused:
+//! no credentials, unknown or revoked device, wrong password.
 
 use super::book::Devices;
 use super::secrets::{self, constant_time_eq, RandomError};
@@ -53,17 +55,25 @@ pub struct BrokerAuth {
 impl BrokerAuth {
     /// Whether this connect may proceed.
     pub fn allows(&self, client_id: &str, username: &str, password: &str) -> bool {
+        let book = self.devices.current();
         if username == self.internal.username {
-            return client_id == self.internal.client_id
+            let revoked_device = |id: &str| {
+                book.revoked()
+                    .any(|(device, site)| id == agent_client_id(site, device))
+            };
+            return (client_id == self.internal.client_id || revoked_device(client_id))
                 && constant_time_eq(password.as_bytes(), self.internal.password.as_bytes());
         }
-        let book = self.devices.current();
         let Some(entry) = book.get(username) else {
             return false;
         };
-        entry.active
+        let allowed = entry.active
             && client_id == agent_client_id(&entry.site, username)
-            && entry.password_matches(password)
+            && entry.password_matches(password);
+        if allowed {
+            super::kick::note_login(client_id);
+        }
+        allowed
     }
 
     /// The hook in the shape rumqttd wants. Refusals are logged without
@@ -114,6 +124,10 @@ mod tests {
             ("agent-s1-d3", "d3", "pw1", false),
             ("hub-s1", "hub-internal", secret.as_str(), true),
             ("hub-s1", "hub-internal", "guess", false),
+            // The hub takes over a revoked device's session, no other.
+            ("agent-s1-d2", "hub-internal", secret.as_str(), true),
+            ("agent-s1-d2", "hub-internal", "guess", false),
+            ("agent-s1-d1", "hub-internal", secret.as_str(), false),
             ("hub-s2", "hub-internal", secret.as_str(), false),
             ("x", "", "", false),
         ];

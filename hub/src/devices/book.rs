@@ -95,6 +95,14 @@ impl DeviceBook {
         self.entries.get(device)
     }
 
+    /// Every revoked device, with its site.
+    pub fn revoked(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.entries
+            .iter()
+            .filter(|(_, e)| !e.active)
+            .map(|(id, e)| (id.as_str(), e.site.as_str()))
+    }
+
     /// How many devices, and how many of them active.
     pub fn counts(&self) -> (usize, usize) {
         let active = self.entries.values().filter(|e| e.active).count();

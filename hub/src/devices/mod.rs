@@ -9,9 +9,14 @@
 //! * [`reload`]: the task that watches the file and swaps the snapshot.
 //! * [`auth`]: the broker's connect check (rumqttd's auth hook).
 //! * [`secrets`]: random passwords, keys and salts, and password hashing.
+//! * [`mosquitto`]: the per-device ACL and password files for an external
+//!   Mosquitto broker.
+//! * [`kick`]: disconnects a revoked device from the embedded broker.
 
 pub mod auth;
 pub mod book;
+pub mod kick;
+pub mod mosquitto;
 pub mod registry;
 pub mod reload;
 pub mod secrets;

@@ -40,6 +40,11 @@ pub struct DeviceRecord {
     pub password_salt: String,
     /// SHA-256 of salt and password, hex.
     pub password_sha256: String,
+    /// The broker password as Mosquitto 2 hashes it (`$7$...`), for
+    /// `hub device acl --format mosquitto`; absent for devices provisioned
+    /// before that export existed (rotate them to get one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mosquitto_hash: Option<String>,
     /// The current batch-signing key, hex.
     pub key: String,
     /// 1 when provisioned, +1 per rotation.
@@ -220,6 +225,7 @@ fn new_record(
         site: site.to_string(),
         password_salt: encode_hex(&salt),
         password_sha256: encode_hex(&secrets::password_hash(&salt, &password)),
+        mosquitto_hash: Some(super::mosquitto::new_password_hash(&password)?),
         key: key.to_hex(),
         key_version: 1,
         status: DeviceStatus::Active,
@@ -241,6 +247,7 @@ fn new_record(
 /// A device id the topics can carry and that is not the hub's own login.
 pub fn check_device_id(id: &str) -> Result<(), RegistryError> {
     protocol::validate::check_id("device", id).map_err(|e| RegistryError::BadId(e.to_string()))?;
+    refuse_dollar("device id", id)?;
     if id == super::INTERNAL_USERNAME {
         return Err(RegistryError::BadId(format!(
             "device id {id:?} is reserved for the hub itself"
@@ -250,7 +257,19 @@ pub fn check_device_id(id: &str) -> Result<(), RegistryError> {
 }
 
 fn check_site(site: &str) -> Result<(), RegistryError> {
-    protocol::validate::check_id("site", site).map_err(|e| RegistryError::BadId(e.to_string()))
+    protocol::validate::check_id("site", site).map_err(|e| RegistryError::BadId(e.to_string()))?;
+    refuse_dollar("site", site)
+}
+
+/// MQTT brokers refuse a `$` in a client id (`agent-{site}-{device}`), so
+/// a device with one could never connect: refuse it when it is provisioned.
+fn refuse_dollar(what: &str, id: &str) -> Result<(), RegistryError> {
+    if id.contains('$') {
+        return Err(RegistryError::BadId(format!(
+            "{what} {id:?} contains '$', which MQTT brokers refuse in client ids"
+        )));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -56,6 +56,14 @@ fn bad_ids_duplicates_and_unknown_devices_are_clear_errors() {
             "device is empty",
         ),
         (
+            registry.add(&ids(&["d$1"]), "s1", 2).map(drop),
+            "contains '$'",
+        ),
+        (
+            registry.add(&ids(&["d2"]), "s$1", 2).map(drop),
+            "contains '$'",
+        ),
+        (
             registry.add(&ids(&["hub-internal"]), "s1", 2).map(drop),
             "reserved",
         ),
