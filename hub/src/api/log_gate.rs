@@ -3,8 +3,19 @@
 //! refused connections) must not write millions of lines: the first one is
 //! logged, then at most one per window, carrying how many identical lines
 //! were held back ("repeated 12,345 times").
+//!
+//! [`LogGate`] is for one call site that knows its line; [`RepeatLimit`]
+//! is a `tracing` layer for the whole process: each call site may log a
+//! burst per window, and the next line it logs after a window says how
+//! many it held back (a flood of dead letters, each naming a different
+//! topic, is as loud as identical lines).
 
+use std::collections::HashMap;
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
+use tracing::callsite::Identifier;
+use tracing::{Event, Subscriber};
+use tracing_subscriber::layer::{Context, Layer};
 
 /// What to do with a line offered to a [`LogGate`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,6 +76,86 @@ impl LogGate {
     }
 }
 
+/// A `tracing` layer that holds back a call site's events past `burst`
+/// per `window`: install it in front of the formatter
+/// (`fmt().finish().with(RepeatLimit::default())`).
+#[derive(Debug)]
+pub struct RepeatLimit {
+    window: Duration,
+    burst: u32,
+    sites: Mutex<HashMap<Identifier, Site>>,
+}
+
+#[derive(Debug)]
+struct Site {
+    start: Instant,
+    logged: u32,
+    held: u64,
+}
+
+impl Default for RepeatLimit {
+    /// 20 lines per call site per 10 s.
+    fn default() -> Self {
+        RepeatLimit::new(Duration::from_secs(10), 20)
+    }
+}
+
+impl RepeatLimit {
+    /// At most `burst` events per call site per `window`.
+    pub fn new(window: Duration, burst: u32) -> RepeatLimit {
+        RepeatLimit {
+            window,
+            burst,
+            sites: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Whether an event of `site` may be written at `now`, and how many
+    /// of its events were held back in the window that just ended.
+    fn admit(&self, site: Identifier, now: Instant) -> (bool, u64) {
+        let Ok(mut sites) = self.sites.lock() else {
+            return (true, 0);
+        };
+        let entry = sites.entry(site).or_insert(Site {
+            start: now,
+            logged: 0,
+            held: 0,
+        });
+        let mut ended = 0;
+        if now.duration_since(entry.start) >= self.window {
+            ended = std::mem::take(&mut entry.held);
+            entry.start = now;
+            entry.logged = 0;
+        }
+        if entry.logged >= self.burst {
+            entry.held += 1;
+            return (false, ended);
+        }
+        entry.logged += 1;
+        (true, ended)
+    }
+}
+
+impl<S: Subscriber> Layer<S> for RepeatLimit {
+    fn event_enabled(&self, event: &Event<'_>, _: Context<'_, S>) -> bool {
+        let meta = event.metadata();
+        let (admitted, held) = self.admit(meta.callsite(), Instant::now());
+        if held > 0 {
+            // Call sites are static: this one is never held back by itself
+            // for long, and the lock is not held here.
+            tracing::warn!(
+                "{} more lines like \"{}\" ({}:{}) held back in the last {:?}",
+                thousands(held),
+                meta.name(),
+                meta.file().unwrap_or("?"),
+                meta.line().unwrap_or(0),
+                self.window
+            );
+        }
+        admitted
+    }
+}
+
 /// `12345` as `12,345`, for "repeated 12,345 times".
 pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
@@ -101,6 +192,30 @@ mod tests {
         assert_eq!(gate.offer("emfile", later), Gate::Quiet);
         let other = gate.offer("other", later);
         assert_eq!(other, log(0, Some(("emfile".to_string(), 1))));
+    }
+
+    #[test]
+    fn a_call_site_logs_a_burst_per_window_then_says_how_many_it_held() {
+        use tracing::callsite::Callsite;
+        struct Site;
+        impl Callsite for Site {
+            fn set_interest(&self, _: tracing::subscriber::Interest) {}
+            fn metadata(&self) -> &tracing::Metadata<'_> {
+                unreachable!("not asked in this test")
+            }
+        }
+        static SITE: Site = Site;
+        let limit = RepeatLimit::new(Duration::from_secs(10), 3);
+        let id = || Identifier(&SITE);
+        let t0 = Instant::now();
+        let admitted: Vec<bool> = (0..10).map(|_| limit.admit(id(), t0).0).collect();
+        assert_eq!(
+            admitted,
+            [true, true, true, false, false, false, false, false, false, false]
+        );
+        let later = t0 + Duration::from_secs(11);
+        assert_eq!(limit.admit(id(), later), (true, 7));
+        assert_eq!(limit.admit(id(), later), (true, 0));
     }
 
     #[test]
