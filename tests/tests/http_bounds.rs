@@ -223,3 +223,45 @@ fn framing_size_and_media_type_rules_answer_in_json() {
         "charset=utf-8 is JSON (SKU-1 is unknown here): {answer}"
     );
 }
+
+/// The hub's open descriptors (`/proc/PID/fd`).
+fn open_fds(hub: &HubProc) -> usize {
+    std::fs::read_dir(format!("/proc/{}/fd", hub.pid()))
+        .map(|d| d.count())
+        .unwrap_or(0)
+}
+
+#[test]
+fn a_client_that_stops_reading_its_answer_is_closed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (hub, addr) = hub_with(dir.path(), SHORT);
+    // A report larger than every socket buffer between hub and client.
+    let mut csv = String::new();
+    for i in 0..80_000 {
+        csv.push_str(&format!("SKU-{i:06},L1,{}\n", i % 7));
+    }
+    let made = http::request(addr, "POST", "/api/v1/reconciliations", Some(&csv)).expect("upload");
+    assert_eq!(made.status, 201);
+    let id = made.json().expect("JSON")["id"].as_u64().expect("id");
+    let idle = open_fds(&hub);
+    let mut stalled = connect(addr);
+    let ask = format!(
+        "GET /api/v1/reconciliations/{id} HTTP/1.1\r\nHost: h\r\nAuthorization: Bearer {}\r\n\r\n",
+        token(&hub)
+    );
+    stalled.write_all(ask.as_bytes()).unwrap();
+    wait_until(
+        "the hub takes the connection",
+        Duration::from_secs(10),
+        || (open_fds(&hub) > idle).then_some(()),
+    )
+    .expect("accepted");
+    // Never read: the hub's writes stall once the buffers are full.
+    wait_until(
+        "the hub drops the stalled connection",
+        Duration::from_secs(20),
+        || (open_fds(&hub) <= idle).then_some(()),
+    )
+    .expect("a connection whose client stopped reading is closed");
+    drop(stalled);
+}
