@@ -192,8 +192,17 @@ pub async fn serve(
         });
     }
     drop(listener);
-    graceful.shutdown().await;
+    // Requests in flight finish; a client that stopped reading must not
+    // hold the hub's exit for a whole idle timeout.
+    if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        warn!("HTTP connections still open after {SHUTDOWN_GRACE:?}; closing them");
+    }
 }
+
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 const MIN_BACKOFF: Duration = Duration::from_millis(5);
 const MAX_BACKOFF: Duration = Duration::from_secs(1);
