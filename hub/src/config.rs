@@ -55,6 +55,24 @@ pub struct HubConfig {
     /// `/healthz` reports the hub unhealthy when the data directory's file
     /// system has less free space than this, MiB.
     pub min_free_disk_mb: u64,
+    /// Most HTTP connections open at once; more are answered 503 and
+    /// closed. Lowered at start to a quarter of the open-file limit, so
+    /// HTTP can never starve the broker of descriptors.
+    pub http_max_connections: usize,
+    /// How long a client has to send a whole request head, ms: from the
+    /// moment the connection opens, or the previous answer is sent (so it
+    /// is also the idle timeout of a kept-alive connection).
+    pub http_header_timeout_ms: u64,
+    /// How long a client has to send a whole request body, ms.
+    pub http_body_timeout_ms: u64,
+    /// How long a connection may go without a byte moving either way
+    /// while no request is being handled, ms (a client that stops reading
+    /// its answer).
+    pub http_idle_timeout_ms: u64,
+    /// Largest JSON request body, bytes.
+    pub http_max_json_bytes: usize,
+    /// Largest ERP CSV upload (`POST /api/v1/reconciliations`), bytes.
+    pub erp_max_upload_bytes: usize,
 }
 
 impl Default for HubConfig {
@@ -78,6 +96,12 @@ impl Default for HubConfig {
             broker_probe_interval_ms: 500,
             broker_probe_timeout_ms: 3000,
             min_free_disk_mb: 16,
+            http_max_connections: 1024,
+            http_header_timeout_ms: 10_000,
+            http_body_timeout_ms: 30_000,
+            http_idle_timeout_ms: 60_000,
+            http_max_json_bytes: 1 << 20,
+            erp_max_upload_bytes: 64 << 20,
         }
     }
 }
@@ -176,6 +200,29 @@ impl HubConfig {
                 "idempotency_key_retention_hours must be 1 to 8760".into(),
             ));
         }
+        self.validate_http()
+    }
+
+    fn validate_http(&self) -> Result<(), ConfigError> {
+        let bad = |what: &str| Err(ConfigError::Invalid(what.to_string()));
+        if !(1..=1_000_000).contains(&self.http_max_connections) {
+            return bad("http_max_connections must be 1 to 1000000");
+        }
+        for (name, ms) in [
+            ("http_header_timeout_ms", self.http_header_timeout_ms),
+            ("http_body_timeout_ms", self.http_body_timeout_ms),
+            ("http_idle_timeout_ms", self.http_idle_timeout_ms),
+        ] {
+            if !(100..=3_600_000).contains(&ms) {
+                return bad(&format!("{name} must be 100 to 3600000"));
+            }
+        }
+        if !(1024..=(1 << 30)).contains(&self.http_max_json_bytes) {
+            return bad("http_max_json_bytes must be 1024 to 1073741824");
+        }
+        if !(1024..=(1 << 30)).contains(&self.erp_max_upload_bytes) {
+            return bad("erp_max_upload_bytes must be 1024 to 1073741824");
+        }
         Ok(())
     }
 }
@@ -229,6 +276,9 @@ mod tests {
             ("reconcile_at = \"25:00\"", "reconcile_at"),
             ("sweep_interval_ms = 5000", "sweep_interval_ms"),
             ("idempotency_key_retention_hours = 0", "retention_hours"),
+            ("http_max_connections = 0", "http_max_connections"),
+            ("http_header_timeout_ms = 5", "http_header_timeout_ms"),
+            ("http_max_json_bytes = 10", "http_max_json_bytes"),
             ("[safety_stock.A]\nthreshold = -1", "threshold must be"),
             (
                 "[safety_stock.A]\nthreshold = 1\nstop = true",

@@ -113,10 +113,17 @@ fn main() -> anyhow::Result<()> {
     // matters about the broker, rumqttd's are asked for with RUST_LOG.
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| "info,rumqttd=off,rumqttc=warn".into());
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+    {
+        use tracing_subscriber::layer::SubscriberExt;
+        use tracing_subscriber::util::SubscriberInitExt;
+        // Identical lines in a burst become one, then "repeated N times".
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .finish()
+            .with(hub::api::log_gate::RepeatLimit::default())
+            .init();
+    }
     let cli = Cli::parse();
     let args = match cli.command {
         Some(Command::Run(args)) => args,

@@ -186,8 +186,12 @@ pub struct ErpComparison {
     pub source: String,
     /// Rows used.
     pub rows: usize,
-    /// Rows that could not be used, by line.
+    /// Rows that could not be used, by line (the first
+    /// [`crate::erp::MAX_REPORTED_ERRORS`]).
     pub errors: Vec<(usize, String)>,
+    /// How many rows could not be used, all told.
+    #[serde(default)]
+    pub error_lines: usize,
     /// Per-SKU variances (every SKU in either side that differs, and
     /// matching ones too), sorted by SKU.
     pub variances: Vec<SkuVariance>,
@@ -218,18 +222,19 @@ pub fn compare_erp(pool: &BTreeMap<String, i64>, erp: &ErpFile) -> ErpComparison
     let skus: BTreeSet<&str> = pool
         .keys()
         .map(String::as_str)
-        .chain(per_sku.keys().copied())
+        .chain(per_sku.keys().map(String::as_str))
         .collect();
     let variances = skus
         .into_iter()
         .map(|sku| {
             let p = pool.get(sku).copied().unwrap_or(0);
             let e = per_sku.get(sku).copied().unwrap_or(0);
-            let variance = p - e;
+            // Either side can be near i64::MAX: saturate, never wrap.
+            let variance = p.saturating_sub(e);
             let variance_pct = match (variance, e) {
                 (0, _) => 0.0,
                 (_, 0) => 100.0,
-                (v, e) => (v.abs() as f64) * 100.0 / e.abs() as f64,
+                (v, e) => (v.unsigned_abs() as f64) * 100.0 / e.unsigned_abs() as f64,
             };
             SkuVariance {
                 sku: sku.to_string(),
@@ -243,12 +248,13 @@ pub fn compare_erp(pool: &BTreeMap<String, i64>, erp: &ErpFile) -> ErpComparison
         .collect();
     ErpComparison {
         source: erp.source.clone(),
-        rows: erp.rows.len(),
+        rows: erp.rows,
         errors: erp
             .errors
             .iter()
             .map(|e| (e.line, e.error.clone()))
             .collect(),
+        error_lines: erp.error_lines,
         variances,
     }
 }
@@ -268,7 +274,8 @@ pub fn finish(
     let erp = erp.map(|file| {
         let mut pool: BTreeMap<String, i64> = BTreeMap::new();
         for (key, on_hand) in &snap.stored {
-            *pool.entry(key.sku.clone()).or_insert(0) += on_hand;
+            let total = pool.entry(key.sku.clone()).or_insert(0);
+            *total = total.saturating_add(*on_hand);
         }
         compare_erp(&pool, &file)
     });
@@ -300,11 +307,11 @@ pub fn to_csv(report: &Report) -> String {
             csv_field(&d.lot),
             d.stored,
             d.replayed,
-            d.stored - d.replayed
+            d.stored.saturating_sub(d.replayed)
         );
     }
     for d in &report.verification.reserved_differences {
-        let v = d.stored - d.expected;
+        let v = d.stored.saturating_sub(d.expected);
         let _ = writeln!(
             out,
             "reserved,{},,,{},{},{v},,true",

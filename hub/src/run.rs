@@ -20,7 +20,6 @@ use crate::store::{Store, StoreError};
 use crate::timers::{self, Nightly};
 use crate::tokens::{self, TokenError, TokenRegistry, Tokens};
 use crate::writer::Writer;
-use axum::serve::ListenerExt;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -224,7 +223,10 @@ pub async fn start_with_clock(
         tokens,
         health,
     };
-    parts.spawn("http", serve_http(listener, state, cancel.clone()));
+    parts.spawn(
+        "http",
+        serve_http(listener, state, config.clone(), cancel.clone()),
+    );
     info!(%http_addr, mqtt = %config.mqtt_listen, site = %config.site, boot, "hub started");
     let done = tokio::spawn(async move {
         let dead = parts.watch().await;
@@ -345,32 +347,21 @@ fn with_config_rules(mut writer: Writer, config: &HubConfig) -> Result<Writer, S
     Ok(writer)
 }
 
-/// Serves the API until `cancel`, finishing the requests in flight.
-async fn serve_http(listener: tokio::net::TcpListener, state: AppState, cancel: CancellationToken) {
-    // Answers are small writes that must leave now: no Nagle delay.
-    let listener = listener.tap_io(|tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
-    let served = axum::serve(listener, api::router(state))
-        .with_graceful_shutdown(async move { cancel.cancelled().await })
-        .await;
-    if let Err(e) = served {
-        tracing::error!(error = %e, "HTTP server failed");
-    }
+/// Serves the API until `cancel`, finishing the requests in flight, with
+/// every connection bounded (api::serve).
+async fn serve_http(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    config: HubConfig,
+    cancel: CancellationToken,
+) {
+    api::serve::serve_api(listener, state, &config, cancel).await;
 }
 
-/// The HTTP listener, with a backlog for bursts: a flash sale opens
-/// hundreds of connections at once, and the default backlog overflowed
-/// into SYN cookies and reset connections.
+/// The HTTP listener (api::serve::listener: backlog for bursts; raises
+/// the open-file limit first).
 fn http_listener(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
-    let socket = if addr.is_ipv4() {
-        tokio::net::TcpSocket::new_v4()?
-    } else {
-        tokio::net::TcpSocket::new_v6()?
-    };
-    socket.set_reuseaddr(true)?;
-    socket.bind(addr)?;
-    socket.listen(4096)
+    api::serve::listener(addr)
 }
 
 fn spawn_timers(

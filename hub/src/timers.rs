@@ -104,12 +104,13 @@ pub async fn nightly(
     }
 }
 
+/// Streams the ERP file off the async threads (it may be large).
 async fn read_erp(path: &std::path::Path) -> erp::ErpFile {
+    let path = path.to_path_buf();
     let source = path.display().to_string();
-    match tokio::fs::read_to_string(path).await {
-        Ok(text) => erp::parse(&source, &text),
-        Err(e) => erp::ErpFile::unreadable(&source, format!("cannot read: {e}")),
-    }
+    tokio::task::spawn_blocking(move || erp::read_file(&path))
+        .await
+        .unwrap_or_else(|e| erp::ErpFile::unreadable(&source, e.to_string()))
 }
 
 #[cfg(test)]

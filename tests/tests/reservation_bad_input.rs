@@ -83,6 +83,27 @@ fn cases(released: u64) -> Vec<(&'static str, String, String, u16, &'static str)
         (
             "POST",
             R.into(),
+            r#"{"order_ref": "o", "lines": [{"sku": "SKU-1", "qty": 5, "quantity": 1}]}"#.into(),
+            400,
+            "invalid_body",
+        ),
+        (
+            "GET",
+            format!("{R}/+{released}"),
+            none(),
+            400,
+            "bad_request",
+        ),
+        (
+            "GET",
+            format!("{R}/000{released}"),
+            none(),
+            400,
+            "bad_request",
+        ),
+        (
+            "POST",
+            R.into(),
             order("kept", 3),
             422,
             "idempotency_key_reused",

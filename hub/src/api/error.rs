@@ -1,15 +1,13 @@
 //! The one error type of the HTTP API: every refusal is rendered as
 //! `{"error":{"code","message", ...}}` with the right status, and request
-//! bodies go through [`ApiJson`], so even malformed JSON gets that shape.
+//! bodies go through [`super::ApiJson`], so even malformed JSON gets that
+//! shape.
 
 use crate::errors::{PoolError, Shortfall};
 use crate::store::StoreError;
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequest, Request};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
 /// Every way a request can fail.
@@ -69,6 +67,18 @@ pub enum ApiError {
     /// 503: the hub is stopping or could not commit.
     #[error("{0}")]
     Unavailable(String),
+    /// Refused by the HTTP rules before any handler: too large (413), too
+    /// slow (408), bad framing (400), wrong method (405), too many
+    /// connections (503), ...
+    #[error("{message}")]
+    Refused {
+        /// The status.
+        status: StatusCode,
+        /// Machine-readable code.
+        code: &'static str,
+        /// Human-readable message.
+        message: String,
+    },
     /// 500: the store failed.
     #[error("store failure: {0}")]
     Store(#[from] StoreError),
@@ -123,27 +133,6 @@ impl From<PoolError> for ApiError {
     }
 }
 
-impl From<JsonRejection> for ApiError {
-    fn from(rejection: JsonRejection) -> ApiError {
-        let message = rejection.body_text();
-        match rejection {
-            JsonRejection::JsonSyntaxError(_) => ApiError::BadRequest {
-                code: "malformed_json",
-                message,
-            },
-            JsonRejection::JsonDataError(_) => ApiError::BadRequest {
-                code: "invalid_body",
-                message,
-            },
-            JsonRejection::MissingJsonContentType(_) => ApiError::UnsupportedMediaType(message),
-            _ => ApiError::BadRequest {
-                code: "bad_body",
-                message,
-            },
-        }
-    }
-}
-
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let message = self.to_string();
@@ -182,6 +171,7 @@ impl IntoResponse for ApiError {
                 StatusCode::SERVICE_UNAVAILABLE,
                 json!({"code": "unavailable"}),
             ),
+            ApiError::Refused { status, code, .. } => (status, json!({"code": code})),
             ApiError::Store(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 json!({"code": "store_failure"}),
@@ -208,24 +198,12 @@ fn challenge(code: &str) -> HeaderValue {
     }
 }
 
-/// `Json<T>` whose rejections are [`ApiError`]s.
-pub struct ApiJson<T>(pub T);
-
-impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
-    type Rejection = ApiError;
-
-    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        let Json(value) = Json::<T>::from_request(req, state).await?;
-        Ok(ApiJson(value))
-    }
-}
-
 /// Parses an optional `limit` query value: 1..=1000, default 100.
 pub fn limit(raw: Option<&String>) -> Result<usize, ApiError> {
     match raw {
         None => Ok(100),
-        Some(raw) => match raw.parse::<usize>() {
-            Ok(n) if (1..=1000).contains(&n) => Ok(n),
+        Some(raw) => match strict_u64(raw) {
+            Some(n) if (1..=1000).contains(&n) => Ok(n as usize),
             _ => Err(ApiError::invalid(format!(
                 "limit must be an integer from 1 to 1000, got {raw:?}"
             ))),
@@ -235,7 +213,46 @@ pub fn limit(raw: Option<&String>) -> Result<usize, ApiError> {
 
 /// Parses a numeric id from a path segment.
 pub fn id(raw: &str, what: &str) -> Result<u64, ApiError> {
-    raw.parse().map_err(|_| {
+    strict_u64(raw).ok_or_else(|| {
         ApiError::invalid(format!("{what} id must be a positive integer, got {raw:?}"))
     })
+}
+
+/// A whole number written the one canonical way: ASCII digits only, no
+/// sign, no leading zero (`+1`, `0001` and ` 1` are not ids: a second
+/// spelling of the same id would make caches and logs disagree).
+pub fn strict_u64(raw: &str) -> Option<u64> {
+    let canonical = !raw.is_empty()
+        && raw.bytes().all(|b| b.is_ascii_digit())
+        && (raw == "0" || !raw.starts_with('0'));
+    if canonical {
+        raw.parse().ok()
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::strict_u64;
+
+    #[test]
+    fn numbers_have_one_spelling() {
+        assert_eq!(strict_u64("1"), Some(1));
+        assert_eq!(strict_u64("0"), Some(0));
+        assert_eq!(strict_u64("18446744073709551615"), Some(u64::MAX));
+        for bad in [
+            "+1",
+            "0001",
+            "01",
+            "-1",
+            " 1",
+            "1 ",
+            "",
+            "1e3",
+            "18446744073709551616",
+        ] {
+            assert_eq!(strict_u64(bad), None, "{bad:?}");
+        }
+    }
 }

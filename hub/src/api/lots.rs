@@ -27,8 +27,8 @@ async fn suggestions(
     let raw = query
         .get("quantity")
         .ok_or_else(|| ApiError::invalid("quantity is required"))?;
-    let quantity = match raw.parse::<i64>() {
-        Ok(q) if (1..=protocol::MAX_QUANTITY).contains(&q) => q,
+    let quantity = match super::error::strict_u64(raw).and_then(|q| i64::try_from(q).ok()) {
+        Some(q) if (1..=protocol::MAX_QUANTITY).contains(&q) => q,
         _ => {
             return Err(ApiError::invalid(format!(
                 "quantity must be 1 to {}, got {raw:?}",

@@ -2,7 +2,9 @@
 //! `{"error":{"code","message"}}` ([`error::ApiError`]), `/healthz`,
 //! `/metrics`. One module per resource. Every route but `/healthz` needs a
 //! bearer token with a role, checked by the [`auth`] layer before the
-//! handler runs.
+//! handler runs. Before that, [`framing`] bounds every request body in
+//! size and time and refuses ambiguous framing, and [`serve`] bounds the
+//! connections themselves.
 //!
 //! Handlers read only the store (committed state). Every change (and every
 //! read that must see the writer's live state) is a [`Command`] sent to the
@@ -11,13 +13,19 @@
 pub mod auth;
 mod error;
 mod exceptions;
+pub mod framing;
+mod json;
+pub mod log_gate;
 mod lots;
 mod reconciliations;
 pub mod reservations;
 mod safety;
+pub mod serve;
 mod stock;
 
-pub use error::{ApiError, ApiJson};
+pub use error::ApiError;
+pub use framing::BodyRules;
+pub use json::{parse_strict, ApiJson};
 
 use crate::fleet::Fleet;
 use crate::metrics::Metrics;
@@ -68,8 +76,14 @@ impl AppState {
     }
 }
 
-/// The router with every route of this crate.
+/// The router with every route of this crate, with the default body
+/// limits.
 pub fn router(state: AppState) -> Router {
+    router_with(state, BodyRules::default())
+}
+
+/// The router with every route of this crate.
+pub fn router_with(state: AppState, rules: BodyRules) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
@@ -85,6 +99,10 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             auth::check,
         ))
+        // Bodies are bounded by `framing` (per route), not by axum's default.
+        .layer(axum::extract::DefaultBodyLimit::disable())
+        .layer(axum::middleware::from_fn_with_state(rules, framing::check))
+        .layer(axum::middleware::map_response(framing::json_errors))
         .with_state(state)
 }
 

@@ -1,8 +1,8 @@
 //! `/api/v1/reconciliations`: run one now (the body, if any, is the ERP's
 //! stock CSV `sku,location,qty`; without a body the configured ERP file is
 //! used, if any), list them, and download one as JSON or CSV
-//! (`?format=csv`). A CSV with unusable rows is refused with every bad line
-//! listed, and nothing is run.
+//! (`?format=csv`). A CSV with unusable rows is refused with the first 100
+//! bad lines listed and all of them counted, and nothing is run.
 
 use super::error::{id, limit};
 use super::{ApiError, AppState};
@@ -10,7 +10,8 @@ use crate::erp;
 use crate::reconcile::{to_csv, Report};
 use crate::writer::Command;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -18,50 +19,62 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 
-/// Largest ERP file accepted by upload.
-const MAX_CSV_BYTES: usize = 64 << 20;
+/// Where the ERP CSV is uploaded (its body limit is `erp_max_upload_bytes`).
+pub(super) const UPLOAD_PATH: &str = "/api/v1/reconciliations";
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
-        .route(
-            "/api/v1/reconciliations",
-            post(run)
-                .get(list)
-                .layer(DefaultBodyLimit::max(MAX_CSV_BYTES)),
-        )
+        .route(UPLOAD_PATH, post(run).get(list))
         .route("/api/v1/reconciliations/{id}", get(one))
 }
 
-async fn erp_file(state: &AppState, body: &[u8]) -> Result<Option<erp::ErpFile>, ApiError> {
+async fn erp_file(state: &AppState, body: Bytes) -> Result<Option<erp::ErpFile>, ApiError> {
     if !body.is_empty() {
-        let text =
-            std::str::from_utf8(body).map_err(|_| ApiError::invalid("the ERP CSV is not UTF-8"))?;
-        return Ok(Some(erp::parse("upload", text)));
+        // Parsed as a stream from the one buffer the upload arrived in;
+        // off the async threads, it can take a second for a large file.
+        let parsed = tokio::task::spawn_blocking(move || erp::parse_reader("upload", &body[..]));
+        return parsed
+            .await
+            .map_err(|e| ApiError::Unavailable(e.to_string()))
+            .map(Some);
     }
-    let Some(path) = &state.erp_stock_csv else {
+    let Some(path) = state.erp_stock_csv.clone() else {
         return Ok(None);
     };
-    let source = path.display().to_string();
-    Ok(Some(match tokio::fs::read_to_string(path).await {
-        Ok(text) => erp::parse(&source, &text),
-        Err(e) => erp::ErpFile::unreadable(&source, format!("cannot read: {e}")),
-    }))
+    let parsed = tokio::task::spawn_blocking(move || erp::read_file(&path));
+    parsed
+        .await
+        .map_err(|e| ApiError::Unavailable(e.to_string()))
+        .map(Some)
 }
 
 async fn run(
     State(state): State<AppState>,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<Report>), ApiError> {
-    let erp = erp_file(&state, &body).await?;
-    if let Some(file) = erp.as_ref().filter(|f| !f.errors.is_empty()) {
+    let body = body.map_err(super::json::body_error)?;
+    let erp = erp_file(&state, body).await;
+    let answer = reconcile(&state, erp?).await;
+    release_freed_memory();
+    answer
+}
+
+async fn reconcile(
+    state: &AppState,
+    erp: Option<erp::ErpFile>,
+) -> Result<(StatusCode, Json<Report>), ApiError> {
+    if let Some(file) = erp.as_ref().filter(|f| !f.is_usable()) {
         return Err(ApiError::Unprocessable {
             code: "bad_csv",
             message: format!(
-                "{} line(s) of the ERP file {} cannot be used; nothing was run",
-                file.errors.len(),
+                "{} of the ERP file {} cannot be used; nothing was run",
+                file.error_summary(),
                 file.source
             ),
-            details: Some(json!({ "lines": file.errors })),
+            details: Some(json!({
+                "lines": file.errors,
+                "lines_in_error": file.error_lines,
+            })),
         });
     }
     let report = state
@@ -72,6 +85,18 @@ async fn run(
         })
         .await?;
     Ok((StatusCode::CREATED, Json(report)))
+}
+
+/// Hands the pages a large upload used back to the system. The upload's
+/// buffer and the parse's many small keys are freed by now, but glibc keeps
+/// freed heap pages mapped, so without this the hub would stay at its peak
+/// for the rest of its life.
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free heap pages to the kernel.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 async fn list(
