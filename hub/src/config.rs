@@ -50,8 +50,11 @@ pub struct HubConfig {
     /// Time between health probes of the embedded broker, ms.
     pub broker_probe_interval_ms: u64,
     /// A probe (connect, subscribe, publish, receive) slower than this
-    /// fails, and the embedded broker is restarted, ms.
+    /// fails, ms.
     pub broker_probe_timeout_ms: u64,
+    /// Failed probes in a row after which the embedded broker is restarted
+    /// (a broker that dies is restarted at once, without probes).
+    pub broker_probe_failures: u32,
     /// `/healthz` reports the hub unhealthy when the data directory's file
     /// system has less free space than this, MiB.
     pub min_free_disk_mb: u64,
@@ -94,7 +97,8 @@ impl Default for HubConfig {
             idempotency_key_retention_hours: 24,
             broker_program: None,
             broker_probe_interval_ms: 500,
-            broker_probe_timeout_ms: 3000,
+            broker_probe_timeout_ms: 10_000,
+            broker_probe_failures: 3,
             min_free_disk_mb: 16,
             http_max_connections: 1024,
             http_header_timeout_ms: 10_000,
@@ -188,6 +192,11 @@ impl HubConfig {
         if !(50..=60_000).contains(&self.broker_probe_interval_ms) {
             return Err(ConfigError::Invalid(
                 "broker_probe_interval_ms must be 50 to 60000".into(),
+            ));
+        }
+        if !(1..=100).contains(&self.broker_probe_failures) {
+            return Err(ConfigError::Invalid(
+                "broker_probe_failures must be 1 to 100".into(),
             ));
         }
         if !(100..=60_000).contains(&self.broker_probe_timeout_ms) {

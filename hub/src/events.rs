@@ -132,6 +132,12 @@ pub struct DeadLetter {
     pub payload: Vec<u8>,
 }
 
+/// Dead letters kept in the store: only the newest this many, so a flood
+/// of garbage (20,000 statuses for unknown ids, say) cannot grow the store
+/// or a listing without bound; each one older is removed in the same
+/// atomic write that adds a new one.
+pub const KEPT_DEAD_LETTERS: u64 = 10_000;
+
 /// What became of one batch (WIRE.md §3.9 has the table). Watermarks are
 /// those of the batch's (device, epoch).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

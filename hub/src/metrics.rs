@@ -47,6 +47,10 @@ pub struct Metrics {
     /// 1 while the embedded broker process is up (started and not yet
     /// seen failing), else 0.
     pub broker_up: AtomicU64,
+    /// Publishes the hub's MQTT client received (they pass rumqttd's
+    /// router): a broker that delivers is alive, however late it answers a
+    /// probe.
+    pub mqtt_publishes_in: AtomicU64,
     /// Why the last group commit failed, until one succeeds again.
     commit_failure: Mutex<Option<String>>,
 }

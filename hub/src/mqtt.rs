@@ -99,6 +99,9 @@ async fn pump(
             _ = cancel.cancelled() => break,
             event = eventloop.poll() => event,
         };
+        if let Ok(Event::Incoming(Packet::Publish(_))) = &event {
+            Metrics::add(&metrics.mqtt_publishes_in, 1);
+        }
         match event {
             Ok(Event::Incoming(Packet::ConnAck(_))) => {
                 backoff = Duration::from_millis(100);

@@ -285,6 +285,7 @@ async fn start_broker(
     let plan = ProbePlan {
         every: Duration::from_millis(config.broker_probe_interval_ms),
         timeout: Duration::from_millis(config.broker_probe_timeout_ms),
+        failures: config.broker_probe_failures,
     };
     Ok(Supervisor::start(child, probe, plan, metrics.clone()).await?)
 }

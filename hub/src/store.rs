@@ -235,6 +235,9 @@ impl Store {
         crate::store_applied::index_events(&mut batch, &changes.events);
         for (id, letter) in &changes.dead_letters {
             batch.insert(id_key(b'd', *id), encode(letter));
+            if let Some(old) = id.checked_sub(crate::events::KEPT_DEAD_LETTERS) {
+                batch.remove(id_key(b'd', old));
+            }
         }
         add_stock_records(&mut batch, changes);
         batch.insert(NEXT_EVENT, encode_i64(changes.next_event as i64));

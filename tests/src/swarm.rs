@@ -60,6 +60,46 @@ pub struct SwarmReport {
     /// Connections the broker accepted (more than the devices if some
     /// had to reconnect).
     pub connacks: u64,
+    /// Devices connected at the moment the last device got its last ack
+    /// (each stays connected, heartbeating, until every device is done).
+    pub live_at_end: u64,
+}
+
+/// Keeps every device connected until all are done, and counts how many
+/// are connected at that moment.
+struct Together {
+    total: usize,
+    done: std::sync::atomic::AtomicUsize,
+    live: std::sync::atomic::AtomicI64,
+    live_at_end: AtomicU64,
+    all_done: watch::Sender<bool>,
+}
+
+impl Together {
+    fn new(total: usize) -> Arc<Together> {
+        Arc::new(Together {
+            total,
+            done: Default::default(),
+            live: Default::default(),
+            live_at_end: AtomicU64::new(0),
+            all_done: watch::channel(false).0,
+        })
+    }
+
+    /// One more device is done; the last one records how many are live.
+    fn finish(&self) {
+        if self.done.fetch_add(1, Ordering::SeqCst) + 1 == self.total {
+            let live = self.live.load(Ordering::SeqCst).max(0) as u64;
+            self.live_at_end.store(live, Ordering::SeqCst);
+            self.all_done.send_replace(true);
+        }
+    }
+
+    /// Waits (at most `limit`) until every device is done.
+    async fn wait_all(&self, limit: Duration) {
+        let mut done = self.all_done.subscribe();
+        let _ = tokio::time::timeout(limit, done.wait_for(|d| *d)).await;
+    }
 }
 
 impl SwarmReport {
@@ -109,6 +149,7 @@ pub async fn run(plan: SwarmPlan) -> SwarmReport {
     let start = Instant::now();
     let heartbeats = Arc::new(AtomicU64::new(0));
     let connacks = Arc::new(AtomicU64::new(0));
+    let together = Together::new(plan.devices.len());
     let mut tasks = Vec::with_capacity(plan.devices.len());
     let plan = Arc::new(plan);
     for (index, device) in plan.devices.iter().enumerate() {
@@ -118,6 +159,7 @@ pub async fn run(plan: SwarmPlan) -> SwarmReport {
         let (key, opener) = match opened {
             Ok(both) => both,
             Err(e) => {
+                together.finish();
                 tasks.push(tokio::spawn(std::future::ready(Err(format!(
                     "{}: {e}",
                     device.device
@@ -139,9 +181,10 @@ pub async fn run(plan: SwarmPlan) -> SwarmReport {
         let hb = heartbeats.clone();
         let up = connacks.clone();
         let at = start + plan.ramp.mul_f64(index as f64 / plan.devices.len() as f64);
+        let together = together.clone();
         tasks.push(tokio::spawn(async move {
             tokio::time::sleep_until(at.into()).await;
-            one.run(hb, up, start).await
+            one.run(hb, up, together, start).await
         }));
     }
     let mut report = SwarmReport::default();
@@ -166,6 +209,7 @@ pub async fn run(plan: SwarmPlan) -> SwarmReport {
     report.first_acks.sort();
     report.heartbeats = heartbeats.load(Ordering::Relaxed);
     report.connacks = connacks.load(Ordering::Relaxed);
+    report.live_at_end = together.live_at_end.load(Ordering::SeqCst);
     report
 }
 
@@ -204,6 +248,7 @@ impl Device {
         self,
         heartbeats: Arc<AtomicU64>,
         connected: Arc<AtomicU64>,
+        together: Arc<Together>,
         start: Instant,
     ) -> Result<(Duration, Vec<Duration>), String> {
         let client_id = format!("agent-{}-{}", self.plan.site, self.id);
@@ -226,13 +271,23 @@ impl Device {
             connections: connections_tx,
             subscribed: subscribed_tx,
         };
-        let pump = tokio::spawn(pump(eventloop, self.opener.clone(), link, connected));
+        let pump = tokio::spawn(pump(
+            eventloop,
+            self.opener.clone(),
+            link,
+            connected,
+            together.clone(),
+        ));
         let seen = Seen {
             acked,
             connections,
             subscribed,
         };
         let result = self.drive(&client, seen, &heartbeats, start).await;
+        // Stay connected (the pump answers keep-alives) until every device
+        // is done: the hub carries the whole fleet at once, to the end.
+        together.finish();
+        together.wait_all(self.plan.deadline).await;
         let _ = client.disconnect().await;
         pump.abort();
         result
@@ -333,15 +388,25 @@ impl Device {
 
 /// Polls one connection, reconnecting after errors (with a pause); counts
 /// connections and subscription acks, and publishes the highest ack seen.
-async fn pump(mut eventloop: EventLoop, opener: AckOpener, link: Link, connected: Arc<AtomicU64>) {
+async fn pump(
+    mut eventloop: EventLoop,
+    opener: AckOpener,
+    link: Link,
+    connected: Arc<AtomicU64>,
+    together: Arc<Together>,
+) {
     let Link {
         acked,
         connections,
         subscribed,
     } = link;
+    let mut up = false;
     loop {
         match eventloop.poll().await {
             Ok(Event::Incoming(Packet::ConnAck(_))) => {
+                if !std::mem::replace(&mut up, true) {
+                    together.live.fetch_add(1, Ordering::SeqCst);
+                }
                 connected.fetch_add(1, Ordering::Relaxed);
                 connections.send_modify(|n| *n += 1);
             }
@@ -358,7 +423,12 @@ async fn pump(mut eventloop: EventLoop, opener: AckOpener, link: Link, connected
                 }
             }
             Ok(_) => {}
-            Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+            Err(_) => {
+                if std::mem::replace(&mut up, false) {
+                    together.live.fetch_sub(1, Ordering::SeqCst);
+                }
+                tokio::time::sleep(Duration::from_millis(200)).await
+            }
         }
     }
 }

@@ -4,8 +4,10 @@
 //! Why a task of its own: `EventLoop::poll` must not be dropped halfway
 //! through writing a packet, so it is never raced against the driver's
 //! work; it only races against the end of the shutdown grace period. When
-//! the connection fails it waits a backoff (100 ms doubling to 2 s) and
-//! polls again, which makes rumqttc reconnect.
+//! the connection fails it waits a backoff (100 ms doubling to 2 s, each
+//! wait drawn at random from its upper half, so a fleet dropped at once by
+//! a broker restart does not come back in lockstep) and polls again,
+//! which makes rumqttc reconnect.
 //!
 //! A refused login is told apart from an unreachable hub ([`LinkState`]):
 //! Mosquitto answers a CONNACK with a refusal code, which is final at once;
@@ -239,7 +241,7 @@ pub(super) async fn pump(
                 failures += 1;
                 tokio::select! {
                     _ = cancel.cancelled() => break,
-                    _ = tokio::time::sleep(backoff) => {}
+                    _ = tokio::time::sleep(jittered(backoff)) => {}
                 }
                 will.renew(&mut eventloop);
                 backoff = (backoff * 2).min(BACKOFF_MAX);
@@ -247,6 +249,17 @@ pub(super) async fn pump(
         }
     }
     debug!("MQTT link stopped");
+}
+
+/// A wait between `backoff / 2` and `backoff`, at random (the full
+/// backoff if no randomness can be had).
+fn jittered(backoff: Duration) -> Duration {
+    let mut bytes = [0u8; 2];
+    if getrandom::fill(&mut bytes).is_err() {
+        return backoff;
+    }
+    let fraction = f64::from(u16::from_le_bytes(bytes)) / f64::from(u16::MAX);
+    backoff.mul_f64(0.5 + 0.5 * fraction)
 }
 
 #[cfg(test)]
@@ -284,5 +297,14 @@ mod tests {
             msg.contains("NotAuthorized") && msg.contains("revoked"),
             "{msg}"
         );
+    }
+
+    #[test]
+    fn reconnect_waits_are_jittered_within_the_upper_half() {
+        let backoff = Duration::from_millis(800);
+        let waits: Vec<Duration> = (0..64).map(|_| jittered(backoff)).collect();
+        assert!(waits.iter().all(|w| *w >= backoff / 2 && *w <= backoff));
+        let first = waits[0];
+        assert!(waits.iter().any(|w| *w != first), "all 64 waits equal");
     }
 }

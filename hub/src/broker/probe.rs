@@ -64,6 +64,11 @@ pub async fn round_trip(login: &ProbeLogin, nonce: u64) -> Result<(), ProbeError
         .set_clean_session(true)
         .set_keep_alive(Duration::from_secs(5));
     let (client, mut events) = AsyncClient::new(options, 8);
+    // The caller bounds the whole round trip; rumqttc's own 5 s connect
+    // limit would cut a slow but working broker short.
+    let mut network = events.network_options();
+    network.set_connection_timeout(60);
+    events.set_network_options(network);
     let topic = topic(&login.site);
     let body = nonce.to_be_bytes();
     loop {

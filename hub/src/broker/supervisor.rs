@@ -37,6 +37,13 @@ pub struct ProbePlan {
     pub every: Duration,
     /// A probe that takes longer than this has failed.
     pub timeout: Duration,
+    /// Failed probes in a row, with nothing delivered to the hub's own
+    /// connection meanwhile, that make a restart. A broker busy with a
+    /// storm of connects (5,000 handhelds back after a power cut) answers
+    /// late but still delivers; restarting it then would only start the
+    /// storm again. Panics, the failures seen in practice, end the process
+    /// and are restarted at once, without waiting for probes.
+    pub failures: u32,
 }
 
 /// A running broker process: its stdin is its lifeline.
@@ -125,21 +132,40 @@ impl Supervisor {
         }
     }
 
-    /// Probes until one probe fails, and says how.
+    /// Probes until [`ProbePlan::failures`] probes in a row failed, and
+    /// says how the last one failed.
     async fn probe_until_failure(&self, nonce: &mut u64) -> String {
+        let mut failed = 0;
+        let delivered = || self.metrics.mqtt_publishes_in.load(Ordering::Relaxed);
+        let mut seen = delivered();
         loop {
             tokio::time::sleep(self.plan.every).await;
             *nonce += 1;
             let probe = probe::round_trip(&self.probe, *nonce);
-            match tokio::time::timeout(self.plan.timeout, probe).await {
-                Ok(Ok(())) => {}
-                Ok(Err(e)) => return format!("probe failed: {e}"),
-                Err(_) => {
-                    return format!(
-                        "probe got no answer in {} ms",
-                        self.plan.timeout.as_millis()
-                    )
+            let why = match tokio::time::timeout(self.plan.timeout, probe).await {
+                Ok(Ok(())) => {
+                    failed = 0;
+                    continue;
                 }
+                Ok(Err(e)) => format!("probe failed: {e}"),
+                Err(_) => format!(
+                    "probe got no answer in {} ms",
+                    self.plan.timeout.as_millis()
+                ),
+            };
+            // Still delivering to the hub: busy (a storm of connects), not
+            // hung. Restarting it would only start the storm again.
+            let now = delivered();
+            if now != seen {
+                seen = now;
+                failed = 0;
+                warn!(reason = %why, "embedded broker slow to answer the probe but delivering; not restarted");
+                continue;
+            }
+            failed += 1;
+            warn!(reason = %why, failed, of = self.plan.failures, "embedded broker probe failed");
+            if failed >= self.plan.failures {
+                return format!("{why} ({failed} probes in a row)");
             }
         }
     }
