@@ -47,6 +47,8 @@ pub struct Metrics {
     /// 1 while the embedded broker process is up (started and not yet
     /// seen failing), else 0.
     pub broker_up: AtomicU64,
+    /// Retained messages found on the site's topics and cleared.
+    pub retained_cleared: AtomicU64,
     /// Publishes the hub's MQTT client received (they pass rumqttd's
     /// router): a broker that delivers is alive, however late it answers a
     /// probe.
@@ -143,7 +145,7 @@ impl Metrics {
 
     /// Renders every counter in Prometheus text format.
     pub fn render(&self) -> String {
-        let rows: [(&str, &AtomicU64, &str); 16] = [
+        let rows: [(&str, &AtomicU64, &str); 17] = [
             (
                 "wms_batches_applied_total",
                 &self.batches_applied,
@@ -210,6 +212,11 @@ impl Metrics {
                 "wms_broker_restarts_total",
                 &self.broker_restarts,
                 "Embedded broker restarts (died or failed a probe)",
+            ),
+            (
+                "wms_retained_cleared_total",
+                &self.retained_cleared,
+                "Retained messages someone left on the broker, cleared",
             ),
             (
                 "wms_discrepancies_total",

@@ -19,6 +19,10 @@ use tokio::process::{Child, ChildStdin, Command};
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
+/// Every this many probes (5 s at the default interval), the probe also
+/// clears retained messages; the hub's first probe is one of them.
+const SWEEP_EVERY: u64 = 10;
+
 /// How to start the broker process.
 #[derive(Debug, Clone)]
 pub struct BrokerChild {
@@ -141,9 +145,11 @@ impl Supervisor {
         loop {
             tokio::time::sleep(self.plan.every).await;
             *nonce += 1;
-            let probe = probe::round_trip(&self.probe, *nonce);
+            let sweep = *nonce % SWEEP_EVERY == 1;
+            let probe = probe::round_trip(&self.probe, *nonce, sweep);
             let why = match tokio::time::timeout(self.plan.timeout, probe).await {
-                Ok(Ok(())) => {
+                Ok(Ok(cleared)) => {
+                    Metrics::add(&self.metrics.retained_cleared, cleared as u64);
                     failed = 0;
                     continue;
                 }
