@@ -31,6 +31,9 @@ pub struct Changes {
     /// Reservations with ids from this one on were created in this group
     /// (the store writes them as one log record, the others one by one).
     pub new_reservations_from: u64,
+    /// Ended reservations past their retention, sorted by id: the store
+    /// removes their records in this same batch.
+    pub pruned_reservations: Vec<u64>,
     /// New reserved total per changed SKU (published after the commit,
     /// not stored: see [`crate::reserved_view`]).
     pub reserved: Vec<(String, i64)>,
@@ -56,6 +59,7 @@ impl Changes {
             && self.events.is_empty()
             && self.dead_letters.is_empty()
             && self.reservations.is_empty()
+            && self.pruned_reservations.is_empty()
             && self.reserved.is_empty()
             && self.safety.is_empty()
             && self.alerts.is_empty()

@@ -175,9 +175,9 @@ pub fn apply(pool: &mut Pool, cmd: Command, now: u64) -> Result<Option<Pending>,
         Command::Ping { reply } => later(reply, |_| Ok(())),
         Command::Sweep => {
             pool.sweep(now);
-            let pruned = pool.prune_keys(now);
-            if pruned > 0 {
-                tracing::debug!(pruned, "idempotency keys past their retention forgotten");
+            let (keys, records) = pool.prune_keys(now);
+            if keys + records > 0 {
+                tracing::debug!(keys, records, "reservations past their retention pruned");
             }
             return Ok(None);
         }

@@ -41,8 +41,9 @@ pub struct HubConfig {
     pub erp_stock_csv: Option<PathBuf>,
     /// How often the sweeper expires due holds, ms.
     pub sweep_interval_ms: u64,
-    /// How long a reservation's idempotency key is honoured after the
-    /// reservation ends, hours (the sweeper forgets it afterwards).
+    /// How long a reservation's idempotency key is honoured, and its record
+    /// kept in the store, after the reservation ends, hours (the sweeper
+    /// prunes both afterwards, in one group commit).
     pub idempotency_key_retention_hours: u64,
     /// The program the embedded broker runs in, as `PROGRAM broker-child`;
     /// unset, the running `hub` binary itself.

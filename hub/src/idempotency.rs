@@ -12,7 +12,10 @@
 //! Nothing here is stored: the index is rebuilt at load from the stored
 //! reservations (their key, state and `updated_ms`, which is when an ended
 //! one ended), and the same rule forgets the same keys again, so a pruned
-//! key stays pruned across a restart.
+//! key stays pruned across a restart. The reservation's record leaves the
+//! store under the same rule at the same sweep
+//! ([`crate::reservations::ReservationBook::prune`]), so a key still
+//! honoured always has its record to answer with.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -87,6 +90,11 @@ impl KeyIndex {
     /// Sets how long keys are honoured after their reservation ends.
     pub fn set_retention(&mut self, retention_ms: u64) {
         self.retention_ms = retention_ms;
+    }
+
+    /// How long keys are honoured after their reservation ends.
+    pub fn retention_ms(&self) -> u64 {
+        self.retention_ms
     }
 
     /// Keys currently honoured.

@@ -312,6 +312,7 @@ impl Pool {
             next_dead: self.next_dead,
             reservations,
             new_reservations_from,
+            pruned_reservations: self.book.take_pruned(),
             reserved,
             safety: self.safety.take_changes(),
             alerts,

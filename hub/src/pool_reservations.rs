@@ -170,16 +170,23 @@ impl Pool {
         self.book.next_expiry()
     }
 
-    /// Forgets the idempotency keys of reservations that ended at least
-    /// the key retention before `now`; returns how many (memory only: the
-    /// same keys are forgotten again after a reload).
-    pub fn prune_keys(&mut self, now: u64) -> usize {
-        self.book.keys.prune(now)
+    /// Forgets the idempotency keys and the records of reservations that
+    /// ended at least the retention before `now`; returns how many (keys,
+    /// records). Keys go from memory only (the rebuild at load forgets the
+    /// same ones again); the records' ids go to the next group commit,
+    /// which removes them from the store ([`crate::changes::Changes`]).
+    pub fn prune_keys(&mut self, now: u64) -> (usize, usize) {
+        self.book.prune(now)
     }
 
     /// Sets how long a key is honoured after its reservation ends.
     pub fn set_key_retention(&mut self, retention_ms: u64) {
         self.book.keys.set_retention(retention_ms);
+    }
+
+    /// Ended reservations whose records are still kept.
+    pub fn ended_reservations(&self) -> usize {
+        self.book.ended_len()
     }
 
     /// Idempotency keys currently honoured.
@@ -337,3 +344,7 @@ fn consume_allocations(allocations: &mut [Allocation], m: &Movement, lot: &str) 
 #[cfg(test)]
 #[path = "pool_reservations_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "reservation_retention_tests.rs"]
+mod retention_tests;

@@ -9,7 +9,8 @@
 //! the sum of the outstanding quantities of its active reservations.
 //!
 //! This module holds the book (what is active, the idempotency index, the
-//! expiry queue); [`crate::pool::Pool`] combines it with stock levels.
+//! expiry queue, the ended ones to prune after the retention);
+//! [`crate::pool::Pool`] combines it with stock levels.
 
 use crate::errors::PoolError;
 use crate::idempotency::KeyIndex;
@@ -212,6 +213,11 @@ pub struct ReservationBook {
     finished: Vec<SharedReservation>,
     /// The first id handed out since the last `take_changes`.
     group_first: u64,
+    /// (ended_ms, id) of ended reservations still stored, so their records
+    /// can be pruned after the retention (see [`ReservationBook::prune`]).
+    ended: BTreeSet<(u64, u64)>,
+    /// Ids pruned since the last `take_pruned`, to remove from the store.
+    pruned: Vec<u64>,
 }
 
 impl ReservationBook {
@@ -229,6 +235,7 @@ impl ReservationBook {
             if !r.state.is_active() {
                 // An ended reservation last changed when it ended.
                 book.keys.ended(&r.idempotency_key, r.id, r.updated_ms);
+                book.ended.insert((r.updated_ms, r.id));
             } else {
                 book.index(&r);
                 book.active.insert(r.id, Arc::new(r));
@@ -321,6 +328,7 @@ impl ReservationBook {
         r.state = state;
         r.updated_ms = now;
         self.keys.ended(&r.idempotency_key, id, now);
+        self.ended.insert((now, id));
         // Its id may still be in `dirty`; take_changes skips ids no longer
         // active, so the final state is written once, from `finished`.
         self.finished.push(shared.clone());
@@ -341,6 +349,39 @@ impl ReservationBook {
         self.expiries.first().map(|&(at, _)| at)
     }
 
+    /// Forgets the keys and the records of reservations that ended at
+    /// least the retention before `now` (one rule for both, so a key still
+    /// honoured always has its record to answer with); returns how many
+    /// (keys, records). The records' ids wait for [`Self::take_pruned`].
+    pub fn prune(&mut self, now: u64) -> (usize, usize) {
+        let keys = self.keys.prune(now);
+        let retention = self.keys.retention_ms();
+        let mut records = 0;
+        while let Some(&(at, id)) = self.ended.first() {
+            if at.saturating_add(retention) > now {
+                break;
+            }
+            self.ended.pop_first();
+            self.pruned.push(id);
+            records += 1;
+        }
+        (keys, records)
+    }
+
+    /// Ended reservations still stored (not yet pruned).
+    pub fn ended_len(&self) -> usize {
+        self.ended.len()
+    }
+
+    /// Ids of the reservations pruned since the last call, sorted, for the
+    /// store to remove in the same group commit.
+    pub fn take_pruned(&mut self) -> Vec<u64> {
+        let mut ids = std::mem::take(&mut self.pruned);
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+
     /// Every reservation changed since the last call, in its current
     /// state, sorted by id; and the first id created since the last call
     /// (those at or above it are new).
@@ -354,6 +395,12 @@ impl ReservationBook {
                 .filter_map(|id| self.active.get(&id).cloned()),
         );
         out.sort_unstable_by_key(|r| r.id);
+        // Pruned in this very group (only with a retention shorter than
+        // one group): removing it must win over writing it.
+        if !self.pruned.is_empty() {
+            self.pruned.sort_unstable();
+            out.retain(|r| self.pruned.binary_search(&r.id).is_err());
+        }
         let next = self.next_id();
         let first_new = std::mem::replace(&mut self.group_first, next);
         (out, first_new.max(1))

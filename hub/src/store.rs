@@ -35,6 +35,8 @@
 //! insert per group instead of one per reservation (sled inserts were half
 //! the writer's time). Reserved totals are derived from the active
 //! reservations at load and not stored (see [`crate::reserved_view`]).
+//! Ended reservations are removed (`r` and their `q` entry) in the group
+//! commit after their retention passes ([`prune`]).
 //! Reports are written by the reconciliation worker, outside group commits.
 
 use crate::alerts::Alert;
@@ -50,6 +52,9 @@ use serde::de::DeserializeOwned;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use thiserror::Error;
+#[path = "store_prune.rs"]
+mod prune;
+
 /// Reservations per `q` record: about 30 KB, well inside a sled page.
 const RESERVATIONS_PER_RECORD: usize = 512;
 pub(crate) const NEXT_EVENT: &[u8] = b"mnext_event";
@@ -240,6 +245,7 @@ impl Store {
             }
         }
         add_stock_records(&mut batch, changes);
+        prune::remove_reservations(&self.tree, &mut batch, &changes.pruned_reservations)?;
         batch.insert(NEXT_EVENT, encode_i64(changes.next_event as i64));
         batch.insert(NEXT_DEAD, encode_i64(changes.next_dead as i64));
         let ids = &changes.next_ids;
