@@ -249,7 +249,11 @@ pub fn run(args: HostileArgs) -> anyhow::Result<ExitCode> {
             http_round(&t, &tally, &mut workers);
             next_http += every(args.http_every);
         }
-        if now >= next_erp && !erp.as_ref().is_some_and(|h| !h.is_finished()) {
+        let erp_idle = match &erp {
+            Some(upload) => upload.is_finished(),
+            None => true,
+        };
+        if now >= next_erp && erp_idle {
             erp = Some(erp_round(&t, &tally, &csv));
             next_erp += every(args.erp_every);
         }
