@@ -50,15 +50,20 @@ fn mib(kib: u64) -> f64 {
     kib as f64 / 1024.0
 }
 
-/// Prints the report; returns whether the soak passed.
-pub fn report(args: &RunArgs, samples: &[Sample], end: &Ending) -> bool {
-    let mut failures: Vec<String> = Vec::new();
+/// Prints the samples and the two children's reports.
+fn print_parts(samples: &[Sample], end: &Ending) {
     println!("--- samples ---");
     procinfo::print_table(samples, 40);
     println!("--- fleet ---");
     end.fleet_out.iter().for_each(|l| println!("{l}"));
     println!("--- hostile ---");
     end.hostile_out.iter().for_each(|l| println!("{l}"));
+}
+
+/// Prints the report; returns whether the soak passed.
+pub fn report(args: &RunArgs, samples: &[Sample], end: &Ending) -> bool {
+    let mut failures: Vec<String> = Vec::new();
+    print_parts(samples, end);
     println!("--- soak ---");
     let base = samples
         .iter()
