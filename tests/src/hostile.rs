@@ -1,12 +1,15 @@
 //! Clients that misbehave in the two ways known to panic rumqttd 0.20, for
 //! the broker-survival tests and the soak. Both log in with a provisioned
 //! device's own credentials: the broker is meant to survive its own
-//! devices, flaky or hostile.
+//! devices, flaky or hostile. Also the hostile HTTP clients the soak sends
+//! over and over (idle and slow-header connections, a body declared far
+//! over the limit, a 10 MB ERP upload of bad lines), each returning what
+//! the hub did so a caller can tell a bounded hub from an unbounded one.
 
 use crate::identity::{device_options, Credentials};
 use rumqttc::{Client, Event, Packet, QoS};
-use std::io::Write;
-use std::net::TcpStream;
+use std::io::{ErrorKind, Read, Write};
+use std::net::{SocketAddr, TcpStream};
 use std::os::fd::AsRawFd;
 use std::time::{Duration, Instant};
 
@@ -103,4 +106,119 @@ pub fn shared_subscriber_never_acks(
     drop(client);
     drop(connection);
     Ok(())
+}
+
+/// Reads until the peer closes the connection (EOF or reset) or `within`
+/// passes; returns what was read, or `None` if it was still open.
+pub fn read_until_closed(stream: &mut TcpStream, within: Duration) -> Option<Vec<u8>> {
+    let end = Instant::now() + within;
+    let mut got = Vec::new();
+    let mut buf = [0u8; 8192];
+    loop {
+        let left = end.saturating_duration_since(Instant::now());
+        if left.is_zero() || stream.set_read_timeout(Some(left)).is_err() {
+            return None;
+        }
+        match stream.read(&mut buf) {
+            Ok(0) => return Some(got),
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == ErrorKind::ConnectionReset => return Some(got),
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+            Err(_) => return Some(got),
+        }
+    }
+}
+
+/// Opens `n` HTTP connections that never send a byte and waits up to
+/// `within` for the hub to close them; returns how many it closed.
+pub fn idle_connections(addr: SocketAddr, n: usize, within: Duration) -> usize {
+    let streams: Vec<TcpStream> = (0..n)
+        .filter_map(|_| TcpStream::connect_timeout(&addr, Duration::from_secs(2)).ok())
+        .collect();
+    let end = Instant::now() + within;
+    streams
+        .into_iter()
+        .filter_map(|mut s| {
+            read_until_closed(&mut s, end.saturating_duration_since(Instant::now()))
+        })
+        .count()
+}
+
+/// A client that trickles header lines (one every 200 ms) and never ends
+/// its head; returns whether the hub cut it off within `within`.
+pub fn slow_header(addr: SocketAddr, within: Duration) -> bool {
+    let Ok(mut slow) = TcpStream::connect_timeout(&addr, Duration::from_secs(2)) else {
+        return false;
+    };
+    if slow.write_all(b"GET /healthz HTTP/1.1\r\n").is_err() {
+        return true;
+    }
+    let end = Instant::now() + within;
+    let mut buf = [0u8; 256];
+    while Instant::now() < end {
+        if slow.write_all(b"X-Slow: 1\r\n").is_err() {
+            return true;
+        }
+        let _ = slow.set_read_timeout(Some(Duration::from_millis(200)));
+        match slow.read(&mut buf) {
+            Ok(0) => return true,
+            Err(e) if e.kind() == ErrorKind::ConnectionReset => return true,
+            Ok(_) | Err(_) => {}
+        }
+    }
+    false
+}
+
+/// Sends one raw request (head and body) and reads the answer until the
+/// hub closes; returns (status, body length), or why there was none.
+pub fn raw_exchange(
+    addr: SocketAddr,
+    head: &str,
+    body: &[u8],
+    within: Duration,
+) -> Result<(u16, usize), String> {
+    let mut stream =
+        TcpStream::connect_timeout(&addr, Duration::from_secs(2)).map_err(|e| e.to_string())?;
+    stream
+        .write_all(head.as_bytes())
+        .and_then(|()| stream.write_all(body))
+        .map_err(|e| format!("send: {e}"))?;
+    let got = read_until_closed(&mut stream, within).ok_or("no answer in time")?;
+    let text = String::from_utf8_lossy(&got);
+    let (head, rest) = text.split_once("\r\n\r\n").ok_or("no HTTP head")?;
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or("no status")?;
+    Ok((status, rest.len()))
+}
+
+/// A POST to `path` declaring a 1 GiB body and sending none; the hub
+/// must answer 413 at once. Returns the status.
+pub fn oversize_declared(addr: SocketAddr, token: &str, path: &str) -> Result<u16, String> {
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\
+         Authorization: Bearer {token}\r\nContent-Type: application/json\r\n\
+         Content-Length: 1073741824\r\n\r\n"
+    );
+    raw_exchange(addr, &head, b"", Duration::from_secs(10)).map(|(status, _)| status)
+}
+
+/// About 10 MB of ERP CSV lines whose quantity is not a number.
+pub fn bad_erp_csv() -> String {
+    let line = "SKU-0000001,LOC-01,not-a-number\n";
+    line.repeat(10_000_000 / line.len())
+}
+
+/// POSTs `csv` to the ERP reconciliation endpoint; returns (status,
+/// answer length). A bounded hub answers 422 with a small body.
+pub fn erp_upload(addr: SocketAddr, token: &str, csv: &str) -> Result<(u16, usize), String> {
+    let head = format!(
+        "POST /api/v1/reconciliations HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\
+         Authorization: Bearer {token}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\n\r\n",
+        csv.len()
+    );
+    raw_exchange(addr, &head, csv.as_bytes(), Duration::from_secs(120))
 }

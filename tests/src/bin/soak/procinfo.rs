@@ -1,0 +1,113 @@
+//! What the soak watches in the hub over time, read from /proc (Linux):
+//! the hub's and its broker child's resident memory and open descriptors,
+//! and the broker restarts the hub counts in `/metrics`.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::{Duration, Instant};
+use tests::hubapi;
+use tests::procs::resident_kib;
+
+/// One look at the hub.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Sample {
+    /// Since the hub started.
+    pub at: Duration,
+    /// Hub VmRSS, KiB.
+    pub hub_rss_kib: u64,
+    /// Hub open descriptors.
+    pub hub_fds: usize,
+    /// The broker child's process id (it changes on each restart).
+    pub broker_pid: Option<u32>,
+    /// Broker VmRSS, KiB.
+    pub broker_rss_kib: u64,
+    /// Broker open descriptors.
+    pub broker_fds: usize,
+    /// `wms_broker_restarts_total`, if `/metrics` answered.
+    pub restarts: Option<u64>,
+}
+
+/// Open descriptors of `pid` (entries of /proc/PID/fd).
+pub fn fd_count(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, |dir| dir.count())
+}
+
+/// The parent of `pid`, from /proc/PID/stat (the field after the
+/// parenthesised command name, which may itself hold spaces).
+fn parent_of(pid: u32) -> Option<u32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let after = stat.rsplit_once(')')?.1;
+    after.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// The first child process of `pid` (the hub has one: its broker).
+pub fn child_of(pid: u32) -> Option<u32> {
+    std::fs::read_dir("/proc")
+        .ok()?
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .find(|&p| parent_of(p) == Some(pid))
+}
+
+/// Looks at the hub `hub_pid` (HTTP API at `http`) now.
+pub fn take(hub_pid: u32, http: SocketAddr, started: Instant) -> Sample {
+    let broker_pid = child_of(hub_pid);
+    let rss = |pid: u32| resident_kib(pid).map_or(0, |(now, _)| now);
+    Sample {
+        at: started.elapsed(),
+        hub_rss_kib: rss(hub_pid),
+        hub_fds: fd_count(hub_pid),
+        broker_pid,
+        broker_rss_kib: broker_pid.map_or(0, rss),
+        broker_fds: broker_pid.map_or(0, fd_count),
+        restarts: hubapi::metric(http, "wms_broker_restarts_total").ok(),
+    }
+}
+
+fn mib(kib: u64) -> f64 {
+    kib as f64 / 1024.0
+}
+
+fn row(s: &Sample) -> String {
+    format!(
+        "{:>7.0} {:>10.1} {:>8} {:>10.1} {:>10} {:>9}",
+        s.at.as_secs_f64(),
+        mib(s.hub_rss_kib),
+        s.hub_fds,
+        mib(s.broker_rss_kib),
+        s.broker_fds,
+        s.restarts.map_or("?".to_string(), |r| r.to_string()),
+    )
+}
+
+/// Prints at most `max_rows` evenly spaced samples (the last one always).
+pub fn print_table(samples: &[Sample], max_rows: usize) {
+    println!(
+        "{:>7} {:>10} {:>8} {:>10} {:>10} {:>9}",
+        "t (s)", "hub MiB", "hub fds", "broker MiB", "broker fds", "restarts"
+    );
+    let step = samples.len().div_ceil(max_rows.max(1)).max(1);
+    for (i, s) in samples.iter().enumerate() {
+        if i % step == 0 || i + 1 == samples.len() {
+            println!("{}", row(s));
+        }
+    }
+}
+
+/// Writes every sample as CSV.
+pub fn write_csv(path: &Path, samples: &[Sample]) -> std::io::Result<()> {
+    let mut text =
+        String::from("t_s,hub_rss_kib,hub_fds,broker_pid,broker_rss_kib,broker_fds,restarts\n");
+    for s in samples {
+        text.push_str(&format!(
+            "{:.1},{},{},{},{},{},{}\n",
+            s.at.as_secs_f64(),
+            s.hub_rss_kib,
+            s.hub_fds,
+            s.broker_pid.map_or(String::new(), |p| p.to_string()),
+            s.broker_rss_kib,
+            s.broker_fds,
+            s.restarts.map_or(String::new(), |r| r.to_string()),
+        ));
+    }
+    std::fs::write(path, text)
+}
