@@ -10,6 +10,7 @@ mod latency;
 mod memory;
 mod reserve;
 mod stats;
+mod swarm;
 
 use clap::{Parser, Subcommand};
 use std::time::Duration;
@@ -91,6 +92,19 @@ enum Cmd {
         #[arg(long, default_value = "spread,hot", value_delimiter = ',')]
         workloads: Vec<String>,
     },
+    /// Thousands of devices on one real hub process, all connected until
+    /// all are done (the hub binary built next to this one).
+    Swarm {
+        /// Devices.
+        #[arg(long, default_value_t = 5000)]
+        devices: usize,
+        /// Seconds over which they connect.
+        #[arg(long, default_value_t = 5)]
+        ramp_s: u64,
+        /// Batches per device (the first includes connecting).
+        #[arg(long, default_value_t = 3)]
+        rounds: u64,
+    },
     /// Every benchmark with its default or BENCHMARKS.md parameters.
     All,
 }
@@ -148,6 +162,18 @@ fn main() -> anyhow::Result<std::process::ExitCode> {
                     workloads,
                 };
                 reserve::run(plan).await
+            }
+            Cmd::Swarm {
+                devices,
+                ramp_s,
+                rounds,
+            } => {
+                swarm::run(swarm::Plan {
+                    devices,
+                    ramp_s,
+                    rounds,
+                })
+                .await
             }
             Cmd::All => all().await,
         }
