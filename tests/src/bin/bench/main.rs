@@ -9,6 +9,7 @@ mod ingest;
 mod latency;
 mod memory;
 mod reserve;
+mod seal;
 mod stats;
 mod swarm;
 
@@ -105,6 +106,15 @@ enum Cmd {
         #[arg(long, default_value_t = 3)]
         rounds: u64,
     },
+    /// CPU cost of sealing and opening one hub-to-device ack.
+    Seal {
+        /// Acks per round.
+        #[arg(long, default_value_t = 200_000)]
+        frames: u64,
+        /// Rounds.
+        #[arg(long, default_value_t = 3)]
+        rounds: u32,
+    },
     /// Every benchmark with its default or BENCHMARKS.md parameters.
     All,
 }
@@ -175,6 +185,7 @@ fn main() -> anyhow::Result<std::process::ExitCode> {
                 })
                 .await
             }
+            Cmd::Seal { frames, rounds } => seal::run(frames, rounds),
             Cmd::All => all().await,
         }
     })?;
@@ -199,5 +210,6 @@ async fn all() -> anyhow::Result<bool> {
     ok &= latency::run(1000, 20).await?;
     ok &= backlog::run(100_000).await?;
     ok &= memory::run(20_000).await?;
+    ok &= seal::run(200_000, 3)?;
     Ok(ok)
 }
