@@ -38,13 +38,20 @@ async fn device(
         let seq = record(&journal, s).await?;
         let durable = t0.elapsed();
         handle.notify_journaled();
-        if !handle.wait_acked(seq).await {
-            anyhow::bail!("publisher ended");
+        // A benchmark that hangs measures nothing: a scan not acked within
+        // a minute ends the run with an error (and a non-zero exit).
+        match tokio::time::timeout(ACK_DEADLINE, handle.wait_acked(seq)).await {
+            Ok(true) => {}
+            Ok(false) => anyhow::bail!("publisher ended"),
+            Err(_) => anyhow::bail!("seq {seq} not acked within {ACK_DEADLINE:?}"),
         }
         samples.push((durable, t0.elapsed()));
     }
     Ok(samples)
 }
+
+/// How long one scan may wait for its ack before the run fails.
+const ACK_DEADLINE: Duration = Duration::from_secs(60);
 
 /// Runs `devices` devices for `seconds` s; prints p50/p99 against the 10 ms target.
 pub async fn run(devices: usize, seconds: u64) -> anyhow::Result<bool> {
