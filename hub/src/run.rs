@@ -278,7 +278,7 @@ async fn start_broker(
         host: config.mqtt_listen.ip().to_string(),
         port: config.mqtt_listen.port(),
         site: config.site.clone(),
-        client_id: crate::broker::probe_client_id(&login.client_id),
+        client_id: login.probe_client_id(),
         username: login.username.clone(),
         password: login.password.clone(),
     };

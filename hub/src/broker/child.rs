@@ -13,8 +13,10 @@
 //! stdout once clients can connect; the child exits when its stdin closes,
 //! which is also what happens when the hub dies, however it dies.
 
-use super::{BrokerError, ConnectCheck};
-use crate::devices::{kick, reload, Devices, InternalLogin, Registry, INTERNAL_USERNAME};
+use super::BrokerError;
+use crate::devices::{
+    kick, reload, BrokerAuth, Devices, InternalLogin, Registry, INTERNAL_USERNAME,
+};
 use std::io::{BufRead, Read, Write};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -49,7 +51,10 @@ pub fn run(args: ChildArgs) -> Result<(), BrokerError> {
     let devices = Devices::new(reload::load_book(&registry).map_err(BrokerError::Registry)?);
     super::start(
         args.listen,
-        ConnectCheck::new(devices.clone(), internal.clone()),
+        BrokerAuth {
+            devices: devices.clone(),
+            internal: internal.clone(),
+        },
     )?;
     watch_registry(registry, devices, local(args.listen), internal)?;
     wait_accepting(args.listen)?;

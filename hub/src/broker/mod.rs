@@ -17,8 +17,7 @@ pub mod child;
 pub mod probe;
 pub mod supervisor;
 
-use crate::devices::secrets::constant_time_eq;
-use crate::devices::{BrokerAuth, Devices, InternalLogin, RegistryError};
+use crate::devices::{BrokerAuth, RegistryError};
 use std::collections::HashMap;
 use std::net::{SocketAddr, TcpListener};
 use std::thread;
@@ -67,58 +66,8 @@ pub enum BrokerError {
     },
 }
 
-/// Who may connect: the devices and the hub's own connection (both as
-/// [`BrokerAuth`] decides), and the supervisor's probe, which logs in as
-/// the hub under the client id [`probe_client_id`].
-#[derive(Debug, Clone)]
-pub struct ConnectCheck {
-    auth: BrokerAuth,
-    probe_client_id: String,
-}
-
-impl ConnectCheck {
-    /// The check for these devices and this hub login.
-    pub fn new(devices: Devices, internal: InternalLogin) -> ConnectCheck {
-        ConnectCheck {
-            probe_client_id: probe_client_id(&internal.client_id),
-            auth: BrokerAuth { devices, internal },
-        }
-    }
-
-    /// Whether this connect may proceed.
-    pub fn allows(&self, client_id: &str, username: &str, password: &str) -> bool {
-        if client_id == self.probe_client_id {
-            let hub = &self.auth.internal;
-            return username == hub.username
-                && constant_time_eq(password.as_bytes(), hub.password.as_bytes());
-        }
-        self.auth.allows(client_id, username, password)
-    }
-
-    /// The hook in the shape rumqttd wants; refusals are logged without
-    /// the password.
-    fn install(self, settings: &mut rumqttd::ConnectionSettings) {
-        settings.set_auth_handler(move |client_id: String, username: String, password: String| {
-            let allowed = self.allows(&client_id, &username, &password);
-            if !allowed {
-                tracing::warn!(
-                    client_id = %client_id.escape_debug(),
-                    username = %username.escape_debug(),
-                    "broker connect refused: unknown or revoked device, wrong password or client id"
-                );
-            }
-            std::future::ready(allowed)
-        });
-    }
-}
-
-/// The probe's client id, beside the hub's own (`hub-{site}-probe`).
-pub fn probe_client_id(hub_client_id: &str) -> String {
-    format!("{hub_client_id}-probe")
-}
-
 /// The rumqttd configuration the hub runs with.
-pub fn broker_config(listen: SocketAddr, auth: ConnectCheck) -> rumqttd::Config {
+pub fn broker_config(listen: SocketAddr, auth: BrokerAuth) -> rumqttd::Config {
     let mut connections = rumqttd::ConnectionSettings {
         connection_timeout_ms: 10_000,
         max_payload_size: MAX_PAYLOAD,
@@ -155,7 +104,7 @@ pub fn broker_config(listen: SocketAddr, auth: ConnectCheck) -> rumqttd::Config 
 /// Starts the broker on its own threads, in this process (the broker
 /// child's body). rumqttd only logs a failed bind, so the address is
 /// checked first to give a clear error.
-pub fn start(listen: SocketAddr, auth: ConnectCheck) -> Result<(), BrokerError> {
+pub fn start(listen: SocketAddr, auth: BrokerAuth) -> Result<(), BrokerError> {
     free_port(listen)?;
     let mut broker = rumqttd::Broker::new(broker_config(listen, auth));
     thread::Builder::new()

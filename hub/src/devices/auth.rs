@@ -3,10 +3,12 @@
 //! Accepted: an active registered device whose password matches and whose
 //! client id is its own (`agent-{site}-{device}`: a client id naming another
 //! device would take over that device's session), and the hub's own
-//! connection with the per-process secret made at start, which may also
-//! take the client id of a revoked device, to take its session over and so
-//! drop its open connection ([`super::kick`]). Everything else is refused:
-//! no credentials, unknown or revoked device, wrong password.
+//! connection with the per-process secret made at start, under its own
+//! client id or its broker probe's ([`InternalLogin::probe_client_id`]),
+//! and which may also take the client id of a revoked device, to take its
+//! session over and so drop its open connection ([`super::kick`]).
+//! Everything else is refused: no credentials, unknown or revoked device,
+//! wrong password.
 
 use super::book::Devices;
 use super::secrets::{self, constant_time_eq, RandomError};
@@ -31,6 +33,12 @@ impl InternalLogin {
             username: INTERNAL_USERNAME.to_string(),
             password: secrets::new_password()?,
         })
+    }
+
+    /// The client id of the broker supervisor's health probe, beside the
+    /// hub's own (`hub-{site}-probe`).
+    pub fn probe_client_id(&self) -> String {
+        format!("{}-probe", self.client_id)
     }
 }
 
@@ -61,7 +69,9 @@ impl BrokerAuth {
                 book.revoked()
                     .any(|(device, site)| id == agent_client_id(site, device))
             };
-            return (client_id == self.internal.client_id || revoked_device(client_id))
+            let hubs_own = client_id == self.internal.client_id
+                || client_id == self.internal.probe_client_id();
+            return (hubs_own || revoked_device(client_id))
                 && constant_time_eq(password.as_bytes(), self.internal.password.as_bytes());
         }
         let Some(entry) = book.get(username) else {
@@ -124,6 +134,9 @@ mod tests {
             ("agent-s1-d3", "d3", "pw1", false),
             ("hub-s1", "hub-internal", secret.as_str(), true),
             ("hub-s1", "hub-internal", "guess", false),
+            // The supervisor's probe logs in as the hub, under its own id.
+            ("hub-s1-probe", "hub-internal", secret.as_str(), true),
+            ("hub-s1-probe", "hub-internal", "guess", false),
             // The hub takes over a revoked device's session, no other.
             ("agent-s1-d2", "hub-internal", secret.as_str(), true),
             ("agent-s1-d2", "hub-internal", "guess", false),

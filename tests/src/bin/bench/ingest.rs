@@ -7,8 +7,7 @@
 
 use crate::stats::verdict;
 use anyhow::{bail, Context};
-use hub::broker::ConnectCheck;
-use hub::devices::{reload, Devices, InternalLogin, Registry};
+use hub::devices::{reload, BrokerAuth, Devices, InternalLogin, Registry};
 use protocol::{encode_signed, DeviceCredentials, DeviceKey, EventBatch};
 use protocol::{Movement, MovementKind};
 use rumqttc::{AsyncClient, Event, EventLoop, MqttOptions, Packet, QoS};
@@ -244,8 +243,10 @@ pub async fn run(load: Load) -> anyhow::Result<bool> {
     let raw_port = tests::free_port();
     let login = InternalLogin::generate("bench")?;
     // The raw pass: the same broker in this process, nothing behind it.
-    let devices = Devices::new(reload::load_book(&Registry::new(dir.path()))?);
-    let auth = ConnectCheck::new(devices, login.clone());
+    let auth = BrokerAuth {
+        devices: Devices::new(reload::load_book(&Registry::new(dir.path()))?),
+        internal: login.clone(),
+    };
     hub::broker::start(([127, 0, 0, 1], raw_port).into(), auth)?;
     let raw = drive(raw_port, &creds, load, Some(login)).await?;
     eprintln!("ingest: raw pass done in {raw:?}");
