@@ -35,6 +35,15 @@ pub struct HostileArgs {
     /// Seconds to keep at it.
     #[arg(long)]
     pub seconds: u64,
+    /// How often.
+    #[command(flatten)]
+    pub cadence: Cadence,
+}
+
+/// How often each hostile case comes round; `soak run` takes the same
+/// flags and hands them on.
+#[derive(Args, Debug, Clone)]
+pub struct Cadence {
     /// Seconds between broker panics (alternating the two kinds).
     #[arg(long, default_value_t = 45)]
     pub panic_every: u64,
@@ -44,6 +53,20 @@ pub struct HostileArgs {
     /// Seconds between 10 MB bad ERP uploads.
     #[arg(long, default_value_t = 120)]
     pub erp_every: u64,
+}
+
+impl Cadence {
+    /// The flags that give this cadence on a command line.
+    pub fn flags(&self) -> [String; 6] {
+        [
+            "--panic-every".into(),
+            self.panic_every.to_string(),
+            "--http-every".into(),
+            self.http_every.to_string(),
+            "--erp-every".into(),
+            self.erp_every.to_string(),
+        ]
+    }
 }
 
 /// What was done and what the hub did about it.
@@ -231,9 +254,9 @@ pub fn run(args: HostileArgs) -> anyhow::Result<ExitCode> {
     let start = Instant::now();
     let end = start + Duration::from_secs(args.seconds);
     let every = |s: u64| Duration::from_secs(s.max(1));
-    let mut next_panic = start + every(args.panic_every) / 2;
+    let mut next_panic = start + every(args.cadence.panic_every) / 2;
     let mut next_http = start + Duration::from_secs(5);
-    let mut next_erp = start + every(args.erp_every) / 2;
+    let mut next_erp = start + every(args.cadence.erp_every) / 2;
     let (mut flaky_turn, mut workers, mut erp) = (true, Vec::new(), None::<JoinHandle<()>>);
     while Instant::now() < end {
         let now = Instant::now();
@@ -243,11 +266,11 @@ pub fn run(args: HostileArgs) -> anyhow::Result<ExitCode> {
                 false => rogue_round(&t, &tally),
             }
             flaky_turn = !flaky_turn;
-            next_panic = Instant::now() + every(args.panic_every);
+            next_panic = Instant::now() + every(args.cadence.panic_every);
         }
         if now >= next_http {
             http_round(&t, &tally, &mut workers);
-            next_http += every(args.http_every);
+            next_http += every(args.cadence.http_every);
         }
         let erp_idle = match &erp {
             Some(upload) => upload.is_finished(),
@@ -255,7 +278,7 @@ pub fn run(args: HostileArgs) -> anyhow::Result<ExitCode> {
         };
         if now >= next_erp && erp_idle {
             erp = Some(erp_round(&t, &tally, &csv));
-            next_erp += every(args.erp_every);
+            next_erp += every(args.cadence.erp_every);
         }
         workers.retain(|w| !w.is_finished());
         std::thread::sleep(Duration::from_millis(200));

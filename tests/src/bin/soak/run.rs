@@ -38,15 +38,9 @@ pub struct RunArgs {
     /// Seconds between samples of the hub.
     #[arg(long, default_value_t = 5)]
     pub sample_secs: u64,
-    /// Seconds between broker panics (alternating the two kinds).
-    #[arg(long, default_value_t = 45)]
-    pub panic_every: u64,
-    /// Seconds between rounds of idle/slow/oversize HTTP clients.
-    #[arg(long, default_value_t = 20)]
-    pub http_every: u64,
-    /// Seconds between 10 MB bad ERP uploads.
-    #[arg(long, default_value_t = 120)]
-    pub erp_every: u64,
+    /// How often the hostile process strikes.
+    #[command(flatten)]
+    pub cadence: crate::hostile_loop::Cadence,
     /// Seconds the fleet may take to drain its backlogs after scanning.
     #[arg(long, default_value_t = 120)]
     pub drain_timeout: u64,
@@ -111,9 +105,7 @@ fn spawn_hostile(
         .arg("--token-file")
         .arg(token)
         .args(["--seconds", &(args.seconds + warm_up.as_secs()).to_string()])
-        .args(["--panic-every", &args.panic_every.to_string()])
-        .args(["--http-every", &args.http_every.to_string()])
-        .args(["--erp-every", &args.erp_every.to_string()])
+        .args(args.cadence.flags())
         .stdout(Stdio::piped())
         .spawn()?)
 }
