@@ -219,6 +219,27 @@ pub fn resident_kib(pid: u32) -> Option<(u64, u64)> {
     Some((field("VmRSS:")?, field("VmHWM:")?))
 }
 
+/// The pid of `hub`'s child process running `hub broker-child` (the
+/// embedded broker; a new pid after each restart), from /proc (Linux).
+pub fn broker_child(hub: u32) -> Option<u32> {
+    std::fs::read_dir("/proc").ok()?.find_map(|entry| {
+        let pid: u32 = entry.ok()?.file_name().to_str()?.parse().ok()?;
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        // The command name in parentheses may hold spaces: fields after
+        // the last ')' are state, then ppid.
+        let ppid: u32 = stat
+            .rsplit_once(')')?
+            .1
+            .split_whitespace()
+            .nth(1)?
+            .parse()
+            .ok()?;
+        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+        let is_broker = cmdline.split(|&b| b == 0).any(|arg| arg == b"broker-child");
+        (ppid == hub && is_broker).then_some(pid)
+    })
+}
+
 /// Raises this process's open-file limit to at least `want` (children
 /// inherit it); returns the soft limit now in force.
 pub fn raise_fd_limit(want: u64) -> u64 {

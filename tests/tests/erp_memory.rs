@@ -27,6 +27,17 @@ fn hub(data: &std::path::Path) -> (HubProc, SocketAddr) {
     (hub, ports.http_addr())
 }
 
+/// Checks the hub's VmRSS is back within [`SLACK_KIB`] of `before` after an
+/// upload of `upload_len` bytes.
+fn assert_memory_given_back(hub: &HubProc, before: u64, upload_len: usize) {
+    let after = rss(hub);
+    assert!(
+        after < before + SLACK_KIB,
+        "VmRSS {before} KiB before, {after} KiB after a {} MB upload",
+        upload_len >> 20
+    );
+}
+
 /// Warms the hub up (first requests allocate lasting buffers), then
 /// measures its baseline.
 fn baseline(hub: &HubProc, addr: SocketAddr) -> u64 {
@@ -63,12 +74,7 @@ fn ten_megabytes_of_bad_lines_get_a_small_answer_and_leave_no_memory_behind() {
     assert_eq!(details["lines_in_error"].as_u64(), Some(lines as u64));
     let message = body["error"]["message"].as_str().unwrap_or("");
     assert!(message.contains("the first 100 of"), "{message}");
-    let after = rss(&hub);
-    assert!(
-        after < before + SLACK_KIB,
-        "VmRSS {before} KiB before, {after} KiB after a {} MB upload",
-        csv.len() >> 20
-    );
+    assert_memory_given_back(&hub, before, csv.len());
 }
 
 #[test]
@@ -90,12 +96,7 @@ fn a_large_good_file_is_reconciled_and_its_memory_given_back() {
     let report: Value = answer.json().expect("JSON");
     assert_eq!(report["erp"]["rows"].as_u64(), Some(60_000));
     drop(report);
-    let after = rss(&hub);
-    assert!(
-        after < before + SLACK_KIB,
-        "VmRSS {before} KiB before, {after} KiB after a {} MB upload",
-        csv.len() >> 20
-    );
+    assert_memory_given_back(&hub, before, csv.len());
 }
 
 #[test]

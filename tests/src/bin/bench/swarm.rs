@@ -14,7 +14,7 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
-use tests::procs::{raise_fd_limit, resident_kib};
+use tests::procs::{broker_child, raise_fd_limit, resident_kib};
 use tests::swarm::{SwarmPlan, SwarmReport};
 use tests::{http, hubapi, HubPorts, HubProc};
 
@@ -72,26 +72,6 @@ impl Health {
             self.bad.load(Ordering::Relaxed),
         )
     }
-}
-
-/// The pid of `parent`'s child process running `hub broker-child`.
-fn broker_child(parent: u32) -> Option<u32> {
-    std::fs::read_dir("/proc").ok()?.find_map(|entry| {
-        let pid: u32 = entry.ok()?.file_name().to_str()?.parse().ok()?;
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-        // The command name in parentheses may hold spaces: fields after
-        // the last ')' are state, then ppid.
-        let ppid: u32 = stat
-            .rsplit_once(')')?
-            .1
-            .split_whitespace()
-            .nth(1)?
-            .parse()
-            .ok()?;
-        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
-        let is_broker = cmdline.split(|&b| b == 0).any(|arg| arg == b"broker-child");
-        (ppid == parent && is_broker).then_some(pid)
-    })
 }
 
 fn mib(kib: u64) -> f64 {

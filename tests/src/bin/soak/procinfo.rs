@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::time::{Duration, Instant};
 use tests::hubapi;
-use tests::procs::resident_kib;
+use tests::procs::{broker_child, resident_kib};
 
 /// One look at the hub.
 #[derive(Debug, Clone, Copy, Default)]
@@ -32,25 +32,9 @@ pub fn fd_count(pid: u32) -> usize {
     std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, |dir| dir.count())
 }
 
-/// The parent of `pid`, from /proc/PID/stat (the field after the
-/// parenthesised command name, which may itself hold spaces).
-fn parent_of(pid: u32) -> Option<u32> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let after = stat.rsplit_once(')')?.1;
-    after.split_whitespace().nth(1)?.parse().ok()
-}
-
-/// The first child process of `pid` (the hub has one: its broker).
-pub fn child_of(pid: u32) -> Option<u32> {
-    std::fs::read_dir("/proc")
-        .ok()?
-        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
-        .find(|&p| parent_of(p) == Some(pid))
-}
-
 /// Looks at the hub `hub_pid` (HTTP API at `http`) now.
 pub fn take(hub_pid: u32, http: SocketAddr, started: Instant) -> Sample {
-    let broker_pid = child_of(hub_pid);
+    let broker_pid = broker_child(hub_pid);
     let rss = |pid: u32| resident_kib(pid).map_or(0, |(now, _)| now);
     Sample {
         at: started.elapsed(),
