@@ -29,8 +29,7 @@ pub const WRITER_PATIENCE: Duration = Duration::from_secs(5);
 pub struct Health {
     metrics: Arc<Metrics>,
     commands: mpsc::WeakSender<Command>,
-    data_dir: PathBuf,
-    min_free_bytes: u64,
+    floor: DiskFloor,
     stopped: Mutex<Vec<String>>,
 }
 
@@ -40,14 +39,12 @@ impl Health {
     pub fn new(
         metrics: Arc<Metrics>,
         commands: &mpsc::Sender<Command>,
-        data_dir: PathBuf,
-        min_free_bytes: u64,
+        floor: DiskFloor,
     ) -> Health {
         Health {
             metrics,
             commands: commands.downgrade(),
-            data_dir,
-            min_free_bytes,
+            floor,
             stopped: Mutex::new(Vec::new()),
         }
     }
@@ -77,15 +74,8 @@ impl Health {
                 "store: group commits failing, nothing is acked: {error}"
             ));
         }
-        match free_bytes(&self.data_dir) {
-            Ok(free) if free < self.min_free_bytes => found.push(format!(
-                "disk: {} KiB free for {} (below {} KiB): acks stop when it is full",
-                free / 1024,
-                self.data_dir.display(),
-                self.min_free_bytes / 1024
-            )),
-            Ok(_) => {}
-            Err(e) => found.push(format!("disk: cannot read free space: {e}")),
+        if let Some(why) = self.floor.refuses() {
+            found.push(format!("{why}: commits and acks stop"));
         }
         if !self.metrics.is_subscribed() {
             found.push("mqtt: not subscribed to device topics (broker down or restarting)".into());
@@ -127,16 +117,18 @@ pub struct DiskFloor {
 }
 
 impl DiskFloor {
-    /// Why a commit must not start now, if it must not.
+    /// Why a commit must not start now, if it must not (also what
+    /// `/healthz` says about the disk).
     pub fn refuses(&self) -> Option<String> {
+        let dir = self.dir.display();
         match free_bytes(&self.dir) {
             Ok(free) if free < self.min_free_bytes => Some(format!(
-                "disk nearly full: {} KiB free, {} KiB kept in hand; not committed",
+                "disk: {} KiB free for {dir}, below the {} KiB kept in hand",
                 free / 1024,
                 self.min_free_bytes / 1024
             )),
             Ok(_) => None,
-            Err(e) => Some(format!("cannot read the disk's free space: {e}")),
+            Err(e) => Some(format!("disk: cannot read the free space for {dir}: {e}")),
         }
     }
 }
@@ -175,7 +167,11 @@ mod tests {
             .mqtt_subscribed
             .store(1, std::sync::atomic::Ordering::Relaxed);
         let (tx, mut rx) = mpsc::channel(4);
-        let health = Health::new(metrics.clone(), &tx, dir.path().into(), 0);
+        let floor = DiskFloor {
+            dir: dir.path().into(),
+            min_free_bytes: 0,
+        };
+        let health = Health::new(metrics.clone(), &tx, floor);
         // A writer that answers.
         let answering = tokio::spawn(async move {
             while let Some(Command::Ping { reply }) = rx.recv().await {

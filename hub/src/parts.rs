@@ -77,7 +77,11 @@ mod tests {
     fn parts(cancel: &CancellationToken) -> (Parts, Arc<Health>) {
         let (tx, _rx) = tokio::sync::mpsc::channel(1);
         let dir = std::env::temp_dir();
-        let health = Arc::new(Health::new(Arc::new(Metrics::default()), &tx, dir, 0));
+        let floor = crate::health::DiskFloor {
+            dir,
+            min_free_bytes: 0,
+        };
+        let health = Arc::new(Health::new(Arc::new(Metrics::default()), &tx, floor));
         (Parts::new(health.clone(), cancel.clone()), health)
     }
 

@@ -156,7 +156,7 @@ pub async fn start_with_clock(
     };
     let writer = with_config_rules(writer, &config)?
         .with_devices(devices.clone())
-        .with_disk_floor(floor);
+        .with_disk_floor(floor.clone());
     let listener = http_listener(config.http_listen).map_err(|source| HubError::Http {
         addr: config.http_listen,
         source,
@@ -182,12 +182,7 @@ pub async fn start_with_clock(
         site: config.site.clone(),
         login,
     };
-    let health = Arc::new(Health::new(
-        metrics.clone(),
-        &cmd_tx,
-        config.data_dir.clone(),
-        config.min_free_disk_mb.saturating_mul(1 << 20),
-    ));
+    let health = Arc::new(Health::new(metrics.clone(), &cmd_tx, floor));
     let mut parts = Parts::new(health.clone(), cancel.clone());
     parts.spawn(
         "mqtt",

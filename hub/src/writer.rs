@@ -282,7 +282,7 @@ impl Writer {
         let started = std::time::Instant::now();
         let refused = self.disk_floor.as_ref().and_then(DiskFloor::refuses);
         let outcome = match refused {
-            Some(why) => Err(why),
+            Some(why) => Err(format!("{why}; not committed")),
             None => self.store.commit(changes).map_err(|e| e.to_string()),
         };
         match outcome {
