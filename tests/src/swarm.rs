@@ -60,17 +60,25 @@ pub struct SwarmReport {
     /// Connections the broker accepted (more than the devices if some
     /// had to reconnect).
     pub connacks: u64,
-    /// Devices connected at the moment the last device got its last ack
-    /// (each stays connected, heartbeating, until every device is done).
+    /// Devices connected together once the last device got its last ack:
+    /// each stays connected, heartbeating, until every device is done, and
+    /// a device caught reconnecting at that moment (a CONNACK that came
+    /// late in the storm) has [`SETTLE`] to come back. The most seen.
     pub live_at_end: u64,
 }
 
+/// How long, after every device is done, the swarm waits for devices that
+/// are reconnecting at that moment to be connected again.
+pub const SETTLE: Duration = Duration::from_secs(30);
+
 /// Keeps every device connected until all are done, and counts how many
-/// are connected at that moment.
+/// are connected together from then on.
 struct Together {
     total: usize,
     done: std::sync::atomic::AtomicUsize,
-    live: std::sync::atomic::AtomicI64,
+    /// Devices connected now.
+    live: watch::Sender<u64>,
+    /// The most connected together since every device was done.
     live_at_end: AtomicU64,
     all_done: watch::Sender<bool>,
 }
@@ -80,25 +88,48 @@ impl Together {
         Arc::new(Together {
             total,
             done: Default::default(),
-            live: Default::default(),
+            live: watch::channel(0).0,
             live_at_end: AtomicU64::new(0),
             all_done: watch::channel(false).0,
         })
     }
 
-    /// One more device is done; the last one records how many are live.
+    /// One more device is done.
     fn finish(&self) {
         if self.done.fetch_add(1, Ordering::SeqCst) + 1 == self.total {
-            let live = self.live.load(Ordering::SeqCst).max(0) as u64;
-            self.live_at_end.store(live, Ordering::SeqCst);
             self.all_done.send_replace(true);
+            self.note_live();
         }
     }
 
-    /// Waits (at most `limit`) until every device is done.
+    /// A connection came up (`true`) or went down.
+    fn connected(&self, up: bool) {
+        self.live.send_modify(|n| {
+            *n = if up { *n + 1 } else { n.saturating_sub(1) };
+        });
+        if *self.all_done.borrow() {
+            self.note_live();
+        }
+    }
+
+    fn note_live(&self) {
+        let live = *self.live.borrow();
+        self.live_at_end.fetch_max(live, Ordering::SeqCst);
+    }
+
+    /// Waits (at most `limit`) until every device is done, then (at most
+    /// [`SETTLE`]) until all of them are connected together.
     async fn wait_all(&self, limit: Duration) {
         let mut done = self.all_done.subscribe();
-        let _ = tokio::time::timeout(limit, done.wait_for(|d| *d)).await;
+        if tokio::time::timeout(limit, done.wait_for(|d| *d))
+            .await
+            .is_err()
+        {
+            return;
+        }
+        let total = self.total as u64;
+        let mut live = self.live.subscribe();
+        let _ = tokio::time::timeout(SETTLE, live.wait_for(|&n| n >= total)).await;
     }
 }
 
@@ -405,7 +436,7 @@ async fn pump(
         match eventloop.poll().await {
             Ok(Event::Incoming(Packet::ConnAck(_))) => {
                 if !std::mem::replace(&mut up, true) {
-                    together.live.fetch_add(1, Ordering::SeqCst);
+                    together.connected(true);
                 }
                 connected.fetch_add(1, Ordering::Relaxed);
                 connections.send_modify(|n| *n += 1);
@@ -425,7 +456,7 @@ async fn pump(
             Ok(_) => {}
             Err(_) => {
                 if std::mem::replace(&mut up, false) {
-                    together.live.fetch_sub(1, Ordering::SeqCst);
+                    together.connected(false);
                 }
                 tokio::time::sleep(Duration::from_millis(200)).await
             }
