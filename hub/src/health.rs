@@ -13,7 +13,10 @@
 //!   broker shows here too).
 //! - No task has stopped ([`Health::stopped`]; the hub then also shuts
 //!   down and exits non-zero, so its supervisor restarts it).
+//! - No part has been silent past its patience ([`crate::beat`]): a part
+//!   that is there but stuck is named too.
 
+use crate::beat::{Beat, Beats};
 use crate::commands::Command;
 use crate::metrics::Metrics;
 use std::path::PathBuf;
@@ -31,6 +34,7 @@ pub struct Health {
     commands: mpsc::WeakSender<Command>,
     floor: DiskFloor,
     stopped: Mutex<Vec<String>>,
+    beats: Beats,
 }
 
 impl Health {
@@ -46,7 +50,19 @@ impl Health {
             commands: commands.downgrade(),
             floor,
             stopped: Mutex::new(Vec::new()),
+            beats: Beats::default(),
         }
+    }
+
+    /// Registers the part `name`, which shows a sign of life at least
+    /// every `patience` while it works.
+    pub fn beat(&self, name: &'static str, patience: Duration) -> Beat {
+        self.beats.register(name, patience)
+    }
+
+    /// The parts silent for more than `times` their patience.
+    pub fn silent(&self, times: u32) -> Vec<crate::beat::Silent> {
+        self.beats.silent(times)
     }
 
     /// Records that a part stopped while the hub was meant to run.
@@ -66,6 +82,7 @@ impl Health {
             .iter()
             .map(|part| format!("{part}: stopped"))
             .collect();
+        found.extend(self.silent(1).iter().map(ToString::to_string));
         if let Some(problem) = self.writer_problem().await {
             found.push(problem);
         }

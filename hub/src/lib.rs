@@ -21,6 +21,7 @@
 pub mod alerts;
 pub mod api;
 pub mod availability;
+pub mod beat;
 pub mod broker;
 pub mod changes;
 pub mod clock;

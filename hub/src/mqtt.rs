@@ -8,6 +8,7 @@
 //! their own task), so a full writer queue can slow the broker down but can
 //! never deadlock against it.
 
+use crate::beat::Beat;
 use crate::devices::InternalLogin;
 use crate::metrics::Metrics;
 use crate::sealer::Sealer;
@@ -20,6 +21,13 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
+
+/// The hub client's MQTT keep-alive: it pings an idle broker this often.
+pub const KEEP_ALIVE: Duration = Duration::from_secs(5);
+
+/// How long the MQTT loop may go without a sign of life: a poll returns
+/// at least once a keep-alive, connected or not.
+pub const PATIENCE: Duration = Duration::from_secs(20);
 
 /// Where the broker is and who the hub is.
 #[derive(Debug, Clone)]
@@ -42,6 +50,7 @@ pub async fn run(
     acks: mpsc::UnboundedReceiver<AckSet>,
     sealer: Sealer,
     metrics: Arc<Metrics>,
+    beat: Beat,
     cancel: CancellationToken,
 ) {
     let login = &settings.login;
@@ -53,7 +62,7 @@ pub async fn run(
     options
         .set_credentials(login.username.clone(), login.password.clone())
         .set_clean_session(true)
-        .set_keep_alive(Duration::from_secs(5))
+        .set_keep_alive(KEEP_ALIVE)
         .set_max_packet_size(
             crate::broker::MAX_PAYLOAD + 1024,
             crate::broker::MAX_PAYLOAD + 1024,
@@ -78,6 +87,7 @@ pub async fn run(
         &settings.site,
         commands,
         &metrics,
+        beat,
         cancel,
     )
     .await;
@@ -90,11 +100,15 @@ async fn pump(
     site: &str,
     commands: mpsc::Sender<Command>,
     metrics: &Metrics,
+    beat: Beat,
     cancel: CancellationToken,
 ) {
     let subscribed = &metrics.mqtt_subscribed;
     let mut backoff = Duration::from_millis(100);
     loop {
+        // Every poll returns at least once a keep-alive (a ping, or a
+        // failed reconnect), idle or not.
+        beat.now();
         let event = tokio::select! {
             _ = cancel.cancelled() => break,
             event = eventloop.poll() => event,

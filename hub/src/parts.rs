@@ -3,14 +3,28 @@
 //! shuts down and exits non-zero, so its supervisor (the systemd unit in
 //! the README) starts it again from the store, rather than it running on
 //! half-dead with `/healthz` saying ok.
+//!
+//! A part that is still there but stuck shows by its silence
+//! ([`crate::beat`]): past its patience `/healthz` names it; past
+//! [`STUCK_TIMES`] its patience it counts as dead, as above. Parts that do
+//! not stop within [`STOP_GRACE`] of the hub's cancellation are aborted,
+//! so a stuck part cannot hold the hub's exit up either.
 
+use crate::beat::Beat;
 use crate::health::Health;
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::task::{Id, JoinSet};
 use tokio_util::sync::CancellationToken;
 use tracing::error;
+
+/// A part silent for this many times its patience is taken for dead.
+pub const STUCK_TIMES: u32 = 3;
+
+/// How long parts have to stop once the hub is cancelled.
+pub const STOP_GRACE: Duration = Duration::from_secs(10);
 
 /// Named tasks and the token that stops them all.
 pub struct Parts {
@@ -18,6 +32,7 @@ pub struct Parts {
     names: HashMap<Id, &'static str>,
     health: Arc<Health>,
     cancel: CancellationToken,
+    grace: Duration,
 }
 
 impl Parts {
@@ -28,7 +43,14 @@ impl Parts {
             names: HashMap::new(),
             health,
             cancel,
+            grace: STOP_GRACE,
         }
+    }
+
+    /// Gives parts `grace` (instead of [`STOP_GRACE`]) to stop.
+    pub fn stop_grace(mut self, grace: Duration) -> Parts {
+        self.grace = grace;
+        self
     }
 
     /// Runs `task` as the part `name`.
@@ -37,11 +59,47 @@ impl Parts {
         self.names.insert(handle.id(), name);
     }
 
-    /// Waits for every part to end. Returns the first that ended (or
-    /// panicked) before the hub was cancelled; that also cancels the hub.
+    /// Runs the part `name`, which calls [`Beat::now`] at least every
+    /// `patience` while it works.
+    pub fn spawn_beating<F, T>(&mut self, name: &'static str, patience: Duration, task: T)
+    where
+        T: FnOnce(Beat) -> F,
+        F: Future<Output = ()> + Send + 'static,
+    {
+        let beat = self.health.beat(name, patience);
+        self.spawn(name, task(beat));
+    }
+
+    /// Waits for every part to end. Returns the first that ended,
+    /// panicked or went silent before the hub was cancelled; that also
+    /// cancels the hub.
     pub async fn watch(mut self) -> Option<&'static str> {
         let mut first_dead = None;
-        while let Some(ended) = self.set.join_next_with_id().await {
+        let mut look = tokio::time::interval(Duration::from_secs(1));
+        let stopping = self.cancel.clone();
+        let mut deadline = None;
+        let mut aborted = false;
+        loop {
+            let ended = tokio::select! {
+                ended = self.set.join_next_with_id() => ended,
+                _ = look.tick(), if deadline.is_none() => {
+                    if stopping.is_cancelled() {
+                        deadline = Some(tokio::time::Instant::now() + self.grace);
+                    } else if let Some(stuck) = self.health.silent(STUCK_TIMES).first() {
+                        error!(part = stuck.part, %stuck, "a part of the hub is stuck; shutting down");
+                        first_dead.get_or_insert(stuck.part);
+                        self.cancel.cancel();
+                    }
+                    continue;
+                }
+                _ = sleep_until(deadline), if !aborted => {
+                    error!(grace_ms = self.grace.as_millis() as u64, "parts still running after the stop grace; aborted");
+                    self.set.abort_all();
+                    aborted = true;
+                    continue;
+                }
+            };
+            let Some(ended) = ended else { break };
             let (id, how) = match ended {
                 Ok((id, ())) => (id, "stopped"),
                 Err(e) => (
@@ -66,6 +124,14 @@ impl Parts {
             self.cancel.cancel();
         }
         first_dead
+    }
+}
+
+/// Sleeps until `deadline`, or forever without one.
+async fn sleep_until(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
     }
 }
 
@@ -106,6 +172,54 @@ mod tests {
         let (mut parts, _) = parts(&cancel);
         parts.spawn("http", async { panic!("boom") });
         assert_eq!(parts.watch().await, Some("http"));
+    }
+
+    #[tokio::test]
+    async fn a_silent_part_is_named_then_taken_for_dead_and_aborted() {
+        let cancel = CancellationToken::new();
+        let (parts, health) = parts(&cancel);
+        let mut parts = parts.stop_grace(Duration::from_millis(200));
+        let patience = Duration::from_secs(1);
+        parts.spawn_beating("lively", patience, |beat| {
+            let c = cancel.clone();
+            async move {
+                let mut tick = tokio::time::interval(Duration::from_millis(50));
+                while !c.is_cancelled() {
+                    beat.now();
+                    tick.tick().await;
+                }
+            }
+        });
+        // Beats twice, then hangs on something that never comes, deaf to
+        // cancellation too.
+        parts.spawn_beating("stuck", patience, |beat| async move {
+            beat.now();
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            beat.now();
+            std::future::pending::<()>().await
+        });
+        let watched = tokio::spawn(parts.watch());
+        let named = async {
+            loop {
+                let found = health.problems().await;
+                if found.iter().any(|p| p.starts_with("stuck: no progress")) {
+                    return found;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        };
+        let found = tokio::time::timeout(Duration::from_secs(30), named)
+            .await
+            .expect("health names the silent part");
+        assert!(!found.iter().any(|p| p.starts_with("lively")), "{found:?}");
+        // Past three times its patience: dead, the hub is cancelled, and
+        // the part that ignores it is aborted after the grace.
+        let dead = tokio::time::timeout(Duration::from_secs(30), watched)
+            .await
+            .expect("the stuck part was aborted")
+            .unwrap();
+        assert_eq!(dead, Some("stuck"));
+        assert!(cancel.is_cancelled());
     }
 
     #[tokio::test]

@@ -29,6 +29,15 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tracing::info;
 
+/// How long a file watcher (registry, tokens; polled four times a second)
+/// may go without a sign of life.
+const FILE_PATIENCE: Duration = Duration::from_secs(10);
+/// How long the HTTP accept loop (round at least once a second) may.
+const HTTP_PATIENCE: Duration = Duration::from_secs(10);
+/// How long a timer may, beyond its own interval: its command may wait
+/// behind a full writer queue for a while.
+const TIMER_PATIENCE: Duration = Duration::from_secs(30);
+
 /// Why the hub could not start or stopped with an error.
 #[derive(Debug, Error)]
 pub enum HubError {
@@ -184,29 +193,26 @@ pub async fn start_with_clock(
     };
     let health = Arc::new(Health::new(metrics.clone(), &cmd_tx, floor));
     let mut parts = Parts::new(health.clone(), cancel.clone());
-    parts.spawn(
-        "mqtt",
-        mqtt::run(
-            settings,
-            cmd_tx.clone(),
-            ack_rx,
-            sealer,
-            metrics.clone(),
-            cancel.clone(),
-        ),
-    );
+    let c = cancel.clone();
+    let m = metrics.clone();
+    parts.spawn_beating("mqtt", mqtt::PATIENCE, |beat| {
+        mqtt::run(settings, cmd_tx.clone(), ack_rx, sealer, m, beat, c)
+    });
     if let Some((supervisor, first)) = broker {
-        parts.spawn("broker", supervisor.run(first, cancel.clone()));
+        let c = cancel.clone();
+        parts.spawn_beating("broker", supervisor.patience(), |beat| {
+            supervisor.run(first, beat, c)
+        });
     }
     spawn_timers(&mut parts, &config, &cmd_tx, &clock, &cancel);
-    parts.spawn(
-        "device-registry",
-        reload::watch(registry, devices, cancel.clone()),
-    );
-    parts.spawn(
-        "token-file",
-        tokens::watch(token_registry, tokens.clone(), cancel.clone()),
-    );
+    let c = cancel.clone();
+    parts.spawn_beating("device-registry", FILE_PATIENCE, |beat| {
+        reload::watch(registry, devices, beat, c)
+    });
+    let (c, t) = (cancel.clone(), tokens.clone());
+    parts.spawn_beating("token-file", FILE_PATIENCE, |beat| {
+        tokens::watch(token_registry, t, beat, c)
+    });
     let state = AppState {
         store: store.clone(),
         metrics: metrics.clone(),
@@ -218,10 +224,10 @@ pub async fn start_with_clock(
         tokens,
         health,
     };
-    parts.spawn(
-        "http",
-        serve_http(listener, state, config.clone(), cancel.clone()),
-    );
+    let c = cancel.clone();
+    parts.spawn_beating("http", HTTP_PATIENCE, |beat| {
+        serve_http(listener, state, config.clone(), beat, c)
+    });
     info!(%http_addr, mqtt = %config.mqtt_listen, site = %config.site, boot, "hub started");
     let done = tokio::spawn(async move {
         let dead = parts.watch().await;
@@ -349,9 +355,10 @@ async fn serve_http(
     listener: tokio::net::TcpListener,
     state: AppState,
     config: HubConfig,
+    beat: crate::beat::Beat,
     cancel: CancellationToken,
 ) {
-    api::serve::serve_api(listener, state, &config, cancel).await;
+    api::serve::serve_api(listener, state, &config, beat, cancel).await;
 }
 
 /// The HTTP listener (api::serve::listener: backlog for bursts; raises
@@ -368,10 +375,10 @@ fn spawn_timers(
     cancel: &CancellationToken,
 ) {
     let every = Duration::from_millis(config.sweep_interval_ms);
-    parts.spawn(
-        "sweeper",
-        timers::sweeper(commands.clone(), every, cancel.clone()),
-    );
+    let (c, tx) = (cancel.clone(), commands.clone());
+    parts.spawn_beating("sweeper", every + TIMER_PATIENCE, |beat| {
+        timers::sweeper(tx, every, beat, c)
+    });
     // Validated at load; "off" (or a bad value) means no nightly job.
     if let Ok(Some(minute_of_day)) = timers::parse_time_of_day(&config.reconcile_at) {
         let plan = Nightly {
@@ -379,10 +386,10 @@ fn spawn_timers(
             offset_minutes: config.site_utc_offset_minutes,
             erp_csv: config.erp_stock_csv.clone(),
         };
-        parts.spawn(
-            "nightly-reconciliation",
-            timers::nightly(commands.clone(), clock.clone(), plan, cancel.clone()),
-        );
+        let (c, tx, clock) = (cancel.clone(), commands.clone(), clock.clone());
+        parts.spawn_beating("nightly-reconciliation", TIMER_PATIENCE, |beat| {
+            timers::nightly(tx, clock, plan, beat, c)
+        });
     }
 }
 

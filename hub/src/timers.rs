@@ -4,6 +4,7 @@
 //! on), and the nightly reconciliation at a fixed site time. Both only send
 //! commands; the decisions stay in the writer, against the injected clock.
 
+use crate::beat::Beat;
 use crate::clock::SharedClock;
 use crate::erp;
 use crate::writer::Command;
@@ -43,10 +44,16 @@ pub fn next_run_ms(now_ms: u64, minute_of_day: u32, offset_minutes: i32) -> u64 
 }
 
 /// Sends `Command::Sweep` every `every` until cancelled.
-pub async fn sweeper(commands: mpsc::Sender<Command>, every: Duration, cancel: CancellationToken) {
+pub async fn sweeper(
+    commands: mpsc::Sender<Command>,
+    every: Duration,
+    beat: Beat,
+    cancel: CancellationToken,
+) {
     let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
+        beat.now();
         tokio::select! {
             _ = cancel.cancelled() => return,
             _ = tick.tick() => {}
@@ -74,10 +81,12 @@ pub async fn nightly(
     commands: mpsc::Sender<Command>,
     clock: SharedClock,
     plan: Nightly,
+    beat: Beat,
     cancel: CancellationToken,
 ) {
     let mut due = next_run_ms(clock.now_ms(), plan.minute_of_day, plan.offset_minutes);
     loop {
+        beat.now();
         let now = clock.now_ms();
         if now >= due {
             info!("nightly reconciliation starting");

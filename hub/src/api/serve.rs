@@ -56,6 +56,7 @@ pub async fn serve_api(
     listener: TcpListener,
     state: super::AppState,
     config: &crate::config::HubConfig,
+    beat: crate::beat::Beat,
     cancel: CancellationToken,
 ) {
     let ms = Duration::from_millis;
@@ -70,7 +71,8 @@ pub async fn serve_api(
         ms(config.http_header_timeout_ms),
         ms(config.http_idle_timeout_ms),
     );
-    serve(listener, super::router_with(state, rules), limits, cancel).await;
+    let router = super::router_with(state, rules);
+    serve(listener, router, limits, beat, cancel).await;
 }
 
 /// The HTTP listener, with a backlog for bursts: a flash sale opens
@@ -143,6 +145,7 @@ pub async fn serve(
     listener: TcpListener,
     router: Router,
     limits: ConnLimits,
+    beat: crate::beat::Beat,
     cancel: CancellationToken,
 ) {
     info!(
@@ -156,9 +159,14 @@ pub async fn serve(
     let mut failures = LogGate::new(Duration::from_secs(10));
     let mut refusals = LogGate::new(Duration::from_secs(10));
     let mut backoff = MIN_BACKOFF;
+    // Round the loop at least once a second, idle or not, as a sign of
+    // life (accept is cancel-safe).
+    let mut alive = tokio::time::interval(Duration::from_secs(1));
     loop {
+        beat.now();
         let accepted = tokio::select! {
             _ = cancel.cancelled() => break,
+            _ = alive.tick() => continue,
             accepted = listener.accept() => accepted,
         };
         let tcp = match accepted {

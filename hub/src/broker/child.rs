@@ -120,7 +120,12 @@ fn watch_registry(
         .spawn(move || {
             // The process ends when the hub goes: nothing to cancel.
             let forever = CancellationToken::new();
-            let watch = reload::watch(registry, devices.clone(), forever.clone());
+            let watch = reload::watch(
+                registry,
+                devices.clone(),
+                crate::beat::Beat::unwatched(),
+                forever.clone(),
+            );
             let drop_revoked = kick::run(broker, hub, devices, forever);
             runtime.block_on(async { tokio::join!(watch, drop_revoked) });
         })

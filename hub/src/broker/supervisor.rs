@@ -8,6 +8,7 @@
 use super::child::{ChildArgs, READY};
 use super::probe::{self, ProbeLogin};
 use super::BrokerError;
+use crate::beat::Beat;
 use crate::metrics::Metrics;
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -50,6 +51,14 @@ pub struct ProbePlan {
     pub failures: u32,
 }
 
+impl ProbePlan {
+    /// How long the supervisor may go without a sign of life: one probe
+    /// interval and one probe's whole timeout, and room to restart.
+    pub fn patience(&self) -> Duration {
+        self.every + self.timeout + Duration::from_secs(10)
+    }
+}
+
 /// A running broker process: its stdin is its lifeline.
 struct Running {
     process: Child,
@@ -84,13 +93,19 @@ impl Supervisor {
         Ok((supervisor, RunningBroker(running)))
     }
 
+    /// How long [`Supervisor::run`] may go without a sign of life.
+    pub fn patience(&self) -> Duration {
+        self.plan.patience()
+    }
+
     /// Watches `first` and its successors until `cancel`, then stops the
     /// broker.
-    pub async fn run(self, first: RunningBroker, cancel: CancellationToken) {
+    pub async fn run(self, first: RunningBroker, beat: Beat, cancel: CancellationToken) {
         let mut running = Some(first.0);
         let mut nonce = 0u64;
         let mut retry = Duration::from_millis(100);
         loop {
+            beat.now();
             let Some(mut current) = running.take() else {
                 // The last start failed: wait, then try again.
                 tokio::select! {
@@ -107,7 +122,7 @@ impl Supervisor {
                     Ok(s) => format!("broker process ended ({s})"),
                     Err(e) => format!("broker process lost ({e})"),
                 }),
-                failure = self.probe_until_failure(&mut nonce) => Some(failure),
+                failure = self.probe_until_failure(&mut nonce, &beat) => Some(failure),
             };
             let Some(why) = why else {
                 stop(&mut current).await;
@@ -138,11 +153,12 @@ impl Supervisor {
 
     /// Probes until [`ProbePlan::failures`] probes in a row failed, and
     /// says how the last one failed.
-    async fn probe_until_failure(&self, nonce: &mut u64) -> String {
+    async fn probe_until_failure(&self, nonce: &mut u64, beat: &Beat) -> String {
         let mut failed = 0;
         let delivered = || self.metrics.mqtt_publishes_in.load(Ordering::Relaxed);
         let mut seen = delivered();
         loop {
+            beat.now();
             tokio::time::sleep(self.plan.every).await;
             *nonce += 1;
             let sweep = *nonce % SWEEP_EVERY == 1;

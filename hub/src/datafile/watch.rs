@@ -5,6 +5,7 @@
 //! turned corrupt while the hub runs) is logged and the last good version
 //! stays; a hub start with a corrupt file refuses to start instead.
 
+use crate::beat::Beat;
 use std::fmt::Display;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
@@ -38,11 +39,13 @@ fn stamp(path: &Path) -> Option<Stamp> {
 pub async fn watch<E: Display>(
     path: PathBuf,
     what: &'static str,
+    beat: Beat,
     cancel: CancellationToken,
     mut reload: impl FnMut() -> Result<(), E>,
 ) {
     let mut last = stamp(&path);
     loop {
+        beat.now();
         tokio::select! {
             _ = cancel.cancelled() => return,
             _ = tokio::time::sleep(POLL) => {}

@@ -16,9 +16,14 @@ pub fn load_book(registry: &Registry) -> Result<DeviceBook, RegistryError> {
 }
 
 /// Polls until `cancel`, swapping `devices` on every change of the file.
-pub async fn watch(registry: Registry, devices: Devices, cancel: CancellationToken) {
+pub async fn watch(
+    registry: Registry,
+    devices: Devices,
+    beat: crate::beat::Beat,
+    cancel: CancellationToken,
+) {
     let path = registry.path();
-    crate::datafile::watch(path, "device registry", cancel, move || {
+    crate::datafile::watch(path, "device registry", beat, cancel, move || {
         let book = load_book(&registry)?;
         let (total, active) = book.counts();
         devices.replace(book);

@@ -102,9 +102,14 @@ pub fn load_book(registry: &TokenRegistry) -> Result<TokenBook, TokenError> {
 }
 
 /// Polls until `cancel`, swapping `tokens` on every change of the file.
-pub async fn watch(registry: TokenRegistry, tokens: Tokens, cancel: CancellationToken) {
+pub async fn watch(
+    registry: TokenRegistry,
+    tokens: Tokens,
+    beat: crate::beat::Beat,
+    cancel: CancellationToken,
+) {
     let path = registry.path();
-    crate::datafile::watch(path, TokenFile::WHAT, cancel, move || {
+    crate::datafile::watch(path, TokenFile::WHAT, beat, cancel, move || {
         let book = load_book(&registry)?;
         info!(live = book.len(), "API tokens reloaded");
         tokens.replace(book);
