@@ -52,6 +52,21 @@ pub struct Changes {
 }
 
 impl Changes {
+    /// About how many records the store writes for these changes.
+    pub fn records(&self) -> usize {
+        self.stock.len()
+            + self.devices.len()
+            + 2 * self.events.len()
+            + 2 * self.dead_letters.len()
+            + self.reservations.len()
+            + 2 * self.pruned_reservations.len()
+            + self.safety.len()
+            + self.alerts.len()
+            + self.discrepancies.len()
+            + self.count_tasks.len()
+            + self.lots.len()
+    }
+
     /// Whether there is nothing to write.
     pub fn is_empty(&self) -> bool {
         self.stock.is_empty()

@@ -58,6 +58,7 @@ mod store_applied;
 pub mod store_check;
 mod store_codec;
 mod store_reads;
+mod store_reclaim;
 pub mod timers;
 pub mod tokens;
 pub mod writer;

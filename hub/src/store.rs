@@ -257,7 +257,9 @@ impl Store {
         ] {
             batch.insert(key, encode_i64(value as i64));
         }
-        self.apply_counted(batch)
+        let written = self.apply_counted(batch);
+        crate::store_reclaim::help(changes.records());
+        written
     }
 
     /// Stock rows, all or for one SKU, sorted by SKU, location, lot; only
