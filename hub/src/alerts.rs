@@ -108,9 +108,4 @@ impl AlertLog {
     pub fn take_changes(&mut self) -> (Vec<(u64, Alert)>, u64) {
         (std::mem::take(&mut self.pending), self.next_id.max(1))
     }
-
-    /// Whether alerts wait to be written.
-    pub fn has_pending(&self) -> bool {
-        !self.pending.is_empty()
-    }
 }

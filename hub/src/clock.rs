@@ -18,10 +18,16 @@ pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn now_ms(&self) -> u64 {
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis() as u64)
+        wall_ms()
     }
+}
+
+/// The wall clock now, in ms since the Unix epoch (0 before it), for the
+/// command-line tools that stamp a record outside the writer.
+pub fn wall_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
 }
 
 /// A clock that moves only when told to; clones share the same time.

@@ -88,7 +88,7 @@ pub enum AclFormat {
 
 /// Runs one `hub device` command.
 pub fn run(command: DeviceCommand) -> Result<()> {
-    let now = hub::writer::now_ms();
+    let now = hub::clock::wall_ms();
     match command {
         DeviceCommand::Add {
             devices,

@@ -311,7 +311,7 @@ fn hub_login(config: &HubConfig) -> Result<InternalLogin, RegistryError> {
 /// operator token in a 0600 file, so a fresh hub can be used at once; the
 /// log says where, never what.
 fn first_tokens(registry: &TokenRegistry) -> Result<tokens::TokenBook, TokenError> {
-    if let Some(path) = registry.bootstrap(crate::writer::now_ms())? {
+    if let Some(path) = registry.bootstrap(crate::clock::wall_ms())? {
         info!(file = %path.display(), "no API tokens yet: made an operator token, in this file only (mode 0600)");
     }
     tokens::load_book(registry)

@@ -50,7 +50,7 @@ fn parse_role(raw: &str) -> Result<Role, String> {
 
 /// Runs one `hub token` command.
 pub fn run(command: TokenCommand) -> Result<()> {
-    let now = hub::writer::now_ms();
+    let now = hub::clock::wall_ms();
     match command {
         TokenCommand::Create { role, name, data } => {
             let token = TokenRegistry::new(&data).create(&name, role, now)?;

@@ -24,7 +24,6 @@ use crate::safety::SafetyRule;
 use crate::store::{Store, StoreError};
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 use tokio::sync::mpsc;
 use tracing::{debug, error, info, warn};
 
@@ -36,13 +35,6 @@ const LINGER: std::time::Duration = std::time::Duration::from_micros(100);
 /// Acks to publish after a commit: (device, epoch) -> acknowledged-through
 /// seq.
 pub type AckSet = HashMap<DeviceEpoch, u64>;
-
-/// Wall-clock milliseconds since the Unix epoch.
-pub fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
-}
 
 type ReconcileJob = (Option<ErpFile>, &'static str, Option<Reply<Report>>);
 
@@ -230,19 +222,11 @@ impl Writer {
         group
     }
 
-    /// Applies and commits one group; returns the acks it earned and
-    /// delivers every answer. On a failed commit the pool is reloaded from
-    /// disk and nothing is acked or confirmed, so devices resend, callers
-    /// hear the failure, and nothing is lost.
-    pub fn apply_group(&mut self, group: Vec<Command>) -> Result<AckSet, StoreError> {
-        let (acks, answers, committed) = self.apply(group)?;
-        for answer in answers {
-            answer.deliver(&self.store, committed);
-        }
-        Ok(acks)
-    }
-
-    /// [`Writer::apply_group`] with the answers handed back, undelivered.
+    /// Applies and commits one group; returns the acks it earned and the
+    /// answers, undelivered (the courier delivers them). On a failed
+    /// commit the pool is reloaded from disk and nothing is acked or
+    /// confirmed, so devices resend, callers hear the failure, and nothing
+    /// is lost.
     fn apply(&mut self, group: Vec<Command>) -> Result<(AckSet, Vec<Pending>, bool), StoreError> {
         let now = self.clock.now_ms();
         let mut acks = AckSet::new();

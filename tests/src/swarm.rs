@@ -15,7 +15,7 @@ use protocol::{
 use rumqttc::{AsyncClient, Event, EventLoop, MqttOptions, Packet, QoS};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
 /// What a swarm run is asked to do.
@@ -168,12 +168,7 @@ pub fn swarm_movement(seq: u64, device_index: usize) -> Movement {
     }
 }
 
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
-}
+use agent::now_ms;
 
 /// Runs the swarm to the end; every device runs concurrently.
 pub async fn run(plan: SwarmPlan) -> SwarmReport {

@@ -37,7 +37,7 @@ pub async fn stop(hub: hub::RunningHub) -> anyhow::Result<()> {
 /// file there, for agent processes.
 pub fn provision(dir: &Path, ids: &[String]) -> anyhow::Result<tests::Credentials> {
     let registry = hub::devices::Registry::new(dir);
-    let issued = registry.add(ids, "bench", hub::writer::now_ms())?;
+    let issued = registry.add(ids, "bench", hub::clock::wall_ms())?;
     let file = protocol::CredentialsFile { devices: issued };
     let path = dir.join("bench-credentials.json");
     std::fs::write(&path, serde_json::to_vec(&file)?)?;
