@@ -208,6 +208,17 @@ fn framing_size_and_media_type_rules_answer_in_json() {
             404,
             "not_found",
         ),
+        // Answered by hyper itself, before any route: still JSON.
+        ("not HTTP", "GARBAGE\r\n\r\n".to_string(), 400, "bad_request"),
+        (
+            "200 headers",
+            format!(
+                "GET /healthz HTTP/1.1\r\nHost: h\r\n{}\r\n",
+                (0..200).map(|i| format!("X-H{i}: 1\r\n")).collect::<String>()
+            ),
+            431,
+            "headers_too_large",
+        ),
     ];
     for (name, request, status, code) in cases {
         let (got, answer) = raw(addr, &request);

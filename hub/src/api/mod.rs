@@ -17,6 +17,7 @@ pub mod framing;
 mod json;
 pub mod log_gate;
 mod lots;
+mod parse_errors;
 mod reconciliations;
 pub mod reservations;
 mod safety;

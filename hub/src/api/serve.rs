@@ -256,6 +256,7 @@ fn serve_one(
     let io = TokioIo::new(Watched {
         inner: tcp,
         activity: activity.clone(),
+        rewritten: None,
     });
     let busy = activity.clone();
     let service = hyper::service::service_fn(move |request| {
@@ -334,10 +335,14 @@ impl Drop for Busy {
     }
 }
 
-/// A TCP stream that records when bytes move.
+/// A TCP stream that records when bytes move, and sends hyper's own
+/// empty error answers with a JSON body ([`super::parse_errors`]).
 struct Watched {
     inner: TcpStream,
     activity: Arc<Activity>,
+    /// A rewritten answer being sent: its bytes, how many are out, and
+    /// the length of what hyper handed over.
+    rewritten: Option<(Vec<u8>, usize, usize)>,
 }
 
 impl AsyncRead for Watched {
@@ -361,6 +366,25 @@ impl AsyncWrite for Watched {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
+        if self.rewritten.is_none() {
+            self.rewritten = super::parse_errors::with_json_body(buf).map(|b| (b, 0, buf.len()));
+        }
+        let this = &mut *self;
+        if let Some((bytes, sent, claimed)) = &mut this.rewritten {
+            // hyper calls again with the same bytes until told they left.
+            while *sent < bytes.len() {
+                match Pin::new(&mut this.inner).poll_write(cx, &bytes[*sent..]) {
+                    Poll::Ready(Ok(0)) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
+                    Poll::Ready(Ok(n)) => *sent += n,
+                    Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                    Poll::Pending => return Poll::Pending,
+                }
+            }
+            let claimed = *claimed;
+            this.rewritten = None;
+            this.activity.touch();
+            return Poll::Ready(Ok(claimed));
+        }
         let polled = Pin::new(&mut self.inner).poll_write(cx, buf);
         if matches!(polled, Poll::Ready(Ok(n)) if n > 0) {
             self.activity.touch();
