@@ -49,6 +49,9 @@ pub struct HubConfig {
     /// kept in the store, after the reservation ends, hours (the sweeper
     /// prunes both afterwards, in one group commit).
     pub idempotency_key_retention_hours: u64,
+    /// The store's page cache, MiB (sled's default, 1 GiB, let a hub's
+    /// memory grow with its event log up to that).
+    pub store_cache_mb: u64,
     /// The program the embedded broker runs in, as `PROGRAM broker-child`;
     /// unset, the running `hub` binary itself.
     pub broker_program: Option<PathBuf>,
@@ -100,6 +103,7 @@ impl Default for HubConfig {
             erp_stock_csv: None,
             sweep_interval_ms: 200,
             idempotency_key_retention_hours: 24,
+            store_cache_mb: 64,
             broker_program: None,
             broker_probe_interval_ms: 500,
             broker_probe_timeout_ms: 10_000,
@@ -214,6 +218,11 @@ impl HubConfig {
                 "idempotency_key_retention_hours must be 1 to 8760".into(),
             ));
         }
+        if !(4..=65_536).contains(&self.store_cache_mb) {
+            return Err(ConfigError::Invalid(
+                "store_cache_mb must be 4 to 65536".into(),
+            ));
+        }
         self.validate_http()
     }
 
@@ -290,6 +299,7 @@ mod tests {
             ("reconcile_at = \"25:00\"", "reconcile_at"),
             ("sweep_interval_ms = 5000", "sweep_interval_ms"),
             ("idempotency_key_retention_hours = 0", "retention_hours"),
+            ("store_cache_mb = 1", "store_cache_mb"),
             ("http_max_connections = 0", "http_max_connections"),
             ("http_header_timeout_ms = 5", "http_header_timeout_ms"),
             ("http_max_json_bytes = 10", "http_max_json_bytes"),

@@ -138,7 +138,7 @@ pub async fn start_with_clock(
     let devices = Devices::new(reload::load_book(&registry)?);
     let login = hub_login(&config)?;
     std::fs::create_dir_all(&config.data_dir).map_err(|e| StoreError::Sled(e.into()))?;
-    let store = Store::open(&config.data_dir)?;
+    let store = Store::open_with_cache(&config.data_dir, config.store_cache_mb << 20)?;
     refuse_mismatched_pool(&store)?;
     // Only a store that opened gets a first-start token: a refused start
     // must leave the data directory exactly as it found it.

@@ -130,16 +130,25 @@ pub struct StockRow {
     pub on_hand: i64,
 }
 
+/// The page cache of [`Store::open`] (the hub's `store_cache_mb`, 64).
+pub const DEFAULT_CACHE_BYTES: u64 = 64 << 20;
+
 impl Store {
     /// Opens (or creates) the store in `dir`, after checking its files and
     /// every record (see [`crate::store_check`]); refuses a damaged store.
     /// A pool that differs from the replay of its log is not refused here
     /// (`hub verify` reports it); see [`Store::start_check`].
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
+        Store::open_with_cache(dir, DEFAULT_CACHE_BYTES)
+    }
+
+    /// [`Store::open`] with a page cache of `cache_bytes`.
+    pub fn open_with_cache(dir: &Path, cache_bytes: u64) -> Result<Store, StoreError> {
         // Every group flushes itself, so sled's 500 ms background flusher
         // would only add fsyncs; throughput mode trades space for speed.
         let config = sled::Config::new()
             .mode(sled::Mode::HighThroughput)
+            .cache_capacity(cache_bytes)
             .flush_every_ms(None);
         let opened = storeseal::open(dir, storeseal::Kind::HubStore, config)?;
         let tree = storeseal::without_panic(dir, || opened.db.open_tree("pool"))??;
