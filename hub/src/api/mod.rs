@@ -11,6 +11,7 @@
 //! single writer; the handler gets its answer after the group's flush.
 
 pub mod auth;
+mod conn;
 mod error;
 mod exceptions;
 pub mod framing;
