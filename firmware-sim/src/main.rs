@@ -88,6 +88,10 @@ struct FleetArgs {
     /// Seconds to wait for every backlog after the run.
     #[arg(long, default_value_t = 60.0)]
     drain_timeout: f64,
+    /// Products in the catalogue (1 to 1000): the hub ends with at most
+    /// devices x products x 18 stock rows.
+    #[arg(long, default_value_t = 40, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    products: u32,
     /// The devices' credentials: the JSON file `hub device add
     /// fs{TAG}-0000 fs{TAG}-0001 ... --site SITE --out FILE` wrote (required).
     #[arg(long, value_name = "FILE")]
@@ -218,6 +222,7 @@ fn fleet(args: FleetArgs) -> Result<ExitCode> {
         tag,
         double_read_window: Duration::from_millis(args.double_read_ms),
         drain_timeout: Duration::from_secs_f64(args.drain_timeout.clamp(1.0, 3600.0)),
+        products: args.products,
         secrets,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -67,6 +67,10 @@ pub struct FleetConfig {
     pub double_read_window: Duration,
     /// How long to wait for every backlog after the run.
     pub drain_timeout: Duration,
+    /// Products (GTINs) in the catalogue; each device stocks them in its
+    /// own 6 slots, 3 lots each, so the hub ends with at most devices x
+    /// products x 18 stock rows.
+    pub products: u32,
     /// Each device's secrets, by index (from `--credentials`).
     pub secrets: Vec<agent::DeviceSecrets>,
 }
@@ -165,8 +169,8 @@ fn spawn_devices(
     counters: &Arc<FleetCounters>,
 ) -> Vec<tokio::task::JoinHandle<DeviceReport>> {
     let gtins = Arc::new(
-        (0..40)
-            .map(|i| gtin(i + (config.seed % 1000) as u32 * 40))
+        (0..config.products)
+            .map(|i| gtin(i + (config.seed % 1000) as u32 * config.products))
             .collect::<Vec<_>>(),
     );
     let period = Duration::from_secs_f64(1.0 / config.rate);

@@ -44,6 +44,12 @@ pub struct RunArgs {
     /// Seconds the fleet may take to drain its backlogs after scanning.
     #[arg(long, default_value_t = 120)]
     pub drain_timeout: u64,
+    /// Products in the fleet's catalogue. Few, so that the hub's stock
+    /// (devices x products x 18 rows at most: 72,000 at 1,000 devices) is
+    /// all there within minutes, and memory that still grows after that
+    /// is not stock the warehouse holds.
+    #[arg(long, default_value_t = 4)]
+    pub products: u32,
     /// Work directory, kept afterwards [default: a temporary one].
     #[arg(long)]
     pub dir: Option<PathBuf>,
@@ -135,6 +141,7 @@ fn spawn_fleet(
         .args(["--faults", &args.faults.to_string()])
         .args(["--seed", &args.seed.to_string()])
         .args(["--drain-timeout", &args.drain_timeout.to_string()])
+        .args(["--products", &args.products.to_string()])
         .env("RUST_LOG", "error")
         .stdout(Stdio::piped())
         .stderr(stderr)
