@@ -53,11 +53,26 @@ pub struct Metrics {
     /// router): a broker that delivers is alive, however late it answers a
     /// probe.
     pub mqtt_publishes_in: AtomicU64,
+    /// Devices in the registry the hub acts on (its last load of
+    /// devices.json; the broker child loads the file on its own).
+    pub registry_devices: AtomicU64,
+    /// Of those, the active (not revoked) ones.
+    pub registry_active: AtomicU64,
+    /// That registry's generation (`devices::reload::generation`).
+    pub registry_generation: AtomicU64,
     /// Why the last group commit failed, until one succeeds again.
     commit_failure: Mutex<Option<String>>,
 }
 
 impl Metrics {
+    /// Records the registry the hub acts on: (total, active) devices.
+    pub fn registry_loaded(&self, (total, active): (usize, usize), generation: u64) {
+        self.registry_devices.store(total as u64, Ordering::Relaxed);
+        self.registry_active.store(active as u64, Ordering::Relaxed);
+        self.registry_generation
+            .store(generation, Ordering::Relaxed);
+    }
+
     /// Adds `n` to a counter.
     pub fn add(counter: &AtomicU64, n: u64) {
         counter.fetch_add(n, Ordering::Relaxed);
@@ -239,6 +254,21 @@ impl Metrics {
                 "wms_broker_up",
                 &self.broker_up,
                 "1 while the embedded broker process is up (0 with an external broker)",
+            ),
+            (
+                "wms_registry_devices",
+                &self.registry_devices,
+                "devices in the registry the hub last loaded",
+            ),
+            (
+                "wms_registry_active_devices",
+                &self.registry_active,
+                "active (not revoked) devices in the registry the hub last loaded",
+            ),
+            (
+                "wms_registry_generation",
+                &self.registry_generation,
+                "fingerprint of the registry the hub acts on (changes with every add, rotate, revoke)",
             ),
         ];
         for (name, gauge, help) in gauges {

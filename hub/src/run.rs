@@ -135,7 +135,9 @@ pub async fn start_with_clock(
     let (host, port) = broker_target(&config)?;
     // A corrupt registry stops the start here, naming the file.
     let registry = Registry::new(&config.data_dir);
-    let devices = Devices::new(reload::load_book(&registry)?);
+    let (book, generation) = reload::load_versioned(&registry)?;
+    let counts = book.counts();
+    let devices = Devices::new(book);
     let login = hub_login(&config)?;
     std::fs::create_dir_all(&config.data_dir).map_err(|e| StoreError::Sled(e.into()))?;
     let store = Store::open_with_cache(&config.data_dir, config.store_cache_mb << 20)?;
@@ -148,6 +150,7 @@ pub async fn start_with_clock(
     let boot = store.next_boot()?;
     let sealer = Sealer::new(&config.site, devices.clone(), boot).map_err(RegistryError::from)?;
     let metrics = Arc::new(Metrics::default());
+    metrics.registry_loaded(counts, generation);
     let fleet = Arc::new(Fleet::default());
     let reserved = Arc::new(ReservedView::default());
     let writer = Writer::new(
@@ -205,9 +208,11 @@ pub async fn start_with_clock(
         });
     }
     spawn_timers(&mut parts, &config, &cmd_tx, &clock, &cancel);
-    let c = cancel.clone();
+    let (c, m) = (cancel.clone(), metrics.clone());
     parts.spawn_beating("device-registry", FILE_PATIENCE, |beat| {
-        reload::watch(registry, devices, beat, c)
+        reload::watch(registry, devices, beat, c, move |counts, generation| {
+            m.registry_loaded(counts, generation)
+        })
     });
     let (c, t) = (cancel.clone(), tokens.clone());
     parts.spawn_beating("token-file", FILE_PATIENCE, |beat| {

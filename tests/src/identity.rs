@@ -160,7 +160,19 @@ pub fn connect_outcome(mut opts: rumqttc::MqttOptions) -> bool {
             Ok(Err(_)) | Err(_) => break false,
         }
     };
+    // Leave cleanly, and wait until the broker has closed the connection:
+    // a login with the same client id that comes while the broker still
+    // holds this one makes it drop "the previous connection", and rumqttd
+    // 0.20 can then lose track of the new one (its publishes go nowhere).
     let _ = client.disconnect();
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let remaining = deadline.saturating_duration_since(std::time::Instant::now());
+        match conn.recv_timeout(remaining) {
+            Ok(Ok(_)) => {}
+            Ok(Err(_)) | Err(_) => break,
+        }
+    }
     accepted
 }
 

@@ -136,6 +136,22 @@ impl HubProc {
             })
             .expect("the hub did not accept the new device's login");
         }
+        self.wait_registry_loaded();
+    }
+
+    /// Waits until the hub acts on the registry now on disk (its
+    /// `wms_registry_generation`): the broker child reloads the file on
+    /// its own, and can accept a login while the hub still refuses, or
+    /// still applies, that device's frames.
+    pub fn wait_registry_loaded(&self) {
+        let registry = hub::devices::Registry::new(&self.data);
+        let file = registry.load().expect("read the device registry");
+        let want = hub::devices::reload::generation(&file);
+        wait_until("hub loads the registry", Duration::from_secs(10), || {
+            let got = crate::hubapi::metric(self.ports.http_addr(), "wms_registry_generation");
+            (got == Ok(want)).then_some(())
+        })
+        .expect("the hub did not load the device registry");
     }
 
     /// Makes an API token with the real `hub token create` (while the hub

@@ -125,6 +125,7 @@ fn watch_registry(
                 devices.clone(),
                 crate::beat::Beat::unwatched(),
                 forever.clone(),
+                |_, _| {},
             );
             let drop_revoked = kick::run(broker, hub, devices, forever);
             runtime.block_on(async { tokio::join!(watch, drop_revoked) });
