@@ -10,7 +10,7 @@ use protocol::{encode, DeviceState, Message, Status};
 use rumqttc::{Client, QoS};
 use std::time::Duration;
 use tests::identity::device_options;
-use tests::procs::resident_kib;
+use tests::procs::{broker_child, resident_kib};
 use tests::{hubapi, wait_until, HubPorts, HubProc};
 
 const SITE: &str = "s1";
@@ -72,19 +72,6 @@ fn rss_mib(pid: u32) -> f64 {
     resident_kib(pid).map_or(0.0, |(rss, _)| rss as f64 / 1024.0)
 }
 
-/// The pid of the hub's broker child process (`hub broker-child`).
-fn broker_pid(hub: u32) -> Option<u32> {
-    let children = std::fs::read_to_string(format!("/proc/{hub}/task/{hub}/children")).ok()?;
-    children.split_whitespace().find_map(|p| {
-        let pid: u32 = p.parse().ok()?;
-        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
-        cmdline
-            .split(|&b| b == 0)
-            .any(|arg| arg == b"broker-child")
-            .then_some(pid)
-    })
-}
-
 #[test]
 fn unknown_device_ids_do_not_grow_the_hub() {
     let n = tests::env_u64("UNKNOWN_DEVICES", 20_000);
@@ -106,7 +93,7 @@ fn unknown_device_ids_do_not_grow_the_hub() {
     send(&client, 0..WARM_UP);
     wait_dead_letters(&hub, before + WARM_UP);
     let (base_kib, _) = resident_kib(hub.pid()).expect("hub memory");
-    let broker = broker_pid(hub.pid());
+    let broker = broker_child(hub.pid());
     let broker_base = broker.map_or(0.0, rss_mib);
 
     send(&client, WARM_UP..WARM_UP + n);
