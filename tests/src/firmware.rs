@@ -16,7 +16,8 @@ use std::time::Duration;
 pub struct Lines(Arc<Mutex<Vec<String>>>);
 
 impl Lines {
-    fn follow(child: &mut Child) -> Lines {
+    /// Gathers `child`'s stdout from now on (it must be piped).
+    pub fn follow(child: &mut Child) -> Lines {
         let lines = Lines::default();
         if let Some(stdout) = child.stdout.take() {
             let sink = lines.clone();

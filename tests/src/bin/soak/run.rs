@@ -3,13 +3,13 @@
 
 use crate::procinfo::{self, Sample};
 use clap::Args;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitCode, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
+use tests::firmware::Lines;
 use tests::procs::raise_fd_limit;
 use tests::{bin_path, http, Credentials, HubPorts, HubProc};
 
@@ -62,26 +62,6 @@ pub struct RunArgs {
     /// The hub's end descriptor count may exceed its baseline by this.
     #[arg(long, default_value_t = 200)]
     pub fd_slack: usize,
-}
-
-/// A child's stdout lines, gathered by a thread.
-type Lines = Arc<Mutex<Vec<String>>>;
-
-fn follow(child: &mut Child) -> Lines {
-    let lines = Lines::default();
-    if let Some(out) = child.stdout.take() {
-        let sink = lines.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(out).lines().map_while(Result::ok) {
-                sink.lock().unwrap_or_else(|p| p.into_inner()).push(line);
-            }
-        });
-    }
-    lines
-}
-
-fn lines_of(lines: &Lines) -> Vec<String> {
-    lines.lock().unwrap_or_else(|p| p.into_inner()).clone()
 }
 
 /// Provisions the fleet and the two hostile devices while the hub runs.
@@ -213,18 +193,18 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let settle = Duration::from_secs((args.seconds / 8).min(30));
     let baseline_at = started.elapsed() + warm_up + settle;
     let mut fleet = spawn_fleet(&hub, &creds, &work, &args)?;
-    let fleet_out = follow(&mut fleet);
+    let fleet_out = Lines::follow(&mut fleet);
     let mut hostile = spawn_hostile(&hub, &creds, &args, warm_up)?;
-    let hostile_out = follow(&mut hostile);
+    let hostile_out = Lines::follow(&mut hostile);
     let fleet_status = fleet.wait()?;
     let hostile_status = hostile.wait()?;
     let mut samples = sampler.stop();
     samples.push(procinfo::take(hub.pid(), hub.ports.http_addr(), started));
     let ending = crate::verdict::Ending {
         fleet_ok: fleet_status.success(),
-        fleet_out: lines_of(&fleet_out),
+        fleet_out: fleet_out.all(),
         hostile_ok: hostile_status.success(),
-        hostile_out: lines_of(&hostile_out),
+        hostile_out: hostile_out.all(),
         hub_running: hub.is_running(),
         healthz: http::get(hub.ports.http_addr(), "/healthz")
             .map(|r| r.status)
