@@ -10,8 +10,8 @@
 use crate::availability::Availability;
 use crate::errors::PoolError;
 use crate::lots::Allocation;
+use crate::pool::reservations::Reserved;
 use crate::pool::Pool;
-use crate::pool_reservations::Reserved;
 use crate::reconcile::{ErpFile, Report};
 use crate::reservations::{ReservationState, ReserveRequest, SharedReservation};
 use crate::safety::SafetyRule;

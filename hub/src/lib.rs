@@ -10,48 +10,35 @@
 //! check and the keys [`intake`] verifies batch tags with; [`tokens`] is
 //! who may call the API. Both live in [`datafile`]s that `hub` subcommands
 //! change while the hub runs.
-//! [`intake`] turns raw MQTT publishes into batches or dead letters; it,
-//! [`pool`] and the domain modules it combines ([`pool_batches`]: the
-//! per (device, epoch) watermarks, reading what was applied through an
-//! [`events::AppliedLog`] the store implements; [`reservations`],
-//! [`pool_reservations`], [`safety`], [`alerts`], [`discrepancies`],
-//! [`lots`], [`reconcile`], [`erp`]) are pure and synchronous, driven by
-//! an injectable [`clock`].
+//! [`intake`] turns raw MQTT publishes into batches or dead letters.
+//! The domain ([`pool`] with its per (device, epoch) watermarks, reading
+//! what was applied through an [`events::AppliedLog`] the store implements;
+//! [`reservations`], [`safety`], [`alerts`], [`discrepancies`], [`lots`])
+//! is the pure `hub-core` crate (hub/core), re-exported here under the same
+//! names; this crate is the shell around it: the store, the writer thread,
+//! the network and the API. Time reaches the core as a value, read from an
+//! injectable [`clock`].
 
-pub mod alerts;
 pub mod api;
-pub mod availability;
 pub mod beat;
 pub mod broker;
-pub mod changes;
 pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod datafile;
 pub mod devices;
-pub mod discrepancies;
 pub mod erp;
-pub mod errors;
-pub mod events;
 pub mod fleet;
 pub mod health;
-pub mod idempotency;
 pub mod intake;
-pub mod lots;
 pub mod metrics;
 pub mod mqtt;
 pub mod nodelay;
 pub mod parts;
-pub mod pool;
-pub mod pool_alerts;
-pub mod pool_batches;
-pub mod pool_reservations;
 pub mod reconcile;
 pub mod reconciler;
-pub mod reservations;
 pub mod reserved_view;
 pub mod run;
-pub mod safety;
 pub mod sealer;
 pub mod store;
 mod store_applied;
@@ -62,6 +49,11 @@ mod store_reclaim;
 pub mod timers;
 pub mod tokens;
 pub mod writer;
+
+// The domain lives in the pure core crate; the shell names it as before.
+pub use hub_core::{
+    alerts, availability, changes, discrepancies, errors, events, lots, pool, reservations, safety,
+};
 
 pub use config::HubConfig;
 pub use run::{run, start, start_with_clock, HubError, RunningHub};

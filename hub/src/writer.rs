@@ -109,7 +109,7 @@ impl Writer {
     pub fn apply_safety_rules(&mut self, rules: &[(String, SafetyRule)]) -> Result<(), StoreError> {
         let now = self.clock.now_ms();
         for (sku, rule) in rules {
-            if self.pool.safety.rule(sku) != Some(*rule) {
+            if self.pool.safety_rule(sku) != Some(*rule) {
                 self.pool.set_safety(sku, Some(*rule), now);
             }
         }

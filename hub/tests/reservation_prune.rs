@@ -6,8 +6,8 @@
 //! The simulated week against the plain pool is in
 //! `hub/src/reservation_retention_tests.rs`.
 
+use hub::pool::reservations::Reserved;
 use hub::pool::Pool;
-use hub::pool_reservations::Reserved;
 use hub::reservations::{RequestLine, ReserveRequest};
 use hub::store::Store;
 use protocol::{EventBatch, Movement, MovementKind};

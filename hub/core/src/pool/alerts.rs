@@ -59,6 +59,11 @@ impl Pool {
         self.available_changed(sku, available, now);
     }
 
+    /// The safety rule of `sku`, if it has one.
+    pub fn safety_rule(&self, sku: &str) -> Option<SafetyRule> {
+        self.safety.rule(sku)
+    }
+
     /// Every safety rule, sorted by SKU.
     pub fn safety_rules(&self) -> Vec<(String, SafetyRule)> {
         self.safety.rules()

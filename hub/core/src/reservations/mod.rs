@@ -13,8 +13,10 @@
 //! [`crate::pool::Pool`] combines it with stock levels.
 
 use crate::errors::PoolError;
-use crate::idempotency::KeyIndex;
+pub mod idempotency;
+
 use crate::lots::Allocation;
+use idempotency::KeyIndex;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashMap};
 use std::hash::{Hash, Hasher};
@@ -259,7 +261,7 @@ impl ReservationBook {
     }
 
     /// (id, fingerprint) of the reservation made under `key`, while the
-    /// key is honoured (see [`crate::idempotency`]).
+    /// key is honoured (see [`crate::reservations::idempotency`]).
     pub fn by_key(&self, key: &str) -> Option<(u64, u64)> {
         self.keys.get(key)
     }

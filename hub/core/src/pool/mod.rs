@@ -6,7 +6,7 @@
 //! watermark and the stock move in the same write, a batch is applied
 //! exactly once however often it is delivered. Watermarks are kept per
 //! (device, journal epoch), and a resend is compared with what was applied
-//! ([`crate::pool_batches`]).
+//! ([`crate::pool::batches`]).
 //!
 //! Besides on-hand per SKU x location x lot, the pool keeps per-SKU levels
 //! (on hand, reserved) and the books of the concepts built on them:
@@ -14,11 +14,15 @@
 //! [`crate::discrepancies`] and [`crate::lots`]. Physical movements are
 //! never refused; what they contradict is recorded (see
 //! [`Pool::apply_batch`]). Reservation commands live in
-//! [`crate::pool_reservations`], alert rules in [`crate::pool_alerts`],
+//! [`crate::pool::reservations`], alert rules in [`crate::pool::alerts`],
 //! the per-location view in [`crate::availability`].
 
 use crate::alerts::AlertLog;
 use crate::discrepancies::{Counted, DiscrepancyBook};
+pub mod alerts;
+pub mod batches;
+pub mod reservations;
+
 use crate::events::snapshot;
 pub use crate::events::{
     apply_movement, replay, AppliedLog, BatchOutcome, DeadLetter, DeviceEpoch, DeviceRecord,
@@ -330,5 +334,4 @@ impl Pool {
 }
 
 #[cfg(test)]
-#[path = "pool_tests.rs"]
 mod tests;

@@ -342,9 +342,9 @@ fn consume_allocations(allocations: &mut [Allocation], m: &Movement, lot: &str) 
 }
 
 #[cfg(test)]
-#[path = "pool_reservations_tests.rs"]
+#[path = "reservations_tests.rs"]
 mod tests;
 
 #[cfg(test)]
-#[path = "reservation_retention_tests.rs"]
+#[path = "retention_tests.rs"]
 mod retention_tests;

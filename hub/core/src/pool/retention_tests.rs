@@ -1,5 +1,5 @@
 //! A simulated week of reservations against the plain pool, time from an
-//! injected [`ManualClock`]: every hour reservations are made, released,
+//! injected time (a plain value; the core reads no clock): every hour reservations are made, released,
 //! fulfilled, left confirmed or left to expire, and the sweeper runs. What
 //! a store would hold (every group's changes applied, pruned records
 //! removed) stays bounded by one retention window, active reservations are
@@ -8,9 +8,8 @@
 //! the same state.
 
 use crate::changes::{Changes, PoolParts};
-use crate::clock::{Clock, ManualClock};
+use crate::pool::reservations::Reserved;
 use crate::pool::Pool;
-use crate::pool_reservations::Reserved;
 use crate::reservations::{RequestLine, Reservation, ReserveRequest};
 use protocol::{EventBatch, Movement, MovementKind};
 use std::collections::BTreeMap;
@@ -28,7 +27,7 @@ struct Sim {
     pool: Pool,
     parts: PoolParts,
     stored: BTreeMap<u64, Reservation>,
-    clock: ManualClock,
+    now: u64,
     seq: u64,
 }
 
@@ -38,7 +37,7 @@ impl Sim {
             pool: Pool::default(),
             parts: PoolParts::default(),
             stored: BTreeMap::new(),
-            clock: ManualClock::new(1_700_000_000_000),
+            now: 1_700_000_000_000,
             seq: 0,
         };
         sim.pool.set_key_retention(RETENTION);
@@ -47,7 +46,7 @@ impl Sim {
     }
 
     fn now(&self) -> u64 {
-        self.clock.now_ms()
+        self.now
     }
 
     fn commit(&mut self) {
@@ -157,7 +156,7 @@ impl Sim {
         }
         self.commit();
         for _ in 0..4 {
-            self.clock.advance(15 * MIN);
+            self.now += 15 * MIN;
             self.sweep();
         }
     }
@@ -218,7 +217,7 @@ fn a_retry_within_the_retention_gets_the_first_reservation_after_it_a_new_one() 
     let first = sim.new_id("o1");
     sim.pool.release(first, sim.now()).expect("release");
     sim.commit();
-    sim.clock.advance(RETENTION - MIN);
+    sim.now += RETENTION - MIN;
     sim.sweep();
     match sim.reserve("o1") {
         Reserved::Stored(id) => {
@@ -227,7 +226,7 @@ fn a_retry_within_the_retention_gets_the_first_reservation_after_it_a_new_one() 
         }
         other => panic!("expected the released reservation, got {other:?}"),
     }
-    sim.clock.advance(MIN);
+    sim.now += MIN;
     sim.sweep();
     assert!(!sim.stored.contains_key(&first), "pruned with its key");
     let second = sim.new_id("o1");
@@ -245,7 +244,7 @@ fn a_reservation_ended_while_the_hub_was_down_is_pruned_at_start() {
     let id = sim.new_id("o1");
     sim.pool.release(id, sim.now()).expect("release");
     sim.commit();
-    sim.clock.advance(2 * RETENTION);
+    sim.now += 2 * RETENTION;
     sim.restart();
     assert_eq!(sim.pool.honoured_keys(), 0);
     sim.commit();

@@ -5,8 +5,8 @@
 use crate::alerts::AlertKind;
 use crate::changes::{Changes, PoolParts};
 use crate::errors::PoolError;
+use crate::pool::reservations::Reserved;
 use crate::pool::{Pool, StockKey};
-use crate::pool_reservations::Reserved;
 use crate::reservations::{RequestLine, Reservation, ReservationState, ReserveRequest};
 use crate::safety::SafetyRule;
 use proptest::prelude::*;
@@ -349,5 +349,5 @@ fn uncovered_pick_is_applied_recorded_and_closed_by_a_count() {
     s.pool.release(id, 1).unwrap();
 }
 
-#[path = "pool_model_tests.rs"]
+#[path = "model_tests.rs"]
 mod model;

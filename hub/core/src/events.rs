@@ -233,7 +233,9 @@ pub fn replay<'a>(events: impl IntoIterator<Item = &'a EventRecord>) -> BTreeMap
     snapshot(&stock)
 }
 
-pub(crate) fn snapshot(stock: &HashMap<StockKey, i64>) -> BTreeMap<StockKey, i64> {
+/// The stock with its zero rows left out: what a store holds and a replay
+/// yields, so the two compare equal.
+pub fn snapshot(stock: &HashMap<StockKey, i64>) -> BTreeMap<StockKey, i64> {
     stock
         .iter()
         .filter(|(_, &v)| v != 0)

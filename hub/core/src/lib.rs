@@ -1,0 +1,25 @@
+//! The hub's domain, pure: the site's stock [`pool`] and the concepts built
+//! on it ([`reservations`] with their idempotency keys, [`safety`] stock,
+//! [`lots`], [`discrepancies`] and count tasks, [`alerts`], the
+//! per-location [`availability`] view), as plain, synchronous,
+//! deterministic state machines: state in, commands in, answers and
+//! [`changes::Changes`] out.
+//!
+//! Nothing here touches a disk, a socket, a runtime or a clock: every
+//! command takes the time as a value (`now`, milliseconds), and what must
+//! be made durable leaves as `Changes` for the hub's writer to commit.
+//! That is what lets the unit tests, the proptests and the deterministic
+//! simulation (`tests/src/sim`) drive it without sockets or sleeps, and it
+//! is why this crate depends on nothing but `protocol`, `serde` and
+//! `thiserror`.
+
+pub mod alerts;
+pub mod availability;
+pub mod changes;
+pub mod discrepancies;
+pub mod errors;
+pub mod events;
+pub mod lots;
+pub mod pool;
+pub mod reservations;
+pub mod safety;
