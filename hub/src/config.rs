@@ -186,7 +186,7 @@ impl HubConfig {
             rule.validate()
                 .map_err(|e| ConfigError::Invalid(format!("safety_stock.{sku}: {e}")))?;
         }
-        crate::timers::parse_time_of_day(&self.reconcile_at)
+        crate::net::timers::parse_time_of_day(&self.reconcile_at)
             .map_err(|e| ConfigError::Invalid(format!("reconcile_at: {e}")))?;
         if !(-840..=840).contains(&self.site_utc_offset_minutes) {
             return Err(ConfigError::Invalid(

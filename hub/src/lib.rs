@@ -20,33 +20,15 @@
 //! injectable [`clock`].
 
 pub mod api;
-pub mod beat;
-pub mod broker;
 pub mod clock;
-pub mod commands;
 pub mod config;
 pub mod datafile;
 pub mod devices;
-pub mod erp;
-pub mod fleet;
-pub mod health;
-pub mod intake;
 pub mod metrics;
-pub mod mqtt;
-pub mod nodelay;
-pub mod parts;
+pub mod net;
 pub mod reconcile;
-pub mod reconciler;
-pub mod reserved_view;
 pub mod run;
-pub mod sealer;
 pub mod store;
-mod store_applied;
-pub mod store_check;
-mod store_codec;
-mod store_reads;
-mod store_reclaim;
-pub mod timers;
 pub mod tokens;
 pub mod writer;
 

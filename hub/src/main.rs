@@ -3,8 +3,7 @@
 //! `hub device add|revoke|rotate|list` manages device identities,
 //! `hub token create|list|revoke` the HTTP API's tokens.
 
-mod device_cli;
-mod token_cli;
+mod cli;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -41,10 +40,10 @@ enum Command {
     },
     /// Provision, revoke, rotate and list devices (works while the hub runs).
     #[command(subcommand)]
-    Device(device_cli::DeviceCommand),
+    Device(cli::device::DeviceCommand),
     /// Make, list and revoke HTTP API tokens (works while the hub runs).
     #[command(subcommand)]
-    Token(token_cli::TokenCommand),
+    Token(cli::token::TokenCommand),
     /// The embedded broker's own process, started and supervised by the
     /// hub (not for use by hand).
     #[command(hide = true)]
@@ -128,15 +127,15 @@ fn main() -> anyhow::Result<()> {
     let args = match cli.command {
         Some(Command::Run(args)) => args,
         Some(Command::Verify { data }) => std::process::exit(verify(&data)),
-        Some(Command::Device(command)) => return device_cli::run(command),
-        Some(Command::Token(command)) => return token_cli::run(command),
+        Some(Command::Device(command)) => return cli::device::run(command),
+        Some(Command::Token(command)) => return cli::token::run(command),
         Some(Command::BrokerChild { listen, data, site }) => {
-            let args = hub::broker::child::ChildArgs {
+            let args = hub::net::broker::child::ChildArgs {
                 listen,
                 data_dir: data,
                 site,
             };
-            return Ok(hub::broker::child::run(args)?);
+            return Ok(hub::net::broker::child::run(args)?);
         }
         None => cli.run,
     };

@@ -4,7 +4,7 @@
 //! still active in the same `q` record is kept. After a reopen the pruned
 //! ones do not come back, the pool loads, and the start-up check passes.
 //! The simulated week against the plain pool is in
-//! `hub/src/reservation_retention_tests.rs`.
+//! `hub/core/src/pool/retention_tests.rs`.
 
 use hub::pool::reservations::Reserved;
 use hub::pool::Pool;

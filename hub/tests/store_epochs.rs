@@ -2,7 +2,7 @@
 //! survive a reopen, a resend spanning several committed groups is
 //! compared with the event log through its index (duplicate when equal,
 //! conflict when not). A damaged index is refused at open (unit tests in
-//! `hub/src/store_applied.rs`).
+//! `hub/src/store/applied.rs`).
 
 use hub::pool::{BatchOutcome, Pool};
 use hub::store::Store;

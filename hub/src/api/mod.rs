@@ -29,7 +29,7 @@ pub use error::ApiError;
 pub use framing::BodyRules;
 pub use json::{parse_strict, ApiJson};
 
-use crate::fleet::Fleet;
+use crate::devices::fleet::Fleet;
 use crate::metrics::Metrics;
 use crate::store::Store;
 use crate::tokens::Tokens;
@@ -58,13 +58,13 @@ pub struct AppState {
     /// The single writer's queue.
     pub commands: mpsc::Sender<Command>,
     /// Reserved totals as last committed.
-    pub reserved: Arc<crate::reserved_view::ReservedView>,
+    pub reserved: Arc<crate::writer::reserved_view::ReservedView>,
     /// The configured ERP stock file, if any.
     pub erp_stock_csv: Option<PathBuf>,
     /// The live API tokens.
     pub tokens: Tokens,
     /// What `/healthz` checks.
-    pub health: Arc<crate::health::Health>,
+    pub health: Arc<crate::run::health::Health>,
 }
 
 impl AppState {
@@ -108,7 +108,7 @@ pub fn router_with(state: AppState, rules: BodyRules) -> Router {
         .with_state(state)
 }
 
-/// 200 while every part of the hub works ([`crate::health`]), else 503
+/// 200 while every part of the hub works ([`crate::run::health`]), else 503
 /// with one line per problem, naming the part. Broker restarts are shown
 /// either way.
 async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {

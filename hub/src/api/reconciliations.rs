@@ -6,7 +6,7 @@
 
 use super::error::{id, limit};
 use super::{ApiError, AppState};
-use crate::erp;
+use crate::reconcile::erp;
 use crate::reconcile::{to_csv, Report};
 use crate::writer::Command;
 use axum::body::Bytes;

@@ -53,7 +53,7 @@ pub async fn serve_api(
     listener: TcpListener,
     state: super::AppState,
     config: &crate::config::HubConfig,
-    beat: crate::beat::Beat,
+    beat: crate::run::beat::Beat,
     cancel: CancellationToken,
 ) {
     let ms = Duration::from_millis;
@@ -142,7 +142,7 @@ pub async fn serve(
     listener: TcpListener,
     router: Router,
     limits: ConnLimits,
-    beat: crate::beat::Beat,
+    beat: crate::run::beat::Beat,
     cancel: CancellationToken,
 ) {
     info!(

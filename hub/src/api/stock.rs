@@ -144,7 +144,7 @@ async fn devices(State(state): State<AppState>) -> Result<Json<Value>, ApiError>
 fn device_json(
     device: &str,
     mut epochs: Vec<(u64, DeviceRecord)>,
-    presence: Option<&crate::fleet::Presence>,
+    presence: Option<&crate::devices::fleet::Presence>,
 ) -> Value {
     let state = match presence.map(|p| p.state) {
         Some(protocol::DeviceState::Online) => "online",

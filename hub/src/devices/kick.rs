@@ -51,7 +51,7 @@ fn logged_in(client_id: &str) -> bool {
 }
 
 /// Disconnects revoked devices until `cancel`. Runs in the embedded
-/// broker's own process ([`crate::broker::child`]), beside the auth hook
+/// broker's own process ([`crate::net::broker::child`]), beside the auth hook
 /// that notes which devices logged in; an external broker drops revoked
 /// devices itself on reload (see [`super::mosquitto`]).
 pub async fn run(

@@ -15,6 +15,7 @@
 
 pub mod auth;
 pub mod book;
+pub mod fleet;
 pub mod kick;
 pub mod mosquitto;
 pub mod registry;

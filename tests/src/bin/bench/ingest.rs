@@ -247,7 +247,7 @@ pub async fn run(load: Load) -> anyhow::Result<bool> {
         devices: Devices::new(reload::load_book(&Registry::new(dir.path()))?),
         internal: login.clone(),
     };
-    hub::broker::start(([127, 0, 0, 1], raw_port).into(), auth)?;
+    hub::net::broker::start(([127, 0, 0, 1], raw_port).into(), auth)?;
     let raw = drive(raw_port, &creds, load, Some(login)).await?;
     eprintln!("ingest: raw pass done in {raw:?}");
 

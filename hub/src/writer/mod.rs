@@ -8,20 +8,24 @@
 //! commit). Device publishes and API commands share the one queue, so a
 //! reservation and a pick can never race.
 
+pub mod commands;
+pub mod intake;
+pub mod reserved_view;
+
 use crate::clock::SharedClock;
-use crate::commands::{self, Pending};
-pub use crate::commands::{Command, Reply};
+use crate::devices::fleet::Fleet;
 use crate::devices::{DeviceBook, Devices};
-use crate::fleet::Fleet;
-use crate::health::DiskFloor;
-use crate::intake::{classify, Intake};
 use crate::metrics::Metrics;
 use crate::pool::{DeadLetter, DeviceEpoch, Pool};
+use crate::reconcile::worker;
 use crate::reconcile::{self, ErpFile, Report};
-use crate::reconciler;
-use crate::reserved_view::ReservedView;
+use crate::run::health::DiskFloor;
 use crate::safety::SafetyRule;
 use crate::store::{Store, StoreError};
+pub use crate::writer::commands::{Command, Reply};
+use crate::writer::intake::{classify, Intake};
+use crate::writer::reserved_view::ReservedView;
+use commands::Pending;
 use std::collections::HashMap;
 use std::sync::Arc;
 use tokio::sync::mpsc;
@@ -48,7 +52,7 @@ pub struct Writer {
     max_group_movements: usize,
     clock: SharedClock,
     reserved: Arc<ReservedView>,
-    reconciler: Option<std::sync::mpsc::Sender<reconciler::Work>>,
+    reconciler: Option<std::sync::mpsc::Sender<worker::Work>>,
     devices: Devices,
     disk_floor: Option<DiskFloor>,
 }
@@ -160,7 +164,7 @@ impl Writer {
             })
             .map_err(|e| StoreError::Sled(e.into()))?;
         let (worker, worker_thread) =
-            reconciler::spawn(self.store.clone()).map_err(|e| StoreError::Sled(e.into()))?;
+            worker::spawn(self.store.clone()).map_err(|e| StoreError::Sled(e.into()))?;
         self.reconciler = Some(worker);
         let result = self.serve(&mut commands, &acks, &courier);
         drop(courier);
@@ -309,7 +313,7 @@ impl Writer {
                 }
             }
             Intake::Status(status) => {
-                if self.fleet.record(&status, now) == crate::fleet::Ordering::Stale {
+                if self.fleet.record(&status, now) == crate::devices::fleet::Ordering::Stale {
                     Metrics::add(&self.metrics.statuses_stale, 1);
                 }
             }
@@ -339,7 +343,7 @@ impl Writer {
                 return;
             }
         };
-        let work = reconciler::Work {
+        let work = worker::Work {
             snapshot,
             erp,
             trigger,
@@ -349,10 +353,10 @@ impl Writer {
         match &self.reconciler {
             Some(worker) => {
                 if let Err(returned) = worker.send(work) {
-                    reconciler::finish(&self.store, returned.0);
+                    worker::finish(&self.store, returned.0);
                 }
             }
-            None => reconciler::finish(&self.store, work),
+            None => worker::finish(&self.store, work),
         }
     }
 

@@ -123,7 +123,7 @@ fn watch_registry(
             let watch = reload::watch(
                 registry,
                 devices.clone(),
-                crate::beat::Beat::unwatched(),
+                crate::run::beat::Beat::unwatched(),
                 forever.clone(),
                 |_, _| {},
             );
@@ -139,7 +139,7 @@ fn watch_registry(
 /// queue in its backlog.
 fn wait_accepting(listen: SocketAddr) -> Result<(), BrokerError> {
     let deadline = Instant::now() + Duration::from_secs(10);
-    while !crate::nodelay::set_on_listener(listen) {
+    while !crate::net::nodelay::set_on_listener(listen) {
         if Instant::now() > deadline {
             return Err(BrokerError::NotReady {
                 addr: listen,

@@ -3,8 +3,8 @@
 //! nightly reconciliation over a long log never stalls ingest or
 //! reservations. One thread, so reports are numbered without races.
 
-use crate::erp::ErpFile;
 use crate::errors::PoolError;
+use crate::reconcile::erp::ErpFile;
 use crate::reconcile::{self, Report, Snapshot};
 use crate::store::Store;
 use crate::writer::Reply;

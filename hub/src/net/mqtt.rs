@@ -1,17 +1,17 @@
 //! The hub's MQTT shell: one client connection to the broker (embedded or
 //! external) that feeds every publish on the site's event and status topics
 //! to the writer, and publishes the acks the writer releases, each sealed
-//! for its device ([`crate::sealer`]; promise 10) and never retained: the
+//! for its device ([`crate::net::sealer`]; promise 10) and never retained: the
 //! broker is not trusted and holds nothing that matters.
 //!
 //! The writer never waits on MQTT (acks go through an unbounded channel to
 //! their own task), so a full writer queue can slow the broker down but can
 //! never deadlock against it.
 
-use crate::beat::Beat;
 use crate::devices::InternalLogin;
 use crate::metrics::Metrics;
-use crate::sealer::Sealer;
+use crate::net::sealer::Sealer;
+use crate::run::beat::Beat;
 use crate::writer::{AckSet, Command};
 use protocol::TopicKind;
 use rumqttc::{AsyncClient, Event, EventLoop, MqttOptions, Packet, QoS};
@@ -64,8 +64,8 @@ pub async fn run(
         .set_clean_session(true)
         .set_keep_alive(KEEP_ALIVE)
         .set_max_packet_size(
-            crate::broker::MAX_PAYLOAD + 1024,
-            crate::broker::MAX_PAYLOAD + 1024,
+            crate::net::broker::MAX_PAYLOAD + 1024,
+            crate::net::broker::MAX_PAYLOAD + 1024,
         )
         .set_inflight(1000)
         .set_request_channel_capacity(10_000);

@@ -11,8 +11,8 @@
 //! nothing changes it between that read and the batch.
 
 use crate::reservations::Reservation;
+use crate::store::codec::{decode, encode, id_key, id_of};
 use crate::store::StoreError;
-use crate::store_codec::{decode, encode, id_key, id_of};
 use std::collections::BTreeMap;
 
 /// Adds to `batch` the removal of every reservation in `ids` (sorted).

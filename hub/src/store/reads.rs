@@ -9,8 +9,8 @@ use crate::lots::LotInfo;
 use crate::reconcile::Report;
 use crate::reservations::Reservation;
 use crate::safety::SafetyRule;
+use crate::store::codec::{damaged, decode, encode_i64, id_key, unframe};
 use crate::store::{Store, StoreError, NEXT_BOOT, NEXT_REPORT};
-use crate::store_codec::{damaged, decode, encode_i64, id_key, unframe};
 
 impl Store {
     /// One reservation: its own record if it changed after the group that
@@ -112,7 +112,7 @@ impl Store {
         let mut batch = sled::Batch::default();
         batch.insert(
             id_key(b'p', report.id),
-            storeseal::frame(crate::store_codec::STORAGE_VERSION, &json),
+            storeseal::frame(crate::store::codec::STORAGE_VERSION, &json),
         );
         batch.insert(NEXT_REPORT, encode_i64(report.id as i64 + 1));
         self.apply_counted(batch)
@@ -156,5 +156,5 @@ impl Store {
 
 pub(crate) fn decode_report(key: &[u8], raw: &[u8]) -> Result<Report, StoreError> {
     let body = unframe(key, raw)?;
-    serde_json::from_slice(body).map_err(|e| crate::store_codec::damaged(key, &e.to_string()))
+    serde_json::from_slice(body).map_err(|e| crate::store::codec::damaged(key, &e.to_string()))
 }

@@ -13,12 +13,12 @@
 //!   broker shows here too).
 //! - No task has stopped ([`Health::stopped`]; the hub then also shuts
 //!   down and exits non-zero, so its supervisor restarts it).
-//! - No part has been silent past its patience ([`crate::beat`]): a part
+//! - No part has been silent past its patience ([`crate::run::beat`]): a part
 //!   that is there but stuck is named too.
 
-use crate::beat::{Beat, Beats};
-use crate::commands::Command;
 use crate::metrics::Metrics;
+use crate::run::beat::{Beat, Beats};
+use crate::writer::commands::Command;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -61,7 +61,7 @@ impl Health {
     }
 
     /// The parts silent for more than `times` their patience.
-    pub fn silent(&self, times: u32) -> Vec<crate::beat::Silent> {
+    pub fn silent(&self, times: u32) -> Vec<crate::run::beat::Silent> {
         self.beats.silent(times)
     }
 

@@ -1,24 +1,28 @@
 //! Starting and stopping the whole hub: store, broker, writer thread, MQTT
 //! shell and HTTP server, all stopped by one cancellation token.
 
+pub mod beat;
+pub mod health;
+pub mod parts;
+
 use crate::api::{self, AppState};
-use crate::broker::child::ChildArgs;
-use crate::broker::probe::ProbeLogin;
-use crate::broker::supervisor::{BrokerChild, ProbePlan, RunningBroker};
-use crate::broker::{BrokerError, Supervisor};
 use crate::clock::{SharedClock, SystemClock};
 use crate::config::HubConfig;
+use crate::devices::fleet::Fleet;
 use crate::devices::{reload, Devices, InternalLogin, Registry, RegistryError};
-use crate::fleet::Fleet;
-use crate::health::{DiskFloor, Health};
 use crate::metrics::Metrics;
-use crate::mqtt::{self, MqttSettings};
-use crate::parts::Parts;
-use crate::reserved_view::ReservedView;
-use crate::sealer::Sealer;
+use crate::net::broker::child::ChildArgs;
+use crate::net::broker::probe::ProbeLogin;
+use crate::net::broker::supervisor::{BrokerChild, ProbePlan, RunningBroker};
+use crate::net::broker::{BrokerError, Supervisor};
+use crate::net::mqtt::{self, MqttSettings};
+use crate::net::sealer::Sealer;
+use crate::net::timers::{self, Nightly};
+use crate::run::health::{DiskFloor, Health};
+use crate::run::parts::Parts;
 use crate::store::{Store, StoreError};
-use crate::timers::{self, Nightly};
 use crate::tokens::{self, TokenError, TokenRegistry, Tokens};
+use crate::writer::reserved_view::ReservedView;
 use crate::writer::Writer;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -360,7 +364,7 @@ async fn serve_http(
     listener: tokio::net::TcpListener,
     state: AppState,
     config: HubConfig,
-    beat: crate::beat::Beat,
+    beat: crate::run::beat::Beat,
     cancel: CancellationToken,
 ) {
     api::serve::serve_api(listener, state, &config, beat, cancel).await;

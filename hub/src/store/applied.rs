@@ -12,8 +12,8 @@
 //! the entry holding seq `n` is the last key at or below `n`.
 
 use crate::pool::{AppliedLog, DeviceEpoch, EventRecord};
+use crate::store::codec::{damaged, decode, encode_i64, i64_of, id_key};
 use crate::store::{Store, StoreError};
-use crate::store_codec::{damaged, decode, encode_i64, i64_of, id_key};
 use protocol::Movement;
 
 /// Bytes after the device id in a stream key: 0x00, epoch (u64 BE).

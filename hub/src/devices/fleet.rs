@@ -2,7 +2,7 @@
 //! online. In memory only: the broker and the hub's memory hold nothing
 //! that matters; watermarks live in the store.
 //!
-//! Only authenticated statuses reach here (see [`crate::intake`]), but an
+//! Only authenticated statuses reach here (see [`crate::writer::intake`]), but an
 //! authentic status can still be old: anyone who can read a device's status
 //! topic can replay what it sent. [`Ordering`] decides, from the status
 //! itself and what is held, whether it is newer; an old one is ignored and

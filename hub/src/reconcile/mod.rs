@@ -10,7 +10,10 @@
 //! whose variance is over 5 % of the ERP's figure is flagged for audit.
 //! Reports are stored under `p` and served as JSON or CSV.
 
-pub use crate::erp::ErpFile;
+pub use crate::reconcile::erp::ErpFile;
+pub mod erp;
+pub mod worker;
+
 use crate::pool::{replay, Pool, StockKey};
 use crate::store::{Store, StoreError};
 use serde::{Deserialize, Serialize};
@@ -187,7 +190,7 @@ pub struct ErpComparison {
     /// Rows used.
     pub rows: usize,
     /// Rows that could not be used, by line (the first
-    /// [`crate::erp::MAX_REPORTED_ERRORS`]).
+    /// [`crate::reconcile::erp::MAX_REPORTED_ERRORS`]).
     pub errors: Vec<(usize, String)>,
     /// How many rows could not be used, all told.
     #[serde(default)]

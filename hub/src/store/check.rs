@@ -19,9 +19,9 @@ use crate::pool::{DeadLetter, DeviceEpoch, DeviceRecord, EventRecord, StockKey};
 use crate::reconcile::StockDifference;
 use crate::reservations::Reservation;
 use crate::safety::SafetyRule;
+use crate::store::applied::{index_first_seq, parse_stream};
+use crate::store::codec::{damaged, decode, i64_of, id_of, parse_stock_key};
 use crate::store::{StoreError, COMMITS, NEXT_EVENT};
-use crate::store_applied::{index_first_seq, parse_stream};
-use crate::store_codec::{damaged, decode, i64_of, id_of, parse_stock_key};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::time::Instant;
@@ -224,7 +224,7 @@ fn other_record(prefix: u8, key: &[u8], value: &[u8]) -> Result<(), StoreError> 
         b'x' => decode::<Discrepancy>(key, value).map(drop),
         b'k' => decode::<CountTask>(key, value).map(drop),
         b'l' => decode::<LotInfo>(key, value).map(drop),
-        b'p' => crate::store_reads::decode_report(key, value).map(drop),
+        b'p' => crate::store::reads::decode_report(key, value).map(drop),
         _ => Err(damaged(key, "unknown key prefix")),
     }
 }

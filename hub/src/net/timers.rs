@@ -4,9 +4,9 @@
 //! on), and the nightly reconciliation at a fixed site time. Both only send
 //! commands; the decisions stay in the writer, against the injected clock.
 
-use crate::beat::Beat;
 use crate::clock::SharedClock;
-use crate::erp;
+use crate::reconcile::erp;
+use crate::run::beat::Beat;
 use crate::writer::Command;
 use std::path::PathBuf;
 use std::time::Duration;

@@ -25,16 +25,16 @@
 //! | `m` + `next_boot`                   | the next start's boot number (sealed acks) |
 //!
 //! Values are framed with a format byte and a CRC32 (see
-//! [`crate::store_codec`]); records are postcard (reports are JSON, as they
+//! [`crate::store::codec`]); records are postcard (reports are JSON, as they
 //! are served). The directory is sealed ([`storeseal`]) and checked at
-//! every open ([`crate::store_check`]): a damaged store is refused with the
+//! every open ([`crate::store::check`]): a damaged store is refused with the
 //! key or file named, never loaded. Ids cannot hold 0x00
 //! (protocol ids are printable ASCII), so composite keys split
 //! unambiguously. A reservation is read from `r` if it changed after the
 //! group that created it, else from the `q` record at or below its id: one
 //! insert per group instead of one per reservation (sled inserts were half
 //! the writer's time). Reserved totals are derived from the active
-//! reservations at load and not stored (see [`crate::reserved_view`]).
+//! reservations at load and not stored (see [`crate::writer::reserved_view`]).
 //! Ended reservations are removed (`r` and their `q` entry) in the group
 //! commit after their retention passes ([`prune`]).
 //! Reports are written by the reconciliation worker, outside group commits.
@@ -44,16 +44,20 @@ use crate::changes::{Changes, NextIds, PoolParts};
 use crate::discrepancies::{CountTask, Discrepancy};
 use crate::pool::{DeadLetter, DeviceEpoch, DeviceRecord, EventRecord, Pool, StockKey};
 use crate::reservations::Reservation;
-use crate::store_check::StartCheck;
-use crate::store_codec::{
+use crate::store::check::StartCheck;
+use crate::store::codec::{
     decode, encode, encode_i64, i64_of, id_key, id_of, parse_stock_key, prefixed, stock_key,
 };
 use serde::de::DeserializeOwned;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use thiserror::Error;
-#[path = "store_prune.rs"]
+pub(crate) mod applied;
+pub mod check;
+pub(crate) mod codec;
 mod prune;
+mod reads;
+pub(crate) mod reclaim;
 
 /// Reservations per `q` record: about 30 KB, well inside a sled page.
 const RESERVATIONS_PER_RECORD: usize = 512;
@@ -135,7 +139,7 @@ pub const DEFAULT_CACHE_BYTES: u64 = 64 << 20;
 
 impl Store {
     /// Opens (or creates) the store in `dir`, after checking its files and
-    /// every record (see [`crate::store_check`]); refuses a damaged store.
+    /// every record (see [`crate::store::check`]); refuses a damaged store.
     /// A pool that differs from the replay of its log is not refused here
     /// (`hub verify` reports it); see [`Store::start_check`].
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
@@ -153,7 +157,7 @@ impl Store {
         let opened = storeseal::open(dir, storeseal::Kind::HubStore, config)?;
         let tree = storeseal::without_panic(dir, || opened.db.open_tree("pool"))??;
         let start =
-            storeseal::without_panic(dir, || crate::store_check::check(&tree, opened.mark))??;
+            storeseal::without_panic(dir, || crate::store::check::check(&tree, opened.mark))??;
         Ok(Store {
             db: opened.db,
             tree,
@@ -239,14 +243,14 @@ impl Store {
         }
         for (stream, record) in &changes.devices {
             batch.insert(
-                crate::store_applied::stream_key(b'w', stream),
+                crate::store::applied::stream_key(b'w', stream),
                 encode(record),
             );
         }
         for (id, event) in &changes.events {
             batch.insert(id_key(b'e', *id), encode(event));
         }
-        crate::store_applied::index_events(&mut batch, &changes.events);
+        crate::store::applied::index_events(&mut batch, &changes.events);
         for (id, letter) in &changes.dead_letters {
             batch.insert(id_key(b'd', *id), encode(letter));
             if let Some(old) = id.checked_sub(crate::events::KEPT_DEAD_LETTERS) {
@@ -267,7 +271,7 @@ impl Store {
             batch.insert(key, encode_i64(value as i64));
         }
         let written = self.apply_counted(batch);
-        crate::store_reclaim::help(changes.records());
+        crate::store::reclaim::help(changes.records());
         written
     }
 
@@ -301,7 +305,7 @@ impl Store {
             .scan_prefix([b'w'])
             .map(|item| {
                 let (k, v) = item?;
-                Ok((crate::store_applied::parse_stream(&k, 0)?, decode(&k, &v)?))
+                Ok((crate::store::applied::parse_stream(&k, 0)?, decode(&k, &v)?))
             })
             .collect()
     }

@@ -1,0 +1,11 @@
+//! The hub's network side: the supervised embedded [`broker`], the
+//! [`mqtt`] client that feeds the writer and publishes its acks (sealed by
+//! [`sealer`]), and the [`timers`] that put the hold sweep and the nightly
+//! reconciliation on the writer's queue. [`nodelay`] turns off Nagle on
+//! the broker's sockets.
+
+pub mod broker;
+pub mod mqtt;
+pub mod nodelay;
+pub mod sealer;
+pub mod timers;
