@@ -2,10 +2,11 @@
 //! not cover, and the counts that will settle them (promise 5).
 
 use super::error::limit;
-use super::{ApiError, AppState};
+use super::{list_body, ApiError, AppState};
 use axum::extract::{Query, State};
+use axum::response::Response;
 use axum::routing::get;
-use axum::{Json, Router};
+use axum::Router;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 
@@ -30,7 +31,7 @@ fn open_filter(query: &HashMap<String, String>, done: &str) -> Result<Option<boo
 async fn discrepancies(
     State(state): State<AppState>,
     Query(query): Query<HashMap<String, String>>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let limit = limit(query.get("limit"))?;
     let open = open_filter(&query, "closed")?;
     let items: Vec<Value> = state
@@ -47,13 +48,13 @@ async fn discrepancies(
             v
         })
         .collect();
-    Ok(Json(json!({ "items": items })))
+    Ok(list_body(items))
 }
 
 async fn count_tasks(
     State(state): State<AppState>,
     Query(query): Query<HashMap<String, String>>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let limit = limit(query.get("limit"))?;
     let open_only = open_filter(&query, "done")?;
     let items: Vec<Value> = state
@@ -68,5 +69,5 @@ async fn count_tasks(
             v
         })
         .collect();
-    Ok(Json(json!({ "items": items })))
+    Ok(list_body(items))
 }

@@ -5,7 +5,7 @@
 //! bad lines listed and all of them counted, and nothing is run.
 
 use super::error::{id, limit};
-use super::{ApiError, AppState};
+use super::{list_body, ApiError, AppState};
 use crate::reconcile::erp;
 use crate::reconcile::{to_csv, Report};
 use crate::writer::Command;
@@ -102,7 +102,7 @@ fn release_freed_memory() {
 async fn list(
     State(state): State<AppState>,
     Query(query): Query<HashMap<String, String>>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let limit = limit(query.get("limit"))?;
     let items: Vec<Value> = state
         .store
@@ -118,7 +118,7 @@ async fn list(
             })
         })
         .collect();
-    Ok(Json(json!({ "items": items })))
+    Ok(list_body(items))
 }
 
 async fn one(

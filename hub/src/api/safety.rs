@@ -2,11 +2,12 @@
 //! `/api/v1/alerts` (what operators must look at, newest first).
 
 use super::error::limit;
-use super::{ApiError, ApiJson, AppState};
+use super::{list_body, ApiError, ApiJson, AppState};
 use crate::alerts::AlertKind;
 use crate::safety::SafetyRule;
 use crate::writer::Command;
 use axum::extract::{Path, Query, State};
+use axum::response::Response;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{json, Value};
@@ -30,14 +31,14 @@ fn rule_json(sku: &str, rule: &SafetyRule) -> Value {
     json!({"sku": sku, "threshold": rule.threshold, "stop_at_safety": rule.stop_at_safety})
 }
 
-async fn rules(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+async fn rules(State(state): State<AppState>) -> Result<Response, ApiError> {
     let items: Vec<Value> = state
         .store
         .safety_rules()?
         .iter()
         .map(|(sku, rule)| rule_json(sku, rule))
         .collect();
-    Ok(Json(json!({ "items": items })))
+    Ok(list_body(items))
 }
 
 async fn one(
@@ -94,7 +95,7 @@ async fn remove(
 async fn alerts(
     State(state): State<AppState>,
     Query(query): Query<HashMap<String, String>>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let limit = limit(query.get("limit"))?;
     let kind = match query.get("kind") {
         None => None,
@@ -119,5 +120,5 @@ async fn alerts(
             })
         })
         .collect();
-    Ok(Json(json!({ "items": items })))
+    Ok(list_body(items))
 }

@@ -4,9 +4,10 @@
 //! reservations are per SKU, so per location it shows on hand.
 
 use super::error::limit;
-use super::{ApiError, AppState};
+use super::{list_body, ApiError, AppState};
 use crate::pool::DeviceRecord;
 use axum::extract::{Path, Query, State};
+use axum::response::Response;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Serialize;
@@ -80,10 +81,10 @@ fn group_by_sku(
     out
 }
 
-async fn all_stock(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+async fn all_stock(State(state): State<AppState>) -> Result<Response, ApiError> {
     let reserved = state.reserved.all();
     let items = group_by_sku(state.store.stock_rows(None)?, reserved);
-    Ok(Json(json!({ "items": items })))
+    Ok(list_body(items))
 }
 
 async fn one_sku(
@@ -118,7 +119,7 @@ async fn availability(
     Ok(Json(found))
 }
 
-async fn devices(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+async fn devices(State(state): State<AppState>) -> Result<Response, ApiError> {
     let mut presence = state.fleet.all();
     let mut by_device: BTreeMap<String, Vec<(u64, DeviceRecord)>> = BTreeMap::new();
     for (stream, record) in state.store.devices()? {
@@ -135,7 +136,7 @@ async fn devices(State(state): State<AppState>) -> Result<Json<Value>, ApiError>
     for (device, p) in presence {
         items.push(device_json(&device, Vec::new(), Some(&p)));
     }
-    Ok(Json(json!({ "items": items })))
+    Ok(list_body(items))
 }
 
 /// One device: its current epoch (the one that applied last) and that
@@ -182,7 +183,7 @@ fn device_json(
 async fn dead_letters(
     State(state): State<AppState>,
     Query(query): Query<HashMap<String, String>>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let limit = limit(query.get("limit"))?;
     let items: Vec<Value> = state
         .store
@@ -199,7 +200,7 @@ async fn dead_letters(
             })
         })
         .collect();
-    Ok(Json(json!({ "items": items })))
+    Ok(list_body(items))
 }
 
 fn hex(bytes: &[u8]) -> String {
