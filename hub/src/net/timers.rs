@@ -5,14 +5,21 @@
 //! commands; the decisions stay in the writer, against the injected clock.
 
 use crate::clock::SharedClock;
+use crate::config::HubConfig;
 use crate::reconcile::erp;
 use crate::run::beat::Beat;
+use crate::run::parts::Parts;
+use crate::run::trim;
 use crate::writer::Command;
 use std::path::PathBuf;
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tracing::info;
+
+/// How long a timer may, beyond its own interval: its command may wait
+/// behind a full writer queue for a while.
+const TIMER_PATIENCE: Duration = Duration::from_secs(30);
 
 const DAY_MS: i64 = 86_400_000;
 
@@ -61,6 +68,38 @@ pub async fn sweeper(
         if commands.send(Command::Sweep).await.is_err() {
             return;
         }
+    }
+}
+
+/// Starts the sweeper, the nightly reconciliation (unless it is off) and
+/// the heap trimmer ([`crate::run::trim`]) as parts of the hub.
+pub(crate) fn spawn(
+    parts: &mut Parts,
+    config: &HubConfig,
+    commands: &mpsc::Sender<Command>,
+    clock: &SharedClock,
+    cancel: &CancellationToken,
+) {
+    let every = Duration::from_millis(config.sweep_interval_ms);
+    let (c, tx) = (cancel.clone(), commands.clone());
+    parts.spawn_beating("sweeper", every + TIMER_PATIENCE, |beat| {
+        sweeper(tx, every, beat, c)
+    });
+    let c = cancel.clone();
+    parts.spawn_beating("heap-trim", trim::TRIM_EVERY + TIMER_PATIENCE, |beat| {
+        trim::trimmer(trim::TRIM_EVERY, beat, c)
+    });
+    // Validated at load; "off" (or a bad value) means no nightly job.
+    if let Ok(Some(minute_of_day)) = parse_time_of_day(&config.reconcile_at) {
+        let plan = Nightly {
+            minute_of_day,
+            offset_minutes: config.site_utc_offset_minutes,
+            erp_csv: config.erp_stock_csv.clone(),
+        };
+        let (c, tx, clock) = (cancel.clone(), commands.clone(), clock.clone());
+        parts.spawn_beating("nightly-reconciliation", TIMER_PATIENCE, |beat| {
+            nightly(tx, clock, plan, beat, c)
+        });
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod beat;
 pub mod health;
 pub mod parts;
+pub mod trim;
 
 use crate::api::{self, AppState};
 use crate::clock::{SharedClock, SystemClock};
@@ -17,7 +18,7 @@ use crate::net::broker::supervisor::{BrokerChild, ProbePlan, RunningBroker};
 use crate::net::broker::{BrokerError, Supervisor};
 use crate::net::mqtt::{self, MqttSettings};
 use crate::net::sealer::Sealer;
-use crate::net::timers::{self, Nightly};
+use crate::net::timers;
 use crate::run::health::{DiskFloor, Health};
 use crate::run::parts::Parts;
 use crate::store::{Store, StoreError};
@@ -38,9 +39,6 @@ use tracing::info;
 const FILE_PATIENCE: Duration = Duration::from_secs(10);
 /// How long the HTTP accept loop (round at least once a second) may.
 const HTTP_PATIENCE: Duration = Duration::from_secs(10);
-/// How long a timer may, beyond its own interval: its command may wait
-/// behind a full writer queue for a while.
-const TIMER_PATIENCE: Duration = Duration::from_secs(30);
 
 /// Why the hub could not start or stopped with an error.
 #[derive(Debug, Error)]
@@ -211,7 +209,7 @@ pub async fn start_with_clock(
             supervisor.run(first, beat, c)
         });
     }
-    spawn_timers(&mut parts, &config, &cmd_tx, &clock, &cancel);
+    timers::spawn(&mut parts, &config, &cmd_tx, &clock, &cancel);
     let (c, m) = (cancel.clone(), metrics.clone());
     parts.spawn_beating("device-registry", FILE_PATIENCE, |beat| {
         reload::watch(registry, devices, beat, c, move |counts, generation| {
@@ -374,32 +372,6 @@ async fn serve_http(
 /// the open-file limit first).
 fn http_listener(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
     api::serve::listener(addr)
-}
-
-fn spawn_timers(
-    parts: &mut Parts,
-    config: &HubConfig,
-    commands: &mpsc::Sender<crate::writer::Command>,
-    clock: &SharedClock,
-    cancel: &CancellationToken,
-) {
-    let every = Duration::from_millis(config.sweep_interval_ms);
-    let (c, tx) = (cancel.clone(), commands.clone());
-    parts.spawn_beating("sweeper", every + TIMER_PATIENCE, |beat| {
-        timers::sweeper(tx, every, beat, c)
-    });
-    // Validated at load; "off" (or a bad value) means no nightly job.
-    if let Ok(Some(minute_of_day)) = timers::parse_time_of_day(&config.reconcile_at) {
-        let plan = Nightly {
-            minute_of_day,
-            offset_minutes: config.site_utc_offset_minutes,
-            erp_csv: config.erp_stock_csv.clone(),
-        };
-        let (c, tx, clock) = (cancel.clone(), commands.clone(), clock.clone());
-        parts.spawn_beating("nightly-reconciliation", TIMER_PATIENCE, |beat| {
-            timers::nightly(tx, clock, plan, beat, c)
-        });
-    }
 }
 
 /// Runs the hub until `cancel` fires, then stops it cleanly.
