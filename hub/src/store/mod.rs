@@ -38,35 +38,34 @@
 //! Ended reservations are removed (`r` and their `q` entry) in the group
 //! commit after their retention passes ([`prune`]).
 //! Reports are written by the reconciliation worker, outside group commits.
+//! How a group is written and made durable, and what the commit count
+//! (the seal's mark) means: [`commit`].
 
-use crate::alerts::Alert;
-use crate::changes::{Changes, NextIds, PoolParts};
+use crate::changes::{NextIds, PoolParts};
 use crate::discrepancies::{CountTask, Discrepancy};
 use crate::pool::{DeadLetter, DeviceEpoch, DeviceRecord, EventRecord, Pool, StockKey};
-use crate::reservations::Reservation;
 use crate::store::check::StartCheck;
 use crate::store::codec::{
-    decode, encode, encode_i64, i64_of, id_key, id_of, parse_stock_key, prefixed, stock_key,
+    decode, encode_i64, i64_of, id_key, id_of, parse_stock_key, prefixed, stock_key,
 };
 use serde::de::DeserializeOwned;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use thiserror::Error;
 pub(crate) mod applied;
 pub mod check;
 pub(crate) mod codec;
+mod commit;
 mod prune;
 mod reads;
 pub(crate) mod reclaim;
 
-/// Reservations per `q` record: about 30 KB, well inside a sled page.
-const RESERVATIONS_PER_RECORD: usize = 512;
 pub(crate) const NEXT_EVENT: &[u8] = b"mnext_event";
-const NEXT_DEAD: &[u8] = b"mnext_dead";
-const NEXT_RESERVATION: &[u8] = b"mnext_reservation";
-const NEXT_ALERT: &[u8] = b"mnext_alert";
-const NEXT_DISCREPANCY: &[u8] = b"mnext_discrepancy";
-const NEXT_TASK: &[u8] = b"mnext_count_task";
+pub(crate) const NEXT_DEAD: &[u8] = b"mnext_dead";
+pub(crate) const NEXT_RESERVATION: &[u8] = b"mnext_reservation";
+pub(crate) const NEXT_ALERT: &[u8] = b"mnext_alert";
+pub(crate) const NEXT_DISCREPANCY: &[u8] = b"mnext_discrepancy";
+pub(crate) const NEXT_TASK: &[u8] = b"mnext_count_task";
 pub(crate) const NEXT_REPORT: &[u8] = b"mnext_report";
 pub(crate) const COMMITS: &[u8] = b"mcommits";
 pub(crate) const NEXT_BOOT: &[u8] = b"mnext_boot";
@@ -118,9 +117,8 @@ pub struct Store {
 /// The seal's keeper and the commit count it marks.
 struct StoreSeal {
     keeper: storeseal::Keeper,
-    /// Group commits (and report saves) durable so far; the lock also
-    /// serialises writers of the counter.
-    commits: Mutex<u64>,
+    /// Group commits (and report saves) written and durable so far.
+    counts: commit::Counts,
     /// What the start-up check found.
     start: StartCheck,
 }
@@ -163,7 +161,7 @@ impl Store {
             tree,
             seal: Arc::new(StoreSeal {
                 keeper: opened.keeper,
-                commits: Mutex::new(start.commits),
+                counts: commit::Counts::opened(start.commits),
                 start,
             }),
         })
@@ -173,28 +171,6 @@ impl Store {
     /// stored pool, among others).
     pub fn start_check(&self) -> &StartCheck {
         &self.seal.start
-    }
-
-    /// Applies `batch` plus the next commit count, flushes, and records the
-    /// count in the seal. A failed write leaves the seal open.
-    pub(crate) fn apply_counted(&self, mut batch: sled::Batch) -> Result<(), StoreError> {
-        let mut commits = self.seal.commits.lock().unwrap_or_else(|p| p.into_inner());
-        let next = *commits + 1;
-        batch.insert(COMMITS, encode_i64(next as i64));
-        let written = self.tree.apply_batch(batch).and_then(|()| self.db.flush());
-        if let Err(e) = written {
-            self.seal.keeper.forgo_clean_close();
-            return Err(e.into());
-        }
-        // sled's flush is not durable against a power cut (see
-        // storeseal::durable): nothing of this group may be answered or
-        // acked before its files and the seal's mark are synced.
-        if let Err(e) = self.seal.keeper.persist(next) {
-            self.seal.keeper.forgo_clean_close();
-            return Err(e.into());
-        }
-        *commits = next;
-        Ok(())
     }
 
     /// Loads the pool's durable state.
@@ -233,46 +209,6 @@ impl Store {
             .filter(|t| t.done_ms.is_none())
             .collect();
         Ok(Pool::load(parts))
-    }
-
-    /// Writes one group's changes atomically, then flushes to disk.
-    pub fn commit(&self, changes: &Changes) -> Result<(), StoreError> {
-        let mut batch = sled::Batch::default();
-        for (key, on_hand) in &changes.stock {
-            batch.insert(stock_key(key), encode_i64(*on_hand));
-        }
-        for (stream, record) in &changes.devices {
-            batch.insert(
-                crate::store::applied::stream_key(b'w', stream),
-                encode(record),
-            );
-        }
-        for (id, event) in &changes.events {
-            batch.insert(id_key(b'e', *id), encode(event));
-        }
-        crate::store::applied::index_events(&mut batch, &changes.events);
-        for (id, letter) in &changes.dead_letters {
-            batch.insert(id_key(b'd', *id), encode(letter));
-            if let Some(old) = id.checked_sub(crate::events::KEPT_DEAD_LETTERS) {
-                batch.remove(id_key(b'd', old));
-            }
-        }
-        add_stock_records(&mut batch, changes);
-        prune::remove_reservations(&self.tree, &mut batch, &changes.pruned_reservations)?;
-        batch.insert(NEXT_EVENT, encode_i64(changes.next_event as i64));
-        batch.insert(NEXT_DEAD, encode_i64(changes.next_dead as i64));
-        let ids = &changes.next_ids;
-        for (key, value) in [
-            (NEXT_RESERVATION, ids.reservation),
-            (NEXT_ALERT, ids.alert),
-            (NEXT_DISCREPANCY, ids.discrepancy),
-            (NEXT_TASK, ids.count_task),
-        ] {
-            batch.insert(key, encode_i64(value as i64));
-        }
-        let written = self.apply_counted(batch);
-        crate::store::reclaim::help(changes.records());
-        written
     }
 
     /// Stock rows, all or for one SKU, sorted by SKU, location, lot; only
@@ -383,41 +319,5 @@ impl Store {
         self.db.flush()?;
         self.seal.keeper.sync_files()?;
         Ok(())
-    }
-}
-
-fn add_stock_records(batch: &mut sled::Batch, changes: &Changes) {
-    let split = changes
-        .reservations
-        .partition_point(|r| r.id < changes.new_reservations_from);
-    let (changed, created) = changes.reservations.split_at(split);
-    for r in changed {
-        batch.insert(id_key(b'r', r.id), encode(r.as_ref()));
-    }
-    for chunk in created.chunks(RESERVATIONS_PER_RECORD) {
-        let records: Vec<&Reservation> = chunk.iter().map(|r| r.as_ref()).collect();
-        batch.insert(id_key(b'q', chunk[0].id), encode(&records));
-    }
-    for (sku, rule) in &changes.safety {
-        let key = prefixed(b't', sku.as_bytes());
-        match rule {
-            Some(rule) => batch.insert(key, encode(rule)),
-            None => batch.remove(key),
-        }
-    }
-    for (id, alert) in &changes.alerts {
-        batch.insert(id_key(b'a', *id), encode::<Alert>(alert));
-    }
-    for d in &changes.discrepancies {
-        batch.insert(id_key(b'x', d.id), encode(d));
-    }
-    for t in &changes.count_tasks {
-        batch.insert(id_key(b'k', t.id), encode(t));
-    }
-    for (sku, lot, info) in &changes.lots {
-        batch.insert(
-            prefixed(b'l', format!("{sku}\0{lot}").as_bytes()),
-            encode(info),
-        );
     }
 }
