@@ -1,35 +1,41 @@
 //! The single writer: the one thread that owns the pool.
 //!
 //! It waits for a command, then drains everything else already pending,
-//! applies it all to the in-memory pool, writes the changes in one atomic
-//! sled batch, flushes once, and only then releases the acks and the HTTP
-//! answers. Under load commands pile up while a flush runs, so the next
-//! group is bigger: the cost of a flush is shared by more of them (group
-//! commit). Device publishes and API commands share the one queue, so a
-//! reservation and a pick can never race.
+//! applies it all to the in-memory pool and writes the changes in one
+//! atomic sled batch. The flush that makes them durable runs on the
+//! flusher thread ([`flusher`]), which releases the acks and the HTTP
+//! answers only once it returns; meanwhile the writer gathers, applies and
+//! writes the next group (a two-stage pipeline). Under load commands pile
+//! up while a flush runs, so the next group is bigger and one flush serves
+//! more of them (group commit). Device publishes and API commands share
+//! the one queue, so a reservation and a pick can never race.
 
 pub mod commands;
+mod flusher;
+mod group;
 pub mod intake;
+#[cfg(test)]
+mod pipeline_tests;
 pub mod reserved_view;
 
 use crate::clock::SharedClock;
 use crate::devices::fleet::Fleet;
-use crate::devices::{DeviceBook, Devices};
+use crate::devices::Devices;
 use crate::metrics::Metrics;
-use crate::pool::{DeadLetter, DeviceEpoch, Pool};
-use crate::reconcile::worker;
-use crate::reconcile::{self, ErpFile, Report};
-use crate::run::health::DiskFloor;
+use crate::pool::{DeviceEpoch, Pool};
+use crate::reconcile::{self, worker};
 use crate::safety::SafetyRule;
+use crate::run::health::DiskFloor;
 use crate::store::{Store, StoreError};
 pub use crate::writer::commands::{Command, Reply};
-use crate::writer::intake::{classify, Intake};
+use crate::writer::flusher::{Flight, Flusher, Line};
+use crate::writer::group::{Applied, ReconcileJob};
 use crate::writer::reserved_view::ReservedView;
 use commands::Pending;
 use std::collections::HashMap;
 use std::sync::Arc;
 use tokio::sync::mpsc;
-use tracing::{debug, error, info, warn};
+use tracing::{error, info};
 
 /// Longest wait for the rest of a group (see [`Writer::gather`]). Spent
 /// yielding, not sleeping: a sleep rounds up to the timer slack (~60 us),
@@ -39,8 +45,6 @@ const LINGER: std::time::Duration = std::time::Duration::from_micros(100);
 /// Acks to publish after a commit: (device, epoch) -> acknowledged-through
 /// seq.
 pub type AckSet = HashMap<DeviceEpoch, u64>;
-
-type ReconcileJob = (Option<ErpFile>, &'static str, Option<Reply<Report>>);
 
 /// The writer's state: the pool, where it is stored, and its limits.
 pub struct Writer {
@@ -52,9 +56,13 @@ pub struct Writer {
     max_group_movements: usize,
     clock: SharedClock,
     reserved: Arc<ReservedView>,
-    reconciler: Option<std::sync::mpsc::Sender<worker::Work>>,
     devices: Devices,
     disk_floor: Option<DiskFloor>,
+    /// Raised after every failed group: a flight of an older generation
+    /// may sit on top of a failed one (see [`flusher`]).
+    generation: u64,
+    #[cfg(test)]
+    flush_hook: Option<flusher::FlushHook>,
 }
 
 impl Writer {
@@ -80,9 +88,11 @@ impl Writer {
             max_group_movements,
             clock,
             reserved,
-            reconciler: None,
             devices: Devices::default(),
             disk_floor: None,
+            generation: 1,
+            #[cfg(test)]
+            flush_hook: None,
         };
         let expired = writer.pool.sweep(writer.clock.now_ms());
         if expired > 0 {
@@ -106,6 +116,13 @@ impl Writer {
     /// Commits a group only while the disk has `floor`'s free space.
     pub fn with_disk_floor(mut self, floor: DiskFloor) -> Writer {
         self.disk_floor = Some(floor);
+        self
+    }
+
+    /// Runs `hook` before every flush (tests hold or fail flushes with it).
+    #[cfg(test)]
+    pub(crate) fn with_flush_hook(mut self, hook: flusher::FlushHook) -> Writer {
+        self.flush_hook = Some(hook);
         self
     }
 
@@ -143,14 +160,15 @@ impl Writer {
     }
 
     /// Runs until every sender is dropped and the queue is empty; each
-    /// group's acks and answers go out only after its flush. Answers are
-    /// handed to a courier thread, so waking the callers overlaps with the
-    /// next group instead of delaying it.
+    /// group's acks and answers go out only after the flush that made it
+    /// durable. The flusher hands answers to a courier thread, so waking
+    /// the callers overlaps with the next flush instead of delaying it.
     pub fn run(
         mut self,
         mut commands: mpsc::Receiver<Command>,
         acks: mpsc::UnboundedSender<AckSet>,
     ) -> Result<(), StoreError> {
+        let spawn_failed = |e: std::io::Error| StoreError::Sled(e.into());
         let (courier, answers) = std::sync::mpsc::channel::<(Vec<Pending>, bool)>();
         let store = self.store.clone();
         let courier_thread = std::thread::Builder::new()
@@ -162,13 +180,26 @@ impl Writer {
                     }
                 }
             })
-            .map_err(|e| StoreError::Sled(e.into()))?;
-        let (worker, worker_thread) =
-            worker::spawn(self.store.clone()).map_err(|e| StoreError::Sled(e.into()))?;
-        self.reconciler = Some(worker);
-        let result = self.serve(&mut commands, &acks, &courier);
-        drop(courier);
-        self.reconciler = None;
+            .map_err(spawn_failed)?;
+        let (reconciler, worker_thread) =
+            worker::spawn(self.store.clone()).map_err(spawn_failed)?;
+        let (line, flusher_thread) = Flusher {
+            store: self.store.clone(),
+            metrics: self.metrics.clone(),
+            reserved: self.reserved.clone(),
+            acks,
+            courier,
+            reconciler,
+            #[cfg(test)]
+            hook: self.flush_hook.take(),
+        }
+        .spawn()
+        .map_err(spawn_failed)?;
+        let result = self.serve(&mut commands, &line);
+        // The flusher settles every flight still in the line, then ends,
+        // dropping the courier's and the worker's senders.
+        drop(line);
+        let _ = flusher_thread.join();
         let _ = courier_thread.join();
         let _ = worker_thread.join();
         result
@@ -177,21 +208,17 @@ impl Writer {
     fn serve(
         &mut self,
         commands: &mut mpsc::Receiver<Command>,
-        acks: &mpsc::UnboundedSender<AckSet>,
-        courier: &std::sync::mpsc::Sender<(Vec<Pending>, bool)>,
+        line: &Line,
     ) -> Result<(), StoreError> {
         let mut last_group = 0usize;
         while let Some(first) = commands.blocking_recv() {
             let group = self.gather(first, commands, last_group);
             last_group = group.len();
-            let (ready, answers, committed) = self.apply(group)?;
-            if !answers.is_empty() {
-                // The courier lives as long as this loop.
-                let _ = courier.send((answers, committed));
+            if line.poisoned(self.generation) {
+                self.recover(line)?;
             }
-            if !ready.is_empty() && acks.send(ready).is_err() {
-                debug!("ack publisher gone; shutting down");
-            }
+            let applied = self.apply(group);
+            self.write(applied, line)?;
         }
         Ok(())
     }
@@ -226,150 +253,103 @@ impl Writer {
         group
     }
 
-    /// Applies and commits one group; returns the acks it earned and the
-    /// answers, undelivered (the courier delivers them). On a failed
-    /// commit the pool is reloaded from disk and nothing is acked or
-    /// confirmed, so devices resend, callers hear the failure, and nothing
-    /// is lost.
-    fn apply(&mut self, group: Vec<Command>) -> Result<(AckSet, Vec<Pending>, bool), StoreError> {
-        let now = self.clock.now_ms();
-        let mut acks = AckSet::new();
-        let mut answers: Vec<Pending> = Vec::new();
-        let mut jobs: Vec<ReconcileJob> = Vec::new();
-        // One snapshot per group: a revocation applies from the next group.
-        let book = self.devices.current();
-        for cmd in group {
-            match commands::apply(&mut self.pool, cmd, now) {
-                Ok(Some(pending)) => answers.push(pending),
-                Ok(None) => {}
-                Err(Command::Publish { topic, payload }) => {
-                    self.publish(topic, &payload, now, &mut acks, &book)
-                }
-                Err(Command::Reconcile {
+    /// Writes an applied group into the store (not yet durable) and hands
+    /// it to the flusher. A group that cannot be written (the disk floor,
+    /// a store error), or that sits on a group whose flush failed, fails:
+    /// nothing of it is acked or confirmed, the pool is reloaded from the
+    /// store once the flights before it are settled, so devices resend,
+    /// callers hear the failure, and nothing is lost.
+    fn write(&mut self, applied: Applied, line: &Line) -> Result<(), StoreError> {
+        let started = std::time::Instant::now();
+        let Applied {
+            mut changes,
+            counts,
+            acks,
+            answers,
+            jobs,
+            now,
+        } = applied;
+        let has_changes = !changes.is_empty();
+        let written = if line.poisoned(self.generation) {
+            Err("a group before it failed to commit".to_string())
+        } else if !has_changes {
+            Ok(self.store.written_commits())
+        } else {
+            match self.disk_floor.as_ref().and_then(DiskFloor::refuses) {
+                Some(why) => Err(format!("{why}; not committed")),
+                None => self.store.write(&changes).map_err(|e| e.to_string()),
+            }
+        };
+        let mut flight = Flight {
+            written: 0,
+            generation: self.generation,
+            failed: None,
+            has_changes,
+            acks: AckSet::new(),
+            answers,
+            jobs: Vec::new(),
+            reserved: std::mem::take(&mut changes.reserved),
+            counts,
+            started,
+        };
+        drop(changes);
+        match written {
+            Ok(count) => {
+                flight.written = count;
+                flight.acks = acks;
+                flight.jobs = self.snapshots(jobs, now);
+                line.send(flight)
+            }
+            Err(why) => {
+                error!(error = %why, "group commit failed; reloading the pool from disk");
+                fail_jobs(jobs);
+                flight.failed = Some(why);
+                line.send(flight)?;
+                self.recover(line)
+            }
+        }
+    }
+
+    /// After a failed group: once every flight before it is settled,
+    /// reloads the pool from the store (what was written, without what
+    /// was only applied) and starts a new generation.
+    fn recover(&mut self, line: &Line) -> Result<(), StoreError> {
+        line.drain();
+        self.pool = self.store.load_pool()?;
+        self.reserved.reset(self.pool.reserved_totals());
+        self.generation += 1;
+        Ok(())
+    }
+
+    /// Snapshots the pool just written (store and pool agree now) for each
+    /// reconciliation; the flusher hands them to the worker after the flush.
+    fn snapshots(&self, jobs: Vec<ReconcileJob>, now: u64) -> Vec<worker::Work> {
+        let mut work = Vec::new();
+        for (erp, trigger, reply) in jobs {
+            match reconcile::snapshot(&self.store, &self.pool) {
+                Ok(snapshot) => work.push(worker::Work {
+                    snapshot,
                     erp,
                     trigger,
+                    now,
                     reply,
-                }) => jobs.push((erp, trigger, reply)),
-                Err(other) => warn!(?other, "command not handled"),
-            }
-        }
-        let changes = self.pool.take_changes();
-        let counts = self.pool.take_counts();
-        let committed = changes.is_empty() || self.commit(&changes)?;
-        if committed {
-            self.metrics.count_pool(counts);
-            for (erp, trigger, reply) in jobs {
-                self.reconcile(erp, trigger, now, reply);
-            }
-        }
-        let acks = if committed { acks } else { AckSet::new() };
-        Ok((acks, answers, committed))
-    }
-
-    fn commit(&mut self, changes: &crate::pool::Changes) -> Result<bool, StoreError> {
-        let started = std::time::Instant::now();
-        let refused = self.disk_floor.as_ref().and_then(DiskFloor::refuses);
-        let outcome = match refused {
-            Some(why) => Err(format!("{why}; not committed")),
-            None => self.store.commit(changes).map_err(|e| e.to_string()),
-        };
-        match outcome {
-            Ok(()) => {
-                self.reserved.publish(&changes.reserved);
-                debug!(
-                    elapsed_us = started.elapsed().as_micros() as u64,
-                    "group committed"
-                );
-                self.metrics.commit_succeeded();
-                Ok(true)
-            }
-            Err(e) => {
-                error!(error = %e, "group commit failed; reloading the pool from disk");
-                self.metrics.commit_failed(&e);
-                self.pool = self.store.load_pool()?;
-                self.reserved.reset(self.pool.reserved_totals());
-                Ok(false)
-            }
-        }
-    }
-
-    fn publish(
-        &mut self,
-        topic: String,
-        payload: &[u8],
-        now: u64,
-        acks: &mut AckSet,
-        book: &DeviceBook,
-    ) {
-        match classify(&self.site, &topic, payload, book) {
-            Intake::Batch(batch) => {
-                let outcome = self.pool.apply_batch(&batch, now, &self.store);
-                self.metrics.count_batch(outcome, &batch);
-                // Only what the hub holds exactly as sent is acknowledged:
-                // a gap or a conflict earns no ack (WIRE.md §3.9).
-                if let Some(through) = outcome.ack_through() {
-                    let ack = acks.entry(DeviceEpoch::of(&batch)).or_insert(0);
-                    *ack = (*ack).max(through);
+                }),
+                Err(e) => {
+                    error!(error = %e, "reconciliation snapshot failed");
+                    fail_jobs(vec![(erp, trigger, reply)]);
                 }
             }
-            Intake::Status(status) => {
-                if self.fleet.record(&status, now) == crate::devices::fleet::Ordering::Stale {
-                    Metrics::add(&self.metrics.statuses_stale, 1);
-                }
-            }
-            Intake::Reject(reason) => self.reject(topic, reason, payload, now),
-            Intake::Ignore => {}
         }
+        work
     }
+}
 
-    /// Runs a reconciliation over the committed store (everything the pool
-    /// holds is committed at this point) and stores its report.
-    /// Snapshots the committed pool for a reconciliation and hands it to
-    /// the worker (or, outside [`Writer::run`], finishes it here).
-    fn reconcile(
-        &mut self,
-        erp: Option<ErpFile>,
-        trigger: &'static str,
-        now: u64,
-        reply: Option<Reply<Report>>,
-    ) {
-        let snapshot = match reconcile::snapshot(&self.store, &self.pool) {
-            Ok(s) => s,
-            Err(e) => {
-                error!(error = %e, "reconciliation snapshot failed");
-                if let Some(reply) = reply {
-                    let _ = reply.send(Err(crate::errors::PoolError::CommitFailed));
-                }
-                return;
-            }
-        };
-        let work = worker::Work {
-            snapshot,
-            erp,
-            trigger,
-            now,
-            reply,
-        };
-        match &self.reconciler {
-            Some(worker) => {
-                if let Err(returned) = worker.send(work) {
-                    worker::finish(&self.store, returned.0);
-                }
-            }
-            None => worker::finish(&self.store, work),
+/// Tells whoever waits for these reconciliations that they will not run.
+fn fail_jobs(jobs: Vec<ReconcileJob>) {
+    for (_, _, reply) in jobs {
+        if let Some(reply) = reply {
+            let _ = reply.send(Err(crate::errors::PoolError::CommitFailed));
         }
-    }
-
-    fn reject(&mut self, topic: String, reason: String, payload: &[u8], now: u64) {
-        // The topic is device-controlled text: log it escaped, never the payload.
-        warn!(topic = %topic.escape_debug(), %reason, "payload refused to dead letters");
-        Metrics::add(&self.metrics.dead_letters, 1);
-        self.pool.dead_letter(DeadLetter {
-            topic,
-            reason,
-            received_ms: now,
-            payload: payload.to_vec(),
-        });
     }
 }
 

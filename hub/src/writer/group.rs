@@ -1,0 +1,111 @@
+//! Applying one gathered group of commands to the in-memory pool: the
+//! first stage of the writer's pipeline. Nothing here touches the disk;
+//! what the group changed, earned and owes its callers comes out as an
+//! [`Applied`], which the writer then writes and hands to the flusher.
+
+use crate::changes::Changes;
+use crate::devices::DeviceBook;
+use crate::metrics::Metrics;
+use crate::pool::{DeadLetter, DeviceEpoch, PoolCounts};
+use crate::reconcile::ErpFile;
+use crate::reconcile::Report;
+use crate::writer::commands::{self, Command, Pending, Reply};
+use crate::writer::intake::{classify, Intake};
+use crate::writer::{AckSet, Writer};
+use tracing::warn;
+
+/// A reconciliation asked for in a group: run over the snapshot taken
+/// right after the group's write, released after its flush.
+pub(crate) type ReconcileJob = (Option<ErpFile>, &'static str, Option<Reply<Report>>);
+
+/// One group applied to the pool, not yet written.
+pub(crate) struct Applied {
+    /// What it changed.
+    pub changes: Changes,
+    /// What the pool counted in it.
+    pub counts: PoolCounts,
+    /// The acks it earns once durable.
+    pub acks: AckSet,
+    /// Answers waiting for its flush.
+    pub answers: Vec<Pending>,
+    /// Reconciliations it asked for.
+    pub jobs: Vec<ReconcileJob>,
+    /// The hub time it was applied at.
+    pub now: u64,
+}
+
+impl Writer {
+    /// Applies every command of `group` to the pool, in order.
+    pub(crate) fn apply(&mut self, group: Vec<Command>) -> Applied {
+        let now = self.clock.now_ms();
+        let mut acks = AckSet::new();
+        let mut answers: Vec<Pending> = Vec::new();
+        let mut jobs: Vec<ReconcileJob> = Vec::new();
+        // One snapshot per group: a revocation applies from the next group.
+        let book = self.devices.current();
+        for cmd in group {
+            match commands::apply(&mut self.pool, cmd, now) {
+                Ok(Some(pending)) => answers.push(pending),
+                Ok(None) => {}
+                Err(Command::Publish { topic, payload }) => {
+                    self.publish(topic, &payload, now, &mut acks, &book)
+                }
+                Err(Command::Reconcile {
+                    erp,
+                    trigger,
+                    reply,
+                }) => jobs.push((erp, trigger, reply)),
+                Err(other) => warn!(?other, "command not handled"),
+            }
+        }
+        Applied {
+            changes: self.pool.take_changes(),
+            counts: self.pool.take_counts(),
+            acks,
+            answers,
+            jobs,
+            now,
+        }
+    }
+
+    fn publish(
+        &mut self,
+        topic: String,
+        payload: &[u8],
+        now: u64,
+        acks: &mut AckSet,
+        book: &DeviceBook,
+    ) {
+        match classify(&self.site, &topic, payload, book) {
+            Intake::Batch(batch) => {
+                let outcome = self.pool.apply_batch(&batch, now, &self.store);
+                self.metrics.count_batch(outcome, &batch);
+                // Only what the hub holds exactly as sent is acknowledged:
+                // a gap or a conflict earns no ack (WIRE.md §3.9).
+                if let Some(through) = outcome.ack_through() {
+                    let ack = acks.entry(DeviceEpoch::of(&batch)).or_insert(0);
+                    *ack = (*ack).max(through);
+                }
+            }
+            Intake::Status(status) => {
+                if self.fleet.record(&status, now) == crate::devices::fleet::Ordering::Stale {
+                    Metrics::add(&self.metrics.statuses_stale, 1);
+                }
+            }
+            Intake::Reject(reason) => self.reject(topic, reason, payload, now),
+            Intake::Ignore => {}
+        }
+    }
+
+    fn reject(&mut self, topic: String, reason: String, payload: &[u8], now: u64) {
+        // The topic is device-controlled text: log it escaped, never the payload.
+        warn!(topic = %topic.escape_debug(), %reason, "payload refused to dead letters");
+        Metrics::add(&self.metrics.dead_letters, 1);
+        self.pool.dead_letter(DeadLetter {
+            topic,
+            reason,
+            received_ms: now,
+            payload: payload.to_vec(),
+        });
+    }
+}
