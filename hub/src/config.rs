@@ -186,7 +186,7 @@ impl HubConfig {
             rule.validate()
                 .map_err(|e| ConfigError::Invalid(format!("safety_stock.{sku}: {e}")))?;
         }
-        crate::net::timers::parse_time_of_day(&self.reconcile_at)
+        parse_time_of_day(&self.reconcile_at)
             .map_err(|e| ConfigError::Invalid(format!("reconcile_at: {e}")))?;
         if !(-840..=840).contains(&self.site_utc_offset_minutes) {
             return Err(ConfigError::Invalid(
@@ -248,6 +248,20 @@ impl HubConfig {
         }
         Ok(())
     }
+}
+
+/// Parses `HH:MM` into minutes after midnight; `off` disables (None).
+pub fn parse_time_of_day(text: &str) -> Result<Option<u32>, String> {
+    if text == "off" {
+        return Ok(None);
+    }
+    let parsed = text.split_once(':').and_then(|(h, m)| {
+        let (h, m) = (h.parse::<u32>().ok()?, m.parse::<u32>().ok()?);
+        (h < 24 && m < 60 && text.len() == 5).then_some(h * 60 + m)
+    });
+    parsed
+        .map(Some)
+        .ok_or_else(|| format!("expected HH:MM (00:00 to 23:59) or \"off\", got {text:?}"))
 }
 
 #[cfg(test)]

@@ -20,10 +20,13 @@
 //! injectable [`clock`].
 
 pub mod api;
+pub mod beat;
 pub mod clock;
 pub mod config;
 pub mod datafile;
 pub mod devices;
+pub mod health;
+pub mod log_gate;
 pub mod metrics;
 pub mod net;
 pub mod reconcile;

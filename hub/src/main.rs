@@ -120,7 +120,7 @@ fn main() -> anyhow::Result<()> {
             .with_env_filter(filter)
             .with_writer(std::io::stderr)
             .finish()
-            .with(hub::api::log_gate::RepeatLimit::default())
+            .with(hub::log_gate::RepeatLimit::default())
             .init();
     }
     let cli = Cli::parse();

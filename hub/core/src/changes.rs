@@ -4,8 +4,8 @@
 
 use crate::alerts::Alert;
 use crate::discrepancies::{CountTask, Discrepancy};
+use crate::events::{DeadLetter, DeviceEpoch, DeviceRecord, EventRecord, StockKey};
 use crate::lots::LotInfo;
-use crate::pool::{DeadLetter, DeviceEpoch, DeviceRecord, EventRecord, StockKey};
 use crate::reservations::{Reservation, SharedReservation};
 use crate::safety::SafetyRule;
 use std::collections::HashMap;

@@ -21,5 +21,6 @@ pub mod errors;
 pub mod events;
 pub mod lots;
 pub mod pool;
+pub mod reconcile;
 pub mod reservations;
 pub mod safety;

@@ -38,8 +38,8 @@ pub struct Allocation {
 
 impl Allocation {
     /// The stock key it points at.
-    pub fn key(&self) -> crate::pool::StockKey {
-        crate::pool::StockKey {
+    pub fn key(&self) -> crate::events::StockKey {
+        crate::events::StockKey {
             sku: self.sku.clone(),
             location: self.location.clone(),
             lot: self.lot.clone(),

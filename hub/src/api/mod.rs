@@ -16,7 +16,6 @@ mod error;
 mod exceptions;
 pub mod framing;
 mod json;
-pub mod log_gate;
 mod lots;
 mod parse_errors;
 mod reconciliations;
@@ -77,7 +76,7 @@ pub struct AppState {
     /// The live API tokens.
     pub tokens: Tokens,
     /// What `/healthz` checks.
-    pub health: Arc<crate::run::health::Health>,
+    pub health: Arc<crate::health::Health>,
 }
 
 impl AppState {
@@ -121,7 +120,7 @@ pub fn router_with(state: AppState, rules: BodyRules) -> Router {
         .with_state(state)
 }
 
-/// 200 while every part of the hub works ([`crate::run::health`]), else 503
+/// 200 while every part of the hub works ([`crate::health`]), else 503
 /// with one line per problem, naming the part. Broker restarts are shown
 /// either way.
 async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {

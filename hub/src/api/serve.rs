@@ -11,7 +11,7 @@
 //! and logs such failures through a [`LogGate`].
 
 use super::conn::{Activity, Busy, Watched};
-use super::log_gate::{thousands, Gate, LogGate};
+use crate::log_gate::{thousands, Gate, LogGate};
 use axum::Router;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
@@ -53,7 +53,7 @@ pub async fn serve_api(
     listener: TcpListener,
     state: super::AppState,
     config: &crate::config::HubConfig,
-    beat: crate::run::beat::Beat,
+    beat: crate::beat::Beat,
     cancel: CancellationToken,
 ) {
     let ms = Duration::from_millis;
@@ -142,7 +142,7 @@ pub async fn serve(
     listener: TcpListener,
     router: Router,
     limits: ConnLimits,
-    beat: crate::run::beat::Beat,
+    beat: crate::beat::Beat,
     cancel: CancellationToken,
 ) {
     info!(

@@ -5,7 +5,7 @@
 //! turned corrupt while the hub runs) is logged and the last good version
 //! stays; a hub start with a corrupt file refuses to start instead.
 
-use crate::run::beat::Beat;
+use crate::beat::Beat;
 use std::fmt::Display;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};

@@ -49,7 +49,7 @@ pub fn generation(file: &RegistryFile) -> u64 {
 pub async fn watch(
     registry: Registry,
     devices: Devices,
-    beat: crate::run::beat::Beat,
+    beat: crate::beat::Beat,
     cancel: CancellationToken,
     loaded: impl Fn((usize, usize), u64) + Send + 'static,
 ) {

@@ -8,10 +8,10 @@
 //! their own task), so a full writer queue can slow the broker down but can
 //! never deadlock against it.
 
+use crate::beat::Beat;
 use crate::devices::InternalLogin;
 use crate::metrics::Metrics;
 use crate::net::sealer::Sealer;
-use crate::run::beat::Beat;
 use crate::writer::{AckSet, Command};
 use protocol::TopicKind;
 use rumqttc::{AsyncClient, Event, EventLoop, MqttOptions, Packet, QoS};

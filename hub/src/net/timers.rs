@@ -4,12 +4,12 @@
 //! on), and the nightly reconciliation at a fixed site time. Both only send
 //! commands; the decisions stay in the writer, against the injected clock.
 
+use crate::beat::Beat;
 use crate::clock::SharedClock;
-use crate::config::HubConfig;
+use crate::config::{parse_time_of_day, HubConfig};
+use crate::health::parts::Parts;
+use crate::health::trim;
 use crate::reconcile::erp;
-use crate::run::beat::Beat;
-use crate::run::parts::Parts;
-use crate::run::trim;
 use crate::writer::Command;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -22,20 +22,6 @@ use tracing::info;
 const TIMER_PATIENCE: Duration = Duration::from_secs(30);
 
 const DAY_MS: i64 = 86_400_000;
-
-/// Parses `HH:MM` into minutes after midnight; `off` disables (None).
-pub fn parse_time_of_day(text: &str) -> Result<Option<u32>, String> {
-    if text == "off" {
-        return Ok(None);
-    }
-    let parsed = text.split_once(':').and_then(|(h, m)| {
-        let (h, m) = (h.parse::<u32>().ok()?, m.parse::<u32>().ok()?);
-        (h < 24 && m < 60 && text.len() == 5).then_some(h * 60 + m)
-    });
-    parsed
-        .map(Some)
-        .ok_or_else(|| format!("expected HH:MM (00:00 to 23:59) or \"off\", got {text:?}"))
-}
 
 /// The first instant after `now_ms` that is `minute_of_day` in a site
 /// whose clocks run `offset_minutes` ahead of UTC.
@@ -72,7 +58,7 @@ pub async fn sweeper(
 }
 
 /// Starts the sweeper, the nightly reconciliation (unless it is off) and
-/// the heap trimmer ([`crate::run::trim`]) as parts of the hub.
+/// the heap trimmer ([`crate::health::trim`]) as parts of the hub.
 pub(crate) fn spawn(
     parts: &mut Parts,
     config: &HubConfig,

@@ -72,7 +72,7 @@ impl ErpFile {
 
     /// "3 lines" or "the first 100 of 5,000,000 lines", for messages.
     pub fn error_summary(&self) -> String {
-        let all = crate::api::log_gate::thousands(self.error_lines as u64);
+        let all = crate::log_gate::thousands(self.error_lines as u64);
         if self.errors.len() < self.error_lines {
             format!("the first {} of {all} lines", self.errors.len())
         } else {

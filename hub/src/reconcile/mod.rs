@@ -16,58 +16,12 @@ pub mod worker;
 
 use crate::pool::{replay, Pool, StockKey};
 use crate::store::{Store, StoreError};
-use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+pub use hub_core::reconcile::{
+    reserved_differences, stock_differences, variances, ErpComparison, Report, ReservedDifference,
+    SkuVariance, StockDifference, Verification, AUDIT_THRESHOLD_PCT,
+};
+use std::collections::BTreeMap;
 use std::fmt::Write;
-
-/// A variance over this percentage flags a SKU for audit.
-pub const AUDIT_THRESHOLD_PCT: f64 = 5.0;
-
-/// A stock key where the stored pool and the replay of the log differ.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StockDifference {
-    /// The SKU.
-    pub sku: String,
-    /// The location.
-    pub location: String,
-    /// The lot ("" when none).
-    pub lot: String,
-    /// On hand as stored.
-    pub stored: i64,
-    /// On hand rebuilt from the log.
-    pub replayed: i64,
-}
-
-/// A SKU whose live `reserved` differs from its active reservations.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ReservedDifference {
-    /// The SKU.
-    pub sku: String,
-    /// Reserved in the live pool.
-    pub stored: i64,
-    /// Sum of the outstanding lines of active reservations.
-    pub expected: i64,
-}
-
-/// What [`verify`] found.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Verification {
-    /// Event log entries replayed.
-    pub events: u64,
-    /// Movements replayed.
-    pub movements: u64,
-    /// Stock keys that differ.
-    pub stock_differences: Vec<StockDifference>,
-    /// SKUs whose reserved total differs.
-    pub reserved_differences: Vec<ReservedDifference>,
-}
-
-impl Verification {
-    /// Whether the stored pool equals the replay of the log.
-    pub fn matches(&self) -> bool {
-        self.stock_differences.is_empty() && self.reserved_differences.is_empty()
-    }
-}
 
 /// Rebuilds the pool from the log and compares it with the stored one.
 pub fn verify(store: &Store) -> Result<Verification, StoreError> {
@@ -99,49 +53,13 @@ fn verify_against(
     }
     let movements = log.iter().map(|e| e.movements.len() as u64).sum();
     let replayed = replay(&log);
-    let keys: BTreeSet<&StockKey> = replayed.keys().chain(stored.keys()).collect();
-    let stock_differences = keys
-        .into_iter()
-        .filter_map(|k| {
-            let (s, r) = (stored.get(k).copied(), replayed.get(k).copied());
-            (s != r).then(|| StockDifference {
-                sku: k.sku.clone(),
-                location: k.location.clone(),
-                lot: k.lot.clone(),
-                stored: s.unwrap_or(0),
-                replayed: r.unwrap_or(0),
-            })
-        })
-        .collect();
+    let stock_differences = stock_differences(stored, &replayed);
     Ok(Verification {
         events: log.len() as u64,
         movements,
         stock_differences,
         reserved_differences: Vec::new(),
     })
-}
-
-/// The live pool's reserved totals against the sums over its active
-/// reservations (derived state that must never drift).
-fn reserved_differences(pool: &Pool) -> Vec<ReservedDifference> {
-    let mut expected: BTreeMap<String, i64> = BTreeMap::new();
-    for r in pool.active_reservations() {
-        for line in &r.lines {
-            *expected.entry(line.sku.clone()).or_insert(0) += line.outstanding();
-        }
-    }
-    let live = pool.reserved_totals();
-    let skus: BTreeSet<&String> = expected.keys().chain(live.keys()).collect();
-    skus.into_iter()
-        .filter_map(|sku| {
-            let (l, e) = (live.get(sku).copied(), expected.get(sku).copied());
-            (l.unwrap_or(0) != e.unwrap_or(0)).then(|| ReservedDifference {
-                sku: sku.clone(),
-                stored: l.unwrap_or(0),
-                expected: e.unwrap_or(0),
-            })
-        })
-        .collect()
 }
 
 /// What the writer captures for a live reconciliation, right after a
@@ -164,91 +82,9 @@ pub fn snapshot(store: &Store, pool: &Pool) -> Result<Snapshot, StoreError> {
     })
 }
 
-/// One SKU compared with the ERP.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SkuVariance {
-    /// The SKU.
-    pub sku: String,
-    /// On hand in the pool, all locations.
-    pub pool: i64,
-    /// Quantity in the ERP file, all locations.
-    pub erp: i64,
-    /// pool - erp.
-    pub variance: i64,
-    /// |variance| as a percentage of the ERP's figure (100 when the ERP
-    /// has none but the pool has some).
-    pub variance_pct: f64,
-    /// Over [`AUDIT_THRESHOLD_PCT`].
-    pub audit: bool,
-}
-
-/// The ERP side of a report.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ErpComparison {
-    /// Where the file came from.
-    pub source: String,
-    /// Rows used.
-    pub rows: usize,
-    /// Rows that could not be used, by line (the first
-    /// [`crate::reconcile::erp::MAX_REPORTED_ERRORS`]).
-    pub errors: Vec<(usize, String)>,
-    /// How many rows could not be used, all told.
-    #[serde(default)]
-    pub error_lines: usize,
-    /// Per-SKU variances (every SKU in either side that differs, and
-    /// matching ones too), sorted by SKU.
-    pub variances: Vec<SkuVariance>,
-}
-
-/// A stored reconciliation report.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Report {
-    /// Id.
-    pub id: u64,
-    /// "api", "nightly".
-    pub trigger: String,
-    /// Hub time it ran.
-    pub created_ms: u64,
-    /// Whether the stored pool equals the replay of the log.
-    pub pool_matches_log: bool,
-    /// Log, stock and reserved comparison.
-    pub verification: Verification,
-    /// ERP comparison, when a file was given or configured.
-    pub erp: Option<ErpComparison>,
-    /// SKUs flagged for audit.
-    pub flagged_for_audit: usize,
-}
-
 /// Compares the pool's per-SKU on hand with the ERP's.
 pub fn compare_erp(pool: &BTreeMap<String, i64>, erp: &ErpFile) -> ErpComparison {
-    let per_sku = erp.per_sku();
-    let skus: BTreeSet<&str> = pool
-        .keys()
-        .map(String::as_str)
-        .chain(per_sku.keys().map(String::as_str))
-        .collect();
-    let variances = skus
-        .into_iter()
-        .map(|sku| {
-            let p = pool.get(sku).copied().unwrap_or(0);
-            let e = per_sku.get(sku).copied().unwrap_or(0);
-            // Either side can be near i64::MAX: saturate, never wrap.
-            let variance = p.saturating_sub(e);
-            let variance_pct = match (variance, e) {
-                (0, _) => 0.0,
-                (_, 0) => 100.0,
-                (v, e) => (v.unsigned_abs() as f64) * 100.0 / e.unsigned_abs() as f64,
-            };
-            SkuVariance {
-                sku: sku.to_string(),
-                pool: p,
-                erp: e,
-                variance,
-                variance_pct,
-                audit: variance_pct > AUDIT_THRESHOLD_PCT,
-            }
-        })
-        .collect();
+    let variances = variances(pool, erp.per_sku());
     ErpComparison {
         source: erp.source.clone(),
         rows: erp.rows,

@@ -7,9 +7,9 @@ use crate::errors::PoolError;
 use crate::reconcile::erp::ErpFile;
 use crate::reconcile::{self, Report, Snapshot};
 use crate::store::Store;
-use crate::writer::Reply;
 use std::sync::mpsc;
 use std::thread::JoinHandle;
+use tokio::sync::oneshot;
 use tracing::{error, info};
 
 /// One reconciliation to finish.
@@ -22,8 +22,9 @@ pub struct Work {
     pub trigger: &'static str,
     /// Hub time it was asked for.
     pub now: u64,
-    /// Who waits for the report.
-    pub reply: Option<Reply<Report>>,
+    /// Who waits for the report (the writer's `Reply<Report>`; spelled out so
+    /// this module does not depend on the writer that depends on it).
+    pub reply: Option<oneshot::Sender<Result<Report, PoolError>>>,
 }
 
 /// Finishes one reconciliation and answers.

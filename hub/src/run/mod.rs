@@ -1,16 +1,13 @@
 //! Starting and stopping the whole hub: store, broker, writer thread, MQTT
 //! shell and HTTP server, all stopped by one cancellation token.
 
-pub mod beat;
-pub mod health;
-pub mod parts;
-pub mod trim;
-
 use crate::api::{self, AppState};
 use crate::clock::{SharedClock, SystemClock};
 use crate::config::HubConfig;
 use crate::devices::fleet::Fleet;
 use crate::devices::{reload, Devices, InternalLogin, Registry, RegistryError};
+use crate::health::parts::Parts;
+use crate::health::Health;
 use crate::metrics::Metrics;
 use crate::net::broker::child::ChildArgs;
 use crate::net::broker::probe::ProbeLogin;
@@ -19,8 +16,7 @@ use crate::net::broker::{BrokerError, Supervisor};
 use crate::net::mqtt::{self, MqttSettings};
 use crate::net::sealer::Sealer;
 use crate::net::timers;
-use crate::run::health::{DiskFloor, Health};
-use crate::run::parts::Parts;
+use crate::store::floor::DiskFloor;
 use crate::store::{Store, StoreError};
 use crate::tokens::{self, TokenError, TokenRegistry, Tokens};
 use crate::writer::reserved_view::ReservedView;
@@ -362,7 +358,7 @@ async fn serve_http(
     listener: tokio::net::TcpListener,
     state: AppState,
     config: HubConfig,
-    beat: crate::run::beat::Beat,
+    beat: crate::beat::Beat,
     cancel: CancellationToken,
 ) {
     api::serve::serve_api(listener, state, &config, beat, cancel).await;

@@ -16,12 +16,12 @@ use crate::discrepancies::{CountTask, Discrepancy};
 use crate::events::{apply_movement, snapshot};
 use crate::lots::LotInfo;
 use crate::pool::{DeadLetter, DeviceEpoch, DeviceRecord, EventRecord, StockKey};
-use crate::reconcile::StockDifference;
 use crate::reservations::Reservation;
 use crate::safety::SafetyRule;
 use crate::store::applied::{index_first_seq, parse_stream};
 use crate::store::codec::{damaged, decode, i64_of, id_of, parse_stock_key};
 use crate::store::{StoreError, COMMITS, NEXT_EVENT};
+use hub_core::reconcile::{stock_differences, StockDifference};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::time::Instant;
@@ -189,7 +189,7 @@ impl Walk {
             commits,
             events: self.last_event,
             movements: self.movements,
-            stock_differences: differences(&self.stored, &snapshot(&self.replayed)),
+            stock_differences: stock_differences(&self.stored, &snapshot(&self.replayed)),
             millis: 0,
         })
     }
@@ -227,24 +227,4 @@ fn other_record(prefix: u8, key: &[u8], value: &[u8]) -> Result<(), StoreError> 
         b'p' => crate::store::reads::decode_report(key, value).map(drop),
         _ => Err(damaged(key, "unknown key prefix")),
     }
-}
-
-fn differences(
-    stored: &BTreeMap<StockKey, i64>,
-    replayed: &BTreeMap<StockKey, i64>,
-) -> Vec<StockDifference> {
-    let keys: BTreeSet<&StockKey> = stored.keys().chain(replayed.keys()).collect();
-    keys.into_iter()
-        .filter_map(|k| {
-            let s = stored.get(k).copied().unwrap_or(0);
-            let r = replayed.get(k).copied().unwrap_or(0);
-            (s != r).then(|| StockDifference {
-                sku: k.sku.clone(),
-                location: k.location.clone(),
-                lot: k.lot.clone(),
-                stored: s,
-                replayed: r,
-            })
-        })
-        .collect()
 }

@@ -56,6 +56,7 @@ pub(crate) mod applied;
 pub mod check;
 pub(crate) mod codec;
 mod commit;
+pub mod floor;
 mod prune;
 mod reads;
 pub(crate) mod reclaim;

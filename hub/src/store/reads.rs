@@ -6,11 +6,11 @@
 use crate::alerts::{Alert, AlertKind};
 use crate::discrepancies::{CountTask, Discrepancy};
 use crate::lots::LotInfo;
-use crate::reconcile::Report;
 use crate::reservations::Reservation;
 use crate::safety::SafetyRule;
 use crate::store::codec::{damaged, decode, encode_i64, id_key, unframe};
 use crate::store::{Store, StoreError, NEXT_BOOT, NEXT_REPORT};
+use hub_core::reconcile::Report;
 
 impl Store {
     /// One reservation: its own record if it changed after the group that

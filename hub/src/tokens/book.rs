@@ -105,7 +105,7 @@ pub fn load_book(registry: &TokenRegistry) -> Result<TokenBook, TokenError> {
 pub async fn watch(
     registry: TokenRegistry,
     tokens: Tokens,
-    beat: crate::run::beat::Beat,
+    beat: crate::beat::Beat,
     cancel: CancellationToken,
 ) {
     let path = registry.path();

@@ -25,7 +25,7 @@ use crate::metrics::Metrics;
 use crate::pool::{DeviceEpoch, Pool};
 use crate::reconcile::{self, worker};
 use crate::safety::SafetyRule;
-use crate::run::health::DiskFloor;
+use crate::store::floor::DiskFloor;
 use crate::store::{Store, StoreError};
 pub use crate::writer::commands::{Command, Reply};
 use crate::writer::flusher::{Flight, Flusher, Line};

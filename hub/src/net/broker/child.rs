@@ -123,7 +123,7 @@ fn watch_registry(
             let watch = reload::watch(
                 registry,
                 devices.clone(),
-                crate::run::beat::Beat::unwatched(),
+                crate::beat::Beat::unwatched(),
                 forever.clone(),
                 |_, _| {},
             );

@@ -8,8 +8,8 @@
 use super::child::{ChildArgs, READY};
 use super::probe::{self, ProbeLogin};
 use super::BrokerError;
+use crate::beat::Beat;
 use crate::metrics::Metrics;
-use crate::run::beat::Beat;
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::sync::atomic::Ordering;

@@ -13,13 +13,16 @@
 //!   broker shows here too).
 //! - No task has stopped ([`Health::stopped`]; the hub then also shuts
 //!   down and exits non-zero, so its supervisor restarts it).
-//! - No part has been silent past its patience ([`crate::run::beat`]): a part
+//! - No part has been silent past its patience ([`crate::beat`]): a part
 //!   that is there but stuck is named too.
 
+pub mod parts;
+pub mod trim;
+
+use crate::beat::{Beat, Beats};
 use crate::metrics::Metrics;
-use crate::run::beat::{Beat, Beats};
+use crate::store::floor::DiskFloor;
 use crate::writer::commands::Command;
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
@@ -61,7 +64,7 @@ impl Health {
     }
 
     /// The parts silent for more than `times` their patience.
-    pub fn silent(&self, times: u32) -> Vec<crate::run::beat::Silent> {
+    pub fn silent(&self, times: u32) -> Vec<crate::beat::Silent> {
         self.beats.silent(times)
     }
 
@@ -120,54 +123,10 @@ impl Health {
     }
 }
 
-/// The free space the writer keeps in hand: a group is not committed when
-/// less is left. sled turns a write that fails for want of space into an
-/// error that every later operation repeats, even once space returns; a
-/// commit refused before sled writes anything leaves the store usable, so
-/// acks resume by themselves when space comes back.
-#[derive(Debug, Clone)]
-pub struct DiskFloor {
-    /// The data directory.
-    pub dir: PathBuf,
-    /// The least free space a commit may start with.
-    pub min_free_bytes: u64,
-}
-
-impl DiskFloor {
-    /// Why a commit must not start now, if it must not (also what
-    /// `/healthz` says about the disk).
-    pub fn refuses(&self) -> Option<String> {
-        let dir = self.dir.display();
-        match free_bytes(&self.dir) {
-            Ok(free) if free < self.min_free_bytes => Some(format!(
-                "disk: {} KiB free for {dir}, below the {} KiB kept in hand",
-                free / 1024,
-                self.min_free_bytes / 1024
-            )),
-            Ok(_) => None,
-            Err(e) => Some(format!("disk: cannot read the free space for {dir}: {e}")),
-        }
-    }
-}
-
-/// Bytes an unprivileged writer may still use on the file system of `dir`.
-pub fn free_bytes(dir: &std::path::Path) -> std::io::Result<u64> {
-    use std::os::unix::ffi::OsStrExt;
-    let path = std::ffi::CString::new(dir.as_os_str().as_bytes())
-        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
-    // SAFETY: statvfs(3) with a NUL-terminated path and a zeroed struct of
-    // the right type, which it fills.
-    let mut stat: libc::statvfs = unsafe { std::mem::zeroed() };
-    let rc = unsafe { libc::statvfs(path.as_ptr(), &mut stat) };
-    if rc != 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    Ok((stat.f_bavail as u64).saturating_mul(stat.f_frsize as u64))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::floor::free_bytes;
 
     #[test]
     fn free_space_of_a_real_directory_and_a_clear_error_for_none() {

@@ -1,5 +1,5 @@
 //! Signs of life from the hub's long-running parts. A part that has died
-//! is seen when its task ends ([`crate::run::parts`]); a part that is still
+//! is seen when its task ends ([`crate::health::parts`]); a part that is still
 //! there but stuck (blocked on a queue that never drains, spinning in a
 //! loop that never yields, waiting on an answer that never comes) is seen
 //! only by its silence. Each part's loop goes round at least once a

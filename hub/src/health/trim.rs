@@ -10,7 +10,7 @@
 //! a millisecond on this heap and runs on a blocking thread, never on the
 //! writer. Other allocators (musl) have nothing to trim.
 
-use crate::run::beat::Beat;
+use crate::beat::Beat;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 

@@ -5,13 +5,13 @@
 //! half-dead with `/healthz` saying ok.
 //!
 //! A part that is still there but stuck shows by its silence
-//! ([`crate::run::beat`]): past its patience `/healthz` names it; past
+//! ([`crate::beat`]): past its patience `/healthz` names it; past
 //! [`STUCK_TIMES`] its patience it counts as dead, as above. Parts that do
 //! not stop within [`STOP_GRACE`] of the hub's cancellation are aborted,
 //! so a stuck part cannot hold the hub's exit up either.
 
-use crate::run::beat::Beat;
-use crate::run::health::Health;
+use crate::beat::Beat;
+use crate::health::Health;
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
@@ -143,7 +143,7 @@ mod tests {
     fn parts(cancel: &CancellationToken) -> (Parts, Arc<Health>) {
         let (tx, _rx) = tokio::sync::mpsc::channel(1);
         let dir = std::env::temp_dir();
-        let floor = crate::run::health::DiskFloor {
+        let floor = crate::store::floor::DiskFloor {
             dir,
             min_free_bytes: 0,
         };
