@@ -56,7 +56,9 @@ pub struct RunArgs {
     /// Write every sample here as CSV.
     #[arg(long)]
     pub csv: Option<PathBuf>,
-    /// The hub's end VmRSS may be at most twice its baseline plus this.
+    /// The hub's end VmRSS may be at most its baseline, plus twice its
+    /// store cache (`store_cache_mb`: sled counts less than it holds),
+    /// plus this (the pool's state and answers in flight).
     #[arg(long, default_value_t = 50)]
     pub rss_slack_mib: u64,
     /// The hub's end descriptor count may exceed its baseline by this.

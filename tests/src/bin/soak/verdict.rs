@@ -50,6 +50,21 @@ fn mib(kib: u64) -> f64 {
     kib as f64 / 1024.0
 }
 
+/// Runs this long or longer are judged on a plateau too.
+const PLATEAU_RUN: Duration = Duration::from_secs(600);
+
+/// The sample at two thirds of a long run: memory that still grows by more
+/// than 10 % after it is not bounded, whatever its level. None for short
+/// runs, where the store cache is still filling.
+fn plateau(samples: &[Sample], args: &RunArgs) -> Option<Sample> {
+    let run = Duration::from_secs(args.seconds);
+    if run < PLATEAU_RUN {
+        return None;
+    }
+    let first = samples.first()?.at;
+    samples.iter().find(|s| s.at >= first + run * 2 / 3).copied()
+}
+
 /// Prints the samples and the two children's reports.
 fn print_parts(samples: &[Sample], end: &Ending) {
     println!("--- samples ---");
@@ -102,7 +117,9 @@ pub fn report(args: &RunArgs, samples: &[Sample], end: &Ending) -> bool {
         show(doubled)
     );
 
-    let rss_bound = 2 * base.hub_rss_kib + args.rss_slack_mib * 1024;
+    let cache_mib = hub::HubConfig::default().store_cache_mb;
+    let rss_bound = base.hub_rss_kib + (2 * cache_mib + args.rss_slack_mib) * 1024;
+    let plateau = plateau(samples, args);
     let checks = [
         (
             end.fleet_ok,
@@ -125,9 +142,17 @@ pub fn report(args: &RunArgs, samples: &[Sample], end: &Ending) -> bool {
         (
             last.hub_rss_kib <= rss_bound,
             format!(
-                "hub memory grew to {:.1} MiB, past 2 x baseline + {} MiB",
+                "hub memory grew to {:.1} MiB, past baseline + 2 x {cache_mib} MiB cache + {} MiB",
                 mib(last.hub_rss_kib),
                 args.rss_slack_mib
+            ),
+        ),
+        (
+            plateau.is_none_or(|at| last.hub_rss_kib * 10 <= at.hub_rss_kib * 11),
+            format!(
+                "hub memory still growing: {:.1} MiB at two thirds of the run, {:.1} at the end (over 10 %)",
+                mib(plateau.map_or(0, |s| s.hub_rss_kib)),
+                mib(last.hub_rss_kib)
             ),
         ),
         (
