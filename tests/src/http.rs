@@ -1,5 +1,7 @@
-//! A tiny blocking HTTP/1.1 client for tests: one request per connection,
-//! enough to read the hub's JSON API without another dependency.
+//! The tests' one HTTP client: blocking calls to the hub's JSON API over
+//! `ureq`, one request per connection. Only the tests of the hub's own
+//! handling of broken or slow HTTP (`hostile`, `tests/http_bounds.rs`)
+//! write raw bytes to a socket.
 //!
 //! Every API route but `/healthz` needs a bearer token. Whoever starts a
 //! hub calls [`use_hub_token`] once (HubProc does), and from then on every
@@ -7,10 +9,9 @@
 //! unless the caller sends its own `Authorization` ([`request_as`]).
 
 use std::collections::HashMap;
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 /// The token each hub address is called with by default.
@@ -131,23 +132,85 @@ fn send(
     headers: &[(&str, &str)],
     body: Option<&str>,
 ) -> std::io::Result<Response> {
-    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(2))?;
-    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
-    let body = body.unwrap_or("");
-    let extra: String = headers
+    static AGENT: OnceLock<ureq::Agent> = OnceLock::new();
+    let agent = AGENT.get_or_init(|| new_agent(IO_TIMEOUT));
+    send_via(agent, addr, method, path, headers, body)
+}
+
+fn send_via(
+    agent: &ureq::Agent,
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+) -> std::io::Result<Response> {
+    let mut request = ureq::http::Request::builder()
+        .method(method)
+        .uri(format!("http://{addr}{path}"))
+        // One request per connection, as before: a pooled connection would
+        // outlive a hub a test kills, and count against the hub's limit.
+        .header("Connection", "close");
+    let typed = headers
         .iter()
-        .map(|(name, value)| format!("{name}: {value}\r\n"))
+        .any(|(n, _)| n.eq_ignore_ascii_case("content-type"));
+    if !typed {
+        request = request.header("Content-Type", "application/json");
+    }
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let request = request
+        .body(body.unwrap_or(""))
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+    let mut answer = agent.run(request).map_err(io_error)?;
+    let headers = answer
+        .headers()
+        .iter()
+        .map(|(name, value)| {
+            let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+            (name.as_str().to_ascii_lowercase(), value)
+        })
         .collect();
-    let head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\
-         Content-Type: application/json\r\n{extra}Content-Length: {}\r\n\r\n",
-        body.len()
-    );
-    stream.write_all(head.as_bytes())?;
-    stream.write_all(body.as_bytes())?;
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw)?;
-    parse(&raw).ok_or_else(|| std::io::Error::other("malformed HTTP response"))
+    let raw = answer
+        .body_mut()
+        .with_config()
+        .limit(u64::MAX)
+        .read_to_vec()
+        .map_err(io_error)?;
+    Ok(Response {
+        status: answer.status().as_u16(),
+        headers,
+        body: String::from_utf8_lossy(&raw).into_owned(),
+    })
+}
+
+/// The one client: 4xx and 5xx are answers to read, not errors; no
+/// redirects, no pooling; a hub that stops answering fails the call
+/// (connect within 2 s, then no read or write waits over `io_timeout`)
+/// instead of hanging the test.
+fn new_agent(io_timeout: Duration) -> ureq::Agent {
+    let config = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .max_idle_connections(0)
+        .timeout_connect(Some(CONNECT_TIMEOUT))
+        .timeout_per_read(Some(io_timeout))
+        .timeout_per_write(Some(io_timeout))
+        .build();
+    ureq::Agent::new_with_config(config)
+}
+
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+const IO_TIMEOUT: Duration = Duration::from_secs(10);
+
+fn io_error(e: ureq::Error) -> std::io::Error {
+    match e {
+        ureq::Error::Timeout(what) => {
+            std::io::Error::new(std::io::ErrorKind::TimedOut, format!("timed out: {what}"))
+        }
+        e => e.into_io(),
+    }
 }
 
 /// GET a path.
@@ -155,42 +218,6 @@ pub fn get(addr: SocketAddr, path: &str) -> std::io::Result<Response> {
     request(addr, "GET", path, None)
 }
 
-fn parse(raw: &[u8]) -> Option<Response> {
-    let text = String::from_utf8_lossy(raw);
-    let (head, body) = text.split_once("\r\n\r\n")?;
-    let status = head.split_whitespace().nth(1)?.parse().ok()?;
-    let headers: Vec<(String, String)> = head
-        .lines()
-        .skip(1)
-        .filter_map(|l| {
-            let (name, value) = l.split_once(':')?;
-            Some((name.trim().to_ascii_lowercase(), value.trim().to_string()))
-        })
-        .collect();
-    let chunked = headers
-        .iter()
-        .any(|(n, v)| n == "transfer-encoding" && v.eq_ignore_ascii_case("chunked"));
-    let body = if chunked {
-        dechunk(body)?
-    } else {
-        body.to_string()
-    };
-    Some(Response {
-        status,
-        headers,
-        body,
-    })
-}
-
-fn dechunk(mut body: &str) -> Option<String> {
-    let mut out = String::new();
-    loop {
-        let (size, rest) = body.split_once("\r\n")?;
-        let size = usize::from_str_radix(size.trim(), 16).ok()?;
-        if size == 0 {
-            return Some(out);
-        }
-        out.push_str(rest.get(..size)?);
-        body = rest.get(size + 2..)?;
-    }
-}
+#[cfg(test)]
+#[path = "http_tests.rs"]
+mod tests;
