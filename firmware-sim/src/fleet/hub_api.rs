@@ -3,17 +3,16 @@
 //! (`GET /api/v1/devices`) and the stock (`GET /api/v1/stock`), with a
 //! bearer token (a viewer's is enough: both are reads).
 //!
-//! Why by hand: one GET per report, on loopback; a minimal HTTP/1.1 client
-//! (one request per connection, `Connection: close`, chunked or not) is a
-//! few lines, where an HTTP client crate would be a large dependency.
+//! Over `ureq`, the workspace's one HTTP client (the tests use it too): a
+//! blocking GET per report, run off the async runtime's threads, one request
+//! per connection (the hub may be restarted between reports).
 
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
+use std::sync::OnceLock;
 use std::time::Duration;
 use thiserror::Error;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
 /// Why the hub's answer could not be read.
 #[derive(Debug, Error)]
@@ -124,77 +123,106 @@ async fn get_json(addr: SocketAddr, token: &HttpToken, path: &str) -> Result<Val
         path: path.into(),
         source,
     };
-    let raw = tokio::time::timeout(Duration::from_secs(30), get(addr, token, path))
+    let url = format!("http://{addr}{path}");
+    let bearer = format!("Bearer {}", token.0);
+    let (status, body) = tokio::task::spawn_blocking(move || get(&url, &bearer))
         .await
-        .map_err(|_| {
-            io(std::io::Error::new(
-                std::io::ErrorKind::TimedOut,
-                "timed out",
-            ))
-        })?
+        .map_err(|e| io(std::io::Error::other(e)))?
         .map_err(io)?;
     let bad = |problem: String| HubApiError::Bad {
         path: path.into(),
         problem,
     };
-    let text = String::from_utf8_lossy(&raw);
-    let (head, body) = text
-        .split_once("\r\n\r\n")
-        .ok_or_else(|| bad("no header end".into()))?;
-    let status = head.split_whitespace().nth(1).unwrap_or("");
-    if status != "200" {
+    if status != 200 {
         // The body says why (401 no or a revoked token, 403 ...), never
         // the token.
         let why = body.chars().take(200).collect::<String>();
         return Err(bad(format!("status {status}: {why}")));
     }
-    let body = if head
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked")
-    {
-        dechunk(body).ok_or_else(|| bad("bad chunked body".into()))?
-    } else {
-        body.to_string()
-    };
     serde_json::from_str(&body).map_err(|e| bad(format!("not JSON: {e}")))
 }
 
-async fn get(addr: SocketAddr, token: &HttpToken, path: &str) -> std::io::Result<Vec<u8>> {
-    let mut stream = TcpStream::connect(addr).await?;
-    let request = format!(
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {}\r\n\
-         Connection: close\r\n\r\n",
-        token.0
-    );
-    stream.write_all(request.as_bytes()).await?;
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).await?;
-    Ok(raw)
+/// One GET: the status and the body, whatever the status.
+fn get(url: &str, bearer: &str) -> std::io::Result<(u16, String)> {
+    let mut answer = agent()
+        .get(url)
+        .header("Authorization", bearer)
+        .header("Connection", "close")
+        .call()
+        .map_err(io_error)?;
+    let raw = answer
+        .body_mut()
+        .with_config()
+        .limit(u64::MAX)
+        .read_to_vec()
+        .map_err(io_error)?;
+    let body = String::from_utf8_lossy(&raw).into_owned();
+    Ok((answer.status().as_u16(), body))
 }
 
-fn dechunk(mut body: &str) -> Option<String> {
-    let mut out = String::new();
-    loop {
-        let (size, rest) = body.split_once("\r\n")?;
-        let size = usize::from_str_radix(size.trim(), 16).ok()?;
-        if size == 0 {
-            return Some(out);
+/// Non-2xx answers are read (their body says why), nothing is pooled, and
+/// a hub that stops answering fails the report within 30 s.
+fn agent() -> &'static ureq::Agent {
+    static AGENT: OnceLock<ureq::Agent> = OnceLock::new();
+    AGENT.get_or_init(|| {
+        let config = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .max_idle_connections(0)
+            .timeout_global(Some(Duration::from_secs(30)))
+            .build();
+        ureq::Agent::new_with_config(config)
+    })
+}
+
+fn io_error(e: ureq::Error) -> std::io::Error {
+    match e {
+        ureq::Error::Timeout(what) => {
+            std::io::Error::new(std::io::ErrorKind::TimedOut, format!("timed out: {what}"))
         }
-        out.push_str(rest.get(..size)?);
-        body = rest.get(size + 2..)?;
+        e => e.into_io(),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::{BufRead, BufReader, Write};
+    use std::net::TcpListener;
 
-    #[test]
-    fn dechunks() {
-        assert_eq!(
-            dechunk("3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n").as_deref(),
-            Some("abcde")
+    /// Answers one request on loopback with `answer`.
+    fn serve_once(answer: &'static str) -> SocketAddr {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        std::thread::spawn(move || {
+            let (stream, _) = listener.accept().expect("accept");
+            let mut reader = BufReader::new(stream);
+            let mut line = String::new();
+            while reader.read_line(&mut line).unwrap_or(0) > 0 && line != "\r\n" {
+                line.clear();
+            }
+            let _ = reader.into_inner().write_all(answer.as_bytes());
+        });
+        addr
+    }
+
+    #[tokio::test]
+    async fn reads_a_chunked_answer() {
+        let addr = serve_once(
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n\
+             10\r\n{\"items\":[{\"devi\r\n\
+             19\r\nce\":\"d1\",\"watermark\":7}]}\r\n0\r\n\r\n",
         );
-        assert_eq!(dechunk("zz\r\n"), None);
+        let devices = devices(addr, &HttpToken::new("t")).await.expect("devices");
+        assert_eq!(devices["d1"].watermark, 7);
+    }
+
+    #[tokio::test]
+    async fn an_error_status_says_why() {
+        let addr =
+            serve_once("HTTP/1.1 401 Unauthorized\r\nContent-Length: 13\r\n\r\n{\"error\":\"x\"}");
+        let err = stock(addr, &HttpToken::new("t")).await.expect_err("401");
+        assert!(err.to_string().contains("status 401"), "{err}");
+        assert!(err.to_string().contains("error"), "{err}");
     }
 }
