@@ -5,6 +5,7 @@
 //! over and over (idle and slow-header connections, a body declared far
 //! over the limit, a 10 MB ERP upload of bad lines), each returning what
 //! the hub did so a caller can tell a bounded hub from an unbounded one.
+//! Raw sockets on purpose, not `crate::http`: a client crate would not send these.
 
 use crate::identity::{device_options, Credentials};
 use rumqttc::{Client, Event, Packet, QoS};

@@ -3,6 +3,7 @@
 //! timeouts; past the connection cap a client gets a JSON 503 at once; a
 //! body declared over the limit is answered 413 before it is sent; and the
 //! framing and media-type rules answer in the JSON error format.
+//! Raw sockets on purpose, not `tests::http`: a client crate would not send these.
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
