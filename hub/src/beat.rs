@@ -105,6 +105,32 @@ impl Beats {
     }
 }
 
+/// Runs `step` every `every`, with a sign of life each time round, until
+/// cancelled or until `step` answers false (what it feeds has gone). The
+/// loop the hub's periodic parts share (sweeper, heap trimmer).
+pub async fn every<F, Fut>(
+    every: Duration,
+    beat: Beat,
+    cancel: tokio_util::sync::CancellationToken,
+    mut step: F,
+) where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        beat.now();
+        tokio::select! {
+            _ = cancel.cancelled() => return,
+            _ = tick.tick() => {}
+        }
+        if !step().await {
+            return;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -19,17 +19,12 @@ pub const TRIM_EVERY: Duration = Duration::from_secs(5);
 
 /// Trims every `every` until cancelled.
 pub async fn trimmer(every: Duration, beat: Beat, cancel: CancellationToken) {
-    let mut tick = tokio::time::interval(every);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        beat.now();
-        tokio::select! {
-            _ = cancel.cancelled() => return,
-            _ = tick.tick() => {}
-        }
+    crate::beat::every(every, beat, cancel, || async {
         // A trim that cannot run (the runtime is stopping) is no loss.
         let _ = tokio::task::spawn_blocking(trim).await;
-    }
+        true
+    })
+    .await
 }
 
 /// Returns the heap's whole free pages to the system; true if any were.

@@ -43,18 +43,11 @@ pub async fn sweeper(
     beat: Beat,
     cancel: CancellationToken,
 ) {
-    let mut tick = tokio::time::interval(every);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        beat.now();
-        tokio::select! {
-            _ = cancel.cancelled() => return,
-            _ = tick.tick() => {}
-        }
-        if commands.send(Command::Sweep).await.is_err() {
-            return;
-        }
-    }
+    crate::beat::every(every, beat, cancel, || {
+        let commands = commands.clone();
+        async move { commands.send(Command::Sweep).await.is_ok() }
+    })
+    .await
 }
 
 /// Starts the sweeper, the nightly reconciliation (unless it is off) and
