@@ -202,7 +202,9 @@ fn new_agent(io_timeout: Duration) -> ureq::Agent {
 }
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
-const IO_TIMEOUT: Duration = Duration::from_secs(10);
+/// Long enough for a debug hub on a loaded two-core machine to parse a
+/// 10 MB upload before it answers (10 s was not, at load 19).
+const IO_TIMEOUT: Duration = Duration::from_secs(30);
 
 fn io_error(e: ureq::Error) -> std::io::Error {
     match e {
