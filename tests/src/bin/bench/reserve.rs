@@ -154,7 +154,7 @@ async fn core(workload: &str, clients: usize, seconds: u64) -> anyhow::Result<f6
 ///
 /// Raw HTTP on tokio on purpose, not the tests' `ureq` client: a blocking
 /// client needs a thread per connection, and on two cores that measured
-/// 30-60 % fewer reservations/s than this (issue 13), so it would measure
+/// 25-60 % fewer reservations/s than this (issue 13), so it would measure
 /// the client instead of the hub.
 struct Conn {
     stream: TcpStream,
