@@ -62,7 +62,10 @@ fn plateau(samples: &[Sample], args: &RunArgs) -> Option<Sample> {
         return None;
     }
     let first = samples.first()?.at;
-    samples.iter().find(|s| s.at >= first + run * 2 / 3).copied()
+    samples
+        .iter()
+        .find(|s| s.at >= first + run * 2 / 3)
+        .copied()
 }
 
 /// Prints the samples and the two children's reports.
