@@ -2,8 +2,7 @@
 //! applies a group to the pool and writes it into sled (not yet durable),
 //! then hands it here as a [`Flight`] and goes on gathering the next
 //! group; this thread makes the written groups durable and only then
-//! releases what they earned: acks, answers, reserved totals, metrics,
-//! reconciliations.
+//! releases what they earned: acks, answers, metrics, reconciliations.
 //!
 //! Why a thread of its own: a flush (sled's flush and the syncs of its
 //! files and seal) takes a millisecond or more, most of a request's time,
@@ -27,7 +26,6 @@ use crate::pool::PoolCounts;
 use crate::reconcile::worker;
 use crate::store::{Store, StoreError};
 use crate::writer::commands::Pending;
-use crate::writer::reserved_view::ReservedView;
 use crate::writer::AckSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, Sender, SyncSender};
@@ -61,8 +59,6 @@ pub(crate) struct Flight {
     pub answers: Vec<Pending>,
     /// Reconciliations over the snapshot taken right after its write.
     pub jobs: Vec<worker::Work>,
-    /// The reserved totals it changed.
-    pub reserved: Vec<(String, i64)>,
     /// What the pool counted in it.
     pub counts: PoolCounts,
     /// When the writer started writing it.
@@ -111,7 +107,6 @@ impl Line {
 pub(crate) struct Flusher {
     pub store: Store,
     pub metrics: Arc<Metrics>,
-    pub reserved: Arc<ReservedView>,
     pub acks: mpsc::UnboundedSender<AckSet>,
     pub courier: Sender<(Vec<Pending>, bool)>,
     pub reconciler: Sender<worker::Work>,
@@ -198,7 +193,6 @@ impl Flusher {
     /// A durable flight: everything it earned goes out.
     fn release(&self, f: Flight) {
         if f.has_changes {
-            self.reserved.publish(&f.reserved);
             self.metrics.commit_succeeded();
             debug!(
                 elapsed_us = f.started.elapsed().as_micros() as u64,

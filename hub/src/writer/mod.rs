@@ -186,7 +186,6 @@ impl Writer {
         let (line, flusher_thread) = Flusher {
             store: self.store.clone(),
             metrics: self.metrics.clone(),
-            reserved: self.reserved.clone(),
             acks,
             courier,
             reconciler,
@@ -262,7 +261,7 @@ impl Writer {
     fn write(&mut self, applied: Applied, line: &Line) -> Result<(), StoreError> {
         let started = std::time::Instant::now();
         let Applied {
-            mut changes,
+            changes,
             counts,
             acks,
             answers,
@@ -288,13 +287,16 @@ impl Writer {
             acks: AckSet::new(),
             answers,
             jobs: Vec::new(),
-            reserved: std::mem::take(&mut changes.reserved),
             counts,
             started,
         };
-        drop(changes);
         match written {
             Ok(count) => {
+                // Readers see the store as written (sled has no read view
+                // of what is flushed), so the totals they combine with it
+                // move with it, not a flush later.
+                self.reserved.publish(&changes.reserved);
+                drop(changes);
                 flight.written = count;
                 flight.acks = acks;
                 flight.jobs = self.snapshots(jobs, now);

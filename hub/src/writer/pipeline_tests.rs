@@ -1,10 +1,8 @@
-//! The pipelined writer, driven through its real command queue over a real
-//! sled store, with a gate in front of every flush (the flusher's test
-//! hook) to hold it or make it fail: answers and acks wait for the flush
-//! that makes their group durable, the writer writes the next group
-//! meanwhile, and a failed flush (or a refused write) fails its group and
-//! every group written on top of it, with nothing lost once devices and
-//! callers retry.
+//! The pipelined writer, driven through its command queue over a real
+//! store, a gate (the flusher's test hook) holding or failing each flush:
+//! answers and acks wait for the flush that makes their group durable
+//! while the next group is written, and a failed flush or a refused write
+//! fails its group and those on top, with nothing lost on retry.
 
 use super::*;
 use crate::clock::ManualClock;
@@ -89,6 +87,7 @@ struct Rig {
     _dir: tempfile::TempDir,
     store: Store,
     metrics: Arc<Metrics>,
+    reserved: Arc<ReservedView>,
     gate: Arc<Gate>,
     commands: Option<mpsc::Sender<Command>>,
     acks: mpsc::UnboundedReceiver<AckSet>,
@@ -106,6 +105,7 @@ impl Rig {
         let floor = dir.path().join("floor");
         std::fs::create_dir(&floor).expect("floor dir");
         let gate = Arc::new(Gate::default());
+        let reserved = Arc::new(ReservedView::default());
         let writer = Writer::new(
             "s1".into(),
             store.clone(),
@@ -113,7 +113,7 @@ impl Rig {
             Arc::default(),
             500,
             Arc::new(ManualClock::new(1_800_000_000_000)),
-            Arc::default(),
+            reserved.clone(),
         )
         .expect("writer")
         .with_devices(Devices::new(book))
@@ -129,6 +129,7 @@ impl Rig {
             _dir: dir,
             store,
             metrics,
+            reserved,
             gate,
             commands: Some(tx),
             acks,
@@ -267,6 +268,8 @@ fn answers_wait_for_their_flush_while_the_next_group_is_written() {
     let mut first = rig.reserve("r1", 3);
     rig.gate.wait_held();
     assert!(rig.store.written_commits() > rig.store.durable_commits());
+    // Readers see the store as written; the reserved totals move with it.
+    assert_eq!(rig.reserved.of("A"), 3);
     // The first group's flush is held: the writer still takes and applies
     // the next commands, and writes the scan (at most two groups: one
     // waits for the flusher, the writer waits behind it).

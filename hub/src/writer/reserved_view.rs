@@ -1,11 +1,15 @@
-//! Reserved totals per SKU as last committed, for readers.
+//! Reserved totals per SKU as last written to the store, for readers.
 //!
 //! `reserved` is derived state (the sum of what active reservations still
 //! hold), rebuilt from the stored reservations at start, so it is not
 //! stored: that keeps a reservation to one sled insert. The writer
-//! publishes the totals a group changed right after the group's flush;
-//! HTTP handlers read them here. The lock is held only to copy numbers,
-//! never across an await.
+//! publishes the totals a group changed right after it writes the group
+//! into the store, the moment its stock and reservations become readable
+//! there (durable one flush later), so that on hand and reserved read
+//! together always come from the same groups; after a failed group it
+//! resets them from the pool reloaded from the store. HTTP handlers read
+//! them here. The lock is held only to copy numbers, never across an
+//! await.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::RwLock;
