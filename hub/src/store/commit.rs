@@ -159,6 +159,10 @@ impl Store {
             return Err(e.into());
         }
         counts.durable.store(target, Ordering::Release);
+        // sled's flush leaves its garbage (spent I/O buffers among it) in
+        // this thread's own epoch bag, which only this thread hands to the
+        // collector: the flusher is not the writer, so it must help too.
+        crate::store::reclaim::help(0);
         Ok(target)
     }
 
