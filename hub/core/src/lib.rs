@@ -20,6 +20,7 @@ pub mod discrepancies;
 pub mod errors;
 pub mod events;
 pub mod lots;
+pub mod orders;
 pub mod pool;
 pub mod reconcile;
 pub mod reservations;

@@ -1,0 +1,1 @@
+//! Customer personal data sealed at rest (issue 14, item 3).
