@@ -24,6 +24,10 @@ pub enum AlertKind {
     /// restored from a backup, a cloned device); it was refused. The SKU
     /// and location are those of the first differing movement received.
     JournalConflict,
+    /// An order could not be filled from available stock (a backorder).
+    Backorder,
+    /// An order has not changed state for longer than the stuck limit.
+    StuckOrder,
 }
 
 impl AlertKind {
@@ -35,6 +39,8 @@ impl AlertKind {
             AlertKind::LotDeviation => "lot_deviation",
             AlertKind::HeldStockShort => "held_stock_short",
             AlertKind::JournalConflict => "journal_conflict",
+            AlertKind::Backorder => "backorder",
+            AlertKind::StuckOrder => "stuck_order",
         }
     }
 
@@ -46,6 +52,8 @@ impl AlertKind {
             AlertKind::LotDeviation,
             AlertKind::HeldStockShort,
             AlertKind::JournalConflict,
+            AlertKind::Backorder,
+            AlertKind::StuckOrder,
         ]
         .into_iter()
         .find(|k| k.as_str() == word)

@@ -6,6 +6,7 @@ use crate::alerts::Alert;
 use crate::discrepancies::{CountTask, Discrepancy};
 use crate::events::{DeadLetter, DeviceEpoch, DeviceRecord, EventRecord, StockKey};
 use crate::lots::LotInfo;
+use crate::orders::{Customer, Order};
 use crate::reservations::{Reservation, SharedReservation};
 use crate::safety::SafetyRule;
 use std::collections::HashMap;
@@ -47,6 +48,10 @@ pub struct Changes {
     pub count_tasks: Vec<CountTask>,
     /// Lots first seen: (sku, lot, info).
     pub lots: Vec<(String, String, LotInfo)>,
+    /// Orders created or changed, in their new state.
+    pub orders: Vec<Order>,
+    /// Customers created or changed.
+    pub customers: Vec<Customer>,
     /// Next ids of the records above.
     pub next_ids: NextIds,
 }
@@ -65,6 +70,8 @@ impl Changes {
             + self.discrepancies.len()
             + self.count_tasks.len()
             + self.lots.len()
+            + self.orders.len()
+            + self.customers.len()
     }
 
     /// Whether there is nothing to write.
@@ -81,6 +88,8 @@ impl Changes {
             && self.discrepancies.is_empty()
             && self.count_tasks.is_empty()
             && self.lots.is_empty()
+            && self.orders.is_empty()
+            && self.customers.is_empty()
     }
 }
 
@@ -95,6 +104,8 @@ pub struct NextIds {
     pub discrepancy: u64,
     /// Next count task id.
     pub count_task: u64,
+    /// Next order id.
+    pub order: u64,
 }
 
 /// The durable state a pool is loaded from.
@@ -118,6 +129,10 @@ pub struct PoolParts {
     pub open_tasks: Vec<CountTask>,
     /// Known lots.
     pub lots: Vec<(String, String, LotInfo)>,
+    /// Every stored order.
+    pub orders: Vec<Order>,
+    /// Every stored customer.
+    pub customers: Vec<Customer>,
     /// Id counters.
     pub next_ids: NextIds,
 }

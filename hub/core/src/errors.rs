@@ -48,6 +48,19 @@ pub enum PoolError {
         /// What was asked.
         action: &'static str,
     },
+    /// No order with this id.
+    #[error("no order {0}")]
+    OrderNotFound(u64),
+    /// The order is not in a state that allows the action.
+    #[error("order {id} is {state}; cannot {action}")]
+    OrderWrongState {
+        /// The order.
+        id: u64,
+        /// Its state.
+        state: &'static str,
+        /// What was asked.
+        action: &'static str,
+    },
     /// The idempotency key was used before for a different request.
     #[error("idempotency key {0:?} was already used for a different request")]
     IdempotencyMismatch(String),

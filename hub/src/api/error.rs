@@ -123,6 +123,15 @@ impl From<PoolError> for ApiError {
                 message,
                 shortfall: Vec::new(),
             },
+            PoolError::OrderNotFound(_) => ApiError::NotFound {
+                code: "unknown_order",
+                message,
+            },
+            PoolError::OrderWrongState { .. } => ApiError::Conflict {
+                code: "order_state",
+                message,
+                shortfall: Vec::new(),
+            },
             PoolError::IdempotencyMismatch(_) => ApiError::Unprocessable {
                 code: "idempotency_key_reused",
                 message,

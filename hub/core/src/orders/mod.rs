@@ -1,5 +1,82 @@
 //! Orders: a shop's order from intake to shipping, as a deterministic
-//! state machine (issue 14). [`clean`] turns what a platform or a person
-//! typed into canonical, checked customer data.
+//! state machine (issue 14). [`model`] is what an order is, [`book`] the
+//! orders and customers the writer holds, [`clean`] turns what a platform
+//! or a person typed into canonical, checked customer data. The pool's
+//! side (holding stock, payment, the hold's end) is in
+//! `crate::pool::orders`.
 
+pub mod book;
 pub mod clean;
+pub mod model;
+
+pub use book::{Customer, OrderBook};
+pub use model::{Order, OrderCustomer, OrderLine, OrderState, Reason, Service, Transition};
+use std::collections::HashMap;
+
+/// Default time an unpaid order holds its stock (20 minutes).
+pub const DEFAULT_UNPAID_HOLD_MS: u64 = 20 * 60_000;
+/// Default time without a state change after which an order is stuck.
+pub const DEFAULT_STUCK_AFTER_MS: u64 = 2 * 3_600_000;
+/// Default most units of one SKU an order may ask for before it is
+/// flagged for an operator.
+pub const DEFAULT_MAX_LINE_QUANTITY: i64 = 1_000;
+
+/// The rules orders follow, from the hub's configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderRules {
+    /// How long an unpaid order holds its stock (15 to 30 minutes).
+    pub unpaid_hold_ms: u64,
+    /// Without a state change this long, an order is stuck.
+    pub stuck_after_ms: u64,
+    /// Units of one SKU above which an order waits for an operator.
+    pub max_line_quantity: i64,
+    /// This hub's site: on a single-site hub every order is routed here.
+    pub site: String,
+}
+
+impl Default for OrderRules {
+    fn default() -> OrderRules {
+        OrderRules {
+            unpaid_hold_ms: DEFAULT_UNPAID_HOLD_MS,
+            stuck_after_ms: DEFAULT_STUCK_AFTER_MS,
+            max_line_quantity: DEFAULT_MAX_LINE_QUANTITY,
+            site: String::new(),
+        }
+    }
+}
+
+impl OrderRules {
+    /// Why an order goes to [`OrderRules::site`] (recorded on the order).
+    pub fn route_reason(&self) -> String {
+        format!("single-site hub: every order is filled at {}", self.site)
+    }
+}
+
+/// The pool's order state: the book, its rules, and which reservation
+/// holds which unpaid order.
+#[derive(Debug, Default)]
+pub struct Orders {
+    pub(crate) book: OrderBook,
+    pub(crate) rules: OrderRules,
+    /// Reservation id -> order id, for held (unpaid) orders.
+    pub(crate) by_hold: HashMap<u64, u64>,
+}
+
+impl Orders {
+    /// Orders state from what the store holds.
+    pub fn load(orders: Vec<Order>, customers: Vec<Customer>, next_id: u64) -> Orders {
+        let by_hold = orders
+            .iter()
+            .filter(|o| o.state == OrderState::Held)
+            .filter_map(|o| o.reservation.map(|r| (r, o.id)))
+            .collect();
+        Orders {
+            book: OrderBook::load(orders, customers, next_id),
+            rules: OrderRules::default(),
+            by_hold,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

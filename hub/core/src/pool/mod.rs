@@ -21,6 +21,7 @@ use crate::alerts::AlertLog;
 use crate::discrepancies::{Counted, DiscrepancyBook};
 pub mod alerts;
 pub mod batches;
+pub mod orders;
 pub mod reservations;
 
 use crate::events::snapshot;
@@ -29,6 +30,7 @@ pub use crate::events::{
     EventRecord, StockKey,
 };
 use crate::lots::LotBook;
+use crate::orders::Orders;
 use crate::reservations::{Reservation, ReservationBook};
 use crate::safety::SafetyBook;
 use protocol::{Movement, MovementKind};
@@ -76,6 +78,7 @@ pub struct Pool {
     pub(crate) alerts: AlertLog,
     pub(crate) discrepancies: DiscrepancyBook,
     pub(crate) lots: LotBook,
+    pub(crate) orders: Orders,
     /// What happened since the last [`Pool::take_counts`].
     pub(crate) counts: PoolCounts,
 }
@@ -153,6 +156,7 @@ impl Pool {
                 parts.next_ids.count_task,
             ),
             lots: LotBook::load(parts.lots),
+            orders: Orders::load(parts.orders, parts.customers, parts.next_ids.order),
             ..Pool::default()
         }
     }
@@ -307,6 +311,7 @@ impl Pool {
         let (discrepancies, count_tasks, next_discrepancy, next_task) =
             self.discrepancies.take_changes();
         let (reservations, new_reservations_from) = self.book.take_changes();
+        let (orders, customers, next_order) = self.orders.book.take_changes();
         Changes {
             stock,
             devices,
@@ -323,7 +328,10 @@ impl Pool {
             discrepancies,
             count_tasks,
             lots: self.lots.take_changes(),
+            orders,
+            customers,
             next_ids: NextIds {
+                order: next_order,
                 reservation: self.book.next_id(),
                 alert: next_alert,
                 discrepancy: next_discrepancy,

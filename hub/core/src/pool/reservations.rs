@@ -160,6 +160,7 @@ impl Pool {
         let due = self.book.due(now);
         for &id in &due {
             self.end(id, ReservationState::Expired, now);
+            self.order_hold_ended(id, now);
         }
         self.counts.expired += due.len() as u64;
         due.len()

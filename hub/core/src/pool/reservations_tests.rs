@@ -68,6 +68,7 @@ impl Disk {
             open_tasks: self.parts.open_tasks.clone(),
             lots: self.parts.lots.clone(),
             next_ids: self.parts.next_ids,
+            ..PoolParts::default()
         };
         Pool::load(parts)
     }

@@ -1,0 +1,166 @@
+//! The orders the writer knows, their (platform, platform order id) index
+//! that makes intake idempotent, the customers they belong to, and what
+//! changed since the last commit.
+
+use super::model::{Order, OrderState};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// One person, across platforms: found by the keyed hash of their
+/// normalised phone, never by the phone itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Customer {
+    /// The keyed hash.
+    pub key: String,
+    /// The customer's data key, wrapped by the hub's master key; `None`
+    /// once archived (the key destroyed, the personal data unreadable).
+    pub wrapped_key: Option<Vec<u8>>,
+    /// Tags (VIP, frequent returns, remote region, ...).
+    pub tags: Vec<String>,
+    /// Orders placed.
+    pub orders: u64,
+    /// First order, ms.
+    pub first_ms: u64,
+    /// Latest order, ms.
+    pub last_ms: u64,
+}
+
+impl Customer {
+    /// Whether the customer's orders are treated as express.
+    pub fn is_vip(&self) -> bool {
+        self.tags.iter().any(|t| t.eq_ignore_ascii_case("vip"))
+    }
+}
+
+/// Orders and customers, in memory, with their pending changes.
+#[derive(Debug, Default)]
+pub struct OrderBook {
+    orders: BTreeMap<u64, Order>,
+    by_platform: HashMap<(String, String), u64>,
+    customers: HashMap<String, Customer>,
+    next_id: u64,
+    changed: BTreeSet<u64>,
+    changed_customers: BTreeSet<String>,
+}
+
+impl OrderBook {
+    /// A book holding the stored orders and customers.
+    pub fn load(orders: Vec<Order>, customers: Vec<Customer>, next_id: u64) -> OrderBook {
+        let mut book = OrderBook {
+            next_id: next_id.max(1),
+            ..OrderBook::default()
+        };
+        for order in orders {
+            book.next_id = book.next_id.max(order.id + 1);
+            book.by_platform.insert(
+                (order.platform.clone(), order.platform_order_id.clone()),
+                order.id,
+            );
+            book.orders.insert(order.id, order);
+        }
+        for c in customers {
+            book.customers.insert(c.key.clone(), c);
+        }
+        book
+    }
+
+    /// The order a (platform, platform order id) pair was taken in as.
+    pub fn by_platform(&self, platform: &str, platform_order_id: &str) -> Option<&Order> {
+        let id = self
+            .by_platform
+            .get(&(platform.to_string(), platform_order_id.to_string()))?;
+        self.orders.get(id)
+    }
+
+    /// One order.
+    pub fn get(&self, id: u64) -> Option<&Order> {
+        self.orders.get(&id)
+    }
+
+    /// One order, to change; marks it changed.
+    pub fn edit(&mut self, id: u64) -> Option<&mut Order> {
+        let order = self.orders.get_mut(&id)?;
+        self.changed.insert(id);
+        Some(order)
+    }
+
+    /// Every order, by id.
+    pub fn iter(&self) -> impl Iterator<Item = &Order> {
+        self.orders.values()
+    }
+
+    /// Ids of orders in `state`.
+    pub fn ids_in(&self, state: OrderState) -> Vec<u64> {
+        self.orders
+            .values()
+            .filter(|o| o.state == state)
+            .map(|o| o.id)
+            .collect()
+    }
+
+    /// The id the next order gets.
+    pub fn next_id(&self) -> u64 {
+        self.next_id
+    }
+
+    /// Adds a new order (its id must be [`OrderBook::next_id`]).
+    pub fn insert(&mut self, order: Order) {
+        self.next_id = self.next_id.max(order.id + 1);
+        self.by_platform.insert(
+            (order.platform.clone(), order.platform_order_id.clone()),
+            order.id,
+        );
+        self.changed.insert(order.id);
+        self.orders.insert(order.id, order);
+    }
+
+    /// Puts a changed order back; returns it.
+    pub fn put(&mut self, order: Order) -> Order {
+        self.changed.insert(order.id);
+        self.orders.insert(order.id, order.clone());
+        order
+    }
+
+    /// A customer by keyed hash.
+    pub fn customer(&self, key: &str) -> Option<&Customer> {
+        self.customers.get(key)
+    }
+
+    /// A customer to change (created empty when new); marks it changed.
+    pub fn customer_mut(&mut self, key: &str, now: u64) -> &mut Customer {
+        self.changed_customers.insert(key.to_string());
+        self.customers
+            .entry(key.to_string())
+            .or_insert_with(|| Customer {
+                key: key.to_string(),
+                wrapped_key: None,
+                tags: Vec::new(),
+                orders: 0,
+                first_ms: now,
+                last_ms: now,
+            })
+    }
+
+    /// Customers whose last order is older than `before_ms` and whose key
+    /// still exists.
+    pub fn inactive_customers(&self, before_ms: u64) -> Vec<String> {
+        self.customers
+            .values()
+            .filter(|c| c.last_ms < before_ms && c.wrapped_key.is_some())
+            .map(|c| c.key.clone())
+            .collect()
+    }
+
+    /// Orders and customers changed since the last call, and the next id.
+    pub fn take_changes(&mut self) -> (Vec<Order>, Vec<Customer>, u64) {
+        let orders = std::mem::take(&mut self.changed)
+            .into_iter()
+            .filter_map(|id| self.orders.get(&id).cloned())
+            .collect();
+        let customers = std::mem::take(&mut self.changed_customers)
+            .into_iter()
+            .filter_map(|k| self.customers.get(&k).cloned())
+            .collect();
+        (orders, customers, self.next_id)
+    }
+}

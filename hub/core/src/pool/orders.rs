@@ -1,0 +1,393 @@
+//! The pool's side of orders: intake (idempotent on the platform's order
+//! id), the stock hold until payment through the reservation machinery,
+//! payment, cancellation, the hold's end, resubmission after an operator's
+//! correction, and the stuck-order check.
+//!
+//! Why through reservations: an order's stock is held by a reservation
+//! (`order-{id}-{n}`), so the no-oversell rule of [`Pool::reserve`] is the
+//! only rule that lowers available stock, for orders as for every other
+//! client. An order that cannot be filled waits as a `backorder`
+//! exception; it never oversells.
+
+use crate::alerts::AlertKind;
+use crate::errors::PoolError;
+use crate::orders::book::Customer;
+use crate::orders::model::{Order, OrderCustomer, OrderLine, OrderState, Reason, Service};
+use crate::orders::OrderRules;
+use crate::pool::reservations::Reserved;
+use crate::pool::Pool;
+use crate::reservations::{RequestLine, ReserveRequest, MAX_LINES};
+
+/// An order as the writer hands it in: checked by the cleaner, customer
+/// sealed and masked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderIntake {
+    /// Platform (`own`, `taobao`, ...).
+    pub platform: String,
+    /// The platform's order id.
+    pub platform_order_id: String,
+    /// Sales channel.
+    pub channel: String,
+    /// Service level asked for.
+    pub service: Service,
+    /// Whether it arrives paid.
+    pub paid: bool,
+    /// The customer, sealed and masked.
+    pub customer: OrderCustomer,
+    /// The customer's wrapped data key, for a customer not yet known.
+    pub wrapped_key: Option<Vec<u8>>,
+    /// Lines as received (a SKU may repeat).
+    pub lines: Vec<OrderLine>,
+    /// Tags.
+    pub tags: Vec<String>,
+    /// What the cleaner found wrong (the order waits in exception).
+    pub problems: Vec<Reason>,
+    /// What the cleaner changed.
+    pub fixes: Vec<String>,
+}
+
+/// What placing an order came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placed {
+    /// The order now.
+    pub order: Order,
+    /// False when (platform, platform order id) was taken in before.
+    pub created: bool,
+}
+
+impl Pool {
+    /// The rules orders follow (hold time, limits, site).
+    pub fn set_order_rules(&mut self, rules: OrderRules) {
+        self.orders.rules = rules;
+    }
+
+    /// A customer by keyed hash.
+    pub fn customer(&self, key: &str) -> Option<&Customer> {
+        self.orders.book.customer(key)
+    }
+
+    /// One order.
+    pub fn order(&self, id: u64) -> Option<&Order> {
+        self.orders.book.get(id)
+    }
+
+    /// Every order, by id.
+    pub fn orders(&self) -> impl Iterator<Item = &Order> {
+        self.orders.book.iter()
+    }
+
+    /// Takes an order in; a resend of a known (platform, order id) returns
+    /// the order as it is and changes nothing.
+    pub fn place_order(&mut self, intake: OrderIntake, now: u64) -> Result<Placed, PoolError> {
+        let book = &self.orders.book;
+        if let Some(order) = book.by_platform(&intake.platform, &intake.platform_order_id) {
+            return Ok(Placed {
+                order: order.clone(),
+                created: false,
+            });
+        }
+        check_intake(&intake)?;
+        let mut order = self.new_order(intake.clone(), now);
+        let mut problems = intake.problems;
+        let limit = self.orders.rules.max_line_quantity;
+        for line in order.lines.iter().filter(|l| l.quantity > limit) {
+            problems.push(Reason {
+                code: "quantity_over_limit".into(),
+                field: format!("lines.{}", line.sku),
+                message: format!("{} units of one SKU is over the limit of {limit}", line.quantity),
+            });
+        }
+        if problems.is_empty() {
+            order.enter(OrderState::Validated, now, "customer data and lines checked");
+            self.hold_order(&mut order, now);
+        } else {
+            let note = format!("{} problem(s) found at intake", problems.len());
+            order.exceptions = problems;
+            order.enter(OrderState::Exception, now, note);
+        }
+        self.orders.book.insert(order.clone());
+        Ok(Placed {
+            order,
+            created: true,
+        })
+    }
+
+    fn new_order(&mut self, intake: OrderIntake, now: u64) -> Order {
+        let customer = self.orders.book.customer_mut(&intake.customer.customer_key, now);
+        if customer.wrapped_key.is_none() {
+            customer.wrapped_key = intake.wrapped_key;
+        }
+        customer.orders += 1;
+        customer.last_ms = now;
+        let mut tags = intake.tags;
+        for tag in &customer.tags {
+            if !tags.contains(tag) {
+                tags.push(tag.clone());
+            }
+        }
+        let vip = customer.is_vip() || tags.iter().any(|t| t.eq_ignore_ascii_case("vip"));
+        let service = if vip { Service::Express } else { intake.service };
+        let mut order = Order {
+            id: self.orders.book.next_id(),
+            platform: intake.platform,
+            platform_order_id: intake.platform_order_id,
+            channel: intake.channel,
+            service,
+            paid: intake.paid,
+            customer: intake.customer,
+            lines: merged(&intake.lines),
+            tags,
+            state: OrderState::Received,
+            history: Vec::new(),
+            reservation: None,
+            hold_until_ms: None,
+            exceptions: Vec::new(),
+            fixes: intake.fixes,
+            site: String::new(),
+            route_reason: String::new(),
+            created_ms: now,
+            updated_ms: now,
+            due_ms: service.due_ms(now),
+            stuck_alerted: false,
+        };
+        let note = format!("taken in from {}", order.platform);
+        order.enter(OrderState::Received, now, note);
+        order
+    }
+
+    /// Holds the order's stock (state Validated); pays it at once when it
+    /// arrived paid. Stock that is not there makes a backorder exception.
+    fn hold_order(&mut self, order: &mut Order, now: u64) {
+        let holds = order
+            .history
+            .iter()
+            .filter(|s| s.state == OrderState::Held)
+            .count();
+        let hold_ms = self.orders.rules.unpaid_hold_ms;
+        let req = ReserveRequest {
+            order_ref: order.hold_ref(),
+            idempotency_key: Some(format!("{}-{}", order.hold_ref(), holds + 1)),
+            lines: order
+                .lines
+                .iter()
+                .map(|l| RequestLine {
+                    sku: l.sku.clone(),
+                    quantity: l.quantity,
+                })
+                .collect(),
+            hold_ms,
+        };
+        match self.reserve(&req, now) {
+            Ok(Reserved::New(r) | Reserved::Existing(r)) => {
+                order.reservation = Some(r.id);
+                order.hold_until_ms = Some(r.expires_ms);
+                self.orders.by_hold.insert(r.id, order.id);
+                let note = format!("stock held until payment (reservation {})", r.id);
+                order.enter(OrderState::Held, now, note);
+                if order.paid {
+                    self.pay_held(order, now);
+                }
+            }
+            Ok(Reserved::Stored(id)) => self.backorder(order, now, format!("hold {id} ended")),
+            Err(refusal) => self.backorder(order, now, refusal.to_string()),
+        }
+    }
+
+    fn backorder(&mut self, order: &mut Order, now: u64, why: String) {
+        let sku = order.lines.first().map_or("", |l| l.sku.as_str()).to_string();
+        let message = format!("order {} cannot be filled: {why}", order.id);
+        self.alerts
+            .raise(AlertKind::Backorder, &sku, None, message.clone(), now);
+        order.exceptions = vec![Reason::order("backorder", message)];
+        order.enter(OrderState::Exception, now, "backorder: stock not available");
+    }
+
+    /// Turns a held order's hold into an allocation and routes it.
+    fn pay_held(&mut self, order: &mut Order, now: u64) {
+        let Some(rid) = order.reservation else {
+            return;
+        };
+        match self.confirm(rid, now) {
+            Ok(_) => {
+                order.paid = true;
+                order.hold_until_ms = None;
+                order.enter(OrderState::Paid, now, "payment confirmed; stock allocated");
+                order.site = self.orders.rules.site.clone();
+                order.route_reason = self.orders.rules.route_reason();
+                let note = order.route_reason.clone();
+                order.enter(OrderState::Routed, now, note);
+            }
+            Err(e) => self.backorder(order, now, e.to_string()),
+        }
+    }
+
+    /// Marks an order paid: a held order is allocated and routed; one
+    /// whose hold ran out is held again (or backordered). Paying a paid
+    /// order changes nothing.
+    pub fn order_paid(&mut self, id: u64, now: u64) -> Result<Order, PoolError> {
+        self.sweep(now);
+        let mut order = self.order_to_change(id)?;
+        match order.state {
+            OrderState::Held => self.pay_held(&mut order, now),
+            OrderState::Exception if order.reservation.is_none() && !order.paid => {
+                order.paid = true;
+                if order.exceptions.iter().all(|r| r.code == "payment_timeout") {
+                    order.exceptions.clear();
+                    order.enter(OrderState::Validated, now, "paid after the hold ended");
+                    self.hold_order(&mut order, now);
+                }
+            }
+            s if order.paid && s != OrderState::Cancelled => {}
+            s => return Err(wrong_state(id, s, "mark paid")),
+        }
+        Ok(self.orders.book.put(order))
+    }
+
+    /// Cancels an order that has not shipped, releasing its stock.
+    pub fn cancel_order(&mut self, id: u64, now: u64) -> Result<Order, PoolError> {
+        let mut order = self.order_to_change(id)?;
+        if order.state.is_final() || order.state >= OrderState::Labelled {
+            return Err(wrong_state(id, order.state, "cancel"));
+        }
+        if let Some(rid) = order.reservation.take() {
+            // Already ended (expired, picked) is fine: nothing to return.
+            let _ = self.release(rid, now);
+        }
+        order.hold_until_ms = None;
+        order.enter(OrderState::Cancelled, now, "cancelled; stock released");
+        Ok(self.orders.book.put(order))
+    }
+
+    /// Sends an order in exception through the checks again, with what an
+    /// operator corrected (`problems` are the cleaner's new findings).
+    pub fn resubmit_order(
+        &mut self,
+        id: u64,
+        correction: Option<(OrderCustomer, Vec<String>)>,
+        problems: Vec<Reason>,
+        now: u64,
+    ) -> Result<Order, PoolError> {
+        let mut order = self.order_to_change(id)?;
+        if order.state != OrderState::Exception {
+            return Err(wrong_state(id, order.state, "resubmit"));
+        }
+        if let Some((customer, fixes)) = correction {
+            order.customer = customer;
+            order.fixes = fixes;
+        }
+        if problems.is_empty() {
+            order.exceptions.clear();
+            order.enter(OrderState::Validated, now, "resubmitted by an operator");
+            if let Some(rid) = order.reservation.take() {
+                let _ = self.release(rid, now);
+            }
+            self.hold_order(&mut order, now);
+        } else {
+            let note = format!("resubmitted; {} problem(s) remain", problems.len());
+            order.exceptions = problems;
+            order.enter(OrderState::Exception, now, note);
+        }
+        Ok(self.orders.book.put(order))
+    }
+
+    /// Called by the sweep for each expired reservation: an unpaid order
+    /// whose hold ran out waits as a `payment_timeout` exception.
+    pub(crate) fn order_hold_ended(&mut self, reservation: u64, now: u64) {
+        let Some(id) = self.orders.by_hold.remove(&reservation) else {
+            return;
+        };
+        let Some(order) = self.orders.book.edit(id) else {
+            return;
+        };
+        if order.state != OrderState::Held || order.reservation != Some(reservation) {
+            return;
+        }
+        order.reservation = None;
+        order.hold_until_ms = None;
+        order.exceptions = vec![Reason::order(
+            "payment_timeout",
+            "payment did not arrive within the hold; the stock was released",
+        )];
+        order.enter(OrderState::Exception, now, "hold ended unpaid; stock released");
+    }
+
+    /// Raises one stuck-order alert for each order that has not changed
+    /// state for the rules' `stuck_after_ms`; returns how many.
+    pub fn flag_stuck_orders(&mut self, now: u64) -> usize {
+        let after = self.orders.rules.stuck_after_ms;
+        let stuck: Vec<u64> = self
+            .orders
+            .book
+            .iter()
+            .filter(|o| !o.state.is_final() && !o.stuck_alerted)
+            .filter(|o| o.updated_ms.saturating_add(after) <= now)
+            .map(|o| o.id)
+            .collect();
+        for &id in &stuck {
+            let Some(order) = self.orders.book.edit(id) else {
+                continue;
+            };
+            order.stuck_alerted = true;
+            let (state, since) = (order.state.as_str(), order.updated_ms);
+            let message = format!("order {id} has been {state} since {since} ms");
+            order.exceptions.push(Reason::order("stuck", message.clone()));
+            let sku = order.lines.first().map_or("", |l| l.sku.as_str()).to_string();
+            self.alerts
+                .raise(AlertKind::StuckOrder, &sku, None, message, now);
+        }
+        stuck.len()
+    }
+
+    fn order_to_change(&self, id: u64) -> Result<Order, PoolError> {
+        self.orders
+            .book
+            .get(id)
+            .cloned()
+            .ok_or(PoolError::OrderNotFound(id))
+    }
+}
+
+fn wrong_state(id: u64, state: OrderState, action: &'static str) -> PoolError {
+    PoolError::OrderWrongState {
+        id,
+        state: state.as_str(),
+        action,
+    }
+}
+
+/// Ids and line counts; quantities 1 to the protocol's maximum.
+fn check_intake(intake: &OrderIntake) -> Result<(), PoolError> {
+    let invalid = |m: String| PoolError::Invalid(m);
+    protocol::validate::check_id("platform", &intake.platform)
+        .map_err(|e| invalid(e.to_string()))?;
+    protocol::validate::check_id("platform_order_id", &intake.platform_order_id)
+        .map_err(|e| invalid(e.to_string()))?;
+    if intake.lines.is_empty() || intake.lines.len() > MAX_LINES {
+        return Err(invalid(format!("an order needs 1 to {MAX_LINES} lines")));
+    }
+    for (i, line) in intake.lines.iter().enumerate() {
+        protocol::validate::check_id("sku", &line.sku)
+            .map_err(|e| invalid(format!("line {}: {e}", i + 1)))?;
+        if !(1..=protocol::MAX_QUANTITY).contains(&line.quantity) {
+            return Err(invalid(format!(
+                "line {}: quantity must be 1 to {}, got {}",
+                i + 1,
+                protocol::MAX_QUANTITY,
+                line.quantity
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// One line per SKU, first-seen order, quantities summed.
+fn merged(lines: &[OrderLine]) -> Vec<OrderLine> {
+    let mut out: Vec<OrderLine> = Vec::with_capacity(lines.len());
+    for line in lines {
+        match out.iter_mut().find(|l| l.sku == line.sku) {
+            Some(l) => l.quantity = l.quantity.saturating_add(line.quantity),
+            None => out.push(line.clone()),
+        }
+    }
+    out
+}
