@@ -1,3 +1,10 @@
 //! Cleaning and validation of an order's customer data: invisible and
 //! control characters out, NFC, phone numbers, addresses recognised
 //! against the administrative-division table.
+
+mod markup;
+mod report;
+pub mod text;
+
+pub use report::{Field, Fix, Problem, ProblemCode};
+pub use text::{clean_text, TextFix, TextFixKind};
