@@ -37,6 +37,7 @@ for round in $(seq "$rounds"); do
         run "$side" "$dir" "$dir/bench" ingest --devices 100 --batches 2000 --per-batch 1
         run "$side" "$dir" "$dir/bench" ingest --devices 100 --batches 200 --per-batch 100
         run "$side" "$dir" "$dir/bench" latency --devices 1000 --seconds 20
+        run "$side" "$dir" "$dir/bench" latency --devices 5000 --seconds 20
         run "$side" "$dir" "$dir/bench" backlog --movements 100000
     done
 done

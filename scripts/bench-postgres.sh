@@ -17,11 +17,14 @@
 #   bash scripts/bench-postgres.sh            # 20 s per run, 16 and 64 clients
 #   SECONDS_PER_RUN=10 CLIENTS="16 64" ROUNDS=3 bash scripts/bench-postgres.sh
 #   BENCH_BIN=/path/to/other/bench bash scripts/bench-postgres.sh   # another build, not rebuilt
+#   BEFORE_BIN=/tmp/before/target/release/bench bash scripts/bench-postgres.sh
+#       # also runs an older build right after each PostgreSQL run (before/after
+#       # side by side in one run); only the build under test sets the exit status
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SECONDS_PER_RUN=${SECONDS_PER_RUN:-20}
-CLIENTS=${CLIENTS:-"16 64"}
+CLIENTS=${CLIENTS:-"1 16 64"}
 ROUNDS=${ROUNDS:-1}
 SKUS=5000
 HOT=10
@@ -79,9 +82,17 @@ missed=0
 for round in $(seq "$ROUNDS"); do
     for workload in spread hot; do
         for c in $CLIENTS; do
-            tps=$("$PGBIN/pgbench" -n -M prepared -c "$c" -j 2 -T "$SECONDS_PER_RUN" \
+            jobs=2
+            [ "$c" -lt 2 ] && jobs=1
+            tps=$("$PGBIN/pgbench" -n -M prepared -c "$c" -j "$jobs" -T "$SECONDS_PER_RUN" \
                 -f "$work/$workload.sql" 2>/dev/null | awk '/^tps = /{print int($3); exit}')
             echo "round $round: postgresql $workload $c clients: $tps reservations/s"
+            if [ -n "${BEFORE_BIN:-}" ]; then
+                if ! "$BEFORE_BIN" reserve --targets api --workloads "$workload" --clients "$c" \
+                    --seconds "$SECONDS_PER_RUN" --pg "$workload-$c=$tps" | sed 's/^/[before] /'; then
+                    echo "[before] missed a target (reported, not counted: it is the old build)"
+                fi
+            fi
             "$bench" reserve --targets api --workloads "$workload" --clients "$c" \
                 --seconds "$SECONDS_PER_RUN" --pg "$workload-$c=$tps" || missed=1
         done

@@ -113,7 +113,12 @@ pub async fn run_with_period(
     let after = Distribution::new(samples.iter().map(|s| s.1 - s.0).collect());
     let dist = Distribution::new(samples.into_iter().map(|s| s.1).collect());
     let p99 = dist.pct(99.0);
-    let ok = p99 < Duration::from_millis(10);
+    // Issue 13: the hub's share (publish -> commit -> ack) p99 under 5 ms
+    // at up to 1,000 devices and under 20 ms beyond; end to end under 10 ms.
+    let share_target = if devices > 1000 { 20.0 } else { 5.0 };
+    let share_p99 = ms(after.pct(99.0));
+    let share_ok = share_p99 < share_target;
+    let ok = p99 < Duration::from_millis(10) && share_ok;
     let layout = if devices > 1000 {
         "one shared sled db"
     } else {
@@ -130,9 +135,14 @@ pub async fn run_with_period(
         after.summary()
     );
     println!(
-        "  p99 / 10 ms target = {:.2} (target < 1.00): {}",
+        "  hub share p99 / {share_target} ms target = {:.2} (target < 1.00): {}",
+        share_p99 / share_target,
+        verdict(share_ok)
+    );
+    println!(
+        "  end-to-end p99 / 10 ms target = {:.2} (target < 1.00): {}",
         ms(p99) / 10.0,
-        verdict(ok)
+        verdict(p99 < Duration::from_millis(10))
     );
     Ok(ok)
 }
