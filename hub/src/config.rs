@@ -84,6 +84,16 @@ pub struct HubConfig {
     pub http_max_json_bytes: usize,
     /// Largest ERP CSV upload (`POST /api/v1/reconciliations`), bytes.
     pub erp_max_upload_bytes: usize,
+    /// How long an unpaid order holds its stock, minutes (15 to 30).
+    pub unpaid_hold_minutes: u64,
+    /// An order without a state change this long is stuck, minutes.
+    pub stuck_order_minutes: u64,
+    /// Units of one SKU above which an order waits for an operator.
+    pub max_line_quantity: i64,
+    /// The master key that wraps customers' data keys; default
+    /// `DATA_DIR/master.key` (made 0600 at first start). The environment
+    /// variable `WMS_MASTER_KEY` (64 hex) wins over any file.
+    pub master_key_file: Option<PathBuf>,
 }
 
 impl Default for HubConfig {
@@ -115,6 +125,10 @@ impl Default for HubConfig {
             http_idle_timeout_ms: 60_000,
             http_max_json_bytes: 1 << 20,
             erp_max_upload_bytes: 64 << 20,
+            unpaid_hold_minutes: 20,
+            stuck_order_minutes: 120,
+            max_line_quantity: 1_000,
+            master_key_file: None,
         }
     }
 }
@@ -223,7 +237,22 @@ impl HubConfig {
                 "store_cache_mb must be 4 to 65536".into(),
             ));
         }
+        self.validate_orders()?;
         self.validate_http()
+    }
+
+    fn validate_orders(&self) -> Result<(), ConfigError> {
+        let bad = |what: &str| Err(ConfigError::Invalid(what.to_string()));
+        if !(15..=30).contains(&self.unpaid_hold_minutes) {
+            return bad("unpaid_hold_minutes must be 15 to 30");
+        }
+        if !(1..=10_080).contains(&self.stuck_order_minutes) {
+            return bad("stuck_order_minutes must be 1 to 10080 (a week)");
+        }
+        if !(1..=protocol::MAX_QUANTITY).contains(&self.max_line_quantity) {
+            return bad("max_line_quantity must be 1 to 1000000");
+        }
+        Ok(())
     }
 
     fn validate_http(&self) -> Result<(), ConfigError> {

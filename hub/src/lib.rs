@@ -26,6 +26,7 @@ pub mod config;
 pub mod datafile;
 pub mod devices;
 pub mod health;
+pub mod intake;
 pub mod log_gate;
 pub mod metrics;
 pub mod net;
@@ -37,7 +38,8 @@ pub mod writer;
 
 // The domain lives in the pure core crate; the shell names it as before.
 pub use hub_core::{
-    alerts, availability, changes, discrepancies, errors, events, lots, pool, reservations, safety,
+    alerts, availability, changes, discrepancies, errors, events, lots, orders, pool, reservations,
+    safety,
 };
 
 pub use config::HubConfig;

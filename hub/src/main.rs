@@ -44,6 +44,10 @@ enum Command {
     /// Make, list and revoke HTTP API tokens (works while the hub runs).
     #[command(subcommand)]
     Token(cli::token::TokenCommand),
+    /// Import the region table (into a data directory) or orders from a
+    /// CSV file (into a running hub).
+    #[command(subcommand)]
+    Import(cli::import::ImportCommand),
     /// The embedded broker's own process, started and supervised by the
     /// hub (not for use by hand).
     #[command(hide = true)]
@@ -129,6 +133,12 @@ fn main() -> anyhow::Result<()> {
         Some(Command::Verify { data }) => std::process::exit(verify(&data)),
         Some(Command::Device(command)) => return cli::device::run(command),
         Some(Command::Token(command)) => return cli::token::run(command),
+        Some(Command::Import(command)) => {
+            return match cli::import::run(command)? {
+                true => Ok(()),
+                false => Err(anyhow::anyhow!("some orders were rejected (listed above)")),
+            }
+        }
         Some(Command::BrokerChild { listen, data, site }) => {
             let args = hub::net::broker::child::ChildArgs {
                 listen,

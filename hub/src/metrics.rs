@@ -60,6 +60,9 @@ pub struct Metrics {
     pub registry_active: AtomicU64,
     /// That registry's generation (`devices::reload::generation`).
     pub registry_generation: AtomicU64,
+    /// Commands waiting in the writer's queue when it last gathered a
+    /// group (a hub falling behind shows here first).
+    pub writer_queue: AtomicU64,
     /// Why the last group commit failed, until one succeeds again.
     commit_failure: Mutex<Option<String>>,
 }
@@ -269,6 +272,11 @@ impl Metrics {
                 "wms_registry_generation",
                 &self.registry_generation,
                 "fingerprint of the registry the hub acts on (changes with every add, rotate, revoke)",
+            ),
+            (
+                "wms_writer_queue",
+                &self.writer_queue,
+                "commands waiting in the writer's queue when it last gathered a group",
             ),
         ];
         for (name, gauge, help) in gauges {

@@ -92,14 +92,45 @@ impl HubProc {
 
     /// Like [`HubProc::start`], with extra flags (`--config FILE`, ...).
     pub fn start_with(data: &Path, ports: HubPorts, site: &str, extra: &[&str]) -> HubProc {
+        HubProc::spawn(
+            data,
+            ports,
+            site,
+            extra,
+            &hub_log_filter(),
+            Stdio::inherit(),
+        )
+    }
+
+    /// Like [`HubProc::start`], logging at `filter` into the file `log`.
+    pub fn start_logging(
+        data: &Path,
+        ports: HubPorts,
+        site: &str,
+        log: &Path,
+        filter: &str,
+    ) -> HubProc {
+        let file = std::fs::File::create(log).expect("create the hub's log file");
+        HubProc::spawn(data, ports, site, &[], filter, Stdio::from(file))
+    }
+
+    fn spawn(
+        data: &Path,
+        ports: HubPorts,
+        site: &str,
+        extra: &[&str],
+        filter: &str,
+        stderr: Stdio,
+    ) -> HubProc {
         let child = Command::new(bin_path("hub"))
             .args(["--site", site, "--data"])
             .arg(data)
             .args(["--mqtt", &format!("127.0.0.1:{}", ports.mqtt)])
             .args(["--http", &format!("127.0.0.1:{}", ports.http)])
             .args(extra)
-            .env("RUST_LOG", hub_log_filter())
+            .env("RUST_LOG", filter)
             .stdin(Stdio::null())
+            .stderr(stderr)
             .spawn()
             .expect("spawn hub");
         let hub = HubProc {

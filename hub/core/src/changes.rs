@@ -6,7 +6,7 @@ use crate::alerts::Alert;
 use crate::discrepancies::{CountTask, Discrepancy};
 use crate::events::{DeadLetter, DeviceEpoch, DeviceRecord, EventRecord, StockKey};
 use crate::lots::LotInfo;
-use crate::orders::{Customer, Order};
+use crate::orders::{AuditEntry, Customer, Order};
 use crate::reservations::{Reservation, SharedReservation};
 use crate::safety::SafetyRule;
 use std::collections::HashMap;
@@ -52,6 +52,8 @@ pub struct Changes {
     pub orders: Vec<Order>,
     /// Customers created or changed.
     pub customers: Vec<Customer>,
+    /// Audit entries appended, with their ids.
+    pub audits: Vec<(u64, AuditEntry)>,
     /// Next ids of the records above.
     pub next_ids: NextIds,
 }
@@ -72,6 +74,7 @@ impl Changes {
             + self.lots.len()
             + self.orders.len()
             + self.customers.len()
+            + self.audits.len()
     }
 
     /// Whether there is nothing to write.
@@ -90,6 +93,7 @@ impl Changes {
             && self.lots.is_empty()
             && self.orders.is_empty()
             && self.customers.is_empty()
+            && self.audits.is_empty()
     }
 }
 
@@ -106,6 +110,8 @@ pub struct NextIds {
     pub count_task: u64,
     /// Next order id.
     pub order: u64,
+    /// Next audit entry id.
+    pub audit: u64,
 }
 
 /// The durable state a pool is loaded from.

@@ -94,6 +94,12 @@ impl ApiError {
     }
 }
 
+impl From<crate::intake::IntakeError> for ApiError {
+    fn from(e: crate::intake::IntakeError) -> ApiError {
+        ApiError::invalid(e.0)
+    }
+}
+
 impl From<PoolError> for ApiError {
     fn from(e: PoolError) -> ApiError {
         let message = e.to_string();

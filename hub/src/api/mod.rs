@@ -17,6 +17,7 @@ mod exceptions;
 pub mod framing;
 mod json;
 mod lots;
+mod orders;
 mod parse_errors;
 mod reconciliations;
 pub mod reservations;
@@ -77,6 +78,8 @@ pub struct AppState {
     pub tokens: Tokens,
     /// What `/healthz` checks.
     pub health: Arc<crate::health::Health>,
+    /// The division table orders' addresses are recognised against.
+    pub regions: Arc<crate::orders::clean::Regions>,
 }
 
 impl AppState {
@@ -106,6 +109,7 @@ pub fn router_with(state: AppState, rules: BodyRules) -> Router {
         .merge(safety::routes())
         .merge(exceptions::routes())
         .merge(lots::routes())
+        .merge(orders::routes())
         .merge(reconciliations::routes())
         .fallback(not_found)
         // `layer` (not `route_layer`): the fallback is checked too.

@@ -30,8 +30,17 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tracing::info;
 
+pub mod orders;
+
 /// How long a file watcher (registry, tokens; polled four times a second)
 /// may go without a sign of life.
+/// Commands the writer's queue holds before senders wait (back pressure
+/// on the MQTT loop and HTTP handlers). About 16 full groups: enough to
+/// keep the writer busy through a burst, while a hub that falls behind
+/// holds at most this many payloads in memory (it was 65,536; the soak's
+/// memory grows while the hub is behind, and this queue is one suspect).
+const COMMAND_QUEUE: usize = 8_192;
+
 const FILE_PATIENCE: Duration = Duration::from_secs(10);
 /// How long the HTTP accept loop (round at least once a second) may.
 const HTTP_PATIENCE: Duration = Duration::from_secs(10);
@@ -73,6 +82,9 @@ pub enum HubError {
         /// The first one, printable.
         first: String,
     },
+    /// The master key or the region table is unusable.
+    #[error(transparent)]
+    Orders(#[from] orders::OrderSetupError),
     /// A task or thread died.
     #[error("hub task failed: {0}")]
     Task(String),
@@ -164,9 +176,12 @@ pub async fn start_with_clock(
         dir: config.data_dir.clone(),
         min_free_bytes: config.min_free_disk_mb.saturating_mul(1 << 20),
     };
+    let (desk, rules) = orders::desk(&config)?;
+    let regions = Arc::new(orders::regions(&config.data_dir)?);
     let writer = with_config_rules(writer, &config)?
         .with_devices(devices.clone())
-        .with_disk_floor(floor.clone());
+        .with_disk_floor(floor.clone())
+        .with_orders(desk, rules);
     let listener = http_listener(config.http_listen).map_err(|source| HubError::Http {
         addr: config.http_listen,
         source,
@@ -180,7 +195,7 @@ pub async fn start_with_clock(
         Some(_) => None,
     };
     let cancel = CancellationToken::new();
-    let (cmd_tx, cmd_rx) = mpsc::channel(65_536);
+    let (cmd_tx, cmd_rx) = mpsc::channel(COMMAND_QUEUE);
     let (ack_tx, ack_rx) = mpsc::unbounded_channel();
     let writer_thread = std::thread::Builder::new()
         .name("pool-writer".into())
@@ -226,6 +241,7 @@ pub async fn start_with_clock(
         erp_stock_csv: config.erp_stock_csv.clone(),
         tokens,
         health,
+        regions,
     };
     let c = cancel.clone();
     parts.spawn_beating("http", HTTP_PATIENCE, |beat| {

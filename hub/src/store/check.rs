@@ -225,6 +225,9 @@ fn other_record(prefix: u8, key: &[u8], value: &[u8]) -> Result<(), StoreError> 
         b'k' => decode::<CountTask>(key, value).map(drop),
         b'l' => decode::<LotInfo>(key, value).map(drop),
         b'p' => crate::store::reads::decode_report(key, value).map(drop),
+        b'o' => decode::<crate::orders::Order>(key, value).map(drop),
+        b'c' => decode::<crate::orders::Customer>(key, value).map(drop),
+        b'u' => decode::<crate::orders::AuditEntry>(key, value).map(drop),
         _ => Err(damaged(key, "unknown key prefix")),
     }
 }

@@ -22,7 +22,9 @@ use crate::changes::Changes;
 use crate::reservations::Reservation;
 use crate::store::codec::{encode, encode_i64, id_key, prefixed, stock_key};
 use crate::store::{Store, StoreError, COMMITS, NEXT_DEAD, NEXT_EVENT};
-use crate::store::{NEXT_ALERT, NEXT_DISCREPANCY, NEXT_RESERVATION, NEXT_TASK};
+use crate::store::{
+    NEXT_ALERT, NEXT_AUDIT, NEXT_DISCREPANCY, NEXT_ORDER, NEXT_RESERVATION, NEXT_TASK,
+};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
@@ -90,6 +92,7 @@ impl Store {
             }
         }
         add_stock_records(&mut batch, changes);
+        crate::store::orders::write(&mut batch, changes);
         crate::store::prune::remove_reservations(
             &self.tree,
             &mut batch,
@@ -103,6 +106,8 @@ impl Store {
             (NEXT_ALERT, ids.alert),
             (NEXT_DISCREPANCY, ids.discrepancy),
             (NEXT_TASK, ids.count_task),
+            (NEXT_ORDER, ids.order),
+            (NEXT_AUDIT, ids.audit),
         ] {
             batch.insert(key, encode_i64(value as i64));
         }

@@ -20,6 +20,9 @@
 //! | `k` + count task id (u64 BE)        | [`CountTask`]                        |
 //! | `l` + sku 0x00 lot                  | [`LotInfo`](crate::lots::LotInfo) (FIFO rank) |
 //! | `p` + report id (u64 BE)            | reconciliation report (JSON)         |
+//! | `o` + order id (u64 BE)             | [`Order`](crate::orders::Order) (customer sealed) |
+//! | `c` + customer key (keyed hash)     | [`Customer`](crate::orders::Customer) (wrapped data key) |
+//! | `u` + audit entry id (u64 BE)       | [`AuditEntry`](crate::orders::AuditEntry) |
 //! | `m` + name                          | counters (u64 BE)                    |
 //! | `m` + `commits`                     | group commits so far (the seal's mark) |
 //! | `m` + `next_boot`                   | the next start's boot number (sealed acks) |
@@ -57,6 +60,7 @@ pub mod check;
 pub(crate) mod codec;
 mod commit;
 pub mod floor;
+pub mod orders;
 mod prune;
 mod reads;
 pub(crate) mod reclaim;
@@ -67,6 +71,8 @@ pub(crate) const NEXT_RESERVATION: &[u8] = b"mnext_reservation";
 pub(crate) const NEXT_ALERT: &[u8] = b"mnext_alert";
 pub(crate) const NEXT_DISCREPANCY: &[u8] = b"mnext_discrepancy";
 pub(crate) const NEXT_TASK: &[u8] = b"mnext_count_task";
+pub(crate) const NEXT_ORDER: &[u8] = b"mnext_order";
+pub(crate) const NEXT_AUDIT: &[u8] = b"mnext_audit";
 pub(crate) const NEXT_REPORT: &[u8] = b"mnext_report";
 pub(crate) const COMMITS: &[u8] = b"mcommits";
 pub(crate) const NEXT_BOOT: &[u8] = b"mnext_boot";
@@ -193,7 +199,11 @@ impl Store {
                 alert: self.counter(NEXT_ALERT)?,
                 discrepancy: self.counter(NEXT_DISCREPANCY)?,
                 count_task: self.counter(NEXT_TASK)?,
+                order: self.counter(NEXT_ORDER)?,
+                audit: self.counter(NEXT_AUDIT)?,
             },
+            orders: self.all_orders()?,
+            customers: self.all_customers()?,
             ..PoolParts::default()
         };
         let open = |d: &Discrepancy| d.resolution.is_none();

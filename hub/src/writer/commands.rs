@@ -88,6 +88,8 @@ pub enum Command {
         /// The answer.
         reply: Reply<()>,
     },
+    /// An order command (the writer seals and opens customer data).
+    Order(crate::writer::orders::OrderCommand),
     /// Rebuild the pool from the log, compare, optionally against an ERP
     /// file, and store the report (runs after the group's commit).
     Reconcile {
@@ -113,7 +115,7 @@ impl Pending {
     }
 }
 
-fn later<T: Send + 'static>(
+pub(crate) fn later<T: Send + 'static>(
     reply: Reply<T>,
     answer: impl FnOnce(&Store) -> Result<T, PoolError> + Send + 'static,
 ) -> Pending {
@@ -175,6 +177,10 @@ pub fn apply(pool: &mut Pool, cmd: Command, now: u64) -> Result<Option<Pending>,
         Command::Ping { reply } => later(reply, |_| Ok(())),
         Command::Sweep => {
             pool.sweep(now);
+            let stuck = pool.flag_stuck_orders(now);
+            if stuck > 0 {
+                tracing::info!(stuck, "orders without progress flagged as stuck");
+            }
             let (keys, records) = pool.prune_keys(now);
             if keys + records > 0 {
                 tracing::debug!(keys, records, "reservations past their retention pruned");

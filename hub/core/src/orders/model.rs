@@ -111,6 +111,7 @@ impl OrderState {
 
 /// One line of an order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct OrderLine {
     /// The SKU.
     pub sku: String,

@@ -156,7 +156,12 @@ impl Pool {
                 parts.next_ids.count_task,
             ),
             lots: LotBook::load(parts.lots),
-            orders: Orders::load(parts.orders, parts.customers, parts.next_ids.order),
+            orders: Orders::load(
+                parts.orders,
+                parts.customers,
+                parts.next_ids.order,
+                parts.next_ids.audit,
+            ),
             ..Pool::default()
         }
     }
@@ -312,6 +317,7 @@ impl Pool {
             self.discrepancies.take_changes();
         let (reservations, new_reservations_from) = self.book.take_changes();
         let (orders, customers, next_order) = self.orders.book.take_changes();
+        let (audits, next_audit) = self.orders.audit.take_changes();
         Changes {
             stock,
             devices,
@@ -330,8 +336,10 @@ impl Pool {
             lots: self.lots.take_changes(),
             orders,
             customers,
+            audits,
             next_ids: NextIds {
                 order: next_order,
+                audit: next_audit,
                 reservation: self.book.next_id(),
                 alert: next_alert,
                 discrepancy: next_discrepancy,
@@ -341,5 +349,7 @@ impl Pool {
     }
 }
 
+#[cfg(test)]
+mod orders_tests;
 #[cfg(test)]
 mod tests;

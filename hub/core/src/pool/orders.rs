@@ -18,6 +18,9 @@ use crate::pool::reservations::Reserved;
 use crate::pool::Pool;
 use crate::reservations::{RequestLine, ReserveRequest, MAX_LINES};
 
+/// How often the stuck-order check walks the orders.
+pub const STUCK_CHECK_EVERY_MS: u64 = 10_000;
+
 /// An order as the writer hands it in: checked by the cleaner, customer
 /// sealed and masked.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,6 +69,17 @@ impl Pool {
         self.orders.book.customer(key)
     }
 
+    /// Records an access to personal data (committed with the group, so
+    /// the access is on record before its answer leaves).
+    pub fn audit(&mut self, entry: crate::orders::AuditEntry) -> u64 {
+        self.orders.audit.append(entry)
+    }
+
+    /// The order a (platform, platform order id) was taken in as.
+    pub fn order_by_platform(&self, platform: &str, platform_order_id: &str) -> Option<&Order> {
+        self.orders.book.by_platform(platform, platform_order_id)
+    }
+
     /// One order.
     pub fn order(&self, id: u64) -> Option<&Order> {
         self.orders.book.get(id)
@@ -94,11 +108,18 @@ impl Pool {
             problems.push(Reason {
                 code: "quantity_over_limit".into(),
                 field: format!("lines.{}", line.sku),
-                message: format!("{} units of one SKU is over the limit of {limit}", line.quantity),
+                message: format!(
+                    "{} units of one SKU is over the limit of {limit}",
+                    line.quantity
+                ),
             });
         }
         if problems.is_empty() {
-            order.enter(OrderState::Validated, now, "customer data and lines checked");
+            order.enter(
+                OrderState::Validated,
+                now,
+                "customer data and lines checked",
+            );
             self.hold_order(&mut order, now);
         } else {
             let note = format!("{} problem(s) found at intake", problems.len());
@@ -113,7 +134,10 @@ impl Pool {
     }
 
     fn new_order(&mut self, intake: OrderIntake, now: u64) -> Order {
-        let customer = self.orders.book.customer_mut(&intake.customer.customer_key, now);
+        let customer = self
+            .orders
+            .book
+            .customer_mut(&intake.customer.customer_key, now);
         if customer.wrapped_key.is_none() {
             customer.wrapped_key = intake.wrapped_key;
         }
@@ -126,7 +150,11 @@ impl Pool {
             }
         }
         let vip = customer.is_vip() || tags.iter().any(|t| t.eq_ignore_ascii_case("vip"));
-        let service = if vip { Service::Express } else { intake.service };
+        let service = if vip {
+            Service::Express
+        } else {
+            intake.service
+        };
         let mut order = Order {
             id: self.orders.book.next_id(),
             platform: intake.platform,
@@ -194,7 +222,11 @@ impl Pool {
     }
 
     fn backorder(&mut self, order: &mut Order, now: u64, why: String) {
-        let sku = order.lines.first().map_or("", |l| l.sku.as_str()).to_string();
+        let sku = order
+            .lines
+            .first()
+            .map_or("", |l| l.sku.as_str())
+            .to_string();
         let message = format!("order {} cannot be filled: {why}", order.id);
         self.alerts
             .raise(AlertKind::Backorder, &sku, None, message.clone(), now);
@@ -308,12 +340,22 @@ impl Pool {
             "payment_timeout",
             "payment did not arrive within the hold; the stock was released",
         )];
-        order.enter(OrderState::Exception, now, "hold ended unpaid; stock released");
+        order.enter(
+            OrderState::Exception,
+            now,
+            "hold ended unpaid; stock released",
+        );
     }
 
     /// Raises one stuck-order alert for each order that has not changed
     /// state for the rules' `stuck_after_ms`; returns how many.
+    /// Looks at most once per [`STUCK_CHECK_EVERY_MS`] (it walks every
+    /// order; the sweeper calls it several times a second).
     pub fn flag_stuck_orders(&mut self, now: u64) -> usize {
+        if now < self.orders.next_stuck_check_ms {
+            return 0;
+        }
+        self.orders.next_stuck_check_ms = now + STUCK_CHECK_EVERY_MS;
         let after = self.orders.rules.stuck_after_ms;
         let stuck: Vec<u64> = self
             .orders
@@ -330,8 +372,14 @@ impl Pool {
             order.stuck_alerted = true;
             let (state, since) = (order.state.as_str(), order.updated_ms);
             let message = format!("order {id} has been {state} since {since} ms");
-            order.exceptions.push(Reason::order("stuck", message.clone()));
-            let sku = order.lines.first().map_or("", |l| l.sku.as_str()).to_string();
+            order
+                .exceptions
+                .push(Reason::order("stuck", message.clone()));
+            let sku = order
+                .lines
+                .first()
+                .map_or("", |l| l.sku.as_str())
+                .to_string();
             self.alerts
                 .raise(AlertKind::StuckOrder, &sku, None, message, now);
         }

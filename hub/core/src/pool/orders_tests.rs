@@ -1,10 +1,10 @@
 //! Orders through the pool, with time as a value: intake is idempotent,
 //! unpaid holds end, payment allocates, nothing oversells.
 
-use super::{OrderCustomer, OrderLine, OrderRules, OrderState, Reason, Service};
 use crate::alerts::AlertKind;
 use crate::errors::PoolError;
 use crate::events::StockKey;
+use crate::orders::{OrderCustomer, OrderLine, OrderRules, OrderState, Orders, Reason, Service};
 use crate::pool::orders::OrderIntake;
 use crate::pool::Pool;
 use std::collections::HashMap;
@@ -61,7 +61,9 @@ fn states(pool: &Pool, id: u64) -> Vec<OrderState> {
 fn a_resent_order_is_taken_in_once() {
     let mut p = pool(10);
     let first = p.place_order(intake("A-1", false, 2), T0).expect("placed");
-    let again = p.place_order(intake("A-1", false, 2), T0 + 5).expect("again");
+    let again = p
+        .place_order(intake("A-1", false, 2), T0 + 5)
+        .expect("again");
     assert!(first.created);
     assert!(!again.created);
     assert_eq!(first.order.id, again.order.id);
@@ -73,7 +75,11 @@ fn a_resent_order_is_taken_in_once() {
 #[test]
 fn an_unpaid_order_holds_stock_until_its_hold_ends() {
     let mut p = pool(10);
-    let id = p.place_order(intake("A-2", false, 3), T0).expect("placed").order.id;
+    let id = p
+        .place_order(intake("A-2", false, 3), T0)
+        .expect("placed")
+        .order
+        .id;
     assert_eq!(p.order(id).map(|o| o.state), Some(OrderState::Held));
     assert_eq!(p.available("SKU-A"), 7);
     p.sweep(T0 + 19 * MIN);
@@ -92,15 +98,27 @@ fn an_unpaid_order_holds_stock_until_its_hold_ends() {
 #[test]
 fn payment_turns_the_hold_into_an_allocation_and_routes() {
     let mut p = pool(10);
-    let id = p.place_order(intake("A-3", false, 4), T0).expect("placed").order.id;
+    let id = p
+        .place_order(intake("A-3", false, 4), T0)
+        .expect("placed")
+        .order
+        .id;
     let order = p.order_paid(id, T0 + MIN).expect("paid");
     assert_eq!(order.state, OrderState::Routed);
     assert_eq!(order.site, "site-1");
     assert!(order.route_reason.contains("single-site"));
     p.sweep(T0 + 60 * MIN);
-    assert_eq!(p.available("SKU-A"), 6, "a paid order's stock stays allocated");
+    assert_eq!(
+        p.available("SKU-A"),
+        6,
+        "a paid order's stock stays allocated"
+    );
     let again = p.order_paid(id, T0 + 61 * MIN).expect("paid twice");
-    assert_eq!(again.history.len(), order.history.len(), "paying twice changes nothing");
+    assert_eq!(
+        again.history.len(),
+        order.history.len(),
+        "paying twice changes nothing"
+    );
     assert_eq!(
         states(&p, id),
         [
@@ -123,7 +141,10 @@ fn an_order_that_cannot_be_filled_is_a_backorder_not_an_oversell() {
     assert_eq!(b.exceptions[0].code, "backorder");
     assert_eq!(p.available("SKU-A"), 1);
     let changes = p.take_changes();
-    assert!(changes.alerts.iter().any(|(_, a)| a.kind == AlertKind::Backorder));
+    assert!(changes
+        .alerts
+        .iter()
+        .any(|(_, a)| a.kind == AlertKind::Backorder));
 }
 
 #[test]
@@ -138,13 +159,18 @@ fn problems_from_the_cleaner_and_over_limit_lines_wait_for_an_operator() {
     let held = p.place_order(bad, T0).expect("c1").order;
     assert_eq!(held.state, OrderState::Exception);
     assert_eq!(p.available("SKU-A"), 5_000, "nothing held for an exception");
-    let big = p.place_order(intake("C-2", true, 1_001), T0).expect("c2").order;
+    let big = p
+        .place_order(intake("C-2", true, 1_001), T0)
+        .expect("c2")
+        .order;
     assert_eq!(big.exceptions[0].code, "quantity_over_limit");
     // Other orders are not blocked.
     let fine = p.place_order(intake("C-3", true, 1), T0).expect("c3").order;
     assert_eq!(fine.state, OrderState::Routed);
     // The operator corrects the first; it goes through.
-    let again = p.resubmit_order(held.id, None, Vec::new(), T0 + MIN).expect("resubmit");
+    let again = p
+        .resubmit_order(held.id, None, Vec::new(), T0 + MIN)
+        .expect("resubmit");
     assert_eq!(again.state, OrderState::Routed);
     assert_eq!(p.available("SKU-A"), 5_000 - 1 - 2);
 }
@@ -160,26 +186,40 @@ fn malformed_orders_are_refused_with_a_reason() {
     }
     let mut no_lines = intake("D-2", true, 1);
     no_lines.lines.clear();
-    assert!(matches!(p.place_order(no_lines, T0), Err(PoolError::Invalid(_))));
+    assert!(matches!(
+        p.place_order(no_lines, T0),
+        Err(PoolError::Invalid(_))
+    ));
     assert_eq!(p.orders().count(), 0);
 }
 
 #[test]
 fn cancelling_releases_the_stock() {
     let mut p = pool(5);
-    let id = p.place_order(intake("E-1", true, 5), T0).expect("e1").order.id;
+    let id = p
+        .place_order(intake("E-1", true, 5), T0)
+        .expect("e1")
+        .order
+        .id;
     assert_eq!(p.available("SKU-A"), 0);
     let order = p.cancel_order(id, T0 + MIN).expect("cancel");
     assert_eq!(order.state, OrderState::Cancelled);
     assert_eq!(p.available("SKU-A"), 5);
     assert!(p.cancel_order(id, T0 + MIN).is_err(), "cancelled once");
-    assert!(p.order_paid(id, T0 + MIN).is_err(), "a cancelled order cannot be paid");
+    assert!(
+        p.order_paid(id, T0 + MIN).is_err(),
+        "a cancelled order cannot be paid"
+    );
 }
 
 #[test]
 fn an_order_without_progress_raises_one_stuck_alert() {
     let mut p = pool(5);
-    let id = p.place_order(intake("F-1", true, 1), T0).expect("f1").order.id;
+    let id = p
+        .place_order(intake("F-1", true, 1), T0)
+        .expect("f1")
+        .order
+        .id;
     assert_eq!(p.flag_stuck_orders(T0 + 119 * MIN), 0);
     assert_eq!(p.flag_stuck_orders(T0 + 120 * MIN), 1);
     assert_eq!(p.flag_stuck_orders(T0 + 180 * MIN), 0, "raised once");
@@ -209,11 +249,15 @@ fn vip_orders_are_express_and_due_in_two_hours() {
 #[test]
 fn orders_survive_a_reload_from_their_changes() {
     let mut p = pool(10);
-    let id = p.place_order(intake("H-1", false, 2), T0).expect("h1").order.id;
+    let id = p
+        .place_order(intake("H-1", false, 2), T0)
+        .expect("h1")
+        .order
+        .id;
     let changes = p.take_changes();
     assert_eq!(changes.orders.len(), 1);
     assert_eq!(changes.customers.len(), 1);
-    let loaded = super::Orders::load(changes.orders.clone(), changes.customers.clone(), 0);
+    let loaded = Orders::load(changes.orders.clone(), changes.customers.clone(), 0, 0);
     assert_eq!(loaded.book.get(id).map(|o| o.state), Some(OrderState::Held));
     assert_eq!(loaded.by_hold.values().copied().collect::<Vec<_>>(), [id]);
     assert_eq!(loaded.book.next_id(), id + 1);

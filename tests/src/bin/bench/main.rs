@@ -8,6 +8,7 @@ mod hubctl;
 mod ingest;
 mod latency;
 mod memory;
+mod orders;
 mod reserve;
 mod seal;
 mod stats;
@@ -92,6 +93,15 @@ enum Cmd {
         /// Workloads to run: spread, hot.
         #[arg(long, default_value = "spread,hot", value_delimiter = ',')]
         workloads: Vec<String>,
+    },
+    /// Order intake throughput over HTTP, durable (target >= 5,000/s).
+    Orders {
+        /// Concurrent clients, comma-separated.
+        #[arg(long, default_value = "16,64", value_delimiter = ',')]
+        clients: Vec<usize>,
+        /// Measured seconds per run.
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
     },
     /// Thousands of devices on one real hub process, all connected until
     /// all are done (the hub binary built next to this one).
@@ -186,6 +196,7 @@ fn main() -> anyhow::Result<std::process::ExitCode> {
                 .await
             }
             Cmd::Seal { frames, rounds } => seal::run(frames, rounds),
+            Cmd::Orders { clients, seconds } => orders::run(&clients, seconds).await,
             Cmd::All => all().await,
         }
     })?;

@@ -63,7 +63,13 @@ pub fn recognise(raw: &RawAddress, regions: &Regions) -> AddressOutcome {
     };
     check_postal_code(&mut address, &mut fixes, &mut problems);
     let mut codes = DivisionCodes::default();
-    if address.country == "CN" {
+    if address.country == "CN" && regions.is_empty() {
+        problems.extend(levels_present(&address));
+        fixes.push(Fix::new(
+            Field::Province,
+            "no region table imported: province, city and district not cross-checked",
+        ));
+    } else if address.country == "CN" {
         let mut cn = Mainland {
             regions,
             address: &mut address,
@@ -89,6 +95,30 @@ pub fn recognise(raw: &RawAddress, regions: &Regions) -> AddressOutcome {
         fixes,
         problems,
     }
+}
+
+/// Without a table: each mainland level must at least be given.
+fn levels_present(address: &CleanAddress) -> Vec<Problem> {
+    [
+        (
+            &address.province,
+            Field::Province,
+            ProblemCode::ProvinceMissing,
+        ),
+        (&address.city, Field::City, ProblemCode::CityMissing),
+        (
+            &address.district,
+            Field::District,
+            ProblemCode::DistrictMissing,
+        ),
+    ]
+    .into_iter()
+    .filter(|(value, _, _)| value.is_empty())
+    .map(|(_, field, code)| {
+        let message = format!("{} is required for a mainland address", field.as_str());
+        Problem::new(field, code, message)
+    })
+    .collect()
 }
 
 /// The country as an upper-case ISO 3166 alpha-2 code; empty is `CN`,

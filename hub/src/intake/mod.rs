@@ -1,0 +1,182 @@
+//! Orders coming in from shops: our own JSON order (`POST /api/v1/orders`),
+//! checked and cleaned here, before it takes a place in the writer's
+//! queue. Malformed input (unknown fields, wrong types, no lines, bad
+//! quantities) is refused with a clear error; customer data that is only
+//! wrong (an address that contradicts itself, a phone that is not one) is
+//! taken in and waits in the exception queue with every reason.
+
+use crate::orders::clean::{clean_customer, RawAddress, RawCustomer, Regions};
+use crate::orders::{OrderLine, Reason, Service};
+use crate::writer::orders::{CustomerData, NewOrder};
+use serde::{Deserialize, Serialize};
+
+pub mod csv;
+#[cfg(test)]
+mod csv_tests;
+
+/// Why an order body was refused (the API answers 400 with it).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct IntakeError(pub String);
+
+fn refused(e: impl std::fmt::Display) -> IntakeError {
+    IntakeError(e.to_string())
+}
+
+/// Longest buyer remark kept, in characters.
+pub const MAX_REMARK_CHARS: usize = 500;
+/// Most tags on one order.
+pub const MAX_TAGS: usize = 20;
+
+/// The body of `POST /api/v1/orders` (see the OpenAPI document).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrderBody {
+    /// `own` for our own format; adapters set their platform.
+    pub platform: String,
+    /// The platform's order id.
+    pub platform_order_id: String,
+    /// `express` or `standard`.
+    pub service: Service,
+    /// Whether it is paid.
+    pub paid: bool,
+    /// The customer.
+    pub customer: CustomerBody,
+    /// Lines.
+    pub lines: Vec<OrderLine>,
+    /// Tags.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Sales channel (default: the platform).
+    #[serde(default)]
+    pub channel: Option<String>,
+    /// The buyer's remarks.
+    #[serde(default)]
+    pub remarks: Option<String>,
+}
+
+/// A customer as sent.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CustomerBody {
+    /// Name.
+    pub name: String,
+    /// Phone.
+    pub phone: String,
+    /// Address.
+    pub address: AddressBody,
+}
+
+/// An address as sent; missing parts are empty.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AddressBody {
+    /// ISO country code (`CN` when empty).
+    pub country: String,
+    /// Province.
+    pub province: String,
+    /// City.
+    pub city: String,
+    /// District.
+    pub district: String,
+    /// Street (or the whole address pasted).
+    pub street: String,
+    /// Postal code.
+    pub postal_code: String,
+}
+
+impl CustomerBody {
+    fn raw(&self) -> RawCustomer {
+        let a = &self.address;
+        RawCustomer {
+            name: self.name.clone(),
+            phone: self.phone.clone(),
+            address: RawAddress {
+                country: a.country.clone(),
+                province: a.province.clone(),
+                city: a.city.clone(),
+                district: a.district.clone(),
+                street: a.street.clone(),
+                postal_code: a.postal_code.clone(),
+            },
+        }
+    }
+}
+
+/// A customer cleaned: the data to seal, the fixes, the problems.
+pub fn clean(
+    customer: &CustomerBody,
+    remarks: &str,
+    regions: &Regions,
+) -> (CustomerData, Vec<String>, Vec<Reason>) {
+    let cleaned = clean_customer(&customer.raw(), regions);
+    let mut fixes: Vec<String> = cleaned
+        .fixes
+        .iter()
+        .map(|f| format!("{}: {}", f.field.as_str(), f.what))
+        .collect();
+    let mut problems: Vec<Reason> = cleaned
+        .problems
+        .iter()
+        .map(|p| Reason {
+            code: p.code.as_str().to_string(),
+            field: p.field.as_str().to_string(),
+            message: p.message.clone(),
+        })
+        .collect();
+    let (remarks, remark_fixes) = crate::orders::clean::clean_text(remarks);
+    if !remark_fixes.is_empty() {
+        fixes.push("remarks: cleaned".into());
+    }
+    if remarks.chars().count() > MAX_REMARK_CHARS {
+        problems.push(Reason {
+            code: "remarks_too_long".into(),
+            field: "remarks".into(),
+            message: format!("remarks are limited to {MAX_REMARK_CHARS} characters"),
+        });
+    }
+    let c = cleaned.customer;
+    let data = CustomerData {
+        name: c.name,
+        phone: c.phone,
+        country: c.address.country,
+        province: c.address.province,
+        city: c.address.city,
+        district: c.address.district,
+        street: c.address.street,
+        postal_code: c.address.postal_code,
+        remarks,
+    };
+    (data, fixes, problems)
+}
+
+/// Checks and cleans an order body into the writer's [`NewOrder`].
+pub fn prepare(body: OrderBody, regions: &Regions) -> Result<NewOrder, IntakeError> {
+    protocol::validate::check_id("platform", &body.platform).map_err(refused)?;
+    protocol::validate::check_id("platform_order_id", &body.platform_order_id).map_err(refused)?;
+    if body.tags.len() > MAX_TAGS {
+        return Err(IntakeError(format!("at most {MAX_TAGS} tags")));
+    }
+    for tag in &body.tags {
+        protocol::validate::check_id("tag", tag).map_err(refused)?;
+    }
+    let channel = body
+        .channel
+        .clone()
+        .unwrap_or_else(|| body.platform.clone());
+    protocol::validate::check_id("channel", &channel).map_err(refused)?;
+    let remarks = body.remarks.as_deref().unwrap_or("");
+    let (customer, fixes, problems) = clean(&body.customer, remarks, regions);
+    Ok(NewOrder {
+        platform: body.platform,
+        platform_order_id: body.platform_order_id,
+        channel,
+        service: body.service,
+        paid: body.paid,
+        customer,
+        lines: body.lines,
+        tags: body.tags,
+        problems,
+        fixes,
+    })
+}

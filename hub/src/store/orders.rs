@@ -1,0 +1,85 @@
+//! Orders, customers and the access audit in the store: `o` + order id,
+//! `c` + customer key (the keyed hash), `u` + audit entry id. Written in
+//! the group commit that changed them; every order and customer is loaded
+//! into the writer at start, and the API reads them from here.
+
+use crate::orders::{AuditEntry, Customer, Order, OrderState};
+use crate::store::codec::{decode, encode, id_key, prefixed};
+use crate::store::{Store, StoreError};
+
+/// What `GET /api/v1/orders` asks for.
+#[derive(Debug, Clone, Default)]
+pub struct OrderQuery {
+    /// Only orders in this state.
+    pub state: Option<OrderState>,
+    /// Only orders changed at or after this time (ms).
+    pub since_ms: Option<u64>,
+    /// Only orders with an id above this (the previous page's last).
+    pub after_id: u64,
+    /// At most this many.
+    pub limit: usize,
+}
+
+/// Puts a group's orders, customers and audit entries into its batch.
+pub(crate) fn write(batch: &mut sled::Batch, changes: &crate::changes::Changes) {
+    for order in &changes.orders {
+        batch.insert(id_key(b'o', order.id), encode(order));
+    }
+    for customer in &changes.customers {
+        batch.insert(prefixed(b'c', customer.key.as_bytes()), encode(customer));
+    }
+    for (id, entry) in &changes.audits {
+        batch.insert(id_key(b'u', *id), encode(entry));
+    }
+}
+
+impl Store {
+    /// Every stored order, by id (loaded into the writer at start).
+    pub fn all_orders(&self) -> Result<Vec<Order>, StoreError> {
+        Ok(self
+            .records::<Order>(b'o')?
+            .into_iter()
+            .map(|(_, o)| o)
+            .collect())
+    }
+
+    /// Every stored customer.
+    pub fn all_customers(&self) -> Result<Vec<Customer>, StoreError> {
+        self.tree
+            .scan_prefix([b'c'])
+            .map(|item| {
+                let (k, v) = item?;
+                decode(&k, &v)
+            })
+            .collect()
+    }
+
+    /// One order.
+    pub fn order(&self, id: u64) -> Result<Option<Order>, StoreError> {
+        self.record(b'o', id)
+    }
+
+    /// A page of orders in id order.
+    pub fn orders(&self, query: &OrderQuery) -> Result<Vec<Order>, StoreError> {
+        let start = id_key(b'o', query.after_id.saturating_add(1));
+        let mut out = Vec::new();
+        for item in self.tree.range(start..id_key(b'o', u64::MAX)) {
+            let (k, v) = item?;
+            let order: Order = decode(&k, &v)?;
+            let state_ok = query.state.is_none_or(|s| s == order.state);
+            let since_ok = query.since_ms.is_none_or(|t| order.updated_ms >= t);
+            if state_ok && since_ok {
+                out.push(order);
+                if out.len() >= query.limit {
+                    break;
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The newest audit entries first, at most `limit`.
+    pub fn audit_entries(&self, limit: usize) -> Result<Vec<(u64, AuditEntry)>, StoreError> {
+        self.newest(b'u', limit, |_: &AuditEntry| true)
+    }
+}
