@@ -90,6 +90,9 @@ pub struct HubConfig {
     pub stuck_order_minutes: u64,
     /// Units of one SKU above which an order waits for an operator.
     pub max_line_quantity: i64,
+    /// Customers without an order for this many days are archived: their
+    /// data key is destroyed, their personal data unreadable.
+    pub customer_archive_days: u64,
     /// The master key that wraps customers' data keys; default
     /// `DATA_DIR/master.key` (made 0600 at first start). The environment
     /// variable `WMS_MASTER_KEY` (64 hex) wins over any file.
@@ -128,6 +131,7 @@ impl Default for HubConfig {
             unpaid_hold_minutes: 20,
             stuck_order_minutes: 120,
             max_line_quantity: 1_000,
+            customer_archive_days: 365,
             master_key_file: None,
         }
     }
@@ -248,6 +252,9 @@ impl HubConfig {
         }
         if !(1..=10_080).contains(&self.stuck_order_minutes) {
             return bad("stuck_order_minutes must be 1 to 10080 (a week)");
+        }
+        if !(1..=36_500).contains(&self.customer_archive_days) {
+            return bad("customer_archive_days must be 1 to 36500");
         }
         if !(1..=protocol::MAX_QUANTITY).contains(&self.max_line_quantity) {
             return bad("max_line_quantity must be 1 to 1000000");

@@ -38,8 +38,8 @@ pub mod writer;
 
 // The domain lives in the pure core crate; the shell names it as before.
 pub use hub_core::{
-    alerts, availability, changes, discrepancies, errors, events, lots, orders, pool, reservations,
-    safety,
+    alerts, allocations, availability, changes, discrepancies, errors, events, lots, orders, pool,
+    reservations, safety,
 };
 
 pub use config::HubConfig;

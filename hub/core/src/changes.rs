@@ -3,6 +3,7 @@
 //! at start ([`PoolParts`]).
 
 use crate::alerts::Alert;
+use crate::allocations::Allocation;
 use crate::discrepancies::{CountTask, Discrepancy};
 use crate::events::{DeadLetter, DeviceEpoch, DeviceRecord, EventRecord, StockKey};
 use crate::lots::LotInfo;
@@ -52,8 +53,12 @@ pub struct Changes {
     pub orders: Vec<Order>,
     /// Customers created or changed.
     pub customers: Vec<Customer>,
+    /// Customer records removed (merged into another).
+    pub removed_customers: Vec<String>,
     /// Audit entries appended, with their ids.
     pub audits: Vec<(u64, AuditEntry)>,
+    /// Channel allocations made or changed.
+    pub allocations: Vec<Allocation>,
     /// Next ids of the records above.
     pub next_ids: NextIds,
 }
@@ -75,6 +80,8 @@ impl Changes {
             + self.orders.len()
             + self.customers.len()
             + self.audits.len()
+            + self.allocations.len()
+            + self.removed_customers.len()
     }
 
     /// Whether there is nothing to write.
@@ -94,6 +101,8 @@ impl Changes {
             && self.orders.is_empty()
             && self.customers.is_empty()
             && self.audits.is_empty()
+            && self.allocations.is_empty()
+            && self.removed_customers.is_empty()
     }
 }
 
@@ -112,6 +121,8 @@ pub struct NextIds {
     pub order: u64,
     /// Next audit entry id.
     pub audit: u64,
+    /// Next allocation id.
+    pub allocation: u64,
 }
 
 /// The durable state a pool is loaded from.
@@ -139,6 +150,8 @@ pub struct PoolParts {
     pub orders: Vec<Order>,
     /// Every stored customer.
     pub customers: Vec<Customer>,
+    /// Every stored channel allocation.
+    pub allocations: Vec<Allocation>,
     /// Id counters.
     pub next_ids: NextIds,
 }

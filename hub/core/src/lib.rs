@@ -14,6 +14,7 @@
 //! `thiserror`.
 
 pub mod alerts;
+pub mod allocations;
 pub mod availability;
 pub mod changes;
 pub mod discrepancies;

@@ -10,8 +10,10 @@
 //! read that must see the writer's live state) is a [`Command`] sent to the
 //! single writer; the handler gets its answer after the group's flush.
 
+mod allocations;
 pub mod auth;
 mod conn;
+mod customers;
 mod error;
 mod exceptions;
 pub mod framing;
@@ -110,6 +112,8 @@ pub fn router_with(state: AppState, rules: BodyRules) -> Router {
         .merge(exceptions::routes())
         .merge(lots::routes())
         .merge(orders::routes())
+        .merge(allocations::routes())
+        .merge(customers::routes())
         .merge(reconciliations::routes())
         .fallback(not_found)
         // `layer` (not `route_layer`): the fallback is checked too.

@@ -87,6 +87,7 @@ pub fn desk(config: &HubConfig) -> Result<(Desk, OrderRules), OrderSetupError> {
         stuck_after_ms: config.stuck_order_minutes * 60_000,
         max_line_quantity: config.max_line_quantity,
         site: config.site.clone(),
+        archive_after_ms: config.customer_archive_days * 86_400_000,
     };
     Ok((Desk::new(master_key(config)?), rules))
 }

@@ -23,7 +23,8 @@ use crate::reservations::Reservation;
 use crate::store::codec::{encode, encode_i64, id_key, prefixed, stock_key};
 use crate::store::{Store, StoreError, COMMITS, NEXT_DEAD, NEXT_EVENT};
 use crate::store::{
-    NEXT_ALERT, NEXT_AUDIT, NEXT_DISCREPANCY, NEXT_ORDER, NEXT_RESERVATION, NEXT_TASK,
+    NEXT_ALERT, NEXT_ALLOCATION, NEXT_AUDIT, NEXT_DISCREPANCY, NEXT_ORDER, NEXT_RESERVATION,
+    NEXT_TASK,
 };
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
@@ -108,6 +109,7 @@ impl Store {
             (NEXT_TASK, ids.count_task),
             (NEXT_ORDER, ids.order),
             (NEXT_AUDIT, ids.audit),
+            (NEXT_ALLOCATION, ids.allocation),
         ] {
             batch.insert(key, encode_i64(value as i64));
         }

@@ -23,6 +23,7 @@
 //! | `o` + order id (u64 BE)             | [`Order`](crate::orders::Order) (customer sealed) |
 //! | `c` + customer key (keyed hash)     | [`Customer`](crate::orders::Customer) (wrapped data key) |
 //! | `u` + audit entry id (u64 BE)       | [`AuditEntry`](crate::orders::AuditEntry) |
+//! | `g` + allocation id (u64 BE)        | [`Allocation`](crate::allocations::Allocation) (stock set aside for a channel) |
 //! | `m` + name                          | counters (u64 BE)                    |
 //! | `m` + `commits`                     | group commits so far (the seal's mark) |
 //! | `m` + `next_boot`                   | the next start's boot number (sealed acks) |
@@ -73,6 +74,7 @@ pub(crate) const NEXT_DISCREPANCY: &[u8] = b"mnext_discrepancy";
 pub(crate) const NEXT_TASK: &[u8] = b"mnext_count_task";
 pub(crate) const NEXT_ORDER: &[u8] = b"mnext_order";
 pub(crate) const NEXT_AUDIT: &[u8] = b"mnext_audit";
+pub(crate) const NEXT_ALLOCATION: &[u8] = b"mnext_allocation";
 pub(crate) const NEXT_REPORT: &[u8] = b"mnext_report";
 pub(crate) const COMMITS: &[u8] = b"mcommits";
 pub(crate) const NEXT_BOOT: &[u8] = b"mnext_boot";
@@ -201,7 +203,9 @@ impl Store {
                 count_task: self.counter(NEXT_TASK)?,
                 order: self.counter(NEXT_ORDER)?,
                 audit: self.counter(NEXT_AUDIT)?,
+                allocation: self.counter(NEXT_ALLOCATION)?,
             },
+            allocations: self.allocations()?,
             orders: self.all_orders()?,
             customers: self.all_customers()?,
             ..PoolParts::default()

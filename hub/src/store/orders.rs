@@ -1,8 +1,10 @@
-//! Orders, customers and the access audit in the store: `o` + order id,
-//! `c` + customer key (the keyed hash), `u` + audit entry id. Written in
+//! Orders, customers, the access audit and channel allocations in the
+//! store: `o` + order id, `c` + customer key (the keyed hash), `u` + audit
+//! entry id, `g` + allocation id. Written in
 //! the group commit that changed them; every order and customer is loaded
 //! into the writer at start, and the API reads them from here.
 
+use crate::allocations::Allocation;
 use crate::orders::{AuditEntry, Customer, Order, OrderState};
 use crate::store::codec::{decode, encode, id_key, prefixed};
 use crate::store::{Store, StoreError};
@@ -28,8 +30,14 @@ pub(crate) fn write(batch: &mut sled::Batch, changes: &crate::changes::Changes) 
     for customer in &changes.customers {
         batch.insert(prefixed(b'c', customer.key.as_bytes()), encode(customer));
     }
+    for key in &changes.removed_customers {
+        batch.remove(prefixed(b'c', key.as_bytes()));
+    }
     for (id, entry) in &changes.audits {
         batch.insert(id_key(b'u', *id), encode(entry));
+    }
+    for allocation in &changes.allocations {
+        batch.insert(id_key(b'g', allocation.id), encode(allocation));
     }
 }
 
@@ -54,6 +62,12 @@ impl Store {
             .collect()
     }
 
+    /// One customer by key.
+    pub fn customer(&self, key: &str) -> Result<Option<Customer>, StoreError> {
+        let k = prefixed(b'c', key.as_bytes());
+        self.tree.get(&k)?.map(|v| decode(&k, &v)).transpose()
+    }
+
     /// One order.
     pub fn order(&self, id: u64) -> Result<Option<Order>, StoreError> {
         self.record(b'o', id)
@@ -76,6 +90,15 @@ impl Store {
             }
         }
         Ok(out)
+    }
+
+    /// Every stored channel allocation, by id.
+    pub fn allocations(&self) -> Result<Vec<Allocation>, StoreError> {
+        Ok(self
+            .records::<Allocation>(b'g')?
+            .into_iter()
+            .map(|(_, a)| a)
+            .collect())
     }
 
     /// The newest audit entries first, at most `limit`.

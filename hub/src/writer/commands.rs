@@ -79,6 +79,20 @@ pub enum Command {
         /// The answer.
         reply: Reply<Vec<Allocation>>,
     },
+    /// Set units of a SKU aside for a sales channel.
+    Allocate {
+        /// What to set aside.
+        request: crate::allocations::AllocationRequest,
+        /// The answer.
+        reply: Reply<crate::allocations::Allocation>,
+    },
+    /// End an allocation, returning what it holds to the pool.
+    EndAllocation {
+        /// The allocation.
+        id: u64,
+        /// The answer.
+        reply: Reply<crate::allocations::Allocation>,
+    },
     /// Expire every hold that is due and forget idempotency keys past
     /// their retention (sent by the sweeper).
     Sweep,
@@ -90,6 +104,8 @@ pub enum Command {
     },
     /// An order command (the writer seals and opens customer data).
     Order(crate::writer::orders::OrderCommand),
+    /// A customer command (tags, merge, split).
+    Customer(crate::writer::customers::CustomerCommand),
     /// Rebuild the pool from the log, compare, optionally against an ERP
     /// file, and store the report (runs after the group's commit).
     Reconcile {
@@ -175,8 +191,24 @@ pub fn apply(pool: &mut Pool, cmd: Command, now: u64) -> Result<Option<Pending>,
             later(reply, move |_| result)
         }
         Command::Ping { reply } => later(reply, |_| Ok(())),
+        Command::Allocate { request, reply } => {
+            let result = pool.allocate(request, now);
+            later(reply, move |_| result)
+        }
+        Command::EndAllocation { id, reply } => {
+            let result = pool.end_allocation(id, now);
+            later(reply, move |_| result)
+        }
         Command::Sweep => {
             pool.sweep(now);
+            pool.end_due_allocations(now);
+            let archived = pool.archive_inactive(now);
+            if archived > 0 {
+                tracing::info!(
+                    archived,
+                    "inactive customers archived (data keys destroyed)"
+                );
+            }
             let stuck = pool.flag_stuck_orders(now);
             if stuck > 0 {
                 tracing::info!(stuck, "orders without progress flagged as stuck");

@@ -51,6 +51,7 @@ impl Writer {
                     self.publish(topic, &payload, now, &mut acks, &book)
                 }
                 Err(Command::Order(cmd)) => answers.push(self.order_command(cmd, now)),
+                Err(Command::Customer(cmd)) => answers.push(self.customer_command(cmd, now)),
                 Err(Command::Reconcile {
                     erp,
                     trigger,
@@ -73,6 +74,24 @@ impl Writer {
         match &self.desk {
             Some(desk) => desk.apply(&mut self.pool, cmd, now),
             None => crate::writer::orders::refuse(cmd),
+        }
+    }
+
+    fn customer_command(
+        &mut self,
+        cmd: crate::writer::customers::CustomerCommand,
+        now: u64,
+    ) -> Pending {
+        use crate::writer::customers::CustomerCommand as C;
+        match (&self.desk, cmd) {
+            (Some(desk), cmd) => desk.apply_customer(&mut self.pool, cmd, now),
+            (None, C::SetTags { reply, .. } | C::Merge { reply, .. } | C::Split { reply, .. }) => {
+                crate::writer::commands::later(reply, |_| {
+                    Err(crate::errors::PoolError::Invalid(
+                        "this hub keeps no customers: it has no master key".into(),
+                    ))
+                })
+            }
         }
     }
 

@@ -11,6 +11,7 @@
 //! the one queue, so a reservation and a pick can never race.
 
 pub mod commands;
+pub mod customers;
 mod flusher;
 mod group;
 pub mod intake;

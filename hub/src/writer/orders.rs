@@ -82,7 +82,7 @@ pub struct Access {
 /// The writer's key to personal data.
 #[derive(Clone)]
 pub struct Desk {
-    master: Arc<MasterKey>,
+    pub(crate) master: Arc<MasterKey>,
 }
 
 impl std::fmt::Debug for Desk {
@@ -94,7 +94,7 @@ impl std::fmt::Debug for Desk {
 /// Fields sealed per order, in this order.
 const FIELDS: [&str; 3] = ["name", "phone", "address"];
 
-fn sealing(_: hub_privacy::PrivacyError) -> PoolError {
+pub(crate) fn sealing(_: hub_privacy::PrivacyError) -> PoolError {
     // The error never holds a value; say only what failed.
     PoolError::Invalid("customer data could not be sealed or opened with this hub's key".into())
 }
@@ -182,13 +182,13 @@ impl Desk {
         Ok(data)
     }
 
-    fn unwrap(&self, bytes: &[u8], key: &str) -> Result<DataKey, PoolError> {
+    pub(crate) fn unwrap(&self, bytes: &[u8], key: &str) -> Result<DataKey, PoolError> {
         let wrapped = WrappedKey::from_bytes(bytes).map_err(sealing)?;
         self.master.unwrap(&wrapped, key).map_err(sealing)
     }
 }
 
-fn seal_customer(
+pub(crate) fn seal_customer(
     data_key: &DataKey,
     key: &str,
     context: &str,
@@ -227,7 +227,7 @@ fn seal_customer(
     })
 }
 
-fn open_customer(data_key: &DataKey, order: &Order) -> Result<CustomerData, PoolError> {
+pub(crate) fn open_customer(data_key: &DataKey, order: &Order) -> Result<CustomerData, PoolError> {
     let context = format!("order:{}:{}", order.platform, order.platform_order_id);
     let mut values = Vec::with_capacity(FIELDS.len());
     for field in FIELDS {

@@ -41,6 +41,7 @@ pub struct OrderBook {
     next_id: u64,
     changed: BTreeSet<u64>,
     changed_customers: BTreeSet<String>,
+    removed_customers: Vec<String>,
 }
 
 impl OrderBook {
@@ -139,6 +140,28 @@ impl OrderBook {
                 first_ms: now,
                 last_ms: now,
             })
+    }
+
+    /// Removes a customer record (merged into another).
+    pub fn remove_customer(&mut self, key: &str) {
+        if self.customers.remove(key).is_some() {
+            self.changed_customers.remove(key);
+            self.removed_customers.push(key.to_string());
+        }
+    }
+
+    /// Customer records removed since the last call.
+    pub fn take_removed_customers(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.removed_customers)
+    }
+
+    /// Ids of the orders of one customer.
+    pub fn orders_of(&self, key: &str) -> Vec<u64> {
+        self.orders
+            .values()
+            .filter(|o| o.customer.customer_key == key)
+            .map(|o| o.id)
+            .collect()
     }
 
     /// Customers whose last order is older than `before_ms` and whose key

@@ -19,6 +19,8 @@ use std::collections::HashMap;
 pub const DEFAULT_UNPAID_HOLD_MS: u64 = 20 * 60_000;
 /// Default time without a state change after which an order is stuck.
 pub const DEFAULT_STUCK_AFTER_MS: u64 = 2 * 3_600_000;
+/// Default time without an order after which a customer is archived.
+pub const DEFAULT_ARCHIVE_AFTER_MS: u64 = 365 * 86_400_000;
 /// Default most units of one SKU an order may ask for before it is
 /// flagged for an operator.
 pub const DEFAULT_MAX_LINE_QUANTITY: i64 = 1_000;
@@ -34,6 +36,9 @@ pub struct OrderRules {
     pub max_line_quantity: i64,
     /// This hub's site: on a single-site hub every order is routed here.
     pub site: String,
+    /// Customers without an order this long are archived (their data key
+    /// destroyed).
+    pub archive_after_ms: u64,
 }
 
 impl Default for OrderRules {
@@ -43,6 +48,7 @@ impl Default for OrderRules {
             stuck_after_ms: DEFAULT_STUCK_AFTER_MS,
             max_line_quantity: DEFAULT_MAX_LINE_QUANTITY,
             site: String::new(),
+            archive_after_ms: DEFAULT_ARCHIVE_AFTER_MS,
         }
     }
 }
@@ -66,6 +72,8 @@ pub struct Orders {
     pub(crate) audit: AuditLog,
     /// The stuck-order check's next walk.
     pub(crate) next_stuck_check_ms: u64,
+    /// The archive check's next walk.
+    pub(crate) next_archive_check_ms: u64,
 }
 
 impl Orders {
@@ -87,6 +95,7 @@ impl Orders {
             by_hold,
             audit: AuditLog::new(next_audit),
             next_stuck_check_ms: 0,
+            next_archive_check_ms: 0,
         }
     }
 }

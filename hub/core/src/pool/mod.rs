@@ -18,9 +18,12 @@
 //! the per-location view in [`crate::availability`].
 
 use crate::alerts::AlertLog;
+use crate::allocations::AllocationBook;
 use crate::discrepancies::{Counted, DiscrepancyBook};
 pub mod alerts;
+pub mod allocations;
 pub mod batches;
+pub mod customers;
 pub mod orders;
 pub mod reservations;
 
@@ -79,6 +82,7 @@ pub struct Pool {
     pub(crate) discrepancies: DiscrepancyBook,
     pub(crate) lots: LotBook,
     pub(crate) orders: Orders,
+    pub(crate) allocations: AllocationBook,
     /// What happened since the last [`Pool::take_counts`].
     pub(crate) counts: PoolCounts,
 }
@@ -131,6 +135,10 @@ impl Pool {
                 *allocated.entry(a.key()).or_insert(0) += a.remaining();
             }
         }
+        let allocations = AllocationBook::load(parts.allocations, parts.next_ids.allocation);
+        for a in allocations.active() {
+            levels.entry(a.sku.clone()).or_default().reserved += a.remaining;
+        }
         // A fully picked allocation leaves nothing allocated, as live.
         allocated.retain(|_, remaining| *remaining != 0);
         for (sku, _) in &parts.safety {
@@ -156,6 +164,7 @@ impl Pool {
                 parts.next_ids.count_task,
             ),
             lots: LotBook::load(parts.lots),
+            allocations,
             orders: Orders::load(
                 parts.orders,
                 parts.customers,
@@ -318,6 +327,7 @@ impl Pool {
         let (reservations, new_reservations_from) = self.book.take_changes();
         let (orders, customers, next_order) = self.orders.book.take_changes();
         let (audits, next_audit) = self.orders.audit.take_changes();
+        let (allocations, next_allocation) = self.allocations.take_changes();
         Changes {
             stock,
             devices,
@@ -336,8 +346,11 @@ impl Pool {
             lots: self.lots.take_changes(),
             orders,
             customers,
+            removed_customers: self.orders.book.take_removed_customers(),
             audits,
+            allocations,
             next_ids: NextIds {
+                allocation: next_allocation,
                 order: next_order,
                 audit: next_audit,
                 reservation: self.book.next_id(),
@@ -349,6 +362,10 @@ impl Pool {
     }
 }
 
+#[cfg(test)]
+mod allocations_tests;
+#[cfg(test)]
+mod customers_tests;
 #[cfg(test)]
 mod orders_tests;
 #[cfg(test)]

@@ -143,6 +143,9 @@ impl Pool {
         }
         customer.orders += 1;
         customer.last_ms = now;
+        let key = customer.key.clone();
+        self.derive_tags(&key, now);
+        let customer = self.orders.book.customer_mut(&key, now);
         let mut tags = intake.tags;
         for tag in &customer.tags {
             if !tags.contains(tag) {
@@ -205,12 +208,25 @@ impl Pool {
                 .collect(),
             hold_ms,
         };
-        match self.reserve(&req, now) {
+        let drawn = self.draw_for(&order.channel, &order.lines, now);
+        let result = self.reserve(&req, now);
+        if !matches!(result, Ok(Reserved::New(_))) {
+            self.undraw(&drawn, now);
+        }
+        match result {
             Ok(Reserved::New(r) | Reserved::Existing(r)) => {
                 order.reservation = Some(r.id);
                 order.hold_until_ms = Some(r.expires_ms);
                 self.orders.by_hold.insert(r.id, order.id);
-                let note = format!("stock held until payment (reservation {})", r.id);
+                let from: i64 = drawn.iter().map(|(_, n)| n).sum();
+                let note = if from > 0 {
+                    format!(
+                        "stock held until payment (reservation {}; {from} unit(s) from the {} channel's allocations)",
+                        r.id, order.channel
+                    )
+                } else {
+                    format!("stock held until payment (reservation {})", r.id)
+                };
                 order.enter(OrderState::Held, now, note);
                 if order.paid {
                     self.pay_held(order, now);

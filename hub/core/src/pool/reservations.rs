@@ -78,7 +78,7 @@ impl Pool {
         Ok(Reserved::New(self.book.create(r, fp)))
     }
 
-    fn mark_reserved(&mut self, sku: &str) {
+    pub(crate) fn mark_reserved(&mut self, sku: &str) {
         if !self.dirty_reserved.contains(sku) {
             self.dirty_reserved.insert(sku.to_string());
         }
