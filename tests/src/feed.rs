@@ -108,3 +108,14 @@ pub fn call(
     let json = serde_json::from_str(&r.body).unwrap_or(serde_json::Value::Null);
     (r.status, json)
 }
+
+/// Starts a hub for site `s1` in `data` and receives `units` of `sku` at
+/// location A-1 through a feed device; returns the hub and its HTTP address.
+pub fn stocked_hub(data: &std::path::Path, sku: &str, units: i64) -> (crate::HubProc, SocketAddr) {
+    let ports = crate::HubPorts::fresh();
+    let hub = crate::HubProc::start(data, ports, "s1");
+    let addr = ports.http_addr();
+    let mut feed = Feed::connect(ports.mqtt, addr, &hub.provision(&["seed"]), "seed");
+    feed.send(vec![movement(MovementKind::Receive, sku, "A-1", units)]);
+    (hub, addr)
+}

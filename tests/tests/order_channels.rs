@@ -4,11 +4,10 @@
 //! the allocation ends; orders with one phone are one customer; tags,
 //! merge and split are operator actions, each in the audit log.
 
-use protocol::MovementKind::Receive;
 use serde_json::{json, Value};
 use std::net::SocketAddr;
-use tests::feed::{call, movement, post, Feed};
-use tests::{http, HubPorts, HubProc};
+use tests::feed::{call, post, stocked_hub};
+use tests::http;
 
 fn order(id: &str, channel: &str, qty: i64, phone: &str) -> String {
     json!({
@@ -27,19 +26,10 @@ fn available(addr: SocketAddr) -> i64 {
     body["available"].as_i64().expect("available")
 }
 
-fn start(data: &std::path::Path, units: i64) -> (HubProc, SocketAddr) {
-    let ports = HubPorts::fresh();
-    let hub = HubProc::start(data, ports, "s1");
-    let addr = ports.http_addr();
-    let mut feed = Feed::connect(ports.mqtt, addr, &hub.provision(&["seed"]), "seed");
-    feed.send(vec![movement(Receive, "TEA", "A-1", units)]);
-    (hub, addr)
-}
-
 #[test]
 fn stock_set_aside_for_a_channel_serves_only_that_channel() {
     let data = tempfile::tempdir().unwrap();
-    let (_hub, addr) = start(data.path(), 250);
+    let (_hub, addr) = stocked_hub(data.path(), "TEA", 250);
     let body =
         json!({"channel": "live", "sku": "TEA", "quantity": 200, "note": "12.12 live stream"});
     let (status, made) = post(addr, "/api/v1/allocations", &body.to_string());
@@ -96,7 +86,7 @@ fn customer_of(addr: SocketAddr, order: &Value) -> Value {
 #[test]
 fn one_phone_is_one_customer_and_records_are_merged_and_split_with_an_audit() {
     let data = tempfile::tempdir().unwrap();
-    let (hub, addr) = start(data.path(), 100);
+    let (hub, addr) = stocked_hub(data.path(), "TEA", 100);
     let (_, a) = post(
         addr,
         "/api/v1/orders",

@@ -9,7 +9,7 @@ use protocol::MovementKind::Receive;
 use serde_json::{json, Value};
 use std::path::Path;
 use std::sync::{Arc, Barrier};
-use tests::feed::{call, movement, post, Feed};
+use tests::feed::{call, movement, post, stocked_hub, Feed};
 use tests::{http, HubPorts, HubProc};
 
 fn order(id: &str, paid: bool, qty: i64, phone: &str) -> Value {
@@ -35,19 +35,10 @@ fn available(addr: std::net::SocketAddr, sku: &str) -> i64 {
     body["available"].as_i64().expect("available")
 }
 
-fn seeded(data: &Path, units: i64) -> (HubProc, std::net::SocketAddr) {
-    let ports = HubPorts::fresh();
-    let hub = HubProc::start(data, ports, "s1");
-    let addr = ports.http_addr();
-    let mut feed = Feed::connect(ports.mqtt, addr, &hub.provision(&["seed"]), "seed");
-    feed.send(vec![movement(Receive, "TEA", "A-1", units)]);
-    (hub, addr)
-}
-
 #[test]
 fn orders_are_taken_in_once_held_paid_routed_and_listed() {
     let data = tempfile::tempdir().unwrap();
-    let (_hub, addr) = seeded(data.path(), 100);
+    let (_hub, addr) = stocked_hub(data.path(), "TEA", 100);
     let (status, first) = post(
         addr,
         "/api/v1/orders",
@@ -140,7 +131,7 @@ fn orders_are_taken_in_once_held_paid_routed_and_listed() {
 #[test]
 fn bad_orders_are_refused_and_doubtful_ones_wait_for_an_operator() {
     let data = tempfile::tempdir().unwrap();
-    let (_hub, addr) = seeded(data.path(), 10);
+    let (_hub, addr) = stocked_hub(data.path(), "TEA", 10);
     let mut unknown = order("B-1", true, 1, "13812345678");
     unknown["colour"] = json!("red");
     let mut no_lines = order("B-2", true, 1, "13812345678");

@@ -55,53 +55,11 @@ pub struct OrderBody {
     pub remarks: Option<String>,
 }
 
-/// A customer as sent.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CustomerBody {
-    /// Name.
-    pub name: String,
-    /// Phone.
-    pub phone: String,
-    /// Address.
-    pub address: AddressBody,
-}
-
+/// A customer as sent: the cleaner's own raw form (unknown fields are
+/// refused, missing ones are empty and reported by the cleaner).
+pub type CustomerBody = RawCustomer;
 /// An address as sent; missing parts are empty.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct AddressBody {
-    /// ISO country code (`CN` when empty).
-    pub country: String,
-    /// Province.
-    pub province: String,
-    /// City.
-    pub city: String,
-    /// District.
-    pub district: String,
-    /// Street (or the whole address pasted).
-    pub street: String,
-    /// Postal code.
-    pub postal_code: String,
-}
-
-impl CustomerBody {
-    fn raw(&self) -> RawCustomer {
-        let a = &self.address;
-        RawCustomer {
-            name: self.name.clone(),
-            phone: self.phone.clone(),
-            address: RawAddress {
-                country: a.country.clone(),
-                province: a.province.clone(),
-                city: a.city.clone(),
-                district: a.district.clone(),
-                street: a.street.clone(),
-                postal_code: a.postal_code.clone(),
-            },
-        }
-    }
-}
+pub type AddressBody = RawAddress;
 
 /// A customer cleaned: the data to seal, the fixes, the problems.
 pub fn clean(
@@ -109,7 +67,7 @@ pub fn clean(
     remarks: &str,
     regions: &Regions,
 ) -> (CustomerData, Vec<String>, Vec<Reason>) {
-    let cleaned = clean_customer(&customer.raw(), regions);
+    let cleaned = clean_customer(customer, regions);
     let mut fixes: Vec<String> = cleaned
         .fixes
         .iter()

@@ -46,7 +46,7 @@ pub const MAX_NAME_CHARS: usize = 64;
 /// A delivery address as a platform or a person gave it. Missing fields
 /// are empty strings.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct RawAddress {
     /// ISO 3166 alpha-2 (`CN`); empty means `CN`.
     pub country: String,
@@ -60,7 +60,7 @@ pub struct RawAddress {
 
 /// The customer of an order, as given.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct RawCustomer {
     pub name: String,
     pub phone: String,
