@@ -93,6 +93,9 @@ pub struct HubConfig {
     /// Customers without an order for this many days are archived: their
     /// data key is destroyed, their personal data unreadable.
     pub customer_archive_days: u64,
+    /// Which site serves which region (`[[routing.sites]]` with `site`,
+    /// `regions`, `priority`); empty: this hub's site serves every order.
+    pub routing: hub_core::orders::routing::RoutingTable,
     /// The master key that wraps customers' data keys; default
     /// `DATA_DIR/master.key` (made 0600 at first start). The environment
     /// variable `WMS_MASTER_KEY` (64 hex) wins over any file.
@@ -132,6 +135,7 @@ impl Default for HubConfig {
             stuck_order_minutes: 120,
             max_line_quantity: 1_000,
             customer_archive_days: 365,
+            routing: Default::default(),
             master_key_file: None,
         }
     }
@@ -253,6 +257,14 @@ impl HubConfig {
         if !(1..=10_080).contains(&self.stuck_order_minutes) {
             return bad("stuck_order_minutes must be 1 to 10080 (a week)");
         }
+        for route in &self.routing.sites {
+            protocol::validate::check_id("routing site", &route.site)
+                .map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        }
+        let sites = &self.routing.sites;
+        if !sites.is_empty() && !sites.iter().any(|r| r.site == self.site) {
+            return bad("routing.sites must include this hub's own site");
+        }
         if !(1..=36_500).contains(&self.customer_archive_days) {
             return bad("customer_archive_days must be 1 to 36500");
         }
@@ -338,6 +350,18 @@ mod tests {
     }
 
     #[test]
+    fn order_keys_and_the_routing_table() {
+        let text = "unpaid_hold_minutes = 15\ncustomer_archive_days = 30\n\
+                    [[routing.sites]]\nsite = \"site-1\"\nregions = [\"浙江省\", \"上海市\"]\npriority = 1\n\
+                    [[routing.sites]]\nsite = \"gz\"\nregions = [\"广东省\"]\n";
+        let c = HubConfig::from_toml(text, Path::new("x.toml")).unwrap();
+        assert_eq!(c.unpaid_hold_minutes, 15);
+        assert_eq!(c.routing.sites.len(), 2);
+        assert_eq!(c.routing.sites[0].regions, ["浙江省", "上海市"]);
+        assert_eq!(c.routing.sites[1].priority, 0);
+    }
+
+    #[test]
     fn bad_input_is_a_clear_error() {
         let cases = [
             ("sit = \"x\"", "unknown field"),
@@ -359,6 +383,19 @@ mod tests {
                 "unknown field",
             ),
             ("[safety_stock.\"a b\"]\nthreshold = 1", "has a space"),
+            ("unpaid_hold_minutes = 10", "unpaid_hold_minutes"),
+            ("stuck_order_minutes = 0", "stuck_order_minutes"),
+            ("max_line_quantity = 0", "max_line_quantity"),
+            ("customer_archive_days = 0", "customer_archive_days"),
+            (
+                "[[routing.sites]]\nsite = \"elsewhere\"\nregions = [\"浙江省\"]",
+                "own site",
+            ),
+            (
+                "[[routing.sites]]\nsite = \"site-1\"\nregion = []",
+                "unknown field",
+            ),
+            ("[routing]\nfallback = \"split\"", "unknown variant"),
         ];
         for (text, expected) in cases {
             let err = HubConfig::from_toml(text, Path::new("x.toml")).unwrap_err();

@@ -88,6 +88,7 @@ pub fn desk(config: &HubConfig) -> Result<(Desk, OrderRules), OrderSetupError> {
         max_line_quantity: config.max_line_quantity,
         site: config.site.clone(),
         archive_after_ms: config.customer_archive_days * 86_400_000,
+        routing: config.routing.clone(),
     };
     Ok((Desk::new(master_key(config)?), rules))
 }

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod book;
 pub mod clean;
 pub mod model;
+pub mod routing;
 
 pub use audit::{AuditEntry, AuditLog};
 pub use book::{Customer, OrderBook};
@@ -39,6 +40,8 @@ pub struct OrderRules {
     /// Customers without an order this long are archived (their data key
     /// destroyed).
     pub archive_after_ms: u64,
+    /// Which site serves which region (empty: this site serves all).
+    pub routing: routing::RoutingTable,
 }
 
 impl Default for OrderRules {
@@ -49,14 +52,19 @@ impl Default for OrderRules {
             max_line_quantity: DEFAULT_MAX_LINE_QUANTITY,
             site: String::new(),
             archive_after_ms: DEFAULT_ARCHIVE_AFTER_MS,
+            routing: routing::RoutingTable::default(),
         }
     }
 }
 
 impl OrderRules {
-    /// Why an order goes to [`OrderRules::site`] (recorded on the order).
-    pub fn route_reason(&self) -> String {
-        format!("single-site hub: every order is filled at {}", self.site)
+    /// Where an order of `region` goes, and why: this hub holds its stock
+    /// already, so its own site can fill it; other sites' stock is not
+    /// visible from here (see [`routing`]).
+    pub fn route(&self, region: &str) -> routing::Route {
+        routing::route(&self.routing, &self.site, region, |s| {
+            (s == self.site).then_some(true)
+        })
     }
 }
 

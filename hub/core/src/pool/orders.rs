@@ -260,8 +260,10 @@ impl Pool {
                 order.paid = true;
                 order.hold_until_ms = None;
                 order.enter(OrderState::Paid, now, "payment confirmed; stock allocated");
-                order.site = self.orders.rules.site.clone();
-                order.route_reason = self.orders.rules.route_reason();
+                let region = order.customer.region.split(' ').next().unwrap_or("");
+                let route = self.orders.rules.route(region);
+                order.site = route.site.unwrap_or_else(|| self.orders.rules.site.clone());
+                order.route_reason = route.reason;
                 let note = order.route_reason.clone();
                 order.enter(OrderState::Routed, now, note);
             }
