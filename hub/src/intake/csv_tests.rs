@@ -97,3 +97,17 @@ fn a_file_without_the_required_columns_is_refused() {
     );
     assert!(parse(b"").is_err(), "an empty file has no header");
 }
+
+#[test]
+fn orders_to_remote_provinces_are_tagged() {
+    let orders = parse(&file(&[
+        "R-1,standard,true,王五,13712345678,新疆维吾尔自治区,乌鲁木齐市,天山区,解放路1号,TEA,1,",
+    ]))
+    .expect("parses");
+    let CsvOrder::Order { body, .. } = &orders[0] else {
+        panic!("rejected");
+    };
+    let regions = crate::orders::clean::Regions::empty();
+    let order = super::prepare((**body).clone(), &regions).expect("prepared");
+    assert_eq!(order.tags, ["remote_region"]);
+}

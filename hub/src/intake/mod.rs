@@ -23,6 +23,17 @@ fn refused(e: impl std::fmt::Display) -> IntakeError {
     IntakeError(e.to_string())
 }
 
+/// Provinces whose orders are tagged `remote_region` (longer transit,
+/// surcharges with most carriers).
+pub const REMOTE_PROVINCES: [&str; 6] = [
+    "新疆维吾尔自治区",
+    "西藏自治区",
+    "青海省",
+    "内蒙古自治区",
+    "宁夏回族自治区",
+    "甘肃省",
+];
+
 /// Longest buyer remark kept, in characters.
 pub const MAX_REMARK_CHARS: usize = 500;
 /// Most tags on one order.
@@ -125,6 +136,11 @@ pub fn prepare(body: OrderBody, regions: &Regions) -> Result<NewOrder, IntakeErr
     protocol::validate::check_id("channel", &channel).map_err(refused)?;
     let remarks = body.remarks.as_deref().unwrap_or("");
     let (customer, fixes, problems) = clean(&body.customer, remarks, regions);
+    let mut tags = body.tags;
+    let remote = REMOTE_PROVINCES.contains(&customer.province.as_str());
+    if remote && !tags.iter().any(|t| t == "remote_region") {
+        tags.push("remote_region".into());
+    }
     Ok(NewOrder {
         platform: body.platform,
         platform_order_id: body.platform_order_id,
@@ -133,7 +149,7 @@ pub fn prepare(body: OrderBody, regions: &Regions) -> Result<NewOrder, IntakeErr
         paid: body.paid,
         customer,
         lines: body.lines,
-        tags: body.tags,
+        tags,
         problems,
         fixes,
     })
