@@ -24,6 +24,7 @@ pub mod alerts;
 pub mod allocations;
 pub mod batches;
 pub mod customers;
+pub mod order_life;
 pub mod orders;
 pub mod reservations;
 

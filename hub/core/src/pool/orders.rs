@@ -188,7 +188,7 @@ impl Pool {
 
     /// Holds the order's stock (state Validated); pays it at once when it
     /// arrived paid. Stock that is not there makes a backorder exception.
-    fn hold_order(&mut self, order: &mut Order, now: u64) {
+    pub(crate) fn hold_order(&mut self, order: &mut Order, now: u64) {
         let holds = order
             .history
             .iter()
@@ -251,7 +251,7 @@ impl Pool {
     }
 
     /// Turns a held order's hold into an allocation and routes it.
-    fn pay_held(&mut self, order: &mut Order, now: u64) {
+    pub(crate) fn pay_held(&mut self, order: &mut Order, now: u64) {
         let Some(rid) = order.reservation else {
             return;
         };
@@ -269,155 +269,6 @@ impl Pool {
             }
             Err(e) => self.backorder(order, now, e.to_string()),
         }
-    }
-
-    /// Marks an order paid: a held order is allocated and routed; one
-    /// whose hold ran out is held again (or backordered). Paying a paid
-    /// order changes nothing.
-    pub fn order_paid(&mut self, id: u64, now: u64) -> Result<Order, PoolError> {
-        self.sweep(now);
-        let mut order = self.order_to_change(id)?;
-        match order.state {
-            OrderState::Held => self.pay_held(&mut order, now),
-            OrderState::Exception if order.reservation.is_none() && !order.paid => {
-                order.paid = true;
-                if order.exceptions.iter().all(|r| r.code == "payment_timeout") {
-                    order.exceptions.clear();
-                    order.enter(OrderState::Validated, now, "paid after the hold ended");
-                    self.hold_order(&mut order, now);
-                }
-            }
-            s if order.paid && s != OrderState::Cancelled => {}
-            s => return Err(wrong_state(id, s, "mark paid")),
-        }
-        Ok(self.orders.book.put(order))
-    }
-
-    /// Cancels an order that has not shipped, releasing its stock.
-    pub fn cancel_order(&mut self, id: u64, now: u64) -> Result<Order, PoolError> {
-        let mut order = self.order_to_change(id)?;
-        if order.state.is_final() || order.state >= OrderState::Labelled {
-            return Err(wrong_state(id, order.state, "cancel"));
-        }
-        if let Some(rid) = order.reservation.take() {
-            // Already ended (expired, picked) is fine: nothing to return.
-            let _ = self.release(rid, now);
-        }
-        order.hold_until_ms = None;
-        order.enter(OrderState::Cancelled, now, "cancelled; stock released");
-        Ok(self.orders.book.put(order))
-    }
-
-    /// Sends an order in exception through the checks again, with what an
-    /// operator corrected (`problems` are the cleaner's new findings).
-    pub fn resubmit_order(
-        &mut self,
-        id: u64,
-        correction: Option<(OrderCustomer, Vec<String>)>,
-        problems: Vec<Reason>,
-        now: u64,
-    ) -> Result<Order, PoolError> {
-        let mut order = self.order_to_change(id)?;
-        if order.state != OrderState::Exception {
-            return Err(wrong_state(id, order.state, "resubmit"));
-        }
-        if let Some((customer, fixes)) = correction {
-            order.customer = customer;
-            order.fixes = fixes;
-        }
-        if problems.is_empty() {
-            order.exceptions.clear();
-            order.enter(OrderState::Validated, now, "resubmitted by an operator");
-            if let Some(rid) = order.reservation.take() {
-                let _ = self.release(rid, now);
-            }
-            self.hold_order(&mut order, now);
-        } else {
-            let note = format!("resubmitted; {} problem(s) remain", problems.len());
-            order.exceptions = problems;
-            order.enter(OrderState::Exception, now, note);
-        }
-        Ok(self.orders.book.put(order))
-    }
-
-    /// Called by the sweep for each expired reservation: an unpaid order
-    /// whose hold ran out waits as a `payment_timeout` exception.
-    pub(crate) fn order_hold_ended(&mut self, reservation: u64, now: u64) {
-        let Some(id) = self.orders.by_hold.remove(&reservation) else {
-            return;
-        };
-        let Some(order) = self.orders.book.edit(id) else {
-            return;
-        };
-        if order.state != OrderState::Held || order.reservation != Some(reservation) {
-            return;
-        }
-        order.reservation = None;
-        order.hold_until_ms = None;
-        order.exceptions = vec![Reason::order(
-            "payment_timeout",
-            "payment did not arrive within the hold; the stock was released",
-        )];
-        order.enter(
-            OrderState::Exception,
-            now,
-            "hold ended unpaid; stock released",
-        );
-    }
-
-    /// Raises one stuck-order alert for each order that has not changed
-    /// state for the rules' `stuck_after_ms`; returns how many.
-    /// Looks at most once per [`STUCK_CHECK_EVERY_MS`] (it walks every
-    /// order; the sweeper calls it several times a second).
-    pub fn flag_stuck_orders(&mut self, now: u64) -> usize {
-        if now < self.orders.next_stuck_check_ms {
-            return 0;
-        }
-        self.orders.next_stuck_check_ms = now + STUCK_CHECK_EVERY_MS;
-        let after = self.orders.rules.stuck_after_ms;
-        let stuck: Vec<u64> = self
-            .orders
-            .book
-            .iter()
-            .filter(|o| !o.state.is_final() && !o.stuck_alerted)
-            .filter(|o| o.updated_ms.saturating_add(after) <= now)
-            .map(|o| o.id)
-            .collect();
-        for &id in &stuck {
-            let Some(order) = self.orders.book.edit(id) else {
-                continue;
-            };
-            order.stuck_alerted = true;
-            let (state, since) = (order.state.as_str(), order.updated_ms);
-            let message = format!("order {id} has been {state} since {since} ms");
-            order
-                .exceptions
-                .push(Reason::order("stuck", message.clone()));
-            let sku = order
-                .lines
-                .first()
-                .map_or("", |l| l.sku.as_str())
-                .to_string();
-            self.alerts
-                .raise(AlertKind::StuckOrder, &sku, None, message, now);
-        }
-        stuck.len()
-    }
-
-    fn order_to_change(&self, id: u64) -> Result<Order, PoolError> {
-        self.orders
-            .book
-            .get(id)
-            .cloned()
-            .ok_or(PoolError::OrderNotFound(id))
-    }
-}
-
-fn wrong_state(id: u64, state: OrderState, action: &'static str) -> PoolError {
-    PoolError::OrderWrongState {
-        id,
-        state: state.as_str(),
-        action,
     }
 }
 
