@@ -20,6 +20,7 @@ mod lots;
 mod orders;
 mod parse_errors;
 mod reconciliations;
+mod reports;
 pub mod reservations;
 mod safety;
 pub mod serve;
@@ -111,6 +112,7 @@ pub fn router_with(state: AppState, rules: BodyRules) -> Router {
         .merge(lots::routes())
         .merge(orders::routes())
         .merge(reconciliations::routes())
+        .merge(reports::routes())
         .fallback(not_found)
         // `layer` (not `route_layer`): the fallback is checked too.
         .layer(axum::middleware::from_fn_with_state(
