@@ -261,7 +261,7 @@ fn weeks_shifts_sla_and_exceptions_table() {
 #[test]
 fn time_per_state_is_summed_per_order_with_nearest_rank_percentiles() {
     let mon = monday();
-    let orders = vec![
+    let orders = [
         order(
             1,
             "s1",

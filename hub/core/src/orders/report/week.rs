@@ -196,7 +196,9 @@ mod tests {
 
     #[test]
     fn weeks_parse_and_refuse_clearly() {
-        let cases: &[(&str, Result<(i32, u32, i64), &str>)] = &[
+        // (input, Ok((year, week, its Monday)) or a part of the error)
+        type Want = Result<(i32, u32, i64), &'static str>;
+        let cases: &[(&str, Want)] = &[
             ("2026-W49", Ok((2026, 49, day(2026, 11, 30)))),
             ("2026-w50", Ok((2026, 50, day(2026, 12, 7)))),
             (" 2026-W01 ", Ok((2026, 1, day(2025, 12, 29)))),
