@@ -31,6 +31,7 @@ pub mod log_gate;
 pub mod metrics;
 pub mod net;
 pub mod reconcile;
+pub mod reports;
 pub mod run;
 pub mod store;
 pub mod tokens;

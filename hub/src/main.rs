@@ -48,6 +48,10 @@ enum Command {
     /// CSV file (into a running hub).
     #[command(subcommand)]
     Import(cli::import::ImportCommand),
+    /// Reports from a running hub, over its HTTP API (`hub report
+    /// timeliness --week 2026-W49 --format csv --out FILE`).
+    #[command(subcommand)]
+    Report(cli::report::ReportCommand),
     /// The embedded broker's own process, started and supervised by the
     /// hub (not for use by hand).
     #[command(hide = true)]
@@ -139,6 +143,7 @@ fn main() -> anyhow::Result<()> {
                 false => Err(anyhow::anyhow!("some orders were rejected (listed above)")),
             }
         }
+        Some(Command::Report(command)) => return cli::report::run(command),
         Some(Command::BrokerChild { listen, data, site }) => {
             let args = hub::net::broker::child::ChildArgs {
                 listen,

@@ -22,6 +22,7 @@ mod lots;
 mod orders;
 mod parse_errors;
 mod reconciliations;
+mod reports;
 pub mod reservations;
 mod safety;
 pub mod serve;
@@ -115,6 +116,7 @@ pub fn router_with(state: AppState, rules: BodyRules) -> Router {
         .merge(allocations::routes())
         .merge(customers::routes())
         .merge(reconciliations::routes())
+        .merge(reports::routes())
         .fallback(not_found)
         // `layer` (not `route_layer`): the fallback is checked too.
         .layer(axum::middleware::from_fn_with_state(

@@ -4,4 +4,5 @@
 
 pub mod device;
 pub mod import;
+pub mod report;
 pub mod token;

@@ -101,6 +101,20 @@ impl Store {
             .collect())
     }
 
+    /// Every order received in `[start_ms, end_ms)`, by id (the weekly
+    /// reports; a scan of every order, holding only the matches).
+    pub fn orders_received(&self, start_ms: u64, end_ms: u64) -> Result<Vec<Order>, StoreError> {
+        let mut out = Vec::new();
+        for item in self.tree.scan_prefix([b'o']) {
+            let (k, v) = item?;
+            let order: Order = decode(&k, &v)?;
+            if (start_ms..end_ms).contains(&order.created_ms) {
+                out.push(order);
+            }
+        }
+        Ok(out)
+    }
+
     /// The newest audit entries first, at most `limit`.
     pub fn audit_entries(&self, limit: usize) -> Result<Vec<(u64, AuditEntry)>, StoreError> {
         self.newest(b'u', limit, |_: &AuditEntry| true)

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod book;
 pub mod clean;
 pub mod model;
+pub mod report;
 pub mod routing;
 
 pub use audit::{AuditEntry, AuditLog};
