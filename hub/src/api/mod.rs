@@ -81,6 +81,8 @@ pub struct AppState {
     pub tokens: Tokens,
     /// What `/healthz` checks.
     pub health: Arc<crate::health::Health>,
+    /// The site's time minus UTC, minutes (reports' default).
+    pub site_utc_offset_minutes: i32,
     /// The division table orders' addresses are recognised against.
     pub regions: Arc<crate::orders::clean::Regions>,
 }

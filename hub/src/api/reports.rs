@@ -37,7 +37,7 @@ struct Asked {
     offset_minutes: i32,
 }
 
-fn asked(q: &HashMap<String, String>) -> Result<Asked, ApiError> {
+fn asked(q: &HashMap<String, String>, site_offset: i32) -> Result<Asked, ApiError> {
     let mut unknown: Vec<&str> = q
         .keys()
         .map(String::as_str)
@@ -66,7 +66,7 @@ fn asked(q: &HashMap<String, String>) -> Result<Asked, ApiError> {
         })?,
     };
     let offset_minutes = match q.get("offset_minutes") {
-        None => 0,
+        None => site_offset,
         Some(raw) => raw
             .parse::<i32>()
             .ok()
@@ -86,7 +86,7 @@ async fn timeliness_report(
     State(state): State<AppState>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    let asked = asked(&q)?;
+    let asked = asked(&q, state.site_utc_offset_minutes)?;
     let now = crate::clock::wall_ms();
     let week = asked
         .week
@@ -139,10 +139,12 @@ mod tests {
 
     #[test]
     fn the_query_is_checked_with_clear_messages() {
-        let ok = asked(&query(&[("week", "2026-W49"), ("format", "csv")])).expect("ok");
+        let ok = asked(&query(&[("week", "2026-W49"), ("format", "csv")]), 0).expect("ok");
         assert_eq!(ok.week.map(|w| w.to_string()).as_deref(), Some("2026-W49"));
         assert_eq!(ok.format, Format::Csv);
-        assert_eq!(asked(&query(&[])).expect("defaults").format, Format::Json);
+        let defaults = asked(&query(&[]), 480).expect("defaults");
+        assert_eq!(defaults.format, Format::Json);
+        assert_eq!(defaults.offset_minutes, 480, "the site's offset by default");
         let cases: &[(&[(&str, &str)], &str)] = &[
             (&[("week", "2026-W60")], "there is no W60"),
             (&[("week", "abc")], "not an ISO week"),
@@ -152,7 +154,7 @@ mod tests {
             (&[("weak", "2026-W49")], "unknown parameter(s) weak"),
         ];
         for (pairs, part) in cases {
-            let e = asked(&query(pairs)).expect_err("refused");
+            let e = asked(&query(pairs), 0).expect_err("refused");
             assert!(e.to_string().contains(part), "{pairs:?}: {e}");
         }
     }

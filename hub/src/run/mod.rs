@@ -242,6 +242,7 @@ pub async fn start_with_clock(
         tokens,
         health,
         regions,
+        site_utc_offset_minutes: config.site_utc_offset_minutes,
     };
     let c = cancel.clone();
     parts.spawn_beating("http", HTTP_PATIENCE, |beat| {
