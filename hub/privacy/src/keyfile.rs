@@ -98,7 +98,7 @@ fn write_new(path: &Path, key: &MasterKey) -> Result<bool, PrivacyError> {
     let dir = parent_dir(path);
     let tmp = temp_name(path)?;
     let written = write_synced(&tmp, key);
-    let linked = written.and_then(|()| fs::hard_link(&tmp, path));
+    let linked = written.and_then(|()| publish(&tmp, path));
     let removed = fs::remove_file(&tmp);
     let created = match linked {
         Ok(()) => true,
@@ -112,6 +112,31 @@ fn write_new(path: &Path, key: &MasterKey) -> Result<bool, PrivacyError> {
     }
     sync_dir(dir).map_err(|e| io_error(dir, "sync the directory of", e))?;
     Ok(created)
+}
+
+/// Gives the written `tmp` the name `path`, never replacing a file there:
+/// a hard link (fails if `path` exists). On a file system without hard
+/// links (some FUSE file systems, among them the power-cut test's), a
+/// rename after checking that `path` does not exist: that check and the
+/// rename can race with another process making the same file, which the
+/// hub rules out by holding its store's lock before it makes the key.
+fn publish(tmp: &Path, path: &Path) -> io::Result<()> {
+    match fs::hard_link(tmp, path) {
+        Err(err) if no_hard_links(&err) => {
+            if fs::symlink_metadata(path).is_ok() {
+                return Err(io::Error::from(io::ErrorKind::AlreadyExists));
+            }
+            fs::rename(tmp, path)
+        }
+        other => other,
+    }
+}
+
+/// Whether `err` says the file system has no hard links.
+fn no_hard_links(err: &io::Error) -> bool {
+    err.kind() == io::ErrorKind::PermissionDenied
+        || err.kind() == io::ErrorKind::Unsupported
+        || matches!(err.raw_os_error(), Some(1) | Some(95) | Some(38))
 }
 
 /// Creates `tmp` (mode 0600, must not exist), writes the key and syncs it.
