@@ -15,6 +15,7 @@ mod conn;
 mod error;
 mod exceptions;
 pub mod framing;
+mod intake;
 mod json;
 mod lots;
 mod orders;
@@ -110,6 +111,7 @@ pub fn router_with(state: AppState, rules: BodyRules) -> Router {
         .merge(exceptions::routes())
         .merge(lots::routes())
         .merge(orders::routes())
+        .merge(intake::routes())
         .merge(reconciliations::routes())
         .fallback(not_found)
         // `layer` (not `route_layer`): the fallback is checked too.
