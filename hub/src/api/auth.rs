@@ -28,6 +28,7 @@ pub const INTEGRATOR_WRITES: &[(Method, &str)] = &[
     (Method::POST, "/api/v1/orders"),
     (Method::POST, "/api/v1/orders/{id}/paid"),
     (Method::POST, "/api/v1/orders/{id}/cancel"),
+    (Method::POST, "/api/v1/intake/{platform}"),
 ];
 
 /// Reads that show personal data or the record of who read it: operator
@@ -154,6 +155,7 @@ mod tests {
             (&get, Some("/api/v1/count-tasks"), v),
             (&get, Some("/api/v1/pick-suggestions"), v),
             (&post, Some("/api/v1/reconciliations"), o),
+            (&post, Some("/api/v1/intake/{platform}"), i),
             (&get, Some("/api/v1/reconciliations/{id}"), v),
             (&Method::PATCH, Some("/api/v1/stock"), o),
             (&post, Some("/api/v1/some-future-route"), o),

@@ -17,6 +17,7 @@ mod customers;
 mod error;
 mod exceptions;
 pub mod framing;
+mod intake;
 mod json;
 mod lots;
 mod orders;
@@ -117,6 +118,7 @@ pub fn router_with(state: AppState, rules: BodyRules) -> Router {
         .merge(orders::routes())
         .merge(allocations::routes())
         .merge(customers::routes())
+        .merge(intake::routes())
         .merge(reconciliations::routes())
         .merge(reports::routes())
         .fallback(not_found)

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 pub mod csv;
 #[cfg(test)]
 mod csv_tests;
+pub mod platforms;
 
 /// Why an order body was refused (the API answers 400 with it).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

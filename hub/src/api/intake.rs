@@ -1,0 +1,95 @@
+//! `POST /api/v1/intake/{platform}`: an order in a shop platform's own
+//! shape (Taobao/Tmall, JD, Shopee; see [`crate::intake::platforms`]),
+//! mapped by the platform's adapter and then taken in exactly as
+//! `POST /api/v1/orders` takes ours: idempotent on the platform's order id
+//! (201 new, 200 known), customer cleaned, sealed, answered masked.
+//!
+//! The body is read as raw bytes (the adapters read JSON field by field,
+//! accepting fields the platforms add), bounded in size and time like
+//! every body by [`super::framing`], and must be declared JSON. An unknown
+//! platform is a 404; a payload missing a required field, a 400 naming it;
+//! a closed, cancelled or shipped order, a 422.
+
+use super::orders::view;
+use super::{ApiError, AppState};
+use crate::intake::platforms::{self, Platform, PlatformError};
+use crate::intake::prepare;
+use crate::writer::orders::OrderCommand;
+use crate::writer::Command;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use axum::{Json, Router};
+use serde_json::Value;
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new().route("/api/v1/intake/{platform}", post(intake))
+}
+
+async fn intake(
+    State(state): State<AppState>,
+    Path(word): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let platform = Platform::parse(&word).ok_or_else(|| unknown(&word))?;
+    super::json::check_content_type(&headers)?;
+    let body = body.map_err(super::json::body_error)?;
+    let mapped = platforms::convert(platform, &body).map_err(|e| {
+        tracing::debug!(platform = platform.as_str(), error = %e, "platform order refused");
+        refused(e)
+    })?;
+    let order = Box::new(prepare(mapped, &state.regions)?);
+    let (order, created) = state
+        .call(|reply| Command::Order(OrderCommand::Place { order, reply }))
+        .await?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(view(&order))))
+}
+
+/// 404 for a platform without an adapter; the word is echoed only when it
+/// is a short lower-case name.
+fn unknown(word: &str) -> ApiError {
+    let known: Vec<&str> = Platform::ALL.iter().map(|p| p.as_str()).collect();
+    let plain = word.len() <= 32
+        && word
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
+    let named = if plain {
+        format!("{word:?}")
+    } else {
+        "in the path".to_string()
+    };
+    ApiError::NotFound {
+        code: "unknown_platform",
+        message: format!(
+            "no adapter for the platform {named}; one of {}",
+            known.join(", ")
+        ),
+    }
+}
+
+fn refused(e: PlatformError) -> ApiError {
+    let message = e.to_string();
+    match e {
+        PlatformError::NotJson(_) => ApiError::BadRequest {
+            code: "malformed_json",
+            message,
+        },
+        PlatformError::NotFulfillable { .. } => ApiError::Unprocessable {
+            code: "not_fulfillable",
+            message,
+            details: None,
+        },
+        PlatformError::Missing(_) | PlatformError::Invalid { .. } => ApiError::BadRequest {
+            code: "invalid_body",
+            message,
+        },
+    }
+}
