@@ -113,6 +113,13 @@ fn orders_are_taken_in_once_held_paid_routed_and_listed() {
         .filter_map(|s| s["state"].as_str())
         .collect();
     assert_eq!(states, ["received", "validated", "held", "paid", "routed"]);
+    let spent = shown["time_in_states_ms"]
+        .as_object()
+        .expect("time per state");
+    assert!(
+        spent.contains_key("held") && spent.contains_key("routed"),
+        "{spent:?}"
+    );
     let (_, routed) = call(addr, "GET", "/api/v1/orders?state=routed", None);
     let routed_ids: Vec<u64> = routed["items"]
         .as_array()

@@ -204,5 +204,19 @@ pub(super) fn view(order: &Order) -> Value {
     if let Some(customer) = value.get_mut("customer").and_then(Value::as_object_mut) {
         customer.remove("sealed");
     }
+    if let Some(fields) = value.as_object_mut() {
+        // Time spent in each state so far (repeat visits added), the
+        // current one up to now.
+        let mut spent = serde_json::Map::new();
+        for (state, ms) in order.time_in_states(crate::clock::wall_ms()) {
+            let total = spent
+                .get(state.as_str())
+                .and_then(Value::as_u64)
+                .unwrap_or(0)
+                + ms;
+            spent.insert(state.as_str().to_string(), Value::from(total));
+        }
+        fields.insert("time_in_states_ms".into(), Value::Object(spent));
+    }
     value
 }
