@@ -27,7 +27,8 @@ fuzz_target!(|data: &[u8]| {
     let split = usize::from(split).min(rest.len());
     let topic = String::from_utf8_lossy(&rest[..split]);
     let payload = &rest[split..];
-    if let hub::writer::intake::Intake::Batch(batch) = hub::writer::intake::classify("s1", &topic, payload, book())
+    if let hub::writer::intake::Intake::Batch(batch) =
+        hub::writer::intake::classify("s1", &topic, payload, book())
     {
         assert!(batch.validate().is_ok());
         let key = DeviceKey::from_bytes([1; 32]);
