@@ -78,22 +78,14 @@ async fn tags(
     Ok(Json(view(&c)))
 }
 
+/// Merges and splits are audited with their reason.
+const REASON_NEEDED: &str = "a reason of 1 to 200 characters is required (it is audited)";
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct MergeBody {
     into: String,
     reason: String,
-}
-
-fn check_reason(reason: &str) -> Result<(), ApiError> {
-    let n = reason.trim().chars().count();
-    if (1..=200).contains(&n) {
-        Ok(())
-    } else {
-        Err(ApiError::invalid(
-            "a reason of 1 to 200 characters is required (it is audited)",
-        ))
-    }
 }
 
 async fn merge(
@@ -104,8 +96,8 @@ async fn merge(
 ) -> Result<Json<Value>, ApiError> {
     check_key(&from)?;
     check_key(&body.into)?;
-    check_reason(&body.reason)?;
-    let (into, reason, who) = (body.into, body.reason.trim().to_string(), holder.name);
+    let reason = super::error::reason(&body.reason, REASON_NEEDED)?;
+    let (into, who) = (body.into, holder.name);
     let c = state
         .call(|reply| {
             Command::Customer(CustomerCommand::Merge {
@@ -133,8 +125,8 @@ async fn split(
     ApiJson(body): ApiJson<SplitBody>,
 ) -> Result<Json<Value>, ApiError> {
     let order = super::error::id(&raw, "order id")?;
-    check_reason(&body.reason)?;
-    let (reason, who) = (body.reason.trim().to_string(), holder.name);
+    let reason = super::error::reason(&body.reason, REASON_NEEDED)?;
+    let who = holder.name;
     let c = state
         .call(|reply| {
             Command::Customer(CustomerCommand::Split {

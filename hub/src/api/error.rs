@@ -226,6 +226,17 @@ pub fn limit(raw: Option<&String>) -> Result<usize, ApiError> {
     }
 }
 
+/// A stated reason, kept in the audit log: 1 to 200 characters once
+/// trimmed; `refusal` says what needs it.
+pub fn reason(raw: &str, refusal: &str) -> Result<String, ApiError> {
+    let reason = raw.trim();
+    if (1..=200).contains(&reason.chars().count()) {
+        Ok(reason.to_string())
+    } else {
+        Err(ApiError::invalid(refusal))
+    }
+}
+
 /// Parses a numeric id from a path segment.
 pub fn id(raw: &str, what: &str) -> Result<u64, ApiError> {
     strict_u64(raw).ok_or_else(|| {

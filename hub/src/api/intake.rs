@@ -10,12 +10,8 @@
 //! platform is a 404; a payload missing a required field, a 400 naming it;
 //! a closed, cancelled or shipped order, a 422.
 
-use super::orders::view;
 use super::{ApiError, AppState};
 use crate::intake::platforms::{self, Platform, PlatformError};
-use crate::intake::prepare;
-use crate::writer::orders::OrderCommand;
-use crate::writer::Command;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
@@ -41,16 +37,7 @@ async fn intake(
         tracing::debug!(platform = platform.as_str(), error = %e, "platform order refused");
         refused(e)
     })?;
-    let order = Box::new(prepare(mapped, &state.regions)?);
-    let (order, created) = state
-        .call(|reply| Command::Order(OrderCommand::Place { order, reply }))
-        .await?;
-    let status = if created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    Ok((status, Json(view(&order))))
+    super::orders::place_body(&state, mapped).await
 }
 
 /// 404 for a platform without an adapter; the word is echoed only when it

@@ -39,6 +39,15 @@ async fn place(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<OrderBody>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
+    place_body(&state, body).await
+}
+
+/// Checks, cleans and places an order body (ours, or one a platform
+/// adapter mapped): 201 with the new order, 200 with a known one.
+pub(super) async fn place_body(
+    state: &AppState,
+    body: OrderBody,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
     let order = Box::new(intake::prepare(body, &state.regions)?);
     let (order, created) = state
         .call(|reply| Command::Order(OrderCommand::Place { order, reply }))
@@ -165,15 +174,13 @@ async fn customer(
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Json<CustomerData>, ApiError> {
     let id = id(&raw, "order id")?;
-    let reason = q.get("reason").map(|r| r.trim()).unwrap_or_default();
-    if reason.is_empty() || reason.chars().count() > 200 {
-        return Err(ApiError::invalid(
-            "reading a customer in clear needs ?reason= (1 to 200 characters), kept in the audit log",
-        ));
-    }
+    let reason = super::error::reason(
+        q.get("reason").map(String::as_str).unwrap_or_default(),
+        "reading a customer in clear needs ?reason= (1 to 200 characters), kept in the audit log",
+    )?;
     let access = Access {
         who: holder.name,
-        reason: reason.to_string(),
+        reason,
     };
     let data = state
         .call(|reply| Command::Order(OrderCommand::OpenCustomer { id, access, reply }))
@@ -199,7 +206,7 @@ async fn audit(
 
 /// An order as answered: everything but the sealed values (the customer
 /// shows masked; clear values only through `/customer`).
-pub(super) fn view(order: &Order) -> Value {
+fn view(order: &Order) -> Value {
     let mut value = serde_json::to_value(order).unwrap_or(Value::Null);
     if let Some(customer) = value.get_mut("customer").and_then(Value::as_object_mut) {
         customer.remove("sealed");

@@ -132,7 +132,7 @@ impl Desk {
         now: u64,
     ) -> Result<Customer, PoolError> {
         let order = pool.order(id).ok_or(PoolError::OrderNotFound(id))?;
-        let old = self.data_key_of(pool, &order.customer.customer_key)?;
+        let old = self.order_data_key(pool, order)?;
         // A key no phone hashes to: the record of this order alone.
         let key = self
             .master

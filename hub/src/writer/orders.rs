@@ -165,11 +165,7 @@ impl Desk {
     ) -> Result<CustomerData, PoolError> {
         let order = pool.order(id).ok_or(PoolError::OrderNotFound(id))?;
         let key = order.customer.customer_key.clone();
-        let wrapped = pool
-            .customer(&key)
-            .and_then(|c| c.wrapped_key.clone())
-            .ok_or_else(|| PoolError::Invalid(format!("order {id}'s customer was archived")))?;
-        let data_key = self.unwrap(&wrapped, &key)?;
+        let data_key = self.order_data_key(pool, order)?;
         let data = open_customer(&data_key, order)?;
         pool.audit(AuditEntry {
             at_ms: now,
@@ -180,6 +176,19 @@ impl Desk {
             customer: Some(key),
         });
         Ok(data)
+    }
+
+    /// The data key of `order`'s customer (gone once the customer was
+    /// archived).
+    pub(crate) fn order_data_key(&self, pool: &Pool, order: &Order) -> Result<DataKey, PoolError> {
+        let key = &order.customer.customer_key;
+        let wrapped = pool
+            .customer(key)
+            .and_then(|c| c.wrapped_key.clone())
+            .ok_or_else(|| {
+                PoolError::Invalid(format!("order {}'s customer was archived", order.id))
+            })?;
+        self.unwrap(&wrapped, key)
     }
 
     pub(crate) fn unwrap(&self, bytes: &[u8], key: &str) -> Result<DataKey, PoolError> {
@@ -361,13 +370,7 @@ impl Desk {
                 let order = pool.order(id).ok_or(PoolError::OrderNotFound(id))?;
                 let key = order.customer.customer_key.clone();
                 let context = format!("order:{}:{}", order.platform, order.platform_order_id);
-                let wrapped = pool
-                    .customer(&key)
-                    .and_then(|c| c.wrapped_key.clone())
-                    .ok_or_else(|| {
-                        PoolError::Invalid(format!("order {id}'s customer was archived"))
-                    })?;
-                let data_key = self.unwrap(&wrapped, &key)?;
+                let data_key = self.order_data_key(pool, order)?;
                 Some((seal_customer(&data_key, &key, &context, &data)?, fixes))
             }
         };
