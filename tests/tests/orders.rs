@@ -133,6 +133,33 @@ fn orders_are_taken_in_once_held_paid_routed_and_listed() {
     let (_, cancelled) = post(addr, &format!("/api/v1/orders/{}/cancel", id + 1), "");
     assert_eq!(cancelled["state"], "cancelled", "{cancelled}");
     assert_eq!(available(addr, "TEA"), 98, "cancelling returned its stock");
+
+    // A failed payment releases its hold at once and waits as an exception.
+    let (status, placed) = post(
+        addr,
+        "/api/v1/orders",
+        &order("A-2001", false, 8, "13812345679").to_string(),
+    );
+    assert_eq!(status, 201, "{placed}");
+    assert_eq!(available(addr, "TEA"), 90);
+    let failed_path = format!("/api/v1/orders/{}/payment-failed", placed["id"]);
+    let (status, refused) = post(addr, &failed_path, r#"{"reason": ""}"#);
+    assert_eq!(status, 400, "an empty reason is refused: {refused}");
+    let (status, failed) = post(addr, &failed_path, r#"{"reason": "card declined"}"#);
+    assert_eq!(status, 200, "{failed}");
+    assert_eq!(failed["state"], "exception");
+    assert_eq!(failed["exceptions"][0]["code"], "payment_failed");
+    assert_eq!(
+        available(addr, "TEA"),
+        98,
+        "the failed payment's hold is gone"
+    );
+    let (status, _) = post(
+        addr,
+        &format!("/api/v1/orders/{id}/payment-failed"),
+        r#"{"reason": "late"}"#,
+    );
+    assert_eq!(status, 409, "a paid order's payment cannot fail");
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! `/api/v1/orders`: take an order in (idempotent on the platform's order
 //! id: 201 new, 200 known), page through orders, show one with its
-//! history, mark it paid, cancel it, resubmit it after a correction, and
+//! history, mark it paid or its payment failed, cancel it, resubmit it after a correction, and
 //! read its customer in clear (operator, with a reason, audited).
 //! `/api/v1/audit` lists who read personal data and why.
 //!
@@ -29,6 +29,7 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/api/v1/orders", post(place).get(list))
         .route("/api/v1/orders/{id}", get(one))
         .route("/api/v1/orders/{id}/paid", post(paid))
+        .route("/api/v1/orders/{id}/payment-failed", post(payment_failed))
         .route("/api/v1/orders/{id}/cancel", post(cancel))
         .route("/api/v1/orders/{id}/resubmit", post(resubmit))
         .route("/api/v1/orders/{id}/customer", get(customer))
@@ -114,6 +115,30 @@ async fn paid(
     let id = id(&raw, "order id")?;
     let order = state
         .call(|reply| Command::Order(OrderCommand::Paid { id, reply }))
+        .await?;
+    Ok(Json(view(&order)))
+}
+
+/// The body of `POST /api/v1/orders/{id}/payment-failed`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PaymentFailedBody {
+    /// What the payment provider said, 1 to 200 characters.
+    reason: String,
+}
+
+async fn payment_failed(
+    State(state): State<AppState>,
+    Path(raw): Path<String>,
+    ApiJson(body): ApiJson<PaymentFailedBody>,
+) -> Result<Json<Value>, ApiError> {
+    let id = id(&raw, "order id")?;
+    let reason = super::error::reason(
+        &body.reason,
+        "\"reason\" must say why the payment failed, in 1 to 200 characters",
+    )?;
+    let order = state
+        .call(|reply| Command::Order(OrderCommand::PaymentFailed { id, reason, reply }))
         .await?;
     Ok(Json(view(&order)))
 }

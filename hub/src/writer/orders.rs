@@ -294,6 +294,15 @@ pub enum OrderCommand {
         /// The answer.
         reply: Reply<Order>,
     },
+    /// The payment failed: release the hold, wait as an exception.
+    PaymentFailed {
+        /// The order.
+        id: u64,
+        /// What the payment provider said (no personal data).
+        reason: String,
+        /// The answer.
+        reply: Reply<Order>,
+    },
     /// Cancel, releasing stock.
     Cancel {
         /// The order.
@@ -334,6 +343,10 @@ impl Desk {
             }
             OrderCommand::Paid { id, reply } => {
                 let result = pool.order_paid(id, now);
+                later(reply, move |_| result)
+            }
+            OrderCommand::PaymentFailed { id, reason, reply } => {
+                let result = pool.order_payment_failed(id, &reason, now);
                 later(reply, move |_| result)
             }
             OrderCommand::Cancel { id, reply } => {
@@ -388,6 +401,7 @@ pub(crate) fn refuse(cmd: OrderCommand) -> Pending {
     match cmd {
         OrderCommand::Place { reply, .. } => later(reply, |_| no()),
         OrderCommand::Paid { reply, .. }
+        | OrderCommand::PaymentFailed { reply, .. }
         | OrderCommand::Cancel { reply, .. }
         | OrderCommand::Resubmit { reply, .. } => later(reply, |_| no()),
         OrderCommand::OpenCustomer { reply, .. } => later(reply, |_| no()),

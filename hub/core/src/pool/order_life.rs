@@ -1,5 +1,7 @@
 //! An order's life after intake, on the pool's side: payment (a held
 //! order is allocated and routed; one whose hold ran out is held again),
+//! a failed payment (the hold is released and the order waits as a
+//! `payment_failed` exception, never blocking another order),
 //! cancellation, an operator's resubmission, the end of an unpaid hold (from
 //! the sweep), and the stuck-order check.
 
@@ -20,7 +22,11 @@ impl Pool {
             OrderState::Held => self.pay_held(&mut order, now),
             OrderState::Exception if order.reservation.is_none() && !order.paid => {
                 order.paid = true;
-                if order.exceptions.iter().all(|r| r.code == "payment_timeout") {
+                if order
+                    .exceptions
+                    .iter()
+                    .all(|r| PAYMENT_CODES.contains(&r.code.as_str()))
+                {
                     order.exceptions.clear();
                     order.enter(OrderState::Validated, now, "paid after the hold ended");
                     self.hold_order(&mut order, now);
@@ -29,6 +35,42 @@ impl Pool {
             s if order.paid && s != OrderState::Cancelled => {}
             s => return Err(wrong_state(id, s, "mark paid")),
         }
+        Ok(self.orders.book.put(order))
+    }
+
+    /// Records that the buyer's payment failed (the platform or the payment
+    /// provider said so): an unpaid order's hold is released and the order
+    /// waits as a `payment_failed` exception with `reason`, until a later
+    /// payment holds it again or an operator cancels it. A paid order's
+    /// payment cannot fail afterwards (that is a refund: cancel it).
+    pub fn order_payment_failed(
+        &mut self,
+        id: u64,
+        reason: &str,
+        now: u64,
+    ) -> Result<Order, PoolError> {
+        let mut order = self.order_to_change(id)?;
+        let open_unpaid = !order.paid
+            && matches!(
+                order.state,
+                OrderState::Received | OrderState::Validated | OrderState::Held
+            );
+        let unpaid_exception = !order.paid && order.state == OrderState::Exception;
+        if !open_unpaid && !unpaid_exception {
+            return Err(wrong_state(id, order.state, "mark payment failed"));
+        }
+        if let Some(rid) = order.reservation.take() {
+            self.orders.by_hold.remove(&rid);
+            // Already ended (expired) is fine: nothing to return.
+            let _ = self.release(rid, now);
+        }
+        order.hold_until_ms = None;
+        order.exceptions.retain(|r| r.code != "payment_timeout");
+        order.exceptions.push(Reason::order(
+            "payment_failed",
+            format!("payment failed: {reason}; the stock was released"),
+        ));
+        order.enter(OrderState::Exception, now, "payment failed; stock released");
         Ok(self.orders.book.put(order))
     }
 
@@ -151,6 +193,9 @@ impl Pool {
             .ok_or(PoolError::OrderNotFound(id))
     }
 }
+
+/// Exception codes that a later payment clears.
+const PAYMENT_CODES: [&str; 2] = ["payment_timeout", "payment_failed"];
 
 fn wrong_state(id: u64, state: OrderState, action: &'static str) -> PoolError {
     PoolError::OrderWrongState {

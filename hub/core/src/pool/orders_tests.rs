@@ -262,3 +262,58 @@ fn orders_survive_a_reload_from_their_changes() {
     assert_eq!(loaded.by_hold.values().copied().collect::<Vec<_>>(), [id]);
     assert_eq!(loaded.book.next_id(), id + 1);
 }
+
+#[test]
+fn a_failed_payment_releases_the_hold_and_blocks_no_other_order() {
+    let mut p = pool(5);
+    let failing = p
+        .place_order(intake("A-9", false, 5), T0)
+        .expect("placed")
+        .order
+        .id;
+    assert_eq!(p.available("SKU-A"), 0, "all five held");
+    let order = p
+        .order_payment_failed(failing, "card declined", T0 + MIN)
+        .expect("payment failed");
+    assert_eq!(order.state, OrderState::Exception);
+    assert_eq!(order.exceptions[0].code, "payment_failed");
+    assert!(order.exceptions[0].message.contains("card declined"));
+    assert_eq!(order.reservation, None);
+    assert_eq!(p.available("SKU-A"), 5, "released at once, not at 20 min");
+    // Another order takes the stock meanwhile.
+    let other = p.place_order(intake("A-10", true, 3), T0 + 2 * MIN);
+    assert_eq!(other.expect("placed").order.state, OrderState::Routed);
+    // The sweep later finds no hold of the failed order to end.
+    p.sweep(T0 + 30 * MIN);
+    assert_eq!(p.available("SKU-A"), 2);
+    // A retried payment holds what is left, or backorders: never oversells.
+    let paid = p.order_paid(failing, T0 + 31 * MIN).expect("paid");
+    assert_eq!(paid.state, OrderState::Exception, "5 wanted, 2 left");
+    assert!(p.available("SKU-A") >= 0);
+    // A paid order's payment cannot fail afterwards.
+    let paid_id = p
+        .place_order(intake("A-11", true, 1), T0 + 32 * MIN)
+        .expect("placed")
+        .order
+        .id;
+    assert!(matches!(
+        p.order_payment_failed(paid_id, "late", T0 + 33 * MIN),
+        Err(PoolError::OrderWrongState { .. })
+    ));
+}
+
+#[test]
+fn a_payment_after_a_failed_one_holds_and_routes() {
+    let mut p = pool(10);
+    let id = p
+        .place_order(intake("A-12", false, 2), T0)
+        .expect("placed")
+        .order
+        .id;
+    p.order_payment_failed(id, "3-D Secure refused", T0 + MIN)
+        .expect("failed");
+    let paid = p.order_paid(id, T0 + 2 * MIN).expect("paid");
+    assert_eq!(paid.state, OrderState::Routed);
+    assert!(paid.exceptions.is_empty());
+    assert_eq!(p.available("SKU-A"), 8);
+}
