@@ -20,6 +20,7 @@
 
 pub mod location;
 pub mod model;
+pub mod planner;
 pub mod rules;
 
 pub use location::Location;
@@ -27,4 +28,5 @@ pub use model::{
     BatchCaps, Class, DeviceQueue, LineState, OrderPick, PickList, PickState, PlannedLine, Rank,
     ScanKey, Task, TaskKind, TaskLine,
 };
+pub use planner::{plan, OrderToPick, Plan, StockCell, StockView, Unplannable};
 pub use rules::{DeviceZone, ShortDecision, TaskRules, Zone};
