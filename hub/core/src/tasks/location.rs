@@ -93,8 +93,14 @@ impl Walk {
     pub fn parse(code: &str) -> Option<Walk> {
         let mut parts = code.split('-');
         let aisle = Aisle::parse(parts.next()?)?;
-        let bay = parts.next().map(number).map_or(Some(None), |n| n.map(Some))?;
-        let level = parts.next().map(number).map_or(Some(None), |n| n.map(Some))?;
+        let bay = parts
+            .next()
+            .map(number)
+            .map_or(Some(None), |n| n.map(Some))?;
+        let level = parts
+            .next()
+            .map(number)
+            .map_or(Some(None), |n| n.map(Some))?;
         if parts.next().is_some() {
             return None;
         }
@@ -189,7 +195,9 @@ mod tests {
 
     #[test]
     fn codes_in_use_parse() {
-        let cases: [(&str, Option<(&str, Option<u32>, Option<u32>, Option<u32>)>); 12] = [
+        /// Aisle letters, aisle number, bay, level.
+        type Parts<'a> = (&'a str, Option<u32>, Option<u32>, Option<u32>);
+        let cases: [(&str, Option<Parts>); 12] = [
             ("A-01", Some(("A", None, Some(1), None))),
             ("A-1", Some(("A", None, Some(1), None))),
             ("B-07-01", Some(("B", None, Some(7), Some(1)))),

@@ -18,15 +18,24 @@
 //! - [`book`]: the [`TaskBook`] and what it stores; [`enqueue`],
 //!   [`completion`] and [`reassign`] are its commands.
 
+pub mod book;
+pub mod completion;
+pub mod enqueue;
 pub mod location;
 pub mod model;
+pub mod outcome;
 pub mod planner;
+pub mod reassign;
 pub mod rules;
 
+pub use book::{TaskBook, TaskChanges, TaskParts};
+pub use completion::{Completed, LineDone, Report};
+pub use enqueue::{CountRequest, Planned};
 pub use location::Location;
 pub use model::{
     BatchCaps, Class, DeviceQueue, LineState, OrderPick, PickList, PickState, PlannedLine, Rank,
     ScanKey, Task, TaskKind, TaskLine,
 };
+pub use outcome::{Effect, ShortPick, TaskError};
 pub use planner::{plan, OrderToPick, Plan, StockCell, StockView, Unplannable};
 pub use rules::{DeviceZone, ShortDecision, TaskRules, Zone};

@@ -158,7 +158,10 @@ pub(crate) fn plan_requests(
         };
         let mut zones: BTreeMap<&str, Vec<PlannedLine>> = BTreeMap::new();
         for pick in picks {
-            zones.entry(rules.zone_of(&pick.location)).or_default().push(pick);
+            zones
+                .entry(rules.zone_of(&pick.location))
+                .or_default()
+                .push(pick);
         }
         for (zone, lines) in zones {
             let entries = by_zone.entry(zone.to_string()).or_default();
@@ -173,7 +176,11 @@ pub(crate) fn plan_requests(
 }
 
 /// One zone's orders, in urgency order, into lists within the caps.
-fn batch(zone: &str, entries: Vec<(Rank, u64, Vec<PlannedLine>)>, caps: BatchCaps) -> Vec<PickList> {
+fn batch(
+    zone: &str,
+    entries: Vec<(Rank, u64, Vec<PlannedLine>)>,
+    caps: BatchCaps,
+) -> Vec<PickList> {
     let (max_orders, max_lines) = (caps.max_orders.max(1), caps.max_lines.max(1));
     let mut lists: Vec<PickList> = Vec::new();
     let mut open: Option<PickList> = None;
