@@ -39,3 +39,8 @@ pub use model::{
 pub use outcome::{Effect, ShortPick, TaskError};
 pub use planner::{plan, OrderToPick, Plan, StockCell, StockView, Unplannable};
 pub use rules::{DeviceZone, ShortDecision, TaskRules, Zone};
+
+#[cfg(test)]
+mod planner_tests;
+#[cfg(test)]
+mod tests;
