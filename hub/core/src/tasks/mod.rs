@@ -43,4 +43,6 @@ pub use rules::{DeviceZone, ShortDecision, TaskRules, Zone};
 #[cfg(test)]
 mod planner_tests;
 #[cfg(test)]
+mod proptests;
+#[cfg(test)]
 mod tests;
