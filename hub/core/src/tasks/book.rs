@@ -6,7 +6,7 @@
 //! Commands live beside it by concern: planning and counts into queues
 //! ([`super::enqueue`]), closing lines ([`super::completion`]), moving a
 //! gone device's work ([`super::reassign`]). Each command gathers the
-//! devices whose queue it changed and ends with [`TaskBook::publish`],
+//! devices whose queue it changed and ends with `TaskBook::publish`,
 //! which bumps each of their versions once and says so: a version moves
 //! exactly when a queue's content does, which is what lets the hub resend
 //! from the device's last acknowledged version and nothing else.

@@ -15,6 +15,7 @@ use super::model::{
 };
 use super::outcome::Effect;
 use super::planner::{plan_requests, OrderToPick, PickRequest, StockView, Unplannable};
+use super::rules::TaskRules;
 use crate::discrepancies::CountTask;
 use crate::orders::OrderLine;
 use std::collections::{BTreeMap, BTreeSet};
@@ -112,8 +113,7 @@ impl TaskBook {
             if known.contains(&count.count_task) || !added.insert(count.count_task) {
                 continue;
             }
-            let mut task = count_task(count);
-            task.zone = self.rules.zone_of(&task.lines[0].location).to_string();
+            let task = count_task(count, &self.rules);
             self.add_task(task, &mut loads, now);
         }
         self.publish()
@@ -226,8 +226,9 @@ fn pick_task(list: PickList) -> Task {
     }
 }
 
-fn count_task(count: &CountRequest) -> Task {
+fn count_task(count: &CountRequest, rules: &TaskRules) -> Task {
     let location = Location::new(count.location.as_str());
+    let zone = rules.zone_of(&location).to_string();
     Task {
         id: 0,
         site: String::new(),
@@ -235,7 +236,7 @@ fn count_task(count: &CountRequest) -> Task {
             count_task: count.count_task,
         },
         device: None,
-        zone: String::new(),
+        zone,
         rank: Rank {
             class: Class::Count,
             due_ms: count.created_ms,
