@@ -3,7 +3,9 @@
 //! [`lots`], [`discrepancies`] and count tasks, [`alerts`], the
 //! per-location [`availability`] view), as plain, synchronous,
 //! deterministic state machines: state in, commands in, answers and
-//! [`changes::Changes`] out.
+//! [`changes::Changes`] out. The work queues ([`tasks`]: pick lists, count
+//! tasks, their assignment to handhelds and exactly-once completion) follow
+//! the same shape with their own book.
 //!
 //! Nothing here touches a disk, a socket, a runtime or a clock: every
 //! command takes the time as a value (`now`, milliseconds), and what must
@@ -26,3 +28,4 @@ pub mod pool;
 pub mod reconcile;
 pub mod reservations;
 pub mod safety;
+pub mod tasks;
