@@ -100,6 +100,8 @@ pub struct HubConfig {
     /// `DATA_DIR/master.key` (made 0600 at first start). The environment
     /// variable `WMS_MASTER_KEY` (64 hex) wins over any file.
     pub master_key_file: Option<PathBuf>,
+    /// Work queues: zones, devices, caps (see [`crate::tasks::config`]).
+    pub tasks: crate::tasks::TasksConfig,
 }
 
 impl Default for HubConfig {
@@ -137,6 +139,7 @@ impl Default for HubConfig {
             customer_archive_days: 365,
             routing: Default::default(),
             master_key_file: None,
+            tasks: Default::default(),
         }
     }
 }
@@ -246,6 +249,7 @@ impl HubConfig {
             ));
         }
         self.validate_orders()?;
+        self.tasks.validate()?;
         self.validate_http()
     }
 

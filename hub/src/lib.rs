@@ -34,6 +34,7 @@ pub mod reconcile;
 pub mod reports;
 pub mod run;
 pub mod store;
+pub mod tasks;
 pub mod tokens;
 pub mod writer;
 

@@ -28,6 +28,11 @@ pub enum AlertKind {
     Backorder,
     /// An order has not changed state for longer than the stuck limit.
     StuckOrder,
+    /// A picker found fewer units than a pick line asked for.
+    ShortPick,
+    /// A scan named a task line but could not close it (over-pick, a
+    /// short pick without a reason, ...); the movement itself was applied.
+    TaskRefused,
 }
 
 impl AlertKind {
@@ -41,6 +46,8 @@ impl AlertKind {
             AlertKind::JournalConflict => "journal_conflict",
             AlertKind::Backorder => "backorder",
             AlertKind::StuckOrder => "stuck_order",
+            AlertKind::ShortPick => "short_pick",
+            AlertKind::TaskRefused => "task_refused",
         }
     }
 
@@ -54,6 +61,8 @@ impl AlertKind {
             AlertKind::JournalConflict,
             AlertKind::Backorder,
             AlertKind::StuckOrder,
+            AlertKind::ShortPick,
+            AlertKind::TaskRefused,
         ]
         .into_iter()
         .find(|k| k.as_str() == word)

@@ -10,6 +10,7 @@ use crate::lots::LotInfo;
 use crate::orders::{AuditEntry, Customer, Order};
 use crate::reservations::{Reservation, SharedReservation};
 use crate::safety::SafetyRule;
+use crate::tasks::{TaskChanges, TaskParts};
 use std::collections::HashMap;
 
 /// Everything changed since the last [`crate::pool::Pool::take_changes`],
@@ -59,6 +60,8 @@ pub struct Changes {
     pub audits: Vec<(u64, AuditEntry)>,
     /// Channel allocations made or changed.
     pub allocations: Vec<Allocation>,
+    /// Tasks, order progress and queue versions changed.
+    pub tasks: TaskChanges,
     /// Next ids of the records above.
     pub next_ids: NextIds,
 }
@@ -82,6 +85,9 @@ impl Changes {
             + self.audits.len()
             + self.allocations.len()
             + self.removed_customers.len()
+            + self.tasks.tasks.len()
+            + self.tasks.orders.len()
+            + self.tasks.versions.len()
     }
 
     /// Whether there is nothing to write.
@@ -103,6 +109,7 @@ impl Changes {
             && self.audits.is_empty()
             && self.allocations.is_empty()
             && self.removed_customers.is_empty()
+            && self.tasks.is_empty()
     }
 }
 
@@ -152,6 +159,8 @@ pub struct PoolParts {
     pub customers: Vec<Customer>,
     /// Every stored channel allocation.
     pub allocations: Vec<Allocation>,
+    /// Stored tasks, order progress and queue versions.
+    pub tasks: TaskParts,
     /// Id counters.
     pub next_ids: NextIds,
 }

@@ -118,6 +118,11 @@ impl DiscrepancyBook {
         }
     }
 
+    /// Count tasks not done yet.
+    pub fn open_count_tasks(&self) -> impl Iterator<Item = &CountTask> {
+        self.tasks.iter().filter(|t| t.done_ms.is_none())
+    }
+
     /// Records an uncovered scan; returns the discrepancy.
     pub fn record(&mut self, u: Uncovered<'_>, now: u64) -> &Discrepancy {
         let m = u.movement;

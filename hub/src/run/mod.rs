@@ -181,7 +181,8 @@ pub async fn start_with_clock(
     let writer = with_config_rules(writer, &config)?
         .with_devices(devices.clone())
         .with_disk_floor(floor.clone())
-        .with_orders(desk, rules);
+        .with_orders(desk, rules)
+        .with_tasks(config.tasks.rules(&config.site));
     let listener = http_listener(config.http_listen).map_err(|source| HubError::Http {
         addr: config.http_listen,
         source,

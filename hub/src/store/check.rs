@@ -229,6 +229,7 @@ fn other_record(prefix: u8, key: &[u8], value: &[u8]) -> Result<(), StoreError> 
         b'c' => decode::<crate::orders::Customer>(key, value).map(drop),
         b'u' => decode::<crate::orders::AuditEntry>(key, value).map(drop),
         b'g' => decode::<crate::allocations::Allocation>(key, value).map(drop),
-        _ => Err(damaged(key, "unknown key prefix")),
+        _ => crate::store::tasks::check_record(prefix, key, value)
+            .unwrap_or_else(|| Err(damaged(key, "unknown key prefix"))),
     }
 }

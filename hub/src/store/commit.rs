@@ -94,6 +94,7 @@ impl Store {
         }
         add_stock_records(&mut batch, changes);
         crate::store::orders::write(&mut batch, changes);
+        crate::store::tasks::write(&mut batch, &changes.tasks);
         crate::store::prune::remove_reservations(
             &self.tree,
             &mut batch,

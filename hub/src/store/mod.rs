@@ -24,6 +24,9 @@
 //! | `c` + customer key (keyed hash)     | [`Customer`](crate::orders::Customer) (wrapped data key) |
 //! | `u` + audit entry id (u64 BE)       | [`AuditEntry`](crate::orders::AuditEntry) |
 //! | `g` + allocation id (u64 BE)        | [`Allocation`](crate::allocations::Allocation) (stock set aside for a channel) |
+//! | `j` + task id (u64 BE)              | [`Task`](hub_core::tasks::Task) (a pick list or a count, with its lines) |
+//! | `h` + order id (u64 BE)             | [`OrderPick`](hub_core::tasks::OrderPick) (an order's picking progress) |
+//! | `v` + device                        | the device's queue version (u64) |
 //! | `m` + name                          | counters (u64 BE)                    |
 //! | `m` + `commits`                     | group commits so far (the seal's mark) |
 //! | `m` + `next_boot`                   | the next start's boot number (sealed acks) |
@@ -65,6 +68,7 @@ pub mod orders;
 mod prune;
 mod reads;
 pub(crate) mod reclaim;
+pub mod tasks;
 
 pub(crate) const NEXT_EVENT: &[u8] = b"mnext_event";
 pub(crate) const NEXT_DEAD: &[u8] = b"mnext_dead";
@@ -208,6 +212,7 @@ impl Store {
             allocations: self.allocations()?,
             orders: self.all_orders()?,
             customers: self.all_customers()?,
+            tasks: self.task_parts()?,
             ..PoolParts::default()
         };
         let open = |d: &Discrepancy| d.resolution.is_none();

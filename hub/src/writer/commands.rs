@@ -209,6 +209,7 @@ pub fn apply(pool: &mut Pool, cmd: Command, now: u64) -> Result<Option<Pending>,
                     "inactive customers archived (data keys destroyed)"
                 );
             }
+            pool.sweep_tasks(now);
             let stuck = pool.flag_stuck_orders(now);
             if stuck > 0 {
                 tracing::info!(stuck, "orders without progress flagged as stuck");

@@ -60,6 +60,7 @@ impl Writer {
                 Err(other) => warn!(?other, "command not handled"),
             }
         }
+        self.pool.plan_tasks(now);
         Applied {
             changes: self.pool.take_changes(),
             counts: self.pool.take_counts(),

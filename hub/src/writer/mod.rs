@@ -127,6 +127,12 @@ impl Writer {
         self
     }
 
+    /// Gives work to devices by `rules` (zones, devices, caps).
+    pub fn with_tasks(mut self, rules: hub_core::tasks::TaskRules) -> Writer {
+        self.pool.start_tasks(rules, self.clock.now_ms());
+        self
+    }
+
     /// Commits a group only while the disk has `floor`'s free space.
     pub fn with_disk_floor(mut self, floor: DiskFloor) -> Writer {
         self.disk_floor = Some(floor);

@@ -63,7 +63,7 @@ impl Pool {
             };
         }
         for movement in fresh {
-            self.apply_one(movement, &batch.device, now_ms);
+            self.apply_one(movement, &batch.device, batch.epoch, now_ms);
         }
         let count = fresh.len();
         self.log(&stream, fresh.to_vec(), now_ms);

@@ -27,6 +27,7 @@ pub mod customers;
 pub mod order_life;
 pub mod orders;
 pub mod reservations;
+pub mod tasks;
 
 use crate::events::snapshot;
 pub use crate::events::{
@@ -37,8 +38,9 @@ use crate::lots::LotBook;
 use crate::orders::Orders;
 use crate::reservations::{Reservation, ReservationBook};
 use crate::safety::SafetyBook;
+use crate::tasks::{TaskBook, TaskRules};
 use protocol::{Movement, MovementKind};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 pub use crate::changes::{Changes, NextIds, PoolParts};
 
@@ -84,6 +86,12 @@ pub struct Pool {
     pub(crate) lots: LotBook,
     pub(crate) orders: Orders,
     pub(crate) allocations: AllocationBook,
+    /// Work queues (see [`tasks`]).
+    pub(crate) tasks: TaskBook,
+    /// Orders routed here and not planned yet.
+    pub(crate) to_plan: BTreeSet<u64>,
+    /// Devices whose queue changed, with the version to send.
+    pub(crate) queue_pushes: BTreeMap<String, u64>,
     /// What happened since the last [`Pool::take_counts`].
     pub(crate) counts: PoolCounts,
 }
@@ -172,6 +180,7 @@ impl Pool {
                 parts.next_ids.order,
                 parts.next_ids.audit,
             ),
+            tasks: TaskBook::load(TaskRules::default(), parts.tasks, 0),
             ..Pool::default()
         }
     }
@@ -229,7 +238,7 @@ impl Pool {
         self.book.active()
     }
 
-    pub(crate) fn apply_one(&mut self, m: &Movement, device: &str, now: u64) {
+    pub(crate) fn apply_one(&mut self, m: &Movement, device: &str, epoch: u64, now: u64) {
         let takes = matches!(
             m.kind,
             MovementKind::Pick | MovementKind::Move | MovementKind::Putaway
@@ -281,8 +290,11 @@ impl Pool {
             };
             self.discrepancies.counted(counted, now);
         }
-        if let (MovementKind::Pick, Some(task)) = (m.kind, &m.task) {
-            self.task_pick(task, m, now);
+        if let Some(task) = &m.task {
+            let on_list = self.task_scan(device, epoch, m, now);
+            if !on_list && m.kind == MovementKind::Pick {
+                self.task_pick(task, m, now);
+            }
         }
         self.available_changed(&m.sku, available, now);
     }
@@ -350,6 +362,7 @@ impl Pool {
             removed_customers: self.orders.book.take_removed_customers(),
             audits,
             allocations,
+            tasks: self.tasks.take_changes(),
             next_ids: NextIds {
                 allocation: next_allocation,
                 order: next_order,
@@ -369,5 +382,7 @@ mod allocations_tests;
 mod customers_tests;
 #[cfg(test)]
 mod orders_tests;
+#[cfg(test)]
+mod tasks_tests;
 #[cfg(test)]
 mod tests;

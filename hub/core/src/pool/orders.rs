@@ -266,6 +266,7 @@ impl Pool {
                 order.route_reason = route.reason;
                 let note = order.route_reason.clone();
                 order.enter(OrderState::Routed, now, note);
+                self.want_tasks(order.id);
             }
             Err(e) => self.backorder(order, now, e.to_string()),
         }

@@ -110,6 +110,12 @@ impl TaskBook {
         self.rules = rules;
     }
 
+    /// Sets when this hub started: a device not heard from since counts as
+    /// seen then (a restart is not absence).
+    pub fn set_started(&mut self, now: u64) {
+        self.started_ms = now;
+    }
+
     /// Notes that a device was heard from (heartbeat, batch, connect).
     pub fn seen(&mut self, device: &str, now: u64) {
         let at = self.last_seen.entry(device.to_string()).or_insert(now);

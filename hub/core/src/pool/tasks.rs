@@ -1,0 +1,237 @@
+//! Work queues on the pool's side (issue 15): a paid, routed order of
+//! this site waits in `to_plan` until the writer's next group plans every
+//! such order at once (so several orders share a walk) against the cells
+//! their reservations were allocated; a pick or count scan that names a
+//! task line (`"{task}/{line}"`) closes it exactly once, consumes the
+//! order's allocation and moves the order through picking and picked; a
+//! short pick becomes a discrepancy and a re-pick or a backorder; a device
+//! gone too long loses its open lines to another.
+//!
+//! The scan itself always reaches the stock (promise 5): what the task
+//! book refuses is only the claim that it closed a line. Queues that
+//! changed are collected for the shell, which sends each device its queue
+//! once the group is durable.
+
+use crate::alerts::AlertKind;
+
+use crate::orders::model::{OrderState, Reason};
+use crate::pool::Pool;
+use crate::tasks::{
+    CountRequest, Effect, LineDone, OrderToPick, Report, ScanKey, ShortDecision, ShortPick,
+    StockCell, StockView, TaskBook, TaskRules,
+};
+use protocol::{Movement, MovementKind};
+
+/// A task line named by a scan: `"{task}/{line}"`, decimal, canonical.
+pub fn parse_task_ref(text: &str) -> Option<(u64, u32)> {
+    let (task, line) = text.split_once('/')?;
+    let canonical = |s: &str| {
+        !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) && (s == "0" || !s.starts_with('0'))
+    };
+    if !canonical(task) || !canonical(line) {
+        return None;
+    }
+    Some((task.parse().ok()?, line.parse().ok()?))
+}
+
+impl Pool {
+    /// Puts the work-queue rules in force; `now` is when this hub started
+    /// (a device not heard from since counts as seen then).
+    pub fn start_tasks(&mut self, rules: TaskRules, now: u64) {
+        self.tasks.set_rules(rules);
+        self.tasks.set_started(now);
+    }
+
+    /// The task book (for `GET /api/v1/tasks` and the queues sent).
+    pub fn task_book(&self) -> &TaskBook {
+        &self.tasks
+    }
+
+    /// Devices whose queue changed since the last call, with the version
+    /// to send.
+    pub fn take_queue_pushes(&mut self) -> Vec<(String, u64)> {
+        std::mem::take(&mut self.queue_pushes).into_iter().collect()
+    }
+
+    /// Notes that a device was heard from.
+    pub fn device_seen(&mut self, device: &str, now: u64) {
+        self.tasks.seen(device, now);
+    }
+
+    /// Marks an order routed here for planning at the next
+    /// [`Pool::plan_tasks`].
+    pub(crate) fn want_tasks(&mut self, order: u64) {
+        self.to_plan.insert(order);
+    }
+
+    /// Plans every routed order waiting (and re-picks) into pick lists.
+    /// Called once per writer group; does nothing when none waits.
+    pub fn plan_tasks(&mut self, now: u64) {
+        if self.to_plan.is_empty() {
+            return;
+        }
+        let ids: Vec<u64> = std::mem::take(&mut self.to_plan).into_iter().collect();
+        let mut orders = Vec::new();
+        let mut view = StockView::new();
+        for id in ids {
+            let Some(order) = self.orders.book.get(id) else {
+                continue;
+            };
+            let here = order.site == self.orders.rules.site;
+            if order.state != OrderState::Routed || !here {
+                continue;
+            }
+            if let Some(r) = order.reservation.and_then(|rid| self.book.get(rid)) {
+                for a in &r.allocations {
+                    let cell = StockCell::from_lot(&a.location, &a.lot, a.quantity);
+                    view.entry(a.sku.clone()).or_default().push(cell);
+                }
+            }
+            orders.push(OrderToPick::from(order));
+        }
+        let planned = self.tasks.plan_orders(&orders, &view, now);
+        self.carry_out(planned.effects, now, None);
+    }
+
+    /// The sweep's part: queues the count tasks of open discrepancies and
+    /// moves the open lines of devices gone too long.
+    pub fn sweep_tasks(&mut self, now: u64) {
+        let counts: Vec<CountRequest> = self
+            .discrepancies
+            .open_count_tasks()
+            .map(CountRequest::from)
+            .collect();
+        if !counts.is_empty() {
+            let queued = self.tasks.add_counts(&counts, now);
+            self.carry_out(queued, now, None);
+        }
+        let moved = self.tasks.reassign(now);
+        self.carry_out(moved, now, None);
+    }
+
+    /// A pick or count scan naming a task line: closes the line (once),
+    /// consumes the order's allocation. Returns whether the scan named a
+    /// task line this hub knows (else the caller treats its task text as
+    /// before, e.g. a reservation's `res-{id}`).
+    pub(crate) fn task_scan(&mut self, device: &str, epoch: u64, m: &Movement, now: u64) -> bool {
+        let Some((task, line)) = m.task.as_deref().and_then(parse_task_ref) else {
+            return false;
+        };
+        let Some(asked) = self.tasks.task(task).and_then(|t| {
+            t.lines
+                .iter()
+                .find(|l| l.line == line)
+                .map(|l| (l.quantity, l.order))
+        }) else {
+            return false;
+        };
+        self.tasks.seen(device, now);
+        let report = match m.kind {
+            MovementKind::Pick if m.quantity < asked.0 => {
+                Report::Short(m.quantity, "fewer units found than the line asked".into())
+            }
+            MovementKind::Pick | MovementKind::Count => Report::Confirmed(m.quantity),
+            _ => return true,
+        };
+        let done = LineDone {
+            scan: ScanKey {
+                device: device.to_string(),
+                epoch,
+                seq: m.seq,
+            },
+            task,
+            line,
+            report,
+        };
+        match self.tasks.line_done(&done, now) {
+            Ok(completed) if !completed.duplicate => {
+                if let Some(order) = asked.1 {
+                    self.consume_for_order(order, m, now);
+                }
+                self.carry_out(completed.effects, now, Some((m, device)));
+            }
+            Ok(_) => {}
+            Err(e) => {
+                let message = format!(
+                    "scan {device}/{epoch}/{} not taken for task {task}: {e}",
+                    m.seq
+                );
+                self.alerts.raise(
+                    AlertKind::TaskRefused,
+                    &m.sku,
+                    Some(&m.location),
+                    message,
+                    now,
+                );
+            }
+        }
+        true
+    }
+
+    fn consume_for_order(&mut self, order: u64, m: &Movement, now: u64) {
+        let Some(rid) = self.orders.book.get(order).and_then(|o| o.reservation) else {
+            return;
+        };
+        let task = format!("res-{rid}");
+        self.task_pick(&task, m, now);
+    }
+
+    /// Carries out the book's effects; `scan` is the scan that caused them,
+    /// if one did (a short pick records its discrepancy against it).
+    fn carry_out(&mut self, effects: Vec<Effect>, now: u64, scan: Option<(&Movement, &str)>) {
+        for effect in effects {
+            match effect {
+                Effect::QueueChanged { device, version } => {
+                    self.queue_pushes.insert(device, version);
+                }
+                Effect::OrderPicking { order } => {
+                    self.order_moves(order, OrderState::Picking, "on a pick list", now)
+                }
+                Effect::OrderPicked { order } => {
+                    self.order_moves(order, OrderState::Picked, "every unit picked", now)
+                }
+                Effect::ShortPick(short) => self.short_pick(short, scan, now),
+                Effect::TaskDone { .. } => {}
+            }
+        }
+    }
+
+    fn order_moves(&mut self, id: u64, state: OrderState, note: &str, now: u64) {
+        if let Some(order) = self.orders.book.edit(id) {
+            if order.state < state && !order.state.is_final() {
+                order.enter(state, now, note);
+            }
+        }
+    }
+
+    fn short_pick(&mut self, short: ShortPick, scan: Option<(&Movement, &str)>, now: u64) {
+        if let Some((m, device)) = scan {
+            // The shelf held fewer than the plan expected: a discrepancy,
+            // with a count task that joins the queues at the next sweep.
+            self.uncovered(m, device, short.expected, now);
+        }
+        let message = format!(
+            "task {} line {}: {} of {} units of {} found at {} ({})",
+            short.task,
+            short.line,
+            short.picked,
+            short.expected,
+            short.sku,
+            short.location,
+            short.reason
+        );
+        self.alerts.raise(
+            AlertKind::ShortPick,
+            &short.sku,
+            Some(&short.location),
+            message.clone(),
+            now,
+        );
+        if short.decision == ShortDecision::Backorder {
+            if let Some(order) = self.orders.book.edit(short.order) {
+                order.exceptions.push(Reason::order("short_pick", message));
+                order.enter(OrderState::Exception, now, "short pick: backordered");
+            }
+        }
+    }
+}

@@ -1,0 +1,60 @@
+//! Work queues in the store (issue 15): each task under `j` + task id,
+//! each planned order's picking progress under `h` + order id, each
+//! device's queue version under `v` + device id, and the next task id
+//! under `mnext_work_task`, all written in the group commit that changed
+//! them, so a queue sent to a device is never newer than what the store
+//! holds.
+
+use crate::store::codec::{decode, encode, encode_i64, id_key, prefixed};
+use crate::store::{Store, StoreError};
+use hub_core::tasks::{OrderPick, Task, TaskChanges, TaskParts};
+
+/// The next work task id.
+pub(crate) const NEXT_WORK_TASK: &[u8] = b"mnext_work_task";
+
+/// Puts a group's task changes into its batch.
+pub(crate) fn write(batch: &mut sled::Batch, changes: &TaskChanges) {
+    for task in &changes.tasks {
+        batch.insert(id_key(b'j', task.id), encode(task));
+    }
+    for order in &changes.orders {
+        batch.insert(id_key(b'h', order.order), encode(order));
+    }
+    for (device, version) in &changes.versions {
+        batch.insert(prefixed(b'v', device.as_bytes()), encode(version));
+    }
+    if !changes.is_empty() {
+        batch.insert(NEXT_WORK_TASK, encode_i64(changes.next_task as i64));
+    }
+}
+
+/// Decodes a work-queue record by its prefix (for the start-up check).
+pub(crate) fn check_record(prefix: u8, key: &[u8], value: &[u8]) -> Option<Result<(), StoreError>> {
+    Some(match prefix {
+        b'j' => decode::<Task>(key, value).map(drop),
+        b'h' => decode::<OrderPick>(key, value).map(drop),
+        b'v' => decode::<u64>(key, value).map(drop),
+        _ => return None,
+    })
+}
+
+impl Store {
+    /// The stored tasks, order progress and queue versions.
+    pub fn task_parts(&self) -> Result<TaskParts, StoreError> {
+        let versions = self
+            .tree
+            .scan_prefix([b'v'])
+            .map(|item| {
+                let (k, v) = item?;
+                let device = String::from_utf8_lossy(&k[1..]).into_owned();
+                Ok((device, decode::<u64>(&k, &v)?))
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok(TaskParts {
+            tasks: self.records(b'j')?.into_iter().map(|(_, t)| t).collect(),
+            orders: self.records(b'h')?.into_iter().map(|(_, o)| o).collect(),
+            versions,
+            next_task: self.counter(NEXT_WORK_TASK)?,
+        })
+    }
+}
