@@ -1,6 +1,7 @@
 //! The HTTP API (axum): JSON under `/api/v1`, errors as
 //! `{"error":{"code","message"}}` ([`error::ApiError`]), `/healthz`,
-//! `/metrics`. One module per resource. Every route but `/healthz` needs a
+//! `/metrics`. One module per resource. Every route but `/healthz` and
+//! `/api/v1/openapi.json` (the API's description, [`openapi`]) needs a
 //! bearer token with a role, checked by the [`auth`] layer before the
 //! handler runs. Before that, [`framing`] bounds every request body in
 //! size and time and refuses ambiguous framing, and [`serve`] bounds the
@@ -20,6 +21,7 @@ pub mod framing;
 mod intake;
 mod json;
 mod lots;
+mod openapi;
 mod orders;
 mod parse_errors;
 mod reconciliations;
@@ -127,6 +129,9 @@ pub fn router_with(state: AppState, rules: BodyRules) -> Router {
             state.clone(),
             auth::check,
         ))
+        // After the auth layer, so outside it: the API's description is
+        // open (it holds no data).
+        .merge(openapi::routes())
         // Bodies are bounded by `framing` (per route), not by axum's default.
         .layer(axum::extract::DefaultBodyLimit::disable())
         .layer(axum::middleware::from_fn_with_state(rules, framing::check))
