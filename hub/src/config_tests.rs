@@ -74,10 +74,16 @@ fn bad_input_is_a_clear_error() {
         ("max_line_quantity = 0", "max_line_quantity"),
         ("customer_archive_days = 0", "customer_archive_days"),
         ("[tasks]\nmax_orders_per_list = 0", "max_orders_per_list"),
-        ("[tasks]\noffline_after_minutes = 0", "offline_after_minutes"),
+        (
+            "[tasks]\noffline_after_minutes = 0",
+            "offline_after_minutes",
+        ),
         ("[tasks]\non_short = \"shrug\"", "unknown variant"),
         ("[tasks]\nzone = []", "unknown field"),
-        ("[tasks]\nzones = [{ id = \"a\" }]", "needs an id and prefixes"),
+        (
+            "[tasks]\nzones = [{ id = \"a\" }]",
+            "needs an id and prefixes",
+        ),
         (
             "[tasks]\ndevices = [{ device = \"hh-1\", zone = \"nowhere\" }]",
             "does not define",

@@ -27,6 +27,7 @@ pub const INTEGRATOR_WRITES: &[(Method, &str)] = &[
     (Method::DELETE, "/api/v1/reservations/{id}"),
     (Method::POST, "/api/v1/orders"),
     (Method::POST, "/api/v1/orders/{id}/paid"),
+    (Method::POST, "/api/v1/orders/{id}/payment-failed"),
     (Method::POST, "/api/v1/orders/{id}/cancel"),
     (Method::POST, "/api/v1/intake/{platform}"),
 ];

@@ -37,9 +37,19 @@ pub fn parse_task_ref(text: &str) -> Option<(u64, u32)> {
 impl Pool {
     /// Puts the work-queue rules in force; `now` is when this hub started
     /// (a device not heard from since counts as seen then).
+    /// Routed orders not planned yet (from before a restart, or from
+    /// before any device took work) wait for the next plan.
     pub fn start_tasks(&mut self, rules: TaskRules, now: u64) {
         self.tasks.set_rules(rules);
         self.tasks.set_started(now);
+        let waiting: Vec<u64> = self
+            .orders
+            .book
+            .iter()
+            .filter(|o| o.state == OrderState::Routed && self.tasks.order(o.id).is_none())
+            .map(|o| o.id)
+            .collect();
+        self.to_plan.extend(waiting);
     }
 
     /// The task book (for `GET /api/v1/tasks` and the queues sent).
@@ -65,8 +75,13 @@ impl Pool {
     }
 
     /// Plans every routed order waiting (and re-picks) into pick lists.
-    /// Called once per writer group; does nothing when none waits.
+    /// Called once per writer group; does nothing when none waits, or when
+    /// no device takes work (`[tasks] devices` is empty: orders stay
+    /// routed, and are planned at the start after devices are added).
     pub fn plan_tasks(&mut self, now: u64) {
+        if self.tasks.rules().devices.is_empty() {
+            self.to_plan.clear();
+        }
         if self.to_plan.is_empty() {
             return;
         }

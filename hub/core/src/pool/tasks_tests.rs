@@ -201,3 +201,25 @@ fn key(sku: &str, location: &str) -> StockKey {
         lot: String::new(),
     }
 }
+
+#[test]
+fn without_devices_orders_stay_routed_until_a_start_with_devices() {
+    let mut p = pool(ShortDecision::RePick);
+    p.start_tasks(TaskRules::default(), T0);
+    let id = paid_order(&mut p, "A-4", &[("TEA", 1)]);
+    p.plan_tasks(T0 + 1);
+    assert_eq!(p.order(id).map(|o| o.state), Some(OrderState::Routed));
+    assert!(p.take_queue_pushes().is_empty());
+    let rules = TaskRules {
+        site: "s1".into(),
+        devices: vec![DeviceZone {
+            device: "h2".into(),
+            zone: String::new(),
+        }],
+        ..TaskRules::default()
+    };
+    p.start_tasks(rules, T0 + 2);
+    p.plan_tasks(T0 + 3);
+    assert_eq!(p.order(id).map(|o| o.state), Some(OrderState::Picking));
+    assert_eq!(queue(&p, "h2").len(), 1);
+}
