@@ -121,7 +121,7 @@ impl Default for HubConfig {
             erp_stock_csv: None,
             sweep_interval_ms: 200,
             idempotency_key_retention_hours: 24,
-            store_cache_mb: 64,
+            store_cache_mb: 16,
             broker_program: None,
             broker_probe_interval_ms: 500,
             broker_probe_timeout_ms: 10_000,

@@ -145,8 +145,12 @@ pub struct StockRow {
     pub on_hand: i64,
 }
 
-/// The page cache of [`Store::open`] (the hub's `store_cache_mb`, 64).
-pub const DEFAULT_CACHE_BYTES: u64 = 64 << 20;
+/// The page cache of [`Store::open`] (the hub's `store_cache_mb`, 16).
+/// The writer holds the pool in memory and mostly appends to the store,
+/// so a small cache costs little; sled holds about three times what it
+/// counts against this figure (measured in BENCHMARKS.md, "The store's
+/// page cache").
+pub const DEFAULT_CACHE_BYTES: u64 = 16 << 20;
 
 impl Store {
     /// Opens (or creates) the store in `dir`, after checking its files and
