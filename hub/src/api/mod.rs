@@ -30,6 +30,7 @@ pub mod reservations;
 mod safety;
 pub mod serve;
 mod stock;
+mod tasks;
 
 pub use error::ApiError;
 pub use framing::BodyRules;
@@ -123,6 +124,7 @@ pub fn router_with(state: AppState, rules: BodyRules) -> Router {
         .merge(intake::routes())
         .merge(reconciliations::routes())
         .merge(reports::routes())
+        .merge(tasks::routes())
         .fallback(not_found)
         // `layer` (not `route_layer`): the fallback is checked too.
         .layer(axum::middleware::from_fn_with_state(

@@ -58,3 +58,39 @@ impl Store {
         })
     }
 }
+
+/// What `GET /api/v1/tasks` asks for.
+#[derive(Debug, Clone, Default)]
+pub struct TaskQuery {
+    /// Only this device's tasks.
+    pub device: Option<String>,
+    /// Only open (`Some(true)`) or closed (`Some(false)`) tasks.
+    pub open: Option<bool>,
+    /// Only tasks with an id above this (the previous page's last).
+    pub after_id: u64,
+    /// At most this many.
+    pub limit: usize,
+}
+
+impl Store {
+    /// A page of tasks in id order, as last committed.
+    pub fn tasks(&self, query: &TaskQuery) -> Result<Vec<Task>, StoreError> {
+        let start = id_key(b'j', query.after_id.saturating_add(1));
+        let mut page = Vec::new();
+        for item in self.tree.range(start..id_key(b'j', u64::MAX)) {
+            let (k, v) = item?;
+            let task: Task = decode(&k, &v)?;
+            let device_ok = query
+                .device
+                .as_deref()
+                .is_none_or(|d| task.device.as_deref() == Some(d));
+            if device_ok && query.open.is_none_or(|o| task.is_open() == o) {
+                page.push(task);
+                if page.len() >= query.limit {
+                    break;
+                }
+            }
+        }
+        Ok(page)
+    }
+}
