@@ -264,4 +264,35 @@ mod tests {
         assert_eq!(decode_hex("0aFf"), Some(vec![0x0a, 0xff]));
         assert_eq!(decode_hex("0"), None);
     }
+
+    #[test]
+    fn task_acks_are_signed_and_checked_like_batches() {
+        let key = DeviceKey::from_bytes([7; 32]);
+        let ack = TaskAck {
+            site: "s1".into(),
+            device: "d1".into(),
+            version: 300,
+            auth_tag: Some([0xee; 32]),
+        };
+        let frame = encode_signed_task_ack(&key, &ack);
+        assert_eq!(verify_frame(&key, &frame), Ok(()));
+        let Ok(Message::TaskAck(decoded)) = decode(&frame) else {
+            panic!("not a task ack");
+        };
+        assert_eq!(decoded.version, 300);
+        assert_ne!(decoded.auth_tag, ack.auth_tag, "the old tag is replaced");
+        assert_eq!(encode(&Message::TaskAck(decoded)), frame);
+        let other = DeviceKey::from_bytes([8; 32]);
+        assert_eq!(verify_frame(&other, &frame), Err(AuthError::BadTag));
+        for i in 0..frame.len() {
+            let mut bent = frame.clone();
+            bent[i] ^= 0x01;
+            assert!(verify_frame(&key, &bent).is_err(), "byte {i} flipped");
+        }
+        let unsigned = encode(&Message::TaskAck(TaskAck {
+            auth_tag: None,
+            ..ack
+        }));
+        assert_eq!(verify_frame(&key, &unsigned), Err(AuthError::Unsigned));
+    }
 }

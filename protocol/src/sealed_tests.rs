@@ -356,3 +356,55 @@ fn the_documented_task_list_vectors_are_what_sealing_makes() {
         documented("sealed-ack-under-kind-03")
     );
 }
+
+/// WIRE.md §9: a list as large as validation admits (200 tasks, 2000
+/// lines, every id 64 bytes, remarks of 500 four-byte characters, every
+/// number at its longest) stays within the documented bounds (841 544
+/// bytes plain, 841 720 sealed; the bound counts every task's line count
+/// as 2 bytes, which 2000 lines cannot all need) and fits one MQTT packet.
+#[test]
+fn the_largest_valid_task_list_fits_one_mqtt_packet() {
+    let id = |c: char| c.to_string().repeat(64);
+    let (site, device) = (id('s'), id('d'));
+    let tasks = (0..200u64)
+        .map(|t| TaskEntry {
+            task: u64::MAX - t,
+            kind: TaskKind::Pick,
+            order: Some(u64::MAX),
+            remarks: Some("\u{1F4E6}".repeat(500)),
+            lines: (0..10u32)
+                .map(|l| TaskLine {
+                    line: u32::MAX - l,
+                    sku: id('k'),
+                    location: id('l'),
+                    lot: Some(id('t')),
+                    quantity: crate::MAX_QUANTITY,
+                    done: crate::MAX_QUANTITY,
+                    order: Some(u64::MAX),
+                })
+                .collect(),
+        })
+        .collect();
+    let list = TaskList {
+        site: site.clone(),
+        device: device.clone(),
+        version: u64::MAX,
+        tasks,
+    };
+    assert_eq!(list.validate(), Ok(()));
+    let message = Message::TaskList(list);
+    assert_eq!(encode(&message).len(), 841_544 - 200);
+    let topic = format!("wms/{site}/dev/{device}/tasks");
+    let to = Recipient {
+        site: &site,
+        device: &device,
+        topic: &topic,
+        key_version: u32::MAX,
+    };
+    let frame = seal(&key(7), &to, at(u32::MAX, u64::MAX), [0xff; 12], &message).unwrap();
+    assert_eq!(frame.len(), 841_720 - 200);
+    let publish = 2 + topic.len() + 2 + frame.len();
+    assert_eq!(publish, 841_867 - 200);
+    assert!(publish <= 1 << 20);
+    assert_eq!(open(&key(7), &to, &frame).map(|o| o.message), Ok(message));
+}

@@ -478,4 +478,198 @@ mod tests {
         let no_epoch = EventBatch { epoch: 0, ..empty };
         assert_eq!(no_epoch.validate(), Err(ValidationError::ZeroEpoch));
     }
+
+    fn line(line: u32, quantity: i64, done: i64) -> TaskLine {
+        TaskLine {
+            line,
+            sku: "SKU-1".into(),
+            location: "A-01".into(),
+            lot: None,
+            quantity,
+            done,
+            order: None,
+        }
+    }
+
+    fn entry(task: u64, kind: TaskKind, lines: Vec<TaskLine>) -> TaskEntry {
+        TaskEntry {
+            task,
+            kind,
+            order: None,
+            remarks: None,
+            lines,
+        }
+    }
+
+    fn list(tasks: Vec<TaskEntry>) -> TaskList {
+        TaskList {
+            site: "s1".into(),
+            device: "d1".into(),
+            version: 1,
+            tasks,
+        }
+    }
+
+    fn bad_line(quantity: i64, done: i64, rule: &'static str) -> ValidationError {
+        ValidationError::BadTaskLine {
+            task: 1,
+            line: 0,
+            quantity,
+            done,
+            rule,
+        }
+    }
+
+    #[test]
+    fn task_line_quantities_per_kind() {
+        const PICK: &str = "a pick line asks for 1 to 1000000 units";
+        const COUNT: &str = "a count line has quantity 0";
+        const DONE: &str = "done must be 0 to the quantity";
+        use TaskKind::{Count, Pick};
+        let table: &[(TaskKind, i64, i64, Option<&'static str>)] = &[
+            (Pick, 1, 0, None),
+            (Pick, 5, 5, None),
+            (Pick, MAX_QUANTITY, 0, None),
+            (Pick, 0, 0, Some(PICK)),
+            (Pick, -1, 0, Some(PICK)),
+            (Pick, MAX_QUANTITY + 1, 0, Some(PICK)),
+            (Pick, i64::MIN, 0, Some(PICK)),
+            (Pick, 5, 6, Some(DONE)),
+            (Pick, 5, -1, Some(DONE)),
+            (Count, 0, 0, None),
+            (Count, 1, 0, Some(COUNT)),
+            (Count, -1, 0, Some(COUNT)),
+            (Count, 0, 1, Some(DONE)),
+            (Count, 0, -1, Some(DONE)),
+        ];
+        for &(kind, quantity, done, rule) in table {
+            let got = list(vec![entry(1, kind, vec![line(0, quantity, done)])]).validate();
+            let want = match rule {
+                Some(rule) => Err(bad_line(quantity, done, rule)),
+                None => Ok(()),
+            };
+            assert_eq!(got, want, "{kind:?} quantity {quantity} done {done}");
+        }
+    }
+
+    #[test]
+    fn task_list_sizes() {
+        let lines = |n: u32| (0..n).map(|i| line(i, 1, 0)).collect::<Vec<_>>();
+        let tasks = |n: u64, per: u32| {
+            (0..n)
+                .map(|t| entry(t, TaskKind::Pick, lines(per)))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(list(vec![]).validate(), Ok(()));
+        assert_eq!(list(tasks(200, 10)).validate(), Ok(()));
+        assert_eq!(
+            list(tasks(201, 0)).validate(),
+            Err(ValidationError::ListTooLarge {
+                tasks: 201,
+                lines: 0
+            })
+        );
+        assert_eq!(list(tasks(10, 200)).validate(), Ok(()));
+        assert_eq!(
+            list(tasks(1, 201)).validate(),
+            Err(ValidationError::TaskTooLarge {
+                task: 0,
+                lines: 201
+            })
+        );
+        assert_eq!(
+            list(tasks(11, 182)).validate(),
+            Err(ValidationError::ListTooLarge {
+                tasks: 11,
+                lines: 2002
+            })
+        );
+        assert_eq!(list(tasks(20, 100)).validate(), Ok(()));
+    }
+
+    #[test]
+    fn task_ids_and_line_numbers_are_unique() {
+        let one = |task| entry(task, TaskKind::Pick, vec![line(0, 1, 0)]);
+        assert_eq!(
+            list(vec![one(4), one(2), one(4)]).validate(),
+            Err(ValidationError::DuplicateTask(4))
+        );
+        let twice = entry(
+            3,
+            TaskKind::Pick,
+            vec![line(7, 1, 0), line(2, 1, 0), line(7, 1, 0)],
+        );
+        assert_eq!(
+            list(vec![twice]).validate(),
+            Err(ValidationError::DuplicateLine { task: 3, line: 7 })
+        );
+        // The same line number in two tasks is two lines.
+        assert_eq!(list(vec![one(1), one(2)]).validate(), Ok(()));
+    }
+
+    #[test]
+    fn task_list_ids_and_remarks_are_checked() {
+        let with_remarks = |remarks: &str| {
+            let mut task = entry(1, TaskKind::Pick, vec![line(0, 1, 0)]);
+            task.remarks = Some(remarks.to_string());
+            list(vec![task]).validate()
+        };
+        let remarks_err = |problem| Err(ValidationError::BadRemarks { task: 1, problem });
+        assert_eq!(with_remarks(""), Ok(()));
+        assert_eq!(with_remarks("Bitte klingeln: 2. OG, Tür links"), Ok(()));
+        assert_eq!(with_remarks(&"€".repeat(500)), Ok(()));
+        assert_eq!(
+            with_remarks(&"€".repeat(501)),
+            remarks_err("are longer than 500 characters")
+        );
+        for control in ["a\nb", "\u{1b}[2J", "tab\there", "\u{85}", "\u{7f}"] {
+            assert_eq!(
+                with_remarks(control),
+                remarks_err("carry a control character"),
+                "{control:?}"
+            );
+        }
+        let mut bad_site = list(vec![]);
+        bad_site.site = "s/1".into();
+        assert!(matches!(
+            bad_site.validate(),
+            Err(ValidationError::BadId { field: "site", .. })
+        ));
+        let mut bad_lot = line(0, 1, 0);
+        bad_lot.lot = Some("L 7".into());
+        let mut bad_location = line(1, 1, 0);
+        bad_location.location = String::new();
+        let mut bad_sku = line(2, 1, 0);
+        bad_sku.sku = "x".repeat(65);
+        for (bad, field) in [
+            (bad_lot, "lot"),
+            (bad_location, "location"),
+            (bad_sku, "sku"),
+        ] {
+            let got = list(vec![entry(1, TaskKind::Pick, vec![bad])]).validate();
+            assert!(
+                matches!(got, Err(ValidationError::BadId { field: f, .. }) if f == field),
+                "{field}: {got:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn task_ack_ids_are_checked() {
+        let mut ack = TaskAck {
+            site: "s1".into(),
+            device: "d1".into(),
+            version: 0,
+            auth_tag: None,
+        };
+        assert_eq!(ack.validate(), Ok(()));
+        ack.device = "d#1".into();
+        assert!(matches!(
+            ack.validate(),
+            Err(ValidationError::BadId {
+                field: "device",
+                ..
+            })
+        ));
+    }
 }
