@@ -1,6 +1,6 @@
 //! Device-to-hub authentication: the HMAC-SHA256 tag a device puts on every
-//! batch and every status (heartbeat, last will) it sends, made with its
-//! own secret key (promise 9).
+//! batch, every status (heartbeat, last will) and every task ack it sends,
+//! made with its own secret key (promise 9).
 //!
 //! Why a tag on the frame and not only broker credentials: rumqttd has no
 //! per-topic ACLs and an external broker may be shared, so a device that
@@ -8,13 +8,13 @@
 //! proves which key made the batch, whatever broker carried it.
 //!
 //! The signed region is every frame byte before `auth_tag`'s Option marker
-//! (`auth_tag` is the last field of `EventBatch` and of `Status`, the
-//! last-and-only message, so the
+//! (`auth_tag` is the last field of `EventBatch`, `Status` and `TaskAck`,
+//! the last-and-only message, so the
 //! region of a signed frame is simply all but its final 33 bytes). The hub
 //! verifies the raw bytes it received, never a re-encoding of them.
 
 use crate::codec::encode;
-use crate::message::{EventBatch, Message, Status};
+use crate::message::{EventBatch, Message, Status, TaskAck};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use std::fmt;
@@ -128,6 +128,15 @@ pub fn encode_signed_status(key: &DeviceKey, status: &Status) -> Vec<u8> {
     append_tag(key, encode(&Message::Status(unsigned)))
 }
 
+/// Encodes `ack` as a signed frame, the same way as [`encode_signed`].
+pub fn encode_signed_task_ack(key: &DeviceKey, ack: &TaskAck) -> Vec<u8> {
+    let unsigned = TaskAck {
+        auth_tag: None,
+        ..ack.clone()
+    };
+    append_tag(key, encode(&Message::TaskAck(unsigned)))
+}
+
 /// Turns an unsigned frame (whose last byte is the `00` of `auth_tag:
 /// None`) into a signed one.
 fn append_tag(key: &DeviceKey, mut frame: Vec<u8>) -> Vec<u8> {
@@ -147,10 +156,10 @@ pub fn sign_batch(key: &DeviceKey, batch: &mut EventBatch) {
     batch.auth_tag = Some(tag);
 }
 
-/// Checks the tag at the end of a received batch or status frame against
-/// `key`, in constant time, over the exact bytes received. Call it on a
-/// frame that decoded as a `Batch` or a `Status`: only then are its last 33
-/// bytes the tag.
+/// Checks the tag at the end of a received batch, status or task ack frame
+/// against `key`, in constant time, over the exact bytes received. Call it
+/// on a frame that decoded as a `Batch`, a `Status` or a `TaskAck`: only
+/// then are its last 33 bytes the tag.
 pub fn verify_frame(key: &DeviceKey, frame: &[u8]) -> Result<(), AuthError> {
     let Some(split) = frame.len().checked_sub(SIGNED_TAIL) else {
         return Err(AuthError::Unsigned);
@@ -254,5 +263,36 @@ mod tests {
         assert!(!format!("{key:?}").contains("ab"));
         assert_eq!(decode_hex("0aFf"), Some(vec![0x0a, 0xff]));
         assert_eq!(decode_hex("0"), None);
+    }
+
+    #[test]
+    fn task_acks_are_signed_and_checked_like_batches() {
+        let key = DeviceKey::from_bytes([7; 32]);
+        let ack = TaskAck {
+            site: "s1".into(),
+            device: "d1".into(),
+            version: 300,
+            auth_tag: Some([0xee; 32]),
+        };
+        let frame = encode_signed_task_ack(&key, &ack);
+        assert_eq!(verify_frame(&key, &frame), Ok(()));
+        let Ok(Message::TaskAck(decoded)) = decode(&frame) else {
+            panic!("not a task ack");
+        };
+        assert_eq!(decoded.version, 300);
+        assert_ne!(decoded.auth_tag, ack.auth_tag, "the old tag is replaced");
+        assert_eq!(encode(&Message::TaskAck(decoded)), frame);
+        let other = DeviceKey::from_bytes([8; 32]);
+        assert_eq!(verify_frame(&other, &frame), Err(AuthError::BadTag));
+        for i in 0..frame.len() {
+            let mut bent = frame.clone();
+            bent[i] ^= 0x01;
+            assert!(verify_frame(&key, &bent).is_err(), "byte {i} flipped");
+        }
+        let unsigned = encode(&Message::TaskAck(TaskAck {
+            auth_tag: None,
+            ..ack
+        }));
+        assert_eq!(verify_frame(&key, &unsigned), Err(AuthError::Unsigned));
     }
 }

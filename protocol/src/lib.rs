@@ -5,7 +5,9 @@
 //! a codec, rules, the batch tag and the sealed envelope, so that every side (and a client in another language,
 //! via `WIRE.md`) agrees on the bytes without sharing a runtime.
 //!
-//! * [`message`]: the messages (event batches, movements, acks, status).
+//! * [`message`]: the messages (event batches, movements, acks, status,
+//!   task lists and their acks).
+//! * [`task_ref`]: how a movement names the task line it fulfils.
 //! * [`codec`]: framing (`version byte + postcard body`) and typed decode errors.
 //! * [`validate`]: the rules a well-formed but impossible message breaks.
 //! * [`topic`]: building and parsing the MQTT topics of the contract.
@@ -22,18 +24,27 @@ pub mod credentials;
 pub mod message;
 pub mod replay;
 pub mod sealed;
+pub mod task_ref;
 pub mod topic;
 pub mod validate;
 
 pub use auth::{
-    encode_signed, encode_signed_status, sign_batch, verify_frame, AuthError, DeviceKey, KeyError,
+    encode_signed, encode_signed_status, encode_signed_task_ack, sign_batch, verify_frame,
+    AuthError, DeviceKey, KeyError,
 };
 pub use barcode::{parse_read, AimId, BarcodeError, Expiry, Gs1, ScannedCode};
 pub use codec::{decode, encode, DecodeError, PROTOCOL_VERSION};
 pub use credentials::{CredentialsFile, DeviceCredentials};
-pub use message::{Ack, DeviceState, EventBatch, Message, Movement, MovementKind, Status};
+pub use message::{
+    Ack, DeviceState, EventBatch, Message, Movement, MovementKind, Reserved, Status, TaskAck,
+    TaskEntry, TaskKind, TaskLine, TaskList,
+};
 pub use sealed::{
     FrameCounter, Opened, Recipient, ReplayGuard, SealError, SealKey, SealedHeader, SEALED_VERSION,
 };
+pub use task_ref::{TaskRef, TaskRefError};
 pub use topic::{Topic, TopicError, TopicKind};
-pub use validate::{ValidationError, MAX_BATCH_MOVEMENTS, MAX_ID_LEN, MAX_QUANTITY};
+pub use validate::{
+    ValidationError, MAX_BATCH_MOVEMENTS, MAX_ID_LEN, MAX_LIST_LINES, MAX_LIST_TASKS, MAX_QUANTITY,
+    MAX_REMARKS_CHARS, MAX_TASK_LINES,
+};

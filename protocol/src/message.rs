@@ -9,18 +9,55 @@ use serde::{Deserialize, Serialize};
 
 /// Everything that travels on a topic of the contract.
 ///
-/// Variant indexes are part of the wire format. Indexes 3 (task list),
-/// 4 (label job) and 5 (label result) are reserved, in that order, for the
-/// work-queue and label messages, appended after `Status`; a decoder that does not know an index rejects the frame
-/// with [`crate::DecodeError::Malformed`], it never guesses.
+/// Variant indexes are part of the wire format, and postcard numbers
+/// variants by declaration order, so new ones are only ever appended.
+/// Indexes 4 (label job) and 5 (label result) are still reserved: they are
+/// declared (so that `TaskAck` gets index 6) with the uninhabited
+/// [`Reserved`] payload, which no code can build and no decoder accepts,
+/// so a frame with index 4 or 5 is [`crate::DecodeError::Malformed`]
+/// exactly as before they were declared. A decoder that does not know an
+/// index rejects the frame the same way; it never guesses.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Message {
     /// Device -> hub on `wms/{site}/dev/{device}/events`.
     Batch(EventBatch),
-    /// Hub -> device on `wms/{site}/dev/{device}/ack`.
+    /// Hub -> device on `wms/{site}/dev/{device}/ack`, always sealed.
     Ack(Ack),
     /// Device -> hub on `wms/{site}/dev/{device}/status` (heartbeat and last will).
     Status(Status),
+    /// Hub -> device on `wms/{site}/dev/{device}/tasks`, always sealed: the
+    /// device's whole work queue at a version.
+    TaskList(TaskList),
+    /// Index 4, reserved for the label job (hub -> printer station).
+    LabelJob(Reserved),
+    /// Index 5, reserved for the label result (printer station -> hub).
+    LabelResult(Reserved),
+    /// Device -> hub on `wms/{site}/dev/{device}/taskack`, signed: the
+    /// device stored the queue of this version.
+    TaskAck(TaskAck),
+}
+
+/// The payload of a reserved `Message` index: a type with no values.
+///
+/// No code can build a message with it, and decoding one always fails
+/// (as `Malformed`, without reading a byte of payload), so declaring the
+/// reserved indexes changes no frame's meaning. A `match` disposes of it
+/// with `match *reserved {}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Reserved {}
+
+impl Serialize for Reserved {
+    fn serialize<S: serde::Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
+        match *self {}
+    }
+}
+
+impl<'de> Deserialize<'de> for Reserved {
+    fn deserialize<D: serde::Deserializer<'de>>(_: D) -> Result<Reserved, D::Error> {
+        Err(serde::de::Error::custom(
+            "a reserved message index (4: label job, 5: label result)",
+        ))
+    }
 }
 
 /// A run of consecutive movements journaled by one device.
@@ -64,7 +101,10 @@ pub struct Movement {
     pub quantity: i64,
     /// The device's wall clock when the scan was confirmed, ms since the Unix epoch.
     pub device_time_ms: u64,
-    /// The task (pick list line, count task) this scan fulfils, if any.
+    /// The task line (of a pick list or a count task) this scan fulfils,
+    /// if any. Any id (see [`crate::validate::check_id`]); the hub reads
+    /// the form [`crate::TaskRef`] (`"{task}:{line}"`) as a line of a
+    /// [`TaskList`] it sent, and other ids as it always did.
     pub task: Option<String>,
 }
 
@@ -174,4 +214,94 @@ pub enum DeviceState {
     Online,
     /// Gone (sent by the broker as the last will).
     Offline,
+}
+
+/// The hub's work queue for one device: every open task, in the order to
+/// work it, at queue `version`. Always sent whole and sealed (kind 3); it
+/// replaces whatever the device held.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskList {
+    /// Site id; must match the topic's site segment.
+    pub site: String,
+    /// Device id; must match the topic's device segment.
+    pub device: String,
+    /// The queue's version: grows with every change of the queue. A device
+    /// stores the highest version it took and ignores a list whose version
+    /// is not greater (a resend, a replay or one overtaken in transit).
+    pub version: u64,
+    /// The tasks, in the order to work them.
+    pub tasks: Vec<TaskEntry>,
+}
+
+/// One task of a [`TaskList`]: a pick list or a count.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskEntry {
+    /// The task id; with a line number, what a scan names ([`crate::TaskRef`]).
+    pub task: u64,
+    /// Pick or count.
+    pub kind: TaskKind,
+    /// The order the task serves, if it serves exactly one (None for a
+    /// count and for a pick list that batches several orders; each line
+    /// names its own in [`TaskLine::order`]).
+    pub order: Option<u64>,
+    /// Remarks to show the picker or packer (the buyer's note on the
+    /// order), at most 500 characters, no control characters.
+    pub remarks: Option<String>,
+    /// The lines, in walking order.
+    pub lines: Vec<TaskLine>,
+}
+
+/// One line of a task: one SKU at one location (and lot).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskLine {
+    /// The line's number within its task; with the task id, its identity
+    /// for life.
+    pub line: u32,
+    /// Stock keeping unit.
+    pub sku: String,
+    /// Where to pick or count.
+    pub location: String,
+    /// The suggested lot (FEFO), if the goods carry one.
+    pub lot: Option<String>,
+    /// Units to pick (1 to 1 000 000); 0 for a count: "count it".
+    pub quantity: i64,
+    /// Units the hub has already seen done on this line (0 to `quantity`).
+    pub done: i64,
+    /// The order this line fills (None for a count), so a picker with
+    /// several orders on one walk knows which tote it goes in.
+    pub order: Option<u64>,
+}
+
+/// What a task asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum TaskKind {
+    /// Pick each line's quantity from its location.
+    Pick,
+    /// Count what is at each line's location (the movement is a `Count`).
+    Count,
+}
+
+impl TaskKind {
+    /// The lowercase word used in logs and JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskKind::Pick => "pick",
+            TaskKind::Count => "count",
+        }
+    }
+}
+
+/// The device's answer to a [`TaskList`]: it stored the queue of
+/// `version`. Signed like a batch; the hub ignores one without a good tag.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskAck {
+    /// Site id; must match the topic's site segment.
+    pub site: String,
+    /// Device id; must match the topic's device segment.
+    pub device: String,
+    /// The queue version the device now holds (durably).
+    pub version: u64,
+    /// HMAC-SHA256 under the device's key, exactly as for
+    /// [`EventBatch::auth_tag`]: always last, over every byte before it.
+    pub auth_tag: Option<[u8; 32]>,
 }

@@ -87,7 +87,7 @@ pub struct FrameCounter {
 /// authenticated, not secret).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SealedHeader {
-    /// The sealed message's variant index (1 = `Ack`).
+    /// The sealed message's variant index (1 = `Ack`, 3 = `TaskList`).
     pub kind: u8,
     /// Which key of the device sealed it.
     pub key_version: u32,
@@ -195,14 +195,19 @@ pub fn message_kind(message: &Message) -> u8 {
         Message::Batch(_) => 0,
         Message::Ack(_) => 1,
         Message::Status(_) => 2,
+        Message::TaskList(_) => 3,
+        Message::LabelJob(reserved) | Message::LabelResult(reserved) => match *reserved {},
+        Message::TaskAck(_) => 6,
     }
 }
 
 /// The topic kind a sealed message of `kind` travels on (None: not a
-/// hub-to-device kind).
+/// hub-to-device kind). One kind, one topic: an ack opens only on the ack
+/// topic, a task list only on the tasks topic.
 fn topic_kind_of(kind: u8) -> Option<TopicKind> {
     match kind {
         1 => Some(TopicKind::Ack),
+        3 => Some(TopicKind::Tasks),
         _ => None,
     }
 }
@@ -213,6 +218,9 @@ fn addressee(message: &Message) -> (&str, &str) {
         Message::Batch(b) => (&b.site, &b.device),
         Message::Ack(a) => (&a.site, &a.device),
         Message::Status(s) => (&s.site, &s.device),
+        Message::TaskList(t) => (&t.site, &t.device),
+        Message::LabelJob(reserved) | Message::LabelResult(reserved) => match *reserved {},
+        Message::TaskAck(t) => (&t.site, &t.device),
     }
 }
 

@@ -20,8 +20,12 @@ pub enum TopicKind {
     Status,
     /// Hub -> device cumulative ack.
     Ack,
-    /// Hub -> device work queue.
+    /// Hub -> device work queue (`TaskList`, sealed).
     Tasks,
+    /// Device -> hub acknowledgement of a work queue version (`TaskAck`).
+    /// The leaf is one segment, `taskack`: every topic of the contract has
+    /// five segments.
+    TaskAck,
     /// Hub -> printer station label jobs.
     PrinterJobs,
     /// Printer station -> hub label results.
@@ -57,16 +61,18 @@ impl TopicKind {
             TopicKind::Status => ("dev", "status"),
             TopicKind::Ack => ("dev", "ack"),
             TopicKind::Tasks => ("dev", "tasks"),
+            TopicKind::TaskAck => ("dev", "taskack"),
             TopicKind::PrinterJobs => ("printer", "jobs"),
             TopicKind::PrinterDone => ("printer", "done"),
         }
     }
 
-    const ALL: [TopicKind; 6] = [
+    const ALL: [TopicKind; 7] = [
         TopicKind::Events,
         TopicKind::Status,
         TopicKind::Ack,
         TopicKind::Tasks,
+        TopicKind::TaskAck,
         TopicKind::PrinterJobs,
         TopicKind::PrinterDone,
     ];
@@ -137,6 +143,16 @@ mod tests {
             "wms/s/dev/d/events"
         );
         assert_eq!(
+            Topic::new("s", "d", TopicKind::TaskAck)
+                .unwrap()
+                .to_string(),
+            "wms/s/dev/d/taskack"
+        );
+        assert_eq!(
+            Topic::new("s", "d", TopicKind::Tasks).unwrap().to_string(),
+            "wms/s/dev/d/tasks"
+        );
+        assert_eq!(
             TopicKind::PrinterDone.filter_all_sites(),
             "wms/+/printer/+/done"
         );
@@ -155,6 +171,8 @@ mod tests {
             "wms/s/dev/#/events",
             "wms/s/printer/d/events",
             "wms/s/dev/d/jobs",
+            "wms/s/dev/d/tasks/ack",
+            "wms/s/printer/d/taskack",
         ] {
             assert!(Topic::parse(bad).is_err(), "{bad:?} accepted");
         }

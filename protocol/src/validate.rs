@@ -3,7 +3,9 @@
 //! batch whose sequence numbers skip). The hub dead-letters such batches
 //! with the reason; the agent refuses such scans before journaling them.
 
-use crate::message::{EventBatch, Movement, MovementKind, Status};
+use crate::message::{
+    EventBatch, Movement, MovementKind, Status, TaskAck, TaskEntry, TaskKind, TaskLine, TaskList,
+};
 use thiserror::Error;
 
 /// Largest absolute quantity in one movement (a pallet of screws, not a typo).
@@ -12,6 +14,15 @@ pub const MAX_QUANTITY: i64 = 1_000_000;
 pub const MAX_ID_LEN: usize = 64;
 /// Most movements one batch may carry.
 pub const MAX_BATCH_MOVEMENTS: usize = 4096;
+/// Most tasks in one task list.
+pub const MAX_LIST_TASKS: usize = 200;
+/// Most lines in one task.
+pub const MAX_TASK_LINES: usize = 200;
+/// Most lines in one task list, all tasks together: what keeps the
+/// largest valid list, sealed, inside the 1 MiB MQTT packet (WIRE.md §9).
+pub const MAX_LIST_LINES: usize = 2000;
+/// Longest remarks on a task, in characters (Unicode scalar values).
+pub const MAX_REMARKS_CHARS: usize = 500;
 
 /// Why a message is impossible.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -67,6 +78,56 @@ pub enum ValidationError {
     BadId {
         /// Which field.
         field: &'static str,
+        /// What is wrong.
+        problem: &'static str,
+    },
+    /// A task list with more than [`MAX_LIST_TASKS`] tasks, or more than
+    /// [`MAX_LIST_LINES`] lines in all.
+    #[error("task list of {tasks} tasks and {lines} lines exceeds the limit of {MAX_LIST_TASKS} tasks and {MAX_LIST_LINES} lines")]
+    ListTooLarge {
+        /// Tasks in the list.
+        tasks: usize,
+        /// Lines in the list, all tasks together.
+        lines: usize,
+    },
+    /// A task with more than [`MAX_TASK_LINES`] lines.
+    #[error("task {task} has {lines} lines, more than the limit of {MAX_TASK_LINES}")]
+    TaskTooLarge {
+        /// The task id.
+        task: u64,
+        /// Its lines.
+        lines: usize,
+    },
+    /// The same task id twice in one list.
+    #[error("task {0} appears twice in the list")]
+    DuplicateTask(u64),
+    /// The same line number twice in one task.
+    #[error("line {line} appears twice in task {task}")]
+    DuplicateLine {
+        /// The task id.
+        task: u64,
+        /// The line number.
+        line: u32,
+    },
+    /// A task line's quantity or done count breaks its task kind's rule.
+    #[error("task {task} line {line}: {rule} (quantity {quantity}, done {done})")]
+    BadTaskLine {
+        /// The task id.
+        task: u64,
+        /// The line number.
+        line: u32,
+        /// The quantity found.
+        quantity: i64,
+        /// The done count found.
+        done: i64,
+        /// The rule it breaks.
+        rule: &'static str,
+    },
+    /// Remarks that are too long or carry control characters.
+    #[error("task {task}: remarks {problem}")]
+    BadRemarks {
+        /// The task id.
+        task: u64,
         /// What is wrong.
         problem: &'static str,
     },
@@ -169,6 +230,115 @@ impl Status {
             Some(pct) if pct > 100 => Err(ValidationError::BadBattery(pct)),
             _ => Ok(()),
         }
+    }
+}
+
+impl TaskList {
+    /// Checks the ids, the sizes, that task ids and line numbers are
+    /// unique, and every task and line. That `site` and `device` are the
+    /// recipient's is checked when the list is opened
+    /// ([`crate::sealed::open`] refuses a list addressed to another).
+    pub fn validate(&self) -> Result<(), ValidationError> {
+        check_id("site", &self.site)?;
+        check_id("device", &self.device)?;
+        let lines = self.tasks.iter().map(|t| t.lines.len()).sum();
+        if self.tasks.len() > MAX_LIST_TASKS || lines > MAX_LIST_LINES {
+            return Err(ValidationError::ListTooLarge {
+                tasks: self.tasks.len(),
+                lines,
+            });
+        }
+        let mut ids: Vec<u64> = self.tasks.iter().map(|t| t.task).collect();
+        ids.sort_unstable();
+        if let Some(pair) = ids.windows(2).find(|pair| pair[0] == pair[1]) {
+            return Err(ValidationError::DuplicateTask(pair[0]));
+        }
+        self.tasks.iter().try_for_each(TaskEntry::validate)
+    }
+}
+
+impl TaskEntry {
+    /// Checks the size, the remarks, unique line numbers and every line
+    /// against this task's kind.
+    pub fn validate(&self) -> Result<(), ValidationError> {
+        let task = self.task;
+        if self.lines.len() > MAX_TASK_LINES {
+            return Err(ValidationError::TaskTooLarge {
+                task,
+                lines: self.lines.len(),
+            });
+        }
+        if let Some(remarks) = &self.remarks {
+            check_remarks(task, remarks)?;
+        }
+        let mut numbers: Vec<u32> = self.lines.iter().map(|l| l.line).collect();
+        numbers.sort_unstable();
+        if let Some(pair) = numbers.windows(2).find(|pair| pair[0] == pair[1]) {
+            return Err(ValidationError::DuplicateLine {
+                task,
+                line: pair[0],
+            });
+        }
+        self.lines
+            .iter()
+            .try_for_each(|line| line.validate(task, self.kind))
+    }
+}
+
+/// Remarks are shown on the handheld's terminal, so besides the length
+/// they must not carry control characters (an escape sequence in a
+/// buyer's note could rewrite the picker's screen). Line breaks are
+/// control characters too: the hub sends them as spaces.
+fn check_remarks(task: u64, remarks: &str) -> Result<(), ValidationError> {
+    let problem = if remarks.chars().nth(MAX_REMARKS_CHARS).is_some() {
+        "are longer than 500 characters"
+    } else if remarks.chars().any(char::is_control) {
+        "carry a control character"
+    } else {
+        return Ok(());
+    };
+    Err(ValidationError::BadRemarks { task, problem })
+}
+
+impl TaskLine {
+    /// Checks the ids (the same rules as a movement's sku, location and
+    /// lot) and the quantities for a line of a task of `kind`: a pick asks
+    /// for 1 to [`MAX_QUANTITY`], a count for 0 ("count it"); `done` is 0
+    /// to `quantity`.
+    pub fn validate(&self, task: u64, kind: TaskKind) -> Result<(), ValidationError> {
+        check_id("sku", &self.sku)?;
+        check_id("location", &self.location)?;
+        if let Some(lot) = &self.lot {
+            check_id("lot", lot)?;
+        }
+        let (quantity, done) = (self.quantity, self.done);
+        let rule = match kind {
+            TaskKind::Pick if !(1..=MAX_QUANTITY).contains(&quantity) => {
+                Some("a pick line asks for 1 to 1000000 units")
+            }
+            TaskKind::Count if quantity != 0 => Some("a count line has quantity 0"),
+            _ if !(0..=quantity).contains(&done) => Some("done must be 0 to the quantity"),
+            _ => None,
+        };
+        match rule {
+            Some(rule) => Err(ValidationError::BadTaskLine {
+                task,
+                line: self.line,
+                quantity,
+                done,
+                rule,
+            }),
+            None => Ok(()),
+        }
+    }
+}
+
+impl TaskAck {
+    /// Checks the ids. The tag is checked by the hub, which holds the keys
+    /// (and refuses an unsigned one, as for a batch).
+    pub fn validate(&self) -> Result<(), ValidationError> {
+        check_id("site", &self.site)?;
+        check_id("device", &self.device)
     }
 }
 
@@ -307,5 +477,199 @@ mod tests {
         assert_eq!(empty.validate(), Err(ValidationError::EmptyBatch));
         let no_epoch = EventBatch { epoch: 0, ..empty };
         assert_eq!(no_epoch.validate(), Err(ValidationError::ZeroEpoch));
+    }
+
+    fn line(line: u32, quantity: i64, done: i64) -> TaskLine {
+        TaskLine {
+            line,
+            sku: "SKU-1".into(),
+            location: "A-01".into(),
+            lot: None,
+            quantity,
+            done,
+            order: None,
+        }
+    }
+
+    fn entry(task: u64, kind: TaskKind, lines: Vec<TaskLine>) -> TaskEntry {
+        TaskEntry {
+            task,
+            kind,
+            order: None,
+            remarks: None,
+            lines,
+        }
+    }
+
+    fn list(tasks: Vec<TaskEntry>) -> TaskList {
+        TaskList {
+            site: "s1".into(),
+            device: "d1".into(),
+            version: 1,
+            tasks,
+        }
+    }
+
+    fn bad_line(quantity: i64, done: i64, rule: &'static str) -> ValidationError {
+        ValidationError::BadTaskLine {
+            task: 1,
+            line: 0,
+            quantity,
+            done,
+            rule,
+        }
+    }
+
+    #[test]
+    fn task_line_quantities_per_kind() {
+        const PICK: &str = "a pick line asks for 1 to 1000000 units";
+        const COUNT: &str = "a count line has quantity 0";
+        const DONE: &str = "done must be 0 to the quantity";
+        use TaskKind::{Count, Pick};
+        let table: &[(TaskKind, i64, i64, Option<&'static str>)] = &[
+            (Pick, 1, 0, None),
+            (Pick, 5, 5, None),
+            (Pick, MAX_QUANTITY, 0, None),
+            (Pick, 0, 0, Some(PICK)),
+            (Pick, -1, 0, Some(PICK)),
+            (Pick, MAX_QUANTITY + 1, 0, Some(PICK)),
+            (Pick, i64::MIN, 0, Some(PICK)),
+            (Pick, 5, 6, Some(DONE)),
+            (Pick, 5, -1, Some(DONE)),
+            (Count, 0, 0, None),
+            (Count, 1, 0, Some(COUNT)),
+            (Count, -1, 0, Some(COUNT)),
+            (Count, 0, 1, Some(DONE)),
+            (Count, 0, -1, Some(DONE)),
+        ];
+        for &(kind, quantity, done, rule) in table {
+            let got = list(vec![entry(1, kind, vec![line(0, quantity, done)])]).validate();
+            let want = match rule {
+                Some(rule) => Err(bad_line(quantity, done, rule)),
+                None => Ok(()),
+            };
+            assert_eq!(got, want, "{kind:?} quantity {quantity} done {done}");
+        }
+    }
+
+    #[test]
+    fn task_list_sizes() {
+        let lines = |n: u32| (0..n).map(|i| line(i, 1, 0)).collect::<Vec<_>>();
+        let tasks = |n: u64, per: u32| {
+            (0..n)
+                .map(|t| entry(t, TaskKind::Pick, lines(per)))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(list(vec![]).validate(), Ok(()));
+        assert_eq!(list(tasks(200, 10)).validate(), Ok(()));
+        assert_eq!(
+            list(tasks(201, 0)).validate(),
+            Err(ValidationError::ListTooLarge {
+                tasks: 201,
+                lines: 0
+            })
+        );
+        assert_eq!(list(tasks(10, 200)).validate(), Ok(()));
+        assert_eq!(
+            list(tasks(1, 201)).validate(),
+            Err(ValidationError::TaskTooLarge {
+                task: 0,
+                lines: 201
+            })
+        );
+        assert_eq!(
+            list(tasks(11, 182)).validate(),
+            Err(ValidationError::ListTooLarge {
+                tasks: 11,
+                lines: 2002
+            })
+        );
+        assert_eq!(list(tasks(20, 100)).validate(), Ok(()));
+    }
+
+    #[test]
+    fn task_ids_and_line_numbers_are_unique() {
+        let one = |task| entry(task, TaskKind::Pick, vec![line(0, 1, 0)]);
+        assert_eq!(
+            list(vec![one(4), one(2), one(4)]).validate(),
+            Err(ValidationError::DuplicateTask(4))
+        );
+        let twice = entry(
+            3,
+            TaskKind::Pick,
+            vec![line(7, 1, 0), line(2, 1, 0), line(7, 1, 0)],
+        );
+        assert_eq!(
+            list(vec![twice]).validate(),
+            Err(ValidationError::DuplicateLine { task: 3, line: 7 })
+        );
+        // The same line number in two tasks is two lines.
+        assert_eq!(list(vec![one(1), one(2)]).validate(), Ok(()));
+    }
+
+    #[test]
+    fn task_list_ids_and_remarks_are_checked() {
+        let with_remarks = |remarks: &str| {
+            let mut task = entry(1, TaskKind::Pick, vec![line(0, 1, 0)]);
+            task.remarks = Some(remarks.to_string());
+            list(vec![task]).validate()
+        };
+        let remarks_err = |problem| Err(ValidationError::BadRemarks { task: 1, problem });
+        assert_eq!(with_remarks(""), Ok(()));
+        assert_eq!(with_remarks("Bitte klingeln: 2. OG, Tür links"), Ok(()));
+        assert_eq!(with_remarks(&"€".repeat(500)), Ok(()));
+        assert_eq!(
+            with_remarks(&"€".repeat(501)),
+            remarks_err("are longer than 500 characters")
+        );
+        for control in ["a\nb", "\u{1b}[2J", "tab\there", "\u{85}", "\u{7f}"] {
+            assert_eq!(
+                with_remarks(control),
+                remarks_err("carry a control character"),
+                "{control:?}"
+            );
+        }
+        let mut bad_site = list(vec![]);
+        bad_site.site = "s/1".into();
+        assert!(matches!(
+            bad_site.validate(),
+            Err(ValidationError::BadId { field: "site", .. })
+        ));
+        let mut bad_lot = line(0, 1, 0);
+        bad_lot.lot = Some("L 7".into());
+        let mut bad_location = line(1, 1, 0);
+        bad_location.location = String::new();
+        let mut bad_sku = line(2, 1, 0);
+        bad_sku.sku = "x".repeat(65);
+        for (bad, field) in [
+            (bad_lot, "lot"),
+            (bad_location, "location"),
+            (bad_sku, "sku"),
+        ] {
+            let got = list(vec![entry(1, TaskKind::Pick, vec![bad])]).validate();
+            assert!(
+                matches!(got, Err(ValidationError::BadId { field: f, .. }) if f == field),
+                "{field}: {got:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn task_ack_ids_are_checked() {
+        let mut ack = TaskAck {
+            site: "s1".into(),
+            device: "d1".into(),
+            version: 0,
+            auth_tag: None,
+        };
+        assert_eq!(ack.validate(), Ok(()));
+        ack.device = "d#1".into();
+        assert!(matches!(
+            ack.validate(),
+            Err(ValidationError::BadId {
+                field: "device",
+                ..
+            })
+        ));
     }
 }

@@ -8,7 +8,7 @@ use proptest::prelude::*;
 use proptest::sample::Index;
 use protocol::{
     decode, encode, Ack, DecodeError, DeviceState, EventBatch, Message, Movement, MovementKind,
-    Status,
+    Status, TaskAck, TaskEntry, TaskKind, TaskLine, TaskList, TaskRef,
 };
 
 /// Strings of every flavour: arbitrary unicode (control characters
@@ -90,8 +90,71 @@ fn arb_batch() -> impl Strategy<Value = EventBatch> {
         )
 }
 
+fn arb_task_line() -> impl Strategy<Value = TaskLine> {
+    (
+        any::<u32>(),
+        arb_string(),
+        arb_string(),
+        option::of(arb_string()),
+        arb_quantity(),
+        arb_quantity(),
+        option::of(arb_u64()),
+    )
+        .prop_map(
+            |(line, sku, location, lot, quantity, done, order)| TaskLine {
+                line,
+                sku,
+                location,
+                lot,
+                quantity,
+                done,
+                order,
+            },
+        )
+}
+
+fn arb_task_list() -> impl Strategy<Value = TaskList> {
+    let entry = (
+        arb_u64(),
+        prop_oneof![Just(TaskKind::Pick), Just(TaskKind::Count)],
+        option::of(arb_u64()),
+        option::of(arb_string()),
+        vec(arb_task_line(), 0..6),
+    )
+        .prop_map(|(task, kind, order, remarks, lines)| TaskEntry {
+            task,
+            kind,
+            order,
+            remarks,
+            lines,
+        });
+    (arb_string(), arb_string(), arb_u64(), vec(entry, 0..5)).prop_map(
+        |(site, device, version, tasks)| TaskList {
+            site,
+            device,
+            version,
+            tasks,
+        },
+    )
+}
+
 fn arb_message() -> impl Strategy<Value = Message> {
     prop_oneof![
+        arb_task_list().prop_map(Message::TaskList),
+        (
+            arb_string(),
+            arb_string(),
+            arb_u64(),
+            option::of(any::<[u8; 32]>())
+        )
+            .prop_map(
+                |(site, device, version, auth_tag)| Message::TaskAck(TaskAck {
+                    site,
+                    device,
+                    version,
+                    auth_tag,
+                })
+            ),
         arb_batch().prop_map(Message::Batch),
         (arb_string(), arb_string(), arb_u64(), arb_u64()).prop_map(
             |(site, device, epoch, through_seq)| Message::Ack(Ack {
@@ -255,9 +318,29 @@ proptest! {
         }
     }
 
+    /// Task references print canonically and parse back; any text parses
+    /// or is refused, and what parses prints back to the same text.
+    #[test]
+    fn task_refs_round_trip(task in any::<u64>(), line in any::<u32>(), text in "[0-9:+ -]{0,24}") {
+        let reference = TaskRef { task, line };
+        prop_assert_eq!(TaskRef::parse(&reference.to_string()), Ok(reference));
+        if let Ok(parsed) = TaskRef::parse(&text) {
+            prop_assert_eq!(parsed.to_string(), text);
+        }
+    }
+
     /// (d) Validation never panics on arbitrary messages.
     #[test]
     fn validation_is_total(message in arb_message()) {
+        if let Message::TaskList(list) = &message {
+            let whole = list.validate();
+            if whole.is_ok() {
+                prop_assert!(list.tasks.iter().all(|t| t.validate().is_ok()));
+            }
+        }
+        if let Message::TaskAck(ack) = &message {
+            let _ = ack.validate();
+        }
         if let Message::Batch(batch) = message {
             let whole = batch.validate();
             for movement in &batch.movements {
@@ -312,6 +395,32 @@ fn every_strict_prefix_is_rejected() {
             device: "d".into(),
             epoch: 1,
             through_seq: u64::MAX,
+        }),
+        Message::TaskList(TaskList {
+            site: "s".into(),
+            device: "d".into(),
+            version: u64::MAX,
+            tasks: vec![TaskEntry {
+                task: u64::MAX,
+                kind: TaskKind::Count,
+                order: Some(1 << 40),
+                remarks: Some("zerbrechlich ✓".into()),
+                lines: vec![TaskLine {
+                    line: u32::MAX,
+                    sku: "SKU-1".into(),
+                    location: "A-01".into(),
+                    lot: Some("L7".into()),
+                    quantity: -1,
+                    done: i64::MIN,
+                    order: None,
+                }],
+            }],
+        }),
+        Message::TaskAck(TaskAck {
+            site: "s".into(),
+            device: "d".into(),
+            version: 1 << 63,
+            auth_tag: Some([0xdd; 32]),
         }),
         Message::Status(Status {
             site: "s".into(),

@@ -10,8 +10,9 @@
 //! neither the document nor the code can drift alone.
 
 use protocol::{
-    decode, encode, encode_signed, encode_signed_status, verify_frame, Ack, AuthError, DecodeError,
-    DeviceKey, DeviceState, EventBatch, Message, Movement, MovementKind, Status,
+    decode, encode, encode_signed, encode_signed_status, encode_signed_task_ack, verify_frame, Ack,
+    AuthError, DecodeError, DeviceKey, DeviceState, EventBatch, Message, Movement, MovementKind,
+    Status, TaskAck, TaskEntry, TaskKind, TaskLine, TaskList,
 };
 
 const WIRE_MD: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/WIRE.md");
@@ -31,7 +32,22 @@ const NAMES: &[&str] = &[
     "batch-pick-task-pack",
     "batch-large-seq-time",
     "batch-auth-tag",
+    "tasklist-pick-count",
+    "tasklist-empty",
+    "taskack-basic",
 ];
+
+fn task_line(line: u32, sku: &str, location: &str, quantity: i64, order: Option<u64>) -> TaskLine {
+    TaskLine {
+        line,
+        sku: sku.into(),
+        location: location.into(),
+        lot: None,
+        quantity,
+        done: 0,
+        order,
+    }
+}
 
 fn movement(seq: u64, kind: MovementKind, sku: &str, location: &str, quantity: i64) -> Movement {
     Movement {
@@ -164,6 +180,45 @@ fn expected(name: &str) -> Message {
             signed.auth_tag = Some(tag);
             Message::Batch(signed)
         }
+        "tasklist-pick-count" => {
+            let mut first = task_line(0, "SKU-1", "A-01", 2, Some(77));
+            first.lot = Some("L7".into());
+            let mut second = task_line(1, "SKU-3", "C-10", 5, Some(78));
+            second.done = 1;
+            Message::TaskList(TaskList {
+                site: "s1".into(),
+                device: "d1".into(),
+                version: 300,
+                tasks: vec![
+                    TaskEntry {
+                        task: 1042,
+                        kind: TaskKind::Pick,
+                        order: None,
+                        remarks: Some("fragile".into()),
+                        lines: vec![first, second],
+                    },
+                    TaskEntry {
+                        task: 1043,
+                        kind: TaskKind::Count,
+                        order: None,
+                        remarks: None,
+                        lines: vec![task_line(0, "SKU-2", "B-02", 0, None)],
+                    },
+                ],
+            })
+        }
+        "tasklist-empty" => Message::TaskList(TaskList {
+            site: "s1".into(),
+            device: "d1".into(),
+            version: 1,
+            tasks: vec![],
+        }),
+        "taskack-basic" => Message::TaskAck(TaskAck {
+            site: "s1".into(),
+            device: "d1".into(),
+            version: 300,
+            auth_tag: None,
+        }),
         other => panic!("WIRE.md has vector {other:?} but tests/wire_vectors.rs does not know it"),
     }
 }
@@ -368,12 +423,14 @@ fn auth_vectors_verify_as_documented() {
             let signed = match expected(name) {
                 Message::Batch(batch) => encode_signed(&key, &batch),
                 Message::Status(status) => encode_signed_status(&key, &status),
-                Message::Ack(_) => panic!("auth vector {name} names an ack (acks are sealed)"),
+                Message::TaskAck(ack) => encode_signed_task_ack(&key, &ack),
+                other => panic!("auth vector {name} names {other:?}, which is sealed, not signed"),
             };
             assert_eq!(hex(&signed), hex(&frame), "{name}");
             let tagged = match decode(&frame) {
                 Ok(Message::Batch(b)) => b.auth_tag.is_some(),
                 Ok(Message::Status(s)) => s.auth_tag.is_some(),
+                Ok(Message::TaskAck(a)) => a.auth_tag.is_some(),
                 _ => false,
             };
             assert!(tagged, "{name}: the frame carries no tag");

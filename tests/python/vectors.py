@@ -11,7 +11,7 @@ import re
 
 import crypto
 import wire
-from wire import Ack, EventBatch, Movement, Status
+from wire import Ack, EventBatch, Movement, Status, TaskAck, TaskEntry, TaskLine, TaskList
 
 E = 0x0123456789ABCDEF
 U64_MAX = (1 << 64) - 1
@@ -48,6 +48,15 @@ def _large():
     return _batch(U64_MAX, seq, [m])
 
 
+def _pick_count():
+    pick = TaskEntry(1042, "pick", [
+        TaskLine(0, "SKU-1", "A-01", 2, lot="L7", order=77),
+        TaskLine(1, "SKU-3", "C-10", 5, done=1, order=78),
+    ], remarks="fragile")
+    count = TaskEntry(1043, "count", [TaskLine(0, "SKU-2", "B-02", 0)])
+    return TaskList("s1", "d1", 300, [pick, count])
+
+
 EXPECTED = {
     "ack-basic": lambda: Ack("s1", "d1", E, 300),
     "ack-zero": lambda: Ack("wh-berlin", "hh-007", 1, 0),
@@ -65,10 +74,13 @@ EXPECTED = {
     "batch-large-seq-time": _large,
     "batch-auth-tag": lambda: _batch(
         E, 1, [Movement(1, "pick", "SKU-1", "A-01", 2)], bytes(range(32))),
+    "tasklist-pick-count": _pick_count,
+    "tasklist-empty": lambda: TaskList("s1", "d1", 1),
+    "taskack-basic": lambda: TaskAck("s1", "d1", 300),
 }
 
 KEYS = {"name", "message", "hex", "error", "key", "result", "site", "device", "topic",
-        "key_version", "boot", "counter", "salt", "epoch", "through"}
+        "key_version", "boot", "counter", "salt", "epoch", "through", "plain"}
 KINDS = ("vector", "bad-vector", "auth-vector", "sealed-vector")
 
 
@@ -155,7 +167,10 @@ def _sealed(t, f, opened):
     if not t.check(f["result"] == "ok", f"sealed-vector {name}: opened, want {f['result']}"):
         return
     at = (int(f["boot"]), int(f["counter"]))
-    want = Ack(f["site"], f["device"], int(f["epoch"]), int(f["through"]))
+    if "plain" in f:
+        want = wire.decode(unhex(f["plain"]))
+    else:
+        want = Ack(f["site"], f["device"], int(f["epoch"]), int(f["through"]))
     t.check((boot, counter) == at and msg == want, f"sealed-vector {name}: opened {msg}")
     salt = unhex(f["salt"])
     again = crypto.seal(key, *who, at[0], at[1], salt, want)

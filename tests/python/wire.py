@@ -11,6 +11,7 @@ from typing import List, Optional
 
 VERSION = 0x01
 KINDS = ["receive", "putaway", "move", "pick", "pack", "adjust", "count"]
+TASK_KINDS = ["pick", "count"]
 ONLINE, OFFLINE = 0, 1
 MAX_VARINT_BYTES = 10
 
@@ -66,8 +67,45 @@ class Status:
     auth_tag: Optional[bytes] = None
 
 
-# Message variant indexes (section 3.1).
-INDEX = {EventBatch: 0, Ack: 1, Status: 2}
+@dataclass
+class TaskLine:
+    line: int
+    sku: str
+    location: str
+    quantity: int
+    done: int = 0
+    lot: Optional[str] = None
+    order: Optional[int] = None
+
+
+@dataclass
+class TaskEntry:
+    task: int
+    kind: str
+    lines: List[TaskLine] = field(default_factory=list)
+    order: Optional[int] = None
+    remarks: Optional[str] = None
+
+
+@dataclass
+class TaskList:
+    site: str
+    device: str
+    version: int
+    tasks: List[TaskEntry] = field(default_factory=list)
+
+
+@dataclass
+class TaskAck:
+    site: str
+    device: str
+    version: int
+    auth_tag: Optional[bytes] = None
+
+
+# Message variant indexes (section 3.1); 4 and 5 are reserved.
+INDEX = {EventBatch: 0, Ack: 1, Status: 2, TaskList: 3, TaskAck: 6}
+RESERVED = (4, 5)
 
 
 # ---------------------------------------------------------------- encoding
@@ -126,12 +164,51 @@ def _movement(m: Movement) -> bytes:
     )
 
 
+def _task_line(t: TaskLine) -> bytes:
+    return b"".join(
+        [
+            varint(t.line),
+            _string(t.sku),
+            _string(t.location),
+            _opt(t.lot, _string),
+            varint(zigzag(t.quantity)),
+            varint(zigzag(t.done)),
+            _opt(t.order, varint),
+        ]
+    )
+
+
+def _task_entry(t: TaskEntry) -> bytes:
+    return b"".join(
+        [
+            varint(t.task),
+            varint(TASK_KINDS.index(t.kind)),
+            _opt(t.order, varint),
+            _opt(t.remarks, _string),
+            varint(len(t.lines)),
+            b"".join(_task_line(x) for x in t.lines),
+        ]
+    )
+
+
 def encode(message) -> bytes:
     """The whole frame: version byte, variant index, fields in order."""
     head = bytes([VERSION]) + varint(INDEX[type(message)])
     m = message
     if isinstance(m, Ack):
         body = _string(m.site) + _string(m.device) + varint(m.epoch) + varint(m.through_seq)
+    elif isinstance(m, TaskList):
+        body = b"".join(
+            [
+                _string(m.site),
+                _string(m.device),
+                varint(m.version),
+                varint(len(m.tasks)),
+                b"".join(_task_entry(x) for x in m.tasks),
+            ]
+        )
+    elif isinstance(m, TaskAck):
+        body = _string(m.site) + _string(m.device) + varint(m.version) + _tag(m.auth_tag)
     elif isinstance(m, Status):
         body = b"".join(
             [
@@ -222,11 +299,33 @@ def _read_movement(r: _Reader) -> Movement:
     return Movement(seq, kind, sku, location, quantity, to_location, lot, time_ms, task)
 
 
+def _read_task_line(r: _Reader) -> TaskLine:
+    line, sku, location, lot = r.varint(), r.string(), r.string(), r.option(r.string)
+    quantity, done = unzigzag(r.varint()), unzigzag(r.varint())
+    if line > 0xFFFFFFFF:
+        raise DecodeError("Malformed", "line number above u32")
+    return TaskLine(line, sku, location, quantity, done, lot, r.option(r.varint))
+
+
+def _read_task_entry(r: _Reader) -> TaskEntry:
+    task, kind = r.varint(), TASK_KINDS[r.index(len(TASK_KINDS), "task kind")]
+    order, remarks, count = r.option(r.varint), r.option(r.string), r.varint()
+    lines = [_read_task_line(r) for _ in range(count)]
+    return TaskEntry(task, kind, lines, order, remarks)
+
+
 def _read_message(r: _Reader):
-    variant = r.index(3, "message")
+    variant = r.index(7, "message")
+    if variant in RESERVED:
+        raise DecodeError("Malformed", f"reserved message index {variant}")
     site, device = r.string(), r.string()
     if variant == 1:
         return Ack(site, device, r.varint(), r.varint())
+    if variant == 3:
+        version, count = r.varint(), r.varint()
+        return TaskList(site, device, version, [_read_task_entry(r) for _ in range(count)])
+    if variant == 6:
+        return TaskAck(site, device, r.varint(), r.option(lambda: r.take(32)))
     if variant == 2:
         session, state = r.varint(), r.index(2, "device state")
         backlog, battery = r.varint(), r.option(r.byte)

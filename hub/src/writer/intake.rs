@@ -143,6 +143,9 @@ fn name_of(message: &Message) -> &'static str {
         Message::Batch(_) => "an event batch",
         Message::Ack(_) => "an ack",
         Message::Status(_) => "a status",
+        Message::TaskList(_) => "a task list",
+        Message::TaskAck(_) => "a task ack",
+        Message::LabelJob(reserved) | Message::LabelResult(reserved) => match *reserved {},
     }
 }
 
