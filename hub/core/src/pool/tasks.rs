@@ -2,7 +2,7 @@
 //! this site waits in `to_plan` until the writer's next group plans every
 //! such order at once (so several orders share a walk) against the cells
 //! their reservations were allocated; a pick or count scan that names a
-//! task line (`"{task}/{line}"`) closes it exactly once, consumes the
+//! task line (`"{task}:{line}"`, [`TaskRef`]) closes it exactly once, consumes the
 //! order's allocation and moves the order through picking and picked; a
 //! short pick becomes a discrepancy and a re-pick or a backorder; a device
 //! gone too long loses its open lines to another.
@@ -20,19 +20,8 @@ use crate::tasks::{
     CountRequest, Effect, LineDone, OrderToPick, Report, ScanKey, ShortDecision, ShortPick,
     StockCell, StockView, TaskBook, TaskRules,
 };
+use protocol::task_ref::TaskRef;
 use protocol::{Movement, MovementKind};
-
-/// A task line named by a scan: `"{task}/{line}"`, decimal, canonical.
-pub fn parse_task_ref(text: &str) -> Option<(u64, u32)> {
-    let (task, line) = text.split_once('/')?;
-    let canonical = |s: &str| {
-        !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) && (s == "0" || !s.starts_with('0'))
-    };
-    if !canonical(task) || !canonical(line) {
-        return None;
-    }
-    Some((task.parse().ok()?, line.parse().ok()?))
-}
 
 impl Pool {
     /// Puts the work-queue rules in force; `now` is when this hub started
@@ -129,7 +118,8 @@ impl Pool {
     /// task line this hub knows (else the caller treats its task text as
     /// before, e.g. a reservation's `res-{id}`).
     pub(crate) fn task_scan(&mut self, device: &str, epoch: u64, m: &Movement, now: u64) -> bool {
-        let Some((task, line)) = m.task.as_deref().and_then(parse_task_ref) else {
+        let Some(TaskRef { task, line }) = m.task.as_deref().and_then(|t| TaskRef::parse(t).ok())
+        else {
             return false;
         };
         let Some(asked) = self.tasks.task(task).and_then(|t| {

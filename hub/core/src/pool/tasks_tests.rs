@@ -101,7 +101,7 @@ fn queue(pool: &Pool, device: &str) -> Vec<(String, String, String, i64)> {
         .flat_map(|t| {
             t.lines.iter().filter(|l| l.state.is_open()).map(move |l| {
                 (
-                    format!("{}/{}", t.id, l.line),
+                    format!("{}:{}", t.id, l.line),
                     l.sku.clone(),
                     l.location.code().to_string(),
                     l.quantity,
@@ -189,7 +189,7 @@ fn a_short_pick_is_a_discrepancy_and_a_backorder_when_configured() {
 #[test]
 fn scans_naming_unknown_lines_still_move_stock() {
     let mut p = pool(ShortDecision::RePick);
-    scan(&mut p, 1, MovementKind::Pick, "TEA", "A-01-1", 1, "999/0");
+    scan(&mut p, 1, MovementKind::Pick, "TEA", "A-01-1", 1, "999:0");
     scan(&mut p, 2, MovementKind::Pick, "TEA", "A-01-1", 1, "res-77");
     assert_eq!(p.on_hand(&key("TEA", "A-01-1")), 8);
 }
