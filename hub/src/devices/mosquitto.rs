@@ -1,7 +1,7 @@
 //! The per-device limits for an external Mosquitto broker (promise 10):
 //! `hub device acl --format mosquitto` writes `mosquitto.acl` (each device
-//! may write only its own events and status topics and read only its own
-//! ack and tasks topics; the hub reads and writes its site's topics),
+//! may write only its own events, status and taskack topics and read only
+//! its own ack and tasks topics; the hub reads and writes its site's topics),
 //! `mosquitto.passwd` (Mosquitto 2's `$7$` hashes, for active devices and
 //! the hub only) and `mosquitto.conf` (the settings that make the two
 //! files bind, for `include_dir`).
@@ -136,6 +136,7 @@ fn hub_rules(acl: &mut String, hub: &HubLogin<'_>) -> Result<(), AclError> {
     for (access, kind) in [
         ("read", TopicKind::Events),
         ("read", TopicKind::Status),
+        ("read", TopicKind::TaskAck),
         ("write", TopicKind::Ack),
         ("write", TopicKind::Tasks),
     ] {
@@ -150,6 +151,7 @@ fn device_rules(acl: &mut String, site: &str, device: &str) {
     for (access, leaf) in [
         ("write", "events"),
         ("write", "status"),
+        ("write", "taskack"),
         ("read", "ack"),
         ("read", "tasks"),
     ] {

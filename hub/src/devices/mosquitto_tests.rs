@@ -40,8 +40,10 @@ fn only_active_devices_of_the_site_are_let_in_each_to_its_own_topics() {
     assert_eq!(out.devices, 2);
     for line in [
         "user hub-s1\ntopic read wms/s1/dev/+/events\ntopic read wms/s1/dev/+/status\n\
+         topic read wms/s1/dev/+/taskack\n\
          topic write wms/s1/dev/+/ack\ntopic write wms/s1/dev/+/tasks\n",
         "user d1\ntopic write wms/s1/dev/d1/events\ntopic write wms/s1/dev/d1/status\n\
+         topic write wms/s1/dev/d1/taskack\n\
          topic read wms/s1/dev/d1/ack\ntopic read wms/s1/dev/d1/tasks\n",
     ] {
         assert!(out.acl.contains(line), "{line} missing from:\n{}", out.acl);

@@ -11,8 +11,8 @@
 use crate::beat::Beat;
 use crate::devices::InternalLogin;
 use crate::metrics::Metrics;
-use crate::net::sealer::Sealer;
-use crate::writer::{AckSet, Command};
+use crate::net::outbound::Outbound;
+use crate::writer::Command;
 use protocol::TopicKind;
 use rumqttc::{AsyncClient, Event, EventLoop, MqttOptions, Packet, QoS};
 use std::sync::atomic::Ordering;
@@ -43,12 +43,11 @@ pub struct MqttSettings {
 }
 
 /// Connects and runs until `cancel`: forwards publishes to `commands`,
-/// publishes acks from `acks`, sealed by `sealer`.
+/// publishes what `outbound` releases (acks, work queues), sealed.
 pub async fn run(
     settings: MqttSettings,
     commands: mpsc::Sender<Command>,
-    acks: mpsc::UnboundedReceiver<AckSet>,
-    sealer: Sealer,
+    outbound: Outbound,
     metrics: Arc<Metrics>,
     beat: Beat,
     cancel: CancellationToken,
@@ -74,10 +73,9 @@ pub async fn run(
     let mut network = eventloop.network_options();
     network.set_tcp_nodelay(true);
     eventloop.set_network_options(network);
-    let ack_task = tokio::spawn(publish_acks(
+    let ack_task = tokio::spawn(crate::net::outbound::run(
         client.clone(),
-        sealer,
-        acks,
+        outbound,
         metrics.clone(),
         cancel.clone(),
     ));
@@ -120,7 +118,7 @@ async fn pump(
             Ok(Event::Incoming(Packet::ConnAck(_))) => {
                 backoff = Duration::from_millis(100);
                 info!("hub connected to the broker; subscribing");
-                for kind in [TopicKind::Events, TopicKind::Status] {
+                for kind in [TopicKind::Events, TopicKind::Status, TopicKind::TaskAck] {
                     let filter = match kind.filter_for_site(site) {
                         Ok(f) => f,
                         Err(e) => {
@@ -134,7 +132,7 @@ async fn pump(
                 }
             }
             Ok(Event::Incoming(Packet::SubAck(_))) => {
-                // Two filters, two SubAcks; either means publishes flow.
+                // Three filters, three SubAcks; any means publishes flow.
                 subscribed.store(1, Ordering::Relaxed);
             }
             Ok(Event::Incoming(Packet::Publish(p))) => {
@@ -157,47 +155,6 @@ async fn pump(
                     _ = tokio::time::sleep(backoff) => {}
                 }
                 backoff = (backoff * 2).min(Duration::from_secs(2));
-            }
-        }
-    }
-}
-
-async fn publish_acks(
-    client: AsyncClient,
-    mut sealer: Sealer,
-    mut acks: mpsc::UnboundedReceiver<AckSet>,
-    metrics: Arc<Metrics>,
-    cancel: CancellationToken,
-) {
-    while let Some(mut set) = acks.recv().await {
-        // Coalesce whatever else is pending: only the highest ack of each
-        // (device, epoch) matters.
-        while let Ok(more) = acks.try_recv() {
-            for (stream, through) in more {
-                let e = set.entry(stream).or_insert(0);
-                *e = (*e).max(through);
-            }
-        }
-        for (stream, through_seq) in set {
-            let frame = match sealer.ack(&stream.device, stream.epoch, through_seq) {
-                Ok(frame) => frame,
-                Err(e) => {
-                    // The device resends and gets an ack once it can be sealed.
-                    let device = stream.device.escape_debug();
-                    warn!(device = %device, error = %e, "ack not sealed; not sent");
-                    continue;
-                }
-            };
-            let sent = tokio::select! {
-                _ = cancel.cancelled() => return,
-                r = client.publish(frame.topic, QoS::AtLeastOnce, false, frame.payload) => r,
-            };
-            match sent {
-                Ok(()) => {
-                    tracing::trace!("ack queued");
-                    Metrics::add(&metrics.acks_sent, 1)
-                }
-                Err(e) => warn!(error = %e, "ack publish failed; the device will resend"),
             }
         }
     }

@@ -79,7 +79,29 @@ impl Sealer {
         epoch: u64,
         through_seq: u64,
     ) -> Result<SealedFrame, SealFailure> {
-        let topic = Topic::new(&self.site, device, TopicKind::Ack)
+        let message = Message::Ack(Ack {
+            site: self.site.clone(),
+            device: device.to_string(),
+            epoch,
+            through_seq,
+        });
+        self.seal_for(device, TopicKind::Ack, &message)
+    }
+
+    /// `list` (a device's work queue), sealed for its device on its tasks
+    /// topic with its current key at the next position.
+    pub fn task_list(&mut self, list: protocol::TaskList) -> Result<SealedFrame, SealFailure> {
+        let device = list.device.clone();
+        self.seal_for(&device, TopicKind::Tasks, &Message::TaskList(list))
+    }
+
+    fn seal_for(
+        &mut self,
+        device: &str,
+        kind: TopicKind,
+        message: &Message,
+    ) -> Result<SealedFrame, SealFailure> {
+        let topic = Topic::new(&self.site, device, kind)
             .map_err(|_| SealFailure::Topic)?
             .to_string();
         let (key_version, key) = self.key_of(device)?;
@@ -89,18 +111,12 @@ impl Sealer {
             topic: &topic,
             key_version,
         };
-        let message = Message::Ack(Ack {
-            site: self.site.clone(),
-            device: device.to_string(),
-            epoch,
-            through_seq,
-        });
         self.counter += 1;
         let at = FrameCounter {
             boot: self.boot,
             counter: self.counter,
         };
-        let payload = sealed::seal(&key, &to, at, self.salt, &message)?;
+        let payload = sealed::seal(&key, &to, at, self.salt, message)?;
         Ok(SealedFrame { topic, payload })
     }
 

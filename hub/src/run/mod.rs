@@ -14,6 +14,7 @@ use crate::net::broker::probe::ProbeLogin;
 use crate::net::broker::supervisor::{BrokerChild, ProbePlan, RunningBroker};
 use crate::net::broker::{BrokerError, Supervisor};
 use crate::net::mqtt::{self, MqttSettings};
+use crate::net::outbound::Outbound;
 use crate::net::sealer::Sealer;
 use crate::net::timers;
 use crate::store::floor::DiskFloor;
@@ -198,6 +199,8 @@ pub async fn start_with_clock(
     let cancel = CancellationToken::new();
     let (cmd_tx, cmd_rx) = mpsc::channel(COMMAND_QUEUE);
     let (ack_tx, ack_rx) = mpsc::unbounded_channel();
+    let (queue_tx, queue_rx) = mpsc::unbounded_channel();
+    let writer = writer.with_queue_notices(queue_tx);
     let writer_thread = std::thread::Builder::new()
         .name("pool-writer".into())
         .spawn(move || writer.run(cmd_rx, ack_tx))
@@ -208,12 +211,19 @@ pub async fn start_with_clock(
         site: config.site.clone(),
         login,
     };
+    let outbound = Outbound {
+        acks: ack_rx,
+        queues: queue_rx,
+        sealer,
+        store: store.clone(),
+        site: config.site.clone(),
+    };
     let health = Arc::new(Health::new(metrics.clone(), &cmd_tx, floor));
     let mut parts = Parts::new(health.clone(), cancel.clone());
     let c = cancel.clone();
     let m = metrics.clone();
     parts.spawn_beating("mqtt", mqtt::PATIENCE, |beat| {
-        mqtt::run(settings, cmd_tx.clone(), ack_rx, sealer, m, beat, c)
+        mqtt::run(settings, cmd_tx.clone(), outbound, m, beat, c)
     });
     if let Some((supervisor, first)) = broker {
         let c = cancel.clone();

@@ -94,3 +94,21 @@ impl Store {
         Ok(page)
     }
 }
+
+impl Store {
+    /// A device's queue as committed: its version and its open tasks.
+    pub fn device_queue(&self, device: &str) -> Result<(u64, Vec<Task>), StoreError> {
+        let key = prefixed(b'v', device.as_bytes());
+        let version = match self.tree.get(&key)? {
+            Some(v) => decode::<u64>(&key, &v)?,
+            None => 0,
+        };
+        let query = TaskQuery {
+            device: Some(device.to_string()),
+            open: Some(true),
+            after_id: 0,
+            limit: usize::MAX,
+        };
+        Ok((version, self.tasks(&query)?))
+    }
+}

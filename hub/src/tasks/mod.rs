@@ -5,5 +5,6 @@
 //! core; the writer plans once per group and sweeps with the pool.
 
 pub mod config;
+pub mod wire;
 
 pub use config::TasksConfig;

@@ -30,6 +30,8 @@ pub(crate) struct Applied {
     pub answers: Vec<Pending>,
     /// Reconciliations it asked for.
     pub jobs: Vec<ReconcileJob>,
+    /// Devices whose work queue changed (or must be sent again).
+    pub queues: Vec<String>,
     /// The hub time it was applied at.
     pub now: u64,
 }
@@ -67,6 +69,12 @@ impl Writer {
             acks,
             answers,
             jobs,
+            queues: self
+                .pool
+                .take_queue_pushes()
+                .into_iter()
+                .map(|(d, _)| d)
+                .collect(),
             now,
         }
     }
@@ -120,6 +128,7 @@ impl Writer {
                     Metrics::add(&self.metrics.statuses_stale, 1);
                 }
             }
+            Intake::TaskAck(ack) => self.pool.task_acked(&ack.device, ack.version, now),
             Intake::Reject(reason) => self.reject(topic, reason, payload, now),
             Intake::Ignore => {}
         }

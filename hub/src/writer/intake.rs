@@ -9,7 +9,9 @@
 //! can mark another device offline.
 
 use crate::devices::DeviceBook;
-use protocol::{decode, verify_frame, AuthError, EventBatch, Message, Status, Topic, TopicKind};
+use protocol::{
+    decode, verify_frame, AuthError, EventBatch, Message, Status, TaskAck, Topic, TopicKind,
+};
 
 /// What a publish turned out to be.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,6 +20,8 @@ pub enum Intake {
     Batch(EventBatch),
     /// A device heartbeat or last will.
     Status(Status),
+    /// A device saying which version of its work queue it holds.
+    TaskAck(TaskAck),
     /// Refused, with the reason an operator will read.
     Reject(String),
     /// Not ours to handle (acks and work queues the hub itself publishes).
@@ -40,6 +44,7 @@ pub fn classify(site: &str, topic: &str, payload: &[u8], devices: &DeviceBook) -
     match parsed.kind {
         TopicKind::Events => classify_events(&parsed, payload, devices),
         TopicKind::Status => classify_status(&parsed, payload, devices),
+        TopicKind::TaskAck => classify_task_ack(&parsed, payload, devices),
         _ => Intake::Ignore,
     }
 }
@@ -135,6 +140,35 @@ fn classify_status(topic: &Topic, payload: &[u8], devices: &DeviceBook) -> Intak
     match status.validate() {
         Ok(()) => Intake::Status(status),
         Err(e) => Intake::Reject(format!("impossible status: {e}")),
+    }
+}
+
+/// A task ack must be authentic like a batch: a forged one could only
+/// make the hub resend a queue, but it is refused all the same.
+fn classify_task_ack(topic: &Topic, payload: &[u8], devices: &DeviceBook) -> Intake {
+    let ack = match decode(payload) {
+        Ok(Message::TaskAck(a)) => a,
+        Ok(other) => return Intake::Reject(format!("{} on a task ack topic", name_of(&other))),
+        Err(e) => return Intake::Reject(e.to_string()),
+    };
+    if ack.device != topic.endpoint || ack.site != topic.site {
+        return Intake::Reject(format!(
+            "task ack claims {}/{} but the topic is {}/{}",
+            ack.site, ack.device, topic.site, topic.endpoint
+        ));
+    }
+    let claim = Claim {
+        what: "task ack",
+        site: &ack.site,
+        device: &ack.device,
+        signed: ack.auth_tag.is_some(),
+    };
+    if let Err(reason) = authenticate(&claim, payload, devices) {
+        return Intake::Reject(reason);
+    }
+    match ack.validate() {
+        Ok(()) => Intake::TaskAck(ack),
+        Err(e) => Intake::Reject(format!("impossible task ack: {e}")),
     }
 }
 

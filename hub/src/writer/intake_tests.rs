@@ -185,3 +185,57 @@ fn good_batch_is_accepted_and_acks_are_ignored() {
         Intake::Ignore
     );
 }
+
+fn task_ack_of(site: &str, device: &str) -> protocol::TaskAck {
+    protocol::TaskAck {
+        site: site.into(),
+        device: device.into(),
+        version: 3,
+        auth_tag: None,
+    }
+}
+
+#[test]
+fn task_acks_are_taken_only_signed_by_their_device() {
+    let b = book();
+    let topic = "wms/s1/dev/d1/taskack";
+    let good = protocol::auth::encode_signed_task_ack(&key(1), &task_ack_of("s1", "d1"));
+    match classify("s1", topic, &good, &b) {
+        Intake::TaskAck(ack) => assert_eq!((ack.device.as_str(), ack.version), ("d1", 3)),
+        other => panic!("a good task ack was {other:?}"),
+    }
+    let cases: Vec<(Vec<u8>, &str, &str)> = vec![
+        (
+            encode(&Message::TaskAck(task_ack_of("s1", "d1"))),
+            topic,
+            "no auth tag",
+        ),
+        (
+            protocol::auth::encode_signed_task_ack(&key(2), &task_ack_of("s1", "d1")),
+            topic,
+            "MAC fails",
+        ),
+        (
+            protocol::auth::encode_signed_task_ack(&key(2), &task_ack_of("s1", "d2")),
+            topic,
+            "task ack claims s1/d2",
+        ),
+        (
+            protocol::auth::encode_signed_task_ack(&key(3), &task_ack_of("s1", "d3")),
+            "wms/s1/dev/d3/taskack",
+            "revoked",
+        ),
+        (
+            signed("d1", 1, 1),
+            topic,
+            "an event batch on a task ack topic",
+        ),
+        (vec![0xff, 0x01], topic, ""),
+    ];
+    for (payload, topic, want) in cases {
+        match classify("s1", topic, &payload, &b) {
+            Intake::Reject(reason) => assert!(reason.contains(want), "{want:?} not in {reason:?}"),
+            other => panic!("{want:?}: taken as {other:?}"),
+        }
+    }
+}

@@ -19,6 +19,7 @@ pub mod orders;
 #[cfg(test)]
 mod pipeline_tests;
 pub mod reserved_view;
+mod settings;
 
 use crate::clock::SharedClock;
 use crate::devices::fleet::Fleet;
@@ -63,6 +64,10 @@ pub struct Writer {
     disk_floor: Option<DiskFloor>,
     /// The key to customers' data; without it orders are refused.
     desk: Option<orders::Desk>,
+    /// What was set on the pool, for a reload after a failed group.
+    settings: settings::PoolSettings,
+    /// Where the devices whose work queue changed go once durable.
+    queue_notices: Option<mpsc::UnboundedSender<Vec<String>>>,
     /// Raised after every failed group: a flight of an older generation
     /// may sit on top of a failed one (see [`flusher`]).
     generation: u64,
@@ -96,6 +101,8 @@ impl Writer {
             devices: Devices::default(),
             disk_floor: None,
             desk: None,
+            queue_notices: None,
+            settings: settings::PoolSettings::default(),
             generation: 1,
             #[cfg(test)]
             flush_hook: None,
@@ -122,14 +129,23 @@ impl Writer {
     /// Takes orders, sealing customers' data with `desk`'s master key, by
     /// `rules`.
     pub fn with_orders(mut self, desk: orders::Desk, rules: crate::orders::OrderRules) -> Writer {
-        self.pool.set_order_rules(rules);
+        self.pool.set_order_rules(rules.clone());
+        self.settings.orders = Some(rules);
         self.desk = Some(desk);
+        self
+    }
+
+    /// Sends the devices whose work queue changed, after each durable
+    /// group, to `notices` (the MQTT side reads and seals their queues).
+    pub fn with_queue_notices(mut self, notices: mpsc::UnboundedSender<Vec<String>>) -> Writer {
+        self.queue_notices = Some(notices);
         self
     }
 
     /// Gives work to devices by `rules` (zones, devices, caps).
     pub fn with_tasks(mut self, rules: hub_core::tasks::TaskRules) -> Writer {
-        self.pool.start_tasks(rules, self.clock.now_ms());
+        self.pool.start_tasks(rules.clone(), self.clock.now_ms());
+        self.settings.tasks = Some(rules);
         self
     }
 
@@ -162,6 +178,7 @@ impl Writer {
     /// before a restart are not honoured again after it).
     pub fn set_key_retention(&mut self, retention_ms: u64) {
         self.pool.set_key_retention(retention_ms);
+        self.settings.key_retention_ms = Some(retention_ms);
         self.pool.prune_keys(self.clock.now_ms());
     }
 
@@ -207,6 +224,7 @@ impl Writer {
             store: self.store.clone(),
             metrics: self.metrics.clone(),
             acks,
+            queues: self.queue_notices.take(),
             courier,
             reconciler,
             #[cfg(test)]
@@ -288,6 +306,7 @@ impl Writer {
             acks,
             answers,
             jobs,
+            queues,
             now,
         } = applied;
         let has_changes = !changes.is_empty();
@@ -307,6 +326,7 @@ impl Writer {
             failed: None,
             has_changes,
             acks: AckSet::new(),
+            queues: Vec::new(),
             answers,
             jobs: Vec::new(),
             counts,
@@ -321,6 +341,7 @@ impl Writer {
                 drop(changes);
                 flight.written = count;
                 flight.acks = acks;
+                flight.queues = queues;
                 flight.jobs = self.snapshots(jobs, now);
                 line.send(flight)
             }
@@ -340,6 +361,7 @@ impl Writer {
     fn recover(&mut self, line: &Line) -> Result<(), StoreError> {
         line.drain();
         self.pool = self.store.load_pool()?;
+        self.settings.apply(&mut self.pool, self.clock.now_ms());
         self.reserved.reset(self.pool.reserved_totals());
         self.generation += 1;
         Ok(())

@@ -57,6 +57,18 @@ impl Pool {
         self.tasks.seen(device, now);
     }
 
+    /// A device says it holds version `version` of its queue (at every
+    /// connect, and after each list it stored): it is alive, and if its
+    /// queue is newer here, it is sent again. A device is sent its queue
+    /// even at version 0 once it has work.
+    pub fn task_acked(&mut self, device: &str, version: u64, now: u64) {
+        self.tasks.seen(device, now);
+        let current = self.tasks.version(device);
+        if current > version {
+            self.queue_pushes.insert(device.to_string(), current);
+        }
+    }
+
     /// Marks an order routed here for planning at the next
     /// [`Pool::plan_tasks`].
     pub(crate) fn want_tasks(&mut self, order: u64) {

@@ -1,0 +1,184 @@
+//! Work queues over real processes and the real broker (issue 15): an
+//! order paid over HTTP becomes a pick list that reaches its handheld as a
+//! sealed TaskList (opened here with the device's key, as the agent does);
+//! a pick scan naming the line closes it and the order becomes picked,
+//! with stock and reservations exact; a task ack naming an older version
+//! (a device back from offline) gets the current queue again, from the
+//! hub's store; a forged task ack is a dead letter.
+
+use protocol::auth::encode_signed_task_ack;
+use protocol::{Message, Recipient, TaskAck, TaskList};
+use rumqttc::{Client, Event, Packet, QoS};
+use serde_json::json;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tests::feed::{call, movement, post, Feed};
+use tests::identity::{device_key, device_options};
+use tests::{hubapi, wait_until, Credentials, HubPorts, HubProc};
+
+const WAIT: Duration = Duration::from_secs(20);
+const TASKS: &str = "wms/s1/dev/h1/tasks";
+
+/// Listens on h1's tasks topic and opens what arrives with h1's key.
+struct Inbox {
+    client: Client,
+    lists: Arc<Mutex<Vec<TaskList>>>,
+}
+
+impl Inbox {
+    fn connect(creds: &Credentials, port: u16) -> Inbox {
+        let entry = creds.device("h1").clone();
+        let key = protocol::SealKey::derive(&device_key(creds, "h1"));
+        // Another device's login reads h1's topic (the embedded broker has
+        // no per-topic ACLs; the frames are sealed for h1 alone).
+        let opts = device_options(creds, "inbox", port);
+        let (client, mut conn) = Client::new(opts, 100);
+        let lists = Arc::new(Mutex::new(Vec::new()));
+        let sink = lists.clone();
+        std::thread::spawn(move || {
+            for event in conn.iter() {
+                let Ok(Event::Incoming(Packet::Publish(p))) = event else {
+                    continue;
+                };
+                let to = Recipient {
+                    site: "s1",
+                    device: "h1",
+                    topic: &p.topic,
+                    key_version: entry.key_version,
+                };
+                if let Ok(opened) = protocol::sealed::open(&key, &to, &p.payload) {
+                    if let Message::TaskList(list) = opened.message {
+                        sink.lock().unwrap_or_else(|e| e.into_inner()).push(list);
+                    }
+                }
+            }
+        });
+        client
+            .subscribe(TASKS, QoS::AtLeastOnce)
+            .expect("queue subscribe");
+        Inbox { client, lists }
+    }
+
+    /// The first list received with a version of at least `version`.
+    fn wait_for(&self, version: u64) -> TaskList {
+        wait_until("a task list for h1", WAIT, || {
+            let lists = self.lists.lock().unwrap_or_else(|e| e.into_inner());
+            lists.iter().find(|l| l.version >= version).cloned()
+        })
+        .expect("no task list arrived")
+    }
+
+    fn received(&self) -> usize {
+        self.lists.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    /// A task ack as h1 would send it (signed), or a forged one, sent over
+    /// the inbox's connection: the hub judges the frame, not the sender.
+    fn task_ack(&self, creds: &Credentials, version: u64, signed: bool) {
+        let ack = TaskAck {
+            site: "s1".into(),
+            device: "h1".into(),
+            version,
+            auth_tag: None,
+        };
+        let frame = if signed {
+            encode_signed_task_ack(&device_key(creds, "h1"), &ack)
+        } else {
+            protocol::encode(&Message::TaskAck(ack))
+        };
+        self.client
+            .publish("wms/s1/dev/h1/taskack", QoS::AtLeastOnce, false, frame)
+            .expect("queue task ack");
+    }
+}
+
+fn order_state(addr: std::net::SocketAddr, id: u64) -> String {
+    let (_, order) = call(addr, "GET", &format!("/api/v1/orders/{id}"), None);
+    order["state"].as_str().unwrap_or("").to_string()
+}
+
+#[test]
+fn a_paid_order_reaches_its_handheld_sealed_and_a_pick_closes_it() {
+    let data = tempfile::tempdir().unwrap();
+    let config = data.path().join("hub.toml");
+    std::fs::write(
+        &config,
+        "[tasks]\ndevices = [{ device = \"h1\", zone = \"\" }]\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(data.path().join("hub")).unwrap();
+    let ports = HubPorts::fresh();
+    let hub_dir = data.path().join("hub");
+    let config_arg = config.to_string_lossy().to_string();
+    let hub = HubProc::start_with(&hub_dir, ports, "s1", &["--config", &config_arg]);
+    let addr = ports.http_addr();
+    let creds = hub.provision(&["h1", "inbox"]);
+    let mut h1 = Feed::connect(ports.mqtt, addr, &creds, "h1");
+    h1.send(vec![movement(
+        protocol::MovementKind::Receive,
+        "TEA",
+        "A-01-1",
+        10,
+    )]);
+    let inbox = Inbox::connect(&creds, ports.mqtt);
+
+    let body = json!({
+        "platform": "own", "platform_order_id": "W-1", "service": "express", "paid": true,
+        "customer": {"name": "张三", "phone": "13812345678",
+            "address": {"country": "CN", "province": "浙江省", "city": "杭州市",
+                        "district": "西湖区", "street": "文三路90号", "postal_code": "310012"}},
+        "lines": [{"sku": "TEA", "quantity": 3}]
+    });
+    let (status, placed) = post(addr, "/api/v1/orders", &body.to_string());
+    assert_eq!(status, 201, "{placed}");
+    let id = placed["id"].as_u64().expect("id");
+    let list = inbox.wait_for(1);
+    assert_eq!(list.tasks.len(), 1, "{list:?}");
+    let (task, line) = (&list.tasks[0], &list.tasks[0].lines[0]);
+    assert_eq!(
+        (
+            line.sku.as_str(),
+            line.location.as_str(),
+            line.quantity,
+            line.order
+        ),
+        ("TEA", "A-01-1", 3, Some(id))
+    );
+    assert_eq!(order_state(addr, id), "picking");
+    let (_, tasks) = call(addr, "GET", "/api/v1/tasks?device=h1&state=open", None);
+    assert_eq!(tasks["items"].as_array().map(Vec::len), Some(1), "{tasks}");
+
+    let mut pick = movement(protocol::MovementKind::Pick, "TEA", "A-01-1", 3);
+    pick.task = Some(format!("{}:{}", task.task, line.line));
+    h1.send(vec![pick]);
+    wait_until("order picked", WAIT, || {
+        (order_state(addr, id) == "picked").then_some(())
+    })
+    .expect("the pick did not close the order");
+    let (_, stock) = call(addr, "GET", "/api/v1/stock/TEA", None);
+    assert_eq!(stock["on_hand"], 7, "{stock}");
+    assert_eq!(stock["reserved"], 0, "the allocation was consumed: {stock}");
+    let emptied = inbox.wait_for(list.version + 1);
+    assert!(emptied.tasks.is_empty(), "the queue is empty: {emptied:?}");
+
+    // Back from offline with version 0: the current queue again.
+    let before = inbox.received();
+    inbox.task_ack(&creds, 0, true);
+    wait_until("queue sent again", WAIT, || {
+        (inbox.received() > before).then_some(())
+    })
+    .expect("an older task ack got nothing");
+    let again = inbox.wait_for(emptied.version);
+    assert_eq!(again.version, emptied.version);
+
+    // An unsigned task ack is refused, as every device frame is.
+    inbox.task_ack(&creds, 0, false);
+    wait_until("forged task ack dead-lettered", WAIT, || {
+        let letters = hubapi::dead_letters(addr).ok()?;
+        letters
+            .iter()
+            .any(|(topic, reason)| topic.ends_with("/taskack") && reason.contains("auth tag"))
+            .then_some(())
+    })
+    .expect("the unsigned task ack was not refused");
+}
