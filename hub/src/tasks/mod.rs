@@ -8,3 +8,4 @@ pub mod config;
 pub mod wire;
 
 pub use config::TasksConfig;
+pub use hub_core::tasks::{DeviceZone, ShortDecision, Zone};

@@ -8,7 +8,15 @@ use std::path::Path;
 /// Starts a hub for site `bench` with its data in `dir`; returns it and its
 /// MQTT port once it is subscribed.
 pub async fn start(dir: &Path) -> anyhow::Result<(hub::RunningHub, u16)> {
-    let config = hub::HubConfig {
+    start_with(dir, |_| {}).await
+}
+
+/// [`start`] with the config changed by `change` first.
+pub async fn start_with(
+    dir: &Path,
+    change: impl FnOnce(&mut hub::HubConfig),
+) -> anyhow::Result<(hub::RunningHub, u16)> {
+    let mut config = hub::HubConfig {
         site: "bench".into(),
         mqtt_listen: ([127, 0, 0, 1], tests::free_port()).into(),
         http_listen: ([127, 0, 0, 1], 0).into(),
@@ -17,6 +25,7 @@ pub async fn start(dir: &Path) -> anyhow::Result<(hub::RunningHub, u16)> {
         broker_program: Some(tests::bin_path("hub")),
         ..hub::HubConfig::default()
     };
+    change(&mut config);
     let port = config.mqtt_listen.port();
     let hub = hub::start(config).await?;
     // The harness's HTTP helpers call it with its first-start token.

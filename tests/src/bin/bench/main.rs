@@ -13,6 +13,7 @@ mod reserve;
 mod seal;
 mod stats;
 mod swarm;
+mod tasks;
 
 use clap::{Parser, Subcommand};
 use std::time::Duration;
@@ -102,6 +103,13 @@ enum Cmd {
         /// Measured seconds per run.
         #[arg(long, default_value_t = 10)]
         seconds: u64,
+    },
+    /// Work-queue latency: order paid to its pick list on the device, last
+    /// pick scan to the order picked (p50/p99 on loopback).
+    Tasks {
+        /// Orders, one after the other.
+        #[arg(long, default_value_t = 300)]
+        orders: u64,
     },
     /// Thousands of devices on one real hub process, all connected until
     /// all are done (the hub binary built next to this one).
@@ -197,6 +205,7 @@ fn main() -> anyhow::Result<std::process::ExitCode> {
             }
             Cmd::Seal { frames, rounds } => seal::run(frames, rounds),
             Cmd::Orders { clients, seconds } => orders::run(&clients, seconds).await,
+            Cmd::Tasks { orders } => tasks::run(orders).await,
             Cmd::All => all().await,
         }
     })?;
@@ -222,5 +231,6 @@ async fn all() -> anyhow::Result<bool> {
     ok &= backlog::run(100_000).await?;
     ok &= memory::run(20_000).await?;
     ok &= seal::run(200_000, 3)?;
+    ok &= tasks::run(300).await?;
     Ok(ok)
 }
