@@ -25,6 +25,7 @@
 //! | `u` + audit entry id (u64 BE)       | [`AuditEntry`](crate::orders::AuditEntry) |
 //! | `g` + allocation id (u64 BE)        | [`Allocation`](crate::allocations::Allocation) (stock set aside for a channel) |
 //! | `j` + task id (u64 BE)              | [`Task`](hub_core::tasks::Task) (a pick list or a count, with its lines) |
+//! | `n` + task id (u64 BE)              | () while the task is open (the open tasks, for a device's queue) |
 //! | `h` + order id (u64 BE)             | [`OrderPick`](hub_core::tasks::OrderPick) (an order's picking progress) |
 //! | `v` + device                        | the device's queue version (u64) |
 //! | `m` + name                          | counters (u64 BE)                    |

@@ -1,9 +1,10 @@
 //! Work queues in the store (issue 15): each task under `j` + task id,
-//! each planned order's picking progress under `h` + order id, each
-//! device's queue version under `v` + device id, and the next task id
-//! under `mnext_work_task`, all written in the group commit that changed
-//! them, so a queue sent to a device is never newer than what the store
-//! holds.
+//! each open task's id again under `n` + task id (so a device's queue is
+//! read from the open tasks alone, not from every task ever made), each
+//! planned order's picking progress under `h` + order id, each device's
+//! queue version under `v` + device id, and the next task id under
+//! `mnext_work_task`, all written in the group commit that changed them,
+//! so a queue sent to a device is never newer than what the store holds.
 
 use crate::store::codec::{decode, encode, encode_i64, id_key, prefixed};
 use crate::store::{Store, StoreError};
@@ -16,6 +17,11 @@ pub(crate) const NEXT_WORK_TASK: &[u8] = b"mnext_work_task";
 pub(crate) fn write(batch: &mut sled::Batch, changes: &TaskChanges) {
     for task in &changes.tasks {
         batch.insert(id_key(b'j', task.id), encode(task));
+        if task.is_open() {
+            batch.insert(id_key(b'n', task.id), encode(&()));
+        } else {
+            batch.remove(id_key(b'n', task.id));
+        }
     }
     for order in &changes.orders {
         batch.insert(id_key(b'h', order.order), encode(order));
@@ -34,6 +40,7 @@ pub(crate) fn check_record(prefix: u8, key: &[u8], value: &[u8]) -> Option<Resul
         b'j' => decode::<Task>(key, value).map(drop),
         b'h' => decode::<OrderPick>(key, value).map(drop),
         b'v' => decode::<u64>(key, value).map(drop),
+        b'n' => decode::<()>(key, value).map(drop),
         _ => return None,
     })
 }
@@ -103,12 +110,17 @@ impl Store {
             Some(v) => decode::<u64>(&key, &v)?,
             None => 0,
         };
-        let query = TaskQuery {
-            device: Some(device.to_string()),
-            open: Some(true),
-            after_id: 0,
-            limit: usize::MAX,
-        };
-        Ok((version, self.tasks(&query)?))
+        let mut tasks = Vec::new();
+        for item in self.tree.scan_prefix([b'n']) {
+            let (k, _) = item?;
+            let id = crate::store::codec::id_of(&k)?;
+            let Some(task) = self.record::<Task>(b'j', id)? else {
+                continue;
+            };
+            if task.is_open() && task.device.as_deref() == Some(device) {
+                tasks.push(task);
+            }
+        }
+        Ok((version, tasks))
     }
 }
