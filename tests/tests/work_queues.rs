@@ -35,10 +35,17 @@ impl Inbox {
         let (client, mut conn) = Client::new(opts, 100);
         let lists = Arc::new(Mutex::new(Vec::new()));
         let sink = lists.clone();
+        let again = client.clone();
         std::thread::spawn(move || {
             for event in conn.iter() {
-                let Ok(Event::Incoming(Packet::Publish(p))) = event else {
-                    continue;
+                let p = match event {
+                    Ok(Event::Incoming(Packet::Publish(p))) => p,
+                    // A clean session: subscribe again after a hub restart.
+                    Ok(Event::Incoming(Packet::ConnAck(_))) => {
+                        let _ = again.try_subscribe(TASKS, QoS::AtLeastOnce);
+                        continue;
+                    }
+                    _ => continue,
                 };
                 let to = Recipient {
                     site: "s1",
@@ -53,9 +60,6 @@ impl Inbox {
                 }
             }
         });
-        client
-            .subscribe(TASKS, QoS::AtLeastOnce)
-            .expect("queue subscribe");
         Inbox { client, lists }
     }
 
@@ -181,4 +185,19 @@ fn a_paid_order_reaches_its_handheld_sealed_and_a_pick_closes_it() {
             .then_some(())
     })
     .expect("the unsigned task ack was not refused");
+
+    // Killed and restarted: queues, versions and task ids carry on from
+    // the store; the done task is still listed, and nothing is sent twice.
+    hub.kill9();
+    let hub = HubProc::start_with(&hub_dir, ports, "s1", &["--config", &config_arg]);
+    let (_, done) = call(addr, "GET", "/api/v1/tasks?device=h1&state=closed", None);
+    assert_eq!(done["items"][0]["id"], task.task, "{done}");
+    let body = body.to_string().replace("W-1", "W-2");
+    let (status, second) = post(addr, "/api/v1/orders", &body);
+    assert_eq!(status, 201, "{second}");
+    let next = inbox.wait_for(emptied.version + 1);
+    assert_eq!(next.tasks.len(), 1, "{next:?}");
+    assert!(next.tasks[0].task > task.task, "task ids are not reused");
+    assert_eq!(next.tasks[0].lines[0].order, second["id"].as_u64());
+    drop(hub);
 }

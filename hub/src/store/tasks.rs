@@ -8,7 +8,7 @@
 
 use crate::store::codec::{decode, encode, encode_i64, id_key, prefixed};
 use crate::store::{Store, StoreError};
-use hub_core::tasks::{OrderPick, Task, TaskChanges, TaskParts};
+use hub_core::tasks::{OrderPick, PickState, Task, TaskChanges, TaskParts};
 
 /// The next work task id.
 pub(crate) const NEXT_WORK_TASK: &[u8] = b"mnext_work_task";
@@ -46,7 +46,9 @@ pub(crate) fn check_record(prefix: u8, key: &[u8], value: &[u8]) -> Option<Resul
 }
 
 impl Store {
-    /// The stored tasks, order progress and queue versions.
+    /// What the task book needs at start: queue versions, orders still
+    /// picking (or backordered), their tasks and every open task. Done
+    /// work stays in the store for `GET /api/v1/tasks` but not in memory.
     pub fn task_parts(&self) -> Result<TaskParts, StoreError> {
         let versions = self
             .tree
@@ -57,9 +59,25 @@ impl Store {
                 Ok((device, decode::<u64>(&k, &v)?))
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
+        let orders: Vec<OrderPick> = self
+            .records::<OrderPick>(b'h')?
+            .into_iter()
+            .map(|(_, o)| o)
+            .filter(|o| o.state != PickState::Picked)
+            .collect();
+        let wanted: std::collections::BTreeSet<u64> = orders
+            .iter()
+            .flat_map(|o| o.tasks.iter().copied())
+            .collect();
+        let tasks = self
+            .records::<Task>(b'j')?
+            .into_iter()
+            .map(|(_, t)| t)
+            .filter(|t| t.is_open() || wanted.contains(&t.id))
+            .collect();
         Ok(TaskParts {
-            tasks: self.records(b'j')?.into_iter().map(|(_, t)| t).collect(),
-            orders: self.records(b'h')?.into_iter().map(|(_, o)| o).collect(),
+            tasks,
+            orders,
             versions,
             next_task: self.counter(NEXT_WORK_TASK)?,
         })
