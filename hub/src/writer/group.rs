@@ -114,6 +114,9 @@ impl Writer {
     ) {
         match classify(&self.site, &topic, payload, book) {
             Intake::Batch(batch) => {
+                // Any authentic frame shows the device is alive (its open
+                // task lines stay its own).
+                self.pool.device_seen(&batch.device, now);
                 let outcome = self.pool.apply_batch(&batch, now, &self.store);
                 self.metrics.count_batch(outcome, &batch);
                 // Only what the hub holds exactly as sent is acknowledged:
@@ -124,6 +127,9 @@ impl Writer {
                 }
             }
             Intake::Status(status) => {
+                if status.state == protocol::DeviceState::Online {
+                    self.pool.device_seen(&status.device, now);
+                }
                 if self.fleet.record(&status, now) == crate::devices::fleet::Ordering::Stale {
                     Metrics::add(&self.metrics.statuses_stale, 1);
                 }

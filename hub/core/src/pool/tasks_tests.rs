@@ -223,3 +223,86 @@ fn without_devices_orders_stay_routed_until_a_start_with_devices() {
     assert_eq!(p.order(id).map(|o| o.state), Some(OrderState::Picking));
     assert_eq!(queue(&p, "h2").len(), 1);
 }
+
+#[test]
+fn a_device_gone_too_long_loses_its_open_lines_and_only_those() {
+    let mut p = pool(ShortDecision::RePick);
+    let rules = TaskRules {
+        site: "s1".into(),
+        devices: ["h1", "h2"]
+            .iter()
+            .map(|d| DeviceZone {
+                device: (*d).into(),
+                zone: String::new(),
+            })
+            .collect(),
+        offline_after_ms: 15 * 60_000,
+        ..TaskRules::default()
+    };
+    p.start_tasks(rules, T0);
+    let id = paid_order(&mut p, "A-5", &[("TEA", 2), ("CUP", 1)]);
+    p.plan_tasks(T0 + 1);
+    let (owner, other) = if queue(&p, "h1").is_empty() {
+        ("h2", "h1")
+    } else {
+        ("h1", "h2")
+    };
+    let lines = queue(&p, owner);
+    assert_eq!(lines.len(), 2);
+    // The owner picks the first line, then goes quiet; the other device
+    // keeps sending heartbeats.
+    let m = Movement {
+        seq: 1,
+        kind: MovementKind::Pick,
+        sku: lines[0].1.clone(),
+        location: lines[0].2.clone(),
+        to_location: None,
+        lot: None,
+        quantity: lines[0].3,
+        device_time_ms: 0,
+        task: Some(lines[0].0.clone()),
+    };
+    let batch = EventBatch {
+        site: "s1".into(),
+        device: owner.into(),
+        epoch: 7,
+        first_seq: 1,
+        movements: vec![m],
+        auth_tag: None,
+    };
+    p.device_seen(owner, T0 + 2);
+    p.apply_batch(&batch, T0 + 2, &Vec::new());
+    p.device_seen(other, T0 + 20 * 60_000);
+    p.sweep_tasks(T0 + 10 * 60_000);
+    assert_eq!(queue(&p, owner).len(), 1, "not gone long enough yet");
+    p.sweep_tasks(T0 + 20 * 60_000);
+    assert!(queue(&p, owner).is_empty(), "{:?}", queue(&p, owner));
+    let moved = queue(&p, other);
+    assert_eq!(moved.len(), 1, "only the open line moved: {moved:?}");
+    assert_eq!(moved[0].1, lines[1].1);
+    assert_eq!(p.order(id).map(|o| o.state), Some(OrderState::Picking));
+    // The gone device comes back and scans the old line: it lands on the
+    // live copy, once, and the order is picked; the copy is not open twice.
+    let late = Movement {
+        seq: 2,
+        kind: MovementKind::Pick,
+        sku: lines[1].1.clone(),
+        location: lines[1].2.clone(),
+        to_location: None,
+        lot: None,
+        quantity: lines[1].3,
+        device_time_ms: 0,
+        task: Some(lines[1].0.clone()),
+    };
+    let batch = EventBatch {
+        site: "s1".into(),
+        device: owner.into(),
+        epoch: 7,
+        first_seq: 2,
+        movements: vec![late],
+        auth_tag: None,
+    };
+    p.apply_batch(&batch, T0 + 21 * 60_000, &Vec::new());
+    assert_eq!(p.order(id).map(|o| o.state), Some(OrderState::Picked));
+    assert!(queue(&p, other).is_empty(), "the copy is closed");
+}
