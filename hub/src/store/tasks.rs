@@ -46,8 +46,8 @@ pub(crate) fn check_record(prefix: u8, key: &[u8], value: &[u8]) -> Option<Resul
 }
 
 impl Store {
-    /// What the task book needs at start: queue versions, orders still
-    /// picking (or backordered), their tasks and every open task. Done
+    /// What the task book needs at start: queue versions, orders not
+    /// packed yet, their tasks and every open task. Done
     /// work stays in the store for `GET /api/v1/tasks` but not in memory.
     pub fn task_parts(&self) -> Result<TaskParts, StoreError> {
         let versions = self
@@ -63,7 +63,7 @@ impl Store {
             .records::<OrderPick>(b'h')?
             .into_iter()
             .map(|(_, o)| o)
-            .filter(|o| o.state != PickState::Picked)
+            .filter(|o| o.state != PickState::Packed)
             .collect();
         let wanted: std::collections::BTreeSet<u64> = orders
             .iter()

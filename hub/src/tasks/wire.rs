@@ -95,6 +95,7 @@ mod tests {
                     quantity: 2,
                     state: LineState::Open,
                     done_by: None,
+                    packed: 0,
                 })
                 .collect(),
             created_ms: 0,

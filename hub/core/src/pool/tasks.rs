@@ -143,6 +143,10 @@ impl Pool {
             return false;
         };
         self.tasks.seen(device, now);
+        if m.kind == MovementKind::Pack {
+            self.pack_scan(device, epoch, m, (task, line), now);
+            return true;
+        }
         let report = match m.kind {
             MovementKind::Pick if m.quantity < asked.0 => {
                 Report::Short(m.quantity, "fewer units found than the line asked".into())
@@ -185,6 +189,28 @@ impl Pool {
         true
     }
 
+    /// A pack scan naming a picked line (see [`crate::tasks::packing`]).
+    fn pack_scan(&mut self, device: &str, epoch: u64, m: &Movement, at: (u64, u32), now: u64) {
+        let scan = ScanKey {
+            device: device.to_string(),
+            epoch,
+            seq: m.seq,
+        };
+        match self.tasks.packed(&scan, at.0, at.1, m.quantity) {
+            Ok(done) => self.carry_out(done.effects, now, None),
+            Err(e) => {
+                let message = format!("pack scan {device}/{epoch}/{} refused: {e}", m.seq);
+                self.alerts.raise(
+                    AlertKind::TaskRefused,
+                    &m.sku,
+                    Some(&m.location),
+                    message,
+                    now,
+                );
+            }
+        }
+    }
+
     fn consume_for_order(&mut self, order: u64, m: &Movement, now: u64) {
         let Some(rid) = self.orders.book.get(order).and_then(|o| o.reservation) else {
             return;
@@ -206,6 +232,9 @@ impl Pool {
                 }
                 Effect::OrderPicked { order } => {
                     self.order_moves(order, OrderState::Picked, "every unit picked", now)
+                }
+                Effect::OrderPacked { order } => {
+                    self.order_moves(order, OrderState::Packed, "every picked unit packed", now)
                 }
                 Effect::ShortPick(short) => self.short_pick(short, scan, now),
                 Effect::TaskDone { .. } => {}

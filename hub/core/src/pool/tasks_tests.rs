@@ -306,3 +306,37 @@ fn a_device_gone_too_long_loses_its_open_lines_and_only_those() {
     assert_eq!(p.order(id).map(|o| o.state), Some(OrderState::Picked));
     assert!(queue(&p, other).is_empty(), "the copy is closed");
 }
+
+#[test]
+fn packing_every_picked_unit_makes_the_order_packed_and_no_more() {
+    let mut p = pool(ShortDecision::RePick);
+    let id = paid_order(&mut p, "A-6", &[("TEA", 2), ("CUP", 1)]);
+    p.plan_tasks(T0 + 1);
+    let lines = queue(&p, "h1");
+    let (tea, cup) = (lines[0].0.clone(), lines[1].0.clone());
+    // Packing before picking is refused (an alert; nothing recorded).
+    scan(&mut p, 1, MovementKind::Pack, "TEA", "PACK-1", 2, &tea);
+    scan(&mut p, 2, MovementKind::Pick, "TEA", "A-01-1", 2, &tea);
+    scan(&mut p, 3, MovementKind::Pick, "CUP", "B-02-1", 1, &cup);
+    assert_eq!(p.order(id).map(|o| o.state), Some(OrderState::Picked));
+    scan(&mut p, 4, MovementKind::Pack, "TEA", "PACK-1", 1, &tea);
+    scan(&mut p, 5, MovementKind::Pack, "TEA", "PACK-1", 2, &tea);
+    assert_eq!(
+        p.order(id).map(|o| o.state),
+        Some(OrderState::Picked),
+        "one TEA packed, the second scan of two is an over-pack"
+    );
+    scan(&mut p, 6, MovementKind::Pack, "TEA", "PACK-1", 1, &tea);
+    scan(&mut p, 7, MovementKind::Pack, "CUP", "PACK-1", 1, &cup);
+    let order = p.order(id).expect("order");
+    assert_eq!(order.state, OrderState::Packed);
+    let states: Vec<OrderState> = order.history.iter().map(|h| h.state).collect();
+    assert!(states.ends_with(&[OrderState::Picking, OrderState::Picked, OrderState::Packed]));
+    let refused = p
+        .take_changes()
+        .alerts
+        .iter()
+        .filter(|(_, a)| a.kind == AlertKind::TaskRefused)
+        .count();
+    assert_eq!(refused, 2, "the early pack and the over-pack");
+}

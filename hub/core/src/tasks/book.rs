@@ -193,6 +193,12 @@ impl TaskBook {
     }
 
     /// Marks an order's progress changed.
+    /// Marks a task changed for the store only (its device's queue, which
+    /// holds open tasks, did not change: e.g. a closed line was packed).
+    pub(super) fn store_task(&mut self, id: u64) {
+        self.dirty_tasks.insert(id);
+    }
+
     pub(super) fn touch_order(&mut self, order: u64) {
         self.dirty_orders.insert(order);
     }

@@ -119,7 +119,7 @@ impl TaskBook {
     }
 
     /// The task and index of the live copy of `(task, line)`.
-    fn live_line(&self, task: u64, line: u32) -> Result<(u64, usize), TaskError> {
+    pub(super) fn live_line(&self, task: u64, line: u32) -> Result<(u64, usize), TaskError> {
         let (mut task, mut line) = (task, line);
         // Each move makes a newer task, so a chain is at most as long as
         // the book; the bound only guards against a corrupt store.

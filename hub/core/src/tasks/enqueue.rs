@@ -210,6 +210,7 @@ fn pick_task(list: PickList) -> Task {
             quantity: p.quantity,
             state: LineState::Open,
             done_by: None,
+            packed: 0,
         })
         .collect();
     Task {
@@ -253,6 +254,7 @@ fn count_task(count: &CountRequest, rules: &TaskRules) -> Task {
             quantity: 0,
             state: LineState::Open,
             done_by: None,
+            packed: 0,
         }],
         created_ms: 0,
         closed_ms: None,

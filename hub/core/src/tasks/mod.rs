@@ -24,6 +24,7 @@ pub mod enqueue;
 pub mod location;
 pub mod model;
 pub mod outcome;
+pub mod packing;
 pub mod planner;
 pub mod reassign;
 pub mod rules;

@@ -126,6 +126,9 @@ pub struct TaskLine {
     pub state: LineState,
     /// The scan that closed it.
     pub done_by: Option<ScanKey>,
+    /// Units of it packed at a packing station (at most what was picked).
+    #[serde(default)]
+    pub packed: i64,
 }
 
 /// A pick list or a count, assigned to a device.
@@ -239,6 +242,8 @@ pub enum PickState {
     Picked,
     /// A short pick was backordered: the order waits for an operator.
     Backordered,
+    /// Every picked unit packed.
+    Packed,
 }
 
 /// An order the book planned: what it wants and which tasks carry it.

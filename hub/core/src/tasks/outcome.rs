@@ -36,6 +36,11 @@ pub enum Effect {
     /// planned by the next [`super::TaskBook::plan_orders`]; a backorder
     /// puts the order in exception).
     ShortPick(ShortPick),
+    /// Every picked unit of an order is packed: move it picked -> packed.
+    OrderPacked {
+        /// The order.
+        order: u64,
+    },
     /// No line of a task is open any more.
     TaskDone {
         /// The task.
@@ -83,6 +88,26 @@ pub enum TaskError {
         task: u64,
         /// The line.
         line: u32,
+    },
+    /// A pack scan for a line not picked yet.
+    #[error("task {task} line {line} is not picked yet; nothing to pack")]
+    NotPicked {
+        /// The task.
+        task: u64,
+        /// The line.
+        line: u32,
+    },
+    /// More units packed than were picked on the line.
+    #[error("task {task} line {line}: {picked} picked, {packed} would be packed")]
+    OverPack {
+        /// The task.
+        task: u64,
+        /// The line.
+        line: u32,
+        /// Units picked.
+        picked: i64,
+        /// Units that would be packed.
+        packed: i64,
     },
     /// More units than the line asked for.
     #[error("task {task} line {line} asks for {planned}; {reported} is an over-pick")]
