@@ -28,6 +28,7 @@ pub mod publisher;
 pub mod scan_session;
 pub mod scanline;
 pub mod scanner;
+pub mod tasks;
 
 pub use config::{AgentConfig, ConfigError, ConfigOverrides};
 pub use credentials::{load_secrets, CredentialsError, DeviceSecrets};
@@ -39,6 +40,7 @@ pub use publisher::{
 };
 pub use scan_session::{ScanAnswer, ScanSession};
 pub use scanline::{parse_scan_line, ScanLineError};
+pub use tasks::{TaskQueue, TaskQueueError};
 
 /// Wall-clock milliseconds since the Unix epoch (0 if the clock is before it).
 pub fn now_ms() -> u64 {
