@@ -8,14 +8,17 @@ use super::state_tests::{count_task, list, pick_task};
 use proptest::prelude::*;
 use protocol::{TaskEntry, TaskRef};
 
+/// A task as generated: `(id, is_count, [(quantity, done)])`.
+type TaskSpec = (u64, bool, Vec<(i64, i64)>);
+
 #[derive(Debug, Clone)]
 enum Op {
-    /// A list of this version, tasks `(id, is_count, [(quantity, done)])`.
-    Offer(u64, Vec<(u64, bool, Vec<(i64, i64)>)>),
+    /// A list of this version.
+    Offer(u64, Vec<TaskSpec>),
     Mark(u64, u32, i64),
 }
 
-fn tasks(spec: &[(u64, bool, Vec<(i64, i64)>)]) -> Vec<TaskEntry> {
+fn tasks(spec: &[TaskSpec]) -> Vec<TaskEntry> {
     let mut seen = std::collections::BTreeSet::new();
     let unique = spec.iter().filter(|(id, _, _)| seen.insert(*id));
     unique
