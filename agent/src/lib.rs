@@ -11,7 +11,9 @@
 //! [`config`] loads the settings and [`bench`] measures durable-record
 //! latency against a raw fdatasync. [`scanner`] is the barcode engine side:
 //! the embedded-hal driver, GS1 reads turned into drafts, double-read
-//! suppression and the serial port of `agent --scanner`.
+//! suppression and the serial port of `agent --scanner`. [`tasks`] is the
+//! device's work queue: the hub's sealed task lists, stored with the
+//! journal, worked offline and acknowledged by version.
 //!
 //! Invariants: a sequence number is never reused, even after a restart with
 //! an empty journal; an entry leaves the journal only after the hub's ack

@@ -24,6 +24,11 @@
 //! in place before it confirms, refuses the scan when they are not, and the
 //! next record opens whatever journal is now at the path, a new one with a
 //! new epoch if the directory is empty ([`reopen`]).
+//!
+//! The device's work queue lives in a second tree of the same database
+//! (`tasks_tree`; its content is `crate::tasks`' business), so it shares
+//! the seal, the sync path, the reopen and the fate of a replaced
+//! directory with the journal.
 
 mod entry;
 mod epoch;

@@ -16,7 +16,7 @@
 //! frame but a sealed, fresh ack or task list for this device, and
 //! [`SendState`] never trims past the highest sequence number it
 //! published. Task lists go to the device's [`TaskQueue`] through
-//! [`queue_link`], which acknowledges the version held.
+//! `queue_link`, which acknowledges the version held.
 
 mod driver;
 pub mod inbound;

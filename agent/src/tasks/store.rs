@@ -3,7 +3,7 @@
 //!
 //! Two keys: `list` holds the task list (postcard, as on the wire without
 //! the version byte), `marks` the local marks (a list of `(task, line,
-//! units)`). Both are [`storeseal::frame`]s of format [`TASKS_FORMAT`]
+//! units)`). Both are `storeseal::frame`s of format [`TASKS_FORMAT`]
 //! (format byte, CRC32, body), as every journal value is, and both are
 //! written in one sled batch, so a list and its marks never disagree on
 //! disk. Like the journal, a damaged queue is refused with the problem
