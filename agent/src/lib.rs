@@ -11,7 +11,9 @@
 //! [`config`] loads the settings and [`bench`] measures durable-record
 //! latency against a raw fdatasync. [`scanner`] is the barcode engine side:
 //! the embedded-hal driver, GS1 reads turned into drafts, double-read
-//! suppression and the serial port of `agent --scanner`.
+//! suppression and the serial port of `agent --scanner`. [`tasks`] is the
+//! device's work queue: the hub's sealed task lists, stored with the
+//! journal, worked offline and acknowledged by version.
 //!
 //! Invariants: a sequence number is never reused, even after a restart with
 //! an empty journal; an entry leaves the journal only after the hub's ack
@@ -28,6 +30,7 @@ pub mod publisher;
 pub mod scan_session;
 pub mod scanline;
 pub mod scanner;
+pub mod tasks;
 
 pub use config::{AgentConfig, ConfigError, ConfigOverrides};
 pub use credentials::{load_secrets, CredentialsError, DeviceSecrets};
@@ -39,6 +42,7 @@ pub use publisher::{
 };
 pub use scan_session::{ScanAnswer, ScanSession};
 pub use scanline::{parse_scan_line, ScanLineError};
+pub use tasks::{TaskQueue, TaskQueueError};
 
 /// Wall-clock milliseconds since the Unix epoch (0 if the clock is before it).
 pub fn now_ms() -> u64 {

@@ -32,6 +32,9 @@ async fn offline_publisher_keeps_recording_and_stops_on_cancel() {
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(*handle.acked().borrow(), 0);
+    // The work queue stored with the journal is there offline too (empty).
+    assert_eq!(handle.tasks().version(), 0);
+    assert_eq!(*handle.queue_version().borrow(), 0);
     assert_eq!(
         journal.backlog(),
         3,

@@ -4,7 +4,7 @@
 use agent::scanline::{ScanLineError, MAX_SCAN_LINE};
 use agent::{parse_scan_line, MovementDraft};
 use proptest::prelude::*;
-use protocol::{MovementKind, ValidationError};
+use protocol::{MovementKind, TaskRef, TaskRefError, ValidationError};
 
 const T: u64 = 1_700_000_000_000;
 
@@ -62,9 +62,53 @@ fn good_lines() {
             ),
         ),
         ("receive S L 1000000", draft(Receive, "S", "L", 1_000_000)),
+        // task= stays any id, on any kind, exactly as before line= existed.
+        (
+            "pick SKU-1 A-01 1 task=1042:03",
+            with(draft(Pick, "SKU-1", "A-01", 1), None, None, Some("1042:03")),
+        ),
+        // line= names a line of the work queue: task = "{task}:{line}".
+        (
+            "pick SKU-1 A-01-02 3 line=1042:3",
+            with(
+                draft(Pick, "SKU-1", "A-01-02", 3),
+                None,
+                None,
+                Some("1042:3"),
+            ),
+        ),
+        (
+            "count SKU-1 A-01 0 line=7:1 lot=L1",
+            with(
+                draft(Count, "SKU-1", "A-01", 0),
+                Some("L1"),
+                None,
+                Some("7:1"),
+            ),
+        ),
+        (
+            "pack SKU-1 P-1 2 line=0:0",
+            with(draft(Pack, "SKU-1", "P-1", 2), None, None, Some("0:0")),
+        ),
+        (
+            "pick S L 1 line=18446744073709551615:4294967295",
+            with(
+                draft(Pick, "S", "L", 1),
+                None,
+                None,
+                Some("18446744073709551615:4294967295"),
+            ),
+        ),
     ];
     for (line, want) in table {
         assert_eq!(parse_scan_line(line, T), Ok(want), "line {line:?}");
+    }
+}
+
+fn bad_line(value: &str, reason: TaskRefError) -> ScanLineError {
+    ScanLineError::BadTaskLine {
+        value: value.into(),
+        reason,
     }
 }
 
@@ -125,6 +169,36 @@ fn bad_lines() {
             bad_id("sku", "has a space, control or non-ASCII character"),
         ),
         (&long_sku, bad_id("sku", "is longer than 64 bytes")),
+        (
+            "pick SKU-1 A-01 1 line=1042",
+            bad_line("\"1042\"", TaskRefError::NoSeparator),
+        ),
+        (
+            "pick SKU-1 A-01 1 line=1042:03",
+            bad_line("\"1042:03\"", TaskRefError::NotCanonical("line")),
+        ),
+        (
+            "pick SKU-1 A-01 1 line=+1:3",
+            bad_line("\"+1:3\"", TaskRefError::NotCanonical("task")),
+        ),
+        (
+            "pick SKU-1 A-01 1 line=1/3",
+            bad_line("\"1/3\"", TaskRefError::NoSeparator),
+        ),
+        (
+            "pick SKU-1 A-01 1 line=1:4294967296",
+            bad_line("\"1:4294967296\"", TaskRefError::TooLarge("line")),
+        ),
+        (
+            "pick SKU-1 A-01 1 line=",
+            bad_line("\"\"", TaskRefError::NoSeparator),
+        ),
+        ("pick SKU-1 A-01 1 line=1:1 line=1:2", DuplicateKey("line")),
+        ("pick SKU-1 A-01 1 line=1:1 task=T-9", TaskTwice),
+        ("pick SKU-1 A-01 1 task=T-9 line=1:1", TaskTwice),
+        ("receive SKU-1 A-01 1 line=1:1", LineNotForKind("receive")),
+        ("move SKU-1 A-01 1 to=B line=1:1", LineNotForKind("move")),
+        ("adjust SKU-1 A-01 -1 line=1:1", LineNotForKind("adjust")),
         (&long, TooLong(MAX_SCAN_LINE + 9)),
     ];
     for (line, want) in table {
@@ -195,6 +269,24 @@ proptest! {
         if let Err(e) = parse_scan_line(&line, T) {
             prop_assert!(!e.to_string().contains('\n'));
         }
+    }
+
+    #[test]
+    fn any_task_line_is_carried_canonically_on_picks_and_counts(
+        task in any::<u64>(),
+        line in any::<u32>(),
+        count in any::<bool>(),
+    ) {
+        let reference = TaskRef { task, line };
+        let text = if count {
+            format!("count SKU-1 A-01 5 line={reference}")
+        } else {
+            format!("pick SKU-1 A-01 5 line={reference}")
+        };
+        let d = parse_scan_line(&text, T).expect("valid line");
+        let carried = d.task.expect("task");
+        prop_assert_eq!(TaskRef::parse(&carried), Ok(reference));
+        prop_assert_eq!(carried, reference.to_string());
     }
 
     #[test]

@@ -33,14 +33,33 @@ pub(crate) fn sled_config() -> sled::Config {
         .cache_capacity(8 << 20)
 }
 
+/// A journal directory, opened through its seal and checked.
+pub(crate) struct OpenedDir {
+    /// The database and its seal keeper.
+    pub opened: Opened,
+    /// The journal's tree.
+    pub tree: sled::Tree,
+    /// The work queue's tree (see [`super::tasks_tree`]); its content is
+    /// checked by `crate::tasks` when the queue is opened.
+    pub tasks: sled::Tree,
+    /// What the journal tree holds.
+    pub checked: Checked,
+}
+
 /// Opens the journal directory through its seal and checks its content;
 /// a new journal gets its epoch here, durably.
-pub(crate) fn open_dir(dir: &Path) -> Result<(Opened, sled::Tree, Checked), JournalError> {
+pub(crate) fn open_dir(dir: &Path) -> Result<OpenedDir, JournalError> {
     let opened = storeseal::open(dir, Kind::Journal, sled_config())?;
     let tree = storeseal::without_panic(dir, || opened.db.open_tree("journal"))??;
+    let tasks = storeseal::without_panic(dir, || opened.db.open_tree(super::tasks_tree::TREE))??;
     let mut checked = storeseal::without_panic(dir, || check_tree(&tree, opened.mark))??;
     super::epoch::establish(&tree, &mut checked, Some(&opened.keeper))?;
-    Ok((opened, tree, checked))
+    Ok(OpenedDir {
+        opened,
+        tree,
+        tasks,
+        checked,
+    })
 }
 
 /// Checks one journal tree; `mark`: the last seq known to be confirmed.

@@ -24,12 +24,18 @@
 //! in place before it confirms, refuses the scan when they are not, and the
 //! next record opens whatever journal is now at the path, a new one with a
 //! new epoch if the directory is empty ([`reopen`]).
+//!
+//! The device's work queue lives in a second tree of the same database
+//! (`tasks_tree`; its content is `crate::tasks`' business), so it shares
+//! the seal, the sync path, the reopen and the fate of a replaced
+//! directory with the journal.
 
 mod entry;
 mod epoch;
 mod error;
 mod integrity;
 mod reopen;
+mod tasks_tree;
 
 pub use entry::STORAGE_VERSION;
 pub use epoch::format_epoch;
@@ -76,6 +82,8 @@ struct Inner {
 /// after every sled handle.
 struct Live {
     tree: sled::Tree,
+    /// The work queue's tree, in the same database (see [`tasks_tree`]).
+    tasks: sled::Tree,
     _db: Option<sled::Db>,
     keeper: Option<storeseal::Keeper>,
 }
@@ -94,13 +102,18 @@ impl Journal {
     /// Opens (or creates) the journal of the one device whose data lives in
     /// `dir`, after checking that it is undamaged (see [`integrity`]).
     pub fn open(dir: &Path) -> Result<Journal, JournalError> {
-        let (opened, tree, checked) = integrity::open_dir(dir)?;
+        let found = integrity::open_dir(dir)?;
         let live = Live {
-            tree,
-            _db: Some(opened.db),
-            keeper: Some(opened.keeper),
+            tree: found.tree,
+            tasks: found.tasks,
+            _db: Some(found.opened.db),
+            keeper: Some(found.opened.keeper),
         };
-        Ok(Journal::from_live(live, Some(dir.to_path_buf()), checked))
+        Ok(Journal::from_live(
+            live,
+            Some(dir.to_path_buf()),
+            found.checked,
+        ))
     }
 
     /// Opens (or creates) the journal of `device_id` inside a shared sled
@@ -109,10 +122,12 @@ impl Journal {
     pub fn open_in(db: &sled::Db, device_id: &str) -> Result<Journal, JournalError> {
         check_id("device", device_id)?;
         let tree = db.open_tree(format!("journal/{device_id}"))?;
+        let tasks = db.open_tree(format!("{}/{device_id}", tasks_tree::TREE))?;
         let mut checked = integrity::check_tree(&tree, 0)?;
         epoch::establish(&tree, &mut checked, None)?;
         let live = Live {
             tree,
+            tasks,
             _db: None,
             keeper: None,
         };

@@ -35,7 +35,12 @@ impl Journal {
         // sled's handles must all be gone before it can be opened again.
         drop(live.take());
         storeseal::wait_released(dir, std::time::Duration::from_secs(2));
-        let (opened, tree, on_disk) = integrity::open_dir(dir)?;
+        let integrity::OpenedDir {
+            opened,
+            tree,
+            tasks,
+            checked: on_disk,
+        } = integrity::open_dir(dir)?;
         if replaced || on_disk.epoch != self.epoch() {
             warn!(
                 dir = %dir.display(),
@@ -61,6 +66,7 @@ impl Journal {
         }
         *live = Some(Live {
             tree,
+            tasks,
             _db: Some(opened.db),
             keeper: Some(opened.keeper),
         });

@@ -5,6 +5,10 @@
 //! [`Inbound`] first; only a genuine, fresh, sealed ack reaches the send
 //! state, which still clamps it to what was published.
 //!
+//! Task lists that [`Inbound`] lets through go to the work queue
+//! ([`super::queue_link`]), which stores and acknowledges them; on every
+//! connect the device also says which queue version it holds.
+//!
 //! Every batch names the journal's epoch, and only acks for that epoch
 //! reach the send state. If the journal is replaced under the running
 //! agent (its directory deleted, see [`crate::journal`]), the next event
@@ -16,6 +20,7 @@
 
 use super::inbound::{Inbound, InboundCounts, Verdict};
 use super::link::LinkEvent;
+use super::queue_link::QueueLink;
 use super::{device_topic, BatchRange, PublisherConfig, SendState};
 use crate::journal::{Journal, JournalError};
 use protocol::DeviceKey;
@@ -38,6 +43,8 @@ pub(super) struct Topics {
     pub(super) events: String,
     pub(super) status: String,
     pub(super) ack: String,
+    pub(super) tasks: String,
+    pub(super) taskack: String,
 }
 
 impl Topics {
@@ -46,6 +53,8 @@ impl Topics {
             events: device_topic(site, device, TopicKind::Events)?,
             status: device_topic(site, device, TopicKind::Status)?,
             ack: device_topic(site, device, TopicKind::Ack)?,
+            tasks: device_topic(site, device, TopicKind::Tasks)?,
+            taskack: device_topic(site, device, TopicKind::TaskAck)?,
         })
     }
 }
@@ -77,6 +86,7 @@ pub(super) struct Driver {
     key: DeviceKey,
     state: SendState,
     inbound: Inbound,
+    queue: QueueLink,
     frames_tx: watch::Sender<InboundCounts>,
     acked_tx: watch::Sender<u64>,
     battery: super::Battery,
@@ -96,8 +106,7 @@ impl Driver {
         config: &PublisherConfig,
         topics: Topics,
         watches: super::Watches,
-        battery: super::Battery,
-        status: super::status::StatusSigner,
+        parts: super::DriverParts,
     ) -> Driver {
         // The epoch first: counters read after it belong to it.
         let epoch = journal.epoch();
@@ -110,7 +119,16 @@ impl Driver {
             &secrets.key,
             secrets.key_version,
             epoch,
-        );
+        )
+        .with_tasks(&topics.tasks);
+        let queue = QueueLink {
+            queue: parts.queue,
+            signer: parts.task_acks,
+            client: client.clone(),
+            tasks_topic: topics.tasks.clone(),
+            taskack_topic: topics.taskack.clone(),
+            version: watches.queue_version,
+        };
         Driver {
             journal,
             client,
@@ -120,10 +138,11 @@ impl Driver {
             key: config.secrets.key.clone(),
             state,
             inbound,
+            queue,
             frames_tx: watches.frames,
             acked_tx: watches.acked,
-            battery,
-            status,
+            battery: parts.battery,
+            status: parts.status,
             heartbeat: config.heartbeat,
             next_heartbeat: now(),
         }
@@ -185,7 +204,9 @@ impl Driver {
     fn on_connected(&mut self) {
         let now = now();
         self.subscribe_acks();
+        self.queue.subscribe();
         self.publish_status(DeviceState::Online);
+        self.queue.announce();
         self.next_heartbeat = now + self.heartbeat;
         self.follow_epoch(now);
         self.state.recorded(self.journal.last_seq(), now);
@@ -217,6 +238,7 @@ impl Driver {
             // with an older connection of the same client id): ask again,
             // which is harmless when it is still there.
             self.subscribe_acks();
+            self.queue.subscribe();
         }
         ranges.extend(ticked);
         self.send(ranges, now);
@@ -241,12 +263,18 @@ impl Driver {
         self.frames_tx.send_replace(counts);
         match verdict {
             Verdict::Ack { epoch, through } => self.on_ack(epoch, through),
+            Verdict::TaskList(list) => self.queue.take(list),
             // Never the payload: it is whatever a stranger chose to send.
-            Verdict::Refused(why) => warn!(
-                reason = why.reason(),
-                refused = counts.refused(),
-                "refused a frame from the broker; acting on nothing"
-            ),
+            Verdict::Refused(why) => {
+                warn!(
+                    reason = why.reason(),
+                    refused = counts.refused(),
+                    "refused a frame from the broker; acting on nothing"
+                );
+                if why.wants_task_ack() {
+                    self.queue.announce();
+                }
+            }
         }
     }
 

@@ -1,23 +1,29 @@
-//! What the agent takes from the broker: nothing but sealed acks for this
-//! device, on its ack topic, newer than any it took before (promise 10),
-//! about its journal's current epoch (WIRE.md §3.9).
+//! What the agent takes from the broker: nothing but sealed frames for
+//! this device, on its own topics, newer than any taken before on that
+//! topic (promise 10): acks about its journal's current epoch (WIRE.md
+//! §3.9) on the ack topic, and valid task lists on the tasks topic.
 //!
 //! Why its own pure piece: the broker is not trusted, so every inbound
 //! frame is an attacker's until proven otherwise, and the rules that
 //! decide it (retained? our topic? does the seal open for us? a replay?)
 //! should be testable without a socket. The driver asks [`Inbound`] for a
-//! verdict and acts only on [`Verdict::Ack`]; everything else is counted
-//! ([`InboundCounts`]) and logged without its payload.
+//! verdict and acts only on [`Verdict::Ack`] and [`Verdict::TaskList`];
+//! everything else is counted ([`InboundCounts`]) and logged without its
+//! payload.
+//!
+//! One replay position per topic (WIRE.md §7.5): the hub numbers all its
+//! frames with one counter, and MQTT orders deliveries per topic only, so
+//! a task list may arrive after an ack sealed later than it.
 
 use protocol::sealed::{self, Recipient};
-use protocol::{DeviceKey, Message, ReplayGuard, SealError, SealKey};
+use protocol::{DeviceKey, Message, ReplayGuard, SealError, SealKey, TaskList, ValidationError};
 
 /// Why an inbound frame was refused (for counters and logs; no payload).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {
     /// A retained message: whoever left it, it is not news from the hub.
     Retained,
-    /// Not this device's ack topic.
+    /// Not this device's ack or tasks topic.
     OtherTopic,
     /// The seal did not open (forged, plain, altered, for another device
     /// or topic, another key version, truncated).
@@ -29,6 +35,12 @@ pub enum Refusal {
     /// An authentic ack for another journal epoch (an earlier journal of
     /// this device): it says nothing about this journal's scans.
     OtherEpoch,
+    /// Authentic, but not a task list (on the tasks topic).
+    NotATaskList,
+    /// An authentic, fresh task list that breaks a rule of WIRE.md §4: the
+    /// queue held is kept, and the device still answers with its version
+    /// ([`Refusal::wants_task_ack`]).
+    InvalidList(ValidationError),
 }
 
 impl Refusal {
@@ -46,7 +58,16 @@ impl Refusal {
             Refusal::Replayed => "replayed",
             Refusal::NotAnAck => "not an ack",
             Refusal::OtherEpoch => "other epoch",
+            Refusal::NotATaskList => "not a task list",
+            Refusal::InvalidList(_) => "invalid list",
         }
+    }
+
+    /// Whether the device still answers with a task ack: a list that
+    /// opened is answered even when refused (WIRE.md §3.10, §4), so the
+    /// hub hears which version the device kept.
+    pub fn wants_task_ack(&self) -> bool {
+        matches!(self, Refusal::InvalidList(_))
     }
 }
 
@@ -62,6 +83,9 @@ pub enum Verdict {
         /// Acknowledged through this seq.
         through: u64,
     },
+    /// A genuine, fresh, valid task list for this device, to offer to the
+    /// queue (which takes it only if its version is newer).
+    TaskList(TaskList),
     /// Refused: act on nothing.
     Refused(Refusal),
 }
@@ -81,22 +105,36 @@ pub struct InboundCounts {
     pub other: u64,
     /// Authentic acks for another journal epoch, ignored.
     pub other_epoch: u64,
+    /// Genuine fresh valid task lists handed on (taken or not: the queue
+    /// decides by version).
+    pub task_lists: u64,
+    /// Authentic task lists refused as invalid.
+    pub invalid_lists: u64,
 }
 
 impl InboundCounts {
     /// Every frame refused.
     pub fn refused(&self) -> u64 {
-        self.retained + self.unopenable + self.replayed + self.other + self.other_epoch
+        self.retained
+            + self.unopenable
+            + self.replayed
+            + self.other
+            + self.other_epoch
+            + self.invalid_lists
     }
 
     fn count(&mut self, verdict: &Verdict) {
         let slot = match verdict {
             Verdict::Ack { .. } => &mut self.acks,
+            Verdict::TaskList(_) => &mut self.task_lists,
             Verdict::Refused(Refusal::Retained) => &mut self.retained,
             Verdict::Refused(Refusal::Unopenable(_)) => &mut self.unopenable,
             Verdict::Refused(Refusal::Replayed) => &mut self.replayed,
-            Verdict::Refused(Refusal::OtherTopic | Refusal::NotAnAck) => &mut self.other,
+            Verdict::Refused(Refusal::OtherTopic | Refusal::NotAnAck | Refusal::NotATaskList) => {
+                &mut self.other
+            }
             Verdict::Refused(Refusal::OtherEpoch) => &mut self.other_epoch,
+            Verdict::Refused(Refusal::InvalidList(_)) => &mut self.invalid_lists,
         };
         *slot += 1;
     }
@@ -112,6 +150,8 @@ pub struct Inbound {
     key_version: u32,
     epoch: u64,
     guard: ReplayGuard,
+    /// The tasks topic and its own replay position, once enabled.
+    tasks: Option<(String, ReplayGuard)>,
     counts: InboundCounts,
 }
 
@@ -135,8 +175,16 @@ impl Inbound {
             key_version,
             epoch,
             guard: ReplayGuard::new(),
+            tasks: None,
             counts: InboundCounts::default(),
         }
+    }
+
+    /// Also takes task lists, sealed for this device on `tasks_topic`.
+    /// Without it, a frame on that topic is [`Refusal::OtherTopic`].
+    pub fn with_tasks(mut self, tasks_topic: &str) -> Inbound {
+        self.tasks = Some((tasks_topic.to_string(), ReplayGuard::new()));
+        self
     }
 
     /// The verdict on one publish from the broker, counted.
@@ -150,16 +198,13 @@ impl Inbound {
         if retained {
             return Verdict::Refused(Refusal::Retained);
         }
+        if self.tasks.as_ref().is_some_and(|(t, _)| t == topic) {
+            return self.judge_task_list(topic, payload);
+        }
         if topic != self.ack_topic {
             return Verdict::Refused(Refusal::OtherTopic);
         }
-        let to = Recipient {
-            site: &self.site,
-            device: &self.device,
-            topic,
-            key_version: self.key_version,
-        };
-        let opened = match sealed::open(&self.key, &to, payload) {
+        let opened = match self.open(topic, payload) {
             Ok(opened) => opened,
             Err(e) => return Verdict::Refused(Refusal::Unopenable(e)),
         };
@@ -176,6 +221,39 @@ impl Inbound {
         Verdict::Ack {
             epoch: ack.epoch,
             through: ack.through_seq,
+        }
+    }
+
+    fn open(&self, topic: &str, payload: &[u8]) -> Result<sealed::Opened, SealError> {
+        let to = Recipient {
+            site: &self.site,
+            device: &self.device,
+            topic,
+            key_version: self.key_version,
+        };
+        sealed::open(&self.key, &to, payload)
+    }
+
+    /// A frame on the tasks topic: opened, fresh on that topic (its own
+    /// position), a task list, valid. Whether it is newer than the queue
+    /// held is the queue's to say.
+    fn judge_task_list(&mut self, topic: &str, payload: &[u8]) -> Verdict {
+        let opened = match self.open(topic, payload) {
+            Ok(opened) => opened,
+            Err(e) => return Verdict::Refused(Refusal::Unopenable(e)),
+        };
+        let Message::TaskList(list) = opened.message else {
+            return Verdict::Refused(Refusal::NotATaskList);
+        };
+        let Some((_, guard)) = self.tasks.as_mut() else {
+            return Verdict::Refused(Refusal::OtherTopic);
+        };
+        if guard.admit(opened.at).is_err() {
+            return Verdict::Refused(Refusal::Replayed);
+        }
+        match list.validate() {
+            Ok(()) => Verdict::TaskList(list),
+            Err(e) => Verdict::Refused(Refusal::InvalidList(e)),
         }
     }
 

@@ -63,6 +63,7 @@ fn refused(verdict: Verdict) -> &'static str {
     match verdict {
         Verdict::Refused(why) => why.reason(),
         Verdict::Ack { through, .. } => panic!("acted on an ack through {through}"),
+        Verdict::TaskList(list) => panic!("acted on a task list of version {}", list.version),
     }
 }
 

@@ -13,12 +13,15 @@
 //! from an MQTT queue (promise 11).
 //!
 //! The broker is not trusted (promise 10): [`inbound`] refuses every
-//! frame but a sealed, fresh ack for this device, and [`SendState`] never
-//! trims past the highest sequence number it published.
+//! frame but a sealed, fresh ack or task list for this device, and
+//! [`SendState`] never trims past the highest sequence number it
+//! published. Task lists go to the device's [`TaskQueue`] through
+//! `queue_link`, which acknowledges the version held.
 
 mod driver;
 pub mod inbound;
 mod link;
+mod queue_link;
 mod send_state;
 mod status;
 
@@ -28,6 +31,7 @@ pub use send_state::{AckOutcome, BatchRange, SendSettings, SendState};
 
 use crate::credentials::DeviceSecrets;
 use crate::journal::Journal;
+use crate::tasks::{TaskAckSigner, TaskQueue, TaskQueueError};
 use protocol::{Topic, TopicError, TopicKind};
 use rumqttc::AsyncClient;
 use std::future::Future;
@@ -87,6 +91,9 @@ pub enum PublisherError {
     /// The site or device id cannot be a topic segment.
     #[error("cannot build this device's topics: {0}")]
     Topic(#[from] TopicError),
+    /// The work queue stored with the journal cannot be read (damaged).
+    #[error("{0}")]
+    Tasks(#[from] TaskQueueError),
 }
 
 /// The battery level the heartbeat reports (shared with the handle).
@@ -119,6 +126,8 @@ pub struct PublisherHandle {
     acked: watch::Receiver<u64>,
     frames: watch::Receiver<InboundCounts>,
     link: watch::Receiver<LinkState>,
+    queue: TaskQueue,
+    queue_version: watch::Receiver<u64>,
     cancel: CancellationToken,
 }
 
@@ -126,6 +135,15 @@ pub struct PublisherHandle {
 pub(crate) struct Watches {
     acked: watch::Sender<u64>,
     frames: watch::Sender<InboundCounts>,
+    queue_version: Arc<watch::Sender<u64>>,
+}
+
+/// What the driver is built from besides the journal, client and topics.
+pub(crate) struct DriverParts {
+    battery: Battery,
+    status: status::StatusSigner,
+    queue: TaskQueue,
+    task_acks: TaskAckSigner,
 }
 
 impl PublisherHandle {
@@ -162,6 +180,17 @@ impl PublisherHandle {
         reached
     }
 
+    /// The device's work queue, as the publisher keeps it (clones share it).
+    pub fn tasks(&self) -> TaskQueue {
+        self.queue.clone()
+    }
+
+    /// The version of the work queue held, updated after each newer list
+    /// is stored (watch it to redraw the queue).
+    pub fn queue_version(&self) -> watch::Receiver<u64> {
+        self.queue_version.clone()
+    }
+
     /// Sets the battery level the next heartbeats report (percent, capped
     /// at 100; `None`: unknown).
     pub fn set_battery(&self, pct: Option<u8>) {
@@ -174,7 +203,8 @@ impl PublisherHandle {
     }
 }
 
-/// Sets up the publisher for `journal`: returns the handle and the future
+/// Sets up the publisher for `journal` (and the work queue stored with
+/// it, see [`PublisherHandle::tasks`]): returns the handle and the future
 /// that runs it until `cancel` (spawn it). On cancel it publishes an
 /// Offline status and disconnects cleanly, waiting at most about a second.
 pub fn run_publisher(
@@ -184,6 +214,8 @@ pub fn run_publisher(
 ) -> Result<(PublisherHandle, impl Future<Output = ()> + Send + 'static), PublisherError> {
     let topics = driver::Topics::new(&config.site, &config.device)?;
     let status = status::StatusSigner::new(&config.site, &config.device, &config.secrets.key);
+    let queue = TaskQueue::open(&journal)?;
+    let task_acks = TaskAckSigner::new(&config.site, &config.device, &config.secrets.key);
     let options = link::mqtt_options(&config);
     let capacity = config.send.max_batches_in_flight + 64;
     let (client, mut eventloop) = AsyncClient::new(options, capacity);
@@ -195,6 +227,7 @@ pub fn run_publisher(
     let (acked_tx, acked_rx) = watch::channel(journal.acked());
     let (frames_tx, frames_rx) = watch::channel(InboundCounts::default());
     let (link_tx, link_rx) = watch::channel(LinkState::Connecting);
+    let (version_tx, version_rx) = watch::channel(queue.version());
     let battery = Battery::new();
     let handle = PublisherHandle {
         battery: battery.clone(),
@@ -202,18 +235,27 @@ pub fn run_publisher(
         acked: acked_rx,
         frames: frames_rx,
         link: link_rx,
+        queue: queue.clone(),
+        queue_version: version_rx,
         cancel: cancel.clone(),
     };
     let watches = Watches {
         acked: acked_tx,
         frames: frames_tx,
+        queue_version: Arc::new(version_tx),
     };
     let will = link::Will {
         topic: topics.status.clone(),
         signer: status.clone(),
     };
     will.renew(&mut eventloop);
-    let driver = driver::Driver::new(journal, client, &config, topics, watches, battery, status);
+    let parts = DriverParts {
+        battery,
+        status: status.clone(),
+        queue,
+        task_acks,
+    };
+    let driver = driver::Driver::new(journal, client, &config, topics, watches, parts);
     let task = async move {
         let (events_tx, events_rx) = mpsc::unbounded_channel();
         let pump = link::pump(eventloop, will, events_tx, link_tx, cancel.clone());
