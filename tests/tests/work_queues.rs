@@ -10,6 +10,7 @@ use protocol::auth::encode_signed_task_ack;
 use protocol::{Message, Recipient, TaskAck, TaskList};
 use rumqttc::{Client, Event, Packet, QoS};
 use serde_json::json;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tests::feed::{call, movement, post, Feed};
@@ -23,6 +24,8 @@ const TASKS: &str = "wms/s1/dev/h1/tasks";
 struct Inbox {
     client: Client,
     lists: Arc<Mutex<Vec<TaskList>>>,
+    /// SubAcks so far: one per (re)connect, once the topic is live.
+    subscribed: Arc<AtomicU64>,
 }
 
 impl Inbox {
@@ -36,6 +39,8 @@ impl Inbox {
         let lists = Arc::new(Mutex::new(Vec::new()));
         let sink = lists.clone();
         let again = client.clone();
+        let subscribed = Arc::new(AtomicU64::new(0));
+        let count = subscribed.clone();
         std::thread::spawn(move || {
             for event in conn.iter() {
                 let p = match event {
@@ -43,6 +48,10 @@ impl Inbox {
                     // A clean session: subscribe again after a hub restart.
                     Ok(Event::Incoming(Packet::ConnAck(_))) => {
                         let _ = again.try_subscribe(TASKS, QoS::AtLeastOnce);
+                        continue;
+                    }
+                    Ok(Event::Incoming(Packet::SubAck(_))) => {
+                        count.fetch_add(1, Ordering::SeqCst);
                         continue;
                     }
                     _ => continue,
@@ -60,7 +69,22 @@ impl Inbox {
                 }
             }
         });
-        Inbox { client, lists }
+        let inbox = Inbox {
+            client,
+            lists,
+            subscribed,
+        };
+        inbox.wait_subscribed(1);
+        inbox
+    }
+
+    /// Waits until the broker has confirmed `n` subscriptions (a list
+    /// published before that would not reach this listener).
+    fn wait_subscribed(&self, n: u64) {
+        wait_until("inbox subscribed", WAIT, || {
+            (self.subscribed.load(Ordering::SeqCst) >= n).then_some(())
+        })
+        .expect("the broker did not confirm the subscription");
     }
 
     /// The first list received with a version of at least `version`.
@@ -190,6 +214,7 @@ fn a_paid_order_reaches_its_handheld_sealed_and_a_pick_closes_it() {
     // the store; the done task is still listed, and nothing is sent twice.
     hub.kill9();
     let hub = HubProc::start_with(&hub_dir, ports, "s1", &["--config", &config_arg]);
+    inbox.wait_subscribed(2);
     let (_, done) = call(addr, "GET", "/api/v1/tasks?device=h1&state=closed", None);
     assert_eq!(done["items"][0]["id"], task.task, "{done}");
     let body = body.to_string().replace("W-1", "W-2");
