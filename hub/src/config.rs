@@ -249,7 +249,7 @@ impl HubConfig {
             ));
         }
         self.validate_orders()?;
-        self.tasks.validate()?;
+        self.tasks.validate().map_err(ConfigError::Invalid)?;
         self.validate_http()
     }
 

@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tests::feed::{call, movement, post, Feed};
 use tests::identity::{device_key, device_options};
-use tests::{hubapi, wait_until, Credentials, HubPorts, HubProc};
+use tests::{hubapi, wait_until, AgentProc, Credentials, HubPorts, HubProc};
 
 const WAIT: Duration = Duration::from_secs(20);
 const TASKS: &str = "wms/s1/dev/h1/tasks";
@@ -224,5 +224,95 @@ fn a_paid_order_reaches_its_handheld_sealed_and_a_pick_closes_it() {
     assert_eq!(next.tasks.len(), 1, "{next:?}");
     assert!(next.tasks[0].task > task.task, "task ids are not reused");
     assert_eq!(next.tasks[0].lines[0].order, second["id"].as_u64());
+    drop(hub);
+}
+
+/// The queue version `device` last said it holds, per the hub.
+fn held(addr: std::net::SocketAddr, device: &str) -> Option<u64> {
+    let (_, devices) = call(addr, "GET", "/api/v1/devices", None);
+    devices["items"]
+        .as_array()?
+        .iter()
+        .find(|d| d["device"] == device)?["queue_version_held"]
+        .as_u64()
+}
+
+#[test]
+fn a_real_agent_takes_its_list_picks_and_packs_the_order() {
+    let data = tempfile::tempdir().unwrap();
+    let config = data.path().join("hub.toml");
+    std::fs::write(
+        &config,
+        "[tasks]\ndevices = [{ device = \"h1\", zone = \"\" }]\n",
+    )
+    .unwrap();
+    let ports = HubPorts::fresh();
+    let config_arg = config.to_string_lossy().to_string();
+    let hub_dir = data.path().join("hub");
+    let hub = HubProc::start_with(&hub_dir, ports, "s1", &["--config", &config_arg]);
+    let addr = ports.http_addr();
+    let creds = hub.provision(&["h1"]);
+    let journal = data.path().join("h1");
+    let mut agent = AgentProc::start(&journal, &ports.mqtt_addr(), &creds, "h1", &[]);
+    let answer = agent.scan("receive TEA A-01-1 10").expect("answer");
+    assert!(answer.starts_with("ok"), "{answer}");
+    wait_until("stock received", WAIT, || {
+        let (_, stock) = call(addr, "GET", "/api/v1/stock/TEA", None);
+        (stock["on_hand"] == 10).then_some(())
+    })
+    .expect("the receipt did not reach the hub");
+
+    let body = json!({
+        "platform": "own", "platform_order_id": "R-1", "service": "standard", "paid": true,
+        "customer": {"name": "李四", "phone": "13912345678",
+            "address": {"country": "CN", "province": "浙江省", "city": "杭州市",
+                        "district": "西湖区", "street": "文三路91号", "postal_code": "310012"}},
+        "lines": [{"sku": "TEA", "quantity": 3}]
+    });
+    let (status, placed) = post(addr, "/api/v1/orders", &body.to_string());
+    assert_eq!(status, 201, "{placed}");
+    let id = placed["id"].as_u64().expect("id");
+    let (_, tasks) = call(addr, "GET", "/api/v1/tasks?device=h1&state=open", None);
+    let task = tasks["items"][0]["id"].as_u64().expect("a task for h1");
+    let line = tasks["items"][0]["lines"][0]["line"]
+        .as_u64()
+        .expect("line");
+    wait_until("the agent holds its list", WAIT, || {
+        held(addr, "h1").filter(|&v| v >= 1)
+    })
+    .expect("the agent never acknowledged its list");
+
+    let pick = agent
+        .scan(&format!("pick TEA A-01-1 3 line={task}:{line}"))
+        .expect("answer");
+    assert!(pick.starts_with("ok"), "{pick}");
+    wait_until("order picked", WAIT, || {
+        (order_state(addr, id) == "picked").then_some(())
+    })
+    .expect("the agent's pick did not close the order");
+    let pack = agent
+        .scan(&format!("pack TEA PACK-1 3 line={task}:{line}"))
+        .expect("answer");
+    assert!(pack.starts_with("ok"), "{pack}");
+    wait_until("order packed", WAIT, || {
+        (order_state(addr, id) == "packed").then_some(())
+    })
+    .expect("the agent's pack did not pack the order");
+    let (_, stock) = call(addr, "GET", "/api/v1/stock/TEA", None);
+    assert_eq!(
+        (stock["on_hand"].as_i64(), stock["reserved"].as_i64()),
+        (Some(7), Some(0))
+    );
+
+    // The agent took the emptied list too, and kept it in its journal.
+    let version = wait_until("the agent holds the emptied list", WAIT, || {
+        held(addr, "h1").filter(|&v| v >= 2)
+    })
+    .expect("the emptied list was not acknowledged");
+    agent.kill9();
+    let stored = agent::Journal::open(&journal).expect("journal");
+    let queue = agent::TaskQueue::open(&stored).expect("queue");
+    assert_eq!(queue.version(), version);
+    assert!(queue.current().is_some_and(|l| l.tasks.is_empty()));
     drop(hub);
 }

@@ -121,6 +121,7 @@ async fn availability(
 
 async fn devices(State(state): State<AppState>) -> Result<Response, ApiError> {
     let mut presence = state.fleet.all();
+    let held = state.fleet.queues_held();
     let mut by_device: BTreeMap<String, Vec<(u64, DeviceRecord)>> = BTreeMap::new();
     for (stream, record) in state.store.devices()? {
         by_device
@@ -131,10 +132,12 @@ async fn devices(State(state): State<AppState>) -> Result<Response, ApiError> {
     let mut items: Vec<Value> = Vec::new();
     for (device, epochs) in by_device {
         let p = presence.remove(&device);
-        items.push(device_json(&device, epochs, p.as_ref()));
+        let queue = held.get(&device).copied();
+        items.push(device_json(&device, epochs, p.as_ref(), queue));
     }
     for (device, p) in presence {
-        items.push(device_json(&device, Vec::new(), Some(&p)));
+        let queue = held.get(&device).copied();
+        items.push(device_json(&device, Vec::new(), Some(&p), queue));
     }
     Ok(list_body(items))
 }
@@ -146,6 +149,7 @@ fn device_json(
     device: &str,
     mut epochs: Vec<(u64, DeviceRecord)>,
     presence: Option<&crate::devices::fleet::Presence>,
+    queue_held: Option<u64>,
 ) -> Value {
     let state = match presence.map(|p| p.state) {
         Some(protocol::DeviceState::Online) => "online",
@@ -177,6 +181,7 @@ fn device_json(
         "state": state,
         "last_seen_ms": presence.map(|p| p.seen_ms),
         "reported_backlog": presence.map(|p| p.backlog),
+        "queue_version_held": queue_held,
     })
 }
 

@@ -68,6 +68,9 @@ pub fn order(held: Option<&Presence>, status: &Status) -> Ordering {
 #[derive(Debug, Default)]
 pub struct Fleet {
     devices: Mutex<HashMap<String, Presence>>,
+    /// The work-queue version each device last said it holds (its signed
+    /// task acks), so an operator sees who has their current queue.
+    queues_held: Mutex<HashMap<String, u64>>,
 }
 
 impl Fleet {
@@ -100,6 +103,21 @@ impl Fleet {
     /// Every device heard from.
     pub fn all(&self) -> HashMap<String, Presence> {
         self.devices.lock().map(|d| d.clone()).unwrap_or_default()
+    }
+
+    /// Records an authenticated task ack: `device` holds queue `version`.
+    pub fn queue_held(&self, device: &str, version: u64) {
+        if let Ok(mut held) = self.queues_held.lock() {
+            held.insert(device.to_string(), version);
+        }
+    }
+
+    /// The queue version each device last said it holds.
+    pub fn queues_held(&self) -> HashMap<String, u64> {
+        self.queues_held
+            .lock()
+            .map(|d| d.clone())
+            .unwrap_or_default()
     }
 }
 

@@ -13,7 +13,6 @@
 //! Only listed devices are given work; a device in zone `""` takes work
 //! from anywhere.
 
-use crate::config::ConfigError;
 use hub_core::tasks::{BatchCaps, DeviceZone, ShortDecision, TaskRules, Zone};
 use serde::{Deserialize, Serialize};
 
@@ -50,9 +49,9 @@ impl Default for TasksConfig {
 }
 
 impl TasksConfig {
-    /// Refuses values no warehouse means.
-    pub fn validate(&self) -> Result<(), ConfigError> {
-        let bad = |what: String| Err(ConfigError::Invalid(what));
+    /// Refuses values no warehouse means, saying which.
+    pub fn validate(&self) -> Result<(), String> {
+        let bad = |what: String| Err(what);
         if !(1..=200).contains(&self.max_orders_per_list) {
             return bad("tasks.max_orders_per_list must be 1 to 200".into());
         }
@@ -72,7 +71,7 @@ impl TasksConfig {
         }
         for d in &self.devices {
             protocol::validate::check_id("tasks.devices device", &d.device)
-                .map_err(|e| ConfigError::Invalid(e.to_string()))?;
+                .map_err(|e| e.to_string())?;
             if !d.zone.is_empty() && !self.zones.iter().any(|z| z.id == d.zone) {
                 return bad(format!(
                     "tasks.devices: {} works zone {:?}, which tasks.zones does not define",

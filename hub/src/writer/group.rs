@@ -134,7 +134,10 @@ impl Writer {
                     Metrics::add(&self.metrics.statuses_stale, 1);
                 }
             }
-            Intake::TaskAck(ack) => self.pool.task_acked(&ack.device, ack.version, now),
+            Intake::TaskAck(ack) => {
+                self.fleet.queue_held(&ack.device, ack.version);
+                self.pool.task_acked(&ack.device, ack.version, now);
+            }
             Intake::Reject(reason) => self.reject(topic, reason, payload, now),
             Intake::Ignore => {}
         }
