@@ -24,6 +24,7 @@
 
 mod day;
 pub mod item;
+pub mod pack;
 mod progress;
 pub mod session;
 mod session_view;
@@ -32,9 +33,12 @@ mod view;
 #[cfg(test)]
 mod fixtures;
 #[cfg(test)]
+mod pack_tests;
+#[cfg(test)]
 mod session_tests;
 
 pub use day::Day;
+pub use pack::PackSession;
 pub use progress::Progress;
 pub use session::PickSession;
 pub use session::Step;
