@@ -22,10 +22,12 @@
 //! line is confirmed once, never in parts; a pack line takes at most what
 //! was picked on it.
 
+mod bigtext;
 mod day;
 pub mod item;
 pub mod pack;
 mod progress;
+pub mod screen;
 pub mod session;
 mod session_view;
 mod view;
@@ -34,6 +36,10 @@ mod view;
 mod fixtures;
 #[cfg(test)]
 mod pack_tests;
+#[cfg(test)]
+mod proptests;
+#[cfg(test)]
+mod screen_tests;
 #[cfg(test)]
 mod session_tests;
 
