@@ -26,6 +26,7 @@ pub mod credentials;
 pub mod draft;
 pub mod journal;
 pub mod line_input;
+pub mod picking;
 pub mod publisher;
 pub mod scan_session;
 pub mod scanline;
