@@ -186,7 +186,19 @@ fn a_paid_order_reaches_its_handheld_sealed_and_a_pick_closes_it() {
     let (_, stock) = call(addr, "GET", "/api/v1/stock/TEA", None);
     assert_eq!(stock["on_hand"], 7, "{stock}");
     assert_eq!(stock["reserved"], 0, "the allocation was consumed: {stock}");
-    let emptied = inbox.wait_for(list.version + 1);
+    // Picked, not packed: the task stays on the device's list, done, for
+    // the pack station; packed, it leaves.
+    let picked = inbox.wait_for(list.version + 1);
+    assert_eq!(picked.tasks.len(), 1, "{picked:?}");
+    assert_eq!(picked.tasks[0].lines[0].done, 3);
+    let mut pack = movement(protocol::MovementKind::Pack, "TEA", "PACK-1", 3);
+    pack.task = Some(format!("{}:{}", task.task, line.line));
+    h1.send(vec![pack]);
+    wait_until("order packed", WAIT, || {
+        (order_state(addr, id) == "packed").then_some(())
+    })
+    .expect("the pack did not pack the order");
+    let emptied = inbox.wait_for(picked.version + 1);
     assert!(emptied.tasks.is_empty(), "the queue is empty: {emptied:?}");
 
     // Back from offline with version 0: the current queue again.
@@ -305,8 +317,10 @@ fn a_real_agent_takes_its_list_picks_and_packs_the_order() {
     );
 
     // The agent took the emptied list too, and kept it in its journal.
+    // Versions: 1 planned, 2 picked (the task stays, done, for packing),
+    // 3 packed (it leaves).
     let version = wait_until("the agent holds the emptied list", WAIT, || {
-        held(addr, "h1").filter(|&v| v >= 2)
+        held(addr, "h1").filter(|&v| v >= 3)
     })
     .expect("the emptied list was not acknowledged");
     agent.kill9();

@@ -17,7 +17,7 @@ pub(crate) const NEXT_WORK_TASK: &[u8] = b"mnext_work_task";
 pub(crate) fn write(batch: &mut sled::Batch, changes: &TaskChanges) {
     for task in &changes.tasks {
         batch.insert(id_key(b'j', task.id), encode(task));
-        if task.is_open() {
+        if task.in_queue() {
             batch.insert(id_key(b'n', task.id), encode(&()));
         } else {
             batch.remove(id_key(b'n', task.id));
@@ -73,7 +73,7 @@ impl Store {
             .records::<Task>(b'j')?
             .into_iter()
             .map(|(_, t)| t)
-            .filter(|t| t.is_open() || wanted.contains(&t.id))
+            .filter(|t| t.in_queue() || wanted.contains(&t.id))
             .collect();
         Ok(TaskParts {
             tasks,
@@ -135,7 +135,7 @@ impl Store {
             let Some(task) = self.record::<Task>(b'j', id)? else {
                 continue;
             };
-            if task.is_open() && task.device.as_deref() == Some(device) {
+            if task.in_queue() && task.device.as_deref() == Some(device) {
                 tasks.push(task);
             }
         }

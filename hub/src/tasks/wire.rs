@@ -12,7 +12,7 @@ use protocol::{TaskEntry, TaskKind, TaskLine, TaskList};
 /// The list of `device` at `version` from its open `tasks` (any order;
 /// sorted here by rank, then id).
 pub fn task_list(site: &str, device: &str, version: u64, tasks: &[Task]) -> TaskList {
-    let mut open: Vec<&Task> = tasks.iter().filter(|t| t.is_open()).collect();
+    let mut open: Vec<&Task> = tasks.iter().filter(|t| t.in_queue()).collect();
     open.sort_by_key(|t| (t.rank, t.id));
     let mut entries = Vec::new();
     let mut lines_total = 0;

@@ -166,6 +166,13 @@ impl Task {
     pub fn is_open(&self) -> bool {
         self.closed_ms.is_none()
     }
+
+    /// Whether the device still needs it: open, or picked and not all
+    /// packed yet (a pack station on the same device finds its lines).
+    pub fn in_queue(&self) -> bool {
+        let unpacked = || self.lines.iter().any(|l| l.state.picked() > l.packed);
+        self.is_open() || (self.kind == TaskKind::Pick && unpacked())
+    }
 }
 
 /// How big one walk may get.

@@ -43,8 +43,14 @@ impl TaskBook {
         }
         l.packed += quantity;
         let order = l.order;
+        let leaves = !t.in_queue();
         self.by_scan.insert(scan.clone(), (task_id, line));
-        self.store_task(task_id);
+        if leaves {
+            // Its last unit is packed: it leaves the device's list.
+            self.touch_task(task_id);
+        } else {
+            self.store_task(task_id);
+        }
         let mut effects = Vec::new();
         if let Some(order) = order.filter(|o| self.order_packed(*o)) {
             if let Some(progress) = self.orders.get_mut(&order) {
@@ -53,6 +59,7 @@ impl TaskBook {
                 effects.push(Effect::OrderPacked { order });
             }
         }
+        effects.extend(self.publish());
         Ok(Completed {
             duplicate: false,
             effects,
