@@ -20,6 +20,7 @@ pub mod tmpfs;
 pub mod traced;
 pub mod wait;
 pub mod watched;
+pub mod work;
 
 pub use identity::{provision, Credentials};
 pub use procs::{bin_path, free_port, AgentProc, HubPorts, HubProc};

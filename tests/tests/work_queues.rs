@@ -9,13 +9,13 @@
 use protocol::auth::encode_signed_task_ack;
 use protocol::{Message, Recipient, TaskAck, TaskList};
 use rumqttc::{Client, Event, Packet, QoS};
-use serde_json::json;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tests::feed::{call, movement, post, Feed};
+use tests::feed::{call, movement, Feed};
 use tests::identity::{device_key, device_options};
-use tests::{hubapi, wait_until, AgentProc, Credentials, HubPorts, HubProc};
+use tests::work::{order_state, paid_order, wait_order_state, TaskHub};
+use tests::{hubapi, wait_until, AgentProc, Credentials};
 
 const WAIT: Duration = Duration::from_secs(20);
 const TASKS: &str = "wms/s1/dev/h1/tasks";
@@ -120,27 +120,12 @@ impl Inbox {
     }
 }
 
-fn order_state(addr: std::net::SocketAddr, id: u64) -> String {
-    let (_, order) = call(addr, "GET", &format!("/api/v1/orders/{id}"), None);
-    order["state"].as_str().unwrap_or("").to_string()
-}
-
 #[test]
 fn a_paid_order_reaches_its_handheld_sealed_and_a_pick_closes_it() {
     let data = tempfile::tempdir().unwrap();
-    let config = data.path().join("hub.toml");
-    std::fs::write(
-        &config,
-        "[tasks]\ndevices = [{ device = \"h1\", zone = \"\" }]\n",
-    )
-    .unwrap();
-    std::fs::create_dir_all(data.path().join("hub")).unwrap();
-    let ports = HubPorts::fresh();
-    let hub_dir = data.path().join("hub");
-    let config_arg = config.to_string_lossy().to_string();
-    let hub = HubProc::start_with(&hub_dir, ports, "s1", &["--config", &config_arg]);
-    let addr = ports.http_addr();
-    let creds = hub.provision(&["h1", "inbox"]);
+    let hub = TaskHub::start(data.path(), &["h1"]);
+    let (addr, ports) = (hub.addr(), hub.ports);
+    let creds = hub.hub.provision(&["h1", "inbox"]);
     let mut h1 = Feed::connect(ports.mqtt, addr, &creds, "h1");
     h1.send(vec![movement(
         protocol::MovementKind::Receive,
@@ -150,16 +135,7 @@ fn a_paid_order_reaches_its_handheld_sealed_and_a_pick_closes_it() {
     )]);
     let inbox = Inbox::connect(&creds, ports.mqtt);
 
-    let body = json!({
-        "platform": "own", "platform_order_id": "W-1", "service": "express", "paid": true,
-        "customer": {"name": "张三", "phone": "13812345678",
-            "address": {"country": "CN", "province": "浙江省", "city": "杭州市",
-                        "district": "西湖区", "street": "文三路90号", "postal_code": "310012"}},
-        "lines": [{"sku": "TEA", "quantity": 3}]
-    });
-    let (status, placed) = post(addr, "/api/v1/orders", &body.to_string());
-    assert_eq!(status, 201, "{placed}");
-    let id = placed["id"].as_u64().expect("id");
+    let id = paid_order(addr, "W-1", "TEA", 3);
     let list = inbox.wait_for(1);
     assert_eq!(list.tasks.len(), 1, "{list:?}");
     let (task, line) = (&list.tasks[0], &list.tasks[0].lines[0]);
@@ -179,10 +155,7 @@ fn a_paid_order_reaches_its_handheld_sealed_and_a_pick_closes_it() {
     let mut pick = movement(protocol::MovementKind::Pick, "TEA", "A-01-1", 3);
     pick.task = Some(format!("{}:{}", task.task, line.line));
     h1.send(vec![pick]);
-    wait_until("order picked", WAIT, || {
-        (order_state(addr, id) == "picked").then_some(())
-    })
-    .expect("the pick did not close the order");
+    wait_order_state(addr, id, "picked");
     let (_, stock) = call(addr, "GET", "/api/v1/stock/TEA", None);
     assert_eq!(stock["on_hand"], 7, "{stock}");
     assert_eq!(stock["reserved"], 0, "the allocation was consumed: {stock}");
@@ -194,10 +167,7 @@ fn a_paid_order_reaches_its_handheld_sealed_and_a_pick_closes_it() {
     let mut pack = movement(protocol::MovementKind::Pack, "TEA", "PACK-1", 3);
     pack.task = Some(format!("{}:{}", task.task, line.line));
     h1.send(vec![pack]);
-    wait_until("order packed", WAIT, || {
-        (order_state(addr, id) == "packed").then_some(())
-    })
-    .expect("the pack did not pack the order");
+    wait_order_state(addr, id, "packed");
     let emptied = inbox.wait_for(picked.version + 1);
     assert!(emptied.tasks.is_empty(), "the queue is empty: {emptied:?}");
 
@@ -224,18 +194,15 @@ fn a_paid_order_reaches_its_handheld_sealed_and_a_pick_closes_it() {
 
     // Killed and restarted: queues, versions and task ids carry on from
     // the store; the done task is still listed, and nothing is sent twice.
-    hub.kill9();
-    let hub = HubProc::start_with(&hub_dir, ports, "s1", &["--config", &config_arg]);
+    let hub = hub.crash_and_restart();
     inbox.wait_subscribed(2);
     let (_, done) = call(addr, "GET", "/api/v1/tasks?device=h1&state=closed", None);
     assert_eq!(done["items"][0]["id"], task.task, "{done}");
-    let body = body.to_string().replace("W-1", "W-2");
-    let (status, second) = post(addr, "/api/v1/orders", &body);
-    assert_eq!(status, 201, "{second}");
+    let second = paid_order(addr, "W-2", "TEA", 1);
     let next = inbox.wait_for(emptied.version + 1);
     assert_eq!(next.tasks.len(), 1, "{next:?}");
     assert!(next.tasks[0].task > task.task, "task ids are not reused");
-    assert_eq!(next.tasks[0].lines[0].order, second["id"].as_u64());
+    assert_eq!(next.tasks[0].lines[0].order, Some(second));
     drop(hub);
 }
 
@@ -252,18 +219,9 @@ fn held(addr: std::net::SocketAddr, device: &str) -> Option<u64> {
 #[test]
 fn a_real_agent_takes_its_list_picks_and_packs_the_order() {
     let data = tempfile::tempdir().unwrap();
-    let config = data.path().join("hub.toml");
-    std::fs::write(
-        &config,
-        "[tasks]\ndevices = [{ device = \"h1\", zone = \"\" }]\n",
-    )
-    .unwrap();
-    let ports = HubPorts::fresh();
-    let config_arg = config.to_string_lossy().to_string();
-    let hub_dir = data.path().join("hub");
-    let hub = HubProc::start_with(&hub_dir, ports, "s1", &["--config", &config_arg]);
-    let addr = ports.http_addr();
-    let creds = hub.provision(&["h1"]);
+    let hub = TaskHub::start(data.path(), &["h1"]);
+    let (addr, ports) = (hub.addr(), hub.ports);
+    let creds = hub.hub.provision(&["h1"]);
     let journal = data.path().join("h1");
     let mut agent = AgentProc::start(&journal, &ports.mqtt_addr(), &creds, "h1", &[]);
     let answer = agent.scan("receive TEA A-01-1 10").expect("answer");
@@ -274,16 +232,7 @@ fn a_real_agent_takes_its_list_picks_and_packs_the_order() {
     })
     .expect("the receipt did not reach the hub");
 
-    let body = json!({
-        "platform": "own", "platform_order_id": "R-1", "service": "standard", "paid": true,
-        "customer": {"name": "李四", "phone": "13912345678",
-            "address": {"country": "CN", "province": "浙江省", "city": "杭州市",
-                        "district": "西湖区", "street": "文三路91号", "postal_code": "310012"}},
-        "lines": [{"sku": "TEA", "quantity": 3}]
-    });
-    let (status, placed) = post(addr, "/api/v1/orders", &body.to_string());
-    assert_eq!(status, 201, "{placed}");
-    let id = placed["id"].as_u64().expect("id");
+    let id = paid_order(addr, "R-1", "TEA", 3);
     let (_, tasks) = call(addr, "GET", "/api/v1/tasks?device=h1&state=open", None);
     let task = tasks["items"][0]["id"].as_u64().expect("a task for h1");
     let line = tasks["items"][0]["lines"][0]["line"]
@@ -298,18 +247,12 @@ fn a_real_agent_takes_its_list_picks_and_packs_the_order() {
         .scan(&format!("pick TEA A-01-1 3 line={task}:{line}"))
         .expect("answer");
     assert!(pick.starts_with("ok"), "{pick}");
-    wait_until("order picked", WAIT, || {
-        (order_state(addr, id) == "picked").then_some(())
-    })
-    .expect("the agent's pick did not close the order");
+    wait_order_state(addr, id, "picked");
     let pack = agent
         .scan(&format!("pack TEA PACK-1 3 line={task}:{line}"))
         .expect("answer");
     assert!(pack.starts_with("ok"), "{pack}");
-    wait_until("order packed", WAIT, || {
-        (order_state(addr, id) == "packed").then_some(())
-    })
-    .expect("the agent's pack did not pack the order");
+    wait_order_state(addr, id, "packed");
     let (_, stock) = call(addr, "GET", "/api/v1/stock/TEA", None);
     assert_eq!(
         (stock["on_hand"].as_i64(), stock["reserved"].as_i64()),

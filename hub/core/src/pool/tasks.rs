@@ -172,19 +172,7 @@ impl Pool {
                 self.carry_out(completed.effects, now, Some((m, device)));
             }
             Ok(_) => {}
-            Err(e) => {
-                let message = format!(
-                    "scan {device}/{epoch}/{} not taken for task {task}: {e}",
-                    m.seq
-                );
-                self.alerts.raise(
-                    AlertKind::TaskRefused,
-                    &m.sku,
-                    Some(&m.location),
-                    message,
-                    now,
-                );
-            }
+            Err(e) => self.task_refused(m, format!("not taken for task {task}: {e}"), now),
         }
         true
     }
@@ -198,17 +186,17 @@ impl Pool {
         };
         match self.tasks.packed(&scan, at.0, at.1, m.quantity) {
             Ok(done) => self.carry_out(done.effects, now, None),
-            Err(e) => {
-                let message = format!("pack scan {device}/{epoch}/{} refused: {e}", m.seq);
-                self.alerts.raise(
-                    AlertKind::TaskRefused,
-                    &m.sku,
-                    Some(&m.location),
-                    message,
-                    now,
-                );
-            }
+            Err(e) => self.task_refused(m, format!("pack refused: {e}"), now),
         }
+    }
+
+    /// A scan that could not close or pack the line it names: the
+    /// movement stands (it was applied); an alert says why.
+    fn task_refused(&mut self, m: &Movement, why: String, now: u64) {
+        let message = format!("{} scan (seq {}): {why}", m.kind.as_str(), m.seq);
+        let location = Some(m.location.as_str());
+        self.alerts
+            .raise(AlertKind::TaskRefused, &m.sku, location, message, now);
     }
 
     fn consume_for_order(&mut self, order: u64, m: &Movement, now: u64) {

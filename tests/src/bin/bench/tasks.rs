@@ -107,7 +107,7 @@ fn drive(
     let (mut paid, mut picked) = (Vec::new(), Vec::new());
     for i in 0..orders {
         let t0 = Instant::now();
-        let id = place(http, i)?;
+        let id = tests::work::paid_order(http, &format!("T-{i}"), "TEA", 2);
         let (task, line) = wait_line(&inbox, id)?;
         paid.push(t0.elapsed());
         let t1 = Instant::now();
@@ -164,22 +164,6 @@ fn connect(
         client.subscribe(topic, QoS::AtLeastOnce)?;
     }
     Ok((client, rx))
-}
-
-fn place(http: std::net::SocketAddr, i: u64) -> anyhow::Result<u64> {
-    let body = serde_json::json!({
-        "platform": "own", "platform_order_id": format!("T-{i}"),
-        "service": "express", "paid": true,
-        "customer": {"name": "张三", "phone": "13812345678",
-            "address": {"country": "CN", "province": "浙江省", "city": "杭州市",
-                        "district": "西湖区", "street": "文三路90号", "postal_code": "310012"}},
-        "lines": [{"sku": "TEA", "quantity": 2}]
-    });
-    let (status, order) = tests::feed::post(http, "/api/v1/orders", &body.to_string());
-    if status != 201 || order["state"] != "routed" {
-        bail!("order {i} answered {status}: {order}");
-    }
-    order["id"].as_u64().context("order id")
 }
 
 /// Waits for a list carrying an open line of order `id`: (task, line).
