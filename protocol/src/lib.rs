@@ -19,6 +19,7 @@
 
 pub mod auth;
 pub mod barcode;
+pub mod calendar;
 pub mod codec;
 pub mod credentials;
 pub mod message;

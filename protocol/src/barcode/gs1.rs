@@ -211,7 +211,7 @@ fn parse_date(ai: &'static str, value: &str) -> Result<Expiry, BarcodeError> {
         return Err(bad("month must be 01 to 12"));
     }
     let year = 2000 + u16::from(yy);
-    if day > days_in_month(year, month) {
+    if day > crate::calendar::days_in_month(year, month) {
         return Err(bad("day is past the end of the month"));
     }
     Ok(Expiry { year, month, day })
@@ -222,21 +222,10 @@ impl Expiry {
     /// means the end of the month, as GS1 defines it).
     pub fn iso_date(&self) -> String {
         let day = match self.day {
-            0 => days_in_month(self.year, self.month),
+            0 => crate::calendar::days_in_month(self.year, self.month),
             d => d,
         };
         format!("{:04}-{:02}-{:02}", self.year, self.month, day)
-    }
-}
-
-fn days_in_month(year: u16, month: u8) -> u8 {
-    match month {
-        2 if year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400)) => {
-            29
-        }
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
     }
 }
 

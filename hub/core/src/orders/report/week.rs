@@ -9,6 +9,7 @@
 //! (2020, 2026, 2032), else 52. Written by hand: the calendar arithmetic is
 //! a dozen lines, and this crate takes no date library.
 
+pub use protocol::calendar::{civil_from_days, days_from_civil};
 use serde::{Serialize, Serializer};
 use std::fmt;
 
@@ -154,36 +155,10 @@ fn week_one_monday(year: i32) -> i64 {
     jan4 - (jan4 + 3).rem_euclid(7)
 }
 
-/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
-/// `days_from_civil`).
-pub fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
 /// The calendar year of a day given as days since 1970-01-01.
 fn year_of_day(days: i64) -> i32 {
     let year = civil_from_days(days).0;
     year.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32
-}
-
-/// The proleptic Gregorian (year, month, day) of a day given as days since
-/// 1970-01-01 (H. Hinnant's `civil_from_days`).
-pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = (if mp < 10 { mp + 3 } else { mp - 9 }) as u32;
-    (yoe + era * 400 + i64::from(month <= 2), month, day)
 }
 
 #[cfg(test)]
