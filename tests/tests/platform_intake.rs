@@ -169,6 +169,36 @@ fn platform_orders_are_taken_in_once_masked_and_held_or_routed_by_payment() {
     let (_, listed) = call(addr, "GET", "/api/v1/orders?state=held", None);
     let held = listed["items"].as_array().map(Vec::len);
     assert_eq!(held, Some(3), "{listed}");
+    // The buyer never paid: Taobao closes the trade and sends it again. The
+    // held order is cancelled here too, its stock back at once.
+    let mut closed: Value = serde_json::from_str(TAOBAO_UNPAID).unwrap();
+    closed["trade"]["status"] = json!("TRADE_CLOSED_BY_TAOBAO");
+    let (_, known) = post(addr, "/api/v1/intake/taobao", TAOBAO_UNPAID);
+    let lines: Vec<(String, i64)> = known["lines"]
+        .as_array()
+        .expect("lines")
+        .iter()
+        .map(|l| {
+            (
+                l["sku"].as_str().unwrap_or("").to_string(),
+                l["quantity"].as_i64().unwrap_or(0),
+            )
+        })
+        .collect();
+    let before: Vec<i64> = lines.iter().map(|(sku, _)| available(addr, sku)).collect();
+    let (status, cancelled) = post(addr, "/api/v1/intake/taobao", &closed.to_string());
+    assert_eq!(status, 200, "{cancelled}");
+    assert_eq!(cancelled["state"], "cancelled", "{cancelled}");
+    assert_eq!(cancelled["id"], known["id"]);
+    for ((sku, quantity), was) in lines.iter().zip(before) {
+        assert_eq!(available(addr, sku), was + quantity, "{sku} released");
+    }
+    let (status, again) = post(addr, "/api/v1/intake/taobao", &closed.to_string());
+    assert_eq!(
+        (status, &again["state"]),
+        (200, &json!("cancelled")),
+        "{again}"
+    );
     assert!(hub.terminate(), "the hub stops cleanly");
     nothing_personal_in(data.path(), &log);
 }

@@ -8,10 +8,15 @@
 //! accepting fields the platforms add), bounded in size and time like
 //! every body by [`super::framing`], and must be declared JSON. An unknown
 //! platform is a 404; a payload missing a required field, a 400 naming it;
-//! a closed, cancelled or shipped order, a 422.
+//! a shipped order, or a closed or cancelled one this hub does not know, a
+//! 422. A closed or cancelled order it knows (the buyer never paid, or
+//! cancelled) is cancelled here too and answered 200: its stock returns to
+//! the pool at once, not at the end of its hold.
 
 use super::{ApiError, AppState};
 use crate::intake::platforms::{self, Platform, PlatformError};
+use crate::writer::orders::OrderCommand;
+use crate::writer::Command;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
@@ -33,11 +38,54 @@ async fn intake(
     let platform = Platform::parse(&word).ok_or_else(|| unknown(&word))?;
     super::json::check_content_type(&headers)?;
     let body = body.map_err(super::json::body_error)?;
-    let mapped = platforms::convert(platform, &body).map_err(|e| {
-        tracing::debug!(platform = platform.as_str(), error = %e, "platform order refused");
-        refused(e)
-    })?;
-    super::orders::place_body(&state, mapped).await
+    match platforms::convert(platform, &body) {
+        Ok(mapped) => super::orders::place_body(&state, mapped).await,
+        Err(PlatformError::NotFulfillable {
+            order_id,
+            status,
+            closed: true,
+            ..
+        }) => closed_on_platform(&state, platform, order_id, status).await,
+        Err(e) => {
+            tracing::debug!(platform = platform.as_str(), error = %e, "platform order refused");
+            Err(refused(e))
+        }
+    }
+}
+
+/// A closed or cancelled platform order: a known one is cancelled here too
+/// (200, its stock released at once); an unknown one is not taken in (422).
+async fn closed_on_platform(
+    state: &AppState,
+    platform: Platform,
+    platform_order_id: String,
+    status: String,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let (p, id, s) = (
+        platform.as_str().to_string(),
+        platform_order_id.clone(),
+        status.clone(),
+    );
+    let known = state
+        .call(|reply| {
+            Command::Order(OrderCommand::PlatformClosed {
+                platform: p,
+                platform_order_id: id,
+                status: s,
+                reply,
+            })
+        })
+        .await?;
+    match known {
+        Some(order) => Ok((StatusCode::OK, Json(super::orders::view(&order)))),
+        None => Err(refused(PlatformError::NotFulfillable {
+            platform: platform.as_str(),
+            status,
+            why: "closed or cancelled",
+            order_id: platform_order_id,
+            closed: true,
+        })),
+    }
 }
 
 /// 404 for a platform without an adapter; the word is echoed only when it

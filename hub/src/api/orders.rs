@@ -231,7 +231,7 @@ async fn audit(
 
 /// An order as answered: everything but the sealed values (the customer
 /// shows masked; clear values only through `/customer`).
-fn view(order: &Order) -> Value {
+pub(super) fn view(order: &Order) -> Value {
     let mut value = serde_json::to_value(order).unwrap_or(Value::Null);
     if let Some(customer) = value.get_mut("customer").and_then(Value::as_object_mut) {
         customer.remove("sealed");

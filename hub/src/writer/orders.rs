@@ -303,6 +303,17 @@ pub enum OrderCommand {
         /// The answer.
         reply: Reply<Order>,
     },
+    /// The platform closed or cancelled the order: cancel a known one.
+    PlatformClosed {
+        /// The platform and its order id.
+        platform: String,
+        /// The platform's order id.
+        platform_order_id: String,
+        /// The platform's status code.
+        status: String,
+        /// The order, if known.
+        reply: Reply<Option<Order>>,
+    },
     /// Cancel, releasing stock.
     Cancel {
         /// The order.
@@ -347,6 +358,15 @@ impl Desk {
             }
             OrderCommand::PaymentFailed { id, reason, reply } => {
                 let result = pool.order_payment_failed(id, &reason, now);
+                later(reply, move |_| result)
+            }
+            OrderCommand::PlatformClosed {
+                platform,
+                platform_order_id,
+                status,
+                reply,
+            } => {
+                let result = pool.cancel_on_platform(&platform, &platform_order_id, &status, now);
                 later(reply, move |_| result)
             }
             OrderCommand::Cancel { id, reply } => {
@@ -405,5 +425,6 @@ pub(crate) fn refuse(cmd: OrderCommand) -> Pending {
         | OrderCommand::Cancel { reply, .. }
         | OrderCommand::Resubmit { reply, .. } => later(reply, |_| no()),
         OrderCommand::OpenCustomer { reply, .. } => later(reply, |_| no()),
+        OrderCommand::PlatformClosed { reply, .. } => later(reply, |_| no()),
     }
 }

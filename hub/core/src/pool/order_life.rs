@@ -74,8 +74,33 @@ impl Pool {
         Ok(self.orders.book.put(order))
     }
 
+    /// The platform closed or cancelled a known order (the buyer did not
+    /// pay, or cancelled): it is cancelled here too, its stock released at
+    /// once instead of at the end of its hold. `None` when the order is not
+    /// known. Cancelling a cancelled order changes nothing.
+    pub fn cancel_on_platform(
+        &mut self,
+        platform: &str,
+        platform_order_id: &str,
+        status: &str,
+        now: u64,
+    ) -> Result<Option<Order>, PoolError> {
+        let Some(order) = self.orders.book.by_platform(platform, platform_order_id) else {
+            return Ok(None);
+        };
+        if order.state == OrderState::Cancelled {
+            return Ok(Some(order.clone()));
+        }
+        let note = format!("{status} on {platform}: cancelled; stock released");
+        self.cancel_with_note(order.id, note, now).map(Some)
+    }
+
     /// Cancels an order that has not shipped, releasing its stock.
     pub fn cancel_order(&mut self, id: u64, now: u64) -> Result<Order, PoolError> {
+        self.cancel_with_note(id, "cancelled; stock released".into(), now)
+    }
+
+    fn cancel_with_note(&mut self, id: u64, note: String, now: u64) -> Result<Order, PoolError> {
         let mut order = self.order_to_change(id)?;
         if order.state.is_final() || order.state >= OrderState::Labelled {
             return Err(wrong_state(id, order.state, "cancel"));
@@ -85,7 +110,7 @@ impl Pool {
             let _ = self.release(rid, now);
         }
         order.hold_until_ms = None;
-        order.enter(OrderState::Cancelled, now, "cancelled; stock released");
+        order.enter(OrderState::Cancelled, now, note);
         Ok(self.orders.book.put(order))
     }
 

@@ -76,6 +76,7 @@ pub fn order(root: &Value) -> Result<OrderBody, PlatformError> {
         &state,
         STATE,
         order.time_given("paymentConfirmTime")?,
+        &id,
     )?;
     let cod = order.opt_text("payType")?.starts_with("1-");
     let tags = if cod {

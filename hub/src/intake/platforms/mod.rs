@@ -86,6 +86,11 @@ pub enum PlatformError {
         status: String,
         /// In words.
         why: &'static str,
+        /// The platform's order id.
+        order_id: String,
+        /// Closed or cancelled (not shipped): a hold of ours on it, if the
+        /// order is known, must end.
+        closed: bool,
     },
 }
 
@@ -132,14 +137,16 @@ pub enum Stage {
     Shipped,
 }
 
-/// `paid` from the status read at `field`, by the platform's `table`; a
-/// status not in it is decided by whether a pay time is given.
+/// `paid` from the status read at `field` of order `order_id`, by the
+/// platform's `table`; a status not in it is decided by whether a pay time
+/// is given.
 pub fn paid_from(
     platform: &'static str,
     field: String,
     status: &str,
     table: &[(&str, Stage)],
     pay_time_given: bool,
+    order_id: &str,
 ) -> Result<bool, PlatformError> {
     let is_code = !status.is_empty()
         && status.len() <= 40
@@ -152,10 +159,12 @@ pub fn paid_from(
             why: "is not a status code (letters, digits and '_')".into(),
         });
     }
-    let refused = |why| PlatformError::NotFulfillable {
+    let refused = |why, closed| PlatformError::NotFulfillable {
         platform,
         status: status.to_string(),
         why,
+        order_id: order_id.to_string(),
+        closed,
     };
     match table
         .iter()
@@ -164,8 +173,8 @@ pub fn paid_from(
     {
         Some(Stage::Paid) => Ok(true),
         Some(Stage::Unpaid) => Ok(false),
-        Some(Stage::Closed) => Err(refused("closed or cancelled")),
-        Some(Stage::Shipped) => Err(refused("already shipped")),
+        Some(Stage::Closed) => Err(refused("closed or cancelled", true)),
+        Some(Stage::Shipped) => Err(refused("already shipped", false)),
         None => {
             tracing::warn!(
                 platform,

@@ -105,6 +105,7 @@ fn map(order: &Obj) -> Result<OrderBody, PlatformError> {
         &status,
         STATUS,
         order.time_given("pay_time")?,
+        &id,
     )?;
     let recipient = order.object("recipient_address")?;
     let address = address(order, &recipient)?;

@@ -80,6 +80,7 @@ pub fn order(root: &Value) -> Result<OrderBody, PlatformError> {
         &status,
         STATUS,
         trade.time_given("pay_time")?,
+        &id,
     )?;
     let tags = match trade.opt_text("type")?.as_str() {
         "cod" => vec!["cod".to_string()],
