@@ -6,6 +6,7 @@
 //! passes in (the session never reads a clock).
 
 use protocol::barcode::Expiry;
+use protocol::calendar::days_in_month;
 
 /// A date (proleptic Gregorian), ordered by time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -64,32 +65,13 @@ impl Day {
     }
 }
 
-fn days_in_month(year: u16, month: u8) -> u8 {
-    match month {
-        2 if year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400)) => {
-            29
-        }
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// Howard Hinnant's days-to-civil, for days since 1970-01-01.
+/// The date of a day given as days since 1970-01-01.
 fn civil_from_days(days: i64) -> Day {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
-    let year = yoe + era * 400 + i64::from(month <= 2);
+    let (year, month, day) = protocol::calendar::civil_from_days(days);
     Day {
         year: u16::try_from(year).unwrap_or(u16::MAX),
-        month,
-        day,
+        month: month as u8,
+        day: day as u8,
     }
 }
 
