@@ -17,11 +17,9 @@ use crate::net::mqtt::{self, MqttSettings};
 use crate::net::outbound::Outbound;
 use crate::net::sealer::Sealer;
 use crate::net::timers;
-use crate::store::floor::DiskFloor;
 use crate::store::{Store, StoreError};
 use crate::tokens::{self, TokenError, TokenRegistry, Tokens};
 use crate::writer::reserved_view::ReservedView;
-use crate::writer::Writer;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -32,6 +30,8 @@ use tokio_util::sync::CancellationToken;
 use tracing::info;
 
 pub mod orders;
+mod writer;
+use writer::{build_writer, Shared};
 
 /// How long a file watcher (registry, tokens; polled four times a second)
 /// may go without a sign of life.
@@ -164,26 +164,15 @@ pub async fn start_with_clock(
     metrics.registry_loaded(counts, generation);
     let fleet = Arc::new(Fleet::default());
     let reserved = Arc::new(ReservedView::default());
-    let writer = Writer::new(
-        config.site.clone(),
-        store.clone(),
-        metrics.clone(),
-        fleet.clone(),
-        config.max_group_movements,
-        clock.clone(),
-        reserved.clone(),
-    )?;
-    let floor = DiskFloor {
-        dir: config.data_dir.clone(),
-        min_free_bytes: config.min_free_disk_mb.saturating_mul(1 << 20),
+    let shared = Shared {
+        store: &store,
+        metrics: &metrics,
+        fleet: &fleet,
+        clock: &clock,
+        reserved: &reserved,
+        devices: &devices,
     };
-    let (desk, rules) = orders::desk(&config)?;
-    let regions = Arc::new(orders::regions(&config.data_dir)?);
-    let writer = with_config_rules(writer, &config)?
-        .with_devices(devices.clone())
-        .with_disk_floor(floor.clone())
-        .with_orders(desk, rules)
-        .with_tasks(config.tasks.rules(&config.site));
+    let (writer, floor, regions) = build_writer(&config, shared)?;
     let listener = http_listener(config.http_listen).map_err(|source| HubError::Http {
         addr: config.http_listen,
         source,
@@ -361,23 +350,6 @@ fn refuse_mismatched_pool(store: &Store) -> Result<(), HubError> {
             ),
         }),
     }
-}
-
-/// Applies the config's safety-stock rules and key retention before the
-/// writer starts.
-fn with_config_rules(mut writer: Writer, config: &HubConfig) -> Result<Writer, StoreError> {
-    let rules: Vec<_> = config
-        .safety_stock
-        .iter()
-        .map(|(sku, rule)| (sku.clone(), *rule))
-        .collect();
-    writer.apply_safety_rules(&rules)?;
-    writer.set_key_retention(
-        config
-            .idempotency_key_retention_hours
-            .saturating_mul(3_600_000),
-    );
-    Ok(writer)
 }
 
 /// Serves the API until `cancel`, finishing the requests in flight, with

@@ -126,26 +126,10 @@ impl Writer {
         self
     }
 
-    /// Takes orders, sealing customers' data with `desk`'s master key, by
-    /// `rules`.
-    pub fn with_orders(mut self, desk: orders::Desk, rules: crate::orders::OrderRules) -> Writer {
-        self.pool.set_order_rules(rules.clone());
-        self.settings.orders = Some(rules);
-        self.desk = Some(desk);
-        self
-    }
-
     /// Sends the devices whose work queue changed, after each durable
     /// group, to `notices` (the MQTT side reads and seals their queues).
     pub fn with_queue_notices(mut self, notices: mpsc::UnboundedSender<Vec<String>>) -> Writer {
         self.queue_notices = Some(notices);
-        self
-    }
-
-    /// Gives work to devices by `rules` (zones, devices, caps).
-    pub fn with_tasks(mut self, rules: hub_core::tasks::TaskRules) -> Writer {
-        self.pool.start_tasks(rules.clone(), self.clock.now_ms());
-        self.settings.tasks = Some(rules);
         self
     }
 
@@ -171,15 +155,6 @@ impl Writer {
             }
         }
         self.commit_pending()
-    }
-
-    /// Sets how long an idempotency key is honoured after its reservation
-    /// ends, and forgets at once the keys already past it (so keys pruned
-    /// before a restart are not honoured again after it).
-    pub fn set_key_retention(&mut self, retention_ms: u64) {
-        self.pool.set_key_retention(retention_ms);
-        self.settings.key_retention_ms = Some(retention_ms);
-        self.pool.prune_keys(self.clock.now_ms());
     }
 
     fn commit_pending(&mut self) -> Result<(), StoreError> {

@@ -3,6 +3,7 @@
 //! reloaded from the store after a failed group gets them again: the store
 //! holds the pool's state, not its configuration.
 
+use super::{orders, Writer};
 use crate::orders::OrderRules;
 use hub_core::pool::Pool;
 use hub_core::tasks::TaskRules;
@@ -27,5 +28,32 @@ impl PoolSettings {
         if let Some(ms) = self.key_retention_ms {
             pool.set_key_retention(ms);
         }
+    }
+}
+
+impl Writer {
+    /// Takes orders, sealing customers' data with `desk`'s master key, by
+    /// `rules`.
+    pub fn with_orders(mut self, desk: orders::Desk, rules: crate::orders::OrderRules) -> Writer {
+        self.pool.set_order_rules(rules.clone());
+        self.settings.orders = Some(rules);
+        self.desk = Some(desk);
+        self
+    }
+
+    /// Gives work to devices by `rules` (zones, devices, caps).
+    pub fn with_tasks(mut self, rules: hub_core::tasks::TaskRules) -> Writer {
+        self.pool.start_tasks(rules.clone(), self.clock.now_ms());
+        self.settings.tasks = Some(rules);
+        self
+    }
+
+    /// Sets how long an idempotency key is honoured after its reservation
+    /// ends, and forgets at once the keys already past it (so keys pruned
+    /// before a restart are not honoured again after it).
+    pub fn set_key_retention(&mut self, retention_ms: u64) {
+        self.pool.set_key_retention(retention_ms);
+        self.settings.key_retention_ms = Some(retention_ms);
+        self.pool.prune_keys(self.clock.now_ms());
     }
 }
