@@ -1,6 +1,7 @@
 //! A device's queue as the wire's [`TaskList`] (protocol/WIRE.md §3): its
-//! open tasks in the order to work them, each line with what the hub has
-//! already seen done. Lines handed to another device are left out (the
+//! open tasks in the order to work them, then its picked tasks whose order
+//! is not packed yet (for the pack station), each line with what the hub
+//! has already seen done. Lines handed to another device are left out (the
 //! other device's list carries them). A queue larger than one frame may
 //! carry is cut after the last task that fits: the device works from the
 //! top, and every change sends the queue again.
@@ -13,7 +14,10 @@ use protocol::{TaskEntry, TaskKind, TaskLine, TaskList};
 /// sorted here by rank, then id).
 pub fn task_list(site: &str, device: &str, version: u64, tasks: &[Task]) -> TaskList {
     let mut open: Vec<&Task> = tasks.iter().filter(|t| t.in_queue()).collect();
-    open.sort_by_key(|t| (t.rank, t.id));
+    // Work still to pick or count first, by urgency; picked tasks waiting
+    // to be packed after it, so that they can never push it out of a list
+    // cut to fit one frame.
+    open.sort_by_key(|t| (!t.is_open(), t.rank, t.id));
     let mut entries = Vec::new();
     let mut lines_total = 0;
     for task in open {
@@ -125,5 +129,18 @@ mod tests {
         assert_eq!(cut.tasks.len(), 20, "2,000 lines at most");
         assert!(lines <= MAX_LIST_LINES);
         cut.validate().expect("valid");
+        // 250 picked tasks waiting for packing never hide the open one.
+        let mut waiting: Vec<Task> = (1..=250)
+            .map(|i| {
+                let mut t = task(i, Class::Express, i, 1);
+                t.lines[0].state = LineState::Confirmed(2);
+                t.closed_ms = Some(i);
+                t
+            })
+            .collect();
+        waiting.push(task(999, Class::Standard, 9_999, 1));
+        let list = task_list("s1", "h1", 9, &waiting);
+        assert_eq!(list.tasks[0].task, 999, "the open task comes first");
+        assert_eq!(list.tasks.len(), MAX_LIST_TASKS);
     }
 }
