@@ -13,7 +13,8 @@
 //! the embedded-hal driver, GS1 reads turned into drafts, double-read
 //! suppression and the serial port of `agent --scanner`. [`tasks`] is the
 //! device's work queue: the hub's sealed task lists, stored with the
-//! journal, worked offline and acknowledged by version.
+//! journal, worked offline and acknowledged by version. [`ui`] is the
+//! terminal UI of `agent --ui pick|pack` around the [`picking`] sessions.
 //!
 //! Invariants: a sequence number is never reused, even after a restart with
 //! an empty journal; an entry leaves the journal only after the hub's ack
@@ -32,6 +33,7 @@ pub mod scan_session;
 pub mod scanline;
 pub mod scanner;
 pub mod tasks;
+pub mod ui;
 
 pub use config::{AgentConfig, ConfigError, ConfigOverrides};
 pub use credentials::{load_secrets, CredentialsError, DeviceSecrets};
