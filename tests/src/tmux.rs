@@ -31,7 +31,17 @@ impl Pane {
         let (w, h) = (width.to_string(), height.to_string());
         let conf = config.to_string_lossy().to_string();
         let args = [
-            "-f", &conf, "new-session", "-d", "-s", "ui", "-x", &w, "-y", &h, command,
+            "-f",
+            &conf,
+            "new-session",
+            "-d",
+            "-s",
+            "ui",
+            "-x",
+            &w,
+            "-y",
+            &h,
+            command,
         ];
         let out = pane.tmux(&args);
         assert!(out.status.success(), "tmux new-session: {out:?}");
@@ -80,7 +90,11 @@ impl Pane {
     pub fn wait_exit(&self, timeout: Duration) -> Option<i32> {
         wait_until("the pane's command to exit", timeout, || {
             let out = self.tmux(&[
-                "display-message", "-p", "-t", TARGET, "#{pane_dead} #{pane_dead_status}",
+                "display-message",
+                "-p",
+                "-t",
+                TARGET,
+                "#{pane_dead} #{pane_dead_status}",
             ]);
             let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
             let status = text.strip_prefix("1 ")?;

@@ -9,25 +9,21 @@
 //! wrong item refused) and the order becomes packed; stock and
 //! reservations are exact, and h1 sent exactly its two movements.
 
-use serde_json::json;
 use std::path::Path;
 use std::time::Duration;
-use tests::feed::{call, movement, post, Feed};
+use tests::feed::{call, movement, Feed};
 use tests::tmux::{shell_quote, Pane};
-use tests::{bin_path, hubapi, wait_until, Credentials, HubPorts, HubProc};
+use tests::work::{paid_order, wait_order_state, TaskHub};
+use tests::{bin_path, hubapi, wait_until, Credentials};
 
 const WAIT: Duration = Duration::from_secs(20);
 
-fn order_state(addr: std::net::SocketAddr, id: u64) -> String {
-    let (_, order) = call(addr, "GET", &format!("/api/v1/orders/{id}"), None);
-    order["state"].as_str().unwrap_or("").to_string()
-}
-
 /// The shell command line of h1's agent in UI `mode`, logging to a file.
 fn agent_command(dir: &Path, mqtt: &str, creds: &Credentials, mode: &str) -> String {
-    let agent = bin_path("agent");
+    let path = |p: &Path| p.to_string_lossy().to_string();
+    let log = dir.join(format!("agent-{mode}.log"));
     let parts = [
-        agent.to_string_lossy().to_string(),
+        path(&bin_path("agent")),
         "--hub".into(),
         mqtt.into(),
         "--site".into(),
@@ -35,29 +31,16 @@ fn agent_command(dir: &Path, mqtt: &str, creds: &Credentials, mode: &str) -> Str
         "--device".into(),
         "h1".into(),
         "--data".into(),
-        dir.join("h1").to_string_lossy().to_string(),
+        path(&dir.join("h1")),
         "--credentials".into(),
-        creds.path.to_string_lossy().to_string(),
+        path(&creds.path),
         "--ui".into(),
         mode.into(),
         "--log".into(),
-        dir.join(format!("agent-{mode}.log")).to_string_lossy().to_string(),
+        path(&log),
     ];
     let quoted: Vec<String> = parts.iter().map(|p| shell_quote(p)).collect();
     format!("RUST_LOG=info {}", quoted.join(" "))
-}
-
-fn place_order(addr: std::net::SocketAddr) -> u64 {
-    let body = json!({
-        "platform": "own", "platform_order_id": "T-1", "service": "express", "paid": true,
-        "customer": {"name": "王五", "phone": "13712345678",
-            "address": {"country": "CN", "province": "浙江省", "city": "杭州市",
-                        "district": "西湖区", "street": "文三路92号", "postal_code": "310012"}},
-        "lines": [{"sku": "TEA", "quantity": 3}]
-    });
-    let (status, placed) = post(addr, "/api/v1/orders", &body.to_string());
-    assert_eq!(status, 201, "{placed}");
-    placed["id"].as_u64().expect("id")
 }
 
 /// Picks the order's one line through the pick screen, refusing a wrong
@@ -70,14 +53,20 @@ fn pick_through_the_screen(pane: &Pane) {
     pane.enter("LOC:B-02-1");
     let refused = pane.wait_for(&["REFUSED: wrong location B-02-1: go to A-01-1"], WAIT);
     let text = refused.join("\n");
-    assert!(text.contains("GO TO A-01-1"), "still at the first step:\n{text}");
+    assert!(
+        text.contains("GO TO A-01-1"),
+        "still at the first step:\n{text}"
+    );
     assert!(text.contains("lines 0/1"), "nothing closed:\n{text}");
     assert!(!text.contains("backlog"), "nothing journaled:\n{text}");
 
     pane.enter("LOC:A-01-1");
     pane.wait_for(&["SCAN ITEM TEA  x3", "> at A-01-1: scan the item"], WAIT);
     pane.enter("TEA");
-    pane.wait_for(&["CONFIRM QTY TEA  x3", "> type the units picked, Enter = 3"], WAIT);
+    pane.wait_for(
+        &["CONFIRM QTY TEA  x3", "> type the units picked, Enter = 3"],
+        WAIT,
+    );
     pane.type_text("3");
     pane.wait_for(&["typed: 3_"], WAIT);
     pane.press("Enter");
@@ -88,10 +77,24 @@ fn pick_through_the_screen(pane: &Pane) {
 fn pack_through_the_screen(pane: &Pane, id: u64) {
     pane.wait_for(&["SCAN ORDER OR PICK LIST", " PACK "], WAIT);
     pane.enter(&format!("ORDER:{id}"));
-    pane.wait_for(&[&format!("PACK ORDER {id}: SCAN ITEMS"), "-- TEA  0/3", "units 0/3"], WAIT);
+    pane.wait_for(
+        &[
+            &format!("PACK ORDER {id}: SCAN ITEMS"),
+            "-- TEA  0/3",
+            "units 0/3",
+        ],
+        WAIT,
+    );
     pane.enter("COFFEE");
-    let refused = pane.wait_for(&[&format!("REFUSED: wrong item COFFEE: not in order {id}")], WAIT);
-    assert!(refused.join("\n").contains("units 0/3"), "{}", refused.join("\n"));
+    let refused = pane.wait_for(
+        &[&format!("REFUSED: wrong item COFFEE: not in order {id}")],
+        WAIT,
+    );
+    assert!(
+        refused.join("\n").contains("units 0/3"),
+        "{}",
+        refused.join("\n")
+    );
     pane.enter("TEA");
     pane.wait_for(&["OK: TEA 1/3", "units 1/3"], WAIT);
     pane.enter("TEA");
@@ -103,40 +106,43 @@ fn pack_through_the_screen(pane: &Pane, id: u64) {
 #[test]
 fn an_order_is_picked_and_packed_through_the_terminal_ui() {
     let data = tempfile::tempdir().unwrap();
-    let config = data.path().join("hub.toml");
-    std::fs::write(&config, "[tasks]\ndevices = [{ device = \"h1\", zone = \"\" }]\n").unwrap();
-    let ports = HubPorts::fresh();
-    let config_arg = config.to_string_lossy().to_string();
-    let hub_dir = data.path().join("hub");
-    let hub = HubProc::start_with(&hub_dir, ports, "s1", &["--config", &config_arg]);
-    let addr = ports.http_addr();
-    let creds = hub.provision(&["h1", "dock"]);
-    let mut dock = Feed::connect(ports.mqtt, addr, &creds, "dock");
-    dock.send(vec![movement(protocol::MovementKind::Receive, "TEA", "A-01-1", 10)]);
-    let id = place_order(addr);
+    let hub = TaskHub::start(data.path(), &["h1"]);
+    let addr = hub.addr();
+    let creds = hub.hub.provision(&["h1", "dock"]);
+    let mut dock = Feed::connect(hub.ports.mqtt, addr, &creds, "dock");
+    dock.send(vec![movement(
+        protocol::MovementKind::Receive,
+        "TEA",
+        "A-01-1",
+        10,
+    )]);
+    let id = paid_order(addr, "T-1", "TEA", 3);
 
-    let mqtt = ports.mqtt_addr();
-    let pane = Pane::start(
-        &data.path().join("tmux"),
-        80,
-        25,
-        &agent_command(data.path(), &mqtt, &creds, "pick"),
-    );
+    let mqtt = hub.ports.mqtt_addr();
+    let pick = agent_command(data.path(), &mqtt, &creds, "pick");
+    let pane = Pane::start(&data.path().join("tmux"), 80, 25, &pick);
     pick_through_the_screen(&pane);
-    wait_until("order picked", WAIT, || (order_state(addr, id) == "picked").then_some(()))
-        .expect("the pick on the screen did not close the order");
+    wait_order_state(addr, id, "picked");
     let watermark = wait_until("h1's pick applied", WAIT, || {
         hubapi::watermark(addr, "h1").ok().filter(|&w| w >= 1)
     });
-    assert_eq!(watermark, Ok(1), "one movement: the refused location recorded nothing");
+    assert_eq!(
+        watermark,
+        Ok(1),
+        "one movement: the refused location recorded nothing"
+    );
 
-    // Quit with Ctrl-C (raw mode: a key, not a signal); the agent exits 0.
+    // Quit with Ctrl-C (raw mode: a key, not a signal); the agent exits 0
+    // and the pack station starts on the same journal and queue.
     pane.press("C-c");
-    assert_eq!(pane.wait_exit(WAIT), Some(0), "the pick UI did not exit cleanly");
+    assert_eq!(
+        pane.wait_exit(WAIT),
+        Some(0),
+        "the pick UI did not exit cleanly"
+    );
     pane.respawn(&agent_command(data.path(), &mqtt, &creds, "pack"));
     pack_through_the_screen(&pane, id);
-    wait_until("order packed", WAIT, || (order_state(addr, id) == "packed").then_some(()))
-        .expect("the pack on the screen did not pack the order");
+    wait_order_state(addr, id, "packed");
 
     let (_, stock) = call(addr, "GET", "/api/v1/stock/TEA", None);
     assert_eq!(
@@ -147,9 +153,15 @@ fn an_order_is_picked_and_packed_through_the_terminal_ui() {
     let sent = wait_until("h1's pack applied", WAIT, || {
         hubapi::watermark(addr, "h1").ok().filter(|&w| w >= 2)
     });
-    assert_eq!(sent, Ok(2), "a pick and a pack, nothing else");
-    pane.wait_for(&["ONLINE"], WAIT);
+    assert_eq!(
+        sent,
+        Ok(2),
+        "a pick and a pack, nothing else: the refusals recorded nothing"
+    );
     pane.press("C-q");
-    assert_eq!(pane.wait_exit(WAIT), Some(0), "the pack UI did not exit cleanly");
-    drop(hub);
+    assert_eq!(
+        pane.wait_exit(WAIT),
+        Some(0),
+        "the pack UI did not exit cleanly"
+    );
 }

@@ -92,7 +92,11 @@ mod tests {
     fn keys_become_lines_cancels_and_quits() {
         let mut e = LineEditor::new();
         let table: Vec<(KeyEvent, KeyAction, &str)> = vec![
-            (press(KeyCode::Enter), KeyAction::Input(Input::Line(String::new())), ""),
+            (
+                press(KeyCode::Enter),
+                KeyAction::Input(Input::Line(String::new())),
+                "",
+            ),
             (press(KeyCode::Char('T')), KeyAction::Edited, "T"),
             (press(KeyCode::Char('x')), KeyAction::Edited, "Tx"),
             (press(KeyCode::Backspace), KeyAction::Edited, "T"),
@@ -101,7 +105,11 @@ mod tests {
             (ctrl(']'), KeyAction::Edited, "TE\u{1d}"),
             (press(KeyCode::Backspace), KeyAction::Edited, "TE"),
             (press(KeyCode::Tab), KeyAction::Ignored, "TE"),
-            (press(KeyCode::Enter), KeyAction::Input(Input::Line("TE".into())), ""),
+            (
+                press(KeyCode::Enter),
+                KeyAction::Input(Input::Line("TE".into())),
+                "",
+            ),
             (press(KeyCode::Backspace), KeyAction::Ignored, ""),
             (press(KeyCode::Char('3')), KeyAction::Edited, "3"),
             (press(KeyCode::Esc), KeyAction::Input(Input::Cancel), ""),

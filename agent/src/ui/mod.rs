@@ -19,5 +19,8 @@ pub mod run;
 pub mod station;
 pub mod terminal;
 
+#[cfg(test)]
+mod station_tests;
+
 pub use run::run_ui;
 pub use station::{Station, UiMode};

@@ -7,8 +7,8 @@
 //! [`Progress`] value, and this is where it is read back.
 
 use crate::journal::Journal;
-use crate::picking::{Day, Effect, Input, PackSession, PickSession, Progress, ScreenView};
 use crate::picking::SyncState;
+use crate::picking::{Day, Effect, Input, PackSession, PickSession, Progress, ScreenView};
 use crate::tasks::TaskQueue;
 use protocol::{MovementKind, TaskKind, TaskList, TaskRef};
 

@@ -39,7 +39,10 @@ impl Screen {
         let mut screen = Screen {
             terminal: terminal.context("cannot draw on the terminal")?,
         };
-        screen.terminal.clear().context("cannot clear the terminal")?;
+        screen
+            .terminal
+            .clear()
+            .context("cannot clear the terminal")?;
         Ok(screen)
     }
 
