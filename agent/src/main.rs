@@ -230,17 +230,7 @@ async fn serve(
     tokio::spawn(cancel_on_signal(cancel.clone()));
     let (handle, publisher) = run_publisher(journal.clone(), publisher, cancel.clone())?;
     let publisher = tokio::spawn(publisher);
-    if how.ui.is_some() && config.scanner.is_some() {
-        warn!("the serial scanner is not read in UI mode yet: use a keyboard-wedge scanner");
-    }
-    let answered = match (how.ui, &config.scanner) {
-        (Some(mode), _) => run_ui(mode, journal.clone(), handle.clone(), cancel.clone()).await,
-        (None, Some(path)) => answer_scanner(&config, path, &journal, &handle, &cancel).await,
-        (None, None) => {
-            let session = ScanSession::new(journal.clone(), handle.journaled());
-            answer_stdin(session, &cancel).await
-        }
-    };
+    let answered = take_input(&how, &config, &journal, &handle, &cancel).await;
     let mut refused = None;
     if answered.is_ok() && !cancel.is_cancelled() {
         if exit_when_drained {
@@ -275,6 +265,28 @@ async fn serve(
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Runs the input the agent was started with (the terminal UI, the serial
+/// scanner or scan lines on stdin) until it ends or `cancel`.
+async fn take_input(
+    how: &Serve,
+    config: &AgentConfig,
+    journal: &Journal,
+    handle: &agent::PublisherHandle,
+    cancel: &CancellationToken,
+) -> Result<()> {
+    if how.ui.is_some() && config.scanner.is_some() {
+        warn!("the serial scanner is not read in UI mode yet: use a keyboard-wedge scanner");
+    }
+    match (how.ui, &config.scanner) {
+        (Some(mode), _) => run_ui(mode, journal.clone(), handle.clone(), cancel.clone()).await,
+        (None, Some(path)) => answer_scanner(config, path, journal, handle, cancel).await,
+        (None, None) => {
+            let session = ScanSession::new(journal.clone(), handle.journaled());
+            answer_stdin(session, cancel).await
+        }
+    }
 }
 
 /// Answers every stdin line on stdout until end of input or cancellation.

@@ -103,6 +103,21 @@ fn pack_through_the_screen(pane: &Pane, id: u64) {
     pane.wait_for(&[&format!("OK: order {id} packed: ready for labels")], WAIT);
 }
 
+/// 10 received, 3 picked and packed: 7 on hand, nothing reserved; h1
+/// sent a pick and a pack, nothing else (the refusals recorded nothing).
+fn assert_exact(addr: std::net::SocketAddr) {
+    let (_, stock) = call(addr, "GET", "/api/v1/stock/TEA", None);
+    assert_eq!(
+        (stock["on_hand"].as_i64(), stock["reserved"].as_i64()),
+        (Some(7), Some(0)),
+        "{stock}"
+    );
+    let sent = wait_until("h1's pack applied", WAIT, || {
+        hubapi::watermark(addr, "h1").ok().filter(|&w| w >= 2)
+    });
+    assert_eq!(sent, Ok(2), "a pick and a pack, nothing else");
+}
+
 #[test]
 fn an_order_is_picked_and_packed_through_the_terminal_ui() {
     let data = tempfile::tempdir().unwrap();
@@ -144,20 +159,7 @@ fn an_order_is_picked_and_packed_through_the_terminal_ui() {
     pack_through_the_screen(&pane, id);
     wait_order_state(addr, id, "packed");
 
-    let (_, stock) = call(addr, "GET", "/api/v1/stock/TEA", None);
-    assert_eq!(
-        (stock["on_hand"].as_i64(), stock["reserved"].as_i64()),
-        (Some(7), Some(0)),
-        "{stock}"
-    );
-    let sent = wait_until("h1's pack applied", WAIT, || {
-        hubapi::watermark(addr, "h1").ok().filter(|&w| w >= 2)
-    });
-    assert_eq!(
-        sent,
-        Ok(2),
-        "a pick and a pack, nothing else: the refusals recorded nothing"
-    );
+    assert_exact(addr);
     pane.press("C-q");
     assert_eq!(
         pane.wait_exit(WAIT),
