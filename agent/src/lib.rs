@@ -8,8 +8,8 @@
 //! (promise 2), around the pure [`publisher::SendState`] machine.
 //! [`scan_session`] ties a line to its one-line answer for the `agent`
 //! binary, [`line_input`] reads bounded lines from untrusted input,
-//! [`config`] loads the settings and [`bench`] measures durable-record
-//! latency against a raw fdatasync. [`scanner`] is the barcode engine side:
+//! [`config`] loads the settings, [`logging`] routes the binary's logs and
+//! [`bench`] measures durable-record latency against a raw fdatasync. [`scanner`] is the barcode engine side:
 //! the embedded-hal driver, GS1 reads turned into drafts, double-read
 //! suppression and the serial port of `agent --scanner`. [`tasks`] is the
 //! device's work queue: the hub's sealed task lists, stored with the
@@ -27,6 +27,7 @@ pub mod credentials;
 pub mod draft;
 pub mod journal;
 pub mod line_input;
+pub mod logging;
 pub mod picking;
 pub mod publisher;
 pub mod scan_session;

@@ -12,15 +12,18 @@
 //! picking, or pack checking at a packing station) on its terminal, with
 //! the journal and publisher running as for scan lines, until the quit key
 //! (Ctrl-C, Ctrl-Q) or SIGTERM; its logs then go to `--log FILE`, or to
-//! standard error only when that is not the terminal.
+//! standard error only when that is not the terminal. With `--scanner` as
+//! well, the engine's reads are scans in the UI (and it beeps the answer).
 //! `agent bench-record` measures durable-record latency against a raw
 //! fdatasync. Logs go to standard error (`RUST_LOG`, default `info`); the
 //! answers on standard output are the one thing printed there.
 
 use agent::bench::bench_record;
 use agent::line_input::{BoundedLines, InputLine};
+use agent::logging::init_logging;
 use agent::scanline::MAX_SCAN_LINE;
 use agent::scanner::{run_serial_scanner, DoubleReadFilter, ScannerSession, SerialSettings};
+use agent::ui::run::serial_input;
 use agent::ui::{run_ui, UiMode};
 use agent::{now_ms, run_publisher, AgentConfig, ConfigOverrides, Journal, ScanSession};
 use anyhow::{Context, Result};
@@ -89,7 +92,7 @@ struct RunArgs {
     scan_mode: Option<String>,
     /// Run the terminal UI: `pick` (guided picking through the work
     /// queue) or `pack` (pack checking), instead of reading scan lines.
-    #[arg(long, value_name = "MODE", value_parser = parse_ui_mode, conflicts_with_all = ["scanner", "exit_when_drained"])]
+    #[arg(long, value_name = "MODE", value_parser = parse_ui_mode, conflicts_with = "exit_when_drained")]
     ui: Option<UiMode>,
     /// Append logs to this file instead of standard error.
     #[arg(long, value_name = "FILE")]
@@ -127,34 +130,6 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-/// Logs to `file`, else to standard error; with `ui`, never to the
-/// terminal the UI draws on (a log line there would tear the screen).
-fn init_logging(file: Option<&std::path::Path>, ui: bool) -> Result<()> {
-    use std::io::IsTerminal;
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
-    if let Some(path) = file {
-        let log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .with_context(|| format!("cannot open the log file {}", path.display()))?;
-        builder
-            .with_ansi(false)
-            .with_writer(std::sync::Mutex::new(log))
-            .init();
-    } else if ui && std::io::stderr().is_terminal() {
-        builder.with_writer(std::io::sink).init();
-    } else {
-        builder
-            .with_ansi(std::io::stderr().is_terminal())
-            .with_writer(std::io::stderr)
-            .init();
-    }
-    Ok(())
 }
 
 fn bench(args: &BenchArgs) -> Result<ExitCode> {
@@ -276,11 +251,18 @@ async fn take_input(
     handle: &agent::PublisherHandle,
     cancel: &CancellationToken,
 ) -> Result<()> {
-    if how.ui.is_some() && config.scanner.is_some() {
-        warn!("the serial scanner is not read in UI mode yet: use a keyboard-wedge scanner");
-    }
     match (how.ui, &config.scanner) {
-        (Some(mode), _) => run_ui(mode, journal.clone(), handle.clone(), cancel.clone()).await,
+        (Some(mode), _) => {
+            let serial = serial_input(config);
+            run_ui(
+                mode,
+                journal.clone(),
+                handle.clone(),
+                serial,
+                cancel.clone(),
+            )
+            .await
+        }
         (None, Some(path)) => answer_scanner(config, path, journal, handle, cancel).await,
         (None, None) => {
             let session = ScanSession::new(journal.clone(), handle.journaled());

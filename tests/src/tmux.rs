@@ -1,8 +1,11 @@
 //! A real terminal for tests of a terminal UI: a private tmux server (its
 //! own socket, no user config) running one command in an 80x25 pane;
 //! keys go in with `send-keys`, the screen comes back as text with
-//! `capture-pane`, and the pane stays after its command exits, so the
-//! exit status can be read and the pane respawned with another command.
+//! `capture-pane`, and the pane stays after its command exits, so its
+//! last screen can be read and the pane respawned with another command.
+//! The exit status is written to a file by the pane's shell: tmux 3.3
+//! marks a pane dead when its terminal closes and may never fill in
+//! `pane_dead_status` if the process is reaped after that.
 
 use crate::wait_until;
 use std::path::{Path, PathBuf};
@@ -12,6 +15,8 @@ use std::time::Duration;
 /// One tmux pane on a private server; the server is killed on drop.
 pub struct Pane {
     socket: PathBuf,
+    /// Where the shell writes the exit status of the pane's command.
+    status: PathBuf,
 }
 
 const TARGET: &str = "ui:0.0";
@@ -27,7 +32,9 @@ impl Pane {
             .expect("tmux config");
         let pane = Pane {
             socket: dir.join("tmux.sock"),
+            status: dir.join("exit.status"),
         };
+        let command = pane.reporting(command);
         let (w, h) = (width.to_string(), height.to_string());
         let conf = config.to_string_lossy().to_string();
         let args = [
@@ -41,7 +48,7 @@ impl Pane {
             &w,
             "-y",
             &h,
-            command,
+            &command,
         ];
         let out = pane.tmux(&args);
         assert!(out.status.success(), "tmux new-session: {out:?}");
@@ -86,27 +93,38 @@ impl Pane {
         found.unwrap_or_else(|e| panic!("{e}; the screen was:\n{}", last.join("\n")))
     }
 
-    /// The exit status once the pane's command has ended.
+    /// The exit status once the pane's command has ended (128 + the
+    /// signal's number if a signal ended it, as the shell reports it).
     pub fn wait_exit(&self, timeout: Duration) -> Option<i32> {
         wait_until("the pane's command to exit", timeout, || {
-            let out = self.tmux(&[
-                "display-message",
-                "-p",
-                "-t",
-                TARGET,
-                "#{pane_dead} #{pane_dead_status}",
-            ]);
-            let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
-            let status = text.strip_prefix("1 ")?;
-            status.parse().ok()
+            let text = std::fs::read_to_string(&self.status).ok()?;
+            // Complete once the shell wrote its newline.
+            text.strip_suffix('\n')?.trim().parse().ok()
         })
         .ok()
     }
 
+    /// The pane's state in words, for a failure message: dead or not,
+    /// exit status and signal, the process and what it runs.
+    pub fn describe(&self) -> String {
+        let format = "dead=#{pane_dead} status=#{pane_dead_status} signal=#{pane_dead_signal} \
+                      pid=#{pane_pid} command=#{pane_current_command}";
+        let out = self.tmux(&["display-message", "-p", "-t", TARGET, format]);
+        String::from_utf8_lossy(&out.stdout).trim_end().to_string()
+    }
+
     /// Runs `command` in the pane again (after the last one exited).
     pub fn respawn(&self, command: &str) {
-        let out = self.tmux(&["respawn-pane", "-t", TARGET, command]);
+        let _ = std::fs::remove_file(&self.status);
+        let command = self.reporting(command);
+        let out = self.tmux(&["respawn-pane", "-t", TARGET, &command]);
         assert!(out.status.success(), "tmux respawn-pane: {out:?}");
+    }
+
+    /// `command`, then its exit status written to the status file.
+    fn reporting(&self, command: &str) -> String {
+        let status = shell_quote(&self.status.to_string_lossy());
+        format!("{command}; echo $? > {status}")
     }
 
     fn send(&self, args: &[&str]) {

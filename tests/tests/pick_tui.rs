@@ -7,11 +7,15 @@
 //! message and nothing recorded; the order becomes picked; the same
 //! journal restarted as `agent --ui pack` checks the order's items (a
 //! wrong item refused) and the order becomes packed; stock and
-//! reservations are exact, and h1 sent exactly its two movements.
+//! reservations are exact, and h1 sent exactly its two movements. A
+//! second test reads the serial barcode engine (`firmware-sim scanner` on
+//! a pseudo-terminal) as the UI's scanner: its reads are scans, and the
+//! engine beeps what the screen answered.
 
 use std::path::Path;
 use std::time::Duration;
 use tests::feed::{call, movement, Feed};
+use tests::firmware::EngineProc;
 use tests::tmux::{shell_quote, Pane};
 use tests::work::{paid_order, wait_order_state, TaskHub};
 use tests::{bin_path, hubapi, wait_until, Credentials};
@@ -103,6 +107,18 @@ fn pack_through_the_screen(pane: &Pane, id: u64) {
     pane.wait_for(&[&format!("OK: order {id} packed: ready for labels")], WAIT);
 }
 
+/// Waits for the UI to exit 0 after its quit key, or fails with what the
+/// pane and the agent's log say.
+fn exits_cleanly(pane: &Pane, log: &Path) {
+    let exit = pane.wait_exit(WAIT);
+    if exit != Some(0) {
+        let log = std::fs::read_to_string(log).unwrap_or_default();
+        let tail: Vec<&str> = log.lines().rev().take(12).collect();
+        let (state, screen) = (pane.describe(), pane.screen().join("\n"));
+        panic!("the UI did not exit cleanly ({exit:?}): {state}\n{screen}\nlog: {tail:#?}");
+    }
+}
+
 /// 10 received, 3 picked and packed: 7 on hand, nothing reserved; h1
 /// sent a pick and a pack, nothing else (the refusals recorded nothing).
 fn assert_exact(addr: std::net::SocketAddr) {
@@ -150,20 +166,67 @@ fn an_order_is_picked_and_packed_through_the_terminal_ui() {
     // Quit with Ctrl-C (raw mode: a key, not a signal); the agent exits 0
     // and the pack station starts on the same journal and queue.
     pane.press("C-c");
-    assert_eq!(
-        pane.wait_exit(WAIT),
-        Some(0),
-        "the pick UI did not exit cleanly"
-    );
+    exits_cleanly(&pane, &data.path().join("agent-pick.log"));
     pane.respawn(&agent_command(data.path(), &mqtt, &creds, "pack"));
     pack_through_the_screen(&pane, id);
     wait_order_state(addr, id, "packed");
 
     assert_exact(addr);
     pane.press("C-q");
-    assert_eq!(
-        pane.wait_exit(WAIT),
-        Some(0),
-        "the pack UI did not exit cleanly"
+    exits_cleanly(&pane, &data.path().join("agent-pack.log"));
+}
+
+/// Reads from the serial engine are scans in the pick UI (the engine's
+/// link appears only once the screen asks for the location: the agent
+/// keeps trying to open it), each answered with the engine's beep: one for
+/// the location, three for a wrong item, whose message stays on screen;
+/// the keyboard then takes the right item and the quantity.
+#[test]
+fn serial_engine_reads_are_scans_on_the_pick_screen() {
+    let data = tempfile::tempdir().unwrap();
+    let hub = TaskHub::start(data.path(), &["h1"]);
+    let addr = hub.addr();
+    let creds = hub.hub.provision(&["h1", "dock"]);
+    let mut dock = Feed::connect(hub.ports.mqtt, addr, &creds, "dock");
+    let receive = movement(protocol::MovementKind::Receive, "TEA", "A-01-1", 10);
+    dock.send(vec![receive]);
+    let id = paid_order(addr, "S-1", "TEA", 2);
+
+    let link = data.path().join("scanner");
+    let pick = agent_command(data.path(), &hub.ports.mqtt_addr(), &creds, "pick");
+    let pick = format!("{pick} --scanner {}", shell_quote(&link.to_string_lossy()));
+    let pane = Pane::start(&data.path().join("tmux"), 80, 25, &pick);
+    pane.wait_for(&["GO TO A-01-1", "lines 0/1"], WAIT);
+    let script = data.path().join("reads.txt");
+    std::fs::write(&script, "LOC:A-01-1\nCOFFEE\n").unwrap();
+    let engine = EngineProc::start(&link, &script);
+
+    pane.wait_for(
+        &["REFUSED: wrong item COFFEE: scan TEA", "SCAN ITEM TEA  x2"],
+        WAIT,
     );
+    let beeps = wait_until("the engine beeped both reads", WAIT, || {
+        Some(engine.events.count("beeper on")).filter(|&n| n >= 4)
+    });
+    assert_eq!(
+        beeps,
+        Ok(4),
+        "one good beep, one error beep of three: {:?}",
+        engine.events.all()
+    );
+    pane.enter("TEA");
+    pane.wait_for(&["CONFIRM QTY TEA  x2"], WAIT);
+    pane.enter("");
+    pane.wait_for(&["OK: picked 2 TEA at A-01-1"], WAIT);
+    wait_order_state(addr, id, "picked");
+    let (_, stock) = call(addr, "GET", "/api/v1/stock/TEA", None);
+    let stock = (stock["on_hand"].as_i64(), stock["reserved"].as_i64());
+    assert_eq!(stock, (Some(8), Some(0)));
+    assert_eq!(
+        engine.events.count("beeper on"),
+        4,
+        "keyboard input beeps no engine"
+    );
+    pane.press("C-c");
+    exits_cleanly(&pane, &data.path().join("agent-pick.log"));
 }

@@ -16,6 +16,7 @@
 
 pub mod keys;
 pub mod run;
+pub mod scanner;
 pub mod station;
 pub mod terminal;
 

@@ -7,33 +7,56 @@
 //! and the screen always shows the state the last input left.
 
 use super::keys::{KeyAction, LineEditor};
+use super::scanner::{spawn_scanner_reads, ScanRead};
 use super::station::{Station, UiMode};
 use super::terminal::{spawn_event_reader, Screen, TermEvent};
+use crate::config::AgentConfig;
 use crate::journal::Journal;
 use crate::now_ms;
 use crate::picking::{Beep, Day, Effect, Input, Record, SyncState};
 use crate::publisher::{LinkState, PublisherHandle};
+use crate::scanner::{DoubleReadFilter, SerialSettings};
 use crate::tasks::TaskQueue;
 use anyhow::{Context, Result};
 use protocol::{MovementKind, TaskRef};
 use std::collections::VecDeque;
 use std::time::Duration;
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 use tracing::{error, info};
 
 /// How often the date that expiry is judged against is read again.
 const TODAY_EVERY: Duration = Duration::from_secs(30);
 
+/// A serial barcode engine to read besides the keyboard.
+pub type SerialInput = (SerialSettings, DoubleReadFilter);
+
+/// The configured serial engine (`--scanner`), as the UI reads it.
+pub fn serial_input(config: &AgentConfig) -> Option<SerialInput> {
+    let path = config.scanner.as_ref()?;
+    let settings = SerialSettings {
+        path: path.clone(),
+        baud: config.scanner_baud,
+    };
+    let filter = DoubleReadFilter::new(Duration::from_millis(config.double_read_ms));
+    Some((settings, filter))
+}
+
 /// Runs the `mode` station on this terminal until `cancel` or the quit
 /// key (which cancels), journaling into `journal` and showing the
-/// publisher's queue and link. The terminal is restored however it ends.
+/// publisher's queue and link; with `serial`, the engine's reads are
+/// scans too. The terminal is restored however it ends.
 pub async fn run_ui(
     mode: UiMode,
     journal: Journal,
     handle: PublisherHandle,
+    serial: Option<SerialInput>,
     cancel: CancellationToken,
 ) -> Result<()> {
+    let scans = match serial {
+        Some((settings, filter)) => Some(spawn_scanner_reads(settings, filter, cancel.clone())?),
+        None => None,
+    };
     let queue = handle.tasks();
     let station = Station::open(mode, &queue, &journal, now_ms());
     let mut ui = Ui {
@@ -44,7 +67,7 @@ pub async fn run_ui(
         queue,
         handle,
     };
-    let outcome = ui.serve(&cancel).await;
+    let outcome = ui.serve(scans, &cancel).await;
     // Stops the key reader too, and the agent with it.
     cancel.cancel();
     outcome
@@ -60,7 +83,11 @@ struct Ui {
 }
 
 impl Ui {
-    async fn serve(&mut self, cancel: &CancellationToken) -> Result<()> {
+    async fn serve(
+        &mut self,
+        mut scans: Option<mpsc::Receiver<ScanRead>>,
+        cancel: &CancellationToken,
+    ) -> Result<()> {
         let mut events = spawn_event_reader(cancel.clone())?;
         let mut versions = self.handle.queue_version();
         let mut link = self.handle.link_state();
@@ -80,6 +107,10 @@ impl Ui {
                         }
                     }
                     None => return Ok(()),
+                },
+                read = next_scan(&mut scans) => match read {
+                    Some(ScanRead { input, reply }) => reply.answer(self.on_input(input).await?),
+                    None => scans = None,
                 },
                 changed = versions.changed() => {
                     // The publisher is gone: the agent is shutting down.
@@ -106,32 +137,38 @@ impl Ui {
         };
         match self.editor.key(key) {
             KeyAction::Quit => return Ok(false),
-            KeyAction::Input(input) => self.on_input(input).await?,
+            KeyAction::Input(input) => drop(self.on_input(input).await?),
             KeyAction::Edited | KeyAction::Ignored => {}
         }
         Ok(true)
     }
 
-    async fn on_input(&mut self, input: Input) -> Result<()> {
+    /// Hands `input` to the session and carries out what it asks; the
+    /// beep a scanner engine should sound for it (good once a step is
+    /// accepted or its movement journaled, error on any refusal).
+    async fn on_input(&mut self, input: Input) -> Result<Option<Beep>> {
         let mut effects: VecDeque<Effect> = self.station.handle(input, now_ms()).into();
+        let mut beep = None;
         while let Some(effect) = effects.pop_front() {
             match effect {
-                Effect::Beep(Beep::Error) => self.screen.bell()?,
+                Effect::Beep(Beep::Error) => {
+                    self.screen.bell()?;
+                    beep = Some(Beep::Error);
+                }
                 // The good beep of a recorded step is the journal's flush;
                 // a terminal has no quiet beep to give it.
-                Effect::Beep(Beep::Good) => {}
-                Effect::Record(record) => {
-                    if let Err((at, why)) = self.record(record).await {
-                        effects.extend(self.station.journal_refused(at, &why));
-                    }
-                }
+                Effect::Beep(Beep::Good) => beep = beep.or(Some(Beep::Good)),
+                Effect::Record(record) => match self.record(record).await {
+                    Ok(()) => beep = beep.or(Some(Beep::Good)),
+                    Err((at, why)) => effects.extend(self.station.journal_refused(at, &why)),
+                },
                 Effect::NotPicked { task, reason } => {
                     info!(%task, reason = reason.as_str(), "line closed with nothing picked");
                 }
                 Effect::OrderPacked(order) => info!(order, "order packed"),
             }
         }
-        Ok(())
+        Ok(beep)
     }
 
     /// Journals one movement as a scan line is (durable before it counts),
@@ -168,6 +205,14 @@ impl Ui {
                 Err((at, why))
             }
         }
+    }
+}
+
+/// The next engine read; never, without an engine.
+async fn next_scan(scans: &mut Option<mpsc::Receiver<ScanRead>>) -> Option<ScanRead> {
+    match scans {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
     }
 }
 
