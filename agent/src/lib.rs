@@ -9,9 +9,10 @@
 //! [`scan_session`] ties a line to its one-line answer for the `agent`
 //! binary, [`line_input`] reads bounded lines from untrusted input,
 //! [`config`] loads the settings, [`logging`] routes the binary's logs and
-//! [`bench`] measures durable-record latency against a raw fdatasync. [`scanner`] is the barcode engine side:
-//! the embedded-hal driver, GS1 reads turned into drafts, double-read
-//! suppression and the serial port of `agent --scanner`. [`tasks`] is the
+//! [`bench`] measures durable-record latency against a raw fdatasync.
+//! [`scanner`] is the barcode engine side: the embedded-hal driver, GS1
+//! reads turned into drafts, double-read suppression and the serial port
+//! of `agent --scanner`. [`tasks`] is the
 //! device's work queue: the hub's sealed task lists, stored with the
 //! journal, worked offline and acknowledged by version. [`ui`] is the
 //! terminal UI of `agent --ui pick|pack` around the [`picking`] sessions.
