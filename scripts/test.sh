@@ -2,7 +2,8 @@
 # The whole test suite, on a fresh machine: installs what the tests need
 # (Debian's mosquitto-clients, for the third-party-client test; mosquitto,
 # for the per-device ACL test against a real external broker; strace, for
-# the sync audit; fuse3, for the power-cut file system; the Python packages
+# the sync audit; fuse3, for the power-cut file system; tmux, the terminal
+# the agent's pick and pack UI is driven through; the Python packages
 # in tests/python/requirements.txt, for the second-language device client
 # written from protocol/WIRE.md), builds the binaries the multi-process
 # tests spawn, then runs every test once.
@@ -14,6 +15,7 @@ command -v mosquitto_pub >/dev/null 2>&1 || need+=(mosquitto-clients)
 command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || need+=(mosquitto)
 command -v strace >/dev/null 2>&1 || need+=(strace)
 command -v fusermount3 >/dev/null 2>&1 || need+=(fuse3)
+command -v tmux >/dev/null 2>&1 || need+=(tmux)
 if [ ${#need[@]} -gt 0 ]; then
     sudo=""
     [ "$(id -u)" -ne 0 ] && sudo="sudo"

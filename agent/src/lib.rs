@@ -8,12 +8,14 @@
 //! (promise 2), around the pure [`publisher::SendState`] machine.
 //! [`scan_session`] ties a line to its one-line answer for the `agent`
 //! binary, [`line_input`] reads bounded lines from untrusted input,
-//! [`config`] loads the settings and [`bench`] measures durable-record
-//! latency against a raw fdatasync. [`scanner`] is the barcode engine side:
-//! the embedded-hal driver, GS1 reads turned into drafts, double-read
-//! suppression and the serial port of `agent --scanner`. [`tasks`] is the
+//! [`config`] loads the settings, [`logging`] routes the binary's logs and
+//! [`bench`] measures durable-record latency against a raw fdatasync.
+//! [`scanner`] is the barcode engine side: the embedded-hal driver, GS1
+//! reads turned into drafts, double-read suppression and the serial port
+//! of `agent --scanner`. [`tasks`] is the
 //! device's work queue: the hub's sealed task lists, stored with the
-//! journal, worked offline and acknowledged by version.
+//! journal, worked offline and acknowledged by version. [`ui`] is the
+//! terminal UI of `agent --ui pick|pack` around the [`picking`] sessions.
 //!
 //! Invariants: a sequence number is never reused, even after a restart with
 //! an empty journal; an entry leaves the journal only after the hub's ack
@@ -26,12 +28,14 @@ pub mod credentials;
 pub mod draft;
 pub mod journal;
 pub mod line_input;
+pub mod logging;
 pub mod picking;
 pub mod publisher;
 pub mod scan_session;
 pub mod scanline;
 pub mod scanner;
 pub mod tasks;
+pub mod ui;
 
 pub use config::{AgentConfig, ConfigError, ConfigOverrides};
 pub use credentials::{load_secrets, CredentialsError, DeviceSecrets};

@@ -8,14 +8,23 @@
 //! With `--scanner DEVICE` it reads barcodes from a serial barcode engine
 //! instead (same answer lines; the good beep goes to the engine after the
 //! journal flush) until SIGTERM/SIGINT.
+//! With `--ui pick` or `--ui pack` it runs the terminal UI instead (guided
+//! picking, or pack checking at a packing station) on its terminal, with
+//! the journal and publisher running as for scan lines, until the quit key
+//! (Ctrl-C, Ctrl-Q) or SIGTERM; its logs then go to `--log FILE`, or to
+//! standard error only when that is not the terminal. With `--scanner` as
+//! well, the engine's reads are scans in the UI (and it beeps the answer).
 //! `agent bench-record` measures durable-record latency against a raw
 //! fdatasync. Logs go to standard error (`RUST_LOG`, default `info`); the
 //! answers on standard output are the one thing printed there.
 
 use agent::bench::bench_record;
 use agent::line_input::{BoundedLines, InputLine};
+use agent::logging::init_logging;
 use agent::scanline::MAX_SCAN_LINE;
 use agent::scanner::{run_serial_scanner, DoubleReadFilter, ScannerSession, SerialSettings};
+use agent::ui::run::serial_input;
+use agent::ui::{run_ui, UiMode};
 use agent::{now_ms, run_publisher, AgentConfig, ConfigOverrides, Journal, ScanSession};
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
@@ -81,6 +90,17 @@ struct RunArgs {
     /// The movement kind scanner reads record until a MODE: card is read [default: pick].
     #[arg(long, value_name = "KIND")]
     scan_mode: Option<String>,
+    /// Run the terminal UI: `pick` (guided picking through the work
+    /// queue) or `pack` (pack checking), instead of reading scan lines.
+    #[arg(long, value_name = "MODE", value_parser = parse_ui_mode, conflicts_with = "exit_when_drained")]
+    ui: Option<UiMode>,
+    /// Append logs to this file instead of standard error.
+    #[arg(long, value_name = "FILE")]
+    log: Option<PathBuf>,
+}
+
+fn parse_ui_mode(word: &str) -> Result<UiMode, String> {
+    UiMode::parse(word).ok_or_else(|| format!("unknown UI mode {word:?} (expected pick or pack)"))
 }
 
 #[derive(Debug, Args)]
@@ -98,9 +118,8 @@ struct BenchArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging();
     let outcome = match cli.command {
-        Some(Command::BenchRecord(args)) => bench(&args),
+        Some(Command::BenchRecord(args)) => init_logging(None, false).and_then(|()| bench(&args)),
         Some(Command::Run(args)) => run(args),
         None => run(cli.run),
     };
@@ -111,16 +130,6 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_writer(std::io::stderr)
-        .init();
 }
 
 fn bench(args: &BenchArgs) -> Result<ExitCode> {
@@ -137,6 +146,7 @@ fn bench(args: &BenchArgs) -> Result<ExitCode> {
 }
 
 fn run(args: RunArgs) -> Result<ExitCode> {
+    init_logging(args.log.as_deref(), args.ui.is_some())?;
     let overrides = ConfigOverrides {
         hub: args.hub,
         site: args.site,
@@ -160,16 +170,27 @@ fn run(args: RunArgs) -> Result<ExitCode> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let outcome = runtime.block_on(serve(config, publisher, args.exit_when_drained));
+    let how = Serve {
+        exit_when_drained: args.exit_when_drained,
+        ui: args.ui,
+    };
+    let outcome = runtime.block_on(serve(config, publisher, how));
     runtime.shutdown_timeout(Duration::from_millis(200));
     outcome
+}
+
+/// How the agent takes its input, besides the config.
+struct Serve {
+    exit_when_drained: bool,
+    ui: Option<UiMode>,
 }
 
 async fn serve(
     config: AgentConfig,
     publisher: agent::PublisherConfig,
-    exit_when_drained: bool,
+    how: Serve,
 ) -> Result<ExitCode> {
+    let exit_when_drained = how.exit_when_drained;
     let journal = Journal::open(&config.data_dir)
         .with_context(|| format!("cannot open the journal in {}", config.data_dir.display()))?;
     info!(
@@ -184,13 +205,7 @@ async fn serve(
     tokio::spawn(cancel_on_signal(cancel.clone()));
     let (handle, publisher) = run_publisher(journal.clone(), publisher, cancel.clone())?;
     let publisher = tokio::spawn(publisher);
-    let answered = match &config.scanner {
-        Some(path) => answer_scanner(&config, path, &journal, &handle, &cancel).await,
-        None => {
-            let session = ScanSession::new(journal.clone(), handle.journaled());
-            answer_stdin(session, &cancel).await
-        }
-    };
+    let answered = take_input(&how, &config, &journal, &handle, &cancel).await;
     let mut refused = None;
     if answered.is_ok() && !cancel.is_cancelled() {
         if exit_when_drained {
@@ -225,6 +240,35 @@ async fn serve(
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Runs the input the agent was started with (the terminal UI, the serial
+/// scanner or scan lines on stdin) until it ends or `cancel`.
+async fn take_input(
+    how: &Serve,
+    config: &AgentConfig,
+    journal: &Journal,
+    handle: &agent::PublisherHandle,
+    cancel: &CancellationToken,
+) -> Result<()> {
+    match (how.ui, &config.scanner) {
+        (Some(mode), _) => {
+            let serial = serial_input(config);
+            run_ui(
+                mode,
+                journal.clone(),
+                handle.clone(),
+                serial,
+                cancel.clone(),
+            )
+            .await
+        }
+        (None, Some(path)) => answer_scanner(config, path, journal, handle, cancel).await,
+        (None, None) => {
+            let session = ScanSession::new(journal.clone(), handle.journaled());
+            answer_stdin(session, cancel).await
+        }
+    }
 }
 
 /// Answers every stdin line on stdout until end of input or cancellation.

@@ -17,6 +17,7 @@ pub mod sim;
 pub mod swarm;
 pub mod syscalls;
 pub mod tmpfs;
+pub mod tmux;
 pub mod traced;
 pub mod wait;
 pub mod watched;

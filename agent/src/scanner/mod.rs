@@ -25,5 +25,7 @@ pub use double_read::{DoubleReadFilter, DEFAULT_DOUBLE_READ_WINDOW};
 pub use driver::{DriverError, EngineRead, Scanner, ScannerError};
 pub use flow::{ScanFlow, ScanFlowError, ScanStep};
 pub use framing::ReadFramer;
-pub use serial::{run_serial_scanner, SerialSettings, ThreadDelay};
+pub use serial::{
+    run_serial_scanner, serve_serial, SerialError, SerialScanner, SerialSettings, ThreadDelay,
+};
 pub use session::{serve_reads, Beep, ReadOutcome, ScannerSession};

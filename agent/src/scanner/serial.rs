@@ -217,6 +217,26 @@ pub fn run_serial_scanner(
     cancel: &CancellationToken,
     answer: &mut dyn FnMut(&ScanAnswer),
 ) {
+    serve_serial(settings, runtime, cancel, &mut |scanner| {
+        serve_reads(scanner, session, answer)
+    });
+}
+
+/// What serves an open scanner until its line fails.
+pub type ServeScanner<'a> = dyn FnMut(&mut SerialScanner) -> Result<(), SerialError> + 'a;
+
+/// The driver's error over a serial port.
+pub type SerialError = ScannerError<io::Error, CommandPinError, CommandPinError>;
+
+/// Opens the scanner at `settings.path` and hands it to `serve` until
+/// `cancel`, reopening the port whenever it fails (the journaling scan
+/// path and the terminal UI serve reads differently, and share this).
+pub fn serve_serial(
+    settings: &SerialSettings,
+    runtime: &Handle,
+    cancel: &CancellationToken,
+    serve: &mut ServeScanner<'_>,
+) {
     let mut failures = 0u64;
     while !cancel.is_cancelled() {
         let mut scanner = match open_scanner(settings, runtime, cancel) {
@@ -233,7 +253,7 @@ pub fn run_serial_scanner(
         failures = 0;
         info!(path = %settings.path.display(), "scanner connected");
         let served = match scanner.init() {
-            Ok(()) => serve_reads(&mut scanner, session, answer),
+            Ok(()) => serve(&mut scanner),
             Err(e) => Err(e),
         };
         match served {
