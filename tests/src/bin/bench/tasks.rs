@@ -13,8 +13,10 @@
 //!    the order to picked is durable). The order's state is then read over
 //!    HTTP and must be `picked` (not timed).
 //!
-//! Targets (ours; the issue sets none): p99 under 250 ms for the first,
-//! under 50 ms for the second.
+//! Targets (ours; the issue sets none): the last pick to picked is a scan
+//! to its ack, so DESIGN.md's scan-to-ack target applies: p99 under 10 ms
+//! on loopback. Paid to on the device is an HTTP commit, a planning group
+//! and a second commit before the list is sent: p99 under 25 ms.
 
 use crate::hubctl;
 use crate::stats::{ms, verdict, Distribution};
@@ -24,8 +26,8 @@ use rumqttc::{Client, Event, Packet, QoS};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-const PAID_TO_DEVICE_P99: Duration = Duration::from_millis(250);
-const PICK_TO_PICKED_P99: Duration = Duration::from_millis(50);
+const PAID_TO_DEVICE_P99: Duration = Duration::from_millis(25);
+const PICK_TO_PICKED_P99: Duration = Duration::from_millis(10);
 const DEADLINE: Duration = Duration::from_secs(30);
 
 /// What the picker received, opened.
