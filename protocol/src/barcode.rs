@@ -247,8 +247,9 @@ fn parse_gs1_data(data: &str) -> Result<Gs1, BarcodeError> {
     Ok(gs1)
 }
 
-/// A piece of a read fit to quote: at most 24 characters, escaped.
-pub(crate) fn shown(text: &str) -> String {
+/// A piece of a read fit to show on one line: at most 24 characters,
+/// control and non-ASCII characters escaped, `...` when cut.
+pub fn excerpt(text: &str) -> String {
     let mut out: String = text
         .chars()
         .take(24)
@@ -257,7 +258,12 @@ pub(crate) fn shown(text: &str) -> String {
     if text.chars().nth(24).is_some() {
         out.push_str("...");
     }
-    format!("\"{out}\"")
+    out
+}
+
+/// [`excerpt`] in quotes, for error messages.
+pub(crate) fn shown(text: &str) -> String {
+    format!("\"{}\"", excerpt(text))
 }
 
 #[cfg(test)]

@@ -88,13 +88,5 @@ impl Notice {
 /// A piece of scanned text fit to show on one line: at most 24
 /// characters, control and non-ASCII characters escaped.
 pub(crate) fn shown(text: &str) -> String {
-    let mut out: String = text
-        .chars()
-        .take(24)
-        .flat_map(char::escape_default)
-        .collect();
-    if text.chars().nth(24).is_some() {
-        out.push_str("...");
-    }
-    out
+    protocol::barcode::excerpt(text)
 }
