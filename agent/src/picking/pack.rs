@@ -156,7 +156,10 @@ impl PackSession {
         };
         let orders: BTreeSet<u64> = task.lines.iter().filter_map(|l| l.order).collect();
         match (task.kind, orders.len()) {
-            (TaskKind::Pick, 1) => Ok(*orders.first().expect("one order")),
+            (TaskKind::Pick, 1) => orders
+                .first()
+                .copied()
+                .ok_or_else(|| format!("task {} has no order to pack", task.task)),
             (TaskKind::Pick, 0) | (TaskKind::Count, _) => {
                 Err(format!("task {} has no order to pack", task.task))
             }
@@ -219,7 +222,9 @@ impl PackSession {
             let sku = lines[first].sku.clone();
             return self.refuse(format!("extra item: order {order} takes {want} {sku}"));
         };
-        let line = &mut self.open.get_mut(&order).expect("open order")[index];
+        let Some(line) = self.open.get_mut(&order).and_then(|l| l.get_mut(index)) else {
+            return self.refuse(format!("order {order} is not open here"));
+        };
         line.scanned += units;
         let text = format!("{} {}/{}", shown(&line.sku), line.scanned, line.want);
         if self.lines(order).iter().all(|l| l.scanned == l.want) {
