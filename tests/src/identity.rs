@@ -176,8 +176,9 @@ pub fn connect_outcome(mut opts: rumqttc::MqttOptions) -> bool {
     accepted
 }
 
-/// Opens the hub's sealed acks as `device` does (no replay rule: tests
-/// and benchmarks only read the watermark), for any journal epoch or, after
+/// Opens the hub's sealed acks (and, with [`AckOpener::open`], any sealed
+/// frame such as a task list) as `device` does (no replay rule: tests and
+/// benchmarks only read the watermark), for any journal epoch or, after
 /// [`AckOpener::in_epoch`], one.
 #[derive(Debug, Clone)]
 pub struct AckOpener {
@@ -241,18 +242,25 @@ impl AckOpener {
     /// The ack in `payload` received on `topic`, if it opens for this
     /// device, whatever its epoch.
     pub fn ack(&self, topic: &str, payload: &[u8]) -> Option<protocol::Ack> {
+        match self.open(topic, payload)? {
+            protocol::Message::Ack(ack) => Some(ack),
+            _ => None,
+        }
+    }
+
+    /// Any sealed frame in `payload` received on `topic` (an ack, a task
+    /// list), if it opens for this device.
+    pub fn open(&self, topic: &str, payload: &[u8]) -> Option<protocol::Message> {
         let to = protocol::Recipient {
             site: &self.site,
             device: &self.device,
             topic,
             key_version: self.key_version,
         };
-        match protocol::sealed::open(&self.key, &to, payload)
-            .ok()?
-            .message
-        {
-            protocol::Message::Ack(ack) => Some(ack),
-            _ => None,
-        }
+        Some(
+            protocol::sealed::open(&self.key, &to, payload)
+                .ok()?
+                .message,
+        )
     }
 }

@@ -7,13 +7,13 @@
 //! hub's store; a forged task ack is a dead letter.
 
 use protocol::auth::encode_signed_task_ack;
-use protocol::{Message, Recipient, TaskAck, TaskList};
+use protocol::{Message, TaskAck, TaskList};
 use rumqttc::{Client, Event, Packet, QoS};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tests::feed::{call, movement, Feed};
-use tests::identity::{device_key, device_options};
+use tests::identity::{device_key, device_options, AckOpener};
 use tests::work::{order_state, paid_order, wait_order_state, TaskHub};
 use tests::{hubapi, wait_until, AgentProc, Credentials};
 
@@ -30,8 +30,7 @@ struct Inbox {
 
 impl Inbox {
     fn connect(creds: &Credentials, port: u16) -> Inbox {
-        let entry = creds.device("h1").clone();
-        let key = protocol::SealKey::derive(&device_key(creds, "h1"));
+        let opener = AckOpener::new(creds.device("h1")).expect("h1's key");
         // Another device's login reads h1's topic (the embedded broker has
         // no per-topic ACLs; the frames are sealed for h1 alone).
         let opts = device_options(creds, "inbox", port);
@@ -56,16 +55,8 @@ impl Inbox {
                     }
                     _ => continue,
                 };
-                let to = Recipient {
-                    site: "s1",
-                    device: "h1",
-                    topic: &p.topic,
-                    key_version: entry.key_version,
-                };
-                if let Ok(opened) = protocol::sealed::open(&key, &to, &p.payload) {
-                    if let Message::TaskList(list) = opened.message {
-                        sink.lock().unwrap_or_else(|e| e.into_inner()).push(list);
-                    }
+                if let Some(Message::TaskList(list)) = opener.open(&p.topic, &p.payload) {
+                    sink.lock().unwrap_or_else(|e| e.into_inner()).push(list);
                 }
             }
         });

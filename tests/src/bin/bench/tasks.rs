@@ -21,7 +21,7 @@
 use crate::hubctl;
 use crate::stats::{ms, verdict, Distribution};
 use anyhow::{bail, Context};
-use protocol::{encode_signed, EventBatch, Message, MovementKind, Recipient, SealKey, TaskList};
+use protocol::{encode_signed, EventBatch, Message, MovementKind, TaskList};
 use rumqttc::{Client, Event, Packet, QoS};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -132,8 +132,7 @@ fn connect(
     creds: &tests::Credentials,
     mqtt: u16,
 ) -> anyhow::Result<(Client, mpsc::Receiver<Inbound>)> {
-    let entry = creds.device("picker").clone();
-    let key = SealKey::derive(&tests::identity::device_key(creds, "picker"));
+    let opener = tests::identity::AckOpener::new(creds.device("picker")).context("picker's key")?;
     let opts = tests::identity::device_options(creds, "picker", mqtt);
     let (client, mut conn) = Client::new(opts, 100);
     // As the agent does: a scan is a small write that must leave now.
@@ -146,15 +145,9 @@ fn connect(
             let Ok(Event::Incoming(Packet::Publish(p))) = event else {
                 continue;
             };
-            let to = Recipient {
-                site: "bench",
-                device: "picker",
-                topic: &p.topic,
-                key_version: entry.key_version,
-            };
-            let inbound = match protocol::sealed::open(&key, &to, &p.payload).map(|o| o.message) {
-                Ok(Message::TaskList(list)) => Inbound::List(list),
-                Ok(Message::Ack(ack)) => Inbound::Ack(ack.through_seq),
+            let inbound = match opener.open(&p.topic, &p.payload) {
+                Some(Message::TaskList(list)) => Inbound::List(list),
+                Some(Message::Ack(ack)) => Inbound::Ack(ack.through_seq),
                 _ => continue,
             };
             if tx.send(inbound).is_err() {
