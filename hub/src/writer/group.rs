@@ -69,12 +69,7 @@ impl Writer {
             acks,
             answers,
             jobs,
-            queues: self
-                .pool
-                .take_queue_pushes()
-                .into_iter()
-                .map(|(d, _)| d)
-                .collect(),
+            queues: self.pool.take_queue_pushes(),
             now,
         }
     }

@@ -18,6 +18,7 @@ impl Pool {
             expected,
         };
         let d = self.discrepancies.record(u, now);
+        self.counts_to_queue = true;
         let message = format!(
             "{} of {} scanned at {} by {} (seq {}) but the pool held {}; count task {} opened",
             d.movement, d.scanned, d.location, d.device, d.seq, d.expected, d.count_task

@@ -90,8 +90,10 @@ pub struct Pool {
     pub(crate) tasks: TaskBook,
     /// Orders routed here and not planned yet.
     pub(crate) to_plan: BTreeSet<u64>,
-    /// Devices whose queue changed, with the version to send.
-    pub(crate) queue_pushes: BTreeMap<String, u64>,
+    /// Devices whose queue changed (or must be sent again).
+    pub(crate) queue_pushes: BTreeSet<String>,
+    /// A count task may have opened since the sweep last queued them.
+    pub(crate) counts_to_queue: bool,
     /// What happened since the last [`Pool::take_counts`].
     pub(crate) counts: PoolCounts,
 }

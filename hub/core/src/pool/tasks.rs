@@ -31,6 +31,7 @@ impl Pool {
     pub fn start_tasks(&mut self, rules: TaskRules, now: u64) {
         self.tasks.set_rules(rules);
         self.tasks.set_started(now);
+        self.counts_to_queue = true;
         let waiting: Vec<u64> = self
             .orders
             .book
@@ -46,9 +47,9 @@ impl Pool {
         &self.tasks
     }
 
-    /// Devices whose queue changed since the last call, with the version
-    /// to send.
-    pub fn take_queue_pushes(&mut self) -> Vec<(String, u64)> {
+    /// Devices whose queue changed (or must be sent again) since the last
+    /// call; the shell reads each queue, at its version, from the store.
+    pub fn take_queue_pushes(&mut self) -> Vec<String> {
         std::mem::take(&mut self.queue_pushes).into_iter().collect()
     }
 
@@ -63,9 +64,8 @@ impl Pool {
     /// even at version 0 once it has work.
     pub fn task_acked(&mut self, device: &str, version: u64, now: u64) {
         self.tasks.seen(device, now);
-        let current = self.tasks.version(device);
-        if current > version {
-            self.queue_pushes.insert(device.to_string(), current);
+        if self.tasks.version(device) > version {
+            self.queue_pushes.insert(device.to_string());
         }
     }
 
@@ -109,15 +109,16 @@ impl Pool {
         self.carry_out(planned.effects, now, None);
     }
 
-    /// The sweep's part: queues the count tasks of open discrepancies and
-    /// moves the open lines of devices gone too long.
+    /// The sweep's part: queues the count tasks of open discrepancies
+    /// (when one may have opened since the last sweep) and moves the open
+    /// lines of devices gone too long.
     pub fn sweep_tasks(&mut self, now: u64) {
-        let counts: Vec<CountRequest> = self
-            .discrepancies
-            .open_count_tasks()
-            .map(CountRequest::from)
-            .collect();
-        if !counts.is_empty() {
+        if std::mem::take(&mut self.counts_to_queue) {
+            let counts: Vec<CountRequest> = self
+                .discrepancies
+                .open_count_tasks()
+                .map(CountRequest::from)
+                .collect();
             let queued = self.tasks.add_counts(&counts, now);
             self.carry_out(queued, now, None);
         }
@@ -212,8 +213,8 @@ impl Pool {
     fn carry_out(&mut self, effects: Vec<Effect>, now: u64, scan: Option<(&Movement, &str)>) {
         for effect in effects {
             match effect {
-                Effect::QueueChanged { device, version } => {
-                    self.queue_pushes.insert(device, version);
+                Effect::QueueChanged { device, .. } => {
+                    self.queue_pushes.insert(device);
                 }
                 Effect::OrderPicking { order } => {
                     self.order_moves(order, OrderState::Picking, "on a pick list", now)

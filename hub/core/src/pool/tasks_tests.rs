@@ -117,7 +117,8 @@ fn a_paid_order_is_picked_through_its_task_lines_exactly_once() {
     let id = paid_order(&mut p, "A-1", &[("TEA", 3), ("CUP", 1)]);
     p.plan_tasks(T0 + 1);
     assert_eq!(p.order(id).map(|o| o.state), Some(OrderState::Picking));
-    assert_eq!(p.take_queue_pushes(), [("h1".to_string(), 1)]);
+    assert_eq!(p.take_queue_pushes(), ["h1".to_string()]);
+    assert_eq!(p.task_book().version("h1"), 1);
     let lines = queue(&p, "h1");
     assert_eq!(lines.len(), 2, "{lines:?}");
     assert_eq!(
