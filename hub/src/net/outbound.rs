@@ -99,15 +99,15 @@ async fn publish_queues(
     while let Ok(more) = out.queues.try_recv() {
         wanted.extend(more);
     }
-    for device in wanted {
-        let (version, tasks) = match out.store.device_queue(&device) {
-            Ok(q) => q,
-            Err(e) => {
-                // The device's next task ack asks again.
-                warn!(device = %device.escape_debug(), error = %e, "queue not read; not sent");
-                continue;
-            }
-        };
+    let queues = match out.store.device_queues(&wanted) {
+        Ok(queues) => queues,
+        Err(e) => {
+            // Each device's next task ack asks again.
+            warn!(error = %e, "queues not read; not sent");
+            return;
+        }
+    };
+    for (device, (version, tasks)) in queues {
         let list = crate::tasks::wire::task_list(&out.site, &device, version, &tasks);
         let frame = match out.sealer.task_list(list) {
             Ok(frame) => frame,

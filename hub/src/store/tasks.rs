@@ -9,6 +9,7 @@
 use crate::store::codec::{decode, encode, encode_i64, id_key, prefixed};
 use crate::store::{Store, StoreError};
 use hub_core::tasks::{OrderPick, PickState, Task, TaskChanges, TaskParts};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The next work task id.
 pub(crate) const NEXT_WORK_TASK: &[u8] = b"mnext_work_task";
@@ -65,16 +66,15 @@ impl Store {
             .map(|(_, o)| o)
             .filter(|o| o.state != PickState::Packed)
             .collect();
-        let wanted: std::collections::BTreeSet<u64> = orders
-            .iter()
-            .flat_map(|o| o.tasks.iter().copied())
-            .collect();
-        let tasks = self
-            .records::<Task>(b'j')?
-            .into_iter()
-            .map(|(_, t)| t)
-            .filter(|t| t.in_queue() || wanted.contains(&t.id))
-            .collect();
+        // The tasks still in a queue (the `n` index), then those of orders
+        // not packed yet that are not: never a read of every task made.
+        let mut tasks = self.queued_tasks()?;
+        let have: BTreeSet<u64> = tasks.iter().map(|t| t.id).collect();
+        for id in orders.iter().flat_map(|o| o.tasks.iter().copied()) {
+            if !have.contains(&id) {
+                tasks.extend(self.record::<Task>(b'j', id)?);
+            }
+        }
         Ok(TaskParts {
             tasks,
             orders,
@@ -121,24 +121,38 @@ impl Store {
 }
 
 impl Store {
-    /// A device's queue as committed: its version and its open tasks.
-    pub fn device_queue(&self, device: &str) -> Result<(u64, Vec<Task>), StoreError> {
-        let key = prefixed(b'v', device.as_bytes());
-        let version = match self.tree.get(&key)? {
-            Some(v) => decode::<u64>(&key, &v)?,
-            None => 0,
-        };
+    /// The queues of `devices` as committed: each one's version and its
+    /// tasks still in the queue, from one pass over the open tasks.
+    pub fn device_queues(
+        &self,
+        devices: &BTreeSet<String>,
+    ) -> Result<BTreeMap<String, (u64, Vec<Task>)>, StoreError> {
+        let mut queues = BTreeMap::new();
+        for device in devices {
+            let key = prefixed(b'v', device.as_bytes());
+            let version = match self.tree.get(&key)? {
+                Some(v) => decode::<u64>(&key, &v)?,
+                None => 0,
+            };
+            queues.insert(device.clone(), (version, Vec::new()));
+        }
+        for task in self.queued_tasks()? {
+            let queue = task.device.as_ref().and_then(|d| queues.get_mut(d));
+            if let Some((_, tasks)) = queue {
+                tasks.push(task);
+            }
+        }
+        Ok(queues)
+    }
+
+    /// Every task still in a queue (open, or picked and not packed), by id.
+    fn queued_tasks(&self) -> Result<Vec<Task>, StoreError> {
         let mut tasks = Vec::new();
         for item in self.tree.scan_prefix([b'n']) {
             let (k, _) = item?;
             let id = crate::store::codec::id_of(&k)?;
-            let Some(task) = self.record::<Task>(b'j', id)? else {
-                continue;
-            };
-            if task.in_queue() && task.device.as_deref() == Some(device) {
-                tasks.push(task);
-            }
+            tasks.extend(self.record::<Task>(b'j', id)?.filter(Task::in_queue));
         }
-        Ok((version, tasks))
+        Ok(tasks)
     }
 }
