@@ -109,9 +109,6 @@ impl Writer {
     ) {
         match classify(&self.site, &topic, payload, book) {
             Intake::Batch(batch) => {
-                // Any authentic frame shows the device is alive (its open
-                // task lines stay its own).
-                self.pool.device_seen(&batch.device, now);
                 let outcome = self.pool.apply_batch(&batch, now, &self.store);
                 self.metrics.count_batch(outcome, &batch);
                 // Only what the hub holds exactly as sent is acknowledged:

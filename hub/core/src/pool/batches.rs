@@ -37,6 +37,9 @@ impl Pool {
         now_ms: u64,
         log: &dyn AppliedLog,
     ) -> BatchOutcome {
+        // Any batch shows its device is alive: its open task lines stay
+        // its own (a handheld walking without scanning still resends).
+        self.tasks.seen(&batch.device, now_ms);
         let stream = DeviceEpoch::of(batch);
         let watermark = self.devices.get(&stream).map_or(0, |d| d.watermark);
         if batch.first_seq > watermark.saturating_add(1) {

@@ -143,7 +143,6 @@ impl Pool {
         }) else {
             return false;
         };
-        self.tasks.seen(device, now);
         if m.kind == MovementKind::Pack {
             self.pack_scan(device, epoch, m, (task, line), now);
             return true;
