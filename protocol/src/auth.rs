@@ -14,7 +14,7 @@
 //! verifies the raw bytes it received, never a re-encoding of them.
 
 use crate::codec::encode;
-use crate::message::{EventBatch, Message, Status, TaskAck};
+use crate::message::{EventBatch, LabelReport, Message, Status, TaskAck};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use std::fmt;
@@ -137,6 +137,15 @@ pub fn encode_signed_task_ack(key: &DeviceKey, ack: &TaskAck) -> Vec<u8> {
     append_tag(key, encode(&Message::TaskAck(unsigned)))
 }
 
+/// Encodes `report` as a signed frame, the same way as [`encode_signed`].
+pub fn encode_signed_label_report(key: &DeviceKey, report: &LabelReport) -> Vec<u8> {
+    let unsigned = LabelReport {
+        auth_tag: None,
+        ..report.clone()
+    };
+    append_tag(key, encode(&Message::LabelReport(unsigned)))
+}
+
 /// Turns an unsigned frame (whose last byte is the `00` of `auth_tag:
 /// None`) into a signed one.
 fn append_tag(key: &DeviceKey, mut frame: Vec<u8>) -> Vec<u8> {
@@ -156,10 +165,10 @@ pub fn sign_batch(key: &DeviceKey, batch: &mut EventBatch) {
     batch.auth_tag = Some(tag);
 }
 
-/// Checks the tag at the end of a received batch, status or task ack frame
-/// against `key`, in constant time, over the exact bytes received. Call it
-/// on a frame that decoded as a `Batch`, a `Status` or a `TaskAck`: only
-/// then are its last 33 bytes the tag.
+/// Checks the tag at the end of a received batch, status, task ack or
+/// label report frame against `key`, in constant time, over the exact bytes
+/// received. Call it on a frame that decoded as a `Batch`, a `Status`, a
+/// `TaskAck` or a `LabelReport`: only then are its last 33 bytes the tag.
 pub fn verify_frame(key: &DeviceKey, frame: &[u8]) -> Result<(), AuthError> {
     let Some(split) = frame.len().checked_sub(SIGNED_TAIL) else {
         return Err(AuthError::Unsigned);

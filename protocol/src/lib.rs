@@ -6,7 +6,8 @@
 //! via `WIRE.md`) agrees on the bytes without sharing a runtime.
 //!
 //! * [`message`]: the messages (event batches, movements, acks, status,
-//!   task lists and their acks).
+//!   task lists and their acks, label jobs and reports).
+//! * [`label`]: label jobs for printer stations and their reports.
 //! * [`task_ref`]: how a movement names the task line it fulfils.
 //! * [`codec`]: framing (`version byte + postcard body`) and typed decode errors.
 //! * [`validate`]: the rules a well-formed but impossible message breaks.
@@ -22,6 +23,7 @@ pub mod barcode;
 pub mod calendar;
 pub mod codec;
 pub mod credentials;
+pub mod label;
 pub mod message;
 pub mod replay;
 pub mod sealed;
@@ -30,15 +32,15 @@ pub mod topic;
 pub mod validate;
 
 pub use auth::{
-    encode_signed, encode_signed_status, encode_signed_task_ack, sign_batch, verify_frame,
-    AuthError, DeviceKey, KeyError,
+    encode_signed, encode_signed_label_report, encode_signed_status, encode_signed_task_ack,
+    sign_batch, verify_frame, AuthError, DeviceKey, KeyError,
 };
 pub use barcode::{parse_read, AimId, BarcodeError, Expiry, Gs1, ScannedCode};
 pub use codec::{decode, encode, DecodeError, PROTOCOL_VERSION};
 pub use credentials::{CredentialsFile, DeviceCredentials};
 pub use message::{
-    Ack, DeviceState, EventBatch, Message, Movement, MovementKind, Reserved, Status, TaskAck,
-    TaskEntry, TaskKind, TaskLine, TaskList,
+    Ack, DeviceState, EventBatch, JobOutcome, JobResult, LabelJob, LabelReport, Message, Movement,
+    MovementKind, Status, TaskAck, TaskEntry, TaskKind, TaskLine, TaskList,
 };
 pub use sealed::{
     FrameCounter, Opened, Recipient, ReplayGuard, SealError, SealKey, SealedHeader, SEALED_VERSION,

@@ -5,18 +5,15 @@
 //! variants may only ever be appended, never reordered. `WIRE.md` documents
 //! each field and its test vectors are checked against this code.
 
+pub use crate::label::{JobOutcome, JobResult, LabelJob, LabelReport};
 use serde::{Deserialize, Serialize};
 
 /// Everything that travels on a topic of the contract.
 ///
 /// Variant indexes are part of the wire format, and postcard numbers
 /// variants by declaration order, so new ones are only ever appended.
-/// Indexes 4 (label job) and 5 (label result) are still reserved: they are
-/// declared (so that `TaskAck` gets index 6) with the uninhabited
-/// [`Reserved`] payload, which no code can build and no decoder accepts,
-/// so a frame with index 4 or 5 is [`crate::DecodeError::Malformed`]
-/// exactly as before they were declared. A decoder that does not know an
-/// index rejects the frame the same way; it never guesses.
+/// A decoder that does not know an index rejects the frame as
+/// [`crate::DecodeError::Malformed`]; it never guesses.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Message {
     /// Device -> hub on `wms/{site}/dev/{device}/events`.
@@ -28,36 +25,15 @@ pub enum Message {
     /// Hub -> device on `wms/{site}/dev/{device}/tasks`, always sealed: the
     /// device's whole work queue at a version.
     TaskList(TaskList),
-    /// Index 4, reserved for the label job (hub -> printer station).
-    LabelJob(Reserved),
-    /// Index 5, reserved for the label result (printer station -> hub).
-    LabelResult(Reserved),
+    /// Hub -> printer station on `wms/{site}/printer/{station}/jobs`,
+    /// always sealed: one label to print.
+    LabelJob(LabelJob),
+    /// Printer station -> hub on `wms/{site}/printer/{station}/done`,
+    /// signed: what became of its jobs.
+    LabelReport(LabelReport),
     /// Device -> hub on `wms/{site}/dev/{device}/taskack`, signed: the
     /// device stored the queue of this version.
     TaskAck(TaskAck),
-}
-
-/// The payload of a reserved `Message` index: a type with no values.
-///
-/// No code can build a message with it, and decoding one always fails
-/// (as `Malformed`, without reading a byte of payload), so declaring the
-/// reserved indexes changes no frame's meaning. A `match` disposes of it
-/// with `match *reserved {}`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Reserved {}
-
-impl Serialize for Reserved {
-    fn serialize<S: serde::Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
-        match *self {}
-    }
-}
-
-impl<'de> Deserialize<'de> for Reserved {
-    fn deserialize<D: serde::Deserializer<'de>>(_: D) -> Result<Reserved, D::Error> {
-        Err(serde::de::Error::custom(
-            "a reserved message index (4: label job, 5: label result)",
-        ))
-    }
 }
 
 /// A run of consecutive movements journaled by one device.

@@ -87,7 +87,7 @@ pub struct FrameCounter {
 /// authenticated, not secret).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SealedHeader {
-    /// The sealed message's variant index (1 = `Ack`, 3 = `TaskList`).
+    /// The sealed message's variant index (1 = `Ack`, 3 = `TaskList`, 4 = `LabelJob`).
     pub kind: u8,
     /// Which key of the device sealed it.
     pub key_version: u32,
@@ -196,7 +196,8 @@ pub fn message_kind(message: &Message) -> u8 {
         Message::Ack(_) => 1,
         Message::Status(_) => 2,
         Message::TaskList(_) => 3,
-        Message::LabelJob(reserved) | Message::LabelResult(reserved) => match *reserved {},
+        Message::LabelJob(_) => 4,
+        Message::LabelReport(_) => 5,
         Message::TaskAck(_) => 6,
     }
 }
@@ -208,6 +209,7 @@ fn topic_kind_of(kind: u8) -> Option<TopicKind> {
     match kind {
         1 => Some(TopicKind::Ack),
         3 => Some(TopicKind::Tasks),
+        4 => Some(TopicKind::PrinterJobs),
         _ => None,
     }
 }
@@ -219,7 +221,8 @@ fn addressee(message: &Message) -> (&str, &str) {
         Message::Ack(a) => (&a.site, &a.device),
         Message::Status(s) => (&s.site, &s.device),
         Message::TaskList(t) => (&t.site, &t.device),
-        Message::LabelJob(reserved) | Message::LabelResult(reserved) => match *reserved {},
+        Message::LabelJob(j) => (&j.site, &j.station),
+        Message::LabelReport(r) => (&r.site, &r.station),
         Message::TaskAck(t) => (&t.site, &t.device),
     }
 }

@@ -131,6 +131,25 @@ pub enum ValidationError {
         /// What is wrong.
         problem: &'static str,
     },
+    /// A label job that breaks a rule (`crate::label`).
+    #[error("label job {job}: {problem}")]
+    BadLabelJob {
+        /// The job id.
+        job: u64,
+        /// What is wrong.
+        problem: &'static str,
+    },
+    /// A label report with more than `label::MAX_REPORT_RESULTS` results.
+    #[error("label report of {0} results exceeds the limit of 500")]
+    ReportTooLarge(usize),
+    /// A result in a label report that breaks a rule.
+    #[error("label result for job {job}: {problem}")]
+    BadJobResult {
+        /// The job id.
+        job: u64,
+        /// What is wrong.
+        problem: &'static str,
+    },
 }
 
 /// Checks an identifier: 1..=[`MAX_ID_LEN`] bytes of printable ASCII,

@@ -10,8 +10,9 @@
 //! neither the document nor the code can drift alone.
 
 use protocol::{
-    decode, encode, encode_signed, encode_signed_status, encode_signed_task_ack, verify_frame, Ack,
-    AuthError, DecodeError, DeviceKey, DeviceState, EventBatch, Message, Movement, MovementKind,
+    decode, encode, encode_signed, encode_signed_label_report, encode_signed_status,
+    encode_signed_task_ack, verify_frame, Ack, AuthError, DecodeError, DeviceKey, DeviceState,
+    EventBatch, JobOutcome, JobResult, LabelJob, LabelReport, Message, Movement, MovementKind,
     Status, TaskAck, TaskEntry, TaskKind, TaskLine, TaskList,
 };
 
@@ -35,6 +36,8 @@ const NAMES: &[&str] = &[
     "tasklist-pick-count",
     "tasklist-empty",
     "taskack-basic",
+    "labeljob-basic",
+    "labelreport-mixed",
 ];
 
 fn task_line(line: u32, sku: &str, location: &str, quantity: i64, order: Option<u64>) -> TaskLine {
@@ -219,6 +222,35 @@ fn expected(name: &str) -> Message {
             version: 300,
             auth_tag: None,
         }),
+        "labeljob-basic" => Message::LabelJob(LabelJob {
+            site: "s1".into(),
+            station: "ps1".into(),
+            job: 501,
+            batch: 12,
+            position: 1,
+            batch_size: 2,
+            order: 77,
+            tracking: "SF1001".into(),
+            zpl: "^XA^FO50,50^A0N,40,40^FDA-1001^FS^XZ".into(),
+        }),
+        "labelreport-mixed" => {
+            let result = |job, outcome, at_ms| JobResult {
+                job,
+                outcome,
+                at_ms,
+            };
+            Message::LabelReport(LabelReport {
+                site: "s1".into(),
+                station: "ps1".into(),
+                results: vec![
+                    result(501, JobOutcome::Printed, 1_000),
+                    result(502, JobOutcome::Failed("paper_out".into()), 1_001),
+                    result(503, JobOutcome::Queued, 1_002),
+                    result(504, JobOutcome::Unsure("head_open".into()), 1_003),
+                ],
+                auth_tag: None,
+            })
+        }
         other => panic!("WIRE.md has vector {other:?} but tests/wire_vectors.rs does not know it"),
     }
 }
@@ -424,6 +456,7 @@ fn auth_vectors_verify_as_documented() {
                 Message::Batch(batch) => encode_signed(&key, &batch),
                 Message::Status(status) => encode_signed_status(&key, &status),
                 Message::TaskAck(ack) => encode_signed_task_ack(&key, &ack),
+                Message::LabelReport(report) => encode_signed_label_report(&key, &report),
                 other => panic!("auth vector {name} names {other:?}, which is sealed, not signed"),
             };
             assert_eq!(hex(&signed), hex(&frame), "{name}");
@@ -431,6 +464,7 @@ fn auth_vectors_verify_as_documented() {
                 Ok(Message::Batch(b)) => b.auth_tag.is_some(),
                 Ok(Message::Status(s)) => s.auth_tag.is_some(),
                 Ok(Message::TaskAck(a)) => a.auth_tag.is_some(),
+                Ok(Message::LabelReport(r)) => r.auth_tag.is_some(),
                 _ => false,
             };
             assert!(tagged, "{name}: the frame carries no tag");

@@ -179,7 +179,8 @@ fn name_of(message: &Message) -> &'static str {
         Message::Status(_) => "a status",
         Message::TaskList(_) => "a task list",
         Message::TaskAck(_) => "a task ack",
-        Message::LabelJob(reserved) | Message::LabelResult(reserved) => match *reserved {},
+        Message::LabelJob(_) => "a label job",
+        Message::LabelReport(_) => "a label report",
     }
 }
 
