@@ -19,6 +19,8 @@ pub const MAX_BATCH_LABELS: u32 = 1000;
 pub const MAX_REPORT_RESULTS: usize = 500;
 /// Longest tracking number, in bytes (ASCII letters and digits only).
 pub const MAX_TRACKING_LEN: usize = 40;
+/// Longest time a station may hold a job before printing it, in ms (a day).
+pub const MAX_VALID_MS: u32 = 86_400_000;
 /// Longest failure reason word, in bytes (`a-z`, `0-9`, `_`).
 pub const MAX_REASON_LEN: usize = 32;
 
@@ -44,6 +46,12 @@ pub struct LabelJob {
     pub order: u64,
     /// The tracking (waybill) number on the label.
     pub tracking: String,
+    /// How long after receiving the job the station may still start
+    /// printing it, in ms (1 to 86 400 000). Past that the station reports
+    /// it failed (`expired`) and never prints it: the hub moves a job that
+    /// a silent station may hold only after this time, so a station that
+    /// comes back late never prints a label another station printed.
+    pub valid_ms: u32,
     /// The label, ZPL II: one format, `^XA` ... `^XZ`.
     pub zpl: String,
 }
@@ -136,6 +144,9 @@ impl LabelJob {
         if !valid_tracking(&self.tracking) {
             return bad("a tracking number is 1 to 40 ASCII letters and digits");
         }
+        if !(1..=MAX_VALID_MS).contains(&self.valid_ms) {
+            return bad("valid_ms is 1 to 86400000 (a day)");
+        }
         if self.zpl.len() > MAX_ZPL_BYTES {
             return bad("the ZPL is longer than 65536 bytes");
         }
@@ -204,6 +215,7 @@ mod tests {
             batch_size: 3,
             order: 42,
             tracking: "SF1234567890".into(),
+            valid_ms: 60_000,
             zpl: "^XA^FO10,10^FDhello^FS^XZ".into(),
         }
     }
@@ -220,6 +232,8 @@ mod tests {
             |j| j.tracking = String::new(),
             |j| j.tracking = "SF 123".into(),
             |j| j.tracking = "x".repeat(41),
+            |j| j.valid_ms = 0,
+            |j| j.valid_ms = MAX_VALID_MS + 1,
             |j| j.zpl = "^FDno start^XZ".into(),
             |j| j.zpl = "^XA^FDa^XZ^XA^FDb^XZ".into(),
             |j| j.zpl = format!("^XA{}^XZ", "x".repeat(MAX_ZPL_BYTES)),

@@ -231,6 +231,7 @@ fn expected(name: &str) -> Message {
             batch_size: 2,
             order: 77,
             tracking: "SF1001".into(),
+            valid_ms: 60_000,
             zpl: "^XA^FO50,50^A0N,40,40^FDA-1001^FS^XZ".into(),
         }),
         "labelreport-mixed" => {
