@@ -25,6 +25,7 @@ pub mod events;
 pub mod lots;
 pub mod orders;
 pub mod pool;
+pub mod printing;
 pub mod reconcile;
 pub mod reservations;
 pub mod safety;
