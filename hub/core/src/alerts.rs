@@ -33,6 +33,10 @@ pub enum AlertKind {
     /// A scan named a task line but could not close it (over-pick, a
     /// short pick without a reason, ...); the movement itself was applied.
     TaskRefused,
+    /// A label job needs a person: it failed with no other station to
+    /// take it, or may have printed (the SKU field holds `-`, the
+    /// location the station).
+    LabelJob,
 }
 
 impl AlertKind {
@@ -48,6 +52,7 @@ impl AlertKind {
             AlertKind::StuckOrder => "stuck_order",
             AlertKind::ShortPick => "short_pick",
             AlertKind::TaskRefused => "task_refused",
+            AlertKind::LabelJob => "label_job",
         }
     }
 
@@ -63,6 +68,7 @@ impl AlertKind {
             AlertKind::StuckOrder,
             AlertKind::ShortPick,
             AlertKind::TaskRefused,
+            AlertKind::LabelJob,
         ]
         .into_iter()
         .find(|k| k.as_str() == word)

@@ -8,6 +8,7 @@ use crate::discrepancies::{CountTask, Discrepancy};
 use crate::events::{DeadLetter, DeviceEpoch, DeviceRecord, EventRecord, StockKey};
 use crate::lots::LotInfo;
 use crate::orders::{AuditEntry, Customer, Order};
+use crate::printing::{PrintChanges, PrintParts};
 use crate::reservations::{Reservation, SharedReservation};
 use crate::safety::SafetyRule;
 use crate::tasks::{TaskChanges, TaskParts};
@@ -62,6 +63,8 @@ pub struct Changes {
     pub allocations: Vec<Allocation>,
     /// Tasks, order progress and queue versions changed.
     pub tasks: TaskChanges,
+    /// Label batches and jobs made or changed.
+    pub printing: PrintChanges,
     /// Next ids of the records above.
     pub next_ids: NextIds,
 }
@@ -88,6 +91,8 @@ impl Changes {
             + self.tasks.tasks.len()
             + self.tasks.orders.len()
             + self.tasks.versions.len()
+            + self.printing.jobs.len()
+            + self.printing.batches.len()
     }
 
     /// Whether there is nothing to write.
@@ -110,6 +115,7 @@ impl Changes {
             && self.allocations.is_empty()
             && self.removed_customers.is_empty()
             && self.tasks.is_empty()
+            && self.printing.is_empty()
     }
 }
 
@@ -161,6 +167,8 @@ pub struct PoolParts {
     pub allocations: Vec<Allocation>,
     /// Stored tasks, order progress and queue versions.
     pub tasks: TaskParts,
+    /// Unfinished label jobs and their batches.
+    pub printing: PrintParts,
     /// Id counters.
     pub next_ids: NextIds,
 }

@@ -95,6 +95,7 @@ impl Store {
         add_stock_records(&mut batch, changes);
         crate::store::orders::write(&mut batch, changes);
         crate::store::tasks::write(&mut batch, &changes.tasks);
+        crate::store::labels::write(&mut batch, &changes.printing);
         crate::store::prune::remove_reservations(
             &self.tree,
             &mut batch,

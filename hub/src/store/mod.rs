@@ -28,6 +28,10 @@
 //! | `n` + task id (u64 BE)              | () while the task is open (the open tasks, for a device's queue) |
 //! | `h` + order id (u64 BE)             | [`OrderPick`](hub_core::tasks::OrderPick) (an order's picking progress) |
 //! | `v` + device                        | the device's queue version (u64) |
+//! | `b` + label batch id (u64 BE)       | [`BatchRecord`](hub_core::printing::BatchRecord) (its data key wrapped) |
+//! | `y` + label job id (u64 BE)         | [`JobRecord`](hub_core::printing::JobRecord) (its label sealed) |
+//! | `f` + label job id (u64 BE)         | () while the job is unfinished (loaded at start) |
+//! | `z` + station 0x00 job id (u64 BE)  | () while the job is to be sent to the station |
 //! | `m` + name                          | counters (u64 BE)                    |
 //! | `m` + `commits`                     | group commits so far (the seal's mark) |
 //! | `m` + `next_boot`                   | the next start's boot number (sealed acks) |
@@ -65,6 +69,7 @@ pub mod check;
 pub(crate) mod codec;
 mod commit;
 pub mod floor;
+pub mod labels;
 pub mod orders;
 mod prune;
 mod reads;
@@ -218,6 +223,7 @@ impl Store {
             orders: self.all_orders()?,
             customers: self.all_customers()?,
             tasks: self.task_parts()?,
+            printing: self.print_parts()?,
             ..PoolParts::default()
         };
         let open = |d: &Discrepancy| d.resolution.is_none();

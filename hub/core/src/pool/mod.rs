@@ -26,6 +26,7 @@ pub mod batches;
 pub mod customers;
 pub mod order_life;
 pub mod orders;
+pub mod printing;
 pub mod reservations;
 pub mod tasks;
 
@@ -36,6 +37,7 @@ pub use crate::events::{
 };
 use crate::lots::LotBook;
 use crate::orders::Orders;
+use crate::printing::{PrintBook, PrintRules};
 use crate::reservations::{Reservation, ReservationBook};
 use crate::safety::SafetyBook;
 use crate::tasks::{TaskBook, TaskRules};
@@ -88,6 +90,8 @@ pub struct Pool {
     pub(crate) allocations: AllocationBook,
     /// Work queues (see [`tasks`]).
     pub(crate) tasks: TaskBook,
+    /// Label batches and jobs (see [`printing`]).
+    pub(crate) printing: PrintBook,
     /// Orders routed here and not planned yet.
     pub(crate) to_plan: BTreeSet<u64>,
     /// Devices whose queue changed (or must be sent again).
@@ -183,6 +187,7 @@ impl Pool {
                 parts.next_ids.audit,
             ),
             tasks: TaskBook::load(TaskRules::default(), parts.tasks, 0),
+            printing: PrintBook::load(parts.printing, PrintRules::default(), 0),
             ..Pool::default()
         }
     }
@@ -365,6 +370,7 @@ impl Pool {
             audits,
             allocations,
             tasks: self.tasks.take_changes(),
+            printing: self.printing.take_changes(),
             next_ids: NextIds {
                 allocation: next_allocation,
                 order: next_order,

@@ -58,6 +58,19 @@ impl PrintBook {
         book
     }
 
+    /// Puts `rules` in force; `now` counts as every station's last
+    /// contact.
+    pub fn set_rules(&mut self, rules: PrintRules, now: u64) {
+        self.rules = rules;
+        self.started_ms = now;
+    }
+
+    /// Whether `order` has a label job not finished (sent, queued, failed
+    /// or unsure).
+    pub fn has_open_job(&self, order: u64) -> bool {
+        self.jobs.values().any(|j| j.order == order)
+    }
+
     /// The rules in force.
     pub fn rules(&self) -> &PrintRules {
         &self.rules
