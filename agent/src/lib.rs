@@ -30,6 +30,7 @@ pub mod journal;
 pub mod line_input;
 pub mod logging;
 pub mod picking;
+pub mod printer;
 pub mod publisher;
 pub mod scan_session;
 pub mod scanline;

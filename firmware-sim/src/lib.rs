@@ -15,5 +15,6 @@ pub mod engine;
 pub mod fleet;
 pub mod labels;
 pub mod memory_engine;
+pub mod printer;
 pub mod pty;
 pub mod scanner;

@@ -1,7 +1,7 @@
 //! The `firmware-sim` binary: `scanner` plays a barcode engine on a
 //! pseudo-terminal for `agent --scanner`; `fleet` runs simulated handhelds
 //! against a hub and exits non-zero if any confirmed scan was lost or
-//! applied twice. Logs go to standard error (`RUST_LOG`, default `error`:
+//! applied twice; `printer` runs a fake Zebra label printer. Logs go to standard error (`RUST_LOG`, default `error`:
 //! the faults the fleet injects make the agents warn by design);
 //! the engine's events and the fleet's report go to standard output.
 
@@ -32,6 +32,23 @@ enum Command {
     Scanner(ScannerArgs),
     /// Run simulated handhelds against a hub, with seeded faults.
     Fleet(FleetArgs),
+    /// Run a fake Zebra label printer (ZPL on raw TCP, `~HS` status).
+    Printer(PrinterArgs),
+}
+
+#[derive(Debug, Args)]
+struct PrinterArgs {
+    /// Address to listen on (port 0: any; the first output line is
+    /// `listening on ADDR`). Control lines on stdin: ok, paper-out,
+    /// ribbon-out, head-open, pause, silent. Stops on SIGTERM/SIGINT.
+    #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:9100")]
+    listen: SocketAddr,
+    /// Append one JSON line per printed label to this file.
+    #[arg(long, value_name = "FILE")]
+    record: Option<PathBuf>,
+    /// Go paper-out after this many printed labels.
+    #[arg(long, value_name = "N")]
+    paper_out_after: Option<u64>,
 }
 
 #[derive(Debug, Args)]
@@ -115,6 +132,7 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Scanner(args) => scanner(&args),
         Command::Fleet(args) => fleet(args),
+        Command::Printer(args) => printer(args),
     };
     match outcome {
         Ok(code) => code,
@@ -165,6 +183,36 @@ fn scanner(args: &ScannerArgs) -> Result<ExitCode> {
     };
     let mut stdout = std::io::stdout();
     run_engine(&config, &mut stdout, &STOP).context("barcode engine failed")?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn printer(args: PrinterArgs) -> Result<ExitCode> {
+    use firmware_sim::printer::{run_printer, wait_for_stop_signal, FakePrinterConfig};
+    let config = FakePrinterConfig {
+        listen: args.listen,
+        paper_out_after: args.paper_out_after,
+        record: args.record,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let outcome = runtime.block_on(async {
+        let stop = cancel.clone();
+        tokio::spawn(async move {
+            if let Err(e) = wait_for_stop_signal().await {
+                tracing::error!(error = %e, "cannot watch for stop signals; stopping");
+            }
+            stop.cancel();
+        });
+        let control = tokio::io::BufReader::new(tokio::io::stdin());
+        run_printer(config, control, tokio::io::stdout(), cancel).await
+    });
+    // A read of stdin may still block a worker: do not wait for it.
+    runtime.shutdown_background();
+    outcome?;
     Ok(ExitCode::SUCCESS)
 }
 
