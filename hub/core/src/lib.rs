@@ -22,6 +22,7 @@ pub mod changes;
 pub mod discrepancies;
 pub mod errors;
 pub mod events;
+pub mod labels;
 pub mod lots;
 pub mod orders;
 pub mod pool;

@@ -1,0 +1,2 @@
+//! Shipping labels (WIP).
+pub mod code128;
