@@ -278,15 +278,20 @@ pub fn decode_modules(modules: &[bool]) -> Result<String, DecodeError> {
 /// Reads bar and space widths (in modules, starting with a bar) back into
 /// the text they carry.
 pub fn decode_widths(widths: &[u8]) -> Result<String, DecodeError> {
-    if widths.len() < 7 + 6 * 2 || (widths.len() - 7) % 6 != 0 {
+    let Some(split) = widths.len().checked_sub(STOP.len()) else {
+        return Err(DecodeError::Shape);
+    };
+    let (symbols, stop) = widths.split_at(split);
+    let chunks = symbols.chunks_exact(6);
+    // At least a start and a check symbol, and nothing left over.
+    if symbols.len() < 12 || !chunks.remainder().is_empty() {
         return Err(DecodeError::Shape);
     }
-    let (symbols, stop) = widths.split_at(widths.len() - 7);
     if stop != STOP {
         return Err(DecodeError::Stop);
     }
     let mut values = Vec::with_capacity(symbols.len() / 6);
-    for (i, chunk) in symbols.chunks(6).enumerate() {
+    for (i, chunk) in chunks.enumerate() {
         let value = PATTERNS
             .iter()
             .position(|p| p == chunk)

@@ -1,2 +1,9 @@
 //! Shipping labels (WIP).
 pub mod code128;
+pub mod error;
+pub mod font;
+pub mod label;
+pub mod layout;
+pub mod typeset;
+
+pub use error::LabelError;
