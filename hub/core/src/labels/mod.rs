@@ -5,5 +5,6 @@ pub mod font;
 pub mod label;
 pub mod layout;
 pub mod typeset;
+pub mod zpl;
 
 pub use error::LabelError;
