@@ -2,7 +2,6 @@
 //! hub's shell can answer a refused label job with exactly what is wrong
 //! (which field, which character) and never print half a label.
 
-use super::code128::Code128Error;
 use thiserror::Error;
 
 /// A refusal to make a label from the data given.
@@ -39,8 +38,4 @@ pub enum LabelError {
     /// size.
     #[error("{0} does not fit on the label")]
     DoesNotFit(&'static str),
-    /// The barcode cannot be encoded (kept for completeness: a validated
-    /// tracking number always can).
-    #[error(transparent)]
-    Barcode(#[from] Code128Error),
 }
