@@ -5,7 +5,8 @@
 //! deterministic state machines: state in, commands in, answers and
 //! [`changes::Changes`] out. The work queues ([`tasks`]: pick lists, count
 //! tasks, their assignment to handhelds and exactly-once completion) follow
-//! the same shape with their own book.
+//! the same shape with their own book. Shipping [`labels`] are made here
+//! too, as bytes (ZPL for the printer, a PNG preview) from plain data.
 //!
 //! Nothing here touches a disk, a socket, a runtime or a clock: every
 //! command takes the time as a value (`now`, milliseconds), and what must
@@ -13,7 +14,8 @@
 //! That is what lets the unit tests, the proptests and the deterministic
 //! simulation (`tests/src/sim`) drive it without sockets or sleeps, and it
 //! is why this crate depends on nothing but `protocol`, `serde` and
-//! `thiserror`.
+//! `thiserror` (plus pure helpers: text normalization for orders, the
+//! CRC-32 of the label preview's PNG chunks).
 
 pub mod alerts;
 pub mod allocations;
@@ -22,6 +24,7 @@ pub mod changes;
 pub mod discrepancies;
 pub mod errors;
 pub mod events;
+pub mod labels;
 pub mod lots;
 pub mod orders;
 pub mod pool;
