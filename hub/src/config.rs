@@ -102,6 +102,9 @@ pub struct HubConfig {
     pub master_key_file: Option<PathBuf>,
     /// Work queues: zones, devices, caps (see [`crate::tasks::config`]).
     pub tasks: crate::tasks::TasksConfig,
+    /// Shipping labels: printer stations, failover, the sender (see
+    /// [`crate::printing::config`]).
+    pub labels: crate::printing::LabelsConfig,
 }
 
 impl Default for HubConfig {
@@ -140,6 +143,7 @@ impl Default for HubConfig {
             routing: Default::default(),
             master_key_file: None,
             tasks: Default::default(),
+            labels: Default::default(),
         }
     }
 }
@@ -250,6 +254,7 @@ impl HubConfig {
         }
         self.validate_orders()?;
         self.tasks.validate().map_err(ConfigError::Invalid)?;
+        self.labels.validate().map_err(ConfigError::Invalid)?;
         self.validate_http()
     }
 

@@ -30,6 +30,7 @@ pub mod intake;
 pub mod log_gate;
 pub mod metrics;
 pub mod net;
+pub mod printing;
 pub mod reconcile;
 pub mod reports;
 pub mod run;

@@ -1,16 +1,19 @@
-//! What the hub sends devices, from one task so that one [`Sealer`] (one
-//! frame counter, so never a nonce twice) seals it all: the acks the
-//! writer releases after each durable group, and work queues.
+//! What the hub sends devices and printer stations, from one task so that
+//! one [`Sealer`] (one frame counter, so never a nonce twice) seals it
+//! all: the acks the writer releases after each durable group, work
+//! queues, and label jobs.
 //!
-//! A queue is read from the store when it is sent, never carried from the
-//! writer: what goes out is what is durable, and a device that reconnects
-//! (its [`protocol::TaskAck`] names an older version) is sent the current
-//! queue from the same place. Nothing is retained on the broker.
+//! A queue or a job is read from the store when it is sent, never carried
+//! from the writer: what goes out is what is durable, and a device that
+//! reconnects (its [`protocol::TaskAck`] names an older version) or a
+//! station that reports (any [`protocol::LabelReport`]) is sent what it
+//! lacks from the same place. Nothing is retained on the broker.
 
 use crate::metrics::Metrics;
 use crate::net::sealer::Sealer;
 use crate::store::Store;
-use crate::writer::AckSet;
+use crate::writer::labels::LabelVault;
+use crate::writer::{AckSet, Outgoing};
 use rumqttc::{AsyncClient, QoS};
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -22,17 +25,22 @@ use tracing::warn;
 pub struct Outbound {
     /// Acks of durable groups.
     pub acks: mpsc::UnboundedReceiver<AckSet>,
-    /// Devices whose work queue changed in a durable group.
-    pub queues: mpsc::UnboundedReceiver<Vec<String>>,
+    /// Devices whose work queue changed, and stations with label jobs to
+    /// send, in a durable group.
+    pub queues: mpsc::UnboundedReceiver<Outgoing>,
     /// Seals every frame.
     pub sealer: Sealer,
-    /// Where queues are read.
+    /// Where queues and jobs are read.
     pub store: Store,
+    /// Opens the labels of jobs (sealed at rest); None on a hub without a
+    /// master key, which makes no labels.
+    pub vault: Option<LabelVault>,
     /// This hub's site.
     pub site: String,
 }
 
-/// Publishes acks and queues until both channels close or `cancel`.
+/// Publishes acks, queues and label jobs until the channels close or
+/// `cancel`.
 pub async fn run(
     client: AsyncClient,
     mut out: Outbound,
@@ -46,11 +54,24 @@ pub async fn run(
                 Some(set) => publish_acks(&client, &mut out, set, &metrics, &cancel).await,
                 None => return,
             },
-            Some(devices) = out.queues.recv() => {
-                publish_queues(&client, &mut out, devices, &cancel).await
+            Some(outgoing) = out.queues.recv() => {
+                let (devices, stations) = coalesce(&mut out, outgoing);
+                publish_queues(&client, &mut out, devices, &cancel).await;
+                publish_jobs(&client, &mut out, stations, &cancel).await;
             }
         }
     }
+}
+
+/// Everyone named by `first` and whatever else is pending, each once.
+fn coalesce(out: &mut Outbound, first: Outgoing) -> (BTreeSet<String>, BTreeSet<String>) {
+    let mut devices: BTreeSet<String> = first.queues.into_iter().collect();
+    let mut stations: BTreeSet<String> = first.stations.into_iter().collect();
+    while let Ok(more) = out.queues.try_recv() {
+        devices.extend(more.queues);
+        stations.extend(more.stations);
+    }
+    (devices, stations)
 }
 
 async fn publish_acks(
@@ -78,13 +99,38 @@ async fn publish_acks(
                 continue;
             }
         };
-        let sent = tokio::select! {
-            _ = cancel.cancelled() => return,
-            r = client.publish(frame.topic, QoS::AtLeastOnce, false, frame.payload) => r,
-        };
-        match sent {
-            Ok(()) => Metrics::add(&metrics.acks_sent, 1),
-            Err(e) => warn!(error = %e, "ack publish failed; the device will resend"),
+        match publish(client, frame, cancel, "ack").await {
+            Sent::Cancelled => return,
+            Sent::Done => Metrics::add(&metrics.acks_sent, 1),
+            Sent::Failed => {}
+        }
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Sent {
+    Done,
+    Failed,
+    Cancelled,
+}
+
+async fn publish(
+    client: &AsyncClient,
+    frame: crate::net::sealer::SealedFrame,
+    cancel: &CancellationToken,
+    what: &'static str,
+) -> Sent {
+    let sent = tokio::select! {
+        _ = cancel.cancelled() => return Sent::Cancelled,
+        r = client.publish(frame.topic, QoS::AtLeastOnce, false, frame.payload) => r,
+    };
+    match sent {
+        Ok(()) => Sent::Done,
+        Err(e) => {
+            // Devices resend (and get the ack then), and devices and
+            // stations ask again at their next task ack or report.
+            warn!(error = %e, what, "publish failed; sent again when asked");
+            Sent::Failed
         }
     }
 }
@@ -92,12 +138,11 @@ async fn publish_acks(
 async fn publish_queues(
     client: &AsyncClient,
     out: &mut Outbound,
-    devices: Vec<String>,
+    wanted: BTreeSet<String>,
     cancel: &CancellationToken,
 ) {
-    let mut wanted: BTreeSet<String> = devices.into_iter().collect();
-    while let Ok(more) = out.queues.try_recv() {
-        wanted.extend(more);
+    if wanted.is_empty() {
+        return;
     }
     let queues = match out.store.device_queues(&wanted) {
         Ok(queues) => queues,
@@ -116,12 +161,50 @@ async fn publish_queues(
                 continue;
             }
         };
-        let sent = tokio::select! {
-            _ = cancel.cancelled() => return,
-            r = client.publish(frame.topic, QoS::AtLeastOnce, false, frame.payload) => r,
+        if publish(client, frame, cancel, "queue").await == Sent::Cancelled {
+            return;
+        }
+    }
+}
+
+/// Sends each station every job it does not hold yet, in id order (which
+/// is print order), each job its own sealed frame.
+async fn publish_jobs(
+    client: &AsyncClient,
+    out: &mut Outbound,
+    stations: BTreeSet<String>,
+    cancel: &CancellationToken,
+) {
+    for station in stations {
+        let jobs = match out.store.jobs_to_send(&station) {
+            Ok(jobs) => jobs,
+            Err(e) => {
+                warn!(error = %e, "label jobs not read; sent at the station's next report");
+                continue;
+            }
         };
-        if let Err(e) = sent {
-            warn!(error = %e, "queue publish failed; the device's next task ack asks again");
+        for (job, wrapped) in jobs {
+            let Some(vault) = &out.vault else {
+                return;
+            };
+            let message = match vault.label_job(&out.site, &job, &wrapped) {
+                Ok(message) => message,
+                Err(e) => {
+                    warn!(job = job.id, error = %e, "label not opened; job not sent");
+                    continue;
+                }
+            };
+            let frame = match out.sealer.label_job(message) {
+                Ok(frame) => frame,
+                Err(e) => {
+                    let station = station.escape_debug();
+                    warn!(%station, error = %e, "label job not sealed; not sent");
+                    continue;
+                }
+            };
+            if publish(client, frame, cancel, "label job").await == Sent::Cancelled {
+                return;
+            }
         }
     }
 }

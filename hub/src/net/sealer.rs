@@ -95,6 +95,13 @@ impl Sealer {
         self.seal_for(&device, TopicKind::Tasks, &Message::TaskList(list))
     }
 
+    /// `job` (one label), sealed for its printer station on its jobs topic
+    /// with the station's current key at the next position.
+    pub fn label_job(&mut self, job: protocol::LabelJob) -> Result<SealedFrame, SealFailure> {
+        let station = job.station.clone();
+        self.seal_for(&station, TopicKind::PrinterJobs, &Message::LabelJob(job))
+    }
+
     fn seal_for(
         &mut self,
         device: &str,

@@ -172,7 +172,7 @@ pub async fn start_with_clock(
         reserved: &reserved,
         devices: &devices,
     };
-    let (writer, floor, regions) = build_writer(&config, shared)?;
+    let (writer, floor, regions, vault) = build_writer(&config, shared)?;
     let listener = http_listener(config.http_listen).map_err(|source| HubError::Http {
         addr: config.http_listen,
         source,
@@ -203,6 +203,7 @@ pub async fn start_with_clock(
     let outbound = Outbound {
         acks: ack_rx,
         queues: queue_rx,
+        vault: Some(vault),
         sealer,
         store: store.clone(),
         site: config.site.clone(),

@@ -10,8 +10,18 @@ use crate::devices::Devices;
 use crate::metrics::Metrics;
 use crate::store::floor::DiskFloor;
 use crate::store::{Store, StoreError};
+use crate::writer::labels::LabelVault;
 use crate::writer::reserved_view::ReservedView;
 use crate::writer::Writer;
+
+/// The writer, the disk floor it watches, the region table, and the
+/// vault that opens labels for sending.
+pub(super) type Built = (
+    Writer,
+    DiskFloor,
+    Arc<crate::orders::clean::Regions>,
+    LabelVault,
+);
 use std::sync::Arc;
 
 /// What the writer shares with the rest of the hub.
@@ -26,10 +36,7 @@ pub(super) struct Shared<'a> {
 
 /// The writer over the opened store, with the configured rules, the disk
 /// floor, the order desk and the work-queue rules; and the region table.
-pub(super) fn build_writer(
-    config: &HubConfig,
-    shared: Shared<'_>,
-) -> Result<(Writer, DiskFloor, Arc<crate::orders::clean::Regions>), HubError> {
+pub(super) fn build_writer(config: &HubConfig, shared: Shared<'_>) -> Result<Built, HubError> {
     let writer = Writer::new(
         config.site.clone(),
         shared.store.clone(),
@@ -44,13 +51,15 @@ pub(super) fn build_writer(
         min_free_bytes: config.min_free_disk_mb.saturating_mul(1 << 20),
     };
     let (desk, rules) = orders::desk(config)?;
+    let vault = LabelVault::new(&desk, config.labels.valid_ms());
     let regions = Arc::new(orders::regions(&config.data_dir)?);
     let writer = with_config_rules(writer, config)?
         .with_devices(shared.devices.clone())
         .with_disk_floor(floor.clone())
         .with_orders(desk, rules)
-        .with_tasks(config.tasks.rules(&config.site));
-    Ok((writer, floor, regions))
+        .with_tasks(config.tasks.rules(&config.site))
+        .with_printing(config.labels.rules());
+    Ok((writer, floor, regions, vault))
 }
 
 /// Applies the config's safety-stock rules and key retention before the

@@ -106,6 +106,8 @@ pub enum Command {
     Order(crate::writer::orders::OrderCommand),
     /// A customer command (tags, merge, split).
     Customer(crate::writer::customers::CustomerCommand),
+    /// A label command (batches, reprints, previews).
+    Label(crate::writer::labels::LabelCommand),
     /// Rebuild the pool from the log, compare, optionally against an ERP
     /// file, and store the report (runs after the group's commit).
     Reconcile {
@@ -210,6 +212,7 @@ pub fn apply(pool: &mut Pool, cmd: Command, now: u64) -> Result<Option<Pending>,
                 );
             }
             pool.sweep_tasks(now);
+            pool.sweep_printing(now);
             let stuck = pool.flag_stuck_orders(now);
             if stuck > 0 {
                 tracing::info!(stuck, "orders without progress flagged as stuck");

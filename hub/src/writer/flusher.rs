@@ -55,8 +55,8 @@ pub(crate) struct Flight {
     pub has_changes: bool,
     /// Acks it earned.
     pub acks: AckSet,
-    /// Devices whose work queue it changed.
-    pub queues: Vec<String>,
+    /// Devices and stations it gave something to send.
+    pub outgoing: crate::writer::Outgoing,
     /// Answers waiting for it.
     pub answers: Vec<Pending>,
     /// Reconciliations over the snapshot taken right after its write.
@@ -110,7 +110,7 @@ pub(crate) struct Flusher {
     pub store: Store,
     pub metrics: Arc<Metrics>,
     pub acks: mpsc::UnboundedSender<AckSet>,
-    pub queues: Option<mpsc::UnboundedSender<Vec<String>>>,
+    pub queues: Option<mpsc::UnboundedSender<crate::writer::Outgoing>>,
     pub courier: Sender<(Vec<Pending>, bool)>,
     pub reconciler: Sender<worker::Work>,
     #[cfg(test)]
@@ -211,8 +211,8 @@ impl Flusher {
         if !f.acks.is_empty() && self.acks.send(f.acks).is_err() {
             debug!("ack publisher gone");
         }
-        if let (false, Some(queues)) = (f.queues.is_empty(), &self.queues) {
-            if queues.send(f.queues).is_err() {
+        if let (false, Some(queues)) = (f.outgoing.is_empty(), &self.queues) {
+            if queues.send(f.outgoing).is_err() {
                 debug!("queue publisher gone");
             }
         }

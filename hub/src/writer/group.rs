@@ -11,6 +11,7 @@ use crate::reconcile::ErpFile;
 use crate::reconcile::Report;
 use crate::writer::commands::{self, Command, Pending, Reply};
 use crate::writer::intake::{classify, Intake};
+use crate::writer::Outgoing;
 use crate::writer::{AckSet, Writer};
 use tracing::warn;
 
@@ -30,8 +31,8 @@ pub(crate) struct Applied {
     pub answers: Vec<Pending>,
     /// Reconciliations it asked for.
     pub jobs: Vec<ReconcileJob>,
-    /// Devices whose work queue changed (or must be sent again).
-    pub queues: Vec<String>,
+    /// Devices and stations to send their queue or label jobs.
+    pub outgoing: Outgoing,
     /// The hub time it was applied at.
     pub now: u64,
 }
@@ -54,6 +55,7 @@ impl Writer {
                 }
                 Err(Command::Order(cmd)) => answers.push(self.order_command(cmd, now)),
                 Err(Command::Customer(cmd)) => answers.push(self.customer_command(cmd, now)),
+                Err(Command::Label(cmd)) => answers.push(self.label_command(cmd, now)),
                 Err(Command::Reconcile {
                     erp,
                     trigger,
@@ -69,7 +71,10 @@ impl Writer {
             acks,
             answers,
             jobs,
-            queues: self.pool.take_queue_pushes(),
+            outgoing: Outgoing {
+                queues: self.pool.take_queue_pushes(),
+                stations: self.pool.take_label_sends(),
+            },
             now,
         }
     }
@@ -78,6 +83,13 @@ impl Writer {
         match &self.desk {
             Some(desk) => desk.apply(&mut self.pool, cmd, now),
             None => crate::writer::orders::refuse(cmd),
+        }
+    }
+
+    fn label_command(&mut self, cmd: crate::writer::labels::LabelCommand, now: u64) -> Pending {
+        match &self.desk {
+            Some(desk) => desk.apply_label(&mut self.pool, cmd, now),
+            None => crate::writer::labels::refuse(cmd),
         }
     }
 
@@ -129,6 +141,10 @@ impl Writer {
             Intake::TaskAck(ack) => {
                 self.fleet.queue_held(&ack.device, ack.version);
                 self.pool.task_acked(&ack.device, ack.version, now);
+            }
+            Intake::LabelReport(report) => {
+                self.pool
+                    .label_report(&report.station, &report.results, now);
             }
             Intake::Reject(reason) => self.reject(topic, reason, payload, now),
             Intake::Ignore => {}

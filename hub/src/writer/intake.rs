@@ -10,7 +10,8 @@
 
 use crate::devices::DeviceBook;
 use protocol::{
-    decode, verify_frame, AuthError, EventBatch, Message, Status, TaskAck, Topic, TopicKind,
+    decode, verify_frame, AuthError, EventBatch, LabelReport, Message, Status, TaskAck, Topic,
+    TopicKind,
 };
 
 /// What a publish turned out to be.
@@ -22,6 +23,8 @@ pub enum Intake {
     Status(Status),
     /// A device saying which version of its work queue it holds.
     TaskAck(TaskAck),
+    /// A printer station saying what became of its label jobs.
+    LabelReport(LabelReport),
     /// Refused, with the reason an operator will read.
     Reject(String),
     /// Not ours to handle (acks and work queues the hub itself publishes).
@@ -45,6 +48,7 @@ pub fn classify(site: &str, topic: &str, payload: &[u8], devices: &DeviceBook) -
         TopicKind::Events => classify_events(&parsed, payload, devices),
         TopicKind::Status => classify_status(&parsed, payload, devices),
         TopicKind::TaskAck => classify_task_ack(&parsed, payload, devices),
+        TopicKind::PrinterDone => classify_label_report(&parsed, payload, devices),
         _ => Intake::Ignore,
     }
 }
@@ -169,6 +173,35 @@ fn classify_task_ack(topic: &Topic, payload: &[u8], devices: &DeviceBook) -> Int
     match ack.validate() {
         Ok(()) => Intake::TaskAck(ack),
         Err(e) => Intake::Reject(format!("impossible task ack: {e}")),
+    }
+}
+
+/// A label report must be authentic like a batch, from the station the
+/// topic names: only a station's own reports move its jobs.
+fn classify_label_report(topic: &Topic, payload: &[u8], devices: &DeviceBook) -> Intake {
+    let report = match decode(payload) {
+        Ok(Message::LabelReport(r)) => r,
+        Ok(other) => return Intake::Reject(format!("{} on a printer done topic", name_of(&other))),
+        Err(e) => return Intake::Reject(e.to_string()),
+    };
+    if report.station != topic.endpoint || report.site != topic.site {
+        return Intake::Reject(format!(
+            "label report claims {}/{} but the topic is {}/{}",
+            report.site, report.station, topic.site, topic.endpoint
+        ));
+    }
+    let claim = Claim {
+        what: "label report",
+        site: &report.site,
+        device: &report.station,
+        signed: report.auth_tag.is_some(),
+    };
+    if let Err(reason) = authenticate(&claim, payload, devices) {
+        return Intake::Reject(reason);
+    }
+    match report.validate() {
+        Ok(()) => Intake::LabelReport(report),
+        Err(e) => Intake::Reject(format!("impossible label report: {e}")),
     }
 }
 

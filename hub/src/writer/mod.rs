@@ -15,11 +15,28 @@ pub mod customers;
 mod flusher;
 mod group;
 pub mod intake;
+pub mod labels;
 pub mod orders;
 #[cfg(test)]
 mod pipeline_tests;
 pub mod reserved_view;
 mod settings;
+
+/// Who is sent something once a group is durable.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Outgoing {
+    /// Devices whose work queue changed (or must be sent again).
+    pub queues: Vec<String>,
+    /// Printer stations with label jobs to send.
+    pub stations: Vec<String>,
+}
+
+impl Outgoing {
+    /// Nobody.
+    pub fn is_empty(&self) -> bool {
+        self.queues.is_empty() && self.stations.is_empty()
+    }
+}
 
 use crate::clock::SharedClock;
 use crate::devices::fleet::Fleet;
@@ -67,7 +84,7 @@ pub struct Writer {
     /// What was set on the pool, for a reload after a failed group.
     settings: settings::PoolSettings,
     /// Where the devices whose work queue changed go once durable.
-    queue_notices: Option<mpsc::UnboundedSender<Vec<String>>>,
+    queue_notices: Option<mpsc::UnboundedSender<Outgoing>>,
     /// Raised after every failed group: a flight of an older generation
     /// may sit on top of a failed one (see [`flusher`]).
     generation: u64,
@@ -126,9 +143,10 @@ impl Writer {
         self
     }
 
-    /// Sends the devices whose work queue changed, after each durable
-    /// group, to `notices` (the MQTT side reads and seals their queues).
-    pub fn with_queue_notices(mut self, notices: mpsc::UnboundedSender<Vec<String>>) -> Writer {
+    /// Sends the devices whose work queue changed and the stations with
+    /// label jobs to send, after each durable group, to `notices` (the
+    /// MQTT side reads and seals their queues and jobs).
+    pub fn with_queue_notices(mut self, notices: mpsc::UnboundedSender<Outgoing>) -> Writer {
         self.queue_notices = Some(notices);
         self
     }
@@ -281,7 +299,7 @@ impl Writer {
             acks,
             answers,
             jobs,
-            queues,
+            outgoing,
             now,
         } = applied;
         let has_changes = !changes.is_empty();
@@ -301,7 +319,7 @@ impl Writer {
             failed: None,
             has_changes,
             acks: AckSet::new(),
-            queues: Vec::new(),
+            outgoing: Outgoing::default(),
             answers,
             jobs: Vec::new(),
             counts,
@@ -316,7 +334,7 @@ impl Writer {
                 drop(changes);
                 flight.written = count;
                 flight.acks = acks;
-                flight.queues = queues;
+                flight.outgoing = outgoing;
                 flight.jobs = self.snapshots(jobs, now);
                 line.send(flight)
             }

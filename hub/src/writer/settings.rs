@@ -6,6 +6,7 @@
 use super::{orders, Writer};
 use crate::orders::OrderRules;
 use hub_core::pool::Pool;
+use hub_core::printing::PrintRules;
 use hub_core::tasks::TaskRules;
 
 /// The pool's configuration, as the writer was given it.
@@ -13,6 +14,7 @@ use hub_core::tasks::TaskRules;
 pub(crate) struct PoolSettings {
     pub orders: Option<OrderRules>,
     pub tasks: Option<TaskRules>,
+    pub printing: Option<PrintRules>,
     pub key_retention_ms: Option<u64>,
 }
 
@@ -24,6 +26,9 @@ impl PoolSettings {
         }
         if let Some(rules) = &self.tasks {
             pool.start_tasks(rules.clone(), now);
+        }
+        if let Some(rules) = &self.printing {
+            pool.start_printing(rules.clone(), now);
         }
         if let Some(ms) = self.key_retention_ms {
             pool.set_key_retention(ms);
@@ -45,6 +50,13 @@ impl Writer {
     pub fn with_tasks(mut self, rules: hub_core::tasks::TaskRules) -> Writer {
         self.pool.start_tasks(rules.clone(), self.clock.now_ms());
         self.settings.tasks = Some(rules);
+        self
+    }
+
+    /// Prints labels at the stations of `rules`.
+    pub fn with_printing(mut self, rules: PrintRules) -> Writer {
+        self.pool.start_printing(rules.clone(), self.clock.now_ms());
+        self.settings.printing = Some(rules);
         self
     }
 

@@ -115,9 +115,11 @@ impl PrintBook {
             .ok_or_else(|| PrintError::NoStation(group.to_string()))?;
         let id = self.next_batch_id();
         self.next_batch = id + 1;
+        let size = labels.len() as u32;
         let mut jobs = Vec::with_capacity(labels.len());
         for (i, label) in labels.into_iter().enumerate() {
-            let job = self.new_job(id, i as u32 + 1, label, &station, now);
+            let place = (i as u32 + 1, size);
+            let job = self.new_job(id, place, label, &station, now);
             jobs.push(job);
         }
         let batch = BatchRecord {
@@ -136,7 +138,7 @@ impl PrintBook {
     fn new_job(
         &mut self,
         batch: u64,
-        position: u32,
+        (position, batch_size): (u32, u32),
         label: NewLabel,
         station: &str,
         now: u64,
@@ -149,6 +151,8 @@ impl PrintBook {
             position,
             order: label.order,
             tracking: label.tracking,
+            carrier: label.carrier,
+            batch_size,
             station: station.to_string(),
             state: JobState::Sent,
             created_ms: now,
@@ -289,10 +293,11 @@ impl PrintBook {
         let label = NewLabel {
             order: job.order,
             tracking: job.tracking.clone(),
+            carrier: job.carrier.clone(),
             zpl: job.zpl.clone(),
         };
-        let (batch, position) = (job.batch, job.position);
-        let new = self.new_job(batch, position, label, &to, now);
+        let (batch, place) = (job.batch, (job.position, job.batch_size));
+        let new = self.new_job(batch, place, label, &to, now);
         self.set_state(
             id,
             JobState::Moved(new),

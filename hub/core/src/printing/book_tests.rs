@@ -18,6 +18,7 @@ fn labels(n: u64) -> Vec<NewLabel> {
         .map(|order| NewLabel {
             order,
             tracking: format!("SF{order}"),
+            carrier: "SF Express".into(),
             zpl: vec![order as u8; 4],
         })
         .collect()

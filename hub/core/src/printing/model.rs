@@ -100,6 +100,10 @@ pub struct JobRecord {
     pub order: u64,
     /// The tracking number printed.
     pub tracking: String,
+    /// The carrier printed.
+    pub carrier: String,
+    /// Labels in its batch.
+    pub batch_size: u32,
     /// The station it is (or was last) given to.
     pub station: String,
     /// Where it is.
@@ -139,6 +143,8 @@ pub struct NewLabel {
     pub order: u64,
     /// Its tracking number.
     pub tracking: String,
+    /// Its carrier.
+    pub carrier: String,
     /// The rendered label, sealed.
     pub zpl: Vec<u8>,
 }

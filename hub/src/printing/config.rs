@@ -1,0 +1,139 @@
+//! `[labels]` in the hub's TOML:
+//!
+//! ```toml
+//! [labels]
+//! failover_seconds = 60      # a silent station's jobs move after this
+//! stations = [{ id = "ps-1", group = "dock" }, { id = "ps-2", group = "dock" }]
+//! sender = { name = "Example Shop", phone = "021-5555-0100", address = ["Dock 3, 88 Example Rd", "Shanghai 200000"] }
+//! ```
+//!
+//! Stations of one group stand in for each other (failover); a batch is
+//! printed by one group. Stations are provisioned like devices
+//! (`hub device add ps-1 --site ... --kind printer-station`).
+
+use hub_core::labels::Party;
+use hub_core::printing::PrintRules;
+use serde::{Deserialize, Serialize};
+
+/// One printer station.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StationConfig {
+    /// Its id (its login, like a device's).
+    pub id: String,
+    /// Its group.
+    pub group: String,
+}
+
+/// The sender printed on every label.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct SenderConfig {
+    /// The shop's or warehouse's name.
+    pub name: String,
+    /// A phone number.
+    pub phone: String,
+    /// Address lines.
+    pub address: Vec<String>,
+}
+
+/// The `[labels]` table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LabelsConfig {
+    /// Seconds a station may be silent before its unfinished jobs move to
+    /// another station of its group (also how long a station may hold a
+    /// job before printing it).
+    pub failover_seconds: u64,
+    /// The printer stations.
+    pub stations: Vec<StationConfig>,
+    /// The sender.
+    pub sender: SenderConfig,
+}
+
+impl Default for LabelsConfig {
+    fn default() -> LabelsConfig {
+        LabelsConfig {
+            failover_seconds: 60,
+            stations: Vec::new(),
+            sender: SenderConfig::default(),
+        }
+    }
+}
+
+impl LabelsConfig {
+    /// Refuses values no warehouse means, saying which.
+    pub fn validate(&self) -> Result<(), String> {
+        if !(5..=86_400).contains(&self.failover_seconds) {
+            return Err("labels.failover_seconds must be 5 to 86400".into());
+        }
+        for (i, s) in self.stations.iter().enumerate() {
+            protocol::validate::check_id("labels.stations id", &s.id).map_err(|e| e.to_string())?;
+            if s.group.is_empty() {
+                return Err(format!("labels.stations: station {} needs a group", s.id));
+            }
+            if self.stations[..i].iter().any(|o| o.id == s.id) {
+                return Err(format!("labels.stations: station {} is listed twice", s.id));
+            }
+        }
+        Ok(())
+    }
+
+    /// The core's rules.
+    pub fn rules(&self) -> PrintRules {
+        PrintRules {
+            stations: self
+                .stations
+                .iter()
+                .map(|s| (s.id.clone(), s.group.clone()))
+                .collect(),
+            failover_ms: self.failover_seconds * 1000,
+        }
+    }
+
+    /// How long a station may hold a job before printing it, in ms.
+    pub fn valid_ms(&self) -> u32 {
+        u32::try_from(self.failover_seconds * 1000).unwrap_or(u32::MAX)
+    }
+
+    /// The sender as printed.
+    pub fn sender(&self) -> Party {
+        Party {
+            name: self.sender.name.clone(),
+            phone: self.sender.phone.clone(),
+            address: self.sender.address.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_tables_are_refused_with_the_field_named() {
+        let ok = LabelsConfig {
+            stations: vec![StationConfig {
+                id: "ps-1".into(),
+                group: "dock".into(),
+            }],
+            ..LabelsConfig::default()
+        };
+        assert_eq!(ok.validate(), Ok(()));
+        assert_eq!(ok.rules().failover_ms, 60_000);
+        let mut twice = ok.clone();
+        twice.stations.push(twice.stations[0].clone());
+        assert!(twice.validate().unwrap_err().contains("twice"));
+        let mut no_group = ok.clone();
+        no_group.stations[0].group.clear();
+        assert!(no_group.validate().unwrap_err().contains("group"));
+        let mut bad_id = ok.clone();
+        bad_id.stations[0].id = "a/b".into();
+        assert!(bad_id.validate().is_err());
+        let quick = LabelsConfig {
+            failover_seconds: 1,
+            ..ok
+        };
+        assert!(quick.validate().unwrap_err().contains("failover_seconds"));
+    }
+}
