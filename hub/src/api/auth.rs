@@ -34,7 +34,11 @@ pub const INTEGRATOR_WRITES: &[(Method, &str)] = &[
 
 /// Reads that show personal data or the record of who read it: operator
 /// only, with a stated reason where it is personal data.
-pub const OPERATOR_READS: &[&str] = &["/api/v1/orders/{id}/customer", "/api/v1/audit"];
+pub const OPERATOR_READS: &[&str] = &[
+    "/api/v1/orders/{id}/customer",
+    "/api/v1/audit",
+    "/api/v1/labels/{file}",
+];
 
 /// The role a request needs; `None` for an open route. `route` is the
 /// matched route template (`/api/v1/stock/{sku}`), `None` for a path no

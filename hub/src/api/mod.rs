@@ -20,6 +20,7 @@ mod exceptions;
 pub mod framing;
 mod intake;
 mod json;
+mod labels;
 mod lots;
 mod openapi;
 mod orders;
@@ -89,6 +90,8 @@ pub struct AppState {
     pub site_utc_offset_minutes: i32,
     /// The division table orders' addresses are recognised against.
     pub regions: Arc<crate::orders::clean::Regions>,
+    /// Shipping labels: stations and the sender printed.
+    pub labels: Arc<crate::printing::LabelsConfig>,
 }
 
 impl AppState {
@@ -125,6 +128,7 @@ pub fn router_with(state: AppState, rules: BodyRules) -> Router {
         .merge(reconciliations::routes())
         .merge(reports::routes())
         .merge(tasks::routes())
+        .merge(labels::routes())
         .fallback(not_found)
         // `layer` (not `route_layer`): the fallback is checked too.
         .layer(axum::middleware::from_fn_with_state(

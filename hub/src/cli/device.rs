@@ -8,7 +8,7 @@
 
 use anyhow::{Context, Result};
 use clap::Subcommand;
-use hub::devices::{DeviceStatus, Registry};
+use hub::devices::{DeviceKind, DeviceStatus, Registry};
 use protocol::{CredentialsFile, DeviceCredentials};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -30,6 +30,9 @@ pub enum DeviceCommand {
         /// Also write the credentials to FILE as JSON (mode 0600).
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+        /// What they are: `handheld` or `printer-station` (label jobs).
+        #[arg(long, default_value = "handheld", value_parser = parse_kind)]
+        kind: DeviceKind,
     },
     /// Revoke a device: it is refused at connect and its batches are
     /// dead-lettered (within about a second on a running hub).
@@ -95,8 +98,9 @@ pub fn run(command: DeviceCommand) -> Result<()> {
             site,
             data,
             out,
+            kind,
         } => {
-            let issued = Registry::new(&data).add(&devices, &site, now)?;
+            let issued = Registry::new(&data).add_kind(&devices, &site, kind, now)?;
             deliver(&issued, out.as_deref())
         }
         DeviceCommand::Revoke { device, data } => {
@@ -213,4 +217,14 @@ fn list(data: &Path) -> Result<()> {
         );
     }
     Ok(())
+}
+
+fn parse_kind(word: &str) -> Result<DeviceKind, String> {
+    match word {
+        "handheld" => Ok(DeviceKind::Handheld),
+        "printer-station" => Ok(DeviceKind::PrinterStation),
+        other => Err(format!(
+            "unknown kind {other:?}: handheld or printer-station"
+        )),
+    }
 }

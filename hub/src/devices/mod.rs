@@ -24,7 +24,7 @@ pub mod secrets;
 
 pub use auth::{BrokerAuth, InternalLogin};
 pub use book::{BookEntry, DeviceBook, Devices};
-pub use registry::{DeviceRecord, DeviceStatus, Registry, RegistryError, RegistryFile};
+pub use registry::{DeviceKind, DeviceRecord, DeviceStatus, Registry, RegistryError, RegistryFile};
 
 /// The MQTT client id a device must connect with.
 pub fn agent_client_id(site: &str, device: &str) -> String {

@@ -11,7 +11,7 @@
 //! `hub device add` and `rotate`. Devices provisioned before the export
 //! existed have none and must be rotated first ([`AclError::NoHash`]).
 
-use super::registry::{DeviceStatus, RegistryFile};
+use super::registry::{DeviceKind, DeviceStatus, RegistryFile};
 use super::secrets::{self, RandomError};
 use protocol::TopicKind;
 use sha2::{Digest, Sha512};
@@ -101,7 +101,7 @@ pub fn files(registry: &RegistryFile, hub: &HubLogin<'_>) -> Result<MosquittoFil
     let mut passwd = format!("{}:{}\n", hub.username, new_password_hash(hub.password)?);
     hub_rules(&mut acl, hub)?;
     for device in &active {
-        device_rules(&mut acl, hub.site, &device.id);
+        device_rules(&mut acl, hub.site, &device.id, device.kind);
         if let Some(hash) = &device.mosquitto_hash {
             passwd.push_str(&format!("{}:{hash}\n", device.id));
         }
@@ -137,8 +137,10 @@ fn hub_rules(acl: &mut String, hub: &HubLogin<'_>) -> Result<(), AclError> {
         ("read", TopicKind::Events),
         ("read", TopicKind::Status),
         ("read", TopicKind::TaskAck),
+        ("read", TopicKind::PrinterDone),
         ("write", TopicKind::Ack),
         ("write", TopicKind::Tasks),
+        ("write", TopicKind::PrinterJobs),
     ] {
         let _ = writeln!(acl, "topic {access} {}", kind.filter_for_site(hub.site)?);
     }
@@ -146,16 +148,26 @@ fn hub_rules(acl: &mut String, hub: &HubLogin<'_>) -> Result<(), AclError> {
     Ok(())
 }
 
-fn device_rules(acl: &mut String, site: &str, device: &str) {
+fn device_rules(acl: &mut String, site: &str, device: &str, kind: DeviceKind) {
     let _ = writeln!(acl, "user {device}");
-    for (access, leaf) in [
-        ("write", "events"),
-        ("write", "status"),
-        ("write", "taskack"),
-        ("read", "ack"),
-        ("read", "tasks"),
-    ] {
-        let _ = writeln!(acl, "topic {access} wms/{site}/dev/{device}/{leaf}");
+    let rules: &[(&str, &str)] = match kind {
+        DeviceKind::Handheld => &[
+            ("write", "dev/{}/events"),
+            ("write", "dev/{}/status"),
+            ("write", "dev/{}/taskack"),
+            ("read", "dev/{}/ack"),
+            ("read", "dev/{}/tasks"),
+        ],
+        // A station also sends its status (heartbeat and last will).
+        DeviceKind::PrinterStation => &[
+            ("write", "dev/{}/status"),
+            ("write", "printer/{}/done"),
+            ("read", "printer/{}/jobs"),
+        ],
+    };
+    for (access, pattern) in rules {
+        let topic = pattern.replace("{}", device);
+        let _ = writeln!(acl, "topic {access} wms/{site}/{topic}");
     }
     acl.push('\n');
 }

@@ -27,6 +27,19 @@ pub enum DeviceStatus {
     Revoked,
 }
 
+/// What a device is: a handheld (events, status, work queues) or a
+/// printer station (label jobs and their reports). The broker's ACLs
+/// (`hub device acl`) follow it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DeviceKind {
+    /// A handheld with the agent.
+    #[default]
+    Handheld,
+    /// A printer station (`agent station`).
+    PrinterStation,
+}
+
 /// One device as stored. The broker password is kept only as a salted
 /// hash; the key is kept whole, since the hub needs it to check tags.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,6 +64,10 @@ pub struct DeviceRecord {
     pub key_version: u32,
     /// Active or revoked.
     pub status: DeviceStatus,
+    /// Handheld or printer station (absent in files from before stations:
+    /// handheld).
+    #[serde(default, skip_serializing_if = "is_handheld")]
+    pub kind: DeviceKind,
     /// When it was provisioned, ms since the Unix epoch.
     pub created_ms: u64,
     /// When its secrets were last rotated.
@@ -143,11 +160,24 @@ impl Registry {
         self.file.update(change)
     }
 
-    /// Provisions `ids` for `site`, all or none; returns their secrets.
+    /// Provisions handhelds `ids` for `site`, all or none; returns their
+    /// secrets.
     pub fn add(
         &self,
         ids: &[String],
         site: &str,
+        now_ms: u64,
+    ) -> Result<Vec<DeviceCredentials>, RegistryError> {
+        self.add_kind(ids, site, DeviceKind::Handheld, now_ms)
+    }
+
+    /// Provisions `ids` of `kind` for `site`, all or none; returns their
+    /// secrets.
+    pub fn add_kind(
+        &self,
+        ids: &[String],
+        site: &str,
+        kind: DeviceKind,
         now_ms: u64,
     ) -> Result<Vec<DeviceCredentials>, RegistryError> {
         check_site(site)?;
@@ -163,7 +193,8 @@ impl Registry {
             }
             let mut issued = Vec::with_capacity(ids.len());
             for id in ids {
-                let (record, creds) = new_record(id, site, now_ms)?;
+                let (mut record, creds) = new_record(id, site, now_ms)?;
+                record.kind = kind;
                 file.devices.push(record);
                 issued.push(creds);
             }
@@ -189,6 +220,7 @@ impl Registry {
             let (mut fresh, mut creds) = new_record(id, &record.site, record.created_ms)?;
             fresh.key_version = record.key_version.saturating_add(1);
             fresh.status = record.status;
+            fresh.kind = record.kind;
             fresh.revoked_ms = record.revoked_ms;
             fresh.rotated_ms = Some(now_ms);
             creds.key_version = fresh.key_version;
@@ -196,6 +228,10 @@ impl Registry {
             Ok(creds)
         })
     }
+}
+
+fn is_handheld(kind: &DeviceKind) -> bool {
+    *kind == DeviceKind::Handheld
 }
 
 impl RegistryFile {
@@ -229,6 +265,7 @@ fn new_record(
         key: key.to_hex(),
         key_version: 1,
         status: DeviceStatus::Active,
+        kind: DeviceKind::Handheld,
         created_ms: now_ms,
         rotated_ms: None,
         revoked_ms: None,

@@ -118,7 +118,13 @@ async fn pump(
             Ok(Event::Incoming(Packet::ConnAck(_))) => {
                 backoff = Duration::from_millis(100);
                 info!("hub connected to the broker; subscribing");
-                for kind in [TopicKind::Events, TopicKind::Status, TopicKind::TaskAck] {
+                let kinds = [
+                    TopicKind::Events,
+                    TopicKind::Status,
+                    TopicKind::TaskAck,
+                    TopicKind::PrinterDone,
+                ];
+                for kind in kinds {
                     let filter = match kind.filter_for_site(site) {
                         Ok(f) => f,
                         Err(e) => {
@@ -132,7 +138,7 @@ async fn pump(
                 }
             }
             Ok(Event::Incoming(Packet::SubAck(_))) => {
-                // Three filters, three SubAcks; any means publishes flow.
+                // Four filters, four SubAcks; any means publishes flow.
                 subscribed.store(1, Ordering::Relaxed);
             }
             Ok(Event::Incoming(Packet::Publish(p))) => {

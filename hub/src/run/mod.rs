@@ -244,6 +244,7 @@ pub async fn start_with_clock(
         health,
         regions,
         site_utc_offset_minutes: config.site_utc_offset_minutes,
+        labels: Arc::new(config.labels.clone()),
     };
     let c = cancel.clone();
     parts.spawn_beating("http", HTTP_PATIENCE, |beat| {

@@ -1,0 +1,258 @@
+//! `/api/v1/label-batches`, `/api/v1/label-jobs` and `/api/v1/labels`:
+//! shipping labels (issue 16). An operator prints a batch of packed
+//! orders with one call; the batch's progress (queued, printed, failed
+//! with the reason, moved to another station) is read back here, a failed
+//! or unsure job is reprinted or closed, and any job's label can be looked
+//! at as a PNG before or after it prints (the recipient is opened for it:
+//! audited).
+
+use super::error::id;
+use super::{ApiError, ApiJson, AppState};
+use crate::tokens::Holder;
+use crate::writer::labels::{BatchRequest, LabelCommand, Shipment};
+use crate::writer::orders::Access;
+use crate::writer::Command;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Json, Router};
+use hub_core::printing::{BatchRecord, JobRecord, PrintBook};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/label-batches", post(create))
+        .route("/api/v1/label-batches/{id}", get(batch))
+        .route("/api/v1/label-jobs/{id}", get(job))
+        .route("/api/v1/label-jobs/{id}/reprint", post(reprint))
+        .route("/api/v1/label-jobs/{id}/close", post(close))
+        .route("/api/v1/labels/{file}", get(preview))
+}
+
+/// One order of a new batch with its waybill.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ShipmentBody {
+    order: u64,
+    carrier: String,
+    tracking: String,
+}
+
+/// `POST /api/v1/label-batches`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BatchBody {
+    /// The station group that prints it.
+    group: String,
+    /// The orders in print order, each with its carrier and tracking
+    /// number.
+    shipments: Vec<ShipmentBody>,
+}
+
+async fn create(
+    State(state): State<AppState>,
+    Extension(holder): Extension<Holder>,
+    ApiJson(body): ApiJson<BatchBody>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let shipments = body
+        .shipments
+        .into_iter()
+        .map(checked_shipment)
+        .collect::<Result<Vec<_>, _>>()?;
+    if body.group.is_empty() || body.group.len() > 64 {
+        return Err(ApiError::invalid("group must be 1 to 64 characters"));
+    }
+    let request = Box::new(BatchRequest {
+        group: body.group,
+        who: holder.name,
+        sender: state.labels.sender(),
+        shipments,
+    });
+    let id = state
+        .call(|reply| Command::Label(LabelCommand::CreateBatch { request, reply }))
+        .await?;
+    let body = batch_body(&state, id)?;
+    Ok((StatusCode::CREATED, Json(body)))
+}
+
+fn checked_shipment(s: ShipmentBody) -> Result<Shipment, ApiError> {
+    if !protocol::label::valid_tracking(&s.tracking) {
+        return Err(ApiError::invalid(format!(
+            "order {}: a tracking number is 1 to 40 ASCII letters and digits",
+            s.order
+        )));
+    }
+    if s.carrier.is_empty()
+        || s.carrier.chars().count() > 40
+        || s.carrier.chars().any(char::is_control)
+    {
+        return Err(ApiError::invalid(format!(
+            "order {}: a carrier name is 1 to 40 characters, no control characters",
+            s.order
+        )));
+    }
+    Ok(Shipment {
+        order: s.order,
+        carrier: s.carrier,
+        tracking: s.tracking,
+    })
+}
+
+async fn batch(
+    State(state): State<AppState>,
+    Path(raw): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let id = id(&raw, "label batch")?;
+    Ok(Json(batch_body(&state, id)?))
+}
+
+fn batch_body(state: &AppState, id: u64) -> Result<Value, ApiError> {
+    let (batch, jobs) = state
+        .store
+        .label_batch(id)?
+        .ok_or_else(|| ApiError::NotFound {
+            code: "unknown_label_batch",
+            message: format!("no label batch {id}"),
+        })?;
+    Ok(batch_view(&batch, &jobs))
+}
+
+fn batch_view(batch: &BatchRecord, jobs: &[JobRecord]) -> Value {
+    json!({
+        "id": batch.id,
+        "group": batch.group,
+        "by": batch.by,
+        "created_ms": batch.created_ms,
+        "progress": PrintBook::progress(jobs),
+        "jobs": jobs.iter().map(job_view).collect::<Vec<_>>(),
+    })
+}
+
+fn job_view(job: &JobRecord) -> Value {
+    let (reason, moved_to) = match &job.state {
+        hub_core::printing::JobState::Failed(r) | hub_core::printing::JobState::Unsure(r) => {
+            (Some(r.clone()), None)
+        }
+        hub_core::printing::JobState::Closed(note) => (Some(note.clone()), None),
+        hub_core::printing::JobState::Moved(to) => (None, Some(*to)),
+        _ => (None, None),
+    };
+    json!({
+        "id": job.id,
+        "batch": job.batch,
+        "position": job.position,
+        "batch_size": job.batch_size,
+        "order": job.order,
+        "carrier": job.carrier,
+        "tracking": job.tracking,
+        "station": job.station,
+        "state": job.state.as_str(),
+        "reason": reason,
+        "moved_to": moved_to,
+        "created_ms": job.created_ms,
+        "updated_ms": job.updated_ms,
+        "history": job.steps.iter().map(|s| json!({"at_ms": s.at_ms, "what": s.what})).collect::<Vec<_>>(),
+    })
+}
+
+fn stored_job(state: &AppState, id: u64) -> Result<JobRecord, ApiError> {
+    state
+        .store
+        .label_job(id)?
+        .ok_or_else(|| ApiError::NotFound {
+            code: "unknown_label_job",
+            message: format!("no label job {id}"),
+        })
+}
+
+async fn job(
+    State(state): State<AppState>,
+    Path(raw): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let id = id(&raw, "label job")?;
+    Ok(Json(job_view(&stored_job(&state, id)?)))
+}
+
+async fn reprint(
+    State(state): State<AppState>,
+    Path(raw): Path<String>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let job = id(&raw, "label job")?;
+    stored_job(&state, job)?;
+    let new = state
+        .call(|reply| Command::Label(LabelCommand::Reprint { job, reply }))
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(job_view(&stored_job(&state, new)?)),
+    ))
+}
+
+/// `POST /api/v1/label-jobs/{id}/close`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CloseBody {
+    /// Whether an operator saw the label printed.
+    printed: bool,
+}
+
+async fn close(
+    State(state): State<AppState>,
+    Path(raw): Path<String>,
+    ApiJson(body): ApiJson<CloseBody>,
+) -> Result<Json<Value>, ApiError> {
+    let job = id(&raw, "label job")?;
+    stored_job(&state, job)?;
+    let printed = body.printed;
+    state
+        .call(|reply| {
+            Command::Label(LabelCommand::Close {
+                job,
+                printed,
+                reply,
+            })
+        })
+        .await?;
+    Ok(Json(job_view(&stored_job(&state, job)?)))
+}
+
+/// `GET /api/v1/labels/{job}.png?reason=...`: the label as the station
+/// prints it, from the same layout (operator; the recipient is opened,
+/// and the audit names the reason, `label preview` by default).
+async fn preview(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+    Extension(holder): Extension<Holder>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    let Some(raw) = file.strip_suffix(".png") else {
+        return Err(ApiError::NotFound {
+            code: "not_found",
+            message: "labels are served as /api/v1/labels/{job}.png".into(),
+        });
+    };
+    let job = Box::new(stored_job(&state, id(raw, "label job")?)?);
+    let reason = match q.get("reason") {
+        None => "label preview".to_string(),
+        Some(r) => super::error::reason(r, "a reason is 1 to 200 characters")?,
+    };
+    let access = Access {
+        who: holder.name,
+        reason,
+    };
+    let sender = state.labels.sender();
+    let png = state
+        .call(|reply| {
+            Command::Label(LabelCommand::Preview {
+                job,
+                sender,
+                access,
+                reply,
+            })
+        })
+        .await?;
+    Ok(([(header::CONTENT_TYPE, "image/png")], png).into_response())
+}
