@@ -35,6 +35,7 @@ pub mod publisher;
 pub mod scan_session;
 pub mod scanline;
 pub mod scanner;
+pub mod station;
 pub mod tasks;
 pub mod ui;
 

@@ -14,6 +14,8 @@
 //! (Ctrl-C, Ctrl-Q) or SIGTERM; its logs then go to `--log FILE`, or to
 //! standard error only when that is not the terminal. With `--scanner` as
 //! well, the engine's reads are scans in the UI (and it beeps the answer).
+//! `agent station` runs a printer station instead (label jobs from the
+//! hub printed on a raw-TCP printer; see `agent::station`).
 //! `agent bench-record` measures durable-record latency against a raw
 //! fdatasync. Logs go to standard error (`RUST_LOG`, default `info`); the
 //! answers on standard output are the one thing printed there.
@@ -36,6 +38,8 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
+mod station_cli;
+
 /// Handheld agent: journals scans durably, publishes them to the hub.
 #[derive(Debug, Parser)]
 #[command(name = "agent", version, args_conflicts_with_subcommands = true)]
@@ -52,6 +56,8 @@ enum Command {
     Run(RunArgs),
     /// Measure Journal::record latency against raw write + fdatasync.
     BenchRecord(BenchArgs),
+    /// Run as a printer station: print the hub's label jobs on a printer.
+    Station(station_cli::StationArgs),
 }
 
 #[derive(Debug, Args)]
@@ -121,6 +127,7 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Some(Command::BenchRecord(args)) => init_logging(None, false).and_then(|()| bench(&args)),
         Some(Command::Run(args)) => run(args),
+        Some(Command::Station(args)) => station_cli::station(args),
         None => run(cli.run),
     };
     match outcome {

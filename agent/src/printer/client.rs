@@ -24,6 +24,8 @@ use tokio::sync::Mutex;
 
 /// The host status query.
 pub const HOST_STATUS_QUERY: &[u8] = b"~HS";
+/// Cancel all: clears the printer's format buffer.
+pub const CANCEL_ALL: &[u8] = b"~JA";
 
 /// A real answer is about 80 bytes; more than this is not a `~HS` answer.
 const MAX_ANSWER: usize = 1024;
@@ -139,6 +141,9 @@ pub struct PrintFailure {
     /// The connection error behind it (none for a reported problem).
     #[source]
     pub cause: Option<PrinterError>,
+    /// The host status that showed the problem (none when there was no
+    /// answer): whether the job still sits in the printer's buffer.
+    pub status: Option<HostStatus>,
 }
 
 /// A job the printer took, with the status on each side of it.
@@ -204,6 +209,7 @@ impl PrinterClient {
                 stage: JobStage::Send,
                 maybe_printed,
                 cause: Some(e),
+                status: None,
             });
         }
         let after = self.checked_status(JobStage::After).await?;
@@ -215,12 +221,12 @@ impl PrinterClient {
     /// or cannot be had.
     async fn checked_status(&self, stage: JobStage) -> Result<HostStatus, PrintFailure> {
         let maybe_printed = stage != JobStage::Before;
-        let (reason, cause) = match self.status().await {
+        let (reason, cause, status) = match self.status().await {
             Ok(status) => match status.problem() {
                 None => return Ok(status),
-                Some(problem) => (FailureReason::Problem(problem), None),
+                Some(problem) => (FailureReason::Problem(problem), None, Some(status)),
             },
-            Err(e) => (e.reason(), Some(e)),
+            Err(e) => (e.reason(), Some(e), None),
         };
         tracing::warn!(printer = %self.addr, %reason, %stage, maybe_printed, "print job failed");
         Err(PrintFailure {
@@ -228,7 +234,15 @@ impl PrinterClient {
             stage,
             maybe_printed,
             cause,
+            status,
         })
+    }
+
+    /// Cancels every format the printer holds (`~JA`, "cancel all"): after
+    /// a problem, a job still in the buffer must not print later, once the
+    /// job was given up here.
+    pub async fn cancel_all(&self) -> Result<(), PrinterError> {
+        self.send(CANCEL_ALL).await
     }
 
     /// Sends the job on its own connection and closes the write side, so

@@ -20,7 +20,7 @@
 
 mod driver;
 pub mod inbound;
-mod link;
+pub(crate) mod link;
 mod queue_link;
 mod send_state;
 mod status;
