@@ -21,7 +21,10 @@
 //! into logs or errors.
 
 mod http;
+pub mod retry;
 mod sign;
+
+pub use retry::{with_retries, RetryPolicy};
 
 /// The longest tracking number accepted from a carrier.
 pub const MAX_TRACKING_LEN: usize = 40;
