@@ -20,8 +20,10 @@
 //! names, phones and addresses go to the carrier and nowhere else: never
 //! into logs or errors.
 
+pub mod cainiao;
 mod http;
 pub mod retry;
+pub mod sf;
 mod sign;
 
 pub use retry::{with_retries, RetryPolicy};
