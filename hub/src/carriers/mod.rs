@@ -21,11 +21,13 @@
 //! into logs or errors.
 
 pub mod cainiao;
+pub mod config;
 mod http;
 pub mod retry;
 pub mod sf;
 mod sign;
 
+pub use config::CarrierConfig;
 pub use retry::{with_retries, RetryPolicy};
 
 /// The longest tracking number accepted from a carrier.
