@@ -22,10 +22,13 @@
 
 pub mod cainiao;
 pub mod config;
+pub mod fake;
 mod http;
 pub mod retry;
 pub mod sf;
 mod sign;
+#[cfg(test)]
+mod tests;
 
 pub use config::CarrierConfig;
 pub use retry::{with_retries, RetryPolicy};
