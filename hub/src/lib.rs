@@ -21,6 +21,7 @@
 
 pub mod api;
 pub mod beat;
+pub mod carriers;
 pub mod clock;
 pub mod config;
 pub mod datafile;
