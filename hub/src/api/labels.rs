@@ -41,14 +41,19 @@ struct ShipmentBody {
     tracking: String,
 }
 
-/// `POST /api/v1/label-batches`.
+/// `POST /api/v1/label-batches`: `orders` (the configured carrier gives
+/// each its waybill) or `shipments` (each names its own), not both.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct BatchBody {
     /// The station group that prints it.
     group: String,
+    /// The orders in print order.
+    #[serde(default)]
+    orders: Vec<u64>,
     /// The orders in print order, each with its carrier and tracking
     /// number.
+    #[serde(default)]
     shipments: Vec<ShipmentBody>,
 }
 
@@ -57,14 +62,22 @@ async fn create(
     Extension(holder): Extension<Holder>,
     ApiJson(body): ApiJson<BatchBody>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let shipments = body
-        .shipments
-        .into_iter()
-        .map(checked_shipment)
-        .collect::<Result<Vec<_>, _>>()?;
     if body.group.is_empty() || body.group.len() > 64 {
         return Err(ApiError::invalid("group must be 1 to 64 characters"));
     }
+    let shipments = match (body.orders.is_empty(), body.shipments.is_empty()) {
+        (false, true) => super::waybills::waybills(&state, &holder, &body.orders).await?,
+        (true, false) => body
+            .shipments
+            .into_iter()
+            .map(checked_shipment)
+            .collect::<Result<Vec<_>, _>>()?,
+        _ => {
+            return Err(ApiError::invalid(
+                "give either orders (the carrier issues waybills) or shipments, not both",
+            ))
+        }
+    };
     let request = Box::new(BatchRequest {
         group: body.group,
         who: holder.name,

@@ -32,6 +32,7 @@ mod safety;
 pub mod serve;
 mod stock;
 mod tasks;
+mod waybills;
 
 pub use error::ApiError;
 pub use framing::BodyRules;
@@ -92,6 +93,8 @@ pub struct AppState {
     pub regions: Arc<crate::orders::clean::Regions>,
     /// Shipping labels: stations and the sender printed.
     pub labels: Arc<crate::printing::LabelsConfig>,
+    /// The carrier asked for waybill numbers, if one is configured.
+    pub carrier: Option<Arc<dyn crate::carriers::Carrier>>,
 }
 
 impl AppState {

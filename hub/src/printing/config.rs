@@ -4,19 +4,23 @@
 //! [labels]
 //! failover_seconds = 60      # a silent station's jobs move after this
 //! stations = [{ id = "ps-1", group = "dock" }, { id = "ps-2", group = "dock" }]
-//! sender = { name = "Example Shop", phone = "021-5555-0100", address = ["Dock 3, 88 Example Rd", "Shanghai 200000"] }
+//! sender = { name = "Example Shop", phone = "021-5555-0100", country = "CN", province = "上海市", city = "上海市", district = "浦东新区", street = "Dock 3, 88 Example Rd", postal_code = "200000" }
+//! # Where waybill numbers come from (optional; without it a batch names
+//! # each order's carrier and tracking number itself):
+//! carrier = { kind = "sf", url = "http://127.0.0.1:9000/std/service", account = "PARTNER", secret_env = "WMS_SF_CHECKWORD", timeout_ms = 5000 }
 //! ```
 //!
 //! Stations of one group stand in for each other (failover); a batch is
 //! printed by one group. Stations are provisioned like devices
 //! (`hub device add ps-1 --site ... --kind printer-station`).
 
+use crate::carriers::CarrierConfig;
 use hub_core::labels::Party;
 use hub_core::printing::PrintRules;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 /// One printer station.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StationConfig {
     /// Its id (its login, like a device's).
@@ -25,20 +29,30 @@ pub struct StationConfig {
     pub group: String,
 }
 
-/// The sender printed on every label.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+/// The sender printed on every label and sent to the carrier.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default)]
 #[serde(deny_unknown_fields, default)]
 pub struct SenderConfig {
     /// The shop's or warehouse's name.
     pub name: String,
     /// A phone number.
     pub phone: String,
-    /// Address lines.
-    pub address: Vec<String>,
+    /// Country code (`CN`).
+    pub country: String,
+    /// Province.
+    pub province: String,
+    /// City.
+    pub city: String,
+    /// District.
+    pub district: String,
+    /// Street and number.
+    pub street: String,
+    /// Postal code.
+    pub postal_code: String,
 }
 
 /// The `[labels]` table.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct LabelsConfig {
     /// Seconds a station may be silent before its unfinished jobs move to
@@ -49,6 +63,8 @@ pub struct LabelsConfig {
     pub stations: Vec<StationConfig>,
     /// The sender.
     pub sender: SenderConfig,
+    /// The carrier asked for waybill numbers, if any.
+    pub carrier: Option<CarrierConfig>,
 }
 
 impl Default for LabelsConfig {
@@ -57,6 +73,7 @@ impl Default for LabelsConfig {
             failover_seconds: 60,
             stations: Vec::new(),
             sender: SenderConfig::default(),
+            carrier: None,
         }
     }
 }
@@ -98,10 +115,34 @@ impl LabelsConfig {
 
     /// The sender as printed.
     pub fn sender(&self) -> Party {
+        let s = &self.sender;
+        let region = [&s.province, &s.city, &s.district]
+            .iter()
+            .filter(|p| !p.is_empty())
+            .map(|p| p.as_str())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let mut address = vec![s.street.clone(), region, s.postal_code.clone()];
+        address.retain(|line| !line.is_empty());
         Party {
-            name: self.sender.name.clone(),
-            phone: self.sender.phone.clone(),
-            address: self.sender.address.clone(),
+            name: s.name.clone(),
+            phone: s.phone.clone(),
+            address,
+        }
+    }
+
+    /// The sender as the carrier wants it.
+    pub fn carrier_sender(&self) -> crate::carriers::Party {
+        let s = self.sender.clone();
+        crate::carriers::Party {
+            name: s.name,
+            phone: s.phone,
+            country: s.country,
+            province: s.province,
+            city: s.city,
+            district: s.district,
+            street: s.street,
+            postal_code: s.postal_code,
         }
     }
 }

@@ -89,6 +89,9 @@ pub enum HubError {
     /// A task or thread died.
     #[error("hub task failed: {0}")]
     Task(String),
+    /// The configured carrier cannot be used (its secret unset, ...).
+    #[error("labels.carrier: {0}")]
+    Carrier(#[from] crate::carriers::CarrierError),
 }
 
 /// A hub started by [`start`].
@@ -173,6 +176,10 @@ pub async fn start_with_clock(
         devices: &devices,
     };
     let (writer, floor, regions, vault) = build_writer(&config, shared)?;
+    let carrier = match &config.labels.carrier {
+        Some(c) => Some(Arc::from(c.build()?)),
+        None => None,
+    };
     let listener = http_listener(config.http_listen).map_err(|source| HubError::Http {
         addr: config.http_listen,
         source,
@@ -245,6 +252,7 @@ pub async fn start_with_clock(
         regions,
         site_utc_offset_minutes: config.site_utc_offset_minutes,
         labels: Arc::new(config.labels.clone()),
+        carrier,
     };
     let c = cancel.clone();
     parts.spawn_beating("http", HTTP_PATIENCE, |beat| {
