@@ -58,6 +58,8 @@ pub struct Response {
     pub headers: Vec<(String, String)>,
     /// Body text.
     pub body: String,
+    /// The body's bytes (for a PNG).
+    pub raw: Vec<u8>,
 }
 
 impl Response {
@@ -182,6 +184,7 @@ fn send_via(
         status: answer.status().as_u16(),
         headers,
         body: String::from_utf8_lossy(&raw).into_owned(),
+        raw,
     })
 }
 

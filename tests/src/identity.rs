@@ -93,6 +93,15 @@ pub fn provision(hub_data: &Path, site: &str, devices: &[&str]) -> Credentials {
     run_with_out(hub_data, &args)
 }
 
+/// Provisions printer stations `stations` for `site` (`hub device add
+/// --kind printer-station`).
+pub fn provision_stations(hub_data: &Path, site: &str, stations: &[&str]) -> Credentials {
+    let mut args = vec!["add"];
+    args.extend_from_slice(stations);
+    args.extend(["--site", site, "--kind", "printer-station"]);
+    run_with_out(hub_data, &args)
+}
+
 /// New secrets for `device` (the old ones stop working).
 pub fn rotate(hub_data: &Path, device: &str) -> Credentials {
     run_with_out(hub_data, &["rotate", device])

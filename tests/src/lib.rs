@@ -10,6 +10,7 @@ pub mod hostile;
 pub mod http;
 pub mod hubapi;
 pub mod identity;
+pub mod labels;
 pub mod mosquitto;
 pub mod procs;
 pub mod proxy;

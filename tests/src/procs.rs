@@ -157,6 +157,14 @@ impl HubProc {
         creds
     }
 
+    /// Provisions printer stations with the real `hub device add --kind
+    /// printer-station`, and waits until the hub takes them.
+    pub fn provision_stations(&self, stations: &[&str]) -> Credentials {
+        let creds = crate::identity::provision_stations(&self.data, &self.site, stations);
+        self.wait_devices_loaded(&creds, stations);
+        creds
+    }
+
     /// Waits until the running hub's broker accepts `devices`' logins,
     /// i.e. it has reloaded the registry.
     pub fn wait_devices_loaded(&self, creds: &Credentials, devices: &[&str]) {

@@ -22,12 +22,17 @@ pub struct TaskHub {
 impl TaskHub {
     /// Starts it with its data in `data/hub`.
     pub fn start(data: &Path, devices: &[&str]) -> TaskHub {
+        TaskHub::start_with(data, devices, "")
+    }
+
+    /// Starts it with `more` appended to its TOML config (other tables).
+    pub fn start_with(data: &Path, devices: &[&str], more: &str) -> TaskHub {
         let listed: Vec<String> = devices
             .iter()
             .map(|d| format!("{{ device = \"{d}\", zone = \"\" }}"))
             .collect();
         let config = data.join("hub.toml");
-        let text = format!("[tasks]\ndevices = [{}]\n", listed.join(", "));
+        let text = format!("[tasks]\ndevices = [{}]\n{more}", listed.join(", "));
         std::fs::write(&config, text).expect("write hub.toml");
         let ports = HubPorts::fresh();
         let dir = data.join("hub");

@@ -28,8 +28,10 @@ pub enum LinkEvent {
     },
 }
 
-/// Options for station `station` of `site`: its own client id, its
-/// credentials, a clean session (the broker holds nothing that matters).
+/// Options for station `station` of `site`: the client id every device
+/// logs in with (`agent-{site}-{id}`, WIRE.md §8.2; the hub refuses any
+/// other), its credentials, a clean session (the broker holds nothing
+/// that matters).
 pub fn mqtt_options(
     host: &str,
     port: u16,
@@ -37,7 +39,7 @@ pub fn mqtt_options(
     station: &str,
     secrets: &DeviceSecrets,
 ) -> MqttOptions {
-    let mut options = MqttOptions::new(format!("station-{site}-{station}"), host, port);
+    let mut options = MqttOptions::new(format!("agent-{site}-{station}"), host, port);
     options
         .set_credentials(station, secrets.password.clone())
         .set_clean_session(true)

@@ -9,7 +9,8 @@
 //! jobs, the print loop). The printer driver is [`crate::printer`].
 //!
 //! What it prints on its standard output, one line per event, so an
-//! operator or a test can follow it: `queued job=N position=P/S`,
+//! operator or a test can follow it: `connected` (subscribed and
+//! reported), `queued job=N position=P/S`,
 //! `printed job=N`, `failed job=N reason=R`, `unsure job=N reason=R`,
 //! `refused reason=R` (a frame that did not open or was not a valid job).
 
@@ -175,6 +176,7 @@ pub async fn run_station(
                     warn!(error = %e, "jobs subscription not sent");
                 }
                 reporter.report(queue.recent_results(REPORT_CHUNK)?).await;
+                events.line("connected");
             }
             Some(link::LinkEvent::Received { retained: true, .. }) => {}
             Some(link::LinkEvent::Received { topic, payload, .. }) => {

@@ -85,7 +85,7 @@ async fn create(
         shipments,
     });
     let id = state
-        .call(|reply| Command::Label(LabelCommand::CreateBatch { request, reply }))
+        .call(|reply| Command::Label(Box::new(LabelCommand::CreateBatch { request, reply })))
         .await?;
     let body = batch_body(&state, id)?;
     Ok((StatusCode::CREATED, Json(body)))
@@ -196,7 +196,7 @@ async fn reprint(
     let job = id(&raw, "label job")?;
     stored_job(&state, job)?;
     let new = state
-        .call(|reply| Command::Label(LabelCommand::Reprint { job, reply }))
+        .call(|reply| Command::Label(Box::new(LabelCommand::Reprint { job, reply })))
         .await?;
     Ok((
         StatusCode::CREATED,
@@ -222,11 +222,11 @@ async fn close(
     let printed = body.printed;
     state
         .call(|reply| {
-            Command::Label(LabelCommand::Close {
+            Command::Label(Box::new(LabelCommand::Close {
                 job,
                 printed,
                 reply,
-            })
+            }))
         })
         .await?;
     Ok(Json(job_view(&stored_job(&state, job)?)))
@@ -243,7 +243,7 @@ async fn preview(
 ) -> Result<Response, ApiError> {
     let Some(raw) = file.strip_suffix(".png") else {
         return Err(ApiError::NotFound {
-            code: "not_found",
+            code: "unknown_label",
             message: "labels are served as /api/v1/labels/{job}.png".into(),
         });
     };
@@ -259,12 +259,12 @@ async fn preview(
     let sender = state.labels.sender();
     let png = state
         .call(|reply| {
-            Command::Label(LabelCommand::Preview {
+            Command::Label(Box::new(LabelCommand::Preview {
                 job,
                 sender,
                 access,
                 reply,
-            })
+            }))
         })
         .await?;
     Ok(([(header::CONTENT_TYPE, "image/png")], png).into_response())

@@ -30,6 +30,9 @@ fn only_active_devices_of_the_site_are_let_in_each_to_its_own_topics() {
     let registry = Registry::new(dir.path());
     registry.add(&ids(&["d1", "d2", "gone"]), "s1", 1).unwrap();
     registry.add(&ids(&["far"]), "s2", 1).unwrap();
+    registry
+        .add_kind(&ids(&["ps1"]), "s1", DeviceKind::PrinterStation, 1)
+        .unwrap();
     registry.revoke("gone", 2).unwrap();
     let hub = HubLogin {
         site: "s1",
@@ -37,11 +40,16 @@ fn only_active_devices_of_the_site_are_let_in_each_to_its_own_topics() {
         password: "hub-secret",
     };
     let out = files(&registry.load().unwrap(), &hub).unwrap();
-    assert_eq!(out.devices, 2);
+    assert_eq!(out.devices, 3);
     for line in [
         "user hub-s1\ntopic read wms/s1/dev/+/events\ntopic read wms/s1/dev/+/status\n\
-         topic read wms/s1/dev/+/taskack\n\
-         topic write wms/s1/dev/+/ack\ntopic write wms/s1/dev/+/tasks\n",
+         topic read wms/s1/dev/+/taskack\ntopic read wms/s1/printer/+/done\n\
+         topic write wms/s1/dev/+/ack\ntopic write wms/s1/dev/+/tasks\n\
+         topic write wms/s1/printer/+/jobs\n",
+        // A printer station: its jobs and reports, and its status; no
+        // events, so it cannot move stock.
+        "user ps1\ntopic write wms/s1/dev/ps1/status\ntopic write wms/s1/printer/ps1/done\n\
+         topic read wms/s1/printer/ps1/jobs\n\n",
         "user d1\ntopic write wms/s1/dev/d1/events\ntopic write wms/s1/dev/d1/status\n\
          topic write wms/s1/dev/d1/taskack\n\
          topic read wms/s1/dev/d1/ack\ntopic read wms/s1/dev/d1/tasks\n",
@@ -53,7 +61,7 @@ fn only_active_devices_of_the_site_are_let_in_each_to_its_own_topics() {
         assert!(!out.passwd.contains(absent), "{absent} in passwd");
     }
     let users: Vec<_> = out.passwd.lines().map(|l| l.split(':').next()).collect();
-    assert_eq!(users, [Some("hub-s1"), Some("d1"), Some("d2")]);
+    assert_eq!(users, [Some("hub-s1"), Some("d1"), Some("d2"), Some("ps1")]);
     assert!(!out.passwd.contains("hub-secret"));
 }
 

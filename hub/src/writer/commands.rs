@@ -107,7 +107,7 @@ pub enum Command {
     /// A customer command (tags, merge, split).
     Customer(crate::writer::customers::CustomerCommand),
     /// A label command (batches, reprints, previews).
-    Label(crate::writer::labels::LabelCommand),
+    Label(Box<crate::writer::labels::LabelCommand>),
     /// Rebuild the pool from the log, compare, optionally against an ERP
     /// file, and store the report (runs after the group's commit).
     Reconcile {

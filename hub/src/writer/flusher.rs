@@ -68,7 +68,7 @@ pub(crate) struct Flight {
 }
 
 enum Item {
-    Group(Flight),
+    Group(Box<Flight>),
     /// Answered once everything sent before it is settled.
     Drain(SyncSender<()>),
 }
@@ -84,7 +84,7 @@ impl Line {
     /// Fails only if the flusher thread is gone (it panicked): then
     /// nothing can become durable and the writer must stop.
     pub fn send(&self, flight: Flight) -> Result<(), StoreError> {
-        self.items.send(Item::Group(flight)).map_err(|_| {
+        self.items.send(Item::Group(Box::new(flight))).map_err(|_| {
             let gone = std::io::Error::other("the flusher thread is gone");
             StoreError::Sled(sled::Error::Io(gone))
         })
@@ -171,8 +171,8 @@ impl Flusher {
                         (None, Ok(())) => None,
                     };
                     match failure {
-                        Some(why) => self.fail(why, f),
-                        None => self.release(f),
+                        Some(why) => self.fail(why, *f),
+                        None => self.release(*f),
                     }
                 }
             }

@@ -55,7 +55,7 @@ impl Writer {
                 }
                 Err(Command::Order(cmd)) => answers.push(self.order_command(cmd, now)),
                 Err(Command::Customer(cmd)) => answers.push(self.customer_command(cmd, now)),
-                Err(Command::Label(cmd)) => answers.push(self.label_command(cmd, now)),
+                Err(Command::Label(cmd)) => answers.push(self.label_command(*cmd, now)),
                 Err(Command::Reconcile {
                     erp,
                     trigger,
