@@ -27,8 +27,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use thiserror::Error;
-use tokio::io::AsyncWriteExt;
-use tokio::sync::{mpsc, Mutex, Notify};
+use tokio::sync::{mpsc, Notify};
 use tokio_util::sync::CancellationToken;
 use tracing::warn;
 
@@ -100,24 +99,19 @@ impl Reporter {
     }
 }
 
-/// The station's event lines on standard output.
+/// The station's event lines on standard output, in the order they
+/// happen (one short blocking write each).
 #[derive(Clone, Default)]
-pub struct StationEvents {
-    out: Arc<Mutex<()>>,
-}
+pub struct StationEvents;
 
 impl StationEvents {
     /// Prints one event line (the station's one output; logs go to
     /// standard error).
     pub fn line(&self, line: &str) {
-        let text = format!("{line}\n");
-        let lock = self.out.clone();
-        tokio::spawn(async move {
-            let _one_at_a_time = lock.lock().await;
-            let mut out = tokio::io::stdout();
-            let _ = out.write_all(text.as_bytes()).await;
-            let _ = out.flush().await;
-        });
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{line}");
+        let _ = out.flush();
     }
 }
 
@@ -153,7 +147,7 @@ pub async fn run_station(
         key_version: config.secrets.key_version,
         guard: ReplayGuard::new(),
     };
-    let events = StationEvents::default();
+    let events = StationEvents;
     let wake = Arc::new(Notify::new());
     let printing = tokio::spawn(run::print_loop(
         Arc::new(config.clone()),
