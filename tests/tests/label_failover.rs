@@ -270,3 +270,57 @@ fn malformed_unsealed_and_wrongly_sealed_jobs_are_refused_and_print_nothing() {
         station.lines()
     );
 }
+
+#[test]
+fn a_silent_stations_jobs_move_after_the_failover_time_and_it_never_prints_them_late() {
+    let data = tempfile::tempdir().unwrap();
+    // The shortest failover the config takes: 5 s.
+    let toml = labels_toml(&[("ps1", "dock"), ("ps2", "dock")], 5);
+    let hub = TaskHub::start_with(data.path(), &["h1"], &toml);
+    let (addr, ports) = (hub.addr(), hub.ports);
+    let creds = hub.hub.provision(&["h1"]);
+    let stations = hub.hub.provision_stations(&["ps1", "ps2"]);
+    let mut feed = Feed::connect(ports.mqtt, addr, &creds, "h1");
+    let ids = packed_orders(addr, &mut feed, "SI", 6);
+    // ps1's printer never answers: its jobs stay queued at ps1.
+    let mut p1 = FakePrinter::start(data.path(), "p1", None);
+    p1.set_state("silent");
+    let p2 = FakePrinter::start(data.path(), "p2", None);
+    let mqtt = ports.mqtt_addr();
+    let queue1 = data.path().join("ps1");
+    let mut s1 = Station::start(&queue1, &mqtt, &stations, "ps1", p1.addr);
+    let mut s2 = Station::start(&data.path().join("ps2"), &mqtt, &stations, "ps2", p2.addr);
+    s1.wait_line("ps1 connected", |l| l == "connected");
+    s2.wait_line("ps2 connected", |l| l == "connected");
+
+    let batch = print_batch(addr, &ids);
+    s1.wait_line("ps1 holds the last job", |l| {
+        l.starts_with("queued") && l.ends_with("position=6/6")
+    });
+    // ps1 goes dark holding six jobs (its power is cut).
+    s1.kill9();
+    let done = wait_batch(addr, batch, "6 printed at ps2", |p| p["printed"] == 6);
+    let refs = printed_refs(&p2.printed(), "SI", 6);
+    assert_eq!(refs, (1..=6).collect::<Vec<_>>(), "{done}");
+    assert_eq!(done["progress"]["moved"], 6, "{done}");
+
+    // ps1 comes back, its printer working again: the jobs it held are past
+    // their valid_ms, so it reports them expired and prints none of them.
+    p1.set_state("ok");
+    let mut back = Station::start(&queue1, &mqtt, &stations, "ps1", p1.addr);
+    back.wait_line("the first held job expired", |l| {
+        l.starts_with("failed") && l.ends_with("reason=expired")
+    });
+    wait_until("every held job expired", WAIT, || {
+        let expired = back
+            .lines()
+            .iter()
+            .filter(|l| l.ends_with("reason=expired"))
+            .count();
+        (expired >= 5).then_some(())
+    })
+    .unwrap_or_else(|e| panic!("{e}: {:?}", back.lines()));
+    assert!(p1.printed().is_empty(), "a moved job printed late at ps1");
+    let after = tests::labels::batch(addr, batch);
+    assert_eq!(after["progress"]["printed"], 6, "{after}");
+}
