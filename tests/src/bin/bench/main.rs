@@ -6,6 +6,7 @@
 mod backlog;
 mod hubctl;
 mod ingest;
+mod labels;
 mod latency;
 mod memory;
 mod orders;
@@ -111,6 +112,14 @@ enum Cmd {
         #[arg(long, default_value_t = 300)]
         orders: u64,
     },
+    /// Shipping labels: labels per minute for one batch, and the failover
+    /// time when a printer runs out of paper (real hub, station and fake
+    /// printer processes built next to this binary).
+    Labels {
+        /// Labels in the timed batch.
+        #[arg(long, default_value_t = 100)]
+        labels: usize,
+    },
     /// Thousands of devices on one real hub process, all connected until
     /// all are done (the hub binary built next to this one).
     Swarm {
@@ -206,6 +215,7 @@ fn main() -> anyhow::Result<std::process::ExitCode> {
             Cmd::Seal { frames, rounds } => seal::run(frames, rounds),
             Cmd::Orders { clients, seconds } => orders::run(&clients, seconds).await,
             Cmd::Tasks { orders } => tasks::run(orders).await,
+            Cmd::Labels { labels } => labels::run(labels).await,
             Cmd::All => all().await,
         }
     })?;
@@ -232,5 +242,6 @@ async fn all() -> anyhow::Result<bool> {
     ok &= memory::run(20_000).await?;
     ok &= seal::run(200_000, 3)?;
     ok &= tasks::run(300).await?;
+    ok &= labels::run(100).await?;
     Ok(ok)
 }
