@@ -101,11 +101,16 @@ pub enum MovementKind {
     Adjust,
     /// A physical count; quantity >= 0 is the absolute on-hand found.
     Count,
+    /// A parcel leaves at the dock: `sku` is the tracking number on its
+    /// label (the barcode scanned), `location` the dock door, quantity 1;
+    /// on-hand is unchanged (its units left at the pick). Its order
+    /// becomes shipped.
+    Ship,
 }
 
 impl MovementKind {
     /// Every kind, in wire order.
-    pub const ALL: [MovementKind; 7] = [
+    pub const ALL: [MovementKind; 8] = [
         MovementKind::Receive,
         MovementKind::Putaway,
         MovementKind::Move,
@@ -113,6 +118,7 @@ impl MovementKind {
         MovementKind::Pack,
         MovementKind::Adjust,
         MovementKind::Count,
+        MovementKind::Ship,
     ];
 
     /// The lowercase word used in scan lines, logs and JSON.
@@ -125,6 +131,7 @@ impl MovementKind {
             MovementKind::Pack => "pack",
             MovementKind::Adjust => "adjust",
             MovementKind::Count => "count",
+            MovementKind::Ship => "ship",
         }
     }
 

@@ -225,6 +225,7 @@ impl Movement {
                 MovementKind::Adjust => None,
                 MovementKind::Count if q < 0 => Some("a count must be zero or more"),
                 MovementKind::Count => None,
+                MovementKind::Ship if q != 1 => Some("a ship scan is one parcel: quantity 1"),
                 _ if q <= 0 => Some("must be greater than zero"),
                 _ => None,
             }

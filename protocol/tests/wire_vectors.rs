@@ -31,6 +31,7 @@ const NAMES: &[&str] = &[
     "batch-receive-lot-putaway",
     "batch-move-adjust-count",
     "batch-pick-task-pack",
+    "batch-ship",
     "batch-large-seq-time",
     "batch-auth-tag",
     "tasklist-pick-count",
@@ -169,6 +170,7 @@ fn expected(name: &str) -> Message {
             pack.task = Some("T-9".into());
             Message::Batch(batch(1, 5, vec![pick, pack]))
         }
+        "batch-ship" => Message::Batch(batch(1, 1, vec![movement(1, Ship, "SF1001", "DOCK-1", 1)])),
         "batch-large-seq-time" => {
             let mut adjust = movement(1_099_511_627_776, Adjust, "SKU-4", "Z-99", -1_000_000);
             adjust.device_time_ms = 1_735_689_600_123;

@@ -185,6 +185,25 @@ fn a_batch_of_100_prints_in_order_once_and_the_broker_sees_no_address() {
     };
     assert_eq!(count(&format!("label batch {batch}")), Some(100), "{audit}");
     assert_eq!(count("label preview"), Some(1), "{audit}");
+    // At the dock: a ship scan of the first parcel's label ships its
+    // order; scanned again, nothing changes; a parcel no order has is an
+    // alert, never a silent no-op.
+    let ship =
+        |tracking: &str| tests::feed::movement(protocol::MovementKind::Ship, tracking, "DOCK-1", 1);
+    feed.send(vec![
+        ship("SF0000000001"),
+        ship("SF0000000001"),
+        ship("SF9999999999"),
+    ]);
+    tests::work::wait_order_state(addr, ids[0], "shipped");
+    assert_eq!(order_state(addr, ids[1]), "labelled");
+    let (_, order) = call(addr, "GET", &format!("/api/v1/orders/{}", ids[0]), None);
+    assert_eq!(order["shipment"]["tracking"], "SF0000000001", "{order}");
+    let (_, alerts) = call(addr, "GET", "/api/v1/alerts", None);
+    let refused = alerts["items"]
+        .as_array()
+        .map(|a| a.iter().filter(|x| x["kind"] == "ship_refused").count());
+    assert_eq!(refused, Some(1), "{alerts}");
     // A second batch for a labelled order is refused: no label twice.
     let again = serde_json::json!({"group": "dock", "shipments": [shipments[0]]});
     let (status, refused) = post(addr, "/api/v1/label-batches", &again.to_string());

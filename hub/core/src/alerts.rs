@@ -37,6 +37,9 @@ pub enum AlertKind {
     /// take it, or may have printed (the SKU field holds `-`, the
     /// location the station).
     LabelJob,
+    /// A `ship` scan of a parcel no labelled order has (the SKU field
+    /// holds the tracking number scanned, the location the dock).
+    ShipRefused,
 }
 
 impl AlertKind {
@@ -53,6 +56,7 @@ impl AlertKind {
             AlertKind::ShortPick => "short_pick",
             AlertKind::TaskRefused => "task_refused",
             AlertKind::LabelJob => "label_job",
+            AlertKind::ShipRefused => "ship_refused",
         }
     }
 
@@ -69,6 +73,7 @@ impl AlertKind {
             AlertKind::ShortPick,
             AlertKind::TaskRefused,
             AlertKind::LabelJob,
+            AlertKind::ShipRefused,
         ]
         .into_iter()
         .find(|k| k.as_str() == word)

@@ -214,7 +214,7 @@ pub fn apply_movement(
         MovementKind::Receive | MovementKind::Adjust => add(key(&m.location), m.quantity, false),
         MovementKind::Pick => add(key(&m.location), -m.quantity, false),
         MovementKind::Count => add(key(&m.location), m.quantity, true),
-        MovementKind::Pack => {}
+        MovementKind::Pack | MovementKind::Ship => {}
         MovementKind::Putaway | MovementKind::Move => {
             add(key(&m.location), -m.quantity, false);
             if let Some(to) = &m.to_location {

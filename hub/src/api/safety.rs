@@ -101,7 +101,7 @@ async fn alerts(
         None => None,
         Some(k) => Some(AlertKind::parse(k).ok_or_else(|| {
             ApiError::invalid(format!(
-                "kind must be below_safety, discrepancy, lot_deviation, held_stock_short or journal_conflict, got {k:?}"
+                "unknown alert kind {k:?} (see AlertKind in the OpenAPI document)"
             ))
         })?),
     };

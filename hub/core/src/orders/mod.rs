@@ -14,7 +14,9 @@ pub mod routing;
 
 pub use audit::{AuditEntry, AuditLog};
 pub use book::{Customer, OrderBook};
-pub use model::{Order, OrderCustomer, OrderLine, OrderState, Reason, Service, Transition};
+pub use model::{
+    Order, OrderCustomer, OrderLine, OrderState, Reason, Service, Shipment, Transition,
+};
 use std::collections::HashMap;
 
 /// Default time an unpaid order holds its stock (20 minutes).

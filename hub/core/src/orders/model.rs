@@ -219,6 +219,19 @@ pub struct Order {
     pub due_ms: u64,
     /// Whether the stuck-order alert was raised for its current state.
     pub stuck_alerted: bool,
+    /// Its parcel's carrier and tracking number, once its label printed.
+    #[serde(default)]
+    pub shipment: Option<Shipment>,
+}
+
+/// An order's parcel: what its label says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shipment {
+    /// The carrier.
+    pub carrier: String,
+    /// The tracking (waybill) number; a `ship` scan of it at the dock
+    /// ships the order.
+    pub tracking: String,
 }
 
 impl Order {

@@ -246,6 +246,11 @@ impl Pool {
     }
 
     pub(crate) fn apply_one(&mut self, m: &Movement, device: &str, epoch: u64, now: u64) {
+        if m.kind == MovementKind::Ship {
+            // No stock moves: the parcel's order leaves.
+            self.ship_scan(m, now);
+            return;
+        }
         let takes = matches!(
             m.kind,
             MovementKind::Pick | MovementKind::Move | MovementKind::Putaway

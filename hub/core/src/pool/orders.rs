@@ -180,6 +180,7 @@ impl Pool {
             updated_ms: now,
             due_ms: service.due_ms(now),
             stuck_alerted: false,
+            shipment: None,
         };
         let note = format!("taken in from {}", order.platform);
         order.enter(OrderState::Received, now, note);

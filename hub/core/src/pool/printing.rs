@@ -5,10 +5,10 @@
 
 use crate::alerts::AlertKind;
 use crate::errors::PoolError;
-use crate::orders::model::{Order, OrderState};
+use crate::orders::model::{Order, OrderState, Shipment};
 use crate::pool::Pool;
 use crate::printing::{NewLabel, PrintBook, PrintEffect, PrintError, PrintRules};
-use protocol::JobResult;
+use protocol::{JobResult, Movement};
 
 impl Pool {
     /// Puts the printing rules (stations, groups, failover time) in force.
@@ -104,14 +104,16 @@ impl Pool {
     fn carry_out_printing(&mut self, effects: Vec<PrintEffect>, now: u64) {
         for effect in effects {
             match effect {
-                PrintEffect::Labelled { order, tracking } => {
+                PrintEffect::Labelled {
+                    order,
+                    carrier,
+                    tracking,
+                } => {
                     if let Some(o) = self.orders.book.edit(order) {
                         if o.state == OrderState::Packed {
-                            o.enter(
-                                OrderState::Labelled,
-                                now,
-                                format!("label {tracking} printed"),
-                            );
+                            let note = format!("label {tracking} printed");
+                            o.enter(OrderState::Labelled, now, note);
+                            o.shipment = Some(Shipment { carrier, tracking });
                         }
                     }
                 }
@@ -126,6 +128,49 @@ impl Pool {
                 }
             }
         }
+    }
+}
+
+impl Pool {
+    /// A `ship` scan at the dock: the order whose label carries the
+    /// scanned tracking number leaves, labelled to shipped. A parcel no
+    /// order has, or one whose order is not labelled, raises an alert (the
+    /// scan itself is in the log either way; a second scan of a shipped
+    /// parcel changes nothing).
+    pub(crate) fn ship_scan(&mut self, m: &Movement, now: u64) {
+        let tracking = m.sku.as_str();
+        let found = self
+            .orders
+            .book
+            .iter()
+            .find(|o| o.shipment.as_ref().is_some_and(|s| s.tracking == tracking))
+            .map(|o| (o.id, o.state));
+        let problem = match found {
+            Some((id, OrderState::Labelled)) => {
+                if let Some(o) = self.orders.book.edit(id) {
+                    o.enter(
+                        OrderState::Shipped,
+                        now,
+                        format!("shipped at {}", m.location),
+                    );
+                }
+                return;
+            }
+            Some((_, OrderState::Shipped)) => return,
+            Some((id, state)) => format!("order {id} is {}", state.as_str()),
+            None => "no order has this tracking number".to_string(),
+        };
+        let message = format!(
+            "parcel {tracking} scanned to ship at {}: {problem}",
+            m.location
+        );
+        self.alerts.raise(
+            AlertKind::ShipRefused,
+            tracking,
+            Some(&m.location),
+            message,
+            now,
+        );
     }
 }
 

@@ -244,12 +244,16 @@ impl PrintBook {
             JobOutcome::Failed(r) => (JobState::Failed(r.clone()), format!("failed: {r}")),
             JobOutcome::Unsure(r) => (JobState::Unsure(r.clone()), format!("unsure: {r}")),
         };
-        let (order, tracking) = (job.order, job.tracking.clone());
+        let (order, tracking, carrier) = (job.order, job.tracking.clone(), job.carrier.clone());
         self.set_state(result.job, next.clone(), what, now);
         match next {
             JobState::Printed => {
                 self.troubled.remove(station);
-                effects.push(PrintEffect::Labelled { order, tracking });
+                effects.push(PrintEffect::Labelled {
+                    order,
+                    carrier,
+                    tracking,
+                });
             }
             JobState::Failed(reason) => {
                 self.troubled.insert(station.to_string());
@@ -375,7 +379,7 @@ impl PrintBook {
                 "only a failed or unsure job is closed",
             ));
         }
-        let (order, tracking) = (job.order, job.tracking.clone());
+        let (order, tracking, carrier) = (job.order, job.tracking.clone(), job.carrier.clone());
         let note = if printed {
             "confirmed printed"
         } else {
@@ -388,7 +392,11 @@ impl PrintBook {
             now,
         );
         Ok(if printed {
-            vec![PrintEffect::Labelled { order, tracking }]
+            vec![PrintEffect::Labelled {
+                order,
+                carrier,
+                tracking,
+            }]
         } else {
             Vec::new()
         })

@@ -58,6 +58,7 @@ fn a_batch_goes_to_one_station_in_order_and_prints_exactly_once() {
         effects,
         vec![PrintEffect::Labelled {
             order: 1,
+            carrier: "SF Express".into(),
             tracking: "SF1".into()
         }]
     );
@@ -193,6 +194,7 @@ fn unsure_jobs_never_move_by_themselves() {
         effects,
         vec![PrintEffect::Labelled {
             order: 1,
+            carrier: "SF Express".into(),
             tracking: "SF1".into()
         }]
     );

@@ -211,6 +211,8 @@ pub enum PrintEffect {
     Labelled {
         /// The order.
         order: u64,
+        /// The carrier on it.
+        carrier: String,
         /// The tracking number on it.
         tracking: String,
     },

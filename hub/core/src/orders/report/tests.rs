@@ -54,6 +54,7 @@ fn order(id: u64, site: &str, due_in: u64, steps: &[(OrderState, u64)]) -> Order
         updated_ms: last.1,
         due_ms: created + due_in,
         stuck_alerted: false,
+        shipment: None,
     }
 }
 
