@@ -11,7 +11,9 @@
 //! * a job reported unsure (perhaps printed) never moves by itself: an
 //!   operator reprints it or confirms it;
 //! * a station that failed a job takes no moved jobs until it prints
-//!   again, so a failure does not bounce between two broken printers.
+//!   again, so a failure does not bounce between two broken printers;
+//!   its first failure raises an alert (someone must load paper), and so
+//!   does every job left with nowhere to go.
 
 use super::model::{
     BatchProgress, BatchRecord, JobRecord, JobState, JobStep, NewLabel, PrintChanges, PrintEffect,
@@ -256,8 +258,12 @@ impl PrintBook {
                 });
             }
             JobState::Failed(reason) => {
-                self.troubled.insert(station.to_string());
-                if !self.move_job(result.job, false, now) {
+                // A printer in trouble needs a person (paper, ribbon, the
+                // head): said once per episode, and again for every job
+                // that has nowhere else to go.
+                let newly = self.troubled.insert(station.to_string());
+                let moved = self.move_job(result.job, false, now);
+                if newly || !moved {
                     effects.push(attention(result.job, station, &reason));
                 }
             }

@@ -101,7 +101,15 @@ fn a_failed_job_moves_at_once_to_another_station_of_the_group() {
         result(3, JobOutcome::Failed("paper_out".into())),
     ];
     let effects = book.report("ps1", &failed, 12);
-    assert!(effects.is_empty(), "{effects:?}");
+    // One alert for the printer in trouble, not one per job moved.
+    assert_eq!(
+        effects,
+        vec![PrintEffect::Attention {
+            job: 2,
+            station: "ps1".into(),
+            reason: "paper_out".into()
+        }]
+    );
     assert_eq!(book.job(2).unwrap().state, JobState::Moved(4));
     assert_eq!(book.job(3).unwrap().state, JobState::Moved(5));
     let moved: Vec<(u64, u32, &[u8])> = book
