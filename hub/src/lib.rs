@@ -38,6 +38,7 @@ pub mod run;
 pub mod store;
 pub mod tasks;
 pub mod tokens;
+pub mod writeback;
 pub mod writer;
 
 // The domain lives in the pure core crate; the shell names it as before.

@@ -75,7 +75,7 @@ fn elapsed_ms(started: Instant) -> u64 {
 }
 
 /// ureq's error as ours: what may be transient is Timeout or Connect.
-fn map_error(error: ureq::Error) -> CarrierError {
+pub(crate) fn map_error(error: ureq::Error) -> CarrierError {
     use std::io::ErrorKind;
     match error {
         ureq::Error::Timeout(_) => CarrierError::Timeout,

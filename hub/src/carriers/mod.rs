@@ -23,10 +23,10 @@
 pub mod cainiao;
 pub mod config;
 pub mod fake;
-mod http;
+pub(crate) mod http;
 pub mod retry;
 pub mod sf;
-mod sign;
+pub(crate) mod sign;
 #[cfg(test)]
 mod tests;
 

@@ -1,0 +1,101 @@
+//! Just enough HTTP/1.1 for the fake platform: one request per connection
+//! (request line with its target, headers, a `Content-Length` body), one
+//! answer with `Connection: close`. Unlike the carriers' fake it keeps the
+//! request target, since Shopee signs its path and query.
+
+use std::io::{self, Read, Write};
+use std::net::TcpStream;
+
+/// The longest head (request line and headers) accepted.
+const MAX_HEAD: usize = 16 * 1024;
+/// The longest body accepted.
+const MAX_BODY: usize = 1 << 20;
+
+/// A request as the fake needs it.
+#[derive(Debug)]
+pub(super) struct Request {
+    /// `POST` or `GET`.
+    pub method: String,
+    /// The path, without the query.
+    pub path: String,
+    /// The query string, without the `?` (may be empty).
+    pub query: String,
+    /// The body, UTF-8.
+    pub body: String,
+}
+
+fn invalid(why: &str) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, why.to_owned())
+}
+
+/// Reads one request from `stream`.
+pub(super) fn read_request(stream: &mut TcpStream) -> io::Result<Request> {
+    let mut buf = Vec::with_capacity(4096);
+    let mut chunk = [0u8; 4096];
+    let head_end = loop {
+        if let Some(at) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break at;
+        }
+        if buf.len() > MAX_HEAD {
+            return Err(invalid("head too long"));
+        }
+        let n = stream.read(&mut chunk)?;
+        if n == 0 {
+            return Err(invalid("closed before the head ended"));
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    };
+    let head = std::str::from_utf8(&buf[..head_end]).map_err(|_| invalid("head not UTF-8"))?;
+    let mut lines = head.split("\r\n");
+    let mut words = lines.next().unwrap_or_default().split(' ');
+    let method = words.next().unwrap_or_default().to_owned();
+    let target = words.next().ok_or_else(|| invalid("no request target"))?;
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    let length = content_length(lines)?;
+    if length > MAX_BODY {
+        return Err(invalid("body too long"));
+    }
+    let mut body = buf[head_end + 4..].to_vec();
+    while body.len() < length {
+        let n = stream.read(&mut chunk)?;
+        if n == 0 {
+            return Err(invalid("closed before the body ended"));
+        }
+        body.extend_from_slice(&chunk[..n]);
+    }
+    body.truncate(length);
+    let body = String::from_utf8(body).map_err(|_| invalid("body not UTF-8"))?;
+    Ok(Request {
+        method,
+        path: path.to_owned(),
+        query: query.to_owned(),
+        body,
+    })
+}
+
+/// The `Content-Length` among header lines (0 if absent).
+fn content_length<'a>(lines: impl Iterator<Item = &'a str>) -> io::Result<usize> {
+    for line in lines {
+        if let Some((name, value)) = line.split_once(':') {
+            if name.trim().eq_ignore_ascii_case("content-length") {
+                return value
+                    .trim()
+                    .parse()
+                    .map_err(|_| invalid("bad Content-Length"));
+            }
+        }
+    }
+    Ok(0)
+}
+
+/// Writes one answer and closes.
+pub(super) fn write_response(stream: &mut TcpStream, status: u16, body: &str) -> io::Result<()> {
+    let head = format!(
+        "HTTP/1.1 {status} Status\r\nContent-Type: application/json;charset=UTF-8\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes())?;
+    stream.write_all(body.as_bytes())?;
+    stream.flush()
+}
