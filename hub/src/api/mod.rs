@@ -33,6 +33,7 @@ pub mod serve;
 mod stock;
 mod tasks;
 mod waybills;
+mod writebacks;
 
 pub use error::ApiError;
 pub use framing::BodyRules;
@@ -95,6 +96,8 @@ pub struct AppState {
     pub labels: Arc<crate::printing::LabelsConfig>,
     /// The carrier asked for waybill numbers, if one is configured.
     pub carrier: Option<Arc<dyn crate::carriers::Carrier>>,
+    /// Tracking numbers still owed to shop platforms.
+    pub writebacks: crate::writeback::worker::Writebacks,
 }
 
 impl AppState {
@@ -132,6 +135,7 @@ pub fn router_with(state: AppState, rules: BodyRules) -> Router {
         .merge(reports::routes())
         .merge(tasks::routes())
         .merge(labels::routes())
+        .merge(writebacks::routes())
         .fallback(not_found)
         // `layer` (not `route_layer`): the fallback is checked too.
         .layer(axum::middleware::from_fn_with_state(

@@ -35,6 +35,8 @@ pub struct Outbound {
     /// Opens the labels of jobs (sealed at rest); None on a hub without a
     /// master key, which makes no labels.
     pub vault: Option<LabelVault>,
+    /// Where orders whose label printed go (the write-back worker).
+    pub labelled: Option<mpsc::UnboundedSender<Vec<u64>>>,
     /// This hub's site.
     pub site: String,
 }
@@ -54,7 +56,11 @@ pub async fn run(
                 Some(set) => publish_acks(&client, &mut out, set, &metrics, &cancel).await,
                 None => return,
             },
-            Some(outgoing) = out.queues.recv() => {
+            Some(mut outgoing) = out.queues.recv() => {
+                let labelled = std::mem::take(&mut outgoing.labelled);
+                if let (false, Some(tx)) = (labelled.is_empty(), &out.labelled) {
+                    let _ = tx.send(labelled);
+                }
                 let (devices, stations) = coalesce(&mut out, outgoing);
                 publish_queues(&client, &mut out, devices, &cancel).await;
                 publish_jobs(&client, &mut out, stations, &cancel).await;
@@ -70,6 +76,9 @@ fn coalesce(out: &mut Outbound, first: Outgoing) -> (BTreeSet<String>, BTreeSet<
     while let Ok(more) = out.queues.try_recv() {
         devices.extend(more.queues);
         stations.extend(more.stations);
+        if let (false, Some(tx)) = (more.labelled.is_empty(), &out.labelled) {
+            let _ = tx.send(more.labelled);
+        }
     }
     (devices, stations)
 }

@@ -65,6 +65,8 @@ pub struct LabelsConfig {
     pub sender: SenderConfig,
     /// The carrier asked for waybill numbers, if any.
     pub carrier: Option<CarrierConfig>,
+    /// The shop platforms told of each printed label's tracking number.
+    pub platforms: Vec<crate::writeback::PlatformConfig>,
 }
 
 impl Default for LabelsConfig {
@@ -74,6 +76,7 @@ impl Default for LabelsConfig {
             stations: Vec::new(),
             sender: SenderConfig::default(),
             carrier: None,
+            platforms: Vec::new(),
         }
     }
 }

@@ -92,6 +92,9 @@ pub enum HubError {
     /// The configured carrier cannot be used (its secret unset, ...).
     #[error("labels.carrier: {0}")]
     Carrier(#[from] crate::carriers::CarrierError),
+    /// A configured shop platform cannot be used.
+    #[error("labels.platforms: {0}")]
+    Platform(#[from] crate::writeback::WritebackError),
 }
 
 /// A hub started by [`start`].
@@ -196,6 +199,14 @@ pub async fn start_with_clock(
     let (cmd_tx, cmd_rx) = mpsc::channel(COMMAND_QUEUE);
     let (ack_tx, ack_rx) = mpsc::unbounded_channel();
     let (queue_tx, queue_rx) = mpsc::unbounded_channel();
+    let (labelled_tx, labelled_rx) = mpsc::unbounded_channel();
+    let writebacks = crate::writeback::worker::Writebacks::default();
+    let worker = crate::writeback::worker::Worker {
+        store: store.clone(),
+        platforms: platforms(&config)?,
+        writebacks: writebacks.clone(),
+        labelled: labelled_rx,
+    };
     let writer = writer.with_queue_notices(queue_tx);
     let writer_thread = std::thread::Builder::new()
         .name("pool-writer".into())
@@ -211,6 +222,7 @@ pub async fn start_with_clock(
         acks: ack_rx,
         queues: queue_rx,
         vault: Some(vault),
+        labelled: Some(labelled_tx),
         sealer,
         store: store.clone(),
         site: config.site.clone(),
@@ -229,6 +241,10 @@ pub async fn start_with_clock(
         });
     }
     timers::spawn(&mut parts, &config, &cmd_tx, &clock, &cancel);
+    let c = cancel.clone();
+    parts.spawn_beating("writeback", crate::writeback::worker::PATIENCE, |beat| {
+        crate::writeback::worker::run(worker, beat, c)
+    });
     let (c, m) = (cancel.clone(), metrics.clone());
     parts.spawn_beating("device-registry", FILE_PATIENCE, |beat| {
         reload::watch(registry, devices, beat, c, move |counts, generation| {
@@ -253,6 +269,7 @@ pub async fn start_with_clock(
         site_utc_offset_minutes: config.site_utc_offset_minutes,
         labels: Arc::new(config.labels.clone()),
         carrier,
+        writebacks,
     };
     let c = cancel.clone();
     parts.spawn_beating("http", HTTP_PATIENCE, |beat| {
@@ -389,4 +406,14 @@ pub async fn run(config: HubConfig, cancel: CancellationToken) -> Result<(), Hub
         _ = hub_cancel.cancelled() => {}
     }
     hub.wait().await
+}
+
+/// The shop platforms of `[labels] platforms`, by name.
+fn platforms(config: &HubConfig) -> Result<crate::writeback::worker::Platforms, HubError> {
+    let mut out = crate::writeback::worker::Platforms::new();
+    for p in &config.labels.platforms {
+        let adapter: Arc<dyn crate::writeback::Platform> = Arc::from(p.build()?);
+        out.insert(adapter.name().to_string(), adapter);
+    }
+    Ok(out)
 }

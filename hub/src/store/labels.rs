@@ -140,6 +140,18 @@ impl Store {
         Ok(Some((batch, jobs)))
     }
 
+    /// The `writeback` tree: what is owed to shop platforms (see
+    /// `writeback::worker`), apart from the group commits.
+    pub fn writeback_tree(&self) -> Result<sled::Tree, StoreError> {
+        Ok(self.db.open_tree("writeback")?)
+    }
+
+    /// Makes the `writeback` tree's changes durable.
+    pub fn flush_writebacks(&self) -> Result<(), StoreError> {
+        self.db.flush()?;
+        Ok(())
+    }
+
     /// One label job, as last committed.
     pub fn label_job(&self, id: u64) -> Result<Option<JobRecord>, StoreError> {
         self.record::<JobRecord>(b'y', id)

@@ -33,6 +33,7 @@ mod sign;
 pub mod taobao;
 #[cfg(test)]
 mod tests;
+pub mod worker;
 
 use serde::{Deserialize, Serialize};
 

@@ -74,6 +74,7 @@ impl Writer {
             outgoing: Outgoing {
                 queues: self.pool.take_queue_pushes(),
                 stations: self.pool.take_label_sends(),
+                labelled: self.pool.take_labelled(),
             },
             now,
         }

@@ -29,12 +29,15 @@ pub struct Outgoing {
     pub queues: Vec<String>,
     /// Printer stations with label jobs to send.
     pub stations: Vec<String>,
+    /// Orders whose label printed: their tracking numbers go back to
+    /// their platforms.
+    pub labelled: Vec<u64>,
 }
 
 impl Outgoing {
     /// Nobody.
     pub fn is_empty(&self) -> bool {
-        self.queues.is_empty() && self.stations.is_empty()
+        self.queues.is_empty() && self.stations.is_empty() && self.labelled.is_empty()
     }
 }
 

@@ -92,6 +92,9 @@ pub struct Pool {
     pub(crate) tasks: TaskBook,
     /// Label batches and jobs (see [`printing`]).
     pub(crate) printing: PrintBook,
+    /// Orders whose label printed since the last take (their tracking
+    /// numbers go back to their platforms).
+    pub(crate) labelled: Vec<u64>,
     /// Orders routed here and not planned yet.
     pub(crate) to_plan: BTreeSet<u64>,
     /// Devices whose queue changed (or must be sent again).

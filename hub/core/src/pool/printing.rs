@@ -101,6 +101,11 @@ impl Pool {
         self.printing.take_sends()
     }
 
+    /// Orders whose label printed since the last call.
+    pub fn take_labelled(&mut self) -> Vec<u64> {
+        std::mem::take(&mut self.labelled)
+    }
+
     fn carry_out_printing(&mut self, effects: Vec<PrintEffect>, now: u64) {
         for effect in effects {
             match effect {
@@ -114,6 +119,7 @@ impl Pool {
                             let note = format!("label {tracking} printed");
                             o.enter(OrderState::Labelled, now, note);
                             o.shipment = Some(Shipment { carrier, tracking });
+                            self.labelled.push(order);
                         }
                     }
                 }

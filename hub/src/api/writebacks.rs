@@ -1,0 +1,59 @@
+//! `/api/v1/writebacks`: tracking numbers still owed to the shops'
+//! platforms (issue 16): each order whose label printed, until its
+//! platform acknowledged the number, with its attempts, its last error and
+//! whether it is parked (refused, or no adapter configured: retried only
+//! when an operator asks, after fixing the cause).
+
+use super::error::id;
+use super::{list_body, ApiError, AppState};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::{json, Value};
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/writebacks", get(list))
+        .route("/api/v1/writebacks/{order}/retry", post(retry))
+}
+
+async fn list(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let items: Vec<Value> = state
+        .writebacks
+        .pending()
+        .into_iter()
+        .map(|p| {
+            json!({
+                "order": p.order,
+                "platform": p.shipment.platform,
+                "platform_order_id": p.shipment.platform_order_id,
+                "carrier": p.shipment.carrier,
+                "tracking": p.shipment.tracking,
+                "attempts": p.attempts,
+                "next_at_ms": p.next_at_ms,
+                "last_error": p.last_error,
+                "parked": p.parked,
+            })
+        })
+        .collect();
+    Ok(list_body(items))
+}
+
+async fn retry(
+    State(state): State<AppState>,
+    Path(raw): Path<String>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let order = id(&raw, "order")?;
+    if !state.writebacks.retry_now(order, crate::clock::wall_ms()) {
+        return Err(ApiError::NotFound {
+            code: "unknown_writeback",
+            message: format!("order {order} owes its platform nothing"),
+        });
+    }
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({"order": order, "retry": "now"})),
+    ))
+}
