@@ -26,6 +26,7 @@ pub mod credentials;
 pub mod label;
 pub mod message;
 pub mod replay;
+pub mod return_ref;
 pub mod sealed;
 pub mod task_ref;
 pub mod topic;
@@ -40,8 +41,9 @@ pub use codec::{decode, encode, DecodeError, PROTOCOL_VERSION};
 pub use credentials::{CredentialsFile, DeviceCredentials};
 pub use message::{
     Ack, DeviceState, EventBatch, JobOutcome, JobResult, LabelJob, LabelReport, Message, Movement,
-    MovementKind, Status, TaskAck, TaskEntry, TaskKind, TaskLine, TaskList,
+    MovementKind, Status, TaskAck, TaskEntry, TaskKind, TaskLine, TaskList, QUARANTINE_PREFIX,
 };
+pub use return_ref::{ReturnReason, ReturnRef, ReturnRefError};
 pub use sealed::{
     FrameCounter, Opened, Recipient, ReplayGuard, SealError, SealKey, SealedHeader, SEALED_VERSION,
 };

@@ -106,11 +106,21 @@ pub enum MovementKind {
     /// on-hand is unchanged (its units left at the pick). Its order
     /// becomes shipped.
     Ship,
+    /// Returned goods arrive at `location` (the receiving desk's decision:
+    /// a resaleable unit to a bin, a damaged one to a quarantine location,
+    /// whose code starts with [`QUARANTINE_PREFIX`]); quantity > 0 adds to
+    /// on-hand there. `task` names the order and the reason:
+    /// `return:{order}:{reason}` ([`crate::ReturnRef`]).
+    Return,
 }
+
+/// Locations whose code starts with this hold stock that is counted but
+/// never available (damaged returns, goods on hold).
+pub const QUARANTINE_PREFIX: &str = "QUAR";
 
 impl MovementKind {
     /// Every kind, in wire order.
-    pub const ALL: [MovementKind; 8] = [
+    pub const ALL: [MovementKind; 9] = [
         MovementKind::Receive,
         MovementKind::Putaway,
         MovementKind::Move,
@@ -119,6 +129,7 @@ impl MovementKind {
         MovementKind::Adjust,
         MovementKind::Count,
         MovementKind::Ship,
+        MovementKind::Return,
     ];
 
     /// The lowercase word used in scan lines, logs and JSON.
@@ -132,6 +143,7 @@ impl MovementKind {
             MovementKind::Adjust => "adjust",
             MovementKind::Count => "count",
             MovementKind::Ship => "ship",
+            MovementKind::Return => "return",
         }
     }
 

@@ -142,6 +142,10 @@ pub enum ValidationError {
     /// A label report with more than `label::MAX_REPORT_RESULTS` results.
     #[error("label report of {0} results exceeds the limit of 500")]
     ReportTooLarge(usize),
+    /// A return without its order and reason, or a damaged unit not sent
+    /// to quarantine.
+    #[error("bad return: {0}")]
+    BadReturn(String),
     /// A result in a label report that breaks a rule.
     #[error("label result for job {job}: {problem}")]
     BadJobResult {
@@ -187,7 +191,29 @@ impl Movement {
             return Err(ValidationError::ZeroSequence);
         }
         self.check_destination()?;
-        self.check_quantity()
+        self.check_quantity()?;
+        self.check_return()
+    }
+
+    /// A return names its order and reason (`return:{order}:{reason}`),
+    /// and a damaged unit goes to a quarantine location (never available).
+    fn check_return(&self) -> Result<(), ValidationError> {
+        if self.kind != MovementKind::Return {
+            return Ok(());
+        }
+        let task = self.task.as_deref().unwrap_or_default();
+        let reference =
+            crate::ReturnRef::parse(task).map_err(|e| ValidationError::BadReturn(e.to_string()))?;
+        let quarantine = self.location.starts_with(crate::message::QUARANTINE_PREFIX);
+        if reference.reason.quarantined() != quarantine {
+            let rule = if quarantine {
+                "only a damaged return goes to a quarantine location (QUAR...)"
+            } else {
+                "a damaged return goes to a quarantine location (QUAR...)"
+            };
+            return Err(ValidationError::BadReturn(rule.into()));
+        }
+        Ok(())
     }
 
     fn check_destination(&self) -> Result<(), ValidationError> {
@@ -411,6 +437,46 @@ impl EventBatch {
 
 #[cfg(test)]
 mod tests {
+    use crate::message::Movement;
+
+    fn return_of(location: &str, task: Option<&str>) -> Movement {
+        Movement {
+            seq: 1,
+            kind: MovementKind::Return,
+            sku: "MUG".into(),
+            location: location.into(),
+            to_location: None,
+            lot: None,
+            quantity: 1,
+            device_time_ms: 0,
+            task: task.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn a_return_names_its_order_and_damaged_goes_to_quarantine() {
+        assert_eq!(
+            return_of("A-01", Some("return:7:resaleable")).validate(),
+            Ok(())
+        );
+        assert_eq!(
+            return_of("QUAR-1", Some("return:7:damaged")).validate(),
+            Ok(())
+        );
+        for (location, task) in [
+            ("A-01", None),
+            ("A-01", Some("7:resaleable")),
+            ("A-01", Some("return:7:damaged")),
+            ("QUAR-1", Some("return:7:resaleable")),
+        ] {
+            let refused = return_of(location, task).validate();
+            assert!(
+                matches!(refused, Err(ValidationError::BadReturn(_))),
+                "{location} {task:?}: {refused:?}"
+            );
+        }
+    }
+
     use super::*;
 
     fn movement(kind: MovementKind, quantity: i64, to: Option<&str>) -> Movement {

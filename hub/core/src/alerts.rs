@@ -40,6 +40,9 @@ pub enum AlertKind {
     /// A `ship` scan of a parcel no labelled order has (the SKU field
     /// holds the tracking number scanned, the location the dock).
     ShipRefused,
+    /// A return of an order the hub does not know, or of more units than
+    /// the order had (the units are on the shelf all the same).
+    ReturnMismatch,
 }
 
 impl AlertKind {
@@ -57,6 +60,7 @@ impl AlertKind {
             AlertKind::TaskRefused => "task_refused",
             AlertKind::LabelJob => "label_job",
             AlertKind::ShipRefused => "ship_refused",
+            AlertKind::ReturnMismatch => "return_mismatch",
         }
     }
 
@@ -74,6 +78,7 @@ impl AlertKind {
             AlertKind::TaskRefused,
             AlertKind::LabelJob,
             AlertKind::ShipRefused,
+            AlertKind::ReturnMismatch,
         ]
         .into_iter()
         .find(|k| k.as_str() == word)

@@ -31,7 +31,7 @@ pub struct Availability {
     pub on_hand: i64,
     /// Held and allocated by active reservations.
     pub reserved: i64,
-    /// on_hand - reserved: what a new reservation can take.
+    /// on_hand - reserved - quarantined: what a new reservation can take.
     pub available: i64,
     /// Per location, sorted.
     pub locations: Vec<LocationAvailability>,
@@ -65,7 +65,12 @@ impl Pool {
                     location: location.to_string(),
                     on_hand,
                     allocated,
-                    available: on_hand - allocated,
+                    // Quarantined stock is counted, never available.
+                    available: if crate::pool::is_quarantine(location) {
+                        0
+                    } else {
+                        on_hand - allocated
+                    },
                 })
                 .collect(),
         })

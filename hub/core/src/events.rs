@@ -211,7 +211,9 @@ pub fn apply_movement(
         touched(&k, *entry - old);
     };
     match m.kind {
-        MovementKind::Receive | MovementKind::Adjust => add(key(&m.location), m.quantity, false),
+        MovementKind::Receive | MovementKind::Adjust | MovementKind::Return => {
+            add(key(&m.location), m.quantity, false)
+        }
         MovementKind::Pick => add(key(&m.location), -m.quantity, false),
         MovementKind::Count => add(key(&m.location), m.quantity, true),
         MovementKind::Pack | MovementKind::Ship => {}

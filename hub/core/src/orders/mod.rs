@@ -15,7 +15,7 @@ pub mod routing;
 pub use audit::{AuditEntry, AuditLog};
 pub use book::{Customer, OrderBook};
 pub use model::{
-    Order, OrderCustomer, OrderLine, OrderState, Reason, Service, Shipment, Transition,
+    Order, OrderCustomer, OrderLine, OrderReturn, OrderState, Reason, Service, Shipment, Transition,
 };
 use std::collections::HashMap;
 

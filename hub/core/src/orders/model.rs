@@ -222,6 +222,24 @@ pub struct Order {
     /// Its parcel's carrier and tracking number, once its label printed.
     #[serde(default)]
     pub shipment: Option<Shipment>,
+    /// Units that came back, as the receiving desk scanned them.
+    #[serde(default)]
+    pub returns: Vec<OrderReturn>,
+}
+
+/// Units of an order that came back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderReturn {
+    /// The SKU.
+    pub sku: String,
+    /// Units.
+    pub quantity: i64,
+    /// Why (`resaleable`, `damaged`, `wrong_item`, `unwanted`).
+    pub reason: String,
+    /// Where they went (a quarantine location for damaged ones).
+    pub location: String,
+    /// When the hub applied the scan.
+    pub at_ms: u64,
 }
 
 /// An order's parcel: what its label says.

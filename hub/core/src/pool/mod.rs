@@ -28,6 +28,7 @@ pub mod order_life;
 pub mod orders;
 pub mod printing;
 pub mod reservations;
+pub mod returns;
 pub mod tasks;
 
 use crate::events::snapshot;
@@ -55,13 +56,20 @@ pub struct SkuLevel {
     pub reserved: i64,
     /// On hand per location, all lots.
     pub by_location: HashMap<String, i64>,
+    /// On hand at quarantine locations (`QUAR...`): counted, never available.
+    pub quarantined: i64,
 }
 
 impl SkuLevel {
-    /// On hand - reserved.
+    /// On hand - reserved - quarantined.
     pub fn available(&self) -> i64 {
-        self.on_hand - self.reserved
+        self.on_hand - self.reserved - self.quarantined
     }
+}
+
+/// Whether stock at `location` is in quarantine (counted, not available).
+pub fn is_quarantine(location: &str) -> bool {
+    location.starts_with(protocol::QUARANTINE_PREFIX)
 }
 
 /// The in-memory pool, with the set of changes not yet written.
@@ -142,6 +150,9 @@ impl Pool {
             let level = levels.entry(key.sku.clone()).or_default();
             level.on_hand += on_hand;
             *level.by_location.entry(key.location.clone()).or_insert(0) += on_hand;
+            if is_quarantine(&key.location) {
+                level.quarantined += on_hand;
+            }
         }
         let book = ReservationBook::load(parts.reservations, parts.next_ids.reservation);
         let mut allocated: HashMap<StockKey, i64> = HashMap::new();
@@ -286,6 +297,9 @@ impl Pool {
                 None => levels.entry(k.sku.clone()).or_default(),
             };
             level.on_hand += delta;
+            if is_quarantine(&k.location) {
+                level.quarantined += delta;
+            }
             match level.by_location.get_mut(&k.location) {
                 Some(v) => *v += delta,
                 None => {
@@ -305,7 +319,9 @@ impl Pool {
             };
             self.discrepancies.counted(counted, now);
         }
-        if let Some(task) = &m.task {
+        if m.kind == MovementKind::Return {
+            self.return_scan(m, now);
+        } else if let Some(task) = &m.task {
             let on_list = self.task_scan(device, epoch, m, now);
             if !on_list && m.kind == MovementKind::Pick {
                 self.task_pick(task, m, now);

@@ -181,6 +181,7 @@ impl Pool {
             due_ms: service.due_ms(now),
             stuck_alerted: false,
             shipment: None,
+            returns: Vec::new(),
         };
         let note = format!("taken in from {}", order.platform);
         order.enter(OrderState::Received, now, note);

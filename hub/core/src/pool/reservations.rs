@@ -231,7 +231,8 @@ impl Pool {
             .chain(self.lots.lots_of(sku).map(|(l, i)| (l.as_str(), i.order)))
             .collect();
         let mut cells = Vec::new();
-        for (location, _) in level.by_location.iter().filter(|(_, &q)| q > 0) {
+        let pickable = |(location, &q): &(&String, &i64)| q > 0 && !super::is_quarantine(location);
+        for (location, _) in level.by_location.iter().filter(pickable) {
             for &(lot, order) in &lots {
                 let key = StockKey {
                     sku: sku.to_string(),

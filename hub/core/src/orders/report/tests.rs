@@ -55,6 +55,7 @@ fn order(id: u64, site: &str, due_in: u64, steps: &[(OrderState, u64)]) -> Order
         due_ms: created + due_in,
         stuck_alerted: false,
         shipment: None,
+        returns: Vec::new(),
     }
 }
 
