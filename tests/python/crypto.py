@@ -105,8 +105,8 @@ def open_sealed(device_key, site, device, topic, key_version, frame):
     h_device, at = _take_short(frame, at)
     if h_site != site.encode() or h_device != device.encode():
         raise SealError("WrongDevice", f"{h_site!r}/{h_device!r}")
-    leaf = {1: "ack", 3: "tasks"}.get(kind)
-    if leaf is None or topic != f"wms/{site}/dev/{device}/{leaf}":
+    leaf = {1: "dev/{}/ack", 3: "dev/{}/tasks", 4: "printer/{}/jobs"}.get(kind)
+    if leaf is None or topic != f"wms/{site}/" + leaf.format(device):
         raise SealError("WrongTopic", f"kind {kind} on {topic}")
     if version != key_version:
         raise SealError("KeyVersion", f"{version}, expected {key_version}")

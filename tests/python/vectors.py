@@ -11,7 +11,8 @@ import re
 
 import crypto
 import wire
-from wire import Ack, EventBatch, Movement, Status, TaskAck, TaskEntry, TaskLine, TaskList
+from wire import (Ack, EventBatch, JobResult, LabelJob, LabelReport, Movement, Status, TaskAck,
+                  TaskEntry, TaskLine, TaskList)
 
 E = 0x0123456789ABCDEF
 U64_MAX = (1 << 64) - 1
@@ -77,6 +78,15 @@ EXPECTED = {
     "tasklist-pick-count": _pick_count,
     "tasklist-empty": lambda: TaskList("s1", "d1", 1),
     "taskack-basic": lambda: TaskAck("s1", "d1", 300),
+    "batch-ship": lambda: _batch(1, 1, [Movement(1, "ship", "SF1001", "DOCK-1", 1)]),
+    "labeljob-basic": lambda: LabelJob("s1", "ps1", 501, 12, 1, 2, 77, "SF1001", 60_000,
+                                       "^XA^FO50,50^A0N,40,40^FDA-1001^FS^XZ"),
+    "labelreport-mixed": lambda: LabelReport("s1", "ps1", [
+        JobResult(501, "printed", 1000),
+        JobResult(502, "failed", 1001, "paper_out"),
+        JobResult(503, "queued", 1002),
+        JobResult(504, "unsure", 1003, "head_open"),
+    ]),
 }
 
 KEYS = {"name", "message", "hex", "error", "key", "result", "site", "device", "topic",

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from typing import List, Optional
 
 VERSION = 0x01
-KINDS = ["receive", "putaway", "move", "pick", "pack", "adjust", "count"]
+KINDS = ["receive", "putaway", "move", "pick", "pack", "adjust", "count", "ship", "return"]
+OUTCOMES = ["queued", "printed", "failed", "unsure"]
 TASK_KINDS = ["pick", "count"]
 ONLINE, OFFLINE = 0, 1
 MAX_VARINT_BYTES = 10
@@ -103,9 +104,47 @@ class TaskAck:
     auth_tag: Optional[bytes] = None
 
 
-# Message variant indexes (section 3.1); 4 and 5 are reserved.
-INDEX = {EventBatch: 0, Ack: 1, Status: 2, TaskList: 3, TaskAck: 6}
-RESERVED = (4, 5)
+@dataclass
+class LabelJob:
+    site: str
+    station: str
+    job: int
+    batch: int
+    position: int
+    batch_size: int
+    order: int
+    tracking: str
+    valid_ms: int
+    zpl: str
+
+    @property
+    def device(self):
+        # Sealed to the station as to a device (section 7.4).
+        return self.station
+
+
+@dataclass
+class JobResult:
+    job: int
+    outcome: str
+    at_ms: int
+    reason: Optional[str] = None
+
+
+@dataclass
+class LabelReport:
+    site: str
+    station: str
+    results: List[JobResult] = field(default_factory=list)
+    auth_tag: Optional[bytes] = None
+
+    @property
+    def device(self):
+        return self.station
+
+
+# Message variant indexes (section 3.1).
+INDEX = {EventBatch: 0, Ack: 1, Status: 2, TaskList: 3, LabelJob: 4, LabelReport: 5, TaskAck: 6}
 
 
 # ---------------------------------------------------------------- encoding
@@ -191,6 +230,13 @@ def _task_entry(t: TaskEntry) -> bytes:
     )
 
 
+def _job_result(x: JobResult) -> bytes:
+    outcome = varint(OUTCOMES.index(x.outcome))
+    if x.outcome in ("failed", "unsure"):
+        outcome += _string(x.reason or "")
+    return varint(x.job) + outcome + varint(x.at_ms)
+
+
 def encode(message) -> bytes:
     """The whole frame: version byte, variant index, fields in order."""
     head = bytes([VERSION]) + varint(INDEX[type(message)])
@@ -209,6 +255,13 @@ def encode(message) -> bytes:
         )
     elif isinstance(m, TaskAck):
         body = _string(m.site) + _string(m.device) + varint(m.version) + _tag(m.auth_tag)
+    elif isinstance(m, LabelJob):
+        body = b"".join([_string(m.site), _string(m.station), varint(m.job), varint(m.batch),
+                         varint(m.position), varint(m.batch_size), varint(m.order),
+                         _string(m.tracking), varint(m.valid_ms), _string(m.zpl)])
+    elif isinstance(m, LabelReport):
+        body = b"".join([_string(m.site), _string(m.station), varint(len(m.results)),
+                         b"".join(_job_result(x) for x in m.results), _tag(m.auth_tag)])
     elif isinstance(m, Status):
         body = b"".join(
             [
@@ -314,11 +367,27 @@ def _read_task_entry(r: _Reader) -> TaskEntry:
     return TaskEntry(task, kind, lines, order, remarks)
 
 
+def _read_job_result(r: _Reader) -> JobResult:
+    job, outcome = r.varint(), OUTCOMES[r.index(len(OUTCOMES), "job outcome")]
+    reason = r.string() if outcome in ("failed", "unsure") else None
+    return JobResult(job, outcome, r.varint(), reason)
+
+
+def _read_label(r: _Reader, variant: int, site: str, station: str):
+    if variant == 4:
+        job, batch, position, size, order = (r.varint() for _ in range(5))
+        tracking, valid_ms, zpl = r.string(), r.varint(), r.string()
+        return LabelJob(site, station, job, batch, position, size, order, tracking, valid_ms, zpl)
+    count = r.varint()
+    results = [_read_job_result(r) for _ in range(count)]
+    return LabelReport(site, station, results, r.option(lambda: r.take(32)))
+
+
 def _read_message(r: _Reader):
     variant = r.index(7, "message")
-    if variant in RESERVED:
-        raise DecodeError("Malformed", f"reserved message index {variant}")
     site, device = r.string(), r.string()
+    if variant in (4, 5):
+        return _read_label(r, variant, site, device)
     if variant == 1:
         return Ack(site, device, r.varint(), r.varint())
     if variant == 3:
