@@ -100,11 +100,14 @@ pub enum Offer {
     Known(HeldJob),
 }
 
-/// The queue over one sled directory.
+/// The queue over one sled directory: every job by id (`label_jobs`),
+/// and the ids of those still queued (`queued`), so the next job is one
+/// look-up, not a walk over every job ever held.
 #[derive(Debug, Clone)]
 pub struct StationQueue {
     db: sled::Db,
     jobs: sled::Tree,
+    queued: sled::Tree,
 }
 
 impl StationQueue {
@@ -113,7 +116,8 @@ impl StationQueue {
     pub fn open(dir: &Path, now: u64) -> Result<StationQueue, QueueError> {
         let db = sled::open(dir)?;
         let jobs = db.open_tree("label_jobs")?;
-        let queue = StationQueue { db, jobs };
+        let queued = db.open_tree("queued")?;
+        let queue = StationQueue { db, jobs, queued };
         for held in queue.all()? {
             if held.phase == Phase::Sending {
                 tracing::warn!(job = held.job, "job interrupted while printing: unsure");
@@ -139,10 +143,18 @@ impl StationQueue {
 
     /// The queued job with the lowest id (print order).
     pub fn next_queued(&self) -> Result<Option<HeldJob>, QueueError> {
-        for item in self.jobs.iter() {
-            let held = decode(item?)?;
-            if held.phase == Phase::Queued {
-                return Ok(Some(held));
+        while let Some((key, _)) = self.queued.first()? {
+            match self.jobs.get(&key)? {
+                Some(bytes) => {
+                    let held = decode((key.clone(), bytes))?;
+                    if held.phase == Phase::Queued {
+                        return Ok(Some(held));
+                    }
+                    self.queued.remove(key)?;
+                }
+                None => {
+                    self.queued.remove(key)?;
+                }
             }
         }
         Ok(None)
@@ -175,7 +187,15 @@ impl StationQueue {
 
     fn put(&self, held: &HeldJob) -> Result<(), QueueError> {
         let bytes = serde_json::to_vec(held).map_err(|_| QueueError::Damaged(held.job))?;
-        self.jobs.insert(held.job.to_be_bytes(), bytes)?;
+        let key = held.job.to_be_bytes();
+        // The record first: an index entry always has its record (a stale
+        // entry is dropped by `next_queued`).
+        self.jobs.insert(key, bytes)?;
+        if held.phase == Phase::Queued {
+            self.queued.insert(key, &[][..])?;
+        } else {
+            self.queued.remove(key)?;
+        }
         self.db.flush()?;
         Ok(())
     }

@@ -16,8 +16,8 @@
 //!   does every job left with nowhere to go.
 
 use super::model::{
-    BatchProgress, BatchRecord, JobRecord, JobState, JobStep, NewLabel, PrintChanges, PrintEffect,
-    PrintError, PrintParts, PrintRules,
+    BatchRecord, JobRecord, JobState, JobStep, NewLabel, PrintChanges, PrintEffect, PrintError,
+    PrintParts, PrintRules,
 };
 use protocol::label::MAX_BATCH_LABELS;
 use protocol::{JobOutcome, JobResult};
@@ -37,7 +37,15 @@ pub struct PrintBook {
     dirty_jobs: BTreeSet<u64>,
     dirty_batches: BTreeSet<u64>,
     to_send: BTreeSet<String>,
+    /// When each job still `Sent` was last published (this process).
+    sent_at: BTreeMap<u64, u64>,
 }
+
+/// A job not yet held by its station is published again after this long
+/// (at the station's next report or the next sweep), never on every
+/// report: a station acknowledging a batch of 1000 jobs one by one must
+/// not get the rest re-sent a thousand times.
+pub const RESEND_AFTER_MS: u64 = 2_000;
 
 impl PrintBook {
     /// The book as stored, under `rules`; `now` counts as every station's
@@ -165,6 +173,7 @@ impl PrintBook {
         self.jobs.insert(id, job);
         self.dirty_jobs.insert(id);
         self.to_send.insert(station.to_string());
+        self.sent_at.insert(id, now);
         id
     }
 
@@ -214,13 +223,7 @@ impl PrintBook {
         for result in results {
             self.apply_result(station, result, now, &mut effects);
         }
-        if self
-            .jobs
-            .values()
-            .any(|j| j.station == station && j.state == JobState::Sent)
-        {
-            self.to_send.insert(station.to_string());
-        }
+        self.resend_stale(station, now);
         effects
     }
 
@@ -272,7 +275,31 @@ impl PrintBook {
         }
     }
 
+    /// Publishes again the jobs `station` does not hold yet, if one of
+    /// them was last published [`RESEND_AFTER_MS`] ago or more.
+    fn resend_stale(&mut self, station: &str, now: u64) {
+        let waiting: Vec<u64> = self
+            .jobs
+            .values()
+            .filter(|j| j.station == station && j.state == JobState::Sent)
+            .map(|j| j.id)
+            .collect();
+        let stale = waiting.iter().any(|id| {
+            let at = self.sent_at.get(id).copied().unwrap_or(0);
+            now.saturating_sub(at) >= RESEND_AFTER_MS
+        });
+        if stale {
+            self.to_send.insert(station.to_string());
+            for id in waiting {
+                self.sent_at.insert(id, now);
+            }
+        }
+    }
+
     fn set_state(&mut self, id: u64, state: JobState, what: String, now: u64) {
+        if state != JobState::Sent {
+            self.sent_at.remove(&id);
+        }
         if let Some(job) = self.jobs.get_mut(&id) {
             job.state = state;
             job.updated_ms = now;
@@ -321,7 +348,8 @@ impl PrintBook {
     }
 
     /// Moves the unfinished jobs of stations silent for longer than the
-    /// failover time, and failed jobs once a usable station exists.
+    /// failover time, and failed jobs once a usable station exists; sends
+    /// again what live stations have not taken for [`RESEND_AFTER_MS`].
     pub fn sweep(&mut self, now: u64) {
         let failover = self.rules.failover_ms;
         let due: Vec<u64> = self
@@ -340,99 +368,22 @@ impl PrintBook {
         for id in due {
             self.move_job(id, false, now);
         }
-    }
-
-    /// An operator reprints a failed or unsure job (at the best station of
-    /// its group, its own included); the new job's id.
-    pub fn reprint(&mut self, id: u64, now: u64) -> Result<u64, PrintError> {
-        let job = self.jobs.get(&id).ok_or(PrintError::NoJob(id))?;
-        if !matches!(job.state, JobState::Failed(_) | JobState::Unsure(_)) {
-            return Err(wrong(
-                id,
-                &job.state,
-                "only a failed or unsure job is reprinted",
-            ));
+        // Frames lost while a station stayed connected: sent again once
+        // stale, to stations still heard from.
+        let alive: Vec<String> = self
+            .seen
+            .keys()
+            .filter(|s| self.alive(s, now))
+            .cloned()
+            .collect();
+        for station in alive {
+            self.resend_stale(&station, now);
         }
-        let station = job.station.clone();
-        self.troubled.remove(&station);
-        if !self.move_job(id, true, now) {
-            let group = self
-                .rules
-                .group_of(&station)
-                .unwrap_or_default()
-                .to_string();
-            return Err(PrintError::NoStation(group));
-        }
-        match self.jobs.get(&id).map(|j| &j.state) {
-            Some(JobState::Moved(new)) => Ok(*new),
-            _ => Err(PrintError::NoJob(id)),
-        }
-    }
-
-    /// An operator confirms an unsure job printed (`printed`) or closes a
-    /// failed or unsure one without printing.
-    pub fn close(
-        &mut self,
-        id: u64,
-        printed: bool,
-        now: u64,
-    ) -> Result<Vec<PrintEffect>, PrintError> {
-        let job = self.jobs.get(&id).ok_or(PrintError::NoJob(id))?;
-        if !matches!(job.state, JobState::Failed(_) | JobState::Unsure(_)) {
-            return Err(wrong(
-                id,
-                &job.state,
-                "only a failed or unsure job is closed",
-            ));
-        }
-        let (order, tracking, carrier) = (job.order, job.tracking.clone(), job.carrier.clone());
-        let note = if printed {
-            "confirmed printed"
-        } else {
-            "cancelled"
-        };
-        self.set_state(
-            id,
-            JobState::Closed(note.to_string()),
-            note.to_string(),
-            now,
-        );
-        Ok(if printed {
-            vec![PrintEffect::Labelled {
-                order,
-                carrier,
-                tracking,
-            }]
-        } else {
-            Vec::new()
-        })
     }
 
     /// Stations with jobs to publish since the last call.
     pub fn take_sends(&mut self) -> Vec<String> {
         std::mem::take(&mut self.to_send).into_iter().collect()
-    }
-
-    /// How far a batch got, from its unfinished jobs and `done` (the
-    /// finished ones, read from the store by the caller).
-    pub fn progress<'a>(jobs: impl IntoIterator<Item = &'a JobRecord>) -> BatchProgress {
-        let mut p = BatchProgress::default();
-        for job in jobs {
-            let slot = match job.state {
-                JobState::Sent => &mut p.sent,
-                JobState::Queued => &mut p.queued,
-                JobState::Printed => &mut p.printed,
-                JobState::Failed(_) => &mut p.failed,
-                JobState::Unsure(_) => &mut p.unsure,
-                JobState::Moved(_) => &mut p.moved,
-                JobState::Closed(_) => &mut p.closed,
-            };
-            *slot += 1;
-            if !matches!(job.state, JobState::Moved(_)) {
-                p.labels += 1;
-            }
-        }
-        p
     }
 
     /// What changed since the last call. Finished jobs leave memory here
@@ -452,6 +403,7 @@ impl PrintBook {
                 JobState::Printed | JobState::Moved(_) | JobState::Closed(_)
             ) {
                 self.jobs.remove(&job.id);
+                self.sent_at.remove(&job.id);
             }
         }
         let open: BTreeSet<u64> = self.jobs.values().map(|j| j.batch).collect();
@@ -485,13 +437,7 @@ fn attention(job: u64, station: &str, reason: &str) -> PrintEffect {
     }
 }
 
-fn wrong(job: u64, state: &JobState, rule: &'static str) -> PrintError {
-    PrintError::WrongState {
-        job,
-        state: state.as_str(),
-        rule,
-    }
-}
+mod operator;
 
 #[cfg(test)]
 #[path = "book_tests.rs"]

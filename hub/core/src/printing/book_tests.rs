@@ -76,7 +76,7 @@ fn a_batch_goes_to_one_station_in_order_and_prints_exactly_once() {
 }
 
 #[test]
-fn queued_jobs_are_not_sent_again_but_sent_ones_are_at_each_report() {
+fn jobs_not_yet_held_are_sent_again_once_stale_never_at_every_report() {
     let mut book = book_with_both_stations_seen();
     book.create_batch("dock", "op", vec![], labels(2), 10)
         .unwrap();
@@ -84,9 +84,23 @@ fn queued_jobs_are_not_sent_again_but_sent_ones_are_at_each_report() {
     book.report("ps1", &[result(1, JobOutcome::Queued)], 11);
     let pending: Vec<u64> = book.pending("ps1").iter().map(|j| j.id).collect();
     assert_eq!(pending, vec![2]);
+    assert!(book.take_sends().is_empty(), "job 2 was just sent");
+    // The station reports again later (it reconnected): job 2 goes again.
+    book.report("ps1", &[], 10 + RESEND_AFTER_MS);
     assert_eq!(book.take_sends(), vec!["ps1".to_string()]);
-    book.report("ps1", &[result(2, JobOutcome::Queued)], 12);
+    book.report("ps1", &[], 11 + RESEND_AFTER_MS);
+    assert!(book.take_sends().is_empty(), "not again at once");
+    // A station heard from but silent: the sweep sends it again.
+    book.report("ps1", &[], 9 + 2 * RESEND_AFTER_MS);
+    book.sweep(10 + 2 * RESEND_AFTER_MS);
+    assert_eq!(book.take_sends(), vec!["ps1".to_string()]);
+    book.report(
+        "ps1",
+        &[result(2, JobOutcome::Queued)],
+        12 + 2 * RESEND_AFTER_MS,
+    );
     assert!(book.pending("ps1").is_empty());
+    book.sweep(3 * RESEND_AFTER_MS);
     assert!(book.take_sends().is_empty());
 }
 
