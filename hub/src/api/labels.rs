@@ -82,6 +82,7 @@ async fn create(
         group: body.group,
         who: holder.name,
         sender: state.labels.sender(),
+        zpl: state.labels.zpl_options(),
         shipments,
     });
     let id = state

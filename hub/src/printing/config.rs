@@ -4,6 +4,7 @@
 //! [labels]
 //! failover_seconds = 60      # a silent station's jobs move after this
 //! stations = [{ id = "ps-1", group = "dock" }, { id = "ps-2", group = "dock" }]
+//! printer_font = "E:SIMSUN.TTF"   # a CJK font stored on the printers (default: font 0, no Chinese)
 //! sender = { name = "Example Shop", phone = "021-5555-0100", country = "CN", province = "上海市", city = "上海市", district = "浦东新区", street = "Dock 3, 88 Example Rd", postal_code = "200000" }
 //! # Where waybill numbers come from (optional; without it a batch names
 //! # each order's carrier and tracking number itself):
@@ -15,6 +16,7 @@
 //! (`hub device add ps-1 --site ... --kind printer-station`).
 
 use crate::carriers::CarrierConfig;
+use hub_core::labels::zpl::{PrinterFont, ZplOptions};
 use hub_core::labels::Party;
 use hub_core::printing::PrintRules;
 use serde::Deserialize;
@@ -67,6 +69,9 @@ pub struct LabelsConfig {
     pub carrier: Option<CarrierConfig>,
     /// The shop platforms told of each printed label's tracking number.
     pub platforms: Vec<crate::writeback::PlatformConfig>,
+    /// A font stored on the printers (`E:SIMSUN.TTF`) for the labels'
+    /// text: the built-in font 0 has no Chinese glyphs. Unset: font 0.
+    pub printer_font: Option<String>,
 }
 
 impl Default for LabelsConfig {
@@ -77,6 +82,7 @@ impl Default for LabelsConfig {
             sender: SenderConfig::default(),
             carrier: None,
             platforms: Vec::new(),
+            printer_font: None,
         }
     }
 }
@@ -86,6 +92,13 @@ impl LabelsConfig {
     pub fn validate(&self) -> Result<(), String> {
         if !(5..=86_400).contains(&self.failover_seconds) {
             return Err("labels.failover_seconds must be 5 to 86400".into());
+        }
+        if let Some(font) = &self.printer_font {
+            if PrinterFont::parse(font).is_none() {
+                return Err(format!(
+                    "labels.printer_font {font:?} is not a printer font name like E:SIMSUN.TTF"
+                ));
+            }
         }
         for (i, s) in self.stations.iter().enumerate() {
             protocol::validate::check_id("labels.stations id", &s.id).map_err(|e| e.to_string())?;
@@ -114,6 +127,13 @@ impl LabelsConfig {
     /// How long a station may hold a job before printing it, in ms.
     pub fn valid_ms(&self) -> u32 {
         u32::try_from(self.failover_seconds * 1000).unwrap_or(u32::MAX)
+    }
+
+    /// How labels are written for this site's printers.
+    pub fn zpl_options(&self) -> ZplOptions {
+        ZplOptions {
+            font: self.printer_font.as_deref().and_then(PrinterFont::parse),
+        }
     }
 
     /// The sender as printed.
@@ -174,6 +194,12 @@ mod tests {
         let mut bad_id = ok.clone();
         bad_id.stations[0].id = "a/b".into();
         assert!(bad_id.validate().is_err());
+        let mut font = ok.clone();
+        font.printer_font = Some("E:SIMSUN.TTF".into());
+        assert_eq!(font.validate(), Ok(()));
+        assert!(font.zpl_options().font.is_some());
+        font.printer_font = Some("E:X^XZ".into());
+        assert!(font.validate().unwrap_err().contains("printer_font"));
         let quick = LabelsConfig {
             failover_seconds: 1,
             ..ok

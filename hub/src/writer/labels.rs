@@ -14,7 +14,8 @@ use crate::orders::AuditEntry;
 use crate::pool::Pool;
 use crate::writer::commands::{later, Pending, Reply};
 use crate::writer::orders::{open_customer, sealing, Access, CustomerData, Desk};
-use hub_core::labels::{label_zpl, preview_png, BatchPosition, LabelData, Party};
+use hub_core::labels::zpl::ZplOptions;
+use hub_core::labels::{label_zpl_with, preview_png, BatchPosition, LabelData, Party};
 use hub_core::printing::{JobRecord, NewLabel};
 use hub_privacy::{DataKey, MasterKey, Sealed, WrappedKey};
 use std::sync::Arc;
@@ -39,6 +40,8 @@ pub struct BatchRequest {
     pub who: String,
     /// The sender printed on every label.
     pub sender: Party,
+    /// How the ZPL is written (the printers' CJK font).
+    pub zpl: ZplOptions,
     /// The orders, in print order.
     pub shipments: Vec<Shipment>,
 }
@@ -164,7 +167,7 @@ impl Desk {
                 reason: format!("label batch {batch}"),
             };
             let data = self.label_data(pool, shipment, &req.sender, place, access, now)?;
-            let zpl = label_zpl(&data).map_err(label_error)?;
+            let zpl = label_zpl_with(&data, &req.zpl).map_err(label_error)?;
             let sealed = key
                 .seal(&zpl, &job_context(batch, shipment.order))
                 .map_err(sealing)?;

@@ -25,7 +25,12 @@ pub use layout::{checked_layout, layout, Layout};
 /// The label as ZPL II, after validating the data and checking that every
 /// field fits.
 pub fn label_zpl(data: &LabelData) -> Result<String, LabelError> {
-    Ok(zpl::to_zpl(&checked_layout(data)?))
+    label_zpl_with(data, &zpl::ZplOptions::default())
+}
+
+/// [`label_zpl`] with the site's options (its printers' CJK font).
+pub fn label_zpl_with(data: &LabelData, options: &zpl::ZplOptions) -> Result<String, LabelError> {
+    Ok(zpl::to_zpl_with(&checked_layout(data)?, options))
 }
 
 /// The label's preview as a PNG (800 x 1200, 1-bit grayscale), after the

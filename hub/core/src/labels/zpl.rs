@@ -19,15 +19,46 @@ use std::fmt::Write;
 /// The character `^FH` is told marks a hex escape.
 const HEX_INDICATOR: char = '_';
 
+/// A font stored on the printer, by its ZPL name (`E:SIMSUN.TTF`): what
+/// prints Chinese names, which the printer's built-in font 0 cannot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrinterFont(String);
+
+impl PrinterFont {
+    /// A drive letter, `:`, then 1 to 32 of `A-Z`, `0-9`, `_`, `.`, `-`
+    /// (nothing that could end a command); None otherwise.
+    pub fn parse(name: &str) -> Option<PrinterFont> {
+        let (drive, file) = name.split_once(':')?;
+        let drive_ok = drive.len() == 1 && drive.bytes().all(|b| b.is_ascii_uppercase());
+        let file_ok = (1..=32).contains(&file.len())
+            && file
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b"_.-".contains(&b));
+        (drive_ok && file_ok).then(|| PrinterFont(name.to_string()))
+    }
+}
+
+/// How the ZPL is written for a site's printers.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ZplOptions {
+    /// Text in this printer font instead of font 0 (needed for CJK).
+    pub font: Option<PrinterFont>,
+}
+
 /// The label as one ZPL II format: `^XA`, UTF-8 (`^CI28`), the page size,
 /// every element in order, `^XZ`.
 pub fn to_zpl(layout: &Layout) -> String {
+    to_zpl_with(layout, &ZplOptions::default())
+}
+
+/// [`to_zpl`] with the site's options.
+pub fn to_zpl_with(layout: &Layout, options: &ZplOptions) -> String {
     let mut zpl = String::new();
     zpl.push_str("^XA\n^CI28\n");
     let _ = writeln!(zpl, "^PW{}\n^LL{}", layout.width, layout.height);
     for element in &layout.elements {
         match element {
-            Element::Text(text) => write_text(&mut zpl, text),
+            Element::Text(text) => write_text(&mut zpl, text, options),
             Element::Rule(rule) => write_rule(&mut zpl, rule),
             Element::Barcode(barcode) => write_barcode(&mut zpl, barcode),
         }
@@ -36,14 +67,19 @@ pub fn to_zpl(layout: &Layout) -> String {
     zpl
 }
 
-/// The font command for text of this height: font 0 with the preview's
-/// cell proportions, so no glyph is wider than the preview's cell.
-fn font(height: u32) -> String {
-    format!("^A0N,{},{}", height, height * CELL_WIDTH / CELL_HEIGHT)
+/// The font command for text of this height: font 0 (or the site's
+/// printer font) with the preview's cell proportions, so no glyph is
+/// wider than the preview's cell.
+fn font(height: u32, options: &ZplOptions) -> String {
+    let width = height * CELL_WIDTH / CELL_HEIGHT;
+    match &options.font {
+        None => format!("^A0N,{height},{width}"),
+        Some(PrinterFont(name)) => format!("^A@N,{height},{width},{name}"),
+    }
 }
 
-fn write_text(zpl: &mut String, text: &Text) {
-    let font = font(text.height);
+fn write_text(zpl: &mut String, text: &Text, options: &ZplOptions) {
+    let font = font(text.height, options);
     let data = escape_field(&text.text);
     let _ = writeln!(zpl, "^FO{},{}{font}^FH_^FD{data}^FS", text.x, text.y);
 }
@@ -61,7 +97,8 @@ fn write_rule(zpl: &mut String, rule: &Rule) {
 
 /// The barcode, with its human-readable line below it in font 0.
 fn write_barcode(zpl: &mut String, barcode: &Barcode) {
-    let font = font(barcode.text_height);
+    // The interpretation line is ASCII: the built-in font prints it.
+    let font = font(barcode.text_height, &ZplOptions::default());
     let data = barcode_data(barcode);
     let (x, y, module, height) = (barcode.x, barcode.y, barcode.module, barcode.height);
     let _ = writeln!(

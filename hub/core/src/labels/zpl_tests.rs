@@ -138,3 +138,33 @@ proptest! {
         prop_assert_eq!(zpl.matches("^XZ").count(), 1);
     }
 }
+
+#[test]
+fn a_printer_font_replaces_font_0_and_only_a_safe_name_is_taken() {
+    let font = PrinterFont::parse("E:SIMSUN.TTF").expect("a font name");
+    let options = ZplOptions { font: Some(font) };
+    let zpl = crate::labels::label_zpl_with(&sample(), &options).unwrap();
+    assert!(
+        zpl.contains("^A@N,") && zpl.contains(",E:SIMSUN.TTF^FH_^FD"),
+        "{zpl}"
+    );
+    // Every text field is in the printer font; only the barcode's ASCII
+    // interpretation line keeps font 0.
+    for line in zpl
+        .lines()
+        .filter(|l| l.contains("^FH_^FD") && !l.contains("^BC"))
+    {
+        assert!(line.contains("^A@N,"), "{line}");
+    }
+    for bad in [
+        "SIMSUN.TTF",
+        "e:simsun.ttf",
+        "E:",
+        "E:A^XZ",
+        "E:A~JA",
+        "EE:A.TTF",
+        "E:A B",
+    ] {
+        assert!(PrinterFont::parse(bad).is_none(), "{bad}");
+    }
+}
