@@ -49,6 +49,10 @@ struct PrinterArgs {
     /// Go paper-out after this many printed labels.
     #[arg(long, value_name = "N")]
     paper_out_after: Option<u64>,
+    /// Open the print head as the Nth format arrives (it is held in the
+    /// buffer, not printed: a job the station must cancel with `~JA`).
+    #[arg(long, value_name = "N")]
+    head_open_on: Option<u64>,
 }
 
 #[derive(Debug, Args)]
@@ -191,6 +195,7 @@ fn printer(args: PrinterArgs) -> Result<ExitCode> {
     let config = FakePrinterConfig {
         listen: args.listen,
         paper_out_after: args.paper_out_after,
+        head_open_on: args.head_open_on,
         record: args.record,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()

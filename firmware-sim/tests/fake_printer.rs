@@ -170,20 +170,24 @@ fn records_labels_answers_status_and_switches_over_stdin() {
     let status = host_status(printer.addr);
     assert!(status.paper_out && !status.head_open && !status.paused);
     assert_eq!(status.problem(), Some(PrinterProblem::PaperOut));
-    // A label sent now is discarded; ~HS mixed in on the same connection
-    // answers after it, from the same state.
+    // A label sent now is held in the buffer, as a Zebra holds it; ~HS
+    // mixed in on the same connection answers after it, counting it.
     let answer = send(printer.addr, &["^XA^FDthird^FS^XZ~HS"]);
     let mixed = parse_host_status(&answer).expect("mixed-in ~HS answered");
     assert!(mixed.paper_out);
+    assert_eq!(mixed.formats_in_buffer, 1);
     printer.control("head-open");
     assert_eq!(
         host_status(printer.addr).problem(),
         Some(PrinterProblem::HeadOpen)
     );
+    // ~JA cancels it: it never prints, even once the printer is ready.
+    send(printer.addr, &["~JA"]);
+    assert_eq!(host_status(printer.addr).formats_in_buffer, 0);
     printer.control("ok");
     send(printer.addr, &["^XA^FDfourth^FS^XZ"]);
     let records = wait_records(&record, 3);
-    assert_eq!(records.len(), 3, "the third label was discarded");
+    assert_eq!(records.len(), 3, "the third label was cancelled");
     assert_eq!(records[2]["zpl"], "^XA^FDfourth^FS^XZ");
     assert!(printer.stop().success());
 }
@@ -209,6 +213,7 @@ async fn the_agents_driver_against_the_fake() {
     let config = FakePrinterConfig {
         listen: "127.0.0.1:0".parse().expect("addr"),
         paper_out_after: Some(1),
+        head_open_on: None,
         record: None,
     };
     let cancel = tokio_util::sync::CancellationToken::new();

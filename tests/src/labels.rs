@@ -104,14 +104,22 @@ impl FakePrinter {
     /// Starts one; `paper_out_after`: it runs out of paper after that
     /// many labels.
     pub fn start(dir: &Path, name: &str, paper_out_after: Option<u64>) -> FakePrinter {
+        let n = paper_out_after.map(|n| n.to_string());
+        let extra: Vec<&str> = match &n {
+            Some(n) => vec!["--paper-out-after", n],
+            None => Vec::new(),
+        };
+        FakePrinter::start_with(dir, name, &extra)
+    }
+
+    /// Starts one with extra flags (`--head-open-on N`, ...).
+    pub fn start_with(dir: &Path, name: &str, extra: &[&str]) -> FakePrinter {
         let record = dir.join(format!("{name}-printed.jsonl"));
         let mut command = Command::new(bin_path("firmware-sim"));
         command
             .args(["printer", "--listen", "127.0.0.1:0", "--record"])
-            .arg(&record);
-        if let Some(n) = paper_out_after {
-            command.args(["--paper-out-after", &n.to_string()]);
-        }
+            .arg(&record)
+            .args(extra);
         let mut proc = Lines::spawn(command);
         let first = proc.wait_line("the printer listens", |l| l.starts_with("listening on "));
         let addr = first["listening on ".len()..]

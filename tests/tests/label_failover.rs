@@ -324,3 +324,41 @@ fn a_silent_stations_jobs_move_after_the_failover_time_and_it_never_prints_them_
     let after = tests::labels::batch(addr, batch);
     assert_eq!(after["progress"]["printed"], 6, "{after}");
 }
+
+#[test]
+fn a_label_caught_in_the_printer_by_an_open_head_is_cancelled_and_printed_elsewhere_once() {
+    let data = tempfile::tempdir().unwrap();
+    let toml = labels_toml(&[("ps1", "dock"), ("ps2", "dock")], 60);
+    let hub = TaskHub::start_with(data.path(), &["h1"], &toml);
+    let (addr, ports) = (hub.addr(), hub.ports);
+    let creds = hub.hub.provision(&["h1"]);
+    let stations = hub.hub.provision_stations(&["ps1", "ps2"]);
+    let mut feed = Feed::connect(ports.mqtt, addr, &creds, "h1");
+    let ids = packed_orders(addr, &mut feed, "HO", 6);
+    // ps1's head opens as the third label arrives: the printer holds it,
+    // as a Zebra does, and would print it once the head is closed.
+    let mut p1 = FakePrinter::start_with(data.path(), "p1", &["--head-open-on", "3"]);
+    let p2 = FakePrinter::start(data.path(), "p2", None);
+    let mqtt = ports.mqtt_addr();
+    let mut s1 = Station::start(&data.path().join("ps1"), &mqtt, &stations, "ps1", p1.addr);
+    let mut s2 = Station::start(&data.path().join("ps2"), &mqtt, &stations, "ps2", p2.addr);
+    s1.wait_line("ps1 connected", |l| l == "connected");
+    s2.wait_line("ps2 connected", |l| l == "connected");
+
+    let batch = print_batch(addr, &ids);
+    let done = wait_batch(addr, batch, "6 printed", |p| p["printed"] == 6);
+    // The station saw the label still in the buffer after the head opened:
+    // it cancelled it (~JA), so the job failed, safely, and moved.
+    let failed = s1.wait_line("ps1 failed the caught job", |l| {
+        l.starts_with("failed") && l.ends_with("reason=head_open")
+    });
+    assert!(
+        !s1.lines().iter().any(|l| l.starts_with("unsure")),
+        "{:?}",
+        s1.lines()
+    );
+    // Someone closes the head: the cancelled label does not come out late.
+    p1.set_state("ok");
+    assert_eq!(printed_refs(&p1.printed(), "HO", 6), [1, 2], "{failed}");
+    assert_eq!(printed_refs(&p2.printed(), "HO", 6), [3, 4, 5, 6], "{done}");
+}

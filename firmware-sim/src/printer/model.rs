@@ -2,11 +2,13 @@
 //! and what it answers to `~HS`, with no socket in sight.
 //!
 //! In `paper-out`, `ribbon-out`, `head-open` and `paused` a received
-//! format is discarded and counted, not held: a real printer would keep
-//! it and print it once the problem is cleared, but a station must treat
-//! the job as failed anyway (it saw the problem in `~HS`) and will resend
-//! it, so holding it would only print a duplicate. `silent` answers
-//! nothing and prints nothing, like a printer that has hung.
+//! format is held in the buffer, as a real Zebra holds it: `~HS` counts it
+//! (formats in receive buffer), it prints once the state is `ok` again,
+//! and `~JA` (cancel all) throws it away, counted. That is the case a
+//! station must handle (a job it gave up on must not come out later,
+//! after the hub moved it elsewhere). `--head-open-on N` opens the head
+//! as the Nth format arrives, so that format is held mid-job. `silent`
+//! answers nothing and prints nothing, like a printer that has hung.
 //!
 //! The `~HS` answer is written here from the ZPL II guide's format on its
 //! own, not with the agent's parser, so the two check each other in tests.
@@ -90,8 +92,8 @@ pub struct PrintedLabel {
 pub enum FormatFate {
     /// Printed: this label.
     Printed(PrintedLabel),
-    /// Discarded (and counted) because of this state.
-    Discarded(PrinterState),
+    /// Held in the buffer because of this state.
+    Held(PrinterState),
     /// Not even received: the printer is silent.
     Ignored,
 }
@@ -101,8 +103,11 @@ pub enum FormatFate {
 pub struct PrinterModel {
     state: PrinterState,
     printed: Vec<PrintedLabel>,
+    held: Vec<Vec<u8>>,
     discarded: u64,
+    received: u64,
     paper_out_after: Option<u64>,
+    head_open_on: Option<u64>,
 }
 
 impl PrinterModel {
@@ -121,31 +126,32 @@ impl PrinterModel {
         self.state
     }
 
-    /// Switches state (the operator, or the test).
-    pub fn set_state(&mut self, state: PrinterState) {
+    /// Opens the head as the `n`th format arrives (once), holding it.
+    pub fn with_head_open_on(mut self, n: Option<u64>) -> Self {
+        self.head_open_on = n;
+        self
+    }
+
+    /// Switches state (the operator, or the test); back to `ok`, the held
+    /// formats print, in order: returned.
+    pub fn set_state(&mut self, state: PrinterState, ms: u64) -> Vec<PrintedLabel> {
         self.state = state;
-    }
-
-    /// The labels printed so far, in order.
-    pub fn printed(&self) -> &[PrintedLabel] {
-        &self.printed
-    }
-
-    /// Formats discarded because the printer had a problem.
-    pub fn discarded(&self) -> u64 {
-        self.discarded
-    }
-
-    /// Acts on a whole format received at `ms`.
-    pub fn receive_format(&mut self, zpl: Vec<u8>, ms: u64) -> FormatFate {
-        match self.state {
-            PrinterState::Ok => {}
-            PrinterState::Silent => return FormatFate::Ignored,
-            problem => {
-                self.discarded += 1;
-                return FormatFate::Discarded(problem);
-            }
+        if state != PrinterState::Ok {
+            return Vec::new();
         }
+        let held = std::mem::take(&mut self.held);
+        held.into_iter().map(|zpl| self.print(zpl, ms)).collect()
+    }
+
+    /// `~JA`: throws away every held format; how many.
+    pub fn cancel_all(&mut self) -> usize {
+        let n = self.held.len();
+        self.held.clear();
+        self.discarded += n as u64;
+        n
+    }
+
+    fn print(&mut self, zpl: Vec<u8>, ms: u64) -> PrintedLabel {
         let n = self.printed.len() as u64 + 1;
         let label = PrintedLabel { n, zpl, ms };
         self.printed.push(label.clone());
@@ -153,7 +159,39 @@ impl PrinterModel {
             self.paper_out_after = None;
             self.state = PrinterState::PaperOut;
         }
-        FormatFate::Printed(label)
+        label
+    }
+
+    /// The labels printed so far, in order.
+    pub fn printed(&self) -> &[PrintedLabel] {
+        &self.printed
+    }
+
+    /// Held formats thrown away by `~JA`.
+    pub fn discarded(&self) -> u64 {
+        self.discarded
+    }
+
+    /// Formats held in the buffer now.
+    pub fn held(&self) -> usize {
+        self.held.len()
+    }
+
+    /// Acts on a whole format received at `ms`.
+    pub fn receive_format(&mut self, zpl: Vec<u8>, ms: u64) -> FormatFate {
+        if self.state == PrinterState::Silent {
+            return FormatFate::Ignored;
+        }
+        self.received += 1;
+        if self.head_open_on == Some(self.received) {
+            self.head_open_on = None;
+            self.state = PrinterState::HeadOpen;
+        }
+        if self.state != PrinterState::Ok {
+            self.held.push(zpl);
+            return FormatFate::Held(self.state);
+        }
+        FormatFate::Printed(self.print(zpl, ms))
     }
 
     /// The answer to `~HS` in the current state; `None` when silent.
@@ -164,10 +202,11 @@ impl PrinterModel {
         if self.state == PrinterState::Silent {
             return None;
         }
-        // 030 = 9600 8N1 settings; label 1218 dots; no formats queued (this
-        // printer prints at once); thermal transfer, tear-off, no batch.
+        // 030 = 9600 8N1 settings; label 1218 dots; the formats held;
+        // thermal transfer, tear-off, no batch.
+        let held = self.held.len().min(999);
         let answer = format!(
-            "\x02030,{paper},{pause},1218,000,0,0,0,000,0,0,0\x03\r\n\
+            "\x02030,{paper},{pause},1218,{held:03},0,0,0,000,0,0,0\x03\r\n\
              \x02000,0,{head},{ribbon},1,2,6,0,00000000,1,000\x03\r\n\
              \x021234,0\x03\r\n"
         );
@@ -179,50 +218,62 @@ impl PrinterModel {
 mod tests {
     use super::{FormatFate, PrinterModel, PrinterState};
 
+    const F: &[u8] = b"^XA^XZ";
+
     #[test]
-    fn problems_discard_and_count() {
+    fn problems_hold_formats_until_ok_or_cancel_all() {
         let mut model = PrinterModel::new(None);
-        assert!(
-            matches!(model.receive_format(b"^XA^XZ".to_vec(), 1), FormatFate::Printed(l) if l.n == 1)
-        );
+        assert!(matches!(model.receive_format(F.to_vec(), 1), FormatFate::Printed(l) if l.n == 1));
         for state in [
             PrinterState::PaperOut,
             PrinterState::HeadOpen,
             PrinterState::Paused,
         ] {
-            model.set_state(state);
-            assert_eq!(
-                model.receive_format(b"^XA^XZ".to_vec(), 2),
-                FormatFate::Discarded(state)
-            );
+            model.set_state(state, 0);
+            assert_eq!(model.receive_format(F.to_vec(), 2), FormatFate::Held(state));
         }
-        model.set_state(PrinterState::Silent);
+        let status = String::from_utf8(model.host_status().unwrap_or_default()).unwrap_or_default();
+        assert!(status.starts_with("\x02030,0,1,1218,003,"), "{status}");
+        // Cancel all: nothing of them prints, even once the problem clears.
+        assert_eq!(model.cancel_all(), 3);
+        assert!(model.set_state(PrinterState::Ok, 3).is_empty());
         assert_eq!(
-            model.receive_format(b"^XA^XZ".to_vec(), 3),
-            FormatFate::Ignored
+            (model.printed().len(), model.discarded(), model.held()),
+            (1, 3, 0)
         );
+        // Held and then cleared without a cancel: it prints late.
+        model.set_state(PrinterState::PaperOut, 4);
+        model.receive_format(F.to_vec(), 4);
+        assert_eq!(model.set_state(PrinterState::Ok, 5).len(), 1);
+        model.set_state(PrinterState::Silent, 6);
+        assert_eq!(model.receive_format(F.to_vec(), 6), FormatFate::Ignored);
         assert_eq!(model.host_status(), None);
-        assert_eq!((model.printed().len(), model.discarded()), (1, 3));
     }
 
     #[test]
-    fn paper_runs_out_after_n_labels_once() {
+    fn paper_runs_out_after_n_labels_once_and_the_head_opens_on_the_nth_format() {
         let mut model = PrinterModel::new(Some(2));
         for _ in 0..3 {
-            model.receive_format(b"^XA^XZ".to_vec(), 0);
+            model.receive_format(F.to_vec(), 0);
         }
         assert_eq!(model.state(), PrinterState::PaperOut);
-        assert_eq!((model.printed().len(), model.discarded()), (2, 1));
-        model.set_state(PrinterState::Ok);
-        model.receive_format(b"^XA^XZ".to_vec(), 0);
-        assert_eq!(model.state(), PrinterState::Ok);
+        assert_eq!((model.printed().len(), model.held()), (2, 1));
+        let late = model.set_state(PrinterState::Ok, 0);
+        assert_eq!(late.len(), 1, "the held format prints once paper is in");
+        let mut model = PrinterModel::new(None).with_head_open_on(Some(2));
+        model.receive_format(F.to_vec(), 0);
+        assert_eq!(
+            model.receive_format(F.to_vec(), 0),
+            FormatFate::Held(PrinterState::HeadOpen)
+        );
+        assert_eq!((model.printed().len(), model.held()), (1, 1));
     }
 
     #[test]
     fn host_status_flags_follow_the_state() {
         let line = |state| {
             let mut model = PrinterModel::new(None);
-            model.set_state(state);
+            model.set_state(state, 0);
             String::from_utf8(model.host_status().unwrap_or_default()).unwrap_or_default()
         };
         assert!(line(PrinterState::Ok).starts_with("\x02030,0,0,1218,"));

@@ -3,8 +3,9 @@
 //! what it printed, in memory and optionally in a record file.
 //!
 //! The async shell around the pure [`PrinterModel`] and [`ZplSplitter`]:
-//! one task accepts, one task per connection reads and answers. All of
-//! them end when the [`CancellationToken`] fires. A format cut off by the
+//! one task accepts and serves one connection at a time, to its end, as a
+//! Zebra serves port 9100 (so a status asked right after a job reflects
+//! that job). It ends when the [`CancellationToken`] fires. A format cut off by the
 //! end of its connection is dropped (a real printer would wait for the
 //! rest; a station sends a job whole on one connection).
 
@@ -28,6 +29,8 @@ pub struct FakePrinterConfig {
     pub listen: SocketAddr,
     /// Go paper-out by itself after this many printed labels.
     pub paper_out_after: Option<u64>,
+    /// Open the head as this format (1 = the first) arrives, holding it.
+    pub head_open_on: Option<u64>,
     /// Append one JSON line per printed label to this file.
     pub record: Option<PathBuf>,
 }
@@ -73,6 +76,11 @@ impl Shared {
     fn act(&self, event: StreamEvent) -> Option<Vec<u8>> {
         match event {
             StreamEvent::HostStatus => self.model().host_status(),
+            StreamEvent::CancelAll => {
+                let n = self.model().cancel_all();
+                tracing::info!(formats = n, "~JA: held formats cancelled");
+                None
+            }
             StreamEvent::Dropped => {
                 tracing::warn!("unfinished format dropped");
                 None
@@ -83,8 +91,8 @@ impl Shared {
                 let mut model = self.model();
                 match model.receive_format(zpl, agent::now_ms()) {
                     FormatFate::Printed(label) => self.write_record(&label),
-                    FormatFate::Discarded(state) => {
-                        tracing::info!(%state, "format discarded");
+                    FormatFate::Held(state) => {
+                        tracing::info!(%state, "format held in the buffer");
                     }
                     FormatFate::Ignored => {}
                 }
@@ -135,7 +143,9 @@ impl FakePrinter {
         let listener = TcpListener::bind(config.listen).await.map_err(bind)?;
         let addr = listener.local_addr().map_err(bind)?;
         let shared = Arc::new(Shared {
-            model: Mutex::new(PrinterModel::new(config.paper_out_after)),
+            model: Mutex::new(
+                PrinterModel::new(config.paper_out_after).with_head_open_on(config.head_open_on),
+            ),
             record,
         });
         let accept = tokio::spawn(accept_loop(listener, shared.clone(), cancel.clone()));
@@ -158,10 +168,14 @@ impl FakePrinter {
         self.shared.model().state()
     }
 
-    /// Switches state; the next `~HS` and format see it.
+    /// Switches state; the next `~HS` and format see it. Back to `ok`,
+    /// the formats held in the buffer print (and are recorded).
     pub fn set_state(&self, state: PrinterState) {
         tracing::info!(%state, "printer state set");
-        self.shared.model().set_state(state);
+        let mut model = self.shared.model();
+        for label in model.set_state(state, agent::now_ms()) {
+            self.shared.write_record(&label);
+        }
     }
 
     /// The labels printed so far, in order.
@@ -169,7 +183,7 @@ impl FakePrinter {
         self.shared.model().printed().to_vec()
     }
 
-    /// Formats discarded because of a problem state.
+    /// Held formats thrown away by `~JA`.
     pub fn discarded(&self) -> u64 {
         self.shared.model().discarded()
     }
@@ -191,8 +205,11 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, cancel: Cancell
         };
         match accepted {
             Ok((stream, peer)) => {
+                // One connection at a time, to its end, as a Zebra serves
+                // port 9100: a status asked on a new connection is answered
+                // only after the job sent before it was taken in.
                 tracing::debug!(%peer, "connection");
-                tokio::spawn(serve_connection(stream, shared.clone(), cancel.clone()));
+                serve_connection(stream, shared.clone(), cancel.clone()).await;
             }
             Err(e) => {
                 // Out of descriptors and the like: wait a little, go on.

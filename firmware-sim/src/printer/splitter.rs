@@ -21,6 +21,8 @@ pub enum StreamEvent {
     Format(Vec<u8>),
     /// A `~HS` query.
     HostStatus,
+    /// `~JA`: cancel every held format.
+    CancelAll,
     /// An unfinished format was dropped (restarted or too long).
     Dropped,
 }
@@ -55,6 +57,10 @@ impl ZplSplitter {
             let before: Vec<u8> = self.pending.drain(..at + COMMAND_LEN).collect();
             let body = &before[..at];
             match command {
+                Command::CancelAll => {
+                    self.extend_format(body, &mut events);
+                    events.push(StreamEvent::CancelAll);
+                }
                 Command::HostStatus => {
                     self.extend_format(body, &mut events);
                     events.push(StreamEvent::HostStatus);
@@ -106,6 +112,7 @@ enum Command {
     Start,
     End,
     HostStatus,
+    CancelAll,
 }
 
 /// The first command in `bytes` and where it begins.
@@ -117,6 +124,8 @@ fn find_command(bytes: &[u8]) -> Option<(usize, Command)> {
             Command::End
         } else if w.eq_ignore_ascii_case(b"~HS") {
             Command::HostStatus
+        } else if w.eq_ignore_ascii_case(b"~JA") {
+            Command::CancelAll
         } else {
             return None;
         };
@@ -170,7 +179,12 @@ mod tests {
                 vec![format("^XA^XZ"), format("^XA^XZ")],
                 false,
             ),
-            ("~JA~HS", vec![StreamEvent::HostStatus], false),
+            (
+                "~JA~HS",
+                vec![StreamEvent::CancelAll, StreamEvent::HostStatus],
+                false,
+            ),
+            ("~JR~HS", vec![StreamEvent::HostStatus], false),
         ];
         for (input, expected, open) in cases {
             let mut splitter = ZplSplitter::new();
