@@ -43,6 +43,8 @@ pub enum AlertKind {
     /// A return of an order the hub does not know, or of more units than
     /// the order had (the units are on the shelf all the same).
     ReturnMismatch,
+    /// An order was cancelled after units were picked for it: put them back.
+    PutBack,
 }
 
 impl AlertKind {
@@ -61,6 +63,7 @@ impl AlertKind {
             AlertKind::LabelJob => "label_job",
             AlertKind::ShipRefused => "ship_refused",
             AlertKind::ReturnMismatch => "return_mismatch",
+            AlertKind::PutBack => "put_back",
         }
     }
 
@@ -79,6 +82,7 @@ impl AlertKind {
             AlertKind::LabelJob,
             AlertKind::ShipRefused,
             AlertKind::ReturnMismatch,
+            AlertKind::PutBack,
         ]
         .into_iter()
         .find(|k| k.as_str() == word)

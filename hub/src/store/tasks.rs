@@ -64,7 +64,7 @@ impl Store {
             .records::<OrderPick>(b'h')?
             .into_iter()
             .map(|(_, o)| o)
-            .filter(|o| o.state != PickState::Packed)
+            .filter(|o| !matches!(o.state, PickState::Packed | PickState::Cancelled))
             .collect();
         // The tasks still in a queue (the `n` index), then those of orders
         // not packed yet that are not: never a read of every task made.

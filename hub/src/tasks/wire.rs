@@ -50,7 +50,12 @@ fn entry_of(task: &Task) -> TaskEntry {
     let lines: Vec<TaskLine> = task
         .lines
         .iter()
-        .filter(|l| !matches!(l.state, LineState::Moved { .. }))
+        .filter(|l| {
+            !matches!(
+                l.state,
+                LineState::Moved { .. } | LineState::Cancelled { .. }
+            )
+        })
         .map(|l| TaskLine {
             line: l.line,
             sku: l.sku.clone(),

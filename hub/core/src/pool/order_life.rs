@@ -111,7 +111,9 @@ impl Pool {
         }
         order.hold_until_ms = None;
         order.enter(OrderState::Cancelled, now, note);
-        Ok(self.orders.book.put(order))
+        let order = self.orders.book.put(order);
+        self.cancel_tasks(id, now);
+        Ok(order)
     }
 
     /// Sends an order in exception through the checks again, with what an

@@ -209,6 +209,20 @@ impl Pool {
 
     /// Carries out the book's effects; `scan` is the scan that caused them,
     /// if one did (a short pick records its discrepancy against it).
+    /// An order cancelled: its lines leave the pick lists now, and what
+    /// was picked for it raises an alert to put it back.
+    pub(crate) fn cancel_tasks(&mut self, order: u64, now: u64) {
+        self.to_plan.remove(&order);
+        let cancelled = self.tasks.cancel_order(order, now);
+        self.carry_out(cancelled.effects, now, None);
+        for (sku, location, units) in cancelled.put_back {
+            let message =
+                format!("order {order} was cancelled after {units} x {sku} were picked at {location}: put them back");
+            self.alerts
+                .raise(AlertKind::PutBack, &sku, Some(&location), message, now);
+        }
+    }
+
     fn carry_out(&mut self, effects: Vec<Effect>, now: u64, scan: Option<(&Movement, &str)>) {
         for effect in effects {
             match effect {

@@ -341,3 +341,64 @@ fn packing_every_picked_unit_makes_the_order_packed_and_no_more() {
         .count();
     assert_eq!(refused, 2, "the early pack and the over-pack");
 }
+
+#[test]
+fn a_cancelled_order_leaves_the_lists_at_once_and_its_picked_units_go_back() {
+    let mut p = pool(ShortDecision::RePick);
+    let id = paid_order(&mut p, "C-1", &[("TEA", 3), ("CUP", 1)]);
+    p.plan_tasks(T0 + 1);
+    p.take_queue_pushes();
+    let lines = queue(&p, "h1");
+    scan(
+        &mut p,
+        1,
+        MovementKind::Pick,
+        "TEA",
+        "A-01-1",
+        3,
+        &lines[0].0,
+    );
+    p.take_changes();
+    p.cancel_order(id, T0 + 2).expect("cancelled while picking");
+    assert!(queue(&p, "h1").is_empty(), "the cup line left the list");
+    assert_eq!(
+        p.take_queue_pushes(),
+        ["h1".to_string()],
+        "the device hears of it"
+    );
+    let alerts = p.take_changes().alerts;
+    let put_back: Vec<&str> = alerts
+        .iter()
+        .filter(|(_, a)| a.kind == AlertKind::PutBack)
+        .map(|(_, a)| a.sku.as_str())
+        .collect();
+    assert_eq!(
+        put_back,
+        ["TEA"],
+        "the picked tea goes back; the cup was never taken"
+    );
+    // A late scan of the cancelled cup line closes nothing; its stock moves.
+    scan(
+        &mut p,
+        2,
+        MovementKind::Pick,
+        "CUP",
+        "B-02-1",
+        1,
+        &lines[1].0,
+    );
+    assert_eq!(p.order(id).map(|o| o.state), Some(OrderState::Cancelled));
+    assert_eq!(p.on_hand(&key("CUP", "B-02-1")), 3);
+    let task = p.task_book().task(
+        lines[0]
+            .0
+            .split(':')
+            .next()
+            .and_then(|t| t.parse().ok())
+            .unwrap_or(0),
+    );
+    assert!(
+        task.is_some_and(|t| !t.in_queue()),
+        "the task left the queue for good"
+    );
+}

@@ -19,6 +19,7 @@
 //!   [`completion`] and [`reassign`] are its commands.
 
 pub mod book;
+pub mod cancel;
 pub mod completion;
 pub mod enqueue;
 pub mod location;

@@ -74,6 +74,12 @@ pub enum LineState {
         /// Its line there.
         line: u32,
     },
+    /// Its order was cancelled: off the device's list; `put_back` units
+    /// had been picked on it and go back to a shelf.
+    Cancelled {
+        /// Units picked (packed or not) before the cancel.
+        put_back: i64,
+    },
 }
 
 impl LineState {
@@ -86,7 +92,7 @@ impl LineState {
     pub fn picked(&self) -> i64 {
         match self {
             LineState::Confirmed(q) | LineState::Short(q, _) => *q,
-            LineState::Open | LineState::Moved { .. } => 0,
+            LineState::Open | LineState::Moved { .. } | LineState::Cancelled { .. } => 0,
         }
     }
 }
@@ -251,6 +257,8 @@ pub enum PickState {
     Backordered,
     /// Every picked unit packed.
     Packed,
+    /// The order was cancelled.
+    Cancelled,
 }
 
 /// An order the book planned: what it wants and which tasks carry it.
