@@ -26,6 +26,7 @@ pub mod clock;
 pub mod config;
 pub mod datafile;
 pub mod devices;
+pub mod fakehttp;
 pub mod health;
 pub mod intake;
 pub mod log_gate;

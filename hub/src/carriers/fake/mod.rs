@@ -12,7 +12,6 @@
 //! One thread accepts; each connection gets its own thread, so a hanging
 //! answer never blocks the next request. Dropping the fake stops it.
 
-mod http;
 mod platform;
 
 use std::collections::{HashMap, VecDeque};
@@ -189,7 +188,7 @@ fn accept_loop(listener: &TcpListener, shared: &Arc<Shared>) {
 /// One connection: read, pick the fault, answer (or not).
 fn serve(mut stream: TcpStream, shared: &Shared) {
     let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
-    let Ok(request) = http::read_request(&mut stream) else {
+    let Ok(request) = crate::fakehttp::read_request(&mut stream) else {
         return;
     };
     let fault = {
@@ -216,7 +215,7 @@ fn serve(mut stream: TcpStream, shared: &Shared) {
     if status == 0 {
         return hang(shared);
     }
-    let _ = http::write_response(&mut stream, status, &body);
+    let _ = crate::fakehttp::write_response(&mut stream, status, &body);
 }
 
 /// Holds the connection open without answering until the fake stops

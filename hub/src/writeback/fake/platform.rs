@@ -14,9 +14,9 @@ use serde_json::{json, Value};
 
 use super::super::sign::{md5_sign, shopee_sign};
 use super::super::{jd, shopee, taobao};
-use super::http::Request;
 use super::{Fault, Shape};
 use crate::carriers::sign::decode_form;
+use crate::fakehttp::Request;
 
 /// What an answer needs from the fake's state.
 pub(super) struct Context<'a> {

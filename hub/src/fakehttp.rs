@@ -1,6 +1,8 @@
-//! Just enough HTTP/1.1 for the fake platform: one request per connection
-//! (request line, headers, a `Content-Length` body), one answer with
-//! `Connection: close`.
+//! Just enough HTTP/1.1 for the loopback fakes of the carriers'
+//! (`carriers::fake`) and the shop platforms' (`writeback::fake`) open
+//! platforms: one request per connection (request line with its target,
+//! headers, a `Content-Length` body), one answer with `Connection: close`.
+//! The target is kept, since Shopee signs its path and query.
 
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
@@ -12,9 +14,13 @@ const MAX_BODY: usize = 1 << 20;
 
 /// A request as the fake needs it.
 #[derive(Debug)]
-pub(super) struct Request {
-    /// `POST`, normally.
+pub struct Request {
+    /// `POST` or `GET`.
     pub method: String,
+    /// The path, without the query.
+    pub path: String,
+    /// The query string, without the `?` (may be empty).
+    pub query: String,
     /// The body, UTF-8.
     pub body: String,
 }
@@ -24,7 +30,7 @@ fn invalid(why: &str) -> io::Error {
 }
 
 /// Reads one request from `stream`.
-pub(super) fn read_request(stream: &mut TcpStream) -> io::Result<Request> {
+pub fn read_request(stream: &mut TcpStream) -> io::Result<Request> {
     let mut buf = Vec::with_capacity(4096);
     let mut chunk = [0u8; 4096];
     let head_end = loop {
@@ -42,11 +48,10 @@ pub(super) fn read_request(stream: &mut TcpStream) -> io::Result<Request> {
     };
     let head = std::str::from_utf8(&buf[..head_end]).map_err(|_| invalid("head not UTF-8"))?;
     let mut lines = head.split("\r\n");
-    let method = lines
-        .next()
-        .and_then(|line| line.split(' ').next())
-        .ok_or_else(|| invalid("no request line"))?
-        .to_owned();
+    let mut words = lines.next().unwrap_or_default().split(' ');
+    let method = words.next().unwrap_or_default().to_owned();
+    let target = words.next().ok_or_else(|| invalid("no request target"))?;
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
     let length = content_length(lines)?;
     if length > MAX_BODY {
         return Err(invalid("body too long"));
@@ -61,7 +66,12 @@ pub(super) fn read_request(stream: &mut TcpStream) -> io::Result<Request> {
     }
     body.truncate(length);
     let body = String::from_utf8(body).map_err(|_| invalid("body not UTF-8"))?;
-    Ok(Request { method, body })
+    Ok(Request {
+        method,
+        path: path.to_owned(),
+        query: query.to_owned(),
+        body,
+    })
 }
 
 /// The `Content-Length` among header lines (0 if absent).
@@ -79,16 +89,10 @@ fn content_length<'a>(lines: impl Iterator<Item = &'a str>) -> io::Result<usize>
     Ok(0)
 }
 
-/// Writes one answer with a JSON (or whatever) body and closes.
-pub(super) fn write_response(stream: &mut TcpStream, status: u16, body: &str) -> io::Result<()> {
-    let reason = match status {
-        200 => "OK",
-        400 => "Bad Request",
-        500 => "Internal Server Error",
-        _ => "Status",
-    };
+/// Writes one answer and closes.
+pub fn write_response(stream: &mut TcpStream, status: u16, body: &str) -> io::Result<()> {
     let head = format!(
-        "HTTP/1.1 {status} {reason}\r\nContent-Type: application/json;charset=UTF-8\r\n\
+        "HTTP/1.1 {status} Status\r\nContent-Type: application/json;charset=UTF-8\r\n\
          Content-Length: {}\r\nConnection: close\r\n\r\n",
         body.len()
     );
