@@ -27,7 +27,6 @@ fn returned_units_are_available_or_quarantined_at_once_and_the_order_records_the
         .scan("receive MUG A-01 5")
         .expect("answer")
         .starts_with("ok"));
-    let order = paid_order(addr, "RET-1", "MUG", 2);
     let stock = || call(addr, "GET", "/api/v1/stock/MUG", None).1;
     wait_until(
         "receipt applied",
@@ -35,6 +34,7 @@ fn returned_units_are_available_or_quarantined_at_once_and_the_order_records_the
         || (stock()["on_hand"] == 5).then_some(()),
     )
     .expect("receipt not applied");
+    let order = paid_order(addr, "RET-1", "MUG", 2);
     let available_before =
         call(addr, "GET", "/api/v1/availability/MUG", None).1["available"].as_i64();
 
