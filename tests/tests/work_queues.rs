@@ -18,7 +18,6 @@ use tests::work::{order_state, paid_order, wait_order_state, TaskHub};
 use tests::{hubapi, wait_until, AgentProc, Credentials};
 
 const WAIT: Duration = Duration::from_secs(20);
-const TASKS: &str = "wms/s1/dev/h1/tasks";
 
 /// Listens on h1's tasks topic and opens what arrives with h1's key.
 struct Inbox {
@@ -30,7 +29,13 @@ struct Inbox {
 
 impl Inbox {
     fn connect(creds: &Credentials, port: u16) -> Inbox {
-        let opener = AckOpener::new(creds.device("h1")).expect("h1's key");
+        Inbox::connect_for(creds, port, "h1")
+    }
+
+    /// Listens on `device`'s tasks topic, opening with its key.
+    fn connect_for(creds: &Credentials, port: u16, device: &str) -> Inbox {
+        let topic = format!("wms/s1/dev/{device}/tasks");
+        let opener = AckOpener::new(creds.device(device)).expect("the device's key");
         // Another device's login reads h1's topic (the embedded broker has
         // no per-topic ACLs; the frames are sealed for h1 alone).
         let opts = device_options(creds, "inbox", port);
@@ -46,7 +51,7 @@ impl Inbox {
                     Ok(Event::Incoming(Packet::Publish(p))) => p,
                     // A clean session: subscribe again after a hub restart.
                     Ok(Event::Incoming(Packet::ConnAck(_))) => {
-                        let _ = again.try_subscribe(TASKS, QoS::AtLeastOnce);
+                        let _ = again.try_subscribe(topic.as_str(), QoS::AtLeastOnce);
                         continue;
                     }
                     Ok(Event::Incoming(Packet::SubAck(_))) => {
@@ -263,4 +268,46 @@ fn a_real_agent_takes_its_list_picks_and_packs_the_order() {
     assert_eq!(queue.version(), version);
     assert!(queue.current().is_some_and(|l| l.tasks.is_empty()));
     drop(hub);
+}
+
+#[test]
+fn a_packing_station_gets_the_picked_list_and_packs_the_order() {
+    let data = tempfile::tempdir().unwrap();
+    let more = "pack_stations = [\"pk1\"]\n";
+    let hub = TaskHub::start_with(data.path(), &["h1"], more);
+    let (addr, ports) = (hub.addr(), hub.ports);
+    let creds = hub.hub.provision(&["h1", "pk1", "inbox"]);
+    let mut h1 = Feed::connect(ports.mqtt, addr, &creds, "h1");
+    let mut pk1 = Feed::connect(ports.mqtt, addr, &creds, "pk1");
+    h1.send(vec![movement(
+        protocol::MovementKind::Receive,
+        "TEA",
+        "A-01-1",
+        5,
+    )]);
+    let station = Inbox::connect_for(&creds, ports.mqtt, "pk1");
+    let id = paid_order(addr, "PK-1", "TEA", 2);
+    let (_, tasks) = call(addr, "GET", "/api/v1/tasks?device=h1&state=open", None);
+    let task = tasks["items"][0]["id"].as_u64().expect("a task for h1");
+    let mut pick = movement(protocol::MovementKind::Pick, "TEA", "A-01-1", 2);
+    pick.task = Some(format!("{task}:0"));
+    h1.send(vec![pick]);
+    wait_order_state(addr, id, "picked");
+    // The station, which picked nothing, is sent the picked list.
+    let list = station.wait_for(1);
+    assert_eq!(
+        list.tasks.iter().map(|t| t.task).collect::<Vec<_>>(),
+        [task],
+        "{list:?}"
+    );
+    assert_eq!(list.tasks[0].lines[0].done, 2);
+    let mut pack = movement(protocol::MovementKind::Pack, "TEA", "PACK-1", 2);
+    pack.task = Some(format!("{task}:0"));
+    pk1.send(vec![pack]);
+    wait_order_state(addr, id, "packed");
+    let emptied = station.wait_for(list.version + 1);
+    assert!(
+        emptied.tasks.is_empty(),
+        "packed: it left the station's list: {emptied:?}"
+    );
 }

@@ -39,6 +39,9 @@ pub struct Outbound {
     pub labelled: Option<mpsc::UnboundedSender<Vec<u64>>>,
     /// This hub's site.
     pub site: String,
+    /// Packing stations (`[tasks] pack_stations`): sent every picked,
+    /// unpacked task.
+    pub pack_stations: Vec<String>,
 }
 
 /// Publishes acks, queues and label jobs until the channels close or
@@ -153,7 +156,7 @@ async fn publish_queues(
     if wanted.is_empty() {
         return;
     }
-    let queues = match out.store.device_queues(&wanted) {
+    let queues = match out.store.device_queues(&wanted, &out.pack_stations) {
         Ok(queues) => queues,
         Err(e) => {
             // Each device's next task ack asks again.

@@ -126,6 +126,7 @@ impl Store {
     pub fn device_queues(
         &self,
         devices: &BTreeSet<String>,
+        pack_stations: &[String],
     ) -> Result<BTreeMap<String, (u64, Vec<Task>)>, StoreError> {
         let mut queues = BTreeMap::new();
         for device in devices {
@@ -137,6 +138,16 @@ impl Store {
             queues.insert(device.clone(), (version, Vec::new()));
         }
         for task in self.queued_tasks()? {
+            // A picked task not packed yet is on every packing station's
+            // list too (WIRE.md: the list is the station's whole queue).
+            if task.awaits_packing() {
+                for station in pack_stations {
+                    let holder = task.device.as_deref() == Some(station.as_str());
+                    if let (false, Some((_, tasks))) = (holder, queues.get_mut(station)) {
+                        tasks.push(task.clone());
+                    }
+                }
+            }
             let queue = task.device.as_ref().and_then(|d| queues.get_mut(d));
             if let Some((_, tasks)) = queue {
                 tasks.push(task);

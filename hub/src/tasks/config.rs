@@ -8,6 +8,7 @@
 //! on_short = "re_pick"         # or "backorder"
 //! zones = [{ id = "cold", prefixes = ["COLD-"] }, { id = "a", aisles = ["A", "B"] }]
 //! devices = [{ device = "hh-01", zone = "a" }, { device = "hh-02", zone = "" }]
+//! pack_stations = ["pk-01"]    # sent every picked task not packed yet
 //! ```
 //!
 //! Only listed devices are given work; a device in zone `""` takes work
@@ -32,6 +33,8 @@ pub struct TasksConfig {
     pub zones: Vec<Zone>,
     /// Devices that take work, each in one zone.
     pub devices: Vec<DeviceZone>,
+    /// Packing stations: sent every picked, unpacked task.
+    pub pack_stations: Vec<String>,
 }
 
 impl Default for TasksConfig {
@@ -44,6 +47,7 @@ impl Default for TasksConfig {
             on_short: ShortDecision::default(),
             zones: Vec::new(),
             devices: Vec::new(),
+            pack_stations: Vec::new(),
         }
     }
 }
@@ -79,6 +83,10 @@ impl TasksConfig {
                 ));
             }
         }
+        for station in &self.pack_stations {
+            protocol::validate::check_id("tasks.pack_stations", station)
+                .map_err(|e| e.to_string())?;
+        }
         Ok(())
     }
 
@@ -94,6 +102,7 @@ impl TasksConfig {
             devices: self.devices.clone(),
             offline_after_ms: self.offline_after_minutes * 60_000,
             on_short: self.on_short,
+            pack_stations: self.pack_stations.clone(),
         }
     }
 }

@@ -415,6 +415,8 @@ mod customers_tests;
 #[cfg(test)]
 mod orders_tests;
 #[cfg(test)]
+mod packing_tests;
+#[cfg(test)]
 mod tasks_tests;
 #[cfg(test)]
 mod tests;

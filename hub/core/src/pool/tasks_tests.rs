@@ -12,9 +12,9 @@ use crate::tasks::{DeviceZone, ShortDecision, TaskRules};
 use protocol::{EventBatch, Movement, MovementKind};
 use std::collections::HashMap;
 
-const T0: u64 = 1_800_000_000_000;
+pub(super) const T0: u64 = 1_800_000_000_000;
 
-fn pool(on_short: ShortDecision) -> Pool {
+pub(super) fn pool(on_short: ShortDecision) -> Pool {
     let mut stock = HashMap::new();
     for (sku, location, units) in [("TEA", "A-01-1", 10), ("CUP", "B-02-1", 4)] {
         let key = StockKey {
@@ -42,7 +42,7 @@ fn pool(on_short: ShortDecision) -> Pool {
     pool
 }
 
-fn paid_order(pool: &mut Pool, id: &str, lines: &[(&str, i64)]) -> u64 {
+pub(super) fn paid_order(pool: &mut Pool, id: &str, lines: &[(&str, i64)]) -> u64 {
     let intake = OrderIntake {
         platform: "own".into(),
         platform_order_id: id.into(),
@@ -70,7 +70,15 @@ fn paid_order(pool: &mut Pool, id: &str, lines: &[(&str, i64)]) -> u64 {
     placed.order.id
 }
 
-fn scan(pool: &mut Pool, seq: u64, kind: MovementKind, sku: &str, loc: &str, qty: i64, task: &str) {
+pub(super) fn scan(
+    pool: &mut Pool,
+    seq: u64,
+    kind: MovementKind,
+    sku: &str,
+    loc: &str,
+    qty: i64,
+    task: &str,
+) {
     let m = Movement {
         seq,
         kind,
@@ -94,7 +102,7 @@ fn scan(pool: &mut Pool, seq: u64, kind: MovementKind, sku: &str, loc: &str, qty
 }
 
 /// (task line reference, sku, location, quantity) of a device's queue.
-fn queue(pool: &Pool, device: &str) -> Vec<(String, String, String, i64)> {
+pub(super) fn queue(pool: &Pool, device: &str) -> Vec<(String, String, String, i64)> {
     let q = pool.task_book().queue(device);
     q.tasks
         .iter()

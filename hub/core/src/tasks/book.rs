@@ -152,6 +152,11 @@ impl TaskBook {
     /// What a device is sent: its open tasks by rank, at its version.
     pub fn queue(&self, device: &str) -> DeviceQueue {
         let mut tasks: Vec<Task> = self.tasks(Some(device), Some(true)).cloned().collect();
+        if self.rules.pack_stations.iter().any(|s| s == device) {
+            let to_pack = self.tasks.values().filter(|t| t.awaits_packing());
+            let mine: Vec<u64> = tasks.iter().map(|t| t.id).collect();
+            tasks.extend(to_pack.filter(|t| !mine.contains(&t.id)).cloned());
+        }
         tasks.sort_by_key(|t| (t.rank, t.id));
         DeviceQueue {
             device: device.to_string(),
@@ -184,11 +189,20 @@ impl TaskBook {
         }
     }
 
-    /// Marks a task changed: stored, and its device's queue touched.
+    /// Marks a task changed: stored, and its device's queue touched (and
+    /// the packing stations' queues, once it has picked units: it enters
+    /// or leaves their lists).
     pub(super) fn touch_task(&mut self, id: u64) {
         self.dirty_tasks.insert(id);
-        if let Some(device) = self.tasks.get(&id).and_then(|t| t.device.clone()) {
+        let Some(task) = self.tasks.get(&id) else {
+            return;
+        };
+        if let Some(device) = task.device.clone() {
             self.touched.insert(device);
+        }
+        if task.lines.iter().any(|l| l.state.picked() > 0) {
+            self.touched
+                .extend(self.rules.pack_stations.iter().cloned());
         }
     }
 

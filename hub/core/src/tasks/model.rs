@@ -173,6 +173,14 @@ impl Task {
         self.closed_ms.is_none()
     }
 
+    /// Picked (no line open) with units not packed yet: on the packing
+    /// stations' lists.
+    pub fn awaits_packing(&self) -> bool {
+        !self.is_open()
+            && self.kind == TaskKind::Pick
+            && self.lines.iter().any(|l| l.state.picked() > l.packed)
+    }
+
     /// Whether the device still needs it: open, or picked and not all
     /// packed yet (a pack station on the same device finds its lines).
     pub fn in_queue(&self) -> bool {

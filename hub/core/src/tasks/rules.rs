@@ -84,6 +84,10 @@ pub struct TaskRules {
     pub offline_after_ms: u64,
     /// What a short pick leads to.
     pub on_short: ShortDecision,
+    /// Packing stations: devices that are sent every picked task not yet
+    /// packed (from any picker), so an order is packed away from where
+    /// it was picked.
+    pub pack_stations: Vec<String>,
 }
 
 impl Default for TaskRules {
@@ -95,6 +99,7 @@ impl Default for TaskRules {
             devices: Vec::new(),
             offline_after_ms: DEFAULT_OFFLINE_AFTER_MS,
             on_short: ShortDecision::default(),
+            pack_stations: Vec::new(),
         }
     }
 }

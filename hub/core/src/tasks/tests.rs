@@ -32,6 +32,7 @@ pub(super) fn rules() -> TaskRules {
         ],
         offline_after_ms: 10 * MIN,
         on_short: ShortDecision::RePick,
+        pack_stations: Vec::new(),
     }
 }
 

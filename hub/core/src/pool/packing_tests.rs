@@ -1,0 +1,91 @@
+//! Packing at a station that is not the picker's device (issue 15, item
+//! 5): a picked task not packed yet is on every packing station's list,
+//! whose version steps when the task arrives and when it leaves.
+
+use super::tasks_tests::{paid_order, pool, scan, T0};
+use crate::orders::OrderState;
+use crate::tasks::{DeviceZone, ShortDecision, TaskRules};
+use protocol::MovementKind;
+
+#[test]
+fn a_packing_station_gets_picked_tasks_and_packs_them_away_from_the_picker() {
+    let mut p = pool(ShortDecision::RePick);
+    p.start_tasks(
+        TaskRules {
+            site: "s1".into(),
+            devices: vec![DeviceZone {
+                device: "h1".into(),
+                zone: String::new(),
+            }],
+            pack_stations: vec!["pk1".into()],
+            ..TaskRules::default()
+        },
+        T0,
+    );
+    let id = paid_order(&mut p, "P-1", &[("TEA", 2)]);
+    p.plan_tasks(T0 + 1);
+    let task = p
+        .task_book()
+        .tasks(Some("h1"), Some(true))
+        .next()
+        .map(|t| t.id)
+        .expect("a task");
+    assert!(
+        p.task_book().queue("pk1").tasks.is_empty(),
+        "nothing to pack yet"
+    );
+    assert_eq!(p.task_book().version("pk1"), 0);
+    p.take_queue_pushes();
+    scan(
+        &mut p,
+        1,
+        MovementKind::Pick,
+        "TEA",
+        "A-01-1",
+        2,
+        &format!("{task}:0"),
+    );
+    assert_eq!(p.order(id).map(|o| o.state), Some(OrderState::Picked));
+    let pushes = p.take_queue_pushes();
+    assert!(pushes.contains(&"pk1".to_string()), "{pushes:?}");
+    let at_station: Vec<u64> = p
+        .task_book()
+        .queue("pk1")
+        .tasks
+        .iter()
+        .map(|t| t.id)
+        .collect();
+    assert_eq!(
+        at_station,
+        [task],
+        "the picked task is on the packing station's list"
+    );
+    let before = p.task_book().version("pk1");
+    // The pack scan comes from the station, not the picker.
+    let m = protocol::Movement {
+        seq: 1,
+        kind: MovementKind::Pack,
+        sku: "TEA".into(),
+        location: "PACK-1".into(),
+        to_location: None,
+        lot: None,
+        quantity: 2,
+        device_time_ms: 0,
+        task: Some(format!("{task}:0")),
+    };
+    let batch = protocol::EventBatch {
+        site: "s1".into(),
+        device: "pk1".into(),
+        epoch: 1,
+        first_seq: 1,
+        movements: vec![m],
+        auth_tag: None,
+    };
+    p.apply_batch(&batch, T0 + 3, &Vec::new());
+    assert_eq!(p.order(id).map(|o| o.state), Some(OrderState::Packed));
+    assert!(
+        p.task_book().queue("pk1").tasks.is_empty(),
+        "packed: it left the list"
+    );
+    assert!(p.task_book().version("pk1") > before);
+}
