@@ -52,7 +52,6 @@ pub use view::{Notice, NoticeLevel, ScreenView, Tally};
 
 use crate::draft::MovementDraft;
 pub use crate::scanner::Beep;
-use protocol::TaskRef;
 
 /// One thing the picker did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,15 +75,6 @@ pub enum Effect {
     Beep(Beep),
     /// Journal this movement (it already passed `MovementDraft::validate`).
     Record(Record),
-    /// A pick line closed with no unit found: a pick of 0 is no movement
-    /// the protocol allows, so nothing is journaled; the caller may log or
-    /// report it. The line stays open on the hub.
-    NotPicked {
-        /// The line.
-        task: TaskRef,
-        /// Why nothing was picked.
-        reason: ShortReason,
-    },
     /// Every unit of the order is in the parcel; its pack movements are
     /// the `Record`s just before this.
     OrderPacked(u64),

@@ -240,14 +240,10 @@ impl PickSession {
         if units > 0 {
             return self.record(at, MovementKind::Pick, (units, lot, Some(reason)), now);
         }
-        self.progress.close(at, 0);
-        self.advance();
-        let text = format!("nothing picked ({}): line closed", reason.as_str());
-        self.notice = Some(Notice::done(text));
-        vec![
-            Effect::NotPicked { task: at, reason },
-            Effect::Beep(Beep::Good),
-        ]
+        // Nothing there: a count of 0 at the location, naming the line,
+        // so the hub hears the shortfall (a pick of 0 is no movement) and
+        // the stock says what the shelf holds.
+        self.record(at, MovementKind::Count, (0, lot, Some(reason)), now)
     }
 
     /// Journals a confirmed line: (units, lot, short reason).

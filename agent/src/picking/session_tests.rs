@@ -188,16 +188,18 @@ fn a_short_pick_asks_a_reason_before_recording() {
 }
 
 #[test]
-fn nothing_found_closes_the_line_without_a_movement() {
+fn nothing_found_is_a_count_of_zero_naming_the_line() {
     let mut s = at_item(1);
     s.handle(typed("TEA"), 7);
     assert_eq!(s.handle(typed("0"), 7), []);
     let effects = s.handle(typed("1"), 7);
-    let closed = Effect::NotPicked {
-        task: at(1042, 1),
-        reason: ShortReason::NotFound,
+    let [Effect::Record(record)] = effects.as_slice() else {
+        panic!("one record: {effects:?}");
     };
-    assert_eq!(effects, [closed, GOOD]);
+    assert_eq!(record.draft.kind, MovementKind::Count);
+    assert_eq!(record.draft.quantity, 0);
+    assert_eq!(record.draft.task.as_deref(), Some("1042:1"));
+    assert_eq!(record.short, Some(ShortReason::NotFound));
     assert_eq!(s.progress().closed(at(1042, 1)), Some(0));
     assert_eq!(s.step(), &Step::GoTo(at(1042, 2)));
 }

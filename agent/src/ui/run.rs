@@ -162,9 +162,6 @@ impl Ui {
                     Ok(()) => beep = beep.or(Some(Beep::Good)),
                     Err((at, why)) => effects.extend(self.station.journal_refused(at, &why)),
                 },
-                Effect::NotPicked { task, reason } => {
-                    info!(%task, reason = reason.as_str(), "line closed with nothing picked");
-                }
                 Effect::OrderPacked(order) => info!(order, "order packed"),
             }
         }

@@ -89,3 +89,46 @@ fn a_packing_station_gets_picked_tasks_and_packs_them_away_from_the_picker() {
     );
     assert!(p.task_book().version("pk1") > before);
 }
+
+/// Nothing found at a pick line's location: the handheld sends a count of
+/// 0 naming the line (a pick of 0 is no movement). The hub hears the
+/// shortfall: the line closes short, the order waits for an operator (or
+/// a re-pick), and the shelf's stock is what was found.
+#[test]
+fn nothing_found_is_a_short_pick_never_a_silent_one() {
+    use crate::alerts::AlertKind;
+    let mut p = pool(ShortDecision::Backorder);
+    let id = paid_order(&mut p, "Z-1", &[("TEA", 2)]);
+    p.plan_tasks(T0 + 1);
+    let task = p
+        .task_book()
+        .tasks(Some("h1"), Some(true))
+        .next()
+        .map(|t| t.id)
+        .expect("a task");
+    scan(
+        &mut p,
+        1,
+        MovementKind::Count,
+        "TEA",
+        "A-01-1",
+        0,
+        &format!("{task}:0"),
+    );
+    let order = p.order(id).expect("order");
+    assert_eq!(order.state, OrderState::Exception, "{:?}", order.history);
+    assert_eq!(order.exceptions[0].code, "short_pick");
+    let alerts: Vec<AlertKind> = p
+        .take_changes()
+        .alerts
+        .iter()
+        .map(|(_, a)| a.kind)
+        .collect();
+    assert!(alerts.contains(&AlertKind::ShortPick), "{alerts:?}");
+    let key = crate::events::StockKey {
+        sku: "TEA".into(),
+        location: "A-01-1".into(),
+        lot: String::new(),
+    };
+    assert_eq!(p.on_hand(&key), 0, "the shelf holds what was found");
+}

@@ -135,11 +135,12 @@ impl Pool {
         else {
             return false;
         };
-        let Some(asked) = self.tasks.task(task).and_then(|t| {
+        let Some((asked, pick_line)) = self.tasks.task(task).and_then(|t| {
+            let pick = t.kind == crate::tasks::TaskKind::Pick;
             t.lines
                 .iter()
                 .find(|l| l.line == line)
-                .map(|l| (l.quantity, l.order))
+                .map(|l| ((l.quantity, l.order), pick))
         }) else {
             return false;
         };
@@ -150,6 +151,11 @@ impl Pool {
         let report = match m.kind {
             MovementKind::Pick if m.quantity < asked.0 => {
                 Report::Short(m.quantity, "fewer units found than the line asked".into())
+            }
+            // Nothing found at a pick line's location: the picker counts 0
+            // there (a pick of 0 is no movement), naming the line.
+            MovementKind::Count if pick_line && m.quantity == 0 => {
+                Report::Short(0, "nothing found at the location (counted 0)".into())
             }
             MovementKind::Pick | MovementKind::Count => Report::Confirmed(m.quantity),
             _ => return true,
