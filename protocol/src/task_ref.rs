@@ -49,6 +49,35 @@ impl TaskRef {
     }
 }
 
+/// The short-pick reasons a task reference may carry (WIRE.md §3.15).
+pub const SHORT_REASONS: [&str; 3] = ["not_found", "damaged", "other"];
+
+impl TaskRef {
+    /// Parses what a scan's `task` field holds for a task line: the
+    /// reference, optionally followed by `:` and the reason a pick came
+    /// short (`"1042:3:not_found"`; one of [`SHORT_REASONS`]).
+    pub fn parse_line(text: &str) -> Result<(TaskRef, Option<&'static str>), TaskRefError> {
+        let (head, tail) = match text.match_indices(':').nth(1) {
+            Some((at, _)) => (&text[..at], Some(&text[at + 1..])),
+            None => (text, None),
+        };
+        let reference = TaskRef::parse(head)?;
+        match tail {
+            None => Ok((reference, None)),
+            Some(word) => SHORT_REASONS
+                .iter()
+                .find(|r| **r == word)
+                .map(|r| (reference, Some(*r)))
+                .ok_or(TaskRefError::NotCanonical("short reason")),
+        }
+    }
+
+    /// The field for a short pick of this line: `"{task}:{line}:{reason}"`.
+    pub fn with_reason(&self, reason: &str) -> String {
+        format!("{self}:{reason}")
+    }
+}
+
 /// A canonical decimal number: digits only, no leading zero unless it is
 /// `"0"`, and it fits `T`.
 fn canonical<T: FromStr>(digits: &str, part: &'static str) -> Result<T, TaskRefError> {
@@ -92,6 +121,32 @@ mod tests {
             assert_eq!(text.parse(), Ok(parsed));
             assert_eq!(check_id("task", text), Ok(()), "{text} is a valid id");
         }
+    }
+
+    #[test]
+    fn a_line_may_carry_the_reason_its_pick_came_short() {
+        let at = TaskRef {
+            task: 1042,
+            line: 3,
+        };
+        assert_eq!(TaskRef::parse_line("1042:3"), Ok((at, None)));
+        assert_eq!(
+            TaskRef::parse_line("1042:3:not_found"),
+            Ok((at, Some("not_found")))
+        );
+        assert_eq!(at.with_reason("damaged"), "1042:3:damaged");
+        assert_eq!(check_id("task", &at.with_reason("not_found")), Ok(()));
+        for bad in [
+            "1042:3:",
+            "1042:3:lost",
+            "1042:3:not_found:x",
+            "1042",
+            "x:3:other",
+        ] {
+            assert!(TaskRef::parse_line(bad).is_err(), "{bad}");
+        }
+        // The plain parser still takes only the canonical reference.
+        assert!(TaskRef::parse("1042:3:not_found").is_err());
     }
 
     #[test]

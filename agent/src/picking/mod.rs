@@ -128,6 +128,15 @@ impl ShortReason {
             ShortReason::Other => "other",
         }
     }
+
+    /// The word a task reference carries (`protocol::task_ref::SHORT_REASONS`).
+    pub fn wire(self) -> &'static str {
+        match self {
+            ShortReason::NotFound => "not_found",
+            ShortReason::Damaged => "damaged",
+            ShortReason::Other => "other",
+        }
+    }
 }
 
 /// Whether the device reaches the hub, and how much it has not yet had

@@ -49,7 +49,11 @@ impl Progress {
         if !matches!(draft.kind, MovementKind::Pick | MovementKind::Count) {
             return;
         }
-        if let Some(at) = draft.task.as_deref().and_then(|t| TaskRef::parse(t).ok()) {
+        if let Some(at) = draft
+            .task
+            .as_deref()
+            .and_then(|t| TaskRef::parse_line(t).ok().map(|(at, _)| at))
+        {
             self.close(at, draft.quantity);
         }
     }

@@ -128,7 +128,7 @@ proptest! {
                 let Effect::Record(record) = effect else { continue };
                 prop_assert!(!refused, "recorded with an error beep");
                 let d = &record.draft;
-                let at = TaskRef::parse(d.task.as_deref().unwrap_or("")).expect("a task ref");
+                let at = TaskRef::parse_line(d.task.as_deref().unwrap_or("")).expect("a task ref").0;
                 let (task, line) = line_of(&list, at);
                 prop_assert_eq!(&d.sku, &line.sku);
                 prop_assert_eq!(&d.location, &line.location);
@@ -175,7 +175,7 @@ proptest! {
             prop_assert_eq!(orders.len(), usize::from(!records.is_empty()));
             for record in records {
                 let d = &record.draft;
-                let at = TaskRef::parse(d.task.as_deref().unwrap_or("")).expect("a task ref");
+                let at = TaskRef::parse_line(d.task.as_deref().unwrap_or("")).expect("a task ref").0;
                 let (_, line) = line_of(&list, at);
                 prop_assert_eq!(d.kind, MovementKind::Pack);
                 prop_assert_eq!(line.order, Some(orders[0]));

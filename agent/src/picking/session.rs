@@ -260,7 +260,12 @@ impl PickSession {
         let mut draft = MovementDraft::new(kind, &line.sku, &line.location, units);
         draft.lot = lot.lot;
         draft.device_time_ms = now;
-        draft.task = Some(at.to_string());
+        // A short pick names its reason with the line, so the hub records
+        // why (WIRE.md §3.15).
+        draft.task = Some(match short {
+            Some(reason) => at.with_reason(reason.wire()),
+            None => at.to_string(),
+        });
         if let Err(e) = draft.validate() {
             return self.refuse(e.to_string());
         }

@@ -173,7 +173,10 @@ impl Ui {
     /// progress survives a restart before the hub's next list.
     async fn record(&mut self, record: Record) -> Result<(), (TaskRef, String)> {
         let draft = record.draft;
-        let at = draft.task.as_deref().and_then(|t| TaskRef::parse(t).ok());
+        let at = draft
+            .task
+            .as_deref()
+            .and_then(|t| TaskRef::parse_line(t).ok().map(|(at, _)| at));
         let at = at.unwrap_or(TaskRef { task: 0, line: 0 });
         let (journal, queue) = (self.journal.clone(), self.queue.clone());
         let (kind, units) = (draft.kind, draft.quantity);

@@ -130,7 +130,11 @@ pub fn closed_here(queue: &TaskQueue, journal: &Journal) -> Progress {
         if !matches!(m.kind, MovementKind::Pick | MovementKind::Count) {
             continue;
         }
-        if let Some(at) = m.task.as_deref().and_then(|t| TaskRef::parse(t).ok()) {
+        if let Some(at) = m
+            .task
+            .as_deref()
+            .and_then(|t| TaskRef::parse_line(t).ok().map(|(at, _)| at))
+        {
             progress.close(at, m.quantity);
         }
     }

@@ -132,3 +132,32 @@ fn nothing_found_is_a_short_pick_never_a_silent_one() {
     };
     assert_eq!(p.on_hand(&key), 0, "the shelf holds what was found");
 }
+
+/// The reason a picker gave travels with the line (`{task}:{line}:{reason}`)
+/// and is what the short pick records.
+#[test]
+fn a_short_picks_reason_reaches_the_discrepancy() {
+    let mut p = pool(ShortDecision::RePick);
+    paid_order(&mut p, "R-1", &[("TEA", 3)]);
+    p.plan_tasks(T0 + 1);
+    let task = p
+        .task_book()
+        .tasks(Some("h1"), Some(true))
+        .next()
+        .map(|t| t.id)
+        .expect("a task");
+    scan(
+        &mut p,
+        1,
+        MovementKind::Pick,
+        "TEA",
+        "A-01-1",
+        1,
+        &format!("{task}:0:damaged"),
+    );
+    let line = p.task_book().task(task).map(|t| t.lines[0].state.clone());
+    assert_eq!(
+        line,
+        Some(crate::tasks::LineState::Short(1, "damaged".into()))
+    );
+}

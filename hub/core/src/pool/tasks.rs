@@ -131,7 +131,8 @@ impl Pool {
     /// task line this hub knows (else the caller treats its task text as
     /// before, e.g. a reservation's `res-{id}`).
     pub(crate) fn task_scan(&mut self, device: &str, epoch: u64, m: &Movement, now: u64) -> bool {
-        let Some(TaskRef { task, line }) = m.task.as_deref().and_then(|t| TaskRef::parse(t).ok())
+        let Some((TaskRef { task, line }, why)) =
+            m.task.as_deref().and_then(|t| TaskRef::parse_line(t).ok())
         else {
             return false;
         };
@@ -149,14 +150,18 @@ impl Pool {
             return true;
         }
         let report = match m.kind {
-            MovementKind::Pick if m.quantity < asked.0 => {
-                Report::Short(m.quantity, "fewer units found than the line asked".into())
-            }
+            MovementKind::Pick if m.quantity < asked.0 => Report::Short(
+                m.quantity,
+                why.unwrap_or("fewer units found than the line asked")
+                    .into(),
+            ),
             // Nothing found at a pick line's location: the picker counts 0
             // there (a pick of 0 is no movement), naming the line.
-            MovementKind::Count if pick_line && m.quantity == 0 => {
-                Report::Short(0, "nothing found at the location (counted 0)".into())
-            }
+            MovementKind::Count if pick_line && m.quantity == 0 => Report::Short(
+                0,
+                why.unwrap_or("nothing found at the location (counted 0)")
+                    .into(),
+            ),
             MovementKind::Pick | MovementKind::Count => Report::Confirmed(m.quantity),
             _ => return true,
         };
