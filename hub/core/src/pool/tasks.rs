@@ -162,6 +162,12 @@ impl Pool {
                 why.unwrap_or("nothing found at the location (counted 0)")
                     .into(),
             ),
+            MovementKind::Count if pick_line => {
+                let why =
+                    format!("a count closes pick line {task}:{line} only when it found nothing");
+                self.task_refused(m, why, now);
+                return true;
+            }
             MovementKind::Pick | MovementKind::Count => Report::Confirmed(m.quantity),
             _ => return true,
         };
