@@ -311,3 +311,35 @@ fn a_packing_station_gets_the_picked_list_and_packs_the_order() {
         "packed: it left the station's list: {emptied:?}"
     );
 }
+
+#[test]
+fn the_buyers_remarks_reach_the_handheld_sealed_with_the_list() {
+    let data = tempfile::tempdir().unwrap();
+    let hub = TaskHub::start(data.path(), &["h1"]);
+    let (addr, ports) = (hub.addr(), hub.ports);
+    let creds = hub.hub.provision(&["h1", "inbox"]);
+    let mut h1 = Feed::connect(ports.mqtt, addr, &creds, "h1");
+    h1.send(vec![movement(
+        protocol::MovementKind::Receive,
+        "TEA",
+        "A-01-1",
+        5,
+    )]);
+    let inbox = Inbox::connect(&creds, ports.mqtt);
+    let body = serde_json::json!({
+        "platform": "own", "platform_order_id": "RM-1", "service": "express", "paid": true,
+        "customer": {"name": "张三", "phone": "13812345678",
+            "address": {"country": "CN", "province": "浙江省", "city": "杭州市",
+                        "district": "西湖区", "street": "文三路90号", "postal_code": "310012"}},
+        "lines": [{"sku": "TEA", "quantity": 1}],
+        "remarks": "fragile: gift wrap, please"
+    });
+    let (status, placed) = tests::feed::post(addr, "/api/v1/orders", &body.to_string());
+    assert_eq!(status, 201, "{placed}");
+    let list = inbox.wait_for(1);
+    assert_eq!(
+        list.tasks[0].remarks.as_deref(),
+        Some("fragile: gift wrap, please"),
+        "{list:?}"
+    );
+}

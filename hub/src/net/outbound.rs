@@ -42,7 +42,14 @@ pub struct Outbound {
     /// Packing stations (`[tasks] pack_stations`): sent every picked,
     /// unpacked task.
     pub pack_stations: Vec<String>,
+    /// Remarks already opened, by order (an order's remarks never change
+    /// once it is on a list).
+    pub remarks: std::collections::HashMap<u64, Option<String>>,
 }
+
+/// Orders whose remarks are kept opened in memory at most (then the
+/// cache starts again).
+const REMARKS_CACHED: usize = 10_000;
 
 /// Publishes acks, queues and label jobs until the channels close or
 /// `cancel`.
@@ -165,7 +172,19 @@ async fn publish_queues(
         }
     };
     for (device, (version, tasks)) in queues {
-        let list = crate::tasks::wire::task_list(&out.site, &device, version, &tasks);
+        let (store, vault, cache) = (&out.store, &out.vault, &mut out.remarks);
+        if cache.len() > REMARKS_CACHED {
+            cache.clear();
+        }
+        let mut remarks = |order: u64| {
+            let vault = vault.as_ref()?;
+            cache
+                .entry(order)
+                .or_insert_with(|| vault.remarks(store, order))
+                .clone()
+        };
+        let list =
+            crate::tasks::wire::task_list_with(&out.site, &device, version, &tasks, &mut remarks);
         let frame = match out.sealer.task_list(list) {
             Ok(frame) => frame,
             Err(e) => {

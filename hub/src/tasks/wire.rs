@@ -11,8 +11,20 @@ use protocol::validate::{MAX_LIST_LINES, MAX_LIST_TASKS, MAX_TASK_LINES};
 use protocol::{TaskEntry, TaskKind, TaskLine, TaskList};
 
 /// The list of `device` at `version` from its open `tasks` (any order;
-/// sorted here by rank, then id).
+/// sorted here by rank, then id), without remarks.
 pub fn task_list(site: &str, device: &str, version: u64, tasks: &[Task]) -> TaskList {
+    task_list_with(site, device, version, tasks, &mut |_| None)
+}
+
+/// [`task_list`] with the buyer's remarks of each task that serves one
+/// order, from `remarks` (by order id).
+pub fn task_list_with(
+    site: &str,
+    device: &str,
+    version: u64,
+    tasks: &[Task],
+    remarks: &mut dyn FnMut(u64) -> Option<String>,
+) -> TaskList {
     let mut open: Vec<&Task> = tasks.iter().filter(|t| t.in_queue()).collect();
     // Work still to pick or count first, by urgency; picked tasks waiting
     // to be packed after it, so that they can never push it out of a list
@@ -21,7 +33,8 @@ pub fn task_list(site: &str, device: &str, version: u64, tasks: &[Task]) -> Task
     let mut entries = Vec::new();
     let mut lines_total = 0;
     for task in open {
-        let entry = entry_of(task);
+        let mut entry = entry_of(task);
+        entry.remarks = entry.order.and_then(&mut *remarks).map(|r| screen_text(&r));
         if entry.lines.is_empty() {
             continue;
         }
@@ -40,6 +53,15 @@ pub fn task_list(site: &str, device: &str, version: u64, tasks: &[Task]) -> Task
         version,
         tasks: entries,
     }
+}
+
+/// Remarks as a terminal may show them (WIRE.md §4): control characters,
+/// line breaks included, as spaces, at most 500 characters.
+fn screen_text(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(protocol::MAX_REMARKS_CHARS)
+        .collect()
 }
 
 fn entry_of(task: &Task) -> TaskEntry {
@@ -80,6 +102,13 @@ fn entry_of(task: &Task) -> TaskEntry {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn remarks_are_shown_as_a_terminal_may_show_them() {
+        assert_eq!(screen_text("fragile\ncall\u{1b}[2J"), "fragile call [2J");
+        assert_eq!(screen_text(&"x".repeat(600)).chars().count(), 500);
+    }
+
     use super::*;
     use hub_core::tasks::{Class, Location, Rank};
 
