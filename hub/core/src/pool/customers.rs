@@ -12,6 +12,9 @@ use crate::pool::Pool;
 
 /// A customer with at least this many orders is tagged `vip`.
 pub const VIP_AFTER_ORDERS: u64 = 20;
+/// Orders with a return after which a customer is tagged
+/// `frequent_returns`.
+pub const FREQUENT_RETURNS_AFTER: usize = 3;
 /// How often the archive check walks the customers.
 pub const ARCHIVE_CHECK_EVERY_MS: u64 = 3_600_000;
 /// Most tags on one customer.
@@ -61,6 +64,28 @@ impl Pool {
         let customer = self.orders.book.customer_mut(key, now);
         if customer.orders >= VIP_AFTER_ORDERS && !customer.is_vip() {
             customer.tags.push("vip".into());
+        }
+    }
+
+    /// Tags a customer earns from returns: `frequent_returns` once
+    /// [`FREQUENT_RETURNS_AFTER`] of their orders had units come back.
+    pub(crate) fn derive_return_tags(&mut self, key: &str, now: u64) {
+        let returned = self
+            .orders
+            .book
+            .orders_of(key)
+            .into_iter()
+            .filter(|id| {
+                self.orders
+                    .book
+                    .get(*id)
+                    .is_some_and(|o| !o.returns.is_empty())
+            })
+            .count();
+        let customer = self.orders.book.customer_mut(key, now);
+        let tagged = customer.tags.iter().any(|t| t == "frequent_returns");
+        if returned >= FREQUENT_RETURNS_AFTER && !tagged {
+            customer.tags.push("frequent_returns".into());
         }
     }
 

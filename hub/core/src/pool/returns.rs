@@ -28,6 +28,11 @@ impl Pool {
             location: m.location.clone(),
             at_ms: now,
         };
+        let customer = self
+            .orders
+            .book
+            .get(reference.order)
+            .map(|o| o.customer.customer_key.clone());
         let problem = match self.orders.book.edit(reference.order) {
             None => Some(format!("order {} is not known here", reference.order)),
             Some(order) => {
@@ -60,6 +65,9 @@ impl Pool {
                 })
             }
         };
+        if let Some(key) = customer {
+            self.derive_return_tags(&key, now);
+        }
         if let Some(problem) = problem {
             let message = format!("return at {}: {problem}", m.location);
             self.alerts.raise(
@@ -84,6 +92,49 @@ mod tests {
     use std::collections::HashMap;
 
     const NO_LOG: &Vec<EventRecord> = &Vec::new();
+
+    fn place(pool: &mut Pool, id: &str) -> u64 {
+        let intake = OrderIntake {
+            platform: "own".into(),
+            platform_order_id: id.into(),
+            channel: "web".into(),
+            service: Service::Standard,
+            paid: true,
+            customer: OrderCustomer {
+                customer_key: "c-1".into(),
+                ..OrderCustomer::default()
+            },
+            wrapped_key: Some(vec![1]),
+            lines: vec![OrderLine {
+                sku: "MUG".into(),
+                quantity: 1,
+            }],
+            tags: Vec::new(),
+            problems: Vec::new(),
+            fixes: Vec::new(),
+        };
+        pool.place_order(intake, 1).expect("order").order.id
+    }
+
+    #[test]
+    fn a_customer_with_returns_on_three_orders_is_tagged_frequent_returns() {
+        let (mut pool, first) = pool_with_order();
+        let ids = [first, place(&mut pool, "R-2"), place(&mut pool, "R-3")];
+        for (i, id) in ids.iter().enumerate() {
+            let tagged = pool
+                .customer("c-1")
+                .is_some_and(|c| c.tags.iter().any(|t| t == "frequent_returns"));
+            assert!(!tagged, "tagged after {i} returns");
+            let task = format!("return:{id}:unwanted");
+            pool.apply_batch(&returned(i as u64 + 1, "A-02", 1, &task), 10, NO_LOG);
+        }
+        let customer = pool.customer("c-1").expect("customer");
+        assert!(
+            customer.tags.iter().any(|t| t == "frequent_returns"),
+            "{:?}",
+            customer.tags
+        );
+    }
 
     fn pool_with_order() -> (Pool, u64) {
         let key = StockKey {
