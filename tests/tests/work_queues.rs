@@ -342,4 +342,15 @@ fn the_buyers_remarks_reach_the_handheld_sealed_with_the_list() {
         Some("fragile: gift wrap, please"),
         "{list:?}"
     );
+    // Opening them is on record, as every opening of customer data is.
+    let id = placed["id"].clone();
+    wait_until("the remarks' opening audited", WAIT, || {
+        let (_, audit) = call(addr, "GET", "/api/v1/audit", None);
+        let items = audit["items"].as_array()?.clone();
+        items
+            .iter()
+            .any(|e| e["action"] == "read_remarks" && e["order"] == id)
+            .then_some(())
+    })
+    .expect("no audit entry for the remarks");
 }

@@ -45,6 +45,9 @@ pub struct Outbound {
     /// Remarks already opened, by order (an order's remarks never change
     /// once it is on a list).
     pub remarks: std::collections::HashMap<u64, Option<String>>,
+    /// Where the opening of remarks is recorded in the access audit (the
+    /// writer's queue).
+    pub audit: Option<mpsc::Sender<crate::writer::Command>>,
 }
 
 /// Orders whose remarks are kept opened in memory at most (then the
@@ -176,12 +179,14 @@ async fn publish_queues(
         if cache.len() > REMARKS_CACHED {
             cache.clear();
         }
+        let audit = out.audit.as_ref();
         let mut remarks = |order: u64| {
-            let vault = vault.as_ref()?;
-            cache
-                .entry(order)
-                .or_insert_with(|| vault.remarks(store, order))
-                .clone()
+            if let Some(known) = cache.get(&order) {
+                return known.clone();
+            }
+            let opened = opened_remarks(vault.as_ref()?, store, audit, order)?;
+            cache.insert(order, opened.clone());
+            opened
         };
         let list =
             crate::tasks::wire::task_list_with(&out.site, &device, version, &tasks, &mut remarks);
@@ -196,6 +201,31 @@ async fn publish_queues(
             return;
         }
     }
+}
+
+/// Opens `order`'s remarks and records the access in the audit first: a
+/// remark goes on a list only once its opening is on record (None,
+/// to be tried again at the next send, when the writer's queue is full).
+fn opened_remarks(
+    vault: &LabelVault,
+    store: &Store,
+    audit: Option<&mpsc::Sender<crate::writer::Command>>,
+    order: u64,
+) -> Option<Option<String>> {
+    let Some((remarks, customer)) = vault.remarks(store, order) else {
+        return Some(None);
+    };
+    let entry = crate::orders::AuditEntry {
+        at_ms: crate::clock::wall_ms(),
+        who: "hub".into(),
+        action: "read_remarks".into(),
+        reason: "the buyer's remarks on the picker's and packer's list".into(),
+        order: Some(order),
+        customer: Some(customer),
+    };
+    let command = crate::writer::Command::Audit(Box::new(entry));
+    audit?.try_send(command).ok()?;
+    Some(Some(remarks))
 }
 
 /// Sends each station every job it does not hold yet, in id order (which

@@ -228,6 +228,7 @@ pub async fn start_with_clock(
         site: config.site.clone(),
         pack_stations: config.tasks.pack_stations.clone(),
         remarks: Default::default(),
+        audit: Some(cmd_tx.clone()),
     };
     let health = Arc::new(Health::new(metrics.clone(), &cmd_tx, floor));
     let mut parts = Parts::new(health.clone(), cancel.clone());

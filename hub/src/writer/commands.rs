@@ -108,6 +108,9 @@ pub enum Command {
     Customer(crate::writer::customers::CustomerCommand),
     /// A label command (batches, reprints, previews).
     Label(Box<crate::writer::labels::LabelCommand>),
+    /// Records an access to customer data made outside the writer (the
+    /// buyer's remarks opened for a picker's list).
+    Audit(Box<crate::orders::AuditEntry>),
     /// Rebuild the pool from the log, compare, optionally against an ERP
     /// file, and store the report (runs after the group's commit).
     Reconcile {
@@ -193,6 +196,10 @@ pub fn apply(pool: &mut Pool, cmd: Command, now: u64) -> Result<Option<Pending>,
             later(reply, move |_| result)
         }
         Command::Ping { reply } => later(reply, |_| Ok(())),
+        Command::Audit(entry) => {
+            pool.audit(*entry);
+            return Ok(None);
+        }
         Command::Allocate { request, reply } => {
             let result = pool.allocate(request, now);
             later(reply, move |_| result)

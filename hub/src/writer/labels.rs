@@ -292,16 +292,17 @@ impl LabelVault {
     }
 
     /// The buyer's remarks on `order`, opened for the picker's and the
-    /// packer's list (the list is sealed to its device); None when there
-    /// are none or the customer's data is gone (archived).
-    pub fn remarks(&self, store: &crate::store::Store, order: u64) -> Option<String> {
+    /// packer's list (the list is sealed to its device), with the
+    /// customer's keyed hash for the audit; None when there are none or
+    /// the customer's data is gone (archived).
+    pub fn remarks(&self, store: &crate::store::Store, order: u64) -> Option<(String, String)> {
         let order = store.order(order).ok().flatten()?;
         let key = &order.customer.customer_key;
         let customer = store.customer(key).ok().flatten()?;
         let wrapped = WrappedKey::from_bytes(customer.wrapped_key.as_deref()?).ok()?;
         let data_key = self.master.unwrap(&wrapped, key).ok()?;
         let data = open_customer(&data_key, &order).ok()?;
-        Some(data.remarks).filter(|r| !r.trim().is_empty())
+        Some((data.remarks, key.clone())).filter(|(r, _)| !r.trim().is_empty())
     }
 
     /// The wire message of `job`, its label opened with its batch's key.
