@@ -161,3 +161,43 @@ fn a_short_picks_reason_reaches_the_discrepancy() {
         Some(crate::tasks::LineState::Short(1, "damaged".into()))
     );
 }
+
+/// A long-running hub holds its open work, not all it ever made: once an
+/// order is packed and stored, its tasks and progress leave memory (the
+/// store keeps them; a start would not load them either).
+#[test]
+fn finished_work_leaves_memory_once_stored() {
+    let mut p = pool(ShortDecision::RePick);
+    let id = paid_order(&mut p, "F-1", &[("TEA", 1)]);
+    p.plan_tasks(T0 + 1);
+    let task = p
+        .task_book()
+        .tasks(Some("h1"), Some(true))
+        .next()
+        .map(|t| t.id)
+        .expect("a task");
+    scan(
+        &mut p,
+        1,
+        MovementKind::Pick,
+        "TEA",
+        "A-01-1",
+        1,
+        &format!("{task}:0"),
+    );
+    scan(
+        &mut p,
+        2,
+        MovementKind::Pack,
+        "TEA",
+        "PACK-1",
+        1,
+        &format!("{task}:0"),
+    );
+    assert_eq!(p.order(id).map(|o| o.state), Some(OrderState::Packed));
+    assert!(p.task_book().task(task).is_some(), "kept until stored");
+    let changes = p.take_changes();
+    assert!(changes.tasks.tasks.iter().any(|t| t.id == task), "stored");
+    assert!(p.task_book().task(task).is_none(), "gone from memory");
+    assert!(p.task_book().order(id).is_none());
+}

@@ -405,8 +405,6 @@ fn a_cancelled_order_leaves_the_lists_at_once_and_its_picked_units_go_back() {
             .and_then(|t| t.parse().ok())
             .unwrap_or(0),
     );
-    assert!(
-        task.is_some_and(|t| !t.in_queue()),
-        "the task left the queue for good"
-    );
+    // Finished (its one order cancelled), it left memory once stored.
+    assert!(task.is_none(), "the task left the queue for good: {task:?}");
 }

@@ -11,7 +11,7 @@
 //! exactly when a queue's content does, which is what lets the hub resend
 //! from the device's last acknowledged version and nothing else.
 
-use super::model::{DeviceQueue, OrderPick, ScanKey, Task};
+use super::model::{DeviceQueue, OrderPick, PickState, ScanKey, Task};
 use super::outcome::Effect;
 use super::rules::TaskRules;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -165,8 +165,43 @@ impl TaskBook {
         }
     }
 
-    /// Changes since the last call.
+    /// Changes since the last call. Finished work then leaves memory (the
+    /// store keeps it), exactly what a start would not load: orders
+    /// packed or cancelled, and tasks no queue holds that no order still
+    /// picking carries. A long-running hub holds its open work, not all
+    /// work it ever made.
     pub fn take_changes(&mut self) -> TaskChanges {
+        let changes = self.collect_changes();
+        self.forget_finished(&changes);
+        changes
+    }
+
+    fn forget_finished(&mut self, changes: &TaskChanges) {
+        let done = |state: PickState| matches!(state, PickState::Packed | PickState::Cancelled);
+        for order in changes.orders.iter().filter(|o| done(o.state)) {
+            self.orders.remove(&order.order);
+        }
+        let carried: BTreeSet<u64> = self
+            .orders
+            .values()
+            .flat_map(|o| o.tasks.iter().copied())
+            .collect();
+        let gone: BTreeSet<u64> = changes
+            .tasks
+            .iter()
+            .filter(|t| !t.in_queue() && !carried.contains(&t.id))
+            .map(|t| t.id)
+            .collect();
+        if gone.is_empty() {
+            return;
+        }
+        for id in &gone {
+            self.tasks.remove(id);
+        }
+        self.by_scan.retain(|_, (task, _)| !gone.contains(task));
+    }
+
+    fn collect_changes(&mut self) -> TaskChanges {
         let tasks = std::mem::take(&mut self.dirty_tasks);
         let orders = std::mem::take(&mut self.dirty_orders);
         let versions = std::mem::take(&mut self.dirty_versions);
