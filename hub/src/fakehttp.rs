@@ -2,7 +2,8 @@
 //! (`carriers::fake`) and the shop platforms' (`writeback::fake`) open
 //! platforms: one request per connection (request line with its target,
 //! headers, a `Content-Length` body), one answer with `Connection: close`.
-//! The target is kept, since Shopee signs its path and query.
+//! The target is kept, since Shopee signs its path and query. Also the
+//! server both fakes run on ([`LoopbackServer`]) and the hang they share.
 
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
@@ -99,4 +100,85 @@ pub fn write_response(stream: &mut TcpStream, status: u16, body: &str) -> io::Re
     stream.write_all(head.as_bytes())?;
     stream.write_all(body.as_bytes())?;
     stream.flush()
+}
+
+/// A loopback server for the fakes: one thread accepts on `127.0.0.1:0`,
+/// each connection gets its own thread, which reads the request and hands
+/// it to the fake's `serve` (so a hanging answer never blocks the next
+/// request). Dropping it stops it.
+pub struct LoopbackServer {
+    addr: std::net::SocketAddr,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    accept: Option<std::thread::JoinHandle<()>>,
+}
+
+/// What a fake does with one request on its connection; the flag says
+/// the server stops.
+pub type Serve = dyn Fn(&mut TcpStream, Request, &std::sync::atomic::AtomicBool) + Send + Sync;
+
+impl LoopbackServer {
+    /// Starts serving with `serve`; threads are named after `name`.
+    pub fn start(name: &'static str, serve: std::sync::Arc<Serve>) -> io::Result<Self> {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        use std::sync::Arc;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+        let addr = listener.local_addr()?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&stop);
+        let accept = std::thread::Builder::new()
+            .name(name.into())
+            .spawn(move || {
+                for stream in listener.incoming() {
+                    if flag.load(Ordering::SeqCst) {
+                        return;
+                    }
+                    let Ok(stream) = stream else { continue };
+                    let (serve, flag) = (Arc::clone(&serve), Arc::clone(&flag));
+                    let spawned = std::thread::Builder::new()
+                        .name(format!("{name}-conn"))
+                        .spawn(move || serve_one(stream, &*serve, &flag));
+                    if let Err(e) = spawned {
+                        tracing::warn!(error = %e, name, "fake: cannot start a connection thread");
+                    }
+                }
+            })?;
+        Ok(LoopbackServer {
+            addr,
+            stop,
+            accept: Some(accept),
+        })
+    }
+
+    /// The address it listens on.
+    pub fn addr(&self) -> std::net::SocketAddr {
+        self.addr
+    }
+}
+
+impl Drop for LoopbackServer {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        // Wake the blocking accept so the thread sees the flag.
+        let _ = TcpStream::connect_timeout(&self.addr, std::time::Duration::from_secs(1));
+        if let Some(accept) = self.accept.take() {
+            let _ = accept.join();
+        }
+    }
+}
+
+/// Reads one request (a client silent for 5 s is dropped) and serves it.
+fn serve_one(mut stream: TcpStream, serve: &Serve, stop: &std::sync::atomic::AtomicBool) {
+    let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(5)));
+    if let Ok(request) = read_request(&mut stream) {
+        serve(&mut stream, request, stop);
+    }
+}
+
+/// Holds a connection open without answering until the server stops (or
+/// ten seconds pass), as a platform that hangs would.
+pub fn hang(stop: &std::sync::atomic::AtomicBool) {
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !stop.load(std::sync::atomic::Ordering::SeqCst) && std::time::Instant::now() < until {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
 }

@@ -15,13 +15,12 @@
 
 mod platform;
 
+use crate::fakehttp::{hang, LoopbackServer, Request};
 use std::collections::{BTreeMap, VecDeque};
 use std::io;
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::net::TcpStream;
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
 
 /// Which platform the fake plays.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,15 +53,13 @@ pub enum Fault {
 
 /// The fake platform. Dropping it stops the server.
 pub struct FakePlatform {
-    addr: SocketAddr,
+    server: LoopbackServer,
     shared: Arc<Shared>,
-    accept: Option<JoinHandle<()>>,
 }
 
 struct Shared {
     shape: Shape,
     secret: String,
-    stop: AtomicBool,
     state: Mutex<State>,
 }
 
@@ -85,23 +82,17 @@ impl FakePlatform {
     /// Starts a fake `shape` platform whose secret (app secret, partner
     /// key) is `secret`.
     pub fn start(shape: Shape, secret: &str) -> io::Result<Self> {
-        let listener = TcpListener::bind("127.0.0.1:0")?;
-        let addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
             shape,
             secret: secret.to_owned(),
-            stop: AtomicBool::new(false),
             state: Mutex::new(State::default()),
         });
-        let for_thread = Arc::clone(&shared);
-        let accept = std::thread::Builder::new()
-            .name("fake-platform".into())
-            .spawn(move || accept_loop(&listener, &for_thread))?;
-        Ok(Self {
-            addr,
-            shared,
-            accept: Some(accept),
-        })
+        let for_server = Arc::clone(&shared);
+        let serve = move |stream: &mut TcpStream, request: Request, stop: &AtomicBool| {
+            serve(stream, request, &for_server, stop)
+        };
+        let server = LoopbackServer::start("fake-platform", Arc::new(serve))?;
+        Ok(Self { server, shared })
     }
 
     /// The URL to configure the adapter with (gateway for TOP and JOS, the
@@ -112,7 +103,7 @@ impl FakePlatform {
             Shape::Jd => "/routerjson",
             Shape::Shopee => "",
         };
-        format!("http://{}{path}", self.addr)
+        format!("http://{}{path}", self.server.addr())
     }
 
     /// Misbehaves with `fault` for the next `times` requests (after the
@@ -157,46 +148,15 @@ impl FakePlatform {
     }
 }
 
-impl Drop for FakePlatform {
-    fn drop(&mut self) {
-        self.shared.stop.store(true, Ordering::SeqCst);
-        // Wake the blocking accept so the thread sees the flag.
-        let _ = TcpStream::connect_timeout(&self.addr, Duration::from_secs(1));
-        if let Some(accept) = self.accept.take() {
-            let _ = accept.join();
-        }
-    }
-}
-
-fn accept_loop(listener: &TcpListener, shared: &Arc<Shared>) {
-    for stream in listener.incoming() {
-        if shared.stop.load(Ordering::SeqCst) {
-            return;
-        }
-        let Ok(stream) = stream else { continue };
-        let shared = Arc::clone(shared);
-        let spawned = std::thread::Builder::new()
-            .name("fake-platform-conn".into())
-            .spawn(move || serve(stream, &shared));
-        if let Err(e) = spawned {
-            tracing::warn!(error = %e, "fake platform: cannot start a connection thread");
-        }
-    }
-}
-
 /// One connection: read, pick the fault, answer (or not).
-fn serve(mut stream: TcpStream, shared: &Shared) {
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
-    let Ok(request) = crate::fakehttp::read_request(&mut stream) else {
-        return;
-    };
+fn serve(stream: &mut TcpStream, request: Request, shared: &Shared, stop: &AtomicBool) {
     let fault = {
         let mut state = shared.state();
         state.requests += 1;
         state.faults.pop_front()
     };
     let (status, body) = match fault {
-        Some(Fault::Hang) => return hang(shared),
+        Some(Fault::Hang) => return hang(stop),
         Some(Fault::Status500) => (500, r#"{"error":"internal"}"#.to_owned()),
         Some(Fault::Garbage) => (200, "<html>502 bad gateway</html>".to_owned()),
         other => {
@@ -209,14 +169,5 @@ fn serve(mut stream: TcpStream, shared: &Shared) {
             platform::answer(shared.shape, &mut ctx, &request)
         }
     };
-    let _ = crate::fakehttp::write_response(&mut stream, status, &body);
-}
-
-/// Holds the connection open without answering until the fake stops (or
-/// ten seconds pass), as a platform that hangs would.
-fn hang(shared: &Shared) {
-    let until = Instant::now() + Duration::from_secs(10);
-    while !shared.stop.load(Ordering::SeqCst) && Instant::now() < until {
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    let _ = crate::fakehttp::write_response(stream, status, &body);
 }
