@@ -30,14 +30,8 @@ impl std::fmt::Debug for FormPoster {
 impl FormPoster {
     /// A poster for `url` that gives up on any request after `timeout`.
     pub(crate) fn new(url: &str, timeout: Duration) -> Self {
-        let agent = ureq::Agent::config_builder()
-            .timeout_global(Some(timeout))
-            .http_status_as_error(false)
-            .max_redirects(0)
-            .build()
-            .into();
         Self {
-            agent,
+            agent: agent(timeout),
             url: url.to_owned(),
         }
     }
@@ -70,7 +64,19 @@ impl FormPoster {
     }
 }
 
-fn elapsed_ms(started: Instant) -> u64 {
+/// The client every platform call uses: one whole-request timeout, an
+/// error status is an answer to read, no redirects.
+pub(crate) fn agent(timeout: Duration) -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .timeout_global(Some(timeout))
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .build()
+        .into()
+}
+
+/// Milliseconds since `started`, for the logs.
+pub(crate) fn elapsed_ms(started: Instant) -> u64 {
     u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX)
 }
 

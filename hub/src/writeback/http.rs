@@ -35,14 +35,8 @@ impl JsonClient {
     /// A client for `base` (scheme and host, no trailing slash) that gives
     /// up on any request after `timeout`.
     pub(crate) fn new(base: &str, timeout: Duration) -> Self {
-        let agent = ureq::Agent::config_builder()
-            .timeout_global(Some(timeout))
-            .http_status_as_error(false)
-            .max_redirects(0)
-            .build()
-            .into();
         Self {
-            agent,
+            agent: crate::carriers::http::agent(timeout),
             base: base.trim_end_matches('/').to_owned(),
         }
     }
@@ -86,7 +80,7 @@ fn read(
     tracing::debug!(
         platform,
         status,
-        elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        elapsed_ms = crate::carriers::http::elapsed_ms(started),
         "platform answered"
     );
     let body = response
