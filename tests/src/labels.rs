@@ -285,3 +285,78 @@ pub fn wait_batch(
     })
     .unwrap_or_else(|e| panic!("{e}: {}", batch(addr, id)))
 }
+
+/// A site for the label tests: a hub whose `[tasks]` gives work to `h1`
+/// and whose `[labels]` has the given stations, with `h1` and the
+/// stations provisioned and `h1` connected as a feed.
+pub struct LabelSite {
+    /// The hub.
+    pub hub: crate::work::TaskHub,
+    /// Its HTTP address.
+    pub addr: SocketAddr,
+    /// Its MQTT address, `host:port`.
+    pub mqtt: String,
+    /// `h1`'s credentials.
+    pub creds: Credentials,
+    /// The stations' credentials.
+    pub stations: Credentials,
+    /// `h1`, the handheld that picks and packs.
+    pub feed: Feed,
+}
+
+impl LabelSite {
+    /// Starts it in `data`; `more` is appended to the config (inside
+    /// `[labels]`: a carrier, platforms).
+    pub fn start(data: &Path, stations: &[(&str, &str)], failover_s: u64, more: &str) -> LabelSite {
+        let toml = labels_toml(stations, failover_s) + more;
+        let hub = crate::work::TaskHub::start_with(data, &["h1"], &toml);
+        let (addr, ports) = (hub.addr(), hub.ports);
+        let creds = hub.hub.provision(&["h1"]);
+        let ids: Vec<&str> = stations.iter().map(|(id, _)| *id).collect();
+        let stations = hub.hub.provision_stations(&ids);
+        let feed = Feed::connect(ports.mqtt, addr, &creds, "h1");
+        LabelSite {
+            mqtt: ports.mqtt_addr(),
+            hub,
+            addr,
+            creds,
+            stations,
+            feed,
+        }
+    }
+
+    /// `n` packed orders (see [`packed_orders`]).
+    pub fn packed_orders(&mut self, prefix: &str, n: usize) -> Vec<u64> {
+        packed_orders(self.addr, &mut self.feed, prefix, n)
+    }
+
+    /// Station `id` on `printer`, its queue in `data/{id}`, connected.
+    pub fn station(&self, data: &Path, id: &str, printer: SocketAddr) -> Station {
+        let mut station = Station::start(&data.join(id), &self.mqtt, &self.stations, id, printer);
+        station.wait_line(&format!("{id} connected"), |l| l == "connected");
+        station
+    }
+}
+
+/// The `shipments` of a batch body: `ids` in order, each with `carrier`
+/// and the tracking number `tracking(position, order)` (positions from 1).
+pub fn shipments(
+    ids: &[u64],
+    carrier: &str,
+    tracking: impl Fn(usize, u64) -> String,
+) -> Vec<serde_json::Value> {
+    ids.iter()
+        .enumerate()
+        .map(|(i, &id)| serde_json::json!({"order": id, "carrier": carrier, "tracking": tracking(i + 1, id)}))
+        .collect()
+}
+
+/// Prints `ids` as one batch for group `dock` (waybills `SF` and the
+/// position in ten digits); the batch id.
+pub fn print_batch(addr: SocketAddr, ids: &[u64]) -> u64 {
+    let shipments = shipments(ids, "SF Express", |n, _| format!("SF{n:010}"));
+    let body = serde_json::json!({"group": "dock", "shipments": shipments});
+    let (status, made) = crate::feed::post(addr, "/api/v1/label-batches", &body.to_string());
+    assert_eq!(status, 201, "{made}");
+    made["id"].as_u64().expect("batch id")
+}

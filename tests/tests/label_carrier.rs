@@ -6,9 +6,9 @@
 //! order and the carrier's code, and makes no batch.
 
 use hub::carriers::fake::{FakePlatform, Fault, Shape};
-use tests::feed::{post, Feed};
-use tests::labels::{labels_toml, packed_orders, wait_batch, FakePrinter, Station};
-use tests::work::{order_state, TaskHub};
+use tests::feed::post;
+use tests::labels::{wait_batch, FakePrinter, LabelSite};
+use tests::work::order_state;
 
 const SECRET_ENV: &str = "WMS_TEST_SF_CHECKWORD";
 
@@ -23,22 +23,11 @@ fn the_carrier_issues_each_order_one_waybill_and_its_refusals_are_answered() {
         platform.url()
     );
     let data = tempfile::tempdir().unwrap();
-    let toml = labels_toml(&[("ps1", "dock")], 60) + &carrier;
-    let hub = TaskHub::start_with(data.path(), &["h1"], &toml);
-    let (addr, ports) = (hub.addr(), hub.ports);
-    let creds = hub.hub.provision(&["h1"]);
-    let stations = hub.hub.provision_stations(&["ps1"]);
-    let mut feed = Feed::connect(ports.mqtt, addr, &creds, "h1");
-    let ids = packed_orders(addr, &mut feed, "CA", 4);
+    let mut site = LabelSite::start(data.path(), &[("ps1", "dock")], 60, &carrier);
+    let addr = site.addr;
+    let ids = site.packed_orders("CA", 4);
     let printer = FakePrinter::start(data.path(), "p1", None);
-    let mut station = Station::start(
-        &data.path().join("ps1"),
-        &ports.mqtt_addr(),
-        &stations,
-        "ps1",
-        printer.addr,
-    );
-    station.wait_line("connected", |l| l == "connected");
+    let _station = site.station(data.path(), "ps1", printer.addr);
 
     // The first answer is lost after the waybill was issued: the retry
     // gets the same waybill back.

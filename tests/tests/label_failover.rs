@@ -10,26 +10,12 @@ use protocol::sealed::{seal, FrameCounter, Recipient, SealKey};
 use protocol::{LabelJob, Message};
 use rumqttc::{Client, QoS};
 use std::collections::HashSet;
-use tests::feed::{post, Feed};
 use tests::identity::{device_key, device_options};
 use tests::labels::{
-    labels_toml, order_ref, packed_orders, wait_batch, FakePrinter, Station, WAIT,
+    labels_toml, order_ref, print_batch, wait_batch, FakePrinter, LabelSite, Station, WAIT,
 };
 use tests::wait_until;
 use tests::work::TaskHub;
-
-/// A batch of `ids` for group `dock`, waybills `SF` + the position.
-fn print_batch(addr: std::net::SocketAddr, ids: &[u64]) -> u64 {
-    let shipments: Vec<serde_json::Value> = ids
-        .iter()
-        .enumerate()
-        .map(|(i, id)| serde_json::json!({"order": id, "carrier": "SF Express", "tracking": format!("SF{:010}", i + 1)}))
-        .collect();
-    let body = serde_json::json!({"group": "dock", "shipments": shipments});
-    let (status, made) = post(addr, "/api/v1/label-batches", &body.to_string());
-    assert_eq!(status, 201, "{made}");
-    made["id"].as_u64().expect("batch id")
-}
 
 /// Which of orders `prefix`0001..`n` each printed label is, in print order.
 fn printed_refs(printed: &[String], prefix: &str, n: usize) -> Vec<usize> {
@@ -51,21 +37,14 @@ fn assert_no_duplicates(refs: &[usize]) {
 #[test]
 fn paper_out_mid_batch_moves_the_rest_and_every_label_prints_once() {
     let data = tempfile::tempdir().unwrap();
-    let toml = labels_toml(&[("ps1", "dock"), ("ps2", "dock")], 60);
-    let hub = TaskHub::start_with(data.path(), &["h1"], &toml);
-    let (addr, ports) = (hub.addr(), hub.ports);
-    let creds = hub.hub.provision(&["h1"]);
-    let stations = hub.hub.provision_stations(&["ps1", "ps2"]);
-    let mut feed = Feed::connect(ports.mqtt, addr, &creds, "h1");
-    let ids = packed_orders(addr, &mut feed, "PO", 12);
+    let mut site = LabelSite::start(data.path(), &[("ps1", "dock"), ("ps2", "dock")], 60, "");
+    let addr = site.addr;
+    let ids = site.packed_orders("PO", 12);
 
     let p1 = FakePrinter::start(data.path(), "p1", Some(4));
     let p2 = FakePrinter::start(data.path(), "p2", None);
-    let mqtt = ports.mqtt_addr();
-    let mut s1 = Station::start(&data.path().join("ps1"), &mqtt, &stations, "ps1", p1.addr);
-    let mut s2 = Station::start(&data.path().join("ps2"), &mqtt, &stations, "ps2", p2.addr);
-    s1.wait_line("ps1 connected", |l| l == "connected");
-    s2.wait_line("ps2 connected", |l| l == "connected");
+    let mut s1 = site.station(data.path(), "ps1", p1.addr);
+    let _s2 = site.station(data.path(), "ps2", p2.addr);
 
     // Both stations are up: the batch goes to the first of the group.
     let batch = print_batch(addr, &ids);
@@ -102,23 +81,16 @@ fn paper_out_mid_batch_moves_the_rest_and_every_label_prints_once() {
 #[test]
 fn a_station_killed_mid_batch_resumes_without_a_duplicate() {
     let data = tempfile::tempdir().unwrap();
-    let hub = TaskHub::start_with(data.path(), &["h1"], &labels_toml(&[("ps1", "dock")], 60));
-    let (addr, ports) = (hub.addr(), hub.ports);
-    let creds = hub.hub.provision(&["h1"]);
-    let stations = hub.hub.provision_stations(&["ps1"]);
-    let mut feed = Feed::connect(ports.mqtt, addr, &creds, "h1");
-    let ids = packed_orders(addr, &mut feed, "SK", 30);
+    let mut site = LabelSite::start(data.path(), &[("ps1", "dock")], 60, "");
+    let addr = site.addr;
+    let ids = site.packed_orders("SK", 30);
     let printer = FakePrinter::start(data.path(), "p1", None);
-    let queue = data.path().join("ps1");
-    let mqtt = ports.mqtt_addr();
-    let mut station = Station::start(&queue, &mqtt, &stations, "ps1", printer.addr);
-    station.wait_line("connected", |l| l == "connected");
+    let mut station = site.station(data.path(), "ps1", printer.addr);
     let batch = print_batch(addr, &ids);
     station.wait_line("a few printed", |l| l == "printed job=5");
     station.kill9();
 
-    let mut again = Station::start(&queue, &mqtt, &stations, "ps1", printer.addr);
-    again.wait_line("connected again", |l| l == "connected");
+    let _again = site.station(data.path(), "ps1", printer.addr);
     let done = wait_batch(addr, batch, "every job final", |p| {
         p["printed"].as_u64().unwrap_or(0) + p["unsure"].as_u64().unwrap_or(0) == 30
     });
@@ -141,24 +113,14 @@ fn a_station_killed_mid_batch_resumes_without_a_duplicate() {
 #[test]
 fn the_hub_killed_mid_batch_loses_no_job_and_prints_none_twice() {
     let data = tempfile::tempdir().unwrap();
-    let hub = TaskHub::start_with(data.path(), &["h1"], &labels_toml(&[("ps1", "dock")], 60));
-    let (addr, ports) = (hub.addr(), hub.ports);
-    let creds = hub.hub.provision(&["h1"]);
-    let stations = hub.hub.provision_stations(&["ps1"]);
-    let mut feed = Feed::connect(ports.mqtt, addr, &creds, "h1");
-    let ids = packed_orders(addr, &mut feed, "HK", 30);
+    let mut site = LabelSite::start(data.path(), &[("ps1", "dock")], 60, "");
+    let addr = site.addr;
+    let ids = site.packed_orders("HK", 30);
     let printer = FakePrinter::start(data.path(), "p1", None);
-    let mut station = Station::start(
-        &data.path().join("ps1"),
-        &ports.mqtt_addr(),
-        &stations,
-        "ps1",
-        printer.addr,
-    );
-    station.wait_line("connected", |l| l == "connected");
+    let mut station = site.station(data.path(), "ps1", printer.addr);
     let batch = print_batch(addr, &ids);
     station.wait_line("a few queued", |l| l.starts_with("queued job=3 "));
-    let hub = hub.crash_and_restart();
+    let hub = site.hub.crash_and_restart();
     let done = wait_batch(hub.addr(), batch, "30 printed after the restart", |p| {
         p["printed"] == 30
     });
@@ -275,23 +237,15 @@ fn malformed_unsealed_and_wrongly_sealed_jobs_are_refused_and_print_nothing() {
 fn a_silent_stations_jobs_move_after_the_failover_time_and_it_never_prints_them_late() {
     let data = tempfile::tempdir().unwrap();
     // The shortest failover the config takes: 5 s.
-    let toml = labels_toml(&[("ps1", "dock"), ("ps2", "dock")], 5);
-    let hub = TaskHub::start_with(data.path(), &["h1"], &toml);
-    let (addr, ports) = (hub.addr(), hub.ports);
-    let creds = hub.hub.provision(&["h1"]);
-    let stations = hub.hub.provision_stations(&["ps1", "ps2"]);
-    let mut feed = Feed::connect(ports.mqtt, addr, &creds, "h1");
-    let ids = packed_orders(addr, &mut feed, "SI", 6);
+    let mut site = LabelSite::start(data.path(), &[("ps1", "dock"), ("ps2", "dock")], 5, "");
+    let addr = site.addr;
+    let ids = site.packed_orders("SI", 6);
     // ps1's printer never answers: its jobs stay queued at ps1.
     let mut p1 = FakePrinter::start(data.path(), "p1", None);
     p1.set_state("silent");
     let p2 = FakePrinter::start(data.path(), "p2", None);
-    let mqtt = ports.mqtt_addr();
-    let queue1 = data.path().join("ps1");
-    let mut s1 = Station::start(&queue1, &mqtt, &stations, "ps1", p1.addr);
-    let mut s2 = Station::start(&data.path().join("ps2"), &mqtt, &stations, "ps2", p2.addr);
-    s1.wait_line("ps1 connected", |l| l == "connected");
-    s2.wait_line("ps2 connected", |l| l == "connected");
+    let mut s1 = site.station(data.path(), "ps1", p1.addr);
+    let _s2 = site.station(data.path(), "ps2", p2.addr);
 
     let batch = print_batch(addr, &ids);
     s1.wait_line("ps1 holds the last job", |l| {
@@ -307,7 +261,7 @@ fn a_silent_stations_jobs_move_after_the_failover_time_and_it_never_prints_them_
     // ps1 comes back, its printer working again: the jobs it held are past
     // their valid_ms, so it reports them expired and prints none of them.
     p1.set_state("ok");
-    let mut back = Station::start(&queue1, &mqtt, &stations, "ps1", p1.addr);
+    let mut back = site.station(data.path(), "ps1", p1.addr);
     back.wait_line("the first held job expired", |l| {
         l.starts_with("failed") && l.ends_with("reason=expired")
     });
@@ -328,22 +282,15 @@ fn a_silent_stations_jobs_move_after_the_failover_time_and_it_never_prints_them_
 #[test]
 fn a_label_caught_in_the_printer_by_an_open_head_is_cancelled_and_printed_elsewhere_once() {
     let data = tempfile::tempdir().unwrap();
-    let toml = labels_toml(&[("ps1", "dock"), ("ps2", "dock")], 60);
-    let hub = TaskHub::start_with(data.path(), &["h1"], &toml);
-    let (addr, ports) = (hub.addr(), hub.ports);
-    let creds = hub.hub.provision(&["h1"]);
-    let stations = hub.hub.provision_stations(&["ps1", "ps2"]);
-    let mut feed = Feed::connect(ports.mqtt, addr, &creds, "h1");
-    let ids = packed_orders(addr, &mut feed, "HO", 6);
+    let mut site = LabelSite::start(data.path(), &[("ps1", "dock"), ("ps2", "dock")], 60, "");
+    let addr = site.addr;
+    let ids = site.packed_orders("HO", 6);
     // ps1's head opens as the third label arrives: the printer holds it,
     // as a Zebra does, and would print it once the head is closed.
     let mut p1 = FakePrinter::start_with(data.path(), "p1", &["--head-open-on", "3"]);
     let p2 = FakePrinter::start(data.path(), "p2", None);
-    let mqtt = ports.mqtt_addr();
-    let mut s1 = Station::start(&data.path().join("ps1"), &mqtt, &stations, "ps1", p1.addr);
-    let mut s2 = Station::start(&data.path().join("ps2"), &mqtt, &stations, "ps2", p2.addr);
-    s1.wait_line("ps1 connected", |l| l == "connected");
-    s2.wait_line("ps2 connected", |l| l == "connected");
+    let mut s1 = site.station(data.path(), "ps1", p1.addr);
+    let _s2 = site.station(data.path(), "ps2", p2.addr);
 
     let batch = print_batch(addr, &ids);
     let done = wait_batch(addr, batch, "6 printed", |p| p["printed"] == 6);

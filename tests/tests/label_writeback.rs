@@ -8,9 +8,9 @@
 
 use hub::writeback::fake::{FakePlatform, Shape};
 use tests::feed::{call, post, Feed};
-use tests::labels::{labels_toml, wait_batch, FakePrinter, Station, WAIT};
+use tests::labels::{shipments, wait_batch, FakePrinter, LabelSite, WAIT};
 use tests::wait_until;
-use tests::work::{wait_order_state, TaskHub};
+use tests::work::wait_order_state;
 
 /// A paid Taobao order of one unit of TEA (numeric tid, as TOP has them).
 fn taobao_order(addr: std::net::SocketAddr, tid: u64) -> u64 {
@@ -66,43 +66,28 @@ fn each_printed_label_reaches_the_shop_platform_once_through_errors_and_restarts
     let platform = FakePlatform::start(Shape::Taobao, "tb-secret").expect("fake Taobao");
     std::env::set_var("WMS_TEST_TB_SECRET", "tb-secret");
     std::env::set_var("WMS_TEST_TB_SESSION", "session-1");
-    let toml = labels_toml(&[("ps1", "dock")], 60)
-        + &format!(
+    let platforms = format!(
             "platforms = [{{ platform = \"taobao\", url = \"{}\", app_key = \"12345678\", secret_env = \"WMS_TEST_TB_SECRET\", access_token_env = \"WMS_TEST_TB_SESSION\", timeout_ms = 1000 }}]\n",
             platform.url()
         );
     let data = tempfile::tempdir().unwrap();
-    let hub = TaskHub::start_with(data.path(), &["h1"], &toml);
-    let (addr, ports) = (hub.addr(), hub.ports);
-    let creds = hub.hub.provision(&["h1"]);
-    let stations = hub.hub.provision_stations(&["ps1"]);
-    let mut feed = Feed::connect(ports.mqtt, addr, &creds, "h1");
-    feed.send(vec![tests::feed::movement(
+    let mut site = LabelSite::start(data.path(), &[("ps1", "dock")], 60, &platforms);
+    let addr = site.addr;
+    site.feed.send(vec![tests::feed::movement(
         protocol::MovementKind::Receive,
         "TEA",
         "A-01-1",
         10,
     )]);
     let ids: Vec<u64> = (0..3).map(|i| taobao_order(addr, 4_000_001 + i)).collect();
-    pick_and_pack(addr, &mut feed, &ids);
+    pick_and_pack(addr, &mut site.feed, &ids);
     let printer = FakePrinter::start(data.path(), "p1", None);
-    let mut station = Station::start(
-        &data.path().join("ps1"),
-        &ports.mqtt_addr(),
-        &stations,
-        "ps1",
-        printer.addr,
-    );
-    station.wait_line("connected", |l| l == "connected");
+    let _station = site.station(data.path(), "ps1", printer.addr);
 
     // Two 500s first: retried until acknowledged. The third order is
     // refused by the platform: parked, with its error.
     platform.fail_next(2);
-    let shipments: Vec<serde_json::Value> = ids
-        .iter()
-        .enumerate()
-        .map(|(i, id)| serde_json::json!({"order": id, "carrier": "sf", "tracking": format!("SF77{i:08}")}))
-        .collect();
+    let shipments = shipments(&ids, "sf", |n, _| format!("SF77{:08}", n - 1));
     let body = serde_json::json!({"group": "dock", "shipments": &shipments[..2]});
     let (status, made) = post(addr, "/api/v1/label-batches", &body.to_string());
     assert_eq!(status, 201, "{made}");
@@ -148,7 +133,7 @@ fn each_printed_label_reaches_the_shop_platform_once_through_errors_and_restarts
 
     // Killed and restarted, the hub still owes it; an operator's retry
     // sends it, and it is owed no more.
-    let hub = hub.crash_and_restart();
+    let hub = site.hub.crash_and_restart();
     let addr = hub.addr();
     wait_until("still owed after the restart", WAIT, || {
         let (_, owed) = call(addr, "GET", "/api/v1/writebacks", None);

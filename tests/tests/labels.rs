@@ -11,13 +11,11 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
-use tests::feed::{call, post, Feed};
+use tests::feed::{call, post};
 use tests::identity::mosquitto_login;
-use tests::labels::{
-    labels_toml, order_ref, packed_orders, wait_batch, FakePrinter, Station, WAIT,
-};
+use tests::labels::{order_ref, shipments, wait_batch, FakePrinter, LabelSite, WAIT};
 use tests::wait_until;
-use tests::work::{order_state, TaskHub};
+use tests::work::order_state;
 
 /// `mosquitto_sub` on every station's jobs topic, printing each payload
 /// in hex; its lines are collected.
@@ -96,29 +94,16 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 #[test]
 fn a_batch_of_100_prints_in_order_once_and_the_broker_sees_no_address() {
     let data = tempfile::tempdir().unwrap();
-    let hub = TaskHub::start_with(data.path(), &["h1"], &labels_toml(&[("ps1", "dock")], 60));
-    let (addr, ports) = (hub.addr(), hub.ports);
-    let creds = hub.hub.provision(&["h1", "spy"]);
-    let stations = hub.hub.provision_stations(&["ps1"]);
-    let mut feed = Feed::connect(ports.mqtt, addr, &creds, "h1");
-    let ids = packed_orders(addr, &mut feed, "LB", 100);
+    let mut site = LabelSite::start(data.path(), &[("ps1", "dock")], 60, "");
+    let (addr, mqtt_port) = (site.addr, site.hub.ports.mqtt);
+    let spy_login = site.hub.hub.provision(&["spy"]);
+    let ids = site.packed_orders("LB", 100);
 
-    let spy = Spy::start(ports.mqtt, &mosquitto_login(&creds, "spy"));
+    let spy = Spy::start(mqtt_port, &mosquitto_login(&spy_login, "spy"));
     let printer = FakePrinter::start(data.path(), "p1", None);
-    let mut station = Station::start(
-        &data.path().join("ps1"),
-        &ports.mqtt_addr(),
-        &stations,
-        "ps1",
-        printer.addr,
-    );
-    station.wait_line("station connected", |l| l == "connected");
+    let station = site.station(data.path(), "ps1", printer.addr);
 
-    let shipments: Vec<serde_json::Value> = ids
-        .iter()
-        .enumerate()
-        .map(|(i, id)| serde_json::json!({"order": id, "carrier": "SF Express", "tracking": format!("SF{:010}", i + 1)}))
-        .collect();
+    let shipments = shipments(&ids, "SF Express", |n, _| format!("SF{n:010}"));
     let body = serde_json::json!({"group": "dock", "shipments": shipments});
     let (status, made) = post(addr, "/api/v1/label-batches", &body.to_string());
     assert_eq!(status, 201, "{made}");
@@ -190,7 +175,7 @@ fn a_batch_of_100_prints_in_order_once_and_the_broker_sees_no_address() {
     // alert, never a silent no-op.
     let ship =
         |tracking: &str| tests::feed::movement(protocol::MovementKind::Ship, tracking, "DOCK-1", 1);
-    feed.send(vec![
+    site.feed.send(vec![
         ship("SF0000000001"),
         ship("SF0000000001"),
         ship("SF9999999999"),

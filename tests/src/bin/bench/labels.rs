@@ -18,9 +18,8 @@
 
 use crate::stats::verdict;
 use std::time::{Duration, Instant};
-use tests::feed::{post, Feed};
-use tests::labels::{batch, labels_toml, packed_orders, wait_batch, FakePrinter, Station};
-use tests::work::TaskHub;
+use tests::feed::post;
+use tests::labels::{batch, shipments, wait_batch, FakePrinter, LabelSite};
 
 const MIN_LABELS_PER_MINUTE: f64 = 600.0;
 const MAX_FAILOVER: Duration = Duration::from_secs(2);
@@ -32,21 +31,14 @@ pub async fn run(labels: usize) -> anyhow::Result<bool> {
 
 fn measure(labels: usize) -> anyhow::Result<bool> {
     let data = tempfile::tempdir()?;
-    let toml = labels_toml(&[("ps1", "dock"), ("ps2", "dock")], 60);
-    let hub = TaskHub::start_with(data.path(), &["h1"], &toml);
-    let (addr, ports) = (hub.addr(), hub.ports);
-    let creds = hub.hub.provision(&["h1"]);
-    let stations = hub.hub.provision_stations(&["ps1", "ps2"]);
-    let mut feed = Feed::connect(ports.mqtt, addr, &creds, "h1");
-    let first = packed_orders(addr, &mut feed, "BL", labels);
-    let second = packed_orders(addr, &mut feed, "BF", 20);
-    let mqtt = ports.mqtt_addr();
+    let mut site = LabelSite::start(data.path(), &[("ps1", "dock"), ("ps2", "dock")], 60, "");
+    let addr = site.addr;
+    let first = site.packed_orders("BL", labels);
+    let second = site.packed_orders("BF", 20);
     let p1 = FakePrinter::start(data.path(), "p1", Some(labels as u64 + 5));
     let p2 = FakePrinter::start(data.path(), "p2", None);
-    let mut s1 = Station::start(&data.path().join("ps1"), &mqtt, &stations, "ps1", p1.addr);
-    let mut s2 = Station::start(&data.path().join("ps2"), &mqtt, &stations, "ps2", p2.addr);
-    s1.wait_line("ps1 connected", |l| l == "connected");
-    s2.wait_line("ps2 connected", |l| l == "connected");
+    let _s1 = site.station(data.path(), "ps1", p1.addr);
+    let _s2 = site.station(data.path(), "ps2", p2.addr);
 
     let started = Instant::now();
     let id = print(addr, &first)?;
@@ -76,10 +68,7 @@ fn measure(labels: usize) -> anyhow::Result<bool> {
 }
 
 fn print(addr: std::net::SocketAddr, ids: &[u64]) -> anyhow::Result<u64> {
-    let shipments: Vec<serde_json::Value> = ids
-        .iter()
-        .map(|id| serde_json::json!({"order": id, "carrier": "SF Express", "tracking": format!("SF{id:010}")}))
-        .collect();
+    let shipments = shipments(ids, "SF Express", |_, id| format!("SF{id:010}"));
     let body = serde_json::json!({"group": "dock", "shipments": shipments});
     let (status, made) = post(addr, "/api/v1/label-batches", &body.to_string());
     anyhow::ensure!(status == 201, "batch refused: {made}");
