@@ -230,12 +230,13 @@ fn is_set_b(c: char) -> bool {
 fn split_segments(bytes: &[u8]) -> Vec<Segment> {
     let mut segments: Vec<Segment> = Vec::new();
     let mut push = |set: CodeSet, part: &[u8]| {
-        let part = std::str::from_utf8(part).expect("ASCII");
+        // Printable ASCII only (`encode` checked it), so never lossy.
+        let part = String::from_utf8_lossy(part);
         match segments.last_mut() {
-            Some(last) if last.set == set => last.text.push_str(part),
+            Some(last) if last.set == set => last.text.push_str(&part),
             _ => segments.push(Segment {
                 set,
-                text: part.to_string(),
+                text: part.into_owned(),
             }),
         }
     };
