@@ -237,18 +237,29 @@ async fn publish_jobs(
     cancel: &CancellationToken,
 ) {
     for station in stations {
-        let jobs = match out.store.jobs_to_send(&station) {
-            Ok(jobs) => jobs,
+        let Some(vault) = &out.vault else {
+            return;
+        };
+        let to_send = match out.store.jobs_to_send(&station) {
+            Ok(to_send) => to_send,
             Err(e) => {
                 warn!(error = %e, "label jobs not read; sent at the station's next report");
                 continue;
             }
         };
-        for (job, wrapped) in jobs {
-            let Some(vault) = &out.vault else {
-                return;
+        // Each batch's key is unwrapped once for all its jobs.
+        let mut keys = std::collections::BTreeMap::new();
+        for (batch, wrapped) in &to_send.keys {
+            match vault.batch_key(*batch, wrapped) {
+                Ok(key) => drop(keys.insert(*batch, key)),
+                Err(e) => warn!(batch, error = %e, "batch key not opened; its jobs not sent"),
+            }
+        }
+        for job in to_send.jobs {
+            let Some(key) = keys.get(&job.batch) else {
+                continue;
             };
-            let message = match vault.label_job(&out.site, &job, &wrapped) {
+            let message = match vault.label_job(&out.site, &job, key) {
                 Ok(message) => message,
                 Err(e) => {
                     warn!(job = job.id, error = %e, "label not opened; job not sent");

@@ -68,6 +68,16 @@ pub(crate) fn check_record(prefix: u8, key: &[u8], value: &[u8]) -> Option<Resul
     })
 }
 
+/// A station's jobs to publish, in id order, and the wrapped data key of
+/// each of their batches.
+#[derive(Debug, Default)]
+pub struct JobsToSend {
+    /// The jobs.
+    pub jobs: Vec<JobRecord>,
+    /// Batch id to its wrapped key.
+    pub keys: std::collections::BTreeMap<u64, Vec<u8>>,
+}
+
 impl Store {
     /// What the print book needs at start: the unfinished jobs, their
     /// batches, and the id counters.
@@ -95,10 +105,10 @@ impl Store {
 
     /// The jobs to publish to `station`, in id order, with their batches'
     /// wrapped keys, as last committed.
-    pub fn jobs_to_send(&self, station: &str) -> Result<Vec<(JobRecord, Vec<u8>)>, StoreError> {
+    pub fn jobs_to_send(&self, station: &str) -> Result<JobsToSend, StoreError> {
         let mut prefix = prefixed(b'z', station.as_bytes());
         prefix.push(0);
-        let mut out = Vec::new();
+        let mut out = JobsToSend::default();
         for item in self.tree.scan_prefix(&prefix) {
             let (k, _) = item?;
             let Some(id) = k
@@ -110,9 +120,14 @@ impl Store {
             let Some(job) = self.record::<JobRecord>(b'y', u64::from_be_bytes(id))? else {
                 continue;
             };
-            if let Some(batch) = self.record::<BatchRecord>(b'b', job.batch)? {
-                out.push((job, batch.key));
+            // Each batch is read once, however many of its jobs go out.
+            if let std::collections::btree_map::Entry::Vacant(slot) = out.keys.entry(job.batch) {
+                let Some(batch) = self.record::<BatchRecord>(b'b', job.batch)? else {
+                    continue;
+                };
+                slot.insert(batch.key);
             }
+            out.jobs.push(job);
         }
         Ok(out)
     }

@@ -305,18 +305,22 @@ impl LabelVault {
         Some((data.remarks, key.clone())).filter(|(r, _)| !r.trim().is_empty())
     }
 
-    /// The wire message of `job`, its label opened with its batch's key.
+    /// Batch `batch`'s data key, unwrapped from its `wrapped` form.
+    pub fn batch_key(&self, batch: u64, wrapped: &[u8]) -> Result<DataKey, PoolError> {
+        let wrapped = WrappedKey::from_bytes(wrapped).map_err(sealing)?;
+        self.master
+            .unwrap(&wrapped, &batch_context(batch))
+            .map_err(sealing)
+    }
+
+    /// The wire message of `job`, its label opened with its batch's `key`
+    /// ([`LabelVault::batch_key`]).
     pub fn label_job(
         &self,
         site: &str,
         job: &JobRecord,
-        wrapped: &[u8],
+        key: &DataKey,
     ) -> Result<protocol::LabelJob, PoolError> {
-        let wrapped = WrappedKey::from_bytes(wrapped).map_err(sealing)?;
-        let key = self
-            .master
-            .unwrap(&wrapped, &batch_context(job.batch))
-            .map_err(sealing)?;
         let sealed = Sealed::from_bytes(&job.zpl).map_err(sealing)?;
         let zpl = key
             .open(&sealed, &job_context(job.batch, job.order))
