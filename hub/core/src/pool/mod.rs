@@ -103,6 +103,8 @@ pub struct Pool {
     /// Orders whose label printed since the last take (their tracking
     /// numbers go back to their platforms).
     pub(crate) labelled: Vec<u64>,
+    /// Order by the tracking number on its label (what a `ship` scan reads).
+    pub(crate) by_tracking: HashMap<String, u64>,
     /// Orders routed here and not planned yet.
     pub(crate) to_plan: BTreeSet<u64>,
     /// Devices whose queue changed (or must be sent again).
@@ -176,7 +178,13 @@ impl Pool {
         let safety = SafetyBook::load(parts.safety, |sku| {
             levels.get(sku).map_or(0, SkuLevel::available)
         });
+        let by_tracking = parts
+            .orders
+            .iter()
+            .filter_map(|o| o.shipment.as_ref().map(|s| (s.tracking.clone(), o.id)))
+            .collect();
         Pool {
+            by_tracking,
             stock: parts.stock,
             devices: parts.devices,
             next_event: parts.next_event.max(1),

@@ -118,6 +118,7 @@ impl Pool {
                         if o.state == OrderState::Packed {
                             let note = format!("label {tracking} printed");
                             o.enter(OrderState::Labelled, now, note);
+                            self.by_tracking.insert(tracking.clone(), order);
                             o.shipment = Some(Shipment { carrier, tracking });
                             self.labelled.push(order);
                         }
@@ -146,10 +147,9 @@ impl Pool {
     pub(crate) fn ship_scan(&mut self, m: &Movement, now: u64) {
         let tracking = m.sku.as_str();
         let found = self
-            .orders
-            .book
-            .iter()
-            .find(|o| o.shipment.as_ref().is_some_and(|s| s.tracking == tracking))
+            .by_tracking
+            .get(tracking)
+            .and_then(|id| self.orders.book.get(*id))
             .map(|o| (o.id, o.state));
         let problem = match found {
             Some((id, OrderState::Labelled)) => {
