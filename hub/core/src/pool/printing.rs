@@ -25,6 +25,7 @@ impl Pool {
     /// site, is packed, and has no label job still on its way.
     pub fn label_orders(&self, ids: &[u64]) -> Result<Vec<&Order>, PoolError> {
         let mut orders = Vec::with_capacity(ids.len());
+        let on_their_way = self.printing.orders_with_open_jobs();
         for (i, &id) in ids.iter().enumerate() {
             if ids[..i].contains(&id) {
                 return Err(PoolError::Invalid(format!(
@@ -43,7 +44,7 @@ impl Pool {
                     action: "label",
                 });
             }
-            if self.printing.has_open_job(id) {
+            if on_their_way.contains(&id) {
                 return Err(PoolError::Invalid(format!(
                     "order {id} already has a label on its way"
                 )));

@@ -75,10 +75,10 @@ impl PrintBook {
         self.started_ms = now;
     }
 
-    /// Whether `order` has a label job not finished (sent, queued, failed
-    /// or unsure).
-    pub fn has_open_job(&self, order: u64) -> bool {
-        self.jobs.values().any(|j| j.order == order)
+    /// The orders with a label job not finished (sent, queued, failed or
+    /// unsure).
+    pub fn orders_with_open_jobs(&self) -> BTreeSet<u64> {
+        self.jobs.values().map(|j| j.order).collect()
     }
 
     /// The rules in force.
