@@ -93,7 +93,8 @@ mod tests {
 
     const NO_LOG: &Vec<EventRecord> = &Vec::new();
 
-    fn place(pool: &mut Pool, id: &str) -> u64 {
+    /// Places a paid order `id` of `quantity` MUG for customer `c-1`.
+    fn place(pool: &mut Pool, id: &str, quantity: i64) -> u64 {
         let intake = OrderIntake {
             platform: "own".into(),
             platform_order_id: id.into(),
@@ -107,7 +108,7 @@ mod tests {
             wrapped_key: Some(vec![1]),
             lines: vec![OrderLine {
                 sku: "MUG".into(),
-                quantity: 1,
+                quantity,
             }],
             tags: Vec::new(),
             problems: Vec::new(),
@@ -119,7 +120,11 @@ mod tests {
     #[test]
     fn a_customer_with_returns_on_three_orders_is_tagged_frequent_returns() {
         let (mut pool, first) = pool_with_order();
-        let ids = [first, place(&mut pool, "R-2"), place(&mut pool, "R-3")];
+        let ids = [
+            first,
+            place(&mut pool, "R-2", 1),
+            place(&mut pool, "R-3", 1),
+        ];
         for (i, id) in ids.iter().enumerate() {
             let tagged = pool
                 .customer("c-1")
@@ -147,26 +152,7 @@ mod tests {
             site: "site-1".into(),
             ..OrderRules::default()
         });
-        let intake = OrderIntake {
-            platform: "own".into(),
-            platform_order_id: "R-1".into(),
-            channel: "web".into(),
-            service: Service::Standard,
-            paid: true,
-            customer: OrderCustomer {
-                customer_key: "c-1".into(),
-                ..OrderCustomer::default()
-            },
-            wrapped_key: Some(vec![1]),
-            lines: vec![OrderLine {
-                sku: "MUG".into(),
-                quantity: 2,
-            }],
-            tags: Vec::new(),
-            problems: Vec::new(),
-            fixes: Vec::new(),
-        };
-        let id = pool.place_order(intake, 1).expect("order").order.id;
+        let id = place(&mut pool, "R-1", 2);
         (pool, id)
     }
 
