@@ -27,6 +27,7 @@ pub mod config;
 pub mod datafile;
 pub mod devices;
 pub mod fakehttp;
+pub mod feed;
 pub mod health;
 pub mod intake;
 pub mod log_gate;
