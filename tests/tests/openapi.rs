@@ -223,6 +223,13 @@ fn call(addr: SocketAddr, method: &str, path: &str, body: Option<&str>) -> Respo
     http::request(addr, method, path, body).unwrap_or_else(|e| panic!("{method} {path}: {e}"))
 }
 
+/// Whether the GET of `template` answers an endless event stream.
+fn is_stream(doc: &Value, template: &str) -> bool {
+    operation(doc, "get", template)["responses"]["200"]["content"]
+        .get("text/event-stream")
+        .is_some()
+}
+
 /// A request without any token.
 fn call_anonymous(addr: SocketAddr, method: &str, path: &str) -> Response {
     http::request_as(addr, method, path, None, None)
@@ -253,6 +260,21 @@ fn the_document_is_served_open_as_openapi_3_1() {
         served == document(),
         "the hub serves another document than hub/src/api/openapi.json: rebuild it"
     );
+    // The page for people that renders it: open, its own origin only.
+    let page = call_anonymous(addr, "GET", "/api/docs");
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("/api/docs/docs.js"), "{}", page.body);
+    let policy = page.header("content-security-policy").unwrap_or("");
+    assert!(policy.contains("default-src 'none'") && policy.contains("script-src 'self'"));
+    let script = call_anonymous(addr, "GET", "/api/docs/docs.js");
+    assert_eq!(script.status, 200);
+    assert!(script.body.contains("/api/v1/openapi.json"));
+    assert!(!script.body.contains("http://") && !script.body.contains("https://"));
+    let style = call_anonymous(addr, "GET", "/api/docs/docs.css");
+    assert!(style
+        .header("content-type")
+        .unwrap_or("")
+        .starts_with("text/css"));
 }
 
 /// The main answers, made on purpose: each has a documented status and
@@ -432,6 +454,16 @@ fn every_documented_operation_is_served_and_no_other() {
         let path = concrete(template);
         for method in METHODS {
             let documented = ops.iter().any(|(m, p, _)| m == method && p == template);
+            if documented && method == "GET" && is_stream(&doc, template) {
+                // An endless answer: opened and its status checked, never
+                // read to the end.
+                let token = http::hub_token(&dir.path().join("hub")).expect("token");
+                let stream = tests::sse::SseClient::open(addr, &token, None);
+                if stream.status() != 200 {
+                    wrong.push(format!("GET {path}: stream answered {}", stream.status()));
+                }
+                continue;
+            }
             let r = call(addr, method, &path, Some(""));
             match (documented, unserved(&r)) {
                 (true, Some(why)) => wrong.push(format!("{method} {path}: documented, {why}")),

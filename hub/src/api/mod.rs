@@ -17,6 +17,7 @@ pub mod auth;
 mod changes;
 mod conn;
 mod customers;
+mod docs;
 mod error;
 mod exceptions;
 pub mod framing;
@@ -154,6 +155,7 @@ pub fn router_with(state: AppState, rules: BodyRules) -> Router {
         // After the auth layer, so outside it: the API's description is
         // open (it holds no data).
         .merge(openapi::routes())
+        .merge(docs::routes())
         // Bodies are bounded by `framing` (per route), not by axum's default.
         .layer(axum::extract::DefaultBodyLimit::disable())
         .layer(axum::middleware::from_fn_with_state(rules, framing::check))
