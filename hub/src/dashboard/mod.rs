@@ -140,7 +140,9 @@ mod tests {
             }
         }
         assert!(named.len() >= 5, "{named:?}");
-        for path in named {
+        // `data:,` is the empty icon (no /favicon.ico request, which the
+        // API would refuse without a token).
+        for path in named.into_iter().filter(|p| *p != "data:,") {
             assert!(
                 ASSETS.iter().any(|a| a.path == path),
                 "index.html names {path}, which is not served"
