@@ -48,8 +48,25 @@ impl Drop for Devices {
 fn start_device(hub: &HubProc, dir: &Path, tag: &str, token_file: &Path) -> Child {
     let creds = hub.provision(&[&device_id(tag)]);
     Command::new(bin_path("firmware-sim"))
-        .args(["fleet", "--site", &hub.site, "--devices", "1", "--rate", "1"])
-        .args(["--duration", "600", "--faults", "0", "--seed", "7", "--tag", tag])
+        .args([
+            "fleet",
+            "--site",
+            &hub.site,
+            "--devices",
+            "1",
+            "--rate",
+            "1",
+        ])
+        .args([
+            "--duration",
+            "600",
+            "--faults",
+            "0",
+            "--seed",
+            "7",
+            "--tag",
+            tag,
+        ])
         .arg("--credentials")
         .arg(&creds.path)
         .arg("--http-token-file")
@@ -83,9 +100,7 @@ fn the_dashboard_shows_a_killed_device_offline_and_a_new_order_without_reload() 
     let integrator = token_file(&hub, dir.path(), "integrator");
     let mut devices = Devices(Vec::new());
     for tag in TAGS {
-        devices
-            .0
-            .push(start_device(&hub, dir.path(), tag, &viewer));
+        devices.0.push(start_device(&hub, dir.path(), tag, &viewer));
     }
     let addr = hub.ports.http_addr();
     for tag in TAGS {
@@ -128,10 +143,17 @@ fn the_dashboard_shows_a_killed_device_offline_and_a_new_order_without_reload() 
         stdout.contains("kill to offline in the browser: "),
         "{stdout}"
     );
-    assert!(screenshot.exists(), "no screenshot at {}", screenshot.display());
+    assert!(
+        screenshot.exists(),
+        "no screenshot at {}",
+        screenshot.display()
+    );
     // The kill really was a kill: the hub agrees the device is offline.
     assert_eq!(
-        hubapi::device_state(addr, &online[1]).ok().flatten().as_deref(),
+        hubapi::device_state(addr, &online[1])
+            .ok()
+            .flatten()
+            .as_deref(),
         Some("offline")
     );
     drop(devices);
