@@ -105,6 +105,9 @@ pub struct HubConfig {
     /// Shipping labels: printer stations, failover, the sender (see
     /// [`crate::printing::config`]).
     pub labels: crate::printing::LabelsConfig,
+    /// Device heartbeats and the fleet's alerts (see
+    /// [`crate::devices::fleet_config`]).
+    pub fleet: crate::devices::fleet_config::FleetConfig,
 }
 
 impl Default for HubConfig {
@@ -144,6 +147,7 @@ impl Default for HubConfig {
             master_key_file: None,
             tasks: Default::default(),
             labels: Default::default(),
+            fleet: Default::default(),
         }
     }
 }
@@ -255,6 +259,7 @@ impl HubConfig {
         self.validate_orders()?;
         self.tasks.validate().map_err(ConfigError::Invalid)?;
         self.labels.validate().map_err(ConfigError::Invalid)?;
+        self.fleet.validate().map_err(ConfigError::Invalid)?;
         self.validate_http()
     }
 

@@ -28,6 +28,7 @@ pub mod dashboard;
 pub mod datafile;
 pub mod devices;
 pub mod fakehttp;
+pub mod feed;
 pub mod health;
 pub mod intake;
 pub mod log_gate;

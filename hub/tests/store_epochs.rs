@@ -82,7 +82,7 @@ fn resends_are_compared_with_the_committed_log_of_their_epoch() {
         .map(|r| r.on_hand)
         .sum();
     assert_eq!(stock, 11, "9 of epoch 5 and 2 of epoch 6, nothing forged");
-    let alerts = store.alerts(10, None).expect("alerts");
+    let alerts = store.alerts(10, None, None).expect("alerts");
     assert_eq!(alerts.len(), 1, "{alerts:?}");
     let records = store.devices().expect("devices");
     assert_eq!(records.len(), 2);

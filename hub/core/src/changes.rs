@@ -6,6 +6,8 @@ use crate::alerts::Alert;
 use crate::allocations::Allocation;
 use crate::discrepancies::{CountTask, Discrepancy};
 use crate::events::{DeadLetter, DeviceEpoch, DeviceRecord, EventRecord, StockKey};
+use crate::feed::FeedEvent;
+use crate::fleet::FleetRow;
 use crate::lots::LotInfo;
 use crate::orders::{AuditEntry, Customer, Order};
 use crate::printing::{PrintChanges, PrintParts};
@@ -43,8 +45,14 @@ pub struct Changes {
     pub reserved: Vec<(String, i64)>,
     /// Safety rules set (Some) or removed (None).
     pub safety: Vec<(String, Option<SafetyRule>)>,
-    /// New alerts with their ids.
+    /// Alerts raised, repeated, acknowledged or cleared, in their new
+    /// state, with their ids.
     pub alerts: Vec<(u64, Alert)>,
+    /// The change feed's events for these changes, with their ids
+    /// (filled by [`crate::pool::Pool::take_changes_with_feed`]).
+    pub feed: Vec<(u64, FeedEvent)>,
+    /// Fleet table rows changed.
+    pub fleet: Vec<(String, FleetRow)>,
     /// Discrepancies opened or closed.
     pub discrepancies: Vec<Discrepancy>,
     /// Count tasks opened or done.
@@ -80,6 +88,8 @@ impl Changes {
             + 2 * self.pruned_reservations.len()
             + self.safety.len()
             + self.alerts.len()
+            + self.feed.len()
+            + self.fleet.len()
             + self.discrepancies.len()
             + self.count_tasks.len()
             + self.lots.len()
@@ -106,6 +116,7 @@ impl Changes {
             && self.reserved.is_empty()
             && self.safety.is_empty()
             && self.alerts.is_empty()
+            && self.fleet.is_empty()
             && self.discrepancies.is_empty()
             && self.count_tasks.is_empty()
             && self.lots.is_empty()
@@ -136,6 +147,8 @@ pub struct NextIds {
     pub audit: u64,
     /// Next allocation id.
     pub allocation: u64,
+    /// Next change-feed id.
+    pub feed: u64,
 }
 
 /// The durable state a pool is loaded from.
@@ -153,6 +166,10 @@ pub struct PoolParts {
     pub reservations: Vec<Reservation>,
     /// Safety rules.
     pub safety: Vec<(String, SafetyRule)>,
+    /// The stored fleet table.
+    pub fleet: Vec<(String, FleetRow)>,
+    /// Stored alerts not cleared.
+    pub open_alerts: Vec<(u64, Alert)>,
     /// Open discrepancies.
     pub open_discrepancies: Vec<Discrepancy>,
     /// Open count tasks.

@@ -61,6 +61,9 @@ pub enum PoolError {
         /// What was asked.
         action: &'static str,
     },
+    /// No open alert with this id (cleared already, or never raised).
+    #[error("alert {0} is not open (cleared already, or no such alert)")]
+    AlertNotOpen(u64),
     /// The idempotency key was used before for a different request.
     #[error("idempotency key {0:?} was already used for a different request")]
     IdempotencyMismatch(String),

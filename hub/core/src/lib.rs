@@ -24,6 +24,8 @@ pub mod changes;
 pub mod discrepancies;
 pub mod errors;
 pub mod events;
+pub mod feed;
+pub mod fleet;
 pub mod labels;
 pub mod lots;
 pub mod orders;

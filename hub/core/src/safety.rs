@@ -48,6 +48,8 @@ pub struct SafetyBook {
 pub enum Crossing {
     /// Just went below the threshold: raise an alert.
     WentBelow(i64),
+    /// Was below and is at or above the threshold again: clear the alert.
+    WentAbove,
     /// Nothing new.
     None,
 }
@@ -107,8 +109,10 @@ impl SafetyBook {
             return Crossing::None;
         };
         if available >= rule.threshold {
-            self.below.remove(sku);
-            Crossing::None
+            match self.below.remove(sku) {
+                true => Crossing::WentAbove,
+                false => Crossing::None,
+            }
         } else if self.below.insert(sku.to_string()) {
             Crossing::WentBelow(rule.threshold)
         } else {

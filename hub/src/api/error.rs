@@ -138,6 +138,11 @@ impl From<PoolError> for ApiError {
                 message,
                 shortfall: Vec::new(),
             },
+            PoolError::AlertNotOpen(_) => ApiError::Conflict {
+                code: "alert_not_open",
+                message,
+                shortfall: Vec::new(),
+            },
             PoolError::IdempotencyMismatch(_) => ApiError::Unprocessable {
                 code: "idempotency_key_reused",
                 message,

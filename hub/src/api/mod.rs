@@ -11,8 +11,10 @@
 //! read that must see the writer's live state) is a [`Command`] sent to the
 //! single writer; the handler gets its answer after the group's flush.
 
+mod alerts;
 mod allocations;
 pub mod auth;
+mod changes;
 mod conn;
 mod customers;
 mod error;
@@ -99,6 +101,11 @@ pub struct AppState {
     pub carrier: Option<Arc<dyn crate::carriers::Carrier>>,
     /// Tracking numbers still owed to shop platforms.
     pub writebacks: crate::writeback::worker::Writebacks,
+    /// Each durable group's change-feed events (the changes stream
+    /// listens).
+    pub feed: crate::feed::FeedBus,
+    /// Cancelled when the hub stops: long-lived answers (streams) end.
+    pub cancel: tokio_util::sync::CancellationToken,
 }
 
 impl AppState {
@@ -126,6 +133,8 @@ pub fn router_with(state: AppState, rules: BodyRules) -> Router {
         .merge(stock::routes())
         .merge(reservations::routes())
         .merge(safety::routes())
+        .merge(alerts::routes())
+        .merge(changes::routes())
         .merge(exceptions::routes())
         .merge(lots::routes())
         .merge(orders::routes())

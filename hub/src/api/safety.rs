@@ -1,17 +1,14 @@
-//! `/api/v1/safety-stock` (per-SKU thresholds, set through the writer) and
-//! `/api/v1/alerts` (what operators must look at, newest first).
+//! `/api/v1/safety-stock`: per-SKU thresholds, set through the writer
+//! (the alerts they raise are in [`super::alerts`]).
 
-use super::error::limit;
 use super::{list_body, ApiError, ApiJson, AppState};
-use crate::alerts::AlertKind;
 use crate::safety::SafetyRule;
 use crate::writer::Command;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{json, Value};
-use std::collections::HashMap;
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
@@ -20,7 +17,6 @@ pub(super) fn routes() -> Router<AppState> {
             "/api/v1/safety-stock/{sku}",
             get(one).put(set).delete(remove),
         )
-        .route("/api/v1/alerts", get(alerts))
 }
 
 fn check_sku(sku: &str) -> Result<(), ApiError> {
@@ -90,35 +86,4 @@ async fn remove(
         })
         .await?;
     Ok(Json(body))
-}
-
-async fn alerts(
-    State(state): State<AppState>,
-    Query(query): Query<HashMap<String, String>>,
-) -> Result<Response, ApiError> {
-    let limit = limit(query.get("limit"))?;
-    let kind = match query.get("kind") {
-        None => None,
-        Some(k) => Some(AlertKind::parse(k).ok_or_else(|| {
-            ApiError::invalid(format!(
-                "unknown alert kind {k:?} (see AlertKind in the OpenAPI document)"
-            ))
-        })?),
-    };
-    let items: Vec<Value> = state
-        .store
-        .alerts(limit, kind)?
-        .into_iter()
-        .map(|(id, a)| {
-            json!({
-                "id": id,
-                "kind": a.kind,
-                "sku": a.sku,
-                "location": a.location,
-                "message": a.message,
-                "raised_ms": a.raised_ms,
-            })
-        })
-        .collect();
-    Ok(list_body(items))
 }

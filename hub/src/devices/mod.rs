@@ -16,6 +16,8 @@
 pub mod auth;
 pub mod book;
 pub mod fleet;
+pub mod fleet_config;
+pub mod heartbeat;
 pub mod kick;
 pub mod mosquitto;
 pub mod registry;

@@ -170,6 +170,7 @@ pub async fn start_with_clock(
     metrics.registry_loaded(counts, generation);
     let fleet = Arc::new(Fleet::default());
     let reserved = Arc::new(ReservedView::default());
+    let feed = crate::feed::FeedBus::default();
     let shared = Shared {
         store: &store,
         metrics: &metrics,
@@ -177,6 +178,7 @@ pub async fn start_with_clock(
         clock: &clock,
         reserved: &reserved,
         devices: &devices,
+        feed: &feed,
     };
     let (writer, floor, regions, vault) = build_writer(&config, shared)?;
     let carrier = match &config.labels.carrier {
@@ -273,6 +275,8 @@ pub async fn start_with_clock(
         labels: Arc::new(config.labels.clone()),
         carrier,
         writebacks,
+        feed,
+        cancel: cancel.clone(),
     };
     let c = cancel.clone();
     parts.spawn_beating("http", HTTP_PATIENCE, |beat| {

@@ -32,6 +32,7 @@ pub(super) struct Shared<'a> {
     pub clock: &'a SharedClock,
     pub reserved: &'a Arc<ReservedView>,
     pub devices: &'a Devices,
+    pub feed: &'a crate::feed::FeedBus,
 }
 
 /// The writer over the opened store, with the configured rules, the disk
@@ -58,7 +59,9 @@ pub(super) fn build_writer(config: &HubConfig, shared: Shared<'_>) -> Result<Bui
         .with_disk_floor(floor.clone())
         .with_orders(desk, rules)
         .with_tasks(config.tasks.rules(&config.site))
-        .with_printing(config.labels.rules());
+        .with_printing(config.labels.rules())
+        .with_fleet(config.fleet.rules())
+        .with_feed(shared.feed.clone());
     Ok((writer, floor, regions, vault))
 }
 

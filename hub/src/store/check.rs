@@ -231,6 +231,7 @@ fn other_record(prefix: u8, key: &[u8], value: &[u8]) -> Result<(), StoreError> 
         b'g' => decode::<crate::allocations::Allocation>(key, value).map(drop),
         _ => crate::store::tasks::check_record(prefix, key, value)
             .or_else(|| crate::store::labels::check_record(prefix, key, value))
+            .or_else(|| crate::store::feed::check_record(prefix, key, value))
             .unwrap_or_else(|| Err(damaged(key, "unknown key prefix"))),
     }
 }

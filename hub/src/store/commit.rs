@@ -96,6 +96,7 @@ impl Store {
         crate::store::orders::write(&mut batch, changes);
         crate::store::tasks::write(&mut batch, &changes.tasks);
         crate::store::labels::write(&mut batch, &changes.printing);
+        crate::store::feed::write(&mut batch, changes);
         crate::store::prune::remove_reservations(
             &self.tree,
             &mut batch,

@@ -32,6 +32,8 @@
 //! | `y` + label job id (u64 BE)         | [`JobRecord`](hub_core::printing::JobRecord) (its label sealed) |
 //! | `f` + label job id (u64 BE)         | () while the job is unfinished (loaded at start) |
 //! | `z` + station 0x00 job id (u64 BE)  | () while the job is to be sent to the station |
+//! | `E` + feed id (u64 BE)              | [`FeedEvent`](hub_core::feed::FeedEvent) (the newest [`feed::FEED_KEEP`]) |
+//! | `F` + device                        | [`FleetRow`](hub_core::fleet::FleetRow) (the fleet table) |
 //! | `m` + name                          | counters (u64 BE)                    |
 //! | `m` + `commits`                     | group commits so far (the seal's mark) |
 //! | `m` + `next_boot`                   | the next start's boot number (sealed acks) |
@@ -68,6 +70,7 @@ pub(crate) mod applied;
 pub mod check;
 pub(crate) mod codec;
 mod commit;
+pub mod feed;
 pub mod floor;
 pub mod labels;
 pub mod orders;
@@ -218,7 +221,14 @@ impl Store {
                 order: self.counter(NEXT_ORDER)?,
                 audit: self.counter(NEXT_AUDIT)?,
                 allocation: self.counter(NEXT_ALLOCATION)?,
+                feed: self.counter(feed::NEXT_FEED)?,
             },
+            fleet: self.fleet()?,
+            open_alerts: self
+                .records::<crate::alerts::Alert>(b'a')?
+                .into_iter()
+                .filter(|(_, a)| a.cleared_ms.is_none())
+                .collect(),
             allocations: self.allocations()?,
             orders: self.all_orders()?,
             customers: self.all_customers()?,

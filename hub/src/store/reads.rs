@@ -3,7 +3,7 @@
 //! raising the boot number at start (sealed acks carry it, promise 10).
 //! Handlers read only committed state, so what they see is durable.
 
-use crate::alerts::{Alert, AlertKind};
+use crate::alerts::{Alert, AlertKind, AlertState};
 use crate::discrepancies::{CountTask, Discrepancy};
 use crate::lots::LotInfo;
 use crate::reservations::Reservation;
@@ -43,13 +43,25 @@ impl Store {
         Ok(all.into_values().collect())
     }
 
-    /// The newest alerts first, optionally of one kind.
+    /// The newest alerts first, optionally of one kind and in one state.
     pub fn alerts(
         &self,
         limit: usize,
         kind: Option<AlertKind>,
+        state: Option<AlertState>,
     ) -> Result<Vec<(u64, Alert)>, StoreError> {
-        self.newest(b'a', limit, |a: &Alert| kind.is_none_or(|k| a.kind == k))
+        self.newest(b'a', limit, |a: &Alert| {
+            kind.is_none_or(|k| a.kind == k) && state.is_none_or(|s| a.state() == s)
+        })
+    }
+
+    /// One alert.
+    pub fn alert(&self, id: u64) -> Result<Option<Alert>, StoreError> {
+        let key = id_key(b'a', id);
+        match self.tree.get(&key)? {
+            Some(v) => Ok(Some(decode(&key, &v)?)),
+            None => Ok(None),
+        }
     }
 
     /// The newest discrepancies first; `open`: only open (Some(true)),

@@ -93,6 +93,15 @@ pub enum Command {
         /// The answer.
         reply: Reply<crate::allocations::Allocation>,
     },
+    /// An operator acknowledges an alert.
+    AckAlert {
+        /// The alert.
+        id: u64,
+        /// The operator (the token's name).
+        by: String,
+        /// The alert as it is now.
+        reply: Reply<(u64, crate::alerts::Alert)>,
+    },
     /// Expire every hold that is due and forget idempotency keys past
     /// their retention (sent by the sweeper).
     Sweep,
@@ -208,6 +217,13 @@ pub fn apply(pool: &mut Pool, cmd: Command, now: u64) -> Result<Option<Pending>,
             let result = pool.end_allocation(id, now);
             later(reply, move |_| result)
         }
+        Command::AckAlert { id, by, reply } => {
+            let result = pool
+                .acknowledge_alert(id, &by, now)
+                .map(|alert| (id, alert))
+                .map_err(|_| PoolError::AlertNotOpen(id));
+            later(reply, move |_| result)
+        }
         Command::Sweep => {
             pool.sweep(now);
             pool.end_due_allocations(now);
@@ -220,6 +236,13 @@ pub fn apply(pool: &mut Pool, cmd: Command, now: u64) -> Result<Option<Pending>,
             }
             pool.sweep_tasks(now);
             pool.sweep_printing(now);
+            let silent = pool.sweep_fleet(now);
+            if !silent.is_empty() {
+                tracing::info!(
+                    ?silent,
+                    "devices silent past their keep-alive marked offline"
+                );
+            }
             let stuck = pool.flag_stuck_orders(now);
             if stuck > 0 {
                 tracing::info!(stuck, "orders without progress flagged as stuck");

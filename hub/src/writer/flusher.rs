@@ -65,6 +65,8 @@ pub(crate) struct Flight {
     pub counts: PoolCounts,
     /// When the writer started writing it.
     pub started: Instant,
+    /// Its change-feed events, pushed once it is durable.
+    pub feed: Vec<(u64, hub_core::feed::FeedEvent)>,
 }
 
 enum Item {
@@ -111,6 +113,7 @@ pub(crate) struct Flusher {
     pub metrics: Arc<Metrics>,
     pub acks: mpsc::UnboundedSender<AckSet>,
     pub queues: Option<mpsc::UnboundedSender<crate::writer::Outgoing>>,
+    pub feed: Option<crate::feed::FeedBus>,
     pub courier: Sender<(Vec<Pending>, bool)>,
     pub reconciler: Sender<worker::Work>,
     #[cfg(test)]
@@ -215,6 +218,9 @@ impl Flusher {
             if queues.send(f.outgoing).is_err() {
                 debug!("queue publisher gone");
             }
+        }
+        if let Some(bus) = &self.feed {
+            bus.publish(f.feed);
         }
         if !f.answers.is_empty() {
             // The courier lives as long as the flusher.

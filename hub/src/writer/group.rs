@@ -66,7 +66,7 @@ impl Writer {
         }
         self.pool.plan_tasks(now);
         Applied {
-            changes: self.pool.take_changes(),
+            changes: self.pool.take_changes_with_feed(now),
             counts: self.pool.take_counts(),
             acks,
             answers,
@@ -135,8 +135,14 @@ impl Writer {
                 if status.state == protocol::DeviceState::Online {
                     self.pool.device_seen(&status.device, now);
                 }
-                if self.fleet.record(&status, now) == crate::devices::fleet::Ordering::Stale {
-                    Metrics::add(&self.metrics.statuses_stale, 1);
+                match self.fleet.record(&status, now) {
+                    crate::devices::fleet::Ordering::Stale => {
+                        Metrics::add(&self.metrics.statuses_stale, 1)
+                    }
+                    crate::devices::fleet::Ordering::Newer => {
+                        let beat = crate::devices::heartbeat::heartbeat_of(&status);
+                        self.pool.device_heartbeat(&beat, now);
+                    }
                 }
             }
             Intake::TaskAck(ack) => {

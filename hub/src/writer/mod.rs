@@ -88,6 +88,8 @@ pub struct Writer {
     settings: settings::PoolSettings,
     /// Where the devices whose work queue changed go once durable.
     queue_notices: Option<mpsc::UnboundedSender<Outgoing>>,
+    /// Where each durable group's change-feed events go.
+    feed: Option<crate::feed::FeedBus>,
     /// Raised after every failed group: a flight of an older generation
     /// may sit on top of a failed one (see [`flusher`]).
     generation: u64,
@@ -122,6 +124,7 @@ impl Writer {
             disk_floor: None,
             desk: None,
             queue_notices: None,
+            feed: None,
             settings: settings::PoolSettings::default(),
             generation: 1,
             #[cfg(test)]
@@ -154,6 +157,12 @@ impl Writer {
         self
     }
 
+    /// Puts each durable group's change-feed events on `bus`.
+    pub fn with_feed(mut self, bus: crate::feed::FeedBus) -> Writer {
+        self.feed = Some(bus);
+        self
+    }
+
     /// Commits a group only while the disk has `floor`'s free space.
     pub fn with_disk_floor(mut self, floor: DiskFloor) -> Writer {
         self.disk_floor = Some(floor);
@@ -179,7 +188,7 @@ impl Writer {
     }
 
     fn commit_pending(&mut self) -> Result<(), StoreError> {
-        let changes = self.pool.take_changes();
+        let changes = self.pool.take_changes_with_feed(self.clock.now_ms());
         if !changes.is_empty() {
             self.store.commit(&changes)?;
         }
@@ -221,6 +230,7 @@ impl Writer {
             metrics: self.metrics.clone(),
             acks,
             queues: self.queue_notices.take(),
+            feed: self.feed.take(),
             courier,
             reconciler,
             #[cfg(test)]
@@ -297,7 +307,7 @@ impl Writer {
     fn write(&mut self, applied: Applied, line: &Line) -> Result<(), StoreError> {
         let started = std::time::Instant::now();
         let Applied {
-            changes,
+            mut changes,
             counts,
             acks,
             answers,
@@ -327,6 +337,7 @@ impl Writer {
             jobs: Vec::new(),
             counts,
             started,
+            feed: Vec::new(),
         };
         match written {
             Ok(count) => {
@@ -334,6 +345,7 @@ impl Writer {
                 // of what is flushed), so the totals they combine with it
                 // move with it, not a flush later.
                 self.reserved.publish(&changes.reserved);
+                flight.feed = std::mem::take(&mut changes.feed);
                 drop(changes);
                 flight.written = count;
                 flight.acks = acks;

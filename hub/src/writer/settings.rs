@@ -15,6 +15,7 @@ pub(crate) struct PoolSettings {
     pub orders: Option<OrderRules>,
     pub tasks: Option<TaskRules>,
     pub printing: Option<PrintRules>,
+    pub fleet: Option<hub_core::fleet::FleetRules>,
     pub key_retention_ms: Option<u64>,
 }
 
@@ -29,6 +30,9 @@ impl PoolSettings {
         }
         if let Some(rules) = &self.printing {
             pool.start_printing(rules.clone(), now);
+        }
+        if let Some(rules) = self.fleet {
+            pool.set_fleet_rules(rules);
         }
         if let Some(ms) = self.key_retention_ms {
             pool.set_key_retention(ms);
@@ -57,6 +61,14 @@ impl Writer {
     pub fn with_printing(mut self, rules: PrintRules) -> Writer {
         self.pool.start_printing(rules.clone(), self.clock.now_ms());
         self.settings.printing = Some(rules);
+        self
+    }
+
+    /// Sets the devices' heartbeat interval and the fleet alerts'
+    /// thresholds.
+    pub fn with_fleet(mut self, rules: hub_core::fleet::FleetRules) -> Writer {
+        self.pool.set_fleet_rules(rules);
+        self.settings.fleet = Some(rules);
         self
     }
 

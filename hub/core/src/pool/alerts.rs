@@ -5,6 +5,7 @@
 
 use crate::alerts::AlertKind;
 use crate::discrepancies::Uncovered;
+use crate::orders::{Order, OrderState};
 use crate::pool::Pool;
 use crate::safety::{Crossing, SafetyRule};
 use protocol::Movement;
@@ -41,14 +42,50 @@ impl Pool {
             );
             self.alerts
                 .raise(AlertKind::HeldStockShort, sku, None, message, now);
+        } else if available >= 0 {
+            self.alerts
+                .clear(AlertKind::HeldStockShort, sku, None, "", now);
         }
         if self.safety.is_empty() {
             return;
         }
-        if let Crossing::WentBelow(threshold) = self.safety.check(sku, available) {
-            let message = format!("available {available} is below the safety stock {threshold}");
-            self.alerts
-                .raise(AlertKind::BelowSafety, sku, None, message, now);
+        match self.safety.check(sku, available) {
+            Crossing::WentBelow(threshold) => {
+                let message =
+                    format!("available {available} is below the safety stock {threshold}");
+                self.alerts
+                    .raise(AlertKind::BelowSafety, sku, None, message, now);
+            }
+            Crossing::WentAbove => {
+                self.alerts
+                    .clear(AlertKind::BelowSafety, sku, None, "", now);
+            }
+            Crossing::None => {}
+        }
+    }
+
+    /// Clears the order alerts whose cause went with these changes: a
+    /// stuck order that moved, a backorder that left the exception state.
+    pub(crate) fn clear_order_alerts(&mut self, changed: &[Order]) {
+        let (stuck, backorder) = (
+            self.alerts.any_open(AlertKind::StuckOrder),
+            self.alerts.any_open(AlertKind::Backorder),
+        );
+        if !stuck && !backorder {
+            return;
+        }
+        for order in changed {
+            let subject = format!("order:{}", order.id);
+            let sku = order.lines.first().map_or("", |l| l.sku.as_str());
+            let now = order.updated_ms;
+            if stuck && (!order.stuck_alerted || order.state.is_final()) {
+                self.alerts
+                    .clear(AlertKind::StuckOrder, sku, None, &subject, now);
+            }
+            if backorder && order.state != OrderState::Exception {
+                self.alerts
+                    .clear(AlertKind::Backorder, sku, None, &subject, now);
+            }
         }
     }
 
@@ -56,6 +93,10 @@ impl Pool {
     pub fn set_safety(&mut self, sku: &str, rule: Option<SafetyRule>, now: u64) {
         self.levels.entry(sku.to_string()).or_default();
         self.safety.set(sku, rule);
+        if rule.is_none() {
+            self.alerts
+                .clear(AlertKind::BelowSafety, sku, None, "", now);
+        }
         let available = self.available(sku);
         self.available_changed(sku, available, now);
     }

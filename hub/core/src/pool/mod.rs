@@ -17,13 +17,15 @@
 //! [`crate::pool::reservations`], alert rules in [`crate::pool::alerts`],
 //! the per-location view in [`crate::availability`].
 
-use crate::alerts::AlertLog;
+use crate::alerts::AlertBook;
 use crate::allocations::AllocationBook;
 use crate::discrepancies::{Counted, DiscrepancyBook};
+use crate::fleet::FleetBook;
 pub mod alerts;
 pub mod allocations;
 pub mod batches;
 pub mod customers;
+mod fleet;
 pub mod order_life;
 pub mod orders;
 pub mod printing;
@@ -84,14 +86,18 @@ pub struct Pool {
     pub(crate) new_events: Vec<(u64, EventRecord)>,
     /// Stream -> index in `new_events` of its entry in the pending group.
     pub(crate) open_entries: HashMap<DeviceEpoch, usize>,
-    new_dead: Vec<(u64, DeadLetter)>,
+    pub(crate) new_dead: Vec<(u64, DeadLetter)>,
     pub(crate) levels: HashMap<String, SkuLevel>,
     pub(crate) dirty_reserved: HashSet<String>,
     /// Units confirmed reservations were told to pick and have not, per key.
     pub(crate) allocated: HashMap<StockKey, i64>,
     pub(crate) book: ReservationBook,
     pub(crate) safety: SafetyBook,
-    pub(crate) alerts: AlertLog,
+    pub(crate) alerts: AlertBook,
+    /// The next change-feed id (see [`crate::feed`]).
+    pub(crate) next_feed: u64,
+    /// The fleet table (see [`crate::fleet`]).
+    pub(crate) fleet: FleetBook,
     pub(crate) discrepancies: DiscrepancyBook,
     pub(crate) lots: LotBook,
     pub(crate) orders: Orders,
@@ -146,7 +152,7 @@ impl Pool {
     }
 
     /// A pool with the given persisted state and nothing pending.
-    pub fn load(parts: PoolParts) -> Pool {
+    pub fn load(mut parts: PoolParts) -> Pool {
         let mut levels: HashMap<String, SkuLevel> = HashMap::new();
         for (key, &on_hand) in &parts.stock {
             let level = levels.entry(key.sku.clone()).or_default();
@@ -193,7 +199,7 @@ impl Pool {
             allocated,
             book,
             safety,
-            alerts: AlertLog::new(parts.next_ids.alert),
+            alerts: AlertBook::load(std::mem::take(&mut parts.open_alerts), parts.next_ids.alert),
             discrepancies: DiscrepancyBook::load(
                 parts.open_discrepancies,
                 parts.open_tasks,
@@ -209,6 +215,8 @@ impl Pool {
                 parts.next_ids.audit,
             ),
             tasks: TaskBook::load(TaskRules::default(), parts.tasks, 0),
+            next_feed: parts.next_ids.feed.max(1),
+            fleet: FleetBook::load(std::mem::take(&mut parts.fleet), Default::default()),
             printing: PrintBook::load(parts.printing, PrintRules::default(), 0),
             ..Pool::default()
         }
@@ -343,10 +351,16 @@ impl Pool {
         std::mem::take(&mut self.counts)
     }
 
-    /// Records a refused payload.
-    pub fn dead_letter(&mut self, letter: DeadLetter) {
-        self.new_dead.push((self.next_dead, letter));
-        self.next_dead += 1;
+    /// [`Pool::take_changes`], with the change feed's events for them,
+    /// stamped `now` and numbered.
+    pub fn take_changes_with_feed(&mut self, now: u64) -> Changes {
+        let mut changes = self.take_changes();
+        let events = self.feed_of(&changes, now);
+        let first = self.next_feed.max(1);
+        self.next_feed = first + events.len() as u64;
+        changes.feed = (first..).zip(events).collect();
+        changes.next_ids.feed = self.next_feed;
+        changes
     }
 
     /// Hands over everything changed since the last call.
@@ -373,11 +387,12 @@ impl Pool {
             })
             .collect();
         self.open_entries.clear();
+        let (orders, customers, next_order) = self.orders.book.take_changes();
+        self.clear_order_alerts(&orders);
         let (alerts, next_alert) = self.alerts.take_changes();
         let (discrepancies, count_tasks, next_discrepancy, next_task) =
             self.discrepancies.take_changes();
         let (reservations, new_reservations_from) = self.book.take_changes();
-        let (orders, customers, next_order) = self.orders.book.take_changes();
         let (audits, next_audit) = self.orders.audit.take_changes();
         let (allocations, next_allocation) = self.allocations.take_changes();
         Changes {
@@ -393,6 +408,8 @@ impl Pool {
             reserved,
             safety: self.safety.take_changes(),
             alerts,
+            feed: Vec::new(),
+            fleet: self.fleet.take_changes(),
             discrepancies,
             count_tasks,
             lots: self.lots.take_changes(),
@@ -411,6 +428,7 @@ impl Pool {
                 alert: next_alert,
                 discrepancy: next_discrepancy,
                 count_task: next_task,
+                feed: self.next_feed.max(1),
             },
         }
     }

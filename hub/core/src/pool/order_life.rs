@@ -206,8 +206,9 @@ impl Pool {
                 .first()
                 .map_or("", |l| l.sku.as_str())
                 .to_string();
+            let subject = format!("order:{id}");
             self.alerts
-                .raise(AlertKind::StuckOrder, &sku, None, message, now);
+                .raise_about(AlertKind::StuckOrder, &sku, None, &subject, message, now);
         }
         stuck.len()
     }

@@ -246,8 +246,15 @@ impl Pool {
             .map_or("", |l| l.sku.as_str())
             .to_string();
         let message = format!("order {} cannot be filled: {why}", order.id);
-        self.alerts
-            .raise(AlertKind::Backorder, &sku, None, message.clone(), now);
+        let subject = format!("order:{}", order.id);
+        self.alerts.raise_about(
+            AlertKind::Backorder,
+            &sku,
+            None,
+            &subject,
+            message.clone(),
+            now,
+        );
         order.exceptions = vec![Reason::order("backorder", message)];
         order.enter(OrderState::Exception, now, "backorder: stock not available");
     }

@@ -84,7 +84,16 @@ impl Pool {
 
     /// An operator reprints a failed or unsure job; the new job's id.
     pub fn reprint_label(&mut self, job: u64, now: u64) -> Result<u64, PoolError> {
-        self.printing.reprint(job, now).map_err(print_error)
+        let new_job = self.printing.reprint(job, now).map_err(print_error)?;
+        self.label_job_settled(job, now);
+        Ok(new_job)
+    }
+
+    /// A job an operator dealt with no longer needs a person.
+    fn label_job_settled(&mut self, job: u64, now: u64) {
+        let subject = format!("job:{job}");
+        self.alerts
+            .clear_where(AlertKind::LabelJob, now, |a| a.subject == subject);
     }
 
     /// An operator closes a failed or unsure job, as printed or not.
@@ -93,6 +102,7 @@ impl Pool {
             .printing
             .close(job, printed, now)
             .map_err(print_error)?;
+        self.label_job_settled(job, now);
         self.carry_out_printing(effects, now);
         Ok(())
     }
@@ -131,8 +141,15 @@ impl Pool {
                     reason,
                 } => {
                     let message = format!("label job {job} at {station}: {reason}");
-                    self.alerts
-                        .raise(AlertKind::LabelJob, "-", Some(&station), message, now);
+                    let subject = format!("job:{job}");
+                    self.alerts.raise_about(
+                        AlertKind::LabelJob,
+                        "-",
+                        Some(&station),
+                        &subject,
+                        message,
+                        now,
+                    );
                 }
             }
         }

@@ -70,10 +70,12 @@ impl Pool {
         }
         if let Some(problem) = problem {
             let message = format!("return at {}: {problem}", m.location);
-            self.alerts.raise(
+            let subject = format!("order:{}", reference.order);
+            self.alerts.raise_about(
                 AlertKind::ReturnMismatch,
                 &m.sku,
                 Some(&m.location),
+                &subject,
                 message,
                 now,
             );
