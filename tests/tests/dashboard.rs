@@ -6,7 +6,9 @@
 //! process and waits (no reload) until the page shows it offline, posts an
 //! order with an integrator token and waits until the page shows it, and
 //! saves a screenshot to `target/artifacts/dashboard.png`. It prints the
-//! delay from the kill to the browser showing offline (not asserted).
+//! delay from the kill to the browser showing offline (not asserted). The
+//! page must be following the hub's change stream (SSE), not polling; a
+//! second tab is fed a fake stream to check resuming from Last-Event-ID.
 //!
 //! Needs python3 with tests/python/requirements.txt and /usr/bin/chromium
 //! (scripts/test.sh installs both): without them this test fails, it never
@@ -125,6 +127,8 @@ fn the_dashboard_shows_a_killed_device_offline_and_a_new_order_without_reload() 
         .args(["--online", &online.join(",")])
         .args(["--kill-device", &online[1]])
         .args(["--kill-pid", &devices.0[1].id().to_string()])
+        // This hub has the change stream: the page must follow it.
+        .arg("--expect-stream")
         .arg("--screenshot")
         .arg(&screenshot)
         .env("PYTHONDONTWRITEBYTECODE", "1")

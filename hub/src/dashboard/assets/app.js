@@ -248,14 +248,27 @@
     every(5000, loadAlerts);
   }
 
-  function startLive() {
+  // The feed id the stream should continue after: the last event before
+  // the panels' first load (events during the load replay onto it, which
+  // changes nothing), not the whole feed from its start. null: no feed.
+  async function feedPosition() {
+    try {
+      const body = await json("/api/v1/changes?limit=1");
+      return body.next_id > 0 ? String(body.next_id - 1) : null;
+    } catch (error) {
+      if (error instanceof Unauthorized) throw error;
+      return null;
+    }
+  }
+
+  function startLive(startId) {
     stream = D.followStream("/api/v1/changes/stream", token(), {
       onOpen: () => { setLive("on"); status("live since " + new Date().toLocaleTimeString()); },
       onEvent,
       onError: (message) => { setLive("off"); status("stream: " + message + "; reconnecting"); },
       onUnavailable: startPolling,
       onUnauthorized: () => logout("the token was refused"),
-    });
+    }, startId);
     // Charts of sampled totals, and panels with no events, refresh slowly.
     every(15000, loadFleet);
     every(60000, loadSlow);
@@ -310,9 +323,10 @@
     document.getElementById("login").hidden = true;
     document.getElementById("board").hidden = false;
     document.getElementById("logout").hidden = false;
+    const startId = await feedPosition();
     await Promise.all([loadFleet(), loadOrders(false), loadAlerts(), loadSlow()]);
     status("loaded " + new Date().toLocaleTimeString());
-    startLive();
+    startLive(startId);
   }
 
   function start() {

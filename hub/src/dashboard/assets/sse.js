@@ -92,12 +92,13 @@
     return Math.max(base, retryMs || 0);
   }
 
-  // Follows `url` until stop() is called. handlers: onEvent({id, event,
-  // data}), onOpen(), onError(message), onUnavailable(status) for a 404 or
-  // 405 (the hub has no stream: the caller polls instead; no retry), and
+  // Follows `url` until stop() is called, from the event after `startId`
+  // (null: the server's default). handlers: onEvent({id, event, data}),
+  // onOpen(), onError(message), onUnavailable(status) for a 404 or 405
+  // (the hub has no stream: the caller polls instead; no retry), and
   // onUnauthorized() for a 401 (no retry).
-  function followStream(url, token, handlers) {
-    const state = { lastId: null, stopped: false, attempt: 0, controller: null, retryMs: null };
+  function followStream(url, token, handlers, startId) {
+    const state = { lastId: startId || null, stopped: false, attempt: 0, controller: null, retryMs: null };
 
     async function once() {
       const headers = { Authorization: "Bearer " + token, Accept: "text/event-stream" };
