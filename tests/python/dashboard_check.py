@@ -10,7 +10,8 @@ process --kill-pid with SIGKILL and waits (no reload) until --kill-device
 shows offline, printing the delay; posts an order through the API with the
 integrator token and waits (no reload) until the page shows it; checks a
 viewer is offered no operator button, no customer data is on the page and
-no request went anywhere but the hub; saves a screenshot. Then, in a new
+no request went anywhere but the hub; saves a screenshot. An operator
+tab is offered "Acknowledge" on an open alert and acknowledges it. In a new
 tab, feeds the page a fake change stream (Playwright answers the stream's
 URL) to check the live path: events applied in place, an unknown event
 ignored, a reconnect that resumes from the last id.
@@ -171,6 +172,25 @@ def check_fake_stream(context, args, viewer, hub_host, timeout):
     page.close()
 
 
+def check_operator(context, args, operator, hub_host, timeout):
+    """An operator is offered "Acknowledge" on an open alert, and the
+    alert shows acknowledged (the ack's answer, then its event)."""
+    page = context.new_page()
+    watched = Watched(page)
+    log_in(page, args, operator, timeout)
+    role = page.text_content("#role")
+    if role != "operator":
+        fail(f"the page says role {role!r} for an operator token")
+    button = page.wait_for_selector('#alerts li[data-state="open"] button.ack', timeout=timeout)
+    alert_id = button.evaluate("b => b.closest('li').dataset.alertId")
+    button.click()
+    page.wait_for_selector(f'#alerts li[data-alert-id="{alert_id}"][data-state="acknowledged"]',
+                           timeout=timeout)
+    watched.check(hub_host)
+    print(f"operator acknowledged alert #{alert_id}", flush=True)
+    page.close()
+
+
 def run(args, context, hub_host):
     viewer = open(args.viewer_token_file).read().strip()
     integrator = open(args.integrator_token_file).read().strip()
@@ -205,6 +225,9 @@ def run(args, context, hub_host):
     page.wait_for_selector(f'#orders tr[data-platform-order-id="{order_ref}"]', timeout=timeout)
     print(f"new order #{order_id} shown without a reload", flush=True)
 
+    # The order's SKU has no stock: its backorder alert arrives live, open,
+    # and a viewer must not be offered to acknowledge it.
+    page.wait_for_selector('#alerts li[data-state="open"]', timeout=timeout)
     for selector in ["button.ack", "button.reprint"]:
         if page.locator(selector).count() != 0:
             fail(f"a viewer is offered {selector}")
@@ -222,6 +245,8 @@ def run(args, context, hub_host):
     watched.check(hub_host)
     page.close()
     check_fake_stream(context, args, viewer, hub_host, timeout)
+    operator = open(args.operator_token_file).read().strip()
+    check_operator(context, args, operator, hub_host, timeout)
 
 
 def main():
@@ -229,6 +254,7 @@ def main():
     parser.add_argument("--url", required=True, help="the hub, http://HOST:PORT")
     parser.add_argument("--viewer-token-file", required=True)
     parser.add_argument("--integrator-token-file", required=True)
+    parser.add_argument("--operator-token-file", required=True)
     parser.add_argument("--online", required=True, type=lambda s: s.split(","))
     parser.add_argument("--kill-device", required=True)
     parser.add_argument("--kill-pid", required=True, type=int)

@@ -100,6 +100,7 @@ fn the_dashboard_shows_a_killed_device_offline_and_a_new_order_without_reload() 
     let hub = HubProc::start(&dir.path().join("hub"), HubPorts::fresh(), "s1");
     let viewer = token_file(&hub, dir.path(), "viewer");
     let integrator = token_file(&hub, dir.path(), "integrator");
+    let operator = token_file(&hub, dir.path(), "operator");
     let mut devices = Devices(Vec::new());
     for tag in TAGS {
         devices.0.push(start_device(&hub, dir.path(), tag, &viewer));
@@ -124,6 +125,8 @@ fn the_dashboard_shows_a_killed_device_offline_and_a_new_order_without_reload() 
         .arg(&viewer)
         .arg("--integrator-token-file")
         .arg(&integrator)
+        .arg("--operator-token-file")
+        .arg(&operator)
         .args(["--online", &online.join(",")])
         .args(["--kill-device", &online[1]])
         .args(["--kill-pid", &devices.0[1].id().to_string()])
