@@ -215,6 +215,9 @@
         upsert(model.batches, data.id, data);
         loadBatch(data.id).catch(failed);
         return touch("batches");
+      case "label_job": // a job changed: its batch's progress did too
+        if (data.batch !== undefined) reloadBatch(data.batch);
+        return undefined;
       case "task":
         upsert(model.tasks, data.id, data);
         reloadTasks();
@@ -222,6 +225,18 @@
       default:
         return undefined; // stock, and names this page does not know
     }
+  }
+
+  // A 1000-label batch sends 1000 job events: its batch is read once per
+  // half second, not once per event.
+  const batchesPending = new Set();
+  function reloadBatch(id) {
+    if (batchesPending.has(id)) return;
+    batchesPending.add(id);
+    setTimeout(() => {
+      batchesPending.delete(id);
+      loadBatch(id).catch(failed);
+    }, 500);
   }
 
   let tasksPending = false;

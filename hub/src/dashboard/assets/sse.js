@@ -92,6 +92,37 @@
     return Math.max(base, retryMs || 0);
   }
 
+  // One connection: hands its events to onEvent until the body ends (an
+  // error), or returns "unauthorized" or "unavailable:STATUS".
+  async function readStream(url, token, state, handlers) {
+    const headers = { Authorization: "Bearer " + token, Accept: "text/event-stream" };
+    if (state.lastId !== null) headers["Last-Event-ID"] = state.lastId;
+    state.controller = new AbortController();
+    const response = await fetch(url, { headers, signal: state.controller.signal, cache: "no-store" });
+    if (response.status === 401) return "unauthorized";
+    if (response.status === 404 || response.status === 405) return "unavailable:" + response.status;
+    if (!response.ok || !response.body) throw new Error("stream answered " + response.status);
+    handlers.onOpen && handlers.onOpen();
+    const parser = new SseParser();
+    parser.lastId = state.lastId;
+    parser.dispatchedId = state.lastId;
+    const reader = response.body.getReader();
+    const decoder = new TextDecoder();
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      for (const event of parser.push(decoder.decode(value, { stream: true }))) {
+        state.attempt = 0;
+        handlers.onEvent(event);
+      }
+      // Only an id whose event ended counts: resuming from a half-read
+      // event would skip it.
+      state.lastId = parser.dispatchedId;
+      state.retryMs = parser.retryMs;
+    }
+    throw new Error("stream ended");
+  }
+
   // Follows `url` until stop() is called, from the event after `startId`
   // (null: the server's default). handlers: onEvent({id, event, data}),
   // onOpen(), onError(message), onUnavailable(status) for a 404 or 405
@@ -100,40 +131,11 @@
   function followStream(url, token, handlers, startId) {
     const state = { lastId: startId || null, stopped: false, attempt: 0, controller: null, retryMs: null };
 
-    async function once() {
-      const headers = { Authorization: "Bearer " + token, Accept: "text/event-stream" };
-      if (state.lastId !== null) headers["Last-Event-ID"] = state.lastId;
-      state.controller = new AbortController();
-      const response = await fetch(url, { headers, signal: state.controller.signal, cache: "no-store" });
-      if (response.status === 401) return "unauthorized";
-      if (response.status === 404 || response.status === 405) return "unavailable:" + response.status;
-      if (!response.ok || !response.body) throw new Error("stream answered " + response.status);
-      handlers.onOpen && handlers.onOpen();
-      const parser = new SseParser();
-      parser.lastId = state.lastId;
-      parser.dispatchedId = state.lastId;
-      const reader = response.body.getReader();
-      const decoder = new TextDecoder();
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        for (const event of parser.push(decoder.decode(value, { stream: true }))) {
-          state.attempt = 0;
-          handlers.onEvent(event);
-        }
-        // Only an id whose event ended counts: resuming from a half-read
-        // event would skip it.
-        state.lastId = parser.dispatchedId;
-        state.retryMs = parser.retryMs;
-      }
-      throw new Error("stream ended");
-    }
-
     async function loop() {
       while (!state.stopped) {
         let outcome;
         try {
-          outcome = await once();
+          outcome = await readStream(url, token, state, handlers);
         } catch (error) {
           if (state.stopped) return;
           handlers.onError && handlers.onError(String(error && error.message ? error.message : error));
