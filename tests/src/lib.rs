@@ -15,6 +15,7 @@ pub mod mosquitto;
 pub mod procs;
 pub mod proxy;
 pub mod sim;
+pub mod sse;
 pub mod swarm;
 pub mod syscalls;
 pub mod tmpfs;

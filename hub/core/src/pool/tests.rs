@@ -347,3 +347,63 @@ proptest! {
         prop_assert_eq!(replay(&log), pool.stock_snapshot());
     }
 }
+
+#[test]
+fn a_group_s_feed_names_each_changed_sku_once_with_its_levels_and_ids_run_on() {
+    use crate::fleet::Heartbeat;
+    let mut p = Pool::default();
+    p.apply_batch(
+        &batch(
+            "d1",
+            vec![
+                mv(1, MovementKind::Receive, 5, None),
+                mv(2, MovementKind::Receive, 2, None),
+            ],
+        ),
+        10,
+        NO_LOG,
+    );
+    p.device_heartbeat(
+        &Heartbeat {
+            device: "d1".into(),
+            online: true,
+            backlog: 0,
+            battery_pct: Some(3),
+            device_time_ms: 10,
+            version: None,
+            signal_dbm: None,
+            epoch: None,
+            acked_seq: None,
+        },
+        10,
+    );
+    let first = p.take_changes_with_feed(10);
+    let names: Vec<&str> = first.feed.iter().map(|(_, e)| e.event.as_str()).collect();
+    assert_eq!(names, ["stock", "alert", "device"], "{:?}", first.feed);
+    let ids: Vec<u64> = first.feed.iter().map(|(id, _)| *id).collect();
+    assert_eq!(ids, [1, 2, 3]);
+    assert_eq!(first.next_ids.feed, 4);
+    let stock: serde_json::Value = serde_json::from_str(&first.feed[0].1.data).expect("json");
+    assert_eq!(stock["sku"], "SKU-1");
+    assert_eq!(
+        (stock["on_hand"].as_i64(), stock["available"].as_i64()),
+        (Some(7), Some(7))
+    );
+    let alert: serde_json::Value = serde_json::from_str(&first.feed[1].1.data).expect("json");
+    assert_eq!(
+        (alert["kind"].as_str(), alert["state"].as_str()),
+        (Some("low_battery"), Some("open"))
+    );
+    assert!(
+        p.take_changes_with_feed(11).feed.is_empty(),
+        "nothing new, nothing pushed"
+    );
+    p.apply_batch(
+        &batch("d1", vec![mv(3, MovementKind::Pick, 1, None)]),
+        12,
+        NO_LOG,
+    );
+    let next = p.take_changes_with_feed(12);
+    assert_eq!(next.feed.iter().map(|(id, _)| *id).collect::<Vec<_>>(), [4]);
+    assert_eq!(next.feed[0].1.at_ms, 12);
+}
