@@ -3,10 +3,12 @@
 # (Debian's mosquitto-clients, for the third-party-client test; mosquitto,
 # for the per-device ACL test against a real external broker; strace, for
 # the sync audit; fuse3, for the power-cut file system; tmux, the terminal
-# the agent's pick and pack UI is driven through; the Python packages
-# in tests/python/requirements.txt, for the second-language device client
-# written from protocol/WIRE.md), builds the binaries the multi-process
-# tests spawn, then runs every test once.
+# the agent's pick and pack UI is driven through; chromium, the headless
+# browser the dashboard test drives; the Python packages in
+# tests/python/requirements.txt, for the second-language device client
+# written from protocol/WIRE.md and Playwright, which drives that browser;
+# never `playwright install`: it uses /usr/bin/chromium), builds the
+# binaries the multi-process tests spawn, then runs every test once.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +18,7 @@ command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || need+=(mos
 command -v strace >/dev/null 2>&1 || need+=(strace)
 command -v fusermount3 >/dev/null 2>&1 || need+=(fuse3)
 command -v tmux >/dev/null 2>&1 || need+=(tmux)
+[ -x /usr/bin/chromium ] || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
     sudo=""
     [ "$(id -u)" -ne 0 ] && sudo="sudo"

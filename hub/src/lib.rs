@@ -24,6 +24,7 @@ pub mod beat;
 pub mod carriers;
 pub mod clock;
 pub mod config;
+pub mod dashboard;
 pub mod datafile;
 pub mod devices;
 pub mod fakehttp;

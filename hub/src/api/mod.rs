@@ -36,6 +36,7 @@ pub mod serve;
 mod stock;
 mod tasks;
 mod waybills;
+mod whoami;
 mod writebacks;
 
 pub use error::ApiError;
@@ -146,6 +147,7 @@ pub fn router_with(state: AppState, rules: BodyRules) -> Router {
         .merge(tasks::routes())
         .merge(labels::routes())
         .merge(writebacks::routes())
+        .merge(whoami::routes())
         .fallback(not_found)
         // `layer` (not `route_layer`): the fallback is checked too.
         .layer(axum::middleware::from_fn_with_state(
@@ -156,6 +158,7 @@ pub fn router_with(state: AppState, rules: BodyRules) -> Router {
         // open (it holds no data).
         .merge(openapi::routes())
         .merge(docs::routes())
+        .merge(crate::dashboard::routes())
         // Bodies are bounded by `framing` (per route), not by axum's default.
         .layer(axum::extract::DefaultBodyLimit::disable())
         .layer(axum::middleware::from_fn_with_state(rules, framing::check))
