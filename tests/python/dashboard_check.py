@@ -29,6 +29,7 @@ import tempfile
 import time
 import urllib.parse
 import urllib.request
+import urllib.request
 
 from playwright.sync_api import sync_playwright
 
@@ -191,6 +192,28 @@ def check_operator(context, args, operator, hub_host, timeout):
     page.close()
 
 
+def check_api_docs(context, args, hub_host, timeout):
+    """The API reference page renders every operation of the hub's own
+    OpenAPI document, with nothing fetched from elsewhere."""
+    page = context.new_page()
+    watched = Watched(page)
+    page.goto(args.url + "/api/docs")
+    page.wait_for_selector("article.op", timeout=timeout)
+    shown = page.locator("article.op").count()
+    with urllib.request.urlopen(args.url + "/api/v1/openapi.json", timeout=10) as answer:
+        doc = json.load(answer)
+    documented = sum(1 for item in doc["paths"].values() for op in item.values()
+                     if isinstance(op, dict) and "responses" in op)
+    if shown != documented:
+        fail(f"the API reference shows {shown} operations of {documented}")
+    page.fill("#filter", "alerts")
+    if page.locator("article.op:not([hidden])").count() >= shown:
+        fail("the filter hid nothing")
+    watched.check(hub_host)
+    print(f"API reference: {shown} operations rendered", flush=True)
+    page.close()
+
+
 def run(args, context, hub_host):
     viewer = open(args.viewer_token_file).read().strip()
     integrator = open(args.integrator_token_file).read().strip()
@@ -247,6 +270,7 @@ def run(args, context, hub_host):
     check_fake_stream(context, args, viewer, hub_host, timeout)
     operator = open(args.operator_token_file).read().strip()
     check_operator(context, args, operator, hub_host, timeout)
+    check_api_docs(context, args, hub_host, timeout)
 
 
 def main():
