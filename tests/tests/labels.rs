@@ -110,6 +110,10 @@ fn a_batch_of_100_prints_in_order_once_and_the_broker_sees_no_address() {
     let batch = made["id"].as_u64().expect("batch id");
     let done = wait_batch(addr, batch, "100 labels printed", |p| p["printed"] == 100);
     assert_eq!(done["progress"]["labels"], 100, "{done}");
+    let listed = tests::http::get(addr, "/api/v1/label-batches?limit=5").expect("list");
+    let listed = listed.json().expect("json");
+    assert_eq!(listed["items"][0]["id"], batch, "newest first: {listed}");
+    assert_eq!(listed["items"][0]["progress"]["printed"], 100);
 
     // Printed in batch order, each exactly once.
     let printed = printer.printed();

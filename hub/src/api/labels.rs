@@ -24,7 +24,7 @@ use std::collections::HashMap;
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
-        .route("/api/v1/label-batches", post(create))
+        .route("/api/v1/label-batches", get(batches).post(create))
         .route("/api/v1/label-batches/{id}", get(batch))
         .route("/api/v1/label-jobs/{id}", get(job))
         .route("/api/v1/label-jobs/{id}/reprint", post(reprint))
@@ -113,6 +113,22 @@ fn checked_shipment(s: ShipmentBody) -> Result<Shipment, ApiError> {
         carrier: s.carrier,
         tracking: s.tracking,
     })
+}
+
+/// The newest batches first (`limit`, default 100), each with its
+/// progress and jobs.
+async fn batches(
+    State(state): State<AppState>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<axum::response::Response, ApiError> {
+    let limit = super::error::limit(query.get("limit"))?;
+    let items: Vec<Value> = state
+        .store
+        .label_batches(limit)?
+        .iter()
+        .map(|(batch, jobs)| batch_view(batch, jobs))
+        .collect();
+    Ok(super::list_body(items))
 }
 
 async fn batch(

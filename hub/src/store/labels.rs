@@ -155,6 +155,20 @@ impl Store {
         Ok(Some((batch, jobs)))
     }
 
+    /// The newest `limit` batches first, each with its jobs.
+    pub fn label_batches(
+        &self,
+        limit: usize,
+    ) -> Result<Vec<(BatchRecord, Vec<JobRecord>)>, StoreError> {
+        let mut out = Vec::new();
+        for (id, _) in self.newest::<BatchRecord>(b'b', limit, |_| true)? {
+            if let Some(found) = self.label_batch(id)? {
+                out.push(found);
+            }
+        }
+        Ok(out)
+    }
+
     /// The `writeback` tree: what is owed to shop platforms (see
     /// `writeback::worker`), apart from the group commits.
     pub fn writeback_tree(&self) -> Result<sled::Tree, StoreError> {
