@@ -23,6 +23,7 @@ use crate::discrepancies::{Counted, DiscrepancyBook};
 pub mod alerts;
 pub mod allocations;
 pub mod batches;
+pub mod census;
 pub mod customers;
 pub mod order_life;
 pub mod orders;
