@@ -26,7 +26,7 @@ use crate::pool::PoolCounts;
 use crate::reconcile::worker;
 use crate::store::{Store, StoreError};
 use crate::writer::commands::Pending;
-use crate::writer::AckSet;
+use crate::writer::AckRelease;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, Sender, SyncSender};
 use std::sync::Arc;
@@ -54,7 +54,7 @@ pub(crate) struct Flight {
     /// Whether it changed anything (it is a group commit in the metrics).
     pub has_changes: bool,
     /// Acks it earned.
-    pub acks: AckSet,
+    pub acks: AckRelease,
     /// Devices and stations it gave something to send.
     pub outgoing: crate::writer::Outgoing,
     /// Answers waiting for it.
@@ -109,7 +109,7 @@ impl Line {
 pub(crate) struct Flusher {
     pub store: Store,
     pub metrics: Arc<Metrics>,
-    pub acks: mpsc::UnboundedSender<AckSet>,
+    pub acks: mpsc::UnboundedSender<AckRelease>,
     pub queues: Option<mpsc::UnboundedSender<crate::writer::Outgoing>>,
     pub courier: Sender<(Vec<Pending>, bool)>,
     pub reconciler: Sender<worker::Work>,
@@ -187,10 +187,11 @@ impl Flusher {
         if let Some(hook) = &self.hook {
             hook()?;
         }
-        self.store
-            .flush_through(need)
-            .map(drop)
-            .map_err(|e| e.to_string())
+        let started = Instant::now();
+        let flushed = self.store.flush_through(need);
+        let took = started.elapsed().as_secs_f64();
+        self.metrics.flush_seconds.observe(took);
+        flushed.map(drop).map_err(|e| e.to_string())
     }
 
     /// A durable flight: everything it earned goes out.

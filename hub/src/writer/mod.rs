@@ -66,9 +66,31 @@ use tracing::{error, info};
 /// which measured worse than not waiting at all.
 const LINGER: std::time::Duration = std::time::Duration::from_micros(100);
 
+/// How often at most the writer counts the pool for `/metrics` (orders,
+/// tasks, label jobs by state); the sweeper's commands keep it fresh on an
+/// idle hub.
+const CENSUS_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// Acks to publish after a commit: (device, epoch) -> acknowledged-through
 /// seq.
 pub type AckSet = HashMap<DeviceEpoch, u64>;
+
+/// What a durable group hands the ack publisher: its acks, and when each
+/// batch that earned one reached the hub (for the ack latency).
+#[derive(Debug, Default)]
+pub struct AckRelease {
+    /// The acks.
+    pub set: AckSet,
+    /// (stream, arrival) of each batch the acks cover.
+    pub arrived: Vec<(DeviceEpoch, std::time::Instant)>,
+}
+
+impl AckRelease {
+    /// Whether there is nothing to ack.
+    pub fn is_empty(&self) -> bool {
+        self.set.is_empty()
+    }
+}
 
 /// The writer's state: the pool, where it is stored, and its limits.
 pub struct Writer {
@@ -199,7 +221,7 @@ impl Writer {
     pub fn run(
         mut self,
         mut commands: mpsc::Receiver<Command>,
-        acks: mpsc::UnboundedSender<AckSet>,
+        acks: mpsc::UnboundedSender<AckRelease>,
     ) -> Result<(), StoreError> {
         let spawn_failed = |e: std::io::Error| StoreError::Sled(e.into());
         let (courier, answers) = std::sync::mpsc::channel::<(Vec<Pending>, bool)>();
@@ -244,9 +266,11 @@ impl Writer {
         line: &Line,
     ) -> Result<(), StoreError> {
         let mut last_group = 0usize;
+        let mut census_due = std::time::Instant::now();
         while let Some(first) = commands.blocking_recv() {
             let group = self.gather(first, commands, last_group);
             last_group = group.len();
+            self.metrics.group_commands.observe(group.len() as f64);
             let waiting = commands.len() as u64;
             self.metrics.writer_queue.store(waiting, Ordering::Relaxed);
             if line.poisoned(self.generation) {
@@ -254,6 +278,11 @@ impl Writer {
             }
             let applied = self.apply(group);
             self.write(applied, line)?;
+            // A walk over the pool's memory: at most once a CENSUS_EVERY.
+            if std::time::Instant::now() >= census_due {
+                self.metrics.set_census(self.pool.census());
+                census_due = std::time::Instant::now() + CENSUS_EVERY;
+            }
         }
         Ok(())
     }
@@ -321,7 +350,7 @@ impl Writer {
             generation: self.generation,
             failed: None,
             has_changes,
-            acks: AckSet::new(),
+            acks: AckRelease::default(),
             outgoing: Outgoing::default(),
             answers,
             jobs: Vec::new(),
