@@ -30,6 +30,7 @@ pub mod fakehttp;
 pub mod health;
 pub mod intake;
 pub mod log_gate;
+pub mod logs;
 pub mod metrics;
 pub mod net;
 pub mod printing;
