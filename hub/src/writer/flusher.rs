@@ -22,11 +22,12 @@
 //!   never more than a few groups ahead of the disk.
 
 use crate::metrics::Metrics;
+use crate::pool::DeviceEpoch;
 use crate::pool::PoolCounts;
 use crate::reconcile::worker;
 use crate::store::{Store, StoreError};
 use crate::writer::commands::Pending;
-use crate::writer::AckRelease;
+use crate::writer::AckSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, Sender, SyncSender};
 use std::sync::Arc;
@@ -37,6 +38,23 @@ use tracing::{debug, error};
 /// Flights that may wait for the flusher while it flushes (besides the
 /// ones it is flushing); the writer blocks when they are there.
 pub const DEPTH: usize = 1;
+
+/// What a durable group hands the ack publisher: its acks, and when each
+/// batch that earned one reached the hub (for the ack latency).
+#[derive(Debug, Default)]
+pub struct AckRelease {
+    /// The acks.
+    pub set: AckSet,
+    /// (stream, arrival) of each batch the acks cover.
+    pub arrived: Vec<(DeviceEpoch, std::time::Instant)>,
+}
+
+impl AckRelease {
+    /// Whether there is nothing to ack.
+    pub fn is_empty(&self) -> bool {
+        self.set.is_empty()
+    }
+}
 
 /// Called before each flush in tests: blocks to hold it, or fails it.
 #[cfg(test)]

@@ -55,6 +55,7 @@ use crate::writer::flusher::{Flight, Flusher, Line};
 use crate::writer::group::{Applied, ReconcileJob};
 use crate::writer::reserved_view::ReservedView;
 use commands::Pending;
+pub use flusher::AckRelease;
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -74,23 +75,6 @@ const CENSUS_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 /// Acks to publish after a commit: (device, epoch) -> acknowledged-through
 /// seq.
 pub type AckSet = HashMap<DeviceEpoch, u64>;
-
-/// What a durable group hands the ack publisher: its acks, and when each
-/// batch that earned one reached the hub (for the ack latency).
-#[derive(Debug, Default)]
-pub struct AckRelease {
-    /// The acks.
-    pub set: AckSet,
-    /// (stream, arrival) of each batch the acks cover.
-    pub arrived: Vec<(DeviceEpoch, std::time::Instant)>,
-}
-
-impl AckRelease {
-    /// Whether there is nothing to ack.
-    pub fn is_empty(&self) -> bool {
-        self.set.is_empty()
-    }
-}
 
 /// The writer's state: the pool, where it is stored, and its limits.
 pub struct Writer {
