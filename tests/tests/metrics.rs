@@ -225,3 +225,59 @@ fn a_bad_log_format_is_refused_with_the_values_it_takes() {
         "{stderr}"
     );
 }
+
+#[test]
+fn the_agent_logs_json_lines_to_its_log_file_without_ansi_codes() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let ports = HubPorts::fresh();
+    let hub = HubProc::start(&dir.path().join("hub"), ports, SITE);
+    let creds = hub.provision(&[DEVICE]);
+    let log = dir.path().join("agent.log");
+    let mut agent = Command::new(tests::procs::bin_path("agent"))
+        .args([
+            "--hub",
+            &ports.mqtt_addr(),
+            "--site",
+            SITE,
+            "--device",
+            DEVICE,
+        ])
+        .arg("--data")
+        .arg(dir.path().join("agent"))
+        .arg("--credentials")
+        .arg(&creds.path)
+        .arg("--log")
+        .arg(&log)
+        .args(["--log-format", "json"])
+        .env("RUST_LOG", "info")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn the agent");
+    let mut stdin = agent.stdin.take().expect("stdin");
+    writeln!(stdin, "receive SKU-J LOC-1 2").expect("a scan line");
+    let stdout = agent.stdout.take().expect("stdout");
+    let (tx, answers) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let first = BufReader::new(stdout).lines().next();
+        let _ = tx.send(first.and_then(Result::ok).unwrap_or_default());
+    });
+    let answer = answers.recv_timeout(PATIENCE).unwrap_or_default();
+    drop(stdin);
+    assert!(answer.starts_with("ok seq=1"), "answer: {answer:?}");
+    let _ = agent.kill();
+    let _ = agent.wait();
+    let written = std::fs::read_to_string(&log).expect("the agent's log file");
+    assert!(!written.contains('\u{1b}'), "ANSI codes in the log file");
+    let lines: Vec<&str> = written.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert!(!lines.is_empty(), "the agent logged nothing");
+    for line in lines {
+        let object: Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+        assert!(
+            object["level"].is_string() && object["message"].is_string(),
+            "{line}"
+        );
+    }
+}
