@@ -22,7 +22,7 @@
 
 use agent::bench::bench_record;
 use agent::line_input::{BoundedLines, InputLine};
-use agent::logging::init_logging;
+use agent::logging::{init_logging, LogFormat};
 use agent::scanline::MAX_SCAN_LINE;
 use agent::scanner::{run_serial_scanner, DoubleReadFilter, ScannerSession, SerialSettings};
 use agent::ui::run::serial_input;
@@ -103,6 +103,10 @@ struct RunArgs {
     /// Append logs to this file instead of standard error.
     #[arg(long, value_name = "FILE")]
     log: Option<PathBuf>,
+    /// How log lines are written: text for people (coloured only on a
+    /// terminal) or json for log shippers.
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
 }
 
 fn parse_ui_mode(word: &str) -> Result<UiMode, String> {
@@ -125,7 +129,9 @@ struct BenchArgs {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
-        Some(Command::BenchRecord(args)) => init_logging(None, false).and_then(|()| bench(&args)),
+        Some(Command::BenchRecord(args)) => {
+            init_logging(None, false, LogFormat::Text).and_then(|()| bench(&args))
+        }
         Some(Command::Run(args)) => run(args),
         Some(Command::Station(args)) => station_cli::station(args),
         None => run(cli.run),
@@ -153,7 +159,7 @@ fn bench(args: &BenchArgs) -> Result<ExitCode> {
 }
 
 fn run(args: RunArgs) -> Result<ExitCode> {
-    init_logging(args.log.as_deref(), args.ui.is_some())?;
+    init_logging(args.log.as_deref(), args.ui.is_some(), args.log_format)?;
     let overrides = ConfigOverrides {
         hub: args.hub,
         site: args.site,

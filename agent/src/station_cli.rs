@@ -47,7 +47,7 @@ fn resolve(what: &str, address: &str) -> Result<SocketAddr> {
 
 /// Runs the station until a signal; non-zero if it stopped on an error.
 pub fn station(args: StationArgs) -> Result<ExitCode> {
-    agent::logging::init_logging(None, false)?;
+    agent::logging::init_logging(None, false, agent::logging::LogFormat::Text)?;
     let (host, port) = args
         .hub
         .rsplit_once(':')

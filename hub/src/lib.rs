@@ -32,6 +32,7 @@ pub mod feed;
 pub mod health;
 pub mod intake;
 pub mod log_gate;
+pub mod logs;
 pub mod metrics;
 pub mod net;
 pub mod printing;

@@ -23,6 +23,10 @@ struct Cli {
     command: Option<Command>,
     #[command(flatten)]
     run: RunArgs,
+    /// How log lines are written to standard error: text for people
+    /// (coloured only on a terminal) or json for log shippers.
+    #[arg(long, value_enum, global = true, default_value_t = hub::logs::LogFormat::Text)]
+    log_format: hub::logs::LogFormat,
 }
 
 #[derive(Subcommand, Debug)]
@@ -115,23 +119,11 @@ fn load_config(args: RunArgs) -> anyhow::Result<HubConfig> {
 }
 
 fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
     // rumqttd logs every ordinary disconnect (the broker's health probe
     // makes one a second) at error level: the hub's own lines say what
     // matters about the broker, rumqttd's are asked for with RUST_LOG.
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| "info,rumqttd=off,rumqttc=warn".into());
-    {
-        use tracing_subscriber::layer::SubscriberExt;
-        use tracing_subscriber::util::SubscriberInitExt;
-        // Identical lines in a burst become one, then "repeated N times".
-        tracing_subscriber::fmt()
-            .with_env_filter(filter)
-            .with_writer(std::io::stderr)
-            .finish()
-            .with(hub::log_gate::RepeatLimit::default())
-            .init();
-    }
-    let cli = Cli::parse();
+    hub::logs::init(cli.log_format, "info,rumqttd=off,rumqttc=warn")?;
     let args = match cli.command {
         Some(Command::Run(args)) => args,
         Some(Command::Verify { data }) => std::process::exit(verify(&data)),

@@ -110,8 +110,20 @@ impl HubProc {
         log: &Path,
         filter: &str,
     ) -> HubProc {
+        HubProc::start_logging_with(data, ports, site, log, filter, &[])
+    }
+
+    /// [`HubProc::start_logging`] with extra flags (`--log-format json`).
+    pub fn start_logging_with(
+        data: &Path,
+        ports: HubPorts,
+        site: &str,
+        log: &Path,
+        filter: &str,
+        extra: &[&str],
+    ) -> HubProc {
         let file = std::fs::File::create(log).expect("create the hub's log file");
-        HubProc::spawn(data, ports, site, &[], filter, Stdio::from(file))
+        HubProc::spawn(data, ports, site, extra, filter, Stdio::from(file))
     }
 
     fn spawn(

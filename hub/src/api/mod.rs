@@ -21,6 +21,7 @@ mod docs;
 mod error;
 mod exceptions;
 pub mod framing;
+mod http_metrics;
 mod intake;
 mod json;
 mod labels;
@@ -163,6 +164,11 @@ pub fn router_with(state: AppState, rules: BodyRules) -> Router {
         .layer(axum::extract::DefaultBodyLimit::disable())
         .layer(axum::middleware::from_fn_with_state(rules, framing::check))
         .layer(axum::middleware::map_response(framing::json_errors))
+        // Outermost: times every answer, refusals included.
+        .layer(axum::middleware::from_fn_with_state(
+            state.metrics.clone(),
+            http_metrics::observe,
+        ))
         .with_state(state)
 }
 
@@ -182,8 +188,21 @@ async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     }
 }
 
-async fn metrics(State(state): State<AppState>) -> String {
-    state.metrics.render()
+async fn metrics(State(state): State<AppState>) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    let scraped = crate::metrics::Scraped {
+        fleet: &state.fleet,
+    };
+    let body = crate::metrics::render(&state.metrics, scraped).map_err(|e| ApiError::Refused {
+        status: StatusCode::INTERNAL_SERVER_ERROR,
+        code: "metrics_failed",
+        message: format!("metrics not encoded: {e}"),
+    })?;
+    let content_type = [(
+        axum::http::header::CONTENT_TYPE,
+        crate::metrics::CONTENT_TYPE,
+    )];
+    Ok((content_type, body).into_response())
 }
 
 async fn not_found() -> ApiError {

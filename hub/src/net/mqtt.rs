@@ -147,6 +147,7 @@ async fn pump(
                 let cmd = Command::Publish {
                     topic,
                     payload: p.payload,
+                    arrived: std::time::Instant::now(),
                 };
                 if commands.send(cmd).await.is_err() {
                     break;

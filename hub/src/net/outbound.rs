@@ -11,12 +11,14 @@
 
 use crate::metrics::Metrics;
 use crate::net::sealer::Sealer;
+use crate::pool::DeviceEpoch;
 use crate::store::Store;
 use crate::writer::labels::LabelVault;
-use crate::writer::{AckSet, Outgoing};
+use crate::writer::{AckRelease, Outgoing};
 use rumqttc::{AsyncClient, QoS};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
+use std::time::Instant;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tracing::warn;
@@ -24,7 +26,7 @@ use tracing::warn;
 /// The writer's releases and what seals and reads them.
 pub struct Outbound {
     /// Acks of durable groups.
-    pub acks: mpsc::UnboundedReceiver<AckSet>,
+    pub acks: mpsc::UnboundedReceiver<AckRelease>,
     /// Devices whose work queue changed, and stations with label jobs to
     /// send, in a durable group.
     pub queues: mpsc::UnboundedReceiver<Outgoing>,
@@ -99,19 +101,29 @@ fn coalesce(out: &mut Outbound, first: Outgoing) -> (BTreeSet<String>, BTreeSet<
 async fn publish_acks(
     client: &AsyncClient,
     out: &mut Outbound,
-    mut set: AckSet,
+    release: AckRelease,
     metrics: &Metrics,
     cancel: &CancellationToken,
 ) {
+    let AckRelease { mut set, arrived } = release;
+    let mut arrivals: HashMap<DeviceEpoch, Vec<Instant>> = HashMap::new();
+    let mut note = |arrived: Vec<(DeviceEpoch, Instant)>| {
+        for (stream, at) in arrived {
+            arrivals.entry(stream).or_default().push(at);
+        }
+    };
+    note(arrived);
     // Coalesce whatever else is pending: only the highest ack of each
     // (device, epoch) matters.
     while let Ok(more) = out.acks.try_recv() {
-        for (stream, through) in more {
+        for (stream, through) in more.set {
             let e = set.entry(stream).or_insert(0);
             *e = (*e).max(through);
         }
+        note(more.arrived);
     }
     for (stream, through_seq) in set {
+        let covered = arrivals.remove(&stream).unwrap_or_default();
         let frame = match out.sealer.ack(&stream.device, stream.epoch, through_seq) {
             Ok(frame) => frame,
             Err(e) => {
@@ -123,7 +135,10 @@ async fn publish_acks(
         };
         match publish(client, frame, cancel, "ack").await {
             Sent::Cancelled => return,
-            Sent::Done => Metrics::add(&metrics.acks_sent, 1),
+            Sent::Done => {
+                Metrics::add(&metrics.acks_sent, 1);
+                covered.into_iter().for_each(|at| metrics.ack_published(at));
+            }
             Sent::Failed => {}
         }
     }

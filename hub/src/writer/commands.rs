@@ -32,6 +32,9 @@ pub enum Command {
         topic: String,
         /// Its raw payload.
         payload: Bytes,
+        /// When the hub's MQTT client received it (the start of the ack
+        /// latency in `/metrics`).
+        arrived: std::time::Instant,
     },
     /// Hold stock for an order; answers the reservation and whether it is new.
     Reserve {

@@ -22,6 +22,7 @@
 //!   never more than a few groups ahead of the disk.
 
 use crate::metrics::Metrics;
+use crate::pool::DeviceEpoch;
 use crate::pool::PoolCounts;
 use crate::reconcile::worker;
 use crate::store::{Store, StoreError};
@@ -37,6 +38,23 @@ use tracing::{debug, error};
 /// Flights that may wait for the flusher while it flushes (besides the
 /// ones it is flushing); the writer blocks when they are there.
 pub const DEPTH: usize = 1;
+
+/// What a durable group hands the ack publisher: its acks, and when each
+/// batch that earned one reached the hub (for the ack latency).
+#[derive(Debug, Default)]
+pub struct AckRelease {
+    /// The acks.
+    pub set: AckSet,
+    /// (stream, arrival) of each batch the acks cover.
+    pub arrived: Vec<(DeviceEpoch, std::time::Instant)>,
+}
+
+impl AckRelease {
+    /// Whether there is nothing to ack.
+    pub fn is_empty(&self) -> bool {
+        self.set.is_empty()
+    }
+}
 
 /// Called before each flush in tests: blocks to hold it, or fails it.
 #[cfg(test)]
@@ -54,7 +72,7 @@ pub(crate) struct Flight {
     /// Whether it changed anything (it is a group commit in the metrics).
     pub has_changes: bool,
     /// Acks it earned.
-    pub acks: AckSet,
+    pub acks: AckRelease,
     /// Devices and stations it gave something to send.
     pub outgoing: crate::writer::Outgoing,
     /// Answers waiting for it.
@@ -111,7 +129,7 @@ impl Line {
 pub(crate) struct Flusher {
     pub store: Store,
     pub metrics: Arc<Metrics>,
-    pub acks: mpsc::UnboundedSender<AckSet>,
+    pub acks: mpsc::UnboundedSender<AckRelease>,
     pub queues: Option<mpsc::UnboundedSender<crate::writer::Outgoing>>,
     pub feed: Option<crate::feed::FeedBus>,
     pub courier: Sender<(Vec<Pending>, bool)>,
@@ -190,10 +208,11 @@ impl Flusher {
         if let Some(hook) = &self.hook {
             hook()?;
         }
-        self.store
-            .flush_through(need)
-            .map(drop)
-            .map_err(|e| e.to_string())
+        let started = Instant::now();
+        let flushed = self.store.flush_through(need);
+        let took = started.elapsed().as_secs_f64();
+        self.metrics.flush_seconds.observe(took);
+        flushed.map(drop).map_err(|e| e.to_string())
     }
 
     /// A durable flight: everything it earned goes out.

@@ -12,7 +12,7 @@ use crate::reconcile::Report;
 use crate::writer::commands::{self, Command, Pending, Reply};
 use crate::writer::intake::{classify, Intake};
 use crate::writer::Outgoing;
-use crate::writer::{AckSet, Writer};
+use crate::writer::{AckRelease, Writer};
 use tracing::warn;
 
 /// A reconciliation asked for in a group: run over the snapshot taken
@@ -26,7 +26,7 @@ pub(crate) struct Applied {
     /// What the pool counted in it.
     pub counts: PoolCounts,
     /// The acks it earns once durable.
-    pub acks: AckSet,
+    pub acks: AckRelease,
     /// Answers waiting for its flush.
     pub answers: Vec<Pending>,
     /// Reconciliations it asked for.
@@ -41,7 +41,7 @@ impl Writer {
     /// Applies every command of `group` to the pool, in order.
     pub(crate) fn apply(&mut self, group: Vec<Command>) -> Applied {
         let now = self.clock.now_ms();
-        let mut acks = AckSet::new();
+        let mut acks = AckRelease::default();
         let mut answers: Vec<Pending> = Vec::new();
         let mut jobs: Vec<ReconcileJob> = Vec::new();
         // One snapshot per group: a revocation applies from the next group.
@@ -50,9 +50,11 @@ impl Writer {
             match commands::apply(&mut self.pool, cmd, now) {
                 Ok(Some(pending)) => answers.push(pending),
                 Ok(None) => {}
-                Err(Command::Publish { topic, payload }) => {
-                    self.publish(topic, &payload, now, &mut acks, &book)
-                }
+                Err(Command::Publish {
+                    topic,
+                    payload,
+                    arrived,
+                }) => self.publish(topic, &payload, (now, arrived), &mut acks, &book),
                 Err(Command::Order(cmd)) => answers.push(self.order_command(cmd, now)),
                 Err(Command::Customer(cmd)) => answers.push(self.customer_command(cmd, now)),
                 Err(Command::Label(cmd)) => answers.push(self.label_command(*cmd, now)),
@@ -116,8 +118,8 @@ impl Writer {
         &mut self,
         topic: String,
         payload: &[u8],
-        now: u64,
-        acks: &mut AckSet,
+        (now, arrived): (u64, std::time::Instant),
+        acks: &mut AckRelease,
         book: &DeviceBook,
     ) {
         match classify(&self.site, &topic, payload, book) {
@@ -127,8 +129,10 @@ impl Writer {
                 // Only what the hub holds exactly as sent is acknowledged:
                 // a gap or a conflict earns no ack (WIRE.md §3.9).
                 if let Some(through) = outcome.ack_through() {
-                    let ack = acks.entry(DeviceEpoch::of(&batch)).or_insert(0);
+                    let stream = DeviceEpoch::of(&batch);
+                    let ack = acks.set.entry(stream.clone()).or_insert(0);
                     *ack = (*ack).max(through);
+                    acks.arrived.push((stream, arrived));
                 }
             }
             Intake::Status(status) => {
@@ -154,6 +158,10 @@ impl Writer {
                     .label_report(&report.station, &report.results, now);
             }
             Intake::Reject(reason) => self.reject(topic, reason, payload, now),
+            Intake::Forged(reason) => {
+                Metrics::add(&self.metrics.forged_refused, 1);
+                self.reject(topic, reason, payload, now)
+            }
             Intake::Ignore => {}
         }
     }

@@ -27,6 +27,9 @@ pub enum Intake {
     LabelReport(LabelReport),
     /// Refused, with the reason an operator will read.
     Reject(String),
+    /// Refused as forged: not from an active registered device of this
+    /// site, unsigned, or its MAC fails (the reason an operator will read).
+    Forged(String),
     /// Not ours to handle (acks and work queues the hub itself publishes).
     Ignore,
 }
@@ -72,7 +75,7 @@ fn classify_events(topic: &Topic, payload: &[u8], devices: &DeviceBook) -> Intak
         signed: batch.auth_tag.is_some(),
     };
     if let Err(reason) = authenticate(&claim, payload, devices) {
-        return Intake::Reject(reason);
+        return Intake::Forged(reason);
     }
     match batch.validate() {
         Ok(()) => Intake::Batch(batch),
@@ -139,7 +142,7 @@ fn classify_status(topic: &Topic, payload: &[u8], devices: &DeviceBook) -> Intak
         signed: status.auth_tag.is_some(),
     };
     if let Err(reason) = authenticate(&claim, payload, devices) {
-        return Intake::Reject(reason);
+        return Intake::Forged(reason);
     }
     match status.validate() {
         Ok(()) => Intake::Status(status),
@@ -168,7 +171,7 @@ fn classify_task_ack(topic: &Topic, payload: &[u8], devices: &DeviceBook) -> Int
         signed: ack.auth_tag.is_some(),
     };
     if let Err(reason) = authenticate(&claim, payload, devices) {
-        return Intake::Reject(reason);
+        return Intake::Forged(reason);
     }
     match ack.validate() {
         Ok(()) => Intake::TaskAck(ack),
@@ -197,7 +200,7 @@ fn classify_label_report(topic: &Topic, payload: &[u8], devices: &DeviceBook) ->
         signed: report.auth_tag.is_some(),
     };
     if let Err(reason) = authenticate(&claim, payload, devices) {
-        return Intake::Reject(reason);
+        return Intake::Forged(reason);
     }
     match report.validate() {
         Ok(()) => Intake::LabelReport(report),

@@ -55,6 +55,7 @@ use crate::writer::flusher::{Flight, Flusher, Line};
 use crate::writer::group::{Applied, ReconcileJob};
 use crate::writer::reserved_view::ReservedView;
 use commands::Pending;
+pub use flusher::AckRelease;
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -65,6 +66,11 @@ use tracing::{error, info};
 /// yielding, not sleeping: a sleep rounds up to the timer slack (~60 us),
 /// which measured worse than not waiting at all.
 const LINGER: std::time::Duration = std::time::Duration::from_micros(100);
+
+/// How often at most the writer counts the pool for `/metrics` (orders,
+/// tasks, label jobs by state); the sweeper's commands keep it fresh on an
+/// idle hub.
+const CENSUS_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Acks to publish after a commit: (device, epoch) -> acknowledged-through
 /// seq.
@@ -208,7 +214,7 @@ impl Writer {
     pub fn run(
         mut self,
         mut commands: mpsc::Receiver<Command>,
-        acks: mpsc::UnboundedSender<AckSet>,
+        acks: mpsc::UnboundedSender<AckRelease>,
     ) -> Result<(), StoreError> {
         let spawn_failed = |e: std::io::Error| StoreError::Sled(e.into());
         let (courier, answers) = std::sync::mpsc::channel::<(Vec<Pending>, bool)>();
@@ -254,9 +260,11 @@ impl Writer {
         line: &Line,
     ) -> Result<(), StoreError> {
         let mut last_group = 0usize;
+        let mut census_due = std::time::Instant::now();
         while let Some(first) = commands.blocking_recv() {
             let group = self.gather(first, commands, last_group);
             last_group = group.len();
+            self.metrics.group_commands.observe(group.len() as f64);
             let waiting = commands.len() as u64;
             self.metrics.writer_queue.store(waiting, Ordering::Relaxed);
             if line.poisoned(self.generation) {
@@ -264,6 +272,11 @@ impl Writer {
             }
             let applied = self.apply(group);
             self.write(applied, line)?;
+            // A walk over the pool's memory: at most once a CENSUS_EVERY.
+            if std::time::Instant::now() >= census_due {
+                self.metrics.set_census(self.pool.census());
+                census_due = std::time::Instant::now() + CENSUS_EVERY;
+            }
         }
         Ok(())
     }
@@ -331,7 +344,7 @@ impl Writer {
             generation: self.generation,
             failed: None,
             has_changes,
-            acks: AckSet::new(),
+            acks: AckRelease::default(),
             outgoing: Outgoing::default(),
             answers,
             jobs: Vec::new(),

@@ -90,7 +90,7 @@ struct Rig {
     reserved: Arc<ReservedView>,
     gate: Arc<Gate>,
     commands: Option<mpsc::Sender<Command>>,
-    acks: mpsc::UnboundedReceiver<AckSet>,
+    acks: mpsc::UnboundedReceiver<AckRelease>,
     thread: Option<std::thread::JoinHandle<Result<(), StoreError>>>,
     floor: PathBuf,
 }
@@ -167,6 +167,7 @@ impl Rig {
         self.send(Command::Publish {
             topic: "wms/s1/dev/d1/events".into(),
             payload: Bytes::from(encode_signed(&key(), &batch)),
+            arrived: std::time::Instant::now(),
         });
     }
 
@@ -190,7 +191,7 @@ impl Rig {
     fn acked(&mut self) -> u64 {
         let mut through = 0;
         while let Ok(set) = self.acks.try_recv() {
-            through = through.max(set.values().copied().max().unwrap_or(0));
+            through = through.max(set.set.values().copied().max().unwrap_or(0));
         }
         through
     }

@@ -24,6 +24,7 @@ use crate::fleet::FleetBook;
 pub mod alerts;
 pub mod allocations;
 pub mod batches;
+pub mod census;
 pub mod customers;
 mod fleet;
 pub mod order_life;

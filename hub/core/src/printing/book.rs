@@ -96,6 +96,11 @@ impl PrintBook {
         self.jobs.get(&id)
     }
 
+    /// Every unfinished job, by id.
+    pub fn jobs(&self) -> impl Iterator<Item = &JobRecord> {
+        self.jobs.values()
+    }
+
     /// A batch that still has unfinished jobs.
     pub fn batch(&self, id: u64) -> Option<&BatchRecord> {
         self.batches.get(&id)

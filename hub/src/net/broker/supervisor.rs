@@ -210,6 +210,8 @@ async fn spawn(child: &BrokerChild) -> Result<Running, BrokerError> {
         .arg(&args.data_dir)
         .arg("--site")
         .arg(&args.site)
+        .arg("--log-format")
+        .arg(crate::logs::format().as_str())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())

@@ -1,12 +1,56 @@
-//! Counters the hub exposes at `/metrics` in Prometheus text format.
+//! What the hub counts and measures, shown at `/metrics` in Prometheus
+//! text format by [`render`] (with the `prometheus-client` crate).
+//!
+//! The plain counters and gauges stay `AtomicU64` fields that the writer,
+//! the MQTT shell and the API bump directly; they are read at each scrape.
+//! Labelled counters and histograms are `prometheus-client` metrics (atomics
+//! inside too). Gauges that are state (devices online, backlog, orders by
+//! state) are counted when scraped ([`render`]) or, for what only the
+//! writer can see, taken by the writer about once a second ([`Census`]).
 
+mod render;
+
+pub use render::{render, Scraped, CONTENT_TYPE};
+
+use crate::pool::census::Census;
 use crate::pool::BatchOutcome;
-use std::fmt::Write;
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
+use std::time::Instant;
 
-/// Monotonic counters, shared by the writer, the MQTT shell and the API.
-#[derive(Debug, Default)]
+/// Labels of a batch count: what the hub did with it (WIRE.md §3.9).
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct OutcomeLabel {
+    /// applied, duplicate, gap, conflict or unverified.
+    pub outcome: &'static str,
+}
+
+/// Labels of an HTTP request's time: a bounded set (route templates, a
+/// few methods, status classes).
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RouteLabel {
+    /// GET, POST, ... or "other".
+    pub method: &'static str,
+    /// The route's template (`/api/v1/orders/{id}`), or "unmatched".
+    pub route: String,
+    /// 2xx, 3xx, 4xx or 5xx.
+    pub status: &'static str,
+}
+
+type HistogramFamily<L> = Family<L, Histogram, fn() -> Histogram>;
+
+fn seconds_histogram() -> Histogram {
+    // 100 us to about 6.5 s.
+    Histogram::new(exponential_buckets(0.0001, 2.0, 17))
+}
+
+/// Counters and measurements, shared by the writer, the MQTT shell and the
+/// API.
+#[derive(Debug)]
 pub struct Metrics {
     /// Batches that applied at least one movement.
     pub batches_applied: AtomicU64,
@@ -63,8 +107,72 @@ pub struct Metrics {
     /// Commands waiting in the writer's queue when it last gathered a
     /// group (a hub falling behind shows here first).
     pub writer_queue: AtomicU64,
+    /// Frames refused as forged: from an unknown or revoked device,
+    /// unsigned, or failing their device's MAC (also dead letters).
+    pub forged_refused: AtomicU64,
+    /// Batches by outcome.
+    pub batches: Family<OutcomeLabel, Counter>,
+    /// Seconds from a batch's arrival at the hub's MQTT client to the
+    /// publish of the ack that covers it.
+    pub ack_latency: Histogram,
+    /// Commands in each group the writer gathered.
+    pub group_commands: Histogram,
+    /// Seconds each flush (making written groups durable) took.
+    pub flush_seconds: Histogram,
+    /// Seconds each HTTP request took, by route.
+    pub http_seconds: HistogramFamily<RouteLabel>,
     /// Why the last group commit failed, until one succeeds again.
     commit_failure: Mutex<Option<String>>,
+    /// The writer's last head count of the pool.
+    census: Mutex<Census>,
+}
+
+/// Every batch outcome, shown from the start (at 0).
+const OUTCOMES: [&str; 5] = ["applied", "duplicate", "gap", "conflict", "unverified"];
+
+impl Default for Metrics {
+    fn default() -> Metrics {
+        let metrics = Metrics {
+            batches_applied: AtomicU64::default(),
+            movements_applied: AtomicU64::default(),
+            batches_duplicate: AtomicU64::default(),
+            batches_gap: AtomicU64::default(),
+            batches_conflict: AtomicU64::default(),
+            batches_unverified: AtomicU64::default(),
+            dead_letters: AtomicU64::default(),
+            commits: AtomicU64::default(),
+            commit_errors: AtomicU64::default(),
+            acks_sent: AtomicU64::default(),
+            mqtt_subscribed: AtomicU64::default(),
+            reservations_held: AtomicU64::default(),
+            reservations_refused: AtomicU64::default(),
+            holds_expired: AtomicU64::default(),
+            discrepancies: AtomicU64::default(),
+            statuses_stale: AtomicU64::default(),
+            broker_restarts: AtomicU64::default(),
+            broker_up: AtomicU64::default(),
+            retained_cleared: AtomicU64::default(),
+            mqtt_publishes_in: AtomicU64::default(),
+            registry_devices: AtomicU64::default(),
+            registry_active: AtomicU64::default(),
+            registry_generation: AtomicU64::default(),
+            writer_queue: AtomicU64::default(),
+            forged_refused: AtomicU64::default(),
+            batches: Family::default(),
+            ack_latency: seconds_histogram(),
+            // 1 to 16,384 commands.
+            group_commands: Histogram::new(exponential_buckets(1.0, 2.0, 15)),
+            flush_seconds: seconds_histogram(),
+            http_seconds: Family::new_with_constructor(seconds_histogram),
+            commit_failure: Mutex::default(),
+            // Every state at 0 until the writer's first census.
+            census: Mutex::new(crate::pool::Pool::default().census()),
+        };
+        for outcome in OUTCOMES {
+            drop(metrics.batches.get_or_create(&OutcomeLabel { outcome }));
+        }
+        metrics
+    }
 }
 
 impl Metrics {
@@ -94,6 +202,17 @@ impl Metrics {
     /// logged too (never the payload).
     pub fn count_batch(&self, outcome: BatchOutcome, batch: &protocol::EventBatch) {
         let m = self;
+        let outcome_label = match outcome {
+            BatchOutcome::Applied { .. } => "applied",
+            BatchOutcome::Duplicate { .. } => "duplicate",
+            BatchOutcome::Gap { .. } => "gap",
+            BatchOutcome::Conflict { .. } => "conflict",
+            BatchOutcome::Unverified { .. } => "unverified",
+        };
+        let label = OutcomeLabel {
+            outcome: outcome_label,
+        };
+        m.batches.get_or_create(&label).inc();
         match outcome {
             BatchOutcome::Applied { count, .. } => {
                 Metrics::add(&m.batches_applied, 1);
@@ -161,128 +280,21 @@ impl Metrics {
         self.mqtt_subscribed.load(Ordering::Relaxed) == 1
     }
 
-    /// Renders every counter in Prometheus text format.
-    pub fn render(&self) -> String {
-        let rows: [(&str, &AtomicU64, &str); 17] = [
-            (
-                "wms_batches_applied_total",
-                &self.batches_applied,
-                "Batches that applied movements",
-            ),
-            (
-                "wms_movements_applied_total",
-                &self.movements_applied,
-                "Movements applied",
-            ),
-            (
-                "wms_batches_duplicate_total",
-                &self.batches_duplicate,
-                "Batches already applied",
-            ),
-            (
-                "wms_batches_gap_total",
-                &self.batches_gap,
-                "Batches past the watermark",
-            ),
-            (
-                "wms_batches_conflict_total",
-                &self.batches_conflict,
-                "Batches refused: content differs from what was applied under the same seqs",
-            ),
-            (
-                "wms_batches_unverified_total",
-                &self.batches_unverified,
-                "Batches not applied: the applied movements could not be read to compare",
-            ),
-            (
-                "wms_dead_letters_total",
-                &self.dead_letters,
-                "Payloads refused",
-            ),
-            ("wms_group_commits_total", &self.commits, "Group commits"),
-            (
-                "wms_group_commit_errors_total",
-                &self.commit_errors,
-                "Failed group commits",
-            ),
-            ("wms_acks_sent_total", &self.acks_sent, "Acks published"),
-            (
-                "wms_reservations_held_total",
-                &self.reservations_held,
-                "Reservations held",
-            ),
-            (
-                "wms_reservations_refused_total",
-                &self.reservations_refused,
-                "Reservations refused for want of stock",
-            ),
-            (
-                "wms_holds_expired_total",
-                &self.holds_expired,
-                "Holds expired by the sweeper",
-            ),
-            (
-                "wms_statuses_stale_total",
-                &self.statuses_stale,
-                "Authentic statuses ignored as older than the one held",
-            ),
-            (
-                "wms_broker_restarts_total",
-                &self.broker_restarts,
-                "Embedded broker restarts (died or failed a probe)",
-            ),
-            (
-                "wms_retained_cleared_total",
-                &self.retained_cleared,
-                "Retained messages someone left on the broker, cleared",
-            ),
-            (
-                "wms_discrepancies_total",
-                &self.discrepancies,
-                "Scans the pool could not cover",
-            ),
-        ];
-        let mut out = String::new();
-        for (name, counter, help) in rows {
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter");
-            let _ = writeln!(out, "{name} {}", counter.load(Ordering::Relaxed));
-        }
-        let gauges = [
-            (
-                "wms_mqtt_subscribed",
-                &self.mqtt_subscribed,
-                "1 while the hub is subscribed to device topics",
-            ),
-            (
-                "wms_broker_up",
-                &self.broker_up,
-                "1 while the embedded broker process is up (0 with an external broker)",
-            ),
-            (
-                "wms_registry_devices",
-                &self.registry_devices,
-                "devices in the registry the hub last loaded",
-            ),
-            (
-                "wms_registry_active_devices",
-                &self.registry_active,
-                "active (not revoked) devices in the registry the hub last loaded",
-            ),
-            (
-                "wms_registry_generation",
-                &self.registry_generation,
-                "fingerprint of the registry the hub acts on (changes with every add, rotate, revoke)",
-            ),
-            (
-                "wms_writer_queue",
-                &self.writer_queue,
-                "commands waiting in the writer's queue when it last gathered a group",
-            ),
-        ];
-        for (name, gauge, help) in gauges {
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge");
-            let _ = writeln!(out, "{name} {}", gauge.load(Ordering::Relaxed));
-        }
-        out
+    /// Records the time from a batch's arrival to its ack's publish.
+    pub fn ack_published(&self, arrived: Instant) {
+        self.ack_latency.observe(arrived.elapsed().as_secs_f64());
+    }
+
+    /// Keeps the writer's latest head count of the pool.
+    pub fn set_census(&self, census: Census) {
+        *self.census.lock().unwrap_or_else(|e| e.into_inner()) = census;
+    }
+
+    /// The writer's latest head count of the pool.
+    pub fn census(&self) -> Census {
+        self.census
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 }
