@@ -94,11 +94,14 @@ fn tampered(key: &DeviceKey, change: impl Fn(&mut Status)) -> Result<(), AuthErr
     verify_frame(key, &encode(&Message::Status(s)))
 }
 
+/// A change made to a status after it was signed.
+type Change = fn(&mut Status);
+
 #[test]
 fn the_tag_covers_every_new_field() {
     let key = DeviceKey::from_bytes([7; 32]);
     assert_eq!(tampered(&key, |_| {}), Ok(()), "untouched, it verifies");
-    let changes: [(&str, fn(&mut Status)); 5] = [
+    let changes: [(&str, Change); 5] = [
         ("epoch", |s| s.epoch += 1),
         ("acked_seq", |s| s.acked_seq = 299),
         ("app_version", |s| s.app_version = "1.4.3".into()),
