@@ -45,6 +45,9 @@ pub struct AgentConfig {
     pub resend_after_ms: u64,
     /// Interval between status heartbeats.
     pub heartbeat_ms: u64,
+    /// A file holding the radio signal in dBm (one integer, -150 to 0),
+    /// read for every status; `None`: the signal is reported as unknown.
+    pub signal_file: Option<PathBuf>,
     /// Most batches outstanding beyond the hub's last ack.
     pub max_batches_in_flight: usize,
     /// A serial barcode engine to read instead of standard input.
@@ -139,6 +142,7 @@ struct ConfigFile {
     batch_max: Option<usize>,
     resend_after_ms: Option<u64>,
     heartbeat_ms: Option<u64>,
+    signal_file: Option<PathBuf>,
     max_batches_in_flight: Option<usize>,
     scanner: Option<PathBuf>,
     scanner_baud: Option<u32>,
@@ -199,6 +203,7 @@ impl AgentConfig {
                 .resend_after_ms
                 .unwrap_or(millis(defaults.resend_after)),
             heartbeat_ms: file.heartbeat_ms.unwrap_or(10_000),
+            signal_file: file.signal_file,
             max_batches_in_flight: file
                 .max_batches_in_flight
                 .unwrap_or(defaults.max_batches_in_flight),
@@ -271,6 +276,7 @@ impl AgentConfig {
                 resend_after: Duration::from_millis(self.resend_after_ms),
             },
             heartbeat: Duration::from_millis(self.heartbeat_ms),
+            signal_file: self.signal_file.clone(),
         })
     }
 }

@@ -63,7 +63,7 @@ enum Command {
 #[derive(Debug, Args)]
 struct RunArgs {
     /// TOML config file (keys: hub, site, device, data_dir, credentials,
-    /// batch_max, resend_after_ms, heartbeat_ms, max_batches_in_flight,
+    /// batch_max, resend_after_ms, heartbeat_ms, signal_file, max_batches_in_flight,
     /// scanner, scanner_baud, double_read_ms, scan_mode).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,

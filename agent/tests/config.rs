@@ -48,6 +48,7 @@ fn defaults_need_only_a_device() {
     assert_eq!((p.host.as_str(), p.port), ("127.0.0.1", 1883));
     assert_eq!(p.send.resend_after, Duration::from_secs(1));
     assert_eq!(p.heartbeat, Duration::from_secs(10));
+    assert_eq!(p.signal_file, None, "no signal file unless one is named");
 }
 
 #[test]
@@ -60,6 +61,7 @@ fn file_values_and_flag_overrides() {
         batch_max = 100
         resend_after_ms = 500
         heartbeat_ms = 2000
+        signal_file = "/run/wifi-dbm"
         max_batches_in_flight = 8
     "#;
     let c = AgentConfig::from_toml(text, "t.toml", ConfigOverrides::default()).expect("file");
@@ -75,6 +77,7 @@ fn file_values_and_flag_overrides() {
         ),
         (100, 500, 2000, 8)
     );
+    assert_eq!(c.signal_file, Some(PathBuf::from("/run/wifi-dbm")));
     let dir = tempfile::tempdir().expect("tempdir");
     let flags = ConfigOverrides {
         hub: Some("[::1]:1999".into()),
@@ -91,6 +94,8 @@ fn file_values_and_flag_overrides() {
     assert_eq!(c.data_dir, PathBuf::from("/tmp/x"));
     let p = c.publisher_config().expect("publisher");
     assert_eq!((p.host.as_str(), p.port), ("::1", 1999));
+    assert_eq!(p.heartbeat, Duration::from_millis(2000));
+    assert_eq!(p.signal_file, Some(PathBuf::from("/run/wifi-dbm")));
 }
 
 #[test]

@@ -50,6 +50,6 @@ pub use sealed::{
 pub use task_ref::{TaskRef, TaskRefError};
 pub use topic::{Topic, TopicError, TopicKind};
 pub use validate::{
-    ValidationError, MAX_BATCH_MOVEMENTS, MAX_ID_LEN, MAX_LIST_LINES, MAX_LIST_TASKS, MAX_QUANTITY,
-    MAX_REMARKS_CHARS, MAX_TASK_LINES,
+    ValidationError, MAX_APP_VERSION_LEN, MAX_BATCH_MOVEMENTS, MAX_ID_LEN, MAX_LIST_LINES,
+    MAX_LIST_TASKS, MAX_QUANTITY, MAX_REMARKS_CHARS, MAX_TASK_LINES, SIGNAL_DBM_RANGE,
 };

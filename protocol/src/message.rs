@@ -195,8 +195,21 @@ pub struct Status {
     pub backlog: u64,
     /// Battery charge in percent, if the device knows it.
     pub battery_pct: Option<u8>,
-    /// The device's wall clock, ms since the Unix epoch.
+    /// The device's wall clock, ms since the Unix epoch. The hub works
+    /// out the device's clock offset from it.
     pub device_time_ms: u64,
+    /// The journal epoch the device is on ([`EventBatch::epoch`]); 0 if
+    /// it has none yet.
+    pub epoch: u64,
+    /// The highest sequence number the hub acknowledged to the device in
+    /// `epoch` (0: none yet).
+    pub acked_seq: u64,
+    /// The device software's version: 1 to 32 printable ASCII characters
+    /// ([`crate::validate::MAX_APP_VERSION_LEN`]).
+    pub app_version: String,
+    /// Radio signal strength in dBm, if the device knows it (-150 to 0,
+    /// [`crate::validate::SIGNAL_DBM_RANGE`]).
+    pub signal_dbm: Option<i16>,
     /// HMAC-SHA256 under the device's key, exactly as for
     /// [`EventBatch::auth_tag`]: always last, over every byte before it.
     pub auth_tag: Option<[u8; 32]>,

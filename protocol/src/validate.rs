@@ -23,6 +23,10 @@ pub const MAX_TASK_LINES: usize = 200;
 pub const MAX_LIST_LINES: usize = 2000;
 /// Longest remarks on a task, in characters (Unicode scalar values).
 pub const MAX_REMARKS_CHARS: usize = 500;
+/// Longest app version a status may carry, in bytes (printable ASCII).
+pub const MAX_APP_VERSION_LEN: usize = 32;
+/// The radio signal strengths, in dBm, a status may report.
+pub const SIGNAL_DBM_RANGE: std::ops::RangeInclusive<i16> = -150..=0;
 
 /// Why a message is impossible.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -73,6 +77,15 @@ pub enum ValidationError {
     /// A battery level above 100 %.
     #[error("battery level {0} % is above 100 %")]
     BadBattery(u8),
+    /// A signal strength outside [`SIGNAL_DBM_RANGE`].
+    #[error("signal {0} dBm is outside -150..=0 dBm")]
+    BadSignal(i16),
+    /// An app version that is empty, too long or not printable ASCII.
+    #[error("app version {problem}")]
+    BadAppVersion {
+        /// What is wrong.
+        problem: &'static str,
+    },
     /// An id that is empty, too long, or has characters ids may not carry.
     #[error("{field} {problem}")]
     BadId {
@@ -268,15 +281,33 @@ impl Movement {
 }
 
 impl Status {
-    /// Checks the ids and that the battery level is a percentage.
+    /// Checks the ids, that the battery level is a percentage, the signal
+    /// strength is in [`SIGNAL_DBM_RANGE`] and the app version is 1 to
+    /// [`MAX_APP_VERSION_LEN`] printable ASCII characters (space included).
     pub fn validate(&self) -> Result<(), ValidationError> {
         check_id("site", &self.site)?;
         check_id("device", &self.device)?;
-        match self.battery_pct {
-            Some(pct) if pct > 100 => Err(ValidationError::BadBattery(pct)),
-            _ => Ok(()),
+        if let Some(pct) = self.battery_pct.filter(|&pct| pct > 100) {
+            return Err(ValidationError::BadBattery(pct));
         }
+        if let Some(dbm) = self.signal_dbm.filter(|d| !SIGNAL_DBM_RANGE.contains(d)) {
+            return Err(ValidationError::BadSignal(dbm));
+        }
+        check_app_version(&self.app_version)
     }
+}
+
+fn check_app_version(version: &str) -> Result<(), ValidationError> {
+    let problem = if version.is_empty() {
+        "is empty"
+    } else if version.len() > MAX_APP_VERSION_LEN {
+        "is longer than 32 bytes"
+    } else if !version.bytes().all(|b| (0x20..=0x7e).contains(&b)) {
+        "has a character that is not printable ASCII"
+    } else {
+        return Ok(());
+    };
+    Err(ValidationError::BadAppVersion { problem })
 }
 
 impl TaskList {

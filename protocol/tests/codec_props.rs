@@ -170,6 +170,7 @@ fn arb_message() -> impl Strategy<Value = Message> {
             arb_u64(),
             option::of(any::<u8>()),
             arb_u64(),
+            (arb_u64(), arb_u64(), arb_string(), option::of(any::<i16>())),
             option::of(any::<[u8; 32]>()),
         )
             .prop_map(
@@ -179,6 +180,7 @@ fn arb_message() -> impl Strategy<Value = Message> {
                     backlog,
                     battery_pct,
                     device_time_ms,
+                    (epoch, acked_seq, app_version, signal_dbm),
                     auth_tag,
                 )| {
                     Message::Status(Status {
@@ -189,6 +191,10 @@ fn arb_message() -> impl Strategy<Value = Message> {
                         backlog,
                         battery_pct,
                         device_time_ms,
+                        epoch,
+                        acked_seq,
+                        app_version,
+                        signal_dbm,
                         auth_tag,
                     })
                 }
@@ -341,6 +347,13 @@ proptest! {
         if let Message::TaskAck(ack) = &message {
             let _ = ack.validate();
         }
+        if let Message::Status(status) = &message {
+            if status.validate().is_ok() {
+                let dbm = status.signal_dbm.unwrap_or(0);
+                prop_assert!(protocol::SIGNAL_DBM_RANGE.contains(&dbm));
+                prop_assert!((1..=protocol::MAX_APP_VERSION_LEN).contains(&status.app_version.len()));
+            }
+        }
         if let Message::Batch(batch) = message {
             let whole = batch.validate();
             for movement in &batch.movements {
@@ -430,6 +443,10 @@ fn every_strict_prefix_is_rejected() {
             backlog: 1 << 63,
             battery_pct: Some(255),
             device_time_ms: 0,
+            epoch: u64::MAX,
+            acked_seq: 1 << 63,
+            app_version: "9.9.9-rc.1".into(),
+            signal_dbm: Some(i16::MIN),
             auth_tag: Some([0xee; 32]),
         }),
     ];

@@ -112,6 +112,10 @@ fn expected(name: &str) -> Message {
             backlog: 3,
             battery_pct: Some(87),
             device_time_ms: 1_700_000_000_000,
+            epoch: EPOCH,
+            acked_seq: 300,
+            app_version: "1.4.2".into(),
+            signal_dbm: Some(-67),
             auth_tag: None,
         }),
         "status-offline-no-battery" => Message::Status(Status {
@@ -122,6 +126,10 @@ fn expected(name: &str) -> Message {
             backlog: 0,
             battery_pct: None,
             device_time_ms: 0,
+            epoch: 0,
+            acked_seq: 0,
+            app_version: "v".into(),
+            signal_dbm: None,
             auth_tag: None,
         }),
         "status-battery-raw-u8" => Message::Status(Status {
@@ -132,6 +140,10 @@ fn expected(name: &str) -> Message {
             backlog: 128,
             battery_pct: Some(200),
             device_time_ms: 1,
+            epoch: 1,
+            acked_seq: 0,
+            app_version: "0.1.0".into(),
+            signal_dbm: Some(-150),
             auth_tag: None,
         }),
         "status-last-will" => Message::Status(Status {
@@ -142,6 +154,10 @@ fn expected(name: &str) -> Message {
             backlog: 0,
             battery_pct: None,
             device_time_ms: 1_700_000_001_000,
+            epoch: EPOCH,
+            acked_seq: 297,
+            app_version: "1.4.2".into(),
+            signal_dbm: Some(-71),
             auth_tag: None,
         }),
         "batch-pick-single" => {

@@ -16,6 +16,9 @@ import paho.mqtt.client as mqtt
 import crypto
 import wire
 
+# Section 3.6: the software version every status carries.
+APP_VERSION = "py-1.0"
+
 
 class Failure(Exception):
     """The hub or the broker did not do what WIRE.md says."""
@@ -81,8 +84,17 @@ class Device:
         self.stamp = max(now_ms(), self.stamp + 1)
         return self.stamp
 
+    def acked(self):
+        """The highest through_seq taken in the current epoch (0: none)."""
+        with self.lock:
+            return max((a[2].through_seq for a in self.acks if a[2].epoch == self.epoch),
+                       default=0)
+
     def _status(self, state, backlog, time_ms):
-        s = wire.Status(self.site, self.device, self.session, state, backlog, None, time_ms)
+        # Section 3.6: the epoch (0 before there is one), the acked seq,
+        # this client's version; no radio to ask, so no signal.
+        s = wire.Status(self.site, self.device, self.session, state, backlog, None, time_ms,
+                        self.epoch or 0, self.acked(), APP_VERSION, None)
         return crypto.sign(self.key, s)
 
     def status(self, state, backlog):

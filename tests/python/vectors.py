@@ -63,11 +63,15 @@ EXPECTED = {
     "ack-zero": lambda: Ack("wh-berlin", "hh-007", 1, 0),
     "ack-max-seq": lambda: Ack("s1", "d1", U64_MAX, U64_MAX),
     "status-online-battery": lambda: Status(
-        "s1", "d1", 1_699_999_995_000, wire.ONLINE, 3, 87, 1_700_000_000_000),
-    "status-offline-no-battery": lambda: Status("s1", "d1", 0, wire.OFFLINE, 0, None, 0),
-    "status-battery-raw-u8": lambda: Status("s1", "d1", 1, wire.ONLINE, 128, 200, 1),
+        "s1", "d1", 1_699_999_995_000, wire.ONLINE, 3, 87, 1_700_000_000_000,
+        E, 300, "1.4.2", -67),
+    "status-offline-no-battery": lambda: Status(
+        "s1", "d1", 0, wire.OFFLINE, 0, None, 0, 0, 0, "v", None),
+    "status-battery-raw-u8": lambda: Status(
+        "s1", "d1", 1, wire.ONLINE, 128, 200, 1, 1, 0, "0.1.0", -150),
     "status-last-will": lambda: Status(
-        "s1", "d1", 1_700_000_001_000, wire.OFFLINE, 0, None, 1_700_000_001_000),
+        "s1", "d1", 1_700_000_001_000, wire.OFFLINE, 0, None, 1_700_000_001_000,
+        E, 297, "1.4.2", -71),
     "batch-pick-single": lambda: _batch(E, 1, [Movement(1, "pick", "SKU-1", "A-01", 2)]),
     "batch-receive-lot-putaway": _receive_putaway,
     "batch-move-adjust-count": _move_adjust_count,

@@ -65,6 +65,10 @@ class Status:
     backlog: int
     battery_pct: Optional[int]
     device_time_ms: int
+    epoch: int
+    acked_seq: int
+    app_version: str
+    signal_dbm: Optional[int]
     auth_tag: Optional[bytes] = None
 
 
@@ -172,6 +176,12 @@ def unzigzag(z: int) -> int:
     return (z >> 1) ^ -(z & 1)
 
 
+def _i16(n: int) -> bytes:
+    if not -(1 << 15) <= n < 1 << 15:
+        raise ValueError(f"i16 out of range: {n}")
+    return varint(zigzag(n))
+
+
 def _string(s: str) -> bytes:
     raw = s.encode("utf-8")
     return varint(len(raw)) + raw
@@ -272,6 +282,10 @@ def encode(message) -> bytes:
                 varint(m.backlog),
                 _opt(m.battery_pct, lambda b: bytes([b])),
                 varint(m.device_time_ms),
+                varint(m.epoch),
+                varint(m.acked_seq),
+                _string(m.app_version),
+                _opt(m.signal_dbm, _i16),
                 _tag(m.auth_tag),
             ]
         )
@@ -318,6 +332,18 @@ class _Reader:
             if not b & 0x80:
                 return value
         raise DecodeError("Malformed", "varint too long")
+
+    def i16(self) -> int:
+        """Section 2: zigzag in a varint of at most 3 bytes, the 3rd at most 03."""
+        value = 0
+        for i in range(3):
+            b = self.byte()
+            if i == 2 and b > 0x03:
+                raise DecodeError("Malformed", "i16 varint too long or too large")
+            value |= (b & 0x7F) << (7 * i)
+            if not b & 0x80:
+                return unzigzag(value)
+        raise DecodeError("Malformed", "i16 varint too long")
 
     def index(self, limit: int, what: str) -> int:
         i = self.varint()
@@ -397,9 +423,11 @@ def _read_message(r: _Reader):
         return TaskAck(site, device, r.varint(), r.option(lambda: r.take(32)))
     if variant == 2:
         session, state = r.varint(), r.index(2, "device state")
-        backlog, battery = r.varint(), r.option(r.byte)
-        return Status(site, device, session, state, backlog, battery, r.varint(),
-                      r.option(lambda: r.take(32)))
+        backlog, battery, time_ms = r.varint(), r.option(r.byte), r.varint()
+        epoch, acked, version = r.varint(), r.varint(), r.string()
+        signal = r.option(r.i16)
+        return Status(site, device, session, state, backlog, battery, time_ms,
+                      epoch, acked, version, signal, r.option(lambda: r.take(32)))
     epoch, first_seq, count = r.varint(), r.varint(), r.varint()
     # No preallocation from the count: it is untrusted (2^32 - 1 must be
     # Truncated, not an out-of-memory).

@@ -402,6 +402,10 @@ impl Device {
                 backlog: 0,
                 battery_pct: Some(80),
                 device_time_ms: now,
+                epoch: 1,
+                acked_seq: 0,
+                app_version: "swarm".into(),
+                signal_dbm: None,
                 auth_tag: None,
             },
         );

@@ -32,6 +32,10 @@ fn offline_for(device: &str, time: u64) -> Status {
         backlog: 0,
         battery_pct: None,
         device_time_ms: time,
+        epoch: 1,
+        acked_seq: 0,
+        app_version: "test".into(),
+        signal_dbm: None,
         auth_tag: None,
     }
 }

@@ -36,6 +36,10 @@ fn status_for(device: &str) -> Vec<u8> {
         backlog: 0,
         battery_pct: None,
         device_time_ms: 1,
+        epoch: 1,
+        acked_seq: 0,
+        app_version: "test".into(),
+        signal_dbm: None,
         auth_tag: None,
     }))
 }

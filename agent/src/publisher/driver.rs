@@ -89,7 +89,7 @@ pub(super) struct Driver {
     queue: QueueLink,
     frames_tx: watch::Sender<InboundCounts>,
     acked_tx: watch::Sender<u64>,
-    battery: super::Battery,
+    health: super::health::HealthProbe,
     status: super::status::StatusSigner,
     heartbeat: Duration,
     next_heartbeat: Instant,
@@ -141,7 +141,7 @@ impl Driver {
             queue,
             frames_tx: watches.frames,
             acked_tx: watches.acked,
-            battery: parts.battery,
+            health: parts.health,
             status: parts.status,
             heartbeat: config.heartbeat,
             next_heartbeat: now(),
@@ -343,12 +343,8 @@ impl Driver {
     }
 
     fn publish_status(&self, state: DeviceState) {
-        let frame = self.status.frame(
-            crate::now_ms(),
-            state,
-            self.journal.backlog(),
-            self.battery.get(),
-        );
+        let health = self.health.read();
+        let frame = self.status.frame(crate::now_ms(), state, &health);
         let topic = self.topics.status.clone();
         if let Err(e) = self
             .client

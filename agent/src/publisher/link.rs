@@ -17,6 +17,7 @@
 //! logs one error saying what to do, keeps recording scans, and keeps
 //! trying, in case the refusal was a registry not yet reloaded.
 
+use super::health::HealthProbe;
 use super::status::StatusSigner;
 use super::PublisherConfig;
 use rumqttc::{
@@ -143,12 +144,16 @@ pub(super) struct Will {
     pub(super) topic: String,
     /// Makes the frames.
     pub(super) signer: StatusSigner,
+    /// What the will reports (epoch, watermark, signal at connect).
+    pub(super) health: HealthProbe,
 }
 
 impl Will {
     /// Puts a fresh last will into the options the next connect uses.
     pub(super) fn renew(&self, eventloop: &mut EventLoop) {
-        let frame = self.signer.new_session_will(crate::now_ms());
+        let frame = self
+            .signer
+            .new_session_will(crate::now_ms(), &self.health.read());
         let will = LastWill::new(&self.topic, frame, QoS::AtLeastOnce, false);
         eventloop.mqtt_options.set_last_will(will);
     }

@@ -19,12 +19,16 @@
 //! `queue_link`, which acknowledges the version held.
 
 mod driver;
+mod health;
+#[cfg(test)]
+mod heartbeat_tests;
 pub mod inbound;
 pub(crate) mod link;
 mod queue_link;
 mod send_state;
 mod status;
 
+pub use health::{read_dbm, SignalError, SignalSource};
 pub use inbound::{Inbound, InboundCounts, Refusal, Verdict};
 pub use link::LinkState;
 pub use send_state::{AckOutcome, BatchRange, SendSettings, SendState};
@@ -35,6 +39,7 @@ use crate::tasks::{TaskAckSigner, TaskQueue, TaskQueueError};
 use protocol::{Topic, TopicError, TopicKind};
 use rumqttc::AsyncClient;
 use std::future::Future;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -58,6 +63,9 @@ pub struct PublisherConfig {
     pub send: SendSettings,
     /// Interval between status heartbeats.
     pub heartbeat: Duration,
+    /// A file holding the radio signal in dBm, read for every status
+    /// (`None`: statuses report the signal as unknown; see [`SignalSource`]).
+    pub signal_file: Option<PathBuf>,
     /// The broker password, the key every batch is signed with (and acks
     /// are sealed with, derived) and its version.
     pub secrets: DeviceSecrets,
@@ -65,7 +73,7 @@ pub struct PublisherConfig {
 
 impl PublisherConfig {
     /// Settings with the default batch size (256), window (64 batches),
-    /// resend time (1 s) and heartbeat (10 s).
+    /// resend time (1 s) and heartbeat (10 s), and no signal file.
     pub fn new(
         host: &str,
         port: u16,
@@ -81,6 +89,7 @@ impl PublisherConfig {
             device: device.to_string(),
             send: SendSettings::default(),
             heartbeat: Duration::from_secs(10),
+            signal_file: None,
         }
     }
 }
@@ -140,7 +149,7 @@ pub(crate) struct Watches {
 
 /// What the driver is built from besides the journal, client and topics.
 pub(crate) struct DriverParts {
-    battery: Battery,
+    health: health::HealthProbe,
     status: status::StatusSigner,
     queue: TaskQueue,
     task_acks: TaskAckSigner,
@@ -229,6 +238,8 @@ pub fn run_publisher(
     let (link_tx, link_rx) = watch::channel(LinkState::Connecting);
     let (version_tx, version_rx) = watch::channel(queue.version());
     let battery = Battery::new();
+    let signal = SignalSource::new(config.signal_file.clone());
+    let health = health::HealthProbe::new(journal.clone(), battery.clone(), signal);
     let handle = PublisherHandle {
         battery: battery.clone(),
         journaled: journaled.clone(),
@@ -247,10 +258,11 @@ pub fn run_publisher(
     let will = link::Will {
         topic: topics.status.clone(),
         signer: status.clone(),
+        health: health.clone(),
     };
     will.renew(&mut eventloop);
     let parts = DriverParts {
-        battery,
+        health,
         status: status.clone(),
         queue,
         task_acks,

@@ -135,6 +135,10 @@ mod tests {
             backlog: 0,
             battery_pct: None,
             device_time_ms,
+            epoch: 1,
+            acked_seq: 0,
+            app_version: "test".into(),
+            signal_dbm: None,
             auth_tag: None,
         }
     }

@@ -58,6 +58,10 @@ fn status_of(device: &str, battery_pct: Option<u8>) -> Status {
         backlog: 0,
         battery_pct,
         device_time_ms: 10,
+        epoch: 1,
+        acked_seq: 0,
+        app_version: "test".into(),
+        signal_dbm: None,
         auth_tag: None,
     }
 }
