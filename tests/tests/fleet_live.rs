@@ -45,6 +45,10 @@ fn with_battery(device: &str, session: u64, state: DeviceState, backlog: u64, pc
         backlog,
         battery_pct: Some(pct),
         device_time_ms: now_ms().max(session),
+        epoch: 7,
+        acked_seq: 0,
+        app_version: "sim-2.1".into(),
+        signal_dbm: Some(-67),
         auth_tag: None,
     }
 }
@@ -181,7 +185,11 @@ fn devices_come_and_go_live_and_their_alerts_follow() {
         "hh-a",
         &["--config", &agent_conf],
     );
-    wait_row(addr, "hh-a", "online");
+    let row = wait_row(addr, "hh-a", "online");
+    assert!(
+        row["version"].is_string() && row["epoch"].is_string(),
+        "{row}"
+    );
     device_event(&stream, "hh-a", "online");
     assert_eq!(
         agent.scan("receive SKU-LIVE A-01 7").expect("scan"),
@@ -206,6 +214,10 @@ fn devices_come_and_go_live_and_their_alerts_follow() {
     b.heartbeat(4);
     let row = wait_row(addr, "hh-b", "online");
     assert_eq!(row["backlog"], 4);
+    assert_eq!(row["version"], "sim-2.1");
+    assert_eq!(row["signal_dbm"], -67);
+    assert_eq!(row["epoch"], "0000000000000007");
+    assert_eq!(row["battery_pct"], 50);
     drop(b);
     wait_row(addr, "hh-b", "offline");
     let alert = wait_until("the offline-with-backlog alert", LONG, || {

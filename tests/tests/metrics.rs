@@ -86,6 +86,10 @@ fn publish_forged_status(hub: &HubProc, creds: &tests::Credentials) {
         backlog: 0,
         battery_pct: None,
         device_time_ms: 1,
+        epoch: 0,
+        acked_seq: 0,
+        app_version: "ghost".into(),
+        signal_dbm: None,
         auth_tag: None,
     };
     let topic = format!("wms/{SITE}/dev/ghost-1/status");

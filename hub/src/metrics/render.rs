@@ -314,6 +314,10 @@ mod tests {
             backlog,
             battery_pct: None,
             device_time_ms: 1,
+            epoch: 0,
+            acked_seq: 0,
+            app_version: "test".into(),
+            signal_dbm: None,
             auth_tag: None,
         }
     }
