@@ -6,15 +6,13 @@
 //! reconnects resumes after the last id it saw) and pushes them to the
 //! server-sent-events stream and the webhooks.
 //!
-//! Events carry a small JSON object, never customer personal data.
+//! Events carry a small JSON object, never customer personal data. What
+//! a group's changes become is the pool's side, `pool/feed`.
 
 use crate::alerts::Alert;
-use crate::changes::Changes;
 use crate::fleet::FleetRow;
-use crate::pool::Pool;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use std::collections::BTreeSet;
 
 /// One event of the feed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -65,71 +63,4 @@ pub fn device_json(device: &str, row: &FleetRow) -> Value {
         "clock_offset_ms": row.clock_offset_ms,
         "offline_reason": row.offline_reason,
     })
-}
-
-impl Pool {
-    /// The feed events of `changes` (just taken from this pool, so its
-    /// levels are the ones the changes left).
-    pub fn feed_of(&self, changes: &Changes, now: u64) -> Vec<FeedEvent> {
-        let mut out = Vec::new();
-        let mut push = |event: &str, data: Value| {
-            out.push(FeedEvent {
-                event: event.to_string(),
-                data: data.to_string(),
-                at_ms: now,
-            })
-        };
-        let skus: BTreeSet<&str> = changes
-            .stock
-            .iter()
-            .map(|(k, _)| k.sku.as_str())
-            .chain(changes.reserved.iter().map(|(s, _)| s.as_str()))
-            .collect();
-        for sku in skus {
-            let (on_hand, reserved) = self.level(sku).map_or((0, 0), |l| (l.on_hand, l.reserved));
-            let available = self.available(sku);
-            push(
-                "stock",
-                json!({"sku": sku, "on_hand": on_hand,
-                                 "reserved": reserved, "available": available}),
-            );
-        }
-        for o in &changes.orders {
-            push(
-                "order",
-                json!({"id": o.id, "state": o.state.as_str(),
-                "platform": o.platform, "platform_order_id": o.platform_order_id,
-                "service": o.service, "updated_ms": o.updated_ms}),
-            );
-        }
-        for (id, a) in &changes.alerts {
-            push("alert", alert_json(*id, a));
-        }
-        for (device, row) in &changes.fleet {
-            push("device", device_json(device, row));
-        }
-        for (id, d) in &changes.dead_letters {
-            push(
-                "dead_letter",
-                json!({"id": id, "reason": d.reason,
-                "topic": d.topic, "received_ms": d.received_ms}),
-            );
-        }
-        for j in &changes.printing.jobs {
-            push(
-                "label_job",
-                json!({"id": j.id, "batch": j.batch, "order": j.order,
-                "station": j.station, "state": j.state.as_str()}),
-            );
-        }
-        for t in &changes.tasks.tasks {
-            let state = if t.is_open() { "open" } else { "closed" };
-            push(
-                "task",
-                json!({"id": t.id, "device": t.device, "kind": t.kind,
-                "state": state, "open_lines": t.open_lines()}),
-            );
-        }
-        out
-    }
 }

@@ -26,6 +26,7 @@ pub mod allocations;
 pub mod batches;
 pub mod census;
 pub mod customers;
+mod feed;
 mod fleet;
 pub mod order_life;
 pub mod orders;
