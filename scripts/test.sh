@@ -5,8 +5,9 @@
 # the sync audit; fuse3, for the power-cut file system; tmux, the terminal
 # the agent's pick and pack UI is driven through; the Python packages
 # in tests/python/requirements.txt, for the second-language device client
-# written from protocol/WIRE.md), builds the binaries the multi-process
-# tests spawn, then runs every test once.
+# written from protocol/WIRE.md and for Schemathesis, which tests the HTTP
+# API against its own OpenAPI document), builds the binaries the
+# multi-process tests spawn, then runs every test once.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
