@@ -6,8 +6,9 @@
 # the agent's pick and pack UI is driven through; chromium, the headless
 # browser the dashboard test drives; the Python packages in
 # tests/python/requirements.txt, for the second-language device client
-# written from protocol/WIRE.md and Playwright, which drives that browser;
-# never `playwright install`: it uses /usr/bin/chromium), builds the
+# written from protocol/WIRE.md, Playwright, which drives that browser
+# (never `playwright install`: it uses /usr/bin/chromium), and Schemathesis,
+# which tests the HTTP API against its own OpenAPI document), builds the
 # binaries the multi-process tests spawn, then runs every test once.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -51,6 +51,12 @@ pub enum PoolError {
     /// No order with this id.
     #[error("no order {0}")]
     OrderNotFound(u64),
+    /// No allocation with this id.
+    #[error("no allocation {0}")]
+    AllocationNotFound(u64),
+    /// No customer with this key (a keyed hash, not personal data).
+    #[error("no customer {0}")]
+    CustomerNotFound(String),
     /// The order is not in a state that allows the action.
     #[error("order {id} is {state}; cannot {action}")]
     OrderWrongState {

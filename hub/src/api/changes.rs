@@ -84,9 +84,12 @@ async fn stream(
     let header = headers
         .get("last-event-id")
         .map(|v| v.to_str().unwrap_or("not text"));
+    // Both are checked (a malformed `after` is a 400 even beside a
+    // Last-Event-ID); the header, a reconnecting client's, wins.
+    let from_query = after_of(query.get("after").map(String::as_str), "after")?;
     let after = match header {
         Some(h) => after_of(Some(h), "Last-Event-ID")?,
-        None => after_of(query.get("after").map(String::as_str), "after")?,
+        None => from_query,
     };
     let (tx, rx) = mpsc::channel(STREAM_BUFFER);
     let pump = Pump {

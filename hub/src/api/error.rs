@@ -133,6 +133,14 @@ impl From<PoolError> for ApiError {
                 code: "unknown_order",
                 message,
             },
+            PoolError::AllocationNotFound(_) => ApiError::NotFound {
+                code: "unknown_allocation",
+                message,
+            },
+            PoolError::CustomerNotFound(_) => ApiError::NotFound {
+                code: "unknown_customer",
+                message,
+            },
             PoolError::OrderWrongState { .. } => ApiError::Conflict {
                 code: "order_state",
                 message,

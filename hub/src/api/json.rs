@@ -4,6 +4,11 @@
 //! document whose every field, at every level, is one the route knows
 //! (400 naming the first unknown one). A lenient parser somewhere would let
 //! a client's typo (`"qty"` for `"quantity"`) silently change what it asked.
+//!
+//! Two rules follow JSON Schema, the language of the OpenAPI document: a
+//! body is an object (serde would also read a struct from an array of its
+//! fields in order, which no schema here allows), and a whole number is an
+//! integer however it is written (`2.0` and `2e0` are `2`; `2.5` is not).
 
 use super::ApiError;
 use axum::extract::rejection::BytesRejection;
@@ -64,7 +69,16 @@ pub fn check_content_type(headers: &HeaderMap) -> Result<(), ApiError> {
 /// wherever they are (serde's `deny_unknown_fields` covers only the types
 /// that say so; this covers every nested one too).
 pub fn parse_strict<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    let mut de = serde_json::Deserializer::from_slice(body);
+    if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+        return Err(ApiError::BadRequest {
+            code: "invalid_body",
+            message: "the body is not the JSON this route takes: an object is needed, \
+                      not an array"
+                .into(),
+        });
+    }
+    let body = whole_numbers_as_integers(body);
+    let mut de = serde_json::Deserializer::from_slice(&body);
     let mut unknown: Option<String> = None;
     let value = serde_ignored::deserialize(&mut de, |path| {
         unknown.get_or_insert_with(|| path.to_string());
@@ -78,6 +92,118 @@ pub fn parse_strict<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
             message: format!("unknown field `{path}`"),
         }),
     }
+}
+
+/// `body` with every number outside strings that is whole but written with
+/// a fraction or an exponent (`3.0`, `-2.50e1`, `1E2`) written as an integer
+/// instead, so a field of an integer type takes it as JSON Schema does.
+/// Anything else, malformed numbers included, is left for the parser.
+fn whole_numbers_as_integers(body: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    let mut out: Option<Vec<u8>> = None;
+    let (mut i, mut copied) = (0, 0);
+    let mut in_string = false;
+    while i < body.len() {
+        let b = body[i];
+        if in_string {
+            match b {
+                b'\\' => i += 1,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            i += 1;
+            continue;
+        }
+        if b == b'"' {
+            in_string = true;
+            i += 1;
+            continue;
+        }
+        if b != b'-' && !b.is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < body.len() && matches!(body[i], b'0'..=b'9' | b'.' | b'e' | b'E' | b'+' | b'-') {
+            i += 1;
+        }
+        let token = std::str::from_utf8(&body[start..i]).unwrap_or("");
+        if let Some(integer) = whole_number(token) {
+            let buf = out.get_or_insert_with(|| Vec::with_capacity(body.len()));
+            buf.extend_from_slice(&body[copied..start]);
+            buf.extend_from_slice(integer.as_bytes());
+            copied = i;
+        }
+    }
+    match out {
+        None => std::borrow::Cow::Borrowed(body),
+        Some(mut buf) => {
+            buf.extend_from_slice(&body[copied..]);
+            std::borrow::Cow::Owned(buf)
+        }
+    }
+}
+
+/// The integer spelling of a JSON number written with a fraction or an
+/// exponent, if it is whole and has at most 20 digits; `None` otherwise
+/// (already an integer, not whole, too large, or not a JSON number).
+fn whole_number(token: &str) -> Option<String> {
+    let (negative, rest) = match token.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, token),
+    };
+    let (mantissa, exponent) = match rest.find(['e', 'E']) {
+        Some(at) => (&rest[..at], Some(&rest[at + 1..])),
+        None => (rest, None),
+    };
+    let (int, frac) = match mantissa.split_once('.') {
+        Some((int, frac)) => (int, Some(frac)),
+        None => (mantissa, None),
+    };
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if frac.is_none() && exponent.is_none() {
+        return None;
+    }
+    if !digits(int) || (int.len() > 1 && int.starts_with('0')) {
+        return None;
+    }
+    if frac.is_some_and(|f| !digits(f)) {
+        return None;
+    }
+    let exp: i64 = match exponent {
+        None => 0,
+        Some(e) => {
+            let unsigned = e.strip_prefix(['+', '-']).unwrap_or(e);
+            if !digits(unsigned) || unsigned.len() > 4 {
+                return None;
+            }
+            e.parse().ok()?
+        }
+    };
+    let frac = frac.unwrap_or("");
+    let mut all: Vec<u8> = int.bytes().chain(frac.bytes()).collect();
+    let mut exp = exp - frac.len() as i64;
+    while exp < 0 && all.last() == Some(&b'0') {
+        all.pop();
+        exp += 1;
+    }
+    if exp < 0 {
+        return None;
+    }
+    let first = all.iter().position(|&b| b != b'0').unwrap_or(all.len());
+    let significant = &all[first..];
+    if significant.is_empty() {
+        return Some("0".into());
+    }
+    if significant.len() as i64 + exp > 20 {
+        return None;
+    }
+    let mut text = String::with_capacity(significant.len() + exp as usize + 1);
+    if negative {
+        text.push('-');
+    }
+    text.extend(significant.iter().map(|&b| b as char));
+    text.extend(std::iter::repeat_n('0', exp as usize));
+    Some(text)
 }
 
 fn json_error(e: serde_json::Error) -> ApiError {
@@ -144,6 +270,41 @@ mod tests {
         assert!(parse_strict::<Body>(top).is_err());
         let trailing = br#"{"lines":[]} {}"#;
         assert!(parse_strict::<Body>(trailing).is_err());
+    }
+
+    #[test]
+    fn whole_numbers_are_integers_however_written() {
+        let parse = |text: &str| parse_strict::<Body>(text.as_bytes()).map(|b| b.lines[0].quantity);
+        for (text, want) in [
+            ("5", 5),
+            ("5.0", 5),
+            ("5.000", 5),
+            ("-2.50e1", -25),
+            ("1E2", 100),
+            ("1e+2", 100),
+            ("250e-1", 25),
+            ("0.0", 0),
+            ("-0.0", 0),
+        ] {
+            let body = format!(r#"{{"lines":[{{"sku":"A","quantity":{text}}}]}}"#);
+            assert_eq!(parse(&body).ok(), Some(want), "{text}");
+        }
+        for text in ["5.5", "1e-1", "01.0", "1.", ".5", "1e99999", "1e30"] {
+            let body = format!(r#"{{"lines":[{{"sku":"A","quantity":{text}}}]}}"#);
+            assert!(parse(&body).is_err(), "{text}");
+        }
+        // Inside strings nothing changes.
+        let body = br#"{"lines":[{"sku":"2.0","quantity":1}]}"#;
+        assert_eq!(parse_strict::<Body>(body).unwrap().lines[0].sku, "2.0");
+    }
+
+    #[test]
+    fn a_body_is_an_object_not_an_array_of_fields() {
+        assert!(parse_strict::<Line>(br#"{"sku":"A","quantity":1}"#).is_ok());
+        let err = parse_strict::<Line>(br#" ["A", 1]"#)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("object"), "{err}");
     }
 
     #[test]

@@ -62,7 +62,7 @@ async fn create(
     Extension(holder): Extension<Holder>,
     ApiJson(body): ApiJson<BatchBody>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    if body.group.is_empty() || body.group.len() > 64 {
+    if body.group.is_empty() || body.group.chars().count() > 64 {
         return Err(ApiError::invalid("group must be 1 to 64 characters"));
     }
     let shipments = match (body.orders.is_empty(), body.shipments.is_empty()) {

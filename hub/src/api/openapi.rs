@@ -11,6 +11,8 @@
 //! refuse unknown fields where the server does and match the Rust types
 //! they are parsed into. In `tests/tests/openapi.rs`: a running hub serves
 //! every documented method and path, and answers in the documented shapes.
+//! In `tests/tests/schemathesis.rs`: Schemathesis, generating requests from
+//! the served document, finds no failure.
 
 use super::AppState;
 use axum::http::header;

@@ -124,6 +124,26 @@ pub fn clean(
 pub fn prepare(body: OrderBody, regions: &Regions) -> Result<NewOrder, IntakeError> {
     protocol::validate::check_id("platform", &body.platform).map_err(refused)?;
     protocol::validate::check_id("platform_order_id", &body.platform_order_id).map_err(refused)?;
+    // The lines are checked here, before the writer looks the order up: a
+    // resend of a known order with a body the API refuses is refused too.
+    let max_lines = crate::reservations::MAX_LINES;
+    if body.lines.is_empty() || body.lines.len() > max_lines {
+        return Err(IntakeError(format!(
+            "an order needs 1 to {max_lines} lines"
+        )));
+    }
+    for (i, line) in body.lines.iter().enumerate() {
+        protocol::validate::check_id("sku", &line.sku)
+            .map_err(|e| IntakeError(format!("line {}: {e}", i + 1)))?;
+        if !(1..=protocol::MAX_QUANTITY).contains(&line.quantity) {
+            return Err(IntakeError(format!(
+                "line {}: quantity must be 1 to {}, got {}",
+                i + 1,
+                protocol::MAX_QUANTITY,
+                line.quantity
+            )));
+        }
+    }
     if body.tags.len() > MAX_TAGS {
         return Err(IntakeError(format!("at most {MAX_TAGS} tags")));
     }

@@ -94,7 +94,7 @@ impl Desk {
     fn data_key_of(&self, pool: &Pool, key: &str) -> Result<DataKey, PoolError> {
         let wrapped = pool
             .customer(key)
-            .ok_or_else(|| PoolError::Invalid(format!("no customer {key}")))?
+            .ok_or_else(|| PoolError::CustomerNotFound(key.to_string()))?
             .wrapped_key
             .clone()
             .ok_or_else(|| PoolError::Invalid(format!("customer {key} was archived")))?;
@@ -108,13 +108,13 @@ impl Desk {
         from: &str,
         into: &str,
     ) -> Result<Vec<(u64, OrderCustomer)>, PoolError> {
+        let old = self.data_key_of(pool, from)?;
+        let new = self.data_key_of(pool, into)?;
         if from == into {
             return Err(PoolError::Invalid(
                 "a customer cannot be merged into itself".into(),
             ));
         }
-        let old = self.data_key_of(pool, from)?;
-        let new = self.data_key_of(pool, into)?;
         let mut out = Vec::new();
         for id in pool.orders_of_customer(from) {
             let order = pool.order(id).ok_or(PoolError::OrderNotFound(id))?;

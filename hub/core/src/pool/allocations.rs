@@ -70,7 +70,7 @@ impl Pool {
         let a = self
             .allocations
             .get(id)
-            .ok_or_else(|| PoolError::Invalid(format!("no allocation {id}")))?;
+            .ok_or(PoolError::AllocationNotFound(id))?;
         if !a.is_active() {
             return Ok(a.clone());
         }
@@ -79,7 +79,7 @@ impl Pool {
         let a = self
             .allocations
             .edit(id)
-            .ok_or_else(|| PoolError::Invalid(format!("no allocation {id}")))?;
+            .ok_or(PoolError::AllocationNotFound(id))?;
         a.remaining = 0;
         a.ended_ms = Some(now);
         Ok(a.clone())

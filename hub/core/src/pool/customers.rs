@@ -22,7 +22,7 @@ pub const MAX_CUSTOMER_TAGS: usize = 20;
 
 fn not_found(key: &str) -> PoolError {
     // The key is a keyed hash, not personal data.
-    PoolError::Invalid(format!("no customer {key}"))
+    PoolError::CustomerNotFound(key.to_string())
 }
 
 impl Pool {

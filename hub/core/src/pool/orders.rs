@@ -91,8 +91,10 @@ impl Pool {
     }
 
     /// Takes an order in; a resend of a known (platform, order id) returns
-    /// the order as it is and changes nothing.
+    /// the order as it is and changes nothing. Checked first either way:
+    /// a body the API refuses is refused on a resend too.
     pub fn place_order(&mut self, intake: OrderIntake, now: u64) -> Result<Placed, PoolError> {
+        check_intake(&intake)?;
         let book = &self.orders.book;
         if let Some(order) = book.by_platform(&intake.platform, &intake.platform_order_id) {
             return Ok(Placed {
@@ -100,7 +102,6 @@ impl Pool {
                 created: false,
             });
         }
-        check_intake(&intake)?;
         let mut order = self.new_order(intake.clone(), now);
         let mut problems = intake.problems;
         let limit = self.orders.rules.max_line_quantity;

@@ -194,6 +194,20 @@ fn malformed_orders_are_refused_with_a_reason() {
 }
 
 #[test]
+fn a_resent_order_is_checked_before_the_known_one_is_answered() {
+    let mut p = pool(5);
+    let placed = p.place_order(intake("D-1", true, 1), T0).unwrap();
+    assert!(placed.created);
+    let again = p.place_order(intake("D-1", true, 1), T0).unwrap();
+    assert!(!again.created);
+    assert_eq!(again.order.id, placed.order.id);
+    match p.place_order(intake("D-1", true, 0), T0) {
+        Err(PoolError::Invalid(m)) => assert!(m.contains("quantity"), "{m}"),
+        other => panic!("a resend with a bad line must be refused, got {other:?}"),
+    }
+}
+
+#[test]
 fn cancelling_releases_the_stock() {
     let mut p = pool(5);
     let id = p
