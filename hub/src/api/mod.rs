@@ -35,6 +35,7 @@ pub mod serve;
 mod stock;
 mod tasks;
 mod waybills;
+mod webhooks;
 mod writebacks;
 
 pub use error::ApiError;
@@ -103,6 +104,9 @@ pub struct AppState {
     /// Each durable group's change-feed events (the changes stream
     /// listens).
     pub feed: crate::feed::FeedBus,
+    /// The registered webhooks (their worker is the hub's part
+    /// `webhooks`).
+    pub webhooks: crate::webhooks::Webhooks,
     /// Cancelled when the hub stops: long-lived answers (streams) end.
     pub cancel: tokio_util::sync::CancellationToken,
 }
@@ -145,6 +149,7 @@ pub fn router_with(state: AppState, rules: BodyRules) -> Router {
         .merge(tasks::routes())
         .merge(labels::routes())
         .merge(writebacks::routes())
+        .merge(webhooks::routes())
         .fallback(not_found)
         // `layer` (not `route_layer`): the fallback is checked too.
         .layer(axum::middleware::from_fn_with_state(
