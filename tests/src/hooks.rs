@@ -61,20 +61,21 @@ impl Receiver {
             .unwrap_or_else(|p| p.into_inner())
             .extend(first);
         let s = Arc::clone(&script);
-        let serve: Arc<Serve> = Arc::new(move |stream: &mut TcpStream, r: Request, _: &AtomicBool| {
-            let status = s
-                .next
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .pop_front()
-                .unwrap_or_else(|| s.default.load(Ordering::SeqCst));
-            let received = received(r, status);
-            s.got
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .push(received);
-            let _ = write_response(stream, status, "{}");
-        });
+        let serve: Arc<Serve> =
+            Arc::new(move |stream: &mut TcpStream, r: Request, _: &AtomicBool| {
+                let status = s
+                    .next
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .pop_front()
+                    .unwrap_or_else(|| s.default.load(Ordering::SeqCst));
+                let received = received(r, status);
+                s.got
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push(received);
+                let _ = write_response(stream, status, "{}");
+            });
         let server = LoopbackServer::start("hook-receiver", serve).expect("start the receiver");
         Receiver { server, script }
     }

@@ -20,7 +20,12 @@ use tests::{http, HubPorts, HubProc};
 const WITHIN: Duration = Duration::from_secs(30);
 
 fn receive(feed: &mut Feed, sku: &str) {
-    feed.send(vec![movement(protocol::MovementKind::Receive, sku, "A-1", 5)]);
+    feed.send(vec![movement(
+        protocol::MovementKind::Receive,
+        sku,
+        "A-1",
+        5,
+    )]);
 }
 
 fn started(data: &std::path::Path) -> (HubProc, Feed) {
@@ -92,7 +97,9 @@ fn a_failing_receiver_is_retried_with_the_same_event_id() {
     let got = receiver.got();
     let statuses: Vec<u16> = got.iter().map(|r| r.status).collect();
     assert_eq!(statuses, [500, 500, 500, 200], "{got:#?}");
-    assert!(got.iter().all(|r| r.event_id == taken.event_id && r.body == taken.body));
+    assert!(got
+        .iter()
+        .all(|r| r.event_id == taken.event_id && r.body == taken.body));
 }
 
 #[test]
@@ -112,7 +119,9 @@ fn a_dead_letter_is_kept_and_redelivered_after_the_receiver_recovers() {
     .expect("no dead letter");
     assert_eq!(letter["data"]["sku"], "DEAD-1");
     assert_eq!(letter["attempts"], 2);
-    assert!(letter["last_error"].as_str().is_some_and(|e| e.contains("503")));
+    assert!(letter["last_error"]
+        .as_str()
+        .is_some_and(|e| e.contains("503")));
     assert_eq!(receiver.got().len(), 2, "two attempts, then given up");
 
     // Delivery moved on: the next change goes out once the receiver works.
@@ -128,9 +137,16 @@ fn a_dead_letter_is_kept_and_redelivered_after_the_receiver_recovers() {
     });
     assert!(is_stock_of(&again, "DEAD-1"));
     let (_, page) = call(addr, "GET", &letters, None);
-    assert_eq!(page["items"], json!([]), "redelivered: no longer a dead letter");
+    assert_eq!(
+        page["items"],
+        json!([]),
+        "redelivered: no longer a dead letter"
+    );
     let (status, answer) = post(addr, &path, "");
-    assert_eq!((status, answer["error"]["code"].clone()), (404, json!("unknown_dead_letter")));
+    assert_eq!(
+        (status, answer["error"]["code"].clone()),
+        (404, json!("unknown_dead_letter"))
+    );
 }
 
 #[test]
@@ -181,22 +197,53 @@ fn bad_registrations_are_refused_with_clear_errors() {
     let ports = HubPorts::fresh();
     let hub = HubProc::start(data.path(), ports, "s1");
     let addr = ports.http_addr();
-    let send = |body: &str| {
-        http::request(addr, "POST", "/api/v1/webhooks", Some(body)).expect("request")
-    };
+    let send =
+        |body: &str| http::request(addr, "POST", "/api/v1/webhooks", Some(body)).expect("request");
     let cases = [
-        (json!({"url": "ftp://a.example/x"}).to_string(), "invalid_webhook", "http://"),
-        (json!({"url": "https://a.example/x"}).to_string(), "invalid_webhook", "TLS"),
-        (json!({"url": "http://a.example/", "events": ["stocks"]}).to_string(), "invalid_webhook", "stocks"),
-        (json!({"url": "http://a.example/", "secret": "short"}).to_string(), "invalid_webhook", "secret"),
-        (json!({"url": "http://a.example/", "max_attempts": 0}).to_string(), "invalid_webhook", "max_attempts"),
-        (json!({"url": "http://a.example/", "urls": []}).to_string(), "invalid_body", "urls"),
-        (json!({"events": ["stock"]}).to_string(), "invalid_body", "url"),
+        (
+            json!({"url": "ftp://a.example/x"}).to_string(),
+            "invalid_webhook",
+            "http://",
+        ),
+        (
+            json!({"url": "https://a.example/x"}).to_string(),
+            "invalid_webhook",
+            "TLS",
+        ),
+        (
+            json!({"url": "http://a.example/", "events": ["stocks"]}).to_string(),
+            "invalid_webhook",
+            "stocks",
+        ),
+        (
+            json!({"url": "http://a.example/", "secret": "short"}).to_string(),
+            "invalid_webhook",
+            "secret",
+        ),
+        (
+            json!({"url": "http://a.example/", "max_attempts": 0}).to_string(),
+            "invalid_webhook",
+            "max_attempts",
+        ),
+        (
+            json!({"url": "http://a.example/", "urls": []}).to_string(),
+            "invalid_body",
+            "urls",
+        ),
+        (
+            json!({"events": ["stock"]}).to_string(),
+            "invalid_body",
+            "url",
+        ),
         ("{\"url\": ".to_string(), "malformed_json", "JSON"),
     ];
     for (body, code, says) in cases {
         let (status, got_code, message) = refused(&send(&body));
-        assert_eq!((status, got_code.as_str()), (400, code), "{body}: {message}");
+        assert_eq!(
+            (status, got_code.as_str()),
+            (400, code),
+            "{body}: {message}"
+        );
         assert!(message.contains(says), "{body}: {message}");
     }
     let token = http::hub_token(data.path()).expect("operator token");
@@ -216,7 +263,14 @@ fn bad_registrations_are_refused_with_clear_errors() {
     let r = http::request_as(addr, "POST", "/api/v1/webhooks", None, Some(&good)).expect("req");
     assert_eq!(refused(&r).0, 401);
     let (status, list) = call(addr, "GET", "/api/v1/webhooks", None);
-    assert_eq!((status, list["items"].clone()), (200, json!([])), "nothing was registered");
+    assert_eq!(
+        (status, list["items"].clone()),
+        (200, json!([])),
+        "nothing was registered"
+    );
     let missing = call(addr, "DELETE", "/api/v1/webhooks/99", None);
-    assert_eq!((missing.0, missing.1["error"]["code"].clone()), (404, json!("unknown_webhook")));
+    assert_eq!(
+        (missing.0, missing.1["error"]["code"].clone()),
+        (404, json!("unknown_webhook"))
+    );
 }

@@ -126,9 +126,7 @@ pub enum HookError {
     #[error("events: {0:?} is not an event name (one of {EVENTS:?})")]
     BadEvent(String),
     /// The given secret is too short, too long or not printable.
-    #[error(
-        "secret: 16 to 256 printable ASCII characters (or leave it out and one is made)"
-    )]
+    #[error("secret: 16 to 256 printable ASCII characters (or leave it out and one is made)")]
     BadSecret,
     /// `max_attempts` is out of range.
     #[error("max_attempts: 1 to {MOST_ATTEMPTS}, got {0}")]

@@ -93,7 +93,8 @@ impl Delivery {
                     return Step::DeadLetter { attempts, error };
                 }
                 let seed = self.hook.id.rotate_left(32) ^ event;
-                let at_ms = now.saturating_add(backoff_capped_ms(self.attempts, seed, MAX_DELAY_MS));
+                let at_ms =
+                    now.saturating_add(backoff_capped_ms(self.attempts, seed, MAX_DELAY_MS));
                 self.next_at_ms = at_ms;
                 Step::Retry { at_ms }
             }
@@ -138,7 +139,7 @@ mod tests {
         }
         // 1 s, 2 s, 4 s, each less at most a quarter.
         for (wait, base) in waits.iter().zip([1_000, 2_000, 4_000]) {
-            assert!(*wait <= base && *wait >= base * 3 / 4, "{waits:?}");
+            assert!((base * 3 / 4..=base).contains(wait), "{waits:?}");
         }
         let last = d.settle(11, Err("HTTP 500".into()), 9_000);
         let want = Step::DeadLetter {
@@ -159,7 +160,7 @@ mod tests {
                 at = at_ms;
             }
         }
-        assert!(at <= MAX_DELAY_MS && at >= MAX_DELAY_MS * 3 / 4, "{at}");
+        assert!((MAX_DELAY_MS * 3 / 4..=MAX_DELAY_MS).contains(&at), "{at}");
     }
 
     #[test]

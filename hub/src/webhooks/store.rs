@@ -60,10 +60,7 @@ fn json<T: Serialize>(value: &T) -> Vec<u8> {
 }
 
 fn u64_of(bytes: &[u8]) -> u64 {
-    bytes
-        .try_into()
-        .map(u64::from_be_bytes)
-        .unwrap_or_default()
+    bytes.try_into().map(u64::from_be_bytes).unwrap_or_default()
 }
 
 impl HookStore {
@@ -145,11 +142,7 @@ impl HookStore {
 
     /// The feed id hook `id` delivered through.
     pub fn cursor(&self, id: u64) -> Result<u64, StoreError> {
-        Ok(self
-            .tree
-            .get(key(b'c', id))?
-            .as_deref()
-            .map_or(0, u64_of))
+        Ok(self.tree.get(key(b'c', id))?.as_deref().map_or(0, u64_of))
     }
 
     /// Hook `id` delivered through `through` (not flushed: see the
@@ -178,7 +171,10 @@ impl HookStore {
             }
             batch.remove(item?);
             excess -= 1;
-            tracing::warn!(hook = id, "webhook dead letters full: the oldest was dropped");
+            tracing::warn!(
+                hook = id,
+                "webhook dead letters full: the oldest was dropped"
+            );
         }
         self.tree.apply_batch(batch)?;
         self.flush()

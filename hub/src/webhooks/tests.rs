@@ -41,7 +41,10 @@ fn only_plain_http_urls_with_a_host_are_taken() {
 fn a_registration_is_checked_and_gets_a_secret() {
     let hook = hook_of(registration("http://a.example/h"), 5).expect("taken");
     assert!(hook.secret.starts_with("whsec_") && hook.secret.len() == 70);
-    assert_eq!((hook.max_attempts, hook.created_ms), (DEFAULT_MAX_ATTEMPTS, 5));
+    assert_eq!(
+        (hook.max_attempts, hook.created_ms),
+        (DEFAULT_MAX_ATTEMPTS, 5)
+    );
     assert!(hook.wants("stock") && hook.wants("task"));
     let other = hook_of(registration("http://a.example/h"), 5).expect("taken");
     assert_ne!(hook.secret, other.secret, "each secret is fresh");
@@ -102,18 +105,27 @@ fn the_store_keeps_hooks_cursors_and_dead_letters() {
     };
     hooks.add_dead_letter(a.id, &letter).expect("letter");
     assert_eq!(hooks.cursor(a.id).expect("cursor"), 9, "moved past it");
-    assert_eq!(hooks.dead_letters(a.id, 10).expect("list"), [letter.clone()]);
+    assert_eq!(hooks.dead_letters(a.id, 10).expect("list"), [letter]);
     assert_eq!(hooks.dead_letters(b.id, 10).expect("list"), []);
     assert!(hooks.remove(a.id).expect("remove"));
     assert!(!hooks.remove(a.id).expect("again"));
     assert_eq!(hooks.dead_letter_count(a.id), 0);
     hooks.set_cursor(a.id, 20).expect("no-op");
-    assert_eq!(hooks.cursor(a.id).expect("cursor"), 0, "no cursor for a removed hook");
+    assert_eq!(
+        hooks.cursor(a.id).expect("cursor"),
+        0,
+        "no cursor for a removed hook"
+    );
     drop((hooks, store));
 
     let store = crate::store::Store::open(dir.path()).expect("reopen");
     let hooks = HookStore::open(&store).expect("tree");
-    let kept: Vec<u64> = hooks.hooks().expect("hooks").iter().map(|(h, _)| h.id).collect();
+    let kept: Vec<u64> = hooks
+        .hooks()
+        .expect("hooks")
+        .iter()
+        .map(|(h, _)| h.id)
+        .collect();
     assert_eq!(kept, [b.id]);
     let c = hooks
         .add(hook_of(registration("http://c.example/"), 1).expect("c"), 0)

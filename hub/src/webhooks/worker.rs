@@ -254,7 +254,11 @@ impl Worker {
             fresh.insert(hook.id, d);
         }
         self.deliveries = fresh;
-        let mut progress = self.hooks.progress.lock().unwrap_or_else(|e| e.into_inner());
+        let mut progress = self
+            .hooks
+            .progress
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
         progress.retain(|id, _| self.deliveries.contains_key(id));
     }
 
@@ -300,8 +304,11 @@ impl Worker {
                 break None;
             };
             if *first > d.cursor.saturating_add(1) && d.cursor > 0 {
-                warn!(hook = id, missed = first - d.cursor - 1,
-                    "webhook fell behind the kept feed: events skipped");
+                warn!(
+                    hook = id,
+                    missed = first - d.cursor - 1,
+                    "webhook fell behind the kept feed: events skipped"
+                );
             }
             if let Some(wanted) = events.iter().position(|(_, e)| d.hook.wants(&e.event)) {
                 d.skip(events[wanted].0 - 1);

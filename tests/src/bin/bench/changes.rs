@@ -48,8 +48,7 @@ pub async fn run(movements: usize) -> anyhow::Result<bool> {
     let http = hub.http_addr;
     let token = tests::http::hub_token(dir.path())?;
     let samples =
-        tokio::task::spawn_blocking(move || drive(&creds, mqtt, http, &token, movements))
-            .await??;
+        tokio::task::spawn_blocking(move || drive(&creds, mqtt, http, &token, movements)).await??;
     hubctl::stop(hub).await?;
     Ok(report(&samples))
 }
@@ -83,7 +82,10 @@ fn drive(
     movements: usize,
 ) -> anyhow::Result<Samples> {
     let receiver = Receiver::start(200, &[]);
-    register(http, &serde_json::json!({"url": receiver.url(), "events": ["stock"]}));
+    register(
+        http,
+        &serde_json::json!({"url": receiver.url(), "events": ["stock"]}),
+    );
     let seen = sse_client(http, token)?;
     let mut device = Device::connect(creds, mqtt, "mover")?;
     // Warm-up (not measured): every path connected and used once.

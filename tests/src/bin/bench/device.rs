@@ -94,8 +94,7 @@ impl Device {
         };
         let frame = encode_signed(&self.key, &batch);
         let topic = format!("wms/bench/dev/{}/events", self.id);
-        self.client
-            .publish(topic, QoS::AtLeastOnce, false, frame)?;
+        self.client.publish(topic, QoS::AtLeastOnce, false, frame)?;
         Ok(self.seq)
     }
 
