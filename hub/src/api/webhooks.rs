@@ -6,8 +6,8 @@
 
 use super::error::{id, limit};
 use super::{list_body, ApiError, ApiJson, AppState};
+use crate::webhooks::handle::Listed;
 use crate::webhooks::store::DeadLetter;
-use crate::webhooks::worker::Listed;
 use crate::webhooks::{HookError, Registration};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;

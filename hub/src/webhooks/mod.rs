@@ -37,6 +37,7 @@
 //! name a hook by its id and host, never its secret or its full URL (a
 //! query string may hold a receiver's token).
 
+pub mod handle;
 pub mod send;
 pub mod state;
 pub mod store;
@@ -45,7 +46,8 @@ pub mod worker;
 use crate::store::StoreError;
 use serde::{Deserialize, Serialize};
 
-pub use worker::{run, Webhooks};
+pub use handle::Webhooks;
+pub use worker::run;
 
 /// The event names a hook may filter on (those of [`hub_core::feed`]).
 pub const EVENTS: [&str; 7] = [
