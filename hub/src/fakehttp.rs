@@ -22,6 +22,8 @@ pub struct Request {
     pub path: String,
     /// The query string, without the `?` (may be empty).
     pub query: String,
+    /// The headers, names in lower case, in order.
+    pub headers: Vec<(String, String)>,
     /// The body, UTF-8.
     pub body: String,
 }
@@ -53,7 +55,11 @@ pub fn read_request(stream: &mut TcpStream) -> io::Result<Request> {
     let method = words.next().unwrap_or_default().to_owned();
     let target = words.next().ok_or_else(|| invalid("no request target"))?;
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
-    let length = content_length(lines)?;
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|line| line.split_once(':'))
+        .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_owned()))
+        .collect();
+    let length = content_length(&headers)?;
     if length > MAX_BODY {
         return Err(invalid("body too long"));
     }
@@ -71,23 +77,27 @@ pub fn read_request(stream: &mut TcpStream) -> io::Result<Request> {
         method,
         path: path.to_owned(),
         query: query.to_owned(),
+        headers,
         body,
     })
 }
 
-/// The `Content-Length` among header lines (0 if absent).
-fn content_length<'a>(lines: impl Iterator<Item = &'a str>) -> io::Result<usize> {
-    for line in lines {
-        if let Some((name, value)) = line.split_once(':') {
-            if name.trim().eq_ignore_ascii_case("content-length") {
-                return value
-                    .trim()
-                    .parse()
-                    .map_err(|_| invalid("bad Content-Length"));
-            }
-        }
+/// The `Content-Length` among the headers (0 if absent).
+fn content_length(headers: &[(String, String)]) -> io::Result<usize> {
+    match headers.iter().find(|(name, _)| name == "content-length") {
+        Some((_, value)) => value.parse().map_err(|_| invalid("bad Content-Length")),
+        None => Ok(0),
     }
-    Ok(0)
+}
+
+impl Request {
+    /// The first value of header `name` (lower case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
 }
 
 /// Writes one answer and closes.

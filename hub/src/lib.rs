@@ -42,6 +42,7 @@ pub mod run;
 pub mod store;
 pub mod tasks;
 pub mod tokens;
+pub mod webhooks;
 pub mod writeback;
 pub mod writer;
 

@@ -6,6 +6,7 @@ pub mod attacker;
 pub mod bursts;
 pub mod feed;
 pub mod firmware;
+pub mod hooks;
 pub mod hostile;
 pub mod http;
 pub mod hubapi;

@@ -26,6 +26,13 @@ pub struct FeedEvent {
     pub at_ms: u64,
 }
 
+/// One event as clients get it, `{"id", "event", "at_ms", "data"}`: a
+/// page of `GET /api/v1/changes`, and the body of a webhook's request.
+pub fn event_json(id: u64, e: &FeedEvent) -> Value {
+    let data: Value = serde_json::from_str(&e.data).unwrap_or(Value::Null);
+    json!({"id": id, "event": e.event, "at_ms": e.at_ms, "data": data})
+}
+
 /// The JSON of one alert, as `GET /api/v1/alerts` lists it and the feed
 /// pushes it.
 pub fn alert_json(id: u64, a: &Alert) -> Value {

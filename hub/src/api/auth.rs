@@ -32,12 +32,15 @@ pub const INTEGRATOR_WRITES: &[(Method, &str)] = &[
     (Method::POST, "/api/v1/intake/{platform}"),
 ];
 
-/// Reads that show personal data or the record of who read it: operator
-/// only, with a stated reason where it is personal data.
+/// Reads that show personal data or the record of who read it, or where
+/// the hub's data goes (the webhooks): operator only, with a stated
+/// reason where it is personal data.
 pub const OPERATOR_READS: &[&str] = &[
     "/api/v1/orders/{id}/customer",
     "/api/v1/audit",
     "/api/v1/labels/{file}",
+    "/api/v1/webhooks",
+    "/api/v1/webhooks/{id}/dead-letters",
 ];
 
 /// The role a request needs; `None` for an open route. `route` is the
@@ -163,6 +166,10 @@ mod tests {
             (&post, Some("/api/v1/intake/{platform}"), i),
             (&get, Some("/api/v1/reconciliations/{id}"), v),
             (&Method::PATCH, Some("/api/v1/stock"), o),
+            (&get, Some("/api/v1/webhooks"), o),
+            (&post, Some("/api/v1/webhooks"), o),
+            (&delete, Some("/api/v1/webhooks/{id}"), o),
+            (&get, Some("/api/v1/webhooks/{id}/dead-letters"), o),
             (&post, Some("/api/v1/some-future-route"), o),
             (&get, None, v),
             (&post, None, o),

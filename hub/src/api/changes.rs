@@ -22,7 +22,7 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::Response;
 use axum::routing::get;
 use axum::{Json, Router};
-use hub_core::feed::{device_json, FeedEvent};
+use hub_core::feed::{device_json, event_json, FeedEvent};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -56,11 +56,6 @@ fn after_of(raw: Option<&str>, what: &str) -> Result<u64, ApiError> {
             ))
         }),
     }
-}
-
-fn event_json(id: u64, e: &FeedEvent) -> Value {
-    let data: Value = serde_json::from_str(&e.data).unwrap_or(Value::Null);
-    json!({"id": id, "event": e.event, "at_ms": e.at_ms, "data": data})
 }
 
 async fn page(

@@ -37,6 +37,7 @@ pub mod serve;
 mod stock;
 mod tasks;
 mod waybills;
+mod webhooks;
 mod whoami;
 mod writebacks;
 
@@ -106,6 +107,9 @@ pub struct AppState {
     /// Each durable group's change-feed events (the changes stream
     /// listens).
     pub feed: crate::feed::FeedBus,
+    /// The registered webhooks (their worker is the hub's part
+    /// `webhooks`).
+    pub webhooks: crate::webhooks::Webhooks,
     /// Cancelled when the hub stops: long-lived answers (streams) end.
     pub cancel: tokio_util::sync::CancellationToken,
 }
@@ -149,6 +153,7 @@ pub fn router_with(state: AppState, rules: BodyRules) -> Router {
         .merge(labels::routes())
         .merge(writebacks::routes())
         .merge(whoami::routes())
+        .merge(webhooks::routes())
         .fallback(not_found)
         // `layer` (not `route_layer`): the fallback is checked too.
         .layer(axum::middleware::from_fn_with_state(

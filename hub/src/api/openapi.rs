@@ -417,6 +417,7 @@ mod tests {
             "reserve" => |b| parse_strict::<super::super::reservations::ReserveBody>(b).map(drop),
             "setSafetyRule" => |b| parse_strict::<crate::safety::SafetyRule>(b).map(drop),
             "allocate" => |b| parse_strict::<crate::allocations::AllocationRequest>(b).map(drop),
+            "registerWebhook" => |b| parse_strict::<crate::webhooks::Registration>(b).map(drop),
             _ => return None,
         };
         Some(parse)
@@ -469,7 +470,7 @@ mod tests {
             );
             checked.insert(id.to_string());
         }
-        assert_eq!(checked.len(), 4, "{checked:?}");
+        assert_eq!(checked.len(), 5, "{checked:?}");
     }
 
     fn keys(value: &Value) -> BTreeSet<String> {

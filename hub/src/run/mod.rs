@@ -250,6 +250,7 @@ pub async fn start_with_clock(
     parts.spawn_beating("writeback", crate::writeback::worker::PATIENCE, |beat| {
         crate::writeback::worker::run(worker, beat, c)
     });
+    let webhooks = crate::webhooks::worker::spawn(&mut parts, &store, &feed, &cancel)?;
     let (c, m) = (cancel.clone(), metrics.clone());
     parts.spawn_beating("device-registry", FILE_PATIENCE, |beat| {
         reload::watch(registry, devices, beat, c, move |counts, generation| {
@@ -276,6 +277,7 @@ pub async fn start_with_clock(
         carrier,
         writebacks,
         feed,
+        webhooks,
         cancel: cancel.clone(),
     };
     let c = cancel.clone();

@@ -29,7 +29,7 @@ mod http;
 pub mod jd;
 pub mod outbox;
 pub mod shopee;
-mod sign;
+pub(crate) mod sign;
 pub mod taobao;
 #[cfg(test)]
 mod tests;

@@ -197,11 +197,15 @@ impl Outbox {
 /// jitter of up to a quarter drawn from the order id and the attempt, so
 /// orders that failed together (a platform outage) spread out on return.
 pub fn backoff_ms(attempts: u32, order: u64) -> u64 {
+    backoff_capped_ms(attempts, order, MAX_DELAY_MS)
+}
+
+/// [`backoff_ms`] with the longest delay `max_ms` (the webhooks wait at
+/// most 5 min), the jitter drawn from `seed`.
+pub fn backoff_capped_ms(attempts: u32, seed: u64, max_ms: u64) -> u64 {
     let doublings = attempts.saturating_sub(1).min(20);
-    let base = FIRST_DELAY_MS
-        .saturating_mul(1u64 << doublings)
-        .min(MAX_DELAY_MS);
-    let jitter = mix(order ^ u64::from(attempts).rotate_left(32)) % (base / 4 + 1);
+    let base = FIRST_DELAY_MS.saturating_mul(1u64 << doublings).min(max_ms);
+    let jitter = mix(seed ^ u64::from(attempts).rotate_left(32)) % (base / 4 + 1);
     base - jitter
 }
 

@@ -54,11 +54,17 @@ pub(crate) fn shopee_sign(
     shop_id: u64,
 ) -> String {
     let base = format!("{partner_id}{path}{timestamp}{access_token}{shop_id}");
+    hmac_sha256_hex(partner_key.as_bytes(), base.as_bytes())
+}
+
+/// Lower-case hex HMAC-SHA256 of `message` under `key` (Shopee's
+/// signature, and the webhooks' `X-Wms-Signature`).
+pub(crate) fn hmac_sha256_hex(key: &[u8], message: &[u8]) -> String {
     // HMAC takes a key of any length; the error arm cannot happen.
-    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(partner_key.as_bytes()) else {
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(key) else {
         return String::new();
     };
-    mac.update(base.as_bytes());
+    mac.update(message);
     hex(&mac.finalize().into_bytes(), false)
 }
 

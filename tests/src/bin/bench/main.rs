@@ -4,6 +4,8 @@
 //! `cargo run --release -p tests --bin bench -- all`.
 
 mod backlog;
+mod changes;
+mod device;
 mod hubctl;
 mod ingest;
 mod labels;
@@ -120,6 +122,13 @@ enum Cmd {
         #[arg(long, default_value_t = 100)]
         labels: usize,
     },
+    /// Stock changes pushed: from a movement's ack at the device to its
+    /// SSE event and to its webhook request (p50/p99, target p99 <= 1 s).
+    Changes {
+        /// Movements, one after the other.
+        #[arg(long, default_value_t = 200)]
+        movements: usize,
+    },
     /// Thousands of devices on one real hub process, all connected until
     /// all are done (the hub binary built next to this one).
     Swarm {
@@ -216,6 +225,7 @@ fn main() -> anyhow::Result<std::process::ExitCode> {
             Cmd::Orders { clients, seconds } => orders::run(&clients, seconds).await,
             Cmd::Tasks { orders } => tasks::run(orders).await,
             Cmd::Labels { labels } => labels::run(labels).await,
+            Cmd::Changes { movements } => changes::run(movements).await,
             Cmd::All => all().await,
         }
     })?;
@@ -243,5 +253,6 @@ async fn all() -> anyhow::Result<bool> {
     ok &= seal::run(200_000, 3)?;
     ok &= tasks::run(300).await?;
     ok &= labels::run(100).await?;
+    ok &= changes::run(200).await?;
     Ok(ok)
 }

@@ -18,23 +18,16 @@
 //! on loopback. Paid to on the device is an HTTP commit, a planning group
 //! and a second commit before the list is sent: p99 under 25 ms.
 
+use crate::device::{Device, Inbound, DEADLINE};
 use crate::hubctl;
 use crate::stats::{ms, verdict, Distribution};
 use anyhow::{bail, Context};
-use protocol::{encode_signed, EventBatch, Message, MovementKind, TaskList};
-use rumqttc::{Client, Event, Packet, QoS};
+use protocol::MovementKind;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 const PAID_TO_DEVICE_P99: Duration = Duration::from_millis(25);
 const PICK_TO_PICKED_P99: Duration = Duration::from_millis(10);
-const DEADLINE: Duration = Duration::from_secs(30);
-
-/// What the picker received, opened.
-enum Inbound {
-    List(TaskList),
-    Ack(u64),
-}
 
 /// Runs `orders` orders through; true when both targets are met.
 pub async fn run(orders: u64) -> anyhow::Result<bool> {
@@ -78,43 +71,18 @@ fn drive(
     http: std::net::SocketAddr,
     orders: u64,
 ) -> anyhow::Result<Samples> {
-    let (client, inbox) = connect(creds, mqtt)?;
-    let key = tests::identity::device_key(creds, "picker");
-    let epoch = tests::identity::fresh_epoch();
-    let mut seq = 0;
-    let mut send = |kind, quantity, task: Option<String>| -> anyhow::Result<u64> {
-        seq += 1;
-        let mut m = tests::feed::movement(kind, "TEA", "A-01-1", quantity);
-        m.seq = seq;
-        m.task = task;
-        let batch = EventBatch {
-            site: "bench".into(),
-            device: "picker".into(),
-            epoch,
-            first_seq: seq,
-            movements: vec![m],
-            auth_tag: None,
-        };
-        let frame = encode_signed(&key, &batch);
-        client.publish(
-            "wms/bench/dev/picker/events",
-            QoS::AtLeastOnce,
-            false,
-            frame,
-        )?;
-        Ok(seq)
-    };
-    let stocked = send(MovementKind::Receive, 1_000_000, None)?;
-    wait_ack(&inbox, stocked)?;
+    let mut picker = Device::connect(creds, mqtt, "picker")?;
+    let stocked = picker.send(MovementKind::Receive, "TEA", 1_000_000, None)?;
+    picker.wait_ack(stocked)?;
     let (mut paid, mut picked) = (Vec::new(), Vec::new());
     for i in 0..orders {
         let t0 = Instant::now();
         let id = tests::work::paid_order(http, &format!("T-{i}"), "TEA", 2);
-        let (task, line) = wait_line(&inbox, id)?;
+        let (task, line) = wait_line(&picker.inbox, id)?;
         paid.push(t0.elapsed());
         let t1 = Instant::now();
-        let pick = send(MovementKind::Pick, 2, Some(format!("{task}:{line}")))?;
-        wait_ack(&inbox, pick)?;
+        let pick = picker.send(MovementKind::Pick, "TEA", 2, Some(format!("{task}:{line}")))?;
+        picker.wait_ack(pick)?;
         picked.push(t1.elapsed());
         let (_, order) = tests::feed::call(http, "GET", &format!("/api/v1/orders/{id}"), None);
         if order["state"] != "picked" {
@@ -125,40 +93,6 @@ fn drive(
         }
     }
     Ok((paid, picked))
-}
-
-/// The picker's connection; a thread opens what arrives.
-fn connect(
-    creds: &tests::Credentials,
-    mqtt: u16,
-) -> anyhow::Result<(Client, mpsc::Receiver<Inbound>)> {
-    let opener = tests::identity::AckOpener::new(creds.device("picker")).context("picker's key")?;
-    let opts = tests::identity::device_options(creds, "picker", mqtt);
-    let (client, mut conn) = Client::new(opts, 100);
-    // As the agent does: a scan is a small write that must leave now.
-    let mut network = conn.eventloop.network_options();
-    network.set_tcp_nodelay(true);
-    conn.eventloop.set_network_options(network);
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for event in conn.iter() {
-            let Ok(Event::Incoming(Packet::Publish(p))) = event else {
-                continue;
-            };
-            let inbound = match opener.open(&p.topic, &p.payload) {
-                Some(Message::TaskList(list)) => Inbound::List(list),
-                Some(Message::Ack(ack)) => Inbound::Ack(ack.through_seq),
-                _ => continue,
-            };
-            if tx.send(inbound).is_err() {
-                break;
-            }
-        }
-    });
-    for topic in ["wms/bench/dev/picker/tasks", "wms/bench/dev/picker/ack"] {
-        client.subscribe(topic, QoS::AtLeastOnce)?;
-    }
-    Ok((client, rx))
 }
 
 /// Waits for a list carrying an open line of order `id`: (task, line).
@@ -182,17 +116,6 @@ fn wait_line(inbox: &mpsc::Receiver<Inbound>, id: u64) -> anyhow::Result<(u64, u
                 }
             }
             Inbound::Ack(_) => {}
-        }
-    }
-}
-
-fn wait_ack(inbox: &mpsc::Receiver<Inbound>, seq: u64) -> anyhow::Result<()> {
-    let until = Instant::now() + DEADLINE;
-    loop {
-        let left = until.saturating_duration_since(Instant::now());
-        match inbox.recv_timeout(left).context("no ack")? {
-            Inbound::Ack(through) if through >= seq => return Ok(()),
-            _ => {}
         }
     }
 }
