@@ -30,11 +30,15 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'
     style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; \
     base-uri 'none'; form-action 'self'; frame-ancestors 'none'; object-src 'none'";
 
-/// One file of the page.
-struct Asset {
-    path: &'static str,
-    content_type: &'static str,
-    body: &'static str,
+/// One file of a page built into the binary (the dashboard's, and the
+/// API reference's in `api/docs`).
+pub(crate) struct Asset {
+    /// Where it is served.
+    pub path: &'static str,
+    /// Its media type.
+    pub content_type: &'static str,
+    /// Its content.
+    pub body: &'static str,
 }
 
 /// Every file, at the path the page names it by.
@@ -73,16 +77,24 @@ const ASSETS: &[Asset] = &[
 
 /// The page and its files, open (they hold no data), for any router state.
 pub fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
-    ASSETS.iter().fold(Router::new(), |router, asset| {
-        router.route(asset.path, get(move || async move { serve(asset) }))
+    asset_routes(ASSETS, CONTENT_SECURITY_POLICY)
+}
+
+/// Routes serving `assets`, each answer under `policy`.
+pub(crate) fn asset_routes<S: Clone + Send + Sync + 'static>(
+    assets: &'static [Asset],
+    policy: &'static str,
+) -> Router<S> {
+    assets.iter().fold(Router::new(), |router, asset| {
+        router.route(asset.path, get(move || async move { serve(asset, policy) }))
     })
 }
 
-fn serve(asset: &'static Asset) -> impl IntoResponse {
+fn serve(asset: &'static Asset, policy: &'static str) -> impl IntoResponse {
     (
         [
             (header::CONTENT_TYPE, asset.content_type),
-            (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
+            (header::CONTENT_SECURITY_POLICY, policy),
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
             (header::REFERRER_POLICY, "no-referrer"),
             // A new hub build brings new files: never use a stale copy.

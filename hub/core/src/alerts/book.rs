@@ -89,12 +89,7 @@ impl AlertBook {
         message: String,
         now: u64,
     ) -> u64 {
-        let key = AlertKey {
-            kind,
-            sku: sku.to_string(),
-            location: location.map(str::to_string),
-            subject: subject.to_string(),
-        };
+        let key = AlertKey::new(kind, sku, location, subject);
         if let Some(&id) = self.by_key.get(&key) {
             if let Some(alert) = self.open.get_mut(&id) {
                 alert.repeats += 1;
@@ -141,12 +136,7 @@ impl AlertBook {
             self.clear(kind, sku, location, subject, now);
             return;
         }
-        let key = AlertKey {
-            kind,
-            sku: sku.to_string(),
-            location: location.map(str::to_string),
-            subject: subject.to_string(),
-        };
+        let key = AlertKey::new(kind, sku, location, subject);
         if !self.by_key.contains_key(&key) {
             self.raise_about(kind, sku, location, subject, message(), now);
         }
@@ -170,12 +160,7 @@ impl AlertBook {
         if !self.any_open(kind) {
             return false;
         }
-        let key = AlertKey {
-            kind,
-            sku: sku.to_string(),
-            location: location.map(str::to_string),
-            subject: subject.to_string(),
-        };
+        let key = AlertKey::new(kind, sku, location, subject);
         match self.by_key.get(&key) {
             Some(&id) => self.clear_id(id, now),
             None => false,

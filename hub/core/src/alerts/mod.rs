@@ -264,6 +264,18 @@ pub struct Alert {
     pub cleared_ms: Option<u64>,
 }
 
+impl AlertKey {
+    /// The key of an alert about these.
+    pub fn new(kind: AlertKind, sku: &str, location: Option<&str>, subject: &str) -> AlertKey {
+        AlertKey {
+            kind,
+            sku: sku.to_string(),
+            location: location.map(str::to_string),
+            subject: subject.to_string(),
+        }
+    }
+}
+
 impl Alert {
     /// Where it stands.
     pub fn state(&self) -> AlertState {
