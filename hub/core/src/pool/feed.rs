@@ -48,11 +48,13 @@ impl Pool {
         for (device, row) in &changes.fleet {
             push("device", device_json(device, row));
         }
-        for (id, d) in &changes.dead_letters {
+        // One event per group, naming its newest letter and how many came:
+        // a flood of garbage must not flood the feed (and the store) too.
+        if let Some((id, d)) = changes.dead_letters.last() {
             push(
                 "dead_letter",
-                json!({"id": id, "reason": d.reason,
-                "topic": d.topic, "received_ms": d.received_ms}),
+                json!({"id": id, "reason": d.reason, "topic": d.topic,
+                "received_ms": d.received_ms, "count": changes.dead_letters.len()}),
             );
         }
         for j in &changes.printing.jobs {
