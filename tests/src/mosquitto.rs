@@ -23,12 +23,17 @@ fn mosquitto_bin() -> PathBuf {
     })
 }
 
-/// Writes a hub config for `site` using an external broker with this login.
+/// Writes a hub config for `site` using an external broker with this
+/// login: the password in its own file (`broker.pass` beside the config),
+/// never in the config.
 pub fn hub_config(dir: &Path, site: &str, username: &str, password: &str) -> PathBuf {
     let path = dir.join("hub.toml");
+    let secret = dir.join("broker.pass");
+    std::fs::write(&secret, format!("{password}\n")).expect("write password file");
     let text = format!(
-        "site = \"{site}\"\nexternal_broker_username = \"{username}\"\n\
-         external_broker_password = \"{password}\"\n"
+        "site = \"{site}\"\n[external_broker]\nusername = \"{username}\"\n\
+         password_file = \"{}\"\n",
+        secret.display()
     );
     std::fs::write(&path, text).expect("write hub config");
     path
@@ -65,7 +70,11 @@ impl Mosquitto {
     /// Starts Mosquitto on a free port with the generated settings in
     /// `acl_dir` (its `mosquitto.conf`), and waits until it accepts TCP.
     pub fn start(work: &Path, acl_dir: &Path) -> Mosquitto {
-        let port = free_port();
+        Mosquitto::start_on(work, acl_dir, free_port())
+    }
+
+    /// [`Mosquitto::start`] on a given port.
+    pub fn start_on(work: &Path, acl_dir: &Path, port: u16) -> Mosquitto {
         let conf = work.join("broker.conf");
         let log = work.join("broker.log");
         let text = format!(
@@ -117,6 +126,11 @@ impl Mosquitto {
         .unwrap_or_else(|e| panic!("{e}; broker log:\n{}", self.log_text()));
     }
 
+    /// Its process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Its log so far.
     pub fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
@@ -131,5 +145,62 @@ impl Drop for Mosquitto {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// The environment variable that runs every hub the harness starts on an
+/// external Mosquitto instead of its embedded broker: `mosquitto`.
+pub const BROKER_ENV: &str = "WMS_TEST_BROKER";
+
+/// Whether this run puts the hubs on Mosquitto ([`BROKER_ENV`]).
+pub fn hubs_on_mosquitto() -> bool {
+    match std::env::var(BROKER_ENV).as_deref() {
+        Ok("mosquitto") => true,
+        Ok("embedded") | Ok("") | Err(_) => false,
+        Ok(other) => panic!("{BROKER_ENV}={other}: expected mosquitto or embedded"),
+    }
+}
+
+/// A hub's own Mosquitto, on the port its embedded broker would use, so
+/// the devices of a test find it where they look: the hub keeps the
+/// broker's password and ACL files (`--external-broker-acl-dir`) and
+/// reloads it with `kill -HUP` as devices are added and revoked. Dropped
+/// with the hub, as the embedded broker dies with it.
+pub struct HubBroker {
+    /// The broker.
+    pub broker: Mosquitto,
+    /// The flags that put the hub on it.
+    pub args: Vec<String>,
+}
+
+impl HubBroker {
+    /// Starts Mosquitto for the hub of `site` with data in `data`, on
+    /// `port`; the files in place before the hub starts come from the
+    /// real `hub device acl`.
+    pub fn start(data: &Path, site: &str, port: u16) -> HubBroker {
+        let name = data.file_name().and_then(|n| n.to_str()).unwrap_or("hub");
+        let work = data.with_file_name(format!("{name}-mosquitto-{port}"));
+        std::fs::create_dir_all(&work).expect("broker work dir");
+        let username = format!("hub-{site}");
+        let config = hub_config(&work, site, &username, &format!("pw-{site}-{port}"));
+        let acl = work.join("acl");
+        export_acl(data, &config, &acl);
+        let broker = Mosquitto::start_on(&work, &acl, port);
+        let args = [
+            "--external-broker".to_string(),
+            format!("mqtt://127.0.0.1:{port}"),
+            "--external-broker-username".into(),
+            username,
+            "--external-broker-password-file".into(),
+            work.join("broker.pass").display().to_string(),
+            "--external-broker-acl-dir".into(),
+            acl.display().to_string(),
+            "--external-broker-reload".into(),
+            format!("kill -HUP {}", broker.pid()),
+        ];
+        HubBroker {
+            broker,
+            args: args.to_vec(),
+        }
     }
 }
