@@ -128,6 +128,32 @@ mod tests {
         assert!(decode_site::<StockNotice>(&frame[..frame.len() - 1]).is_err());
     }
 
+    /// The vectors of WIRE.md §11.
+    #[test]
+    fn wire_md_vectors() {
+        let claim = SiteClaim {
+            site: "s1".into(),
+            instance: 0x0102_0304_0506_0708,
+            since_ms: 1_700_000_000_000,
+        };
+        let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+        assert_eq!(
+            hex(&encode_site(&claim)),
+            "01027331888e98a8c0e080810180d095ffbc31"
+        );
+        let notice = StockNotice {
+            site: "s1".into(),
+            sku: "SKU-1".into(),
+            available: -3,
+            at_ms: 1_700_000_000_000,
+            signature: vec![],
+        };
+        assert_eq!(
+            hex(&notice.signed_bytes()),
+            "776d732d736974652d73746f636b2d763102733105534b552d310580d095ffbc31"
+        );
+    }
+
     #[test]
     fn topics_are_built_and_parsed_with_checked_segments() {
         assert_eq!(owner_topic("s1").expect("owner"), "wms/s1/hub/owner");

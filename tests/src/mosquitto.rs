@@ -64,6 +64,20 @@ pub struct Mosquitto {
     /// Its loopback port.
     pub port: u16,
     log: PathBuf,
+    work: PathBuf,
+}
+
+fn spawn_broker(work: &Path, conf: &Path) -> Child {
+    Command::new(mosquitto_bin())
+        .arg("-c")
+        .arg(conf)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::from(
+            std::fs::File::create(work.join("broker.stderr")).expect("broker stderr file"),
+        ))
+        .spawn()
+        .expect("spawn mosquitto")
 }
 
 impl Mosquitto {
@@ -79,32 +93,60 @@ impl Mosquitto {
         let log = work.join("broker.log");
         let text = format!(
             "include_dir {}\npersistence false\nuser root\n\
-             log_dest file {}\nlog_type all\nlistener {port} 127.0.0.1\n\
-             use_username_as_clientid true\n",
+             log_dest file {}\nlog_type all\npid_file {}\n\
+             listener {port} 127.0.0.1\nuse_username_as_clientid true\n",
             acl_dir.display(),
-            log.display()
+            log.display(),
+            work.join("broker.pid").display()
         );
         std::fs::write(&conf, text).expect("write broker config");
-        let child = Command::new(mosquitto_bin())
-            .arg("-c")
-            .arg(&conf)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::from(
-                std::fs::File::create(work.join("broker.stderr")).expect("broker stderr file"),
-            ))
-            .spawn()
-            .expect("spawn mosquitto");
-        let mut broker = Mosquitto { child, port, log };
+        let child = spawn_broker(work, &conf);
+        let mut broker = Mosquitto {
+            child,
+            port,
+            log,
+            work: work.to_path_buf(),
+        };
+        broker.wait_listening();
+        broker
+    }
+
+    /// A script that makes this broker reload, whatever its process id
+    /// after restarts (for `--external-broker-reload`).
+    pub fn reload_script(&self) -> PathBuf {
+        let path = self.work.join("reload.sh");
+        let text = format!(
+            "#!/bin/sh\nexec kill -HUP \"$(cat {})\"\n",
+            self.work.join("broker.pid").display()
+        );
+        std::fs::write(&path, text).expect("write reload script");
+        let mut mode = std::fs::metadata(&path).expect("stat").permissions();
+        std::os::unix::fs::PermissionsExt::set_mode(&mut mode, 0o755);
+        std::fs::set_permissions(&path, mode).expect("chmod reload script");
+        path
+    }
+
+    /// SIGKILL, then a new process with the same settings on the same
+    /// port (no persistence: it starts with no sessions and nothing
+    /// retained, as a replaced broker node does).
+    pub fn kill_and_restart(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.child = spawn_broker(&self.work, &self.work.join("broker.conf"));
+        self.wait_listening();
+    }
+
+    fn wait_listening(&mut self) {
+        let port = self.port;
         wait_until("mosquitto listening", Duration::from_secs(10), || {
             std::net::TcpStream::connect(("127.0.0.1", port)).ok()
         })
         .unwrap_or_else(|e| {
-            let stderr = std::fs::read_to_string(work.join("broker.stderr")).unwrap_or_default();
-            panic!("{e}; broker log:\n{}{stderr}", broker.log_text())
+            let stderr =
+                std::fs::read_to_string(self.work.join("broker.stderr")).unwrap_or_default();
+            panic!("{e}; broker log:\n{}{stderr}", self.log_text())
         });
-        assert!(broker.is_running(), "mosquitto exited");
-        broker
+        assert!(self.is_running(), "mosquitto exited");
     }
 
     /// `host:port` for `--external-broker` and `--hub`.

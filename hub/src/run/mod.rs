@@ -190,7 +190,6 @@ pub async fn start_with_clock(
         None => Some(start_broker(&config, &login, &metrics).await?),
         Some(_) => None,
     };
-    let acl_sync = external::acl_sync(&config, &login)?;
     let cancel = CancellationToken::new();
     let (cmd_tx, cmd_rx) = mpsc::channel(COMMAND_QUEUE);
     let (ack_tx, ack_rx) = mpsc::unbounded_channel();
@@ -216,6 +215,9 @@ pub async fn start_with_clock(
         feed: feed.clone(),
     })
     .await?;
+    // Only once no other live hub owns the site: a refused hub must not
+    // rewrite the site's part of the broker's files.
+    let acl_sync = external::acl_sync(&config, &login)?;
     let settings = MqttSettings {
         host: target.host,
         port: target.port,

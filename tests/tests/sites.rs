@@ -1,0 +1,200 @@
+//! Issue 18: hubs of three sites on one real Mosquitto, each keeping its
+//! site's part of the broker's password and ACL files (one shared
+//! directory) and reloading the broker itself. Shown here, on real
+//! processes over TCP:
+//! - a second hub for a site that a live hub owns is refused at start,
+//!   with a clear error, and the first keeps serving;
+//! - Mosquitto killed (SIGKILL) and restarted mid-stream: an agent's scans
+//!   all arrive, none lost or applied twice;
+//! - each hub's available stock per SKU, retained and signed, read by
+//!   another site's hub login and checked against the site's public key;
+//! - a device of site A cannot publish into site B (the broker's ACL):
+//!   its frames never reach B's hub, while B's own device's do.
+
+use protocol::sites::{decode_site, StockNotice};
+use rumqttc::{Client, Event, Packet, QoS};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+use tests::identity::{connect_outcome, device_options};
+use tests::mosquitto::{export_acl, hub_config, Mosquitto};
+use tests::procs::confirmed_seq;
+use tests::{bin_path, hubapi, wait_until, AgentProc, Credentials, HubPorts, HubProc};
+
+const LONG: Duration = Duration::from_secs(30);
+
+struct Site {
+    hub: HubProc,
+    creds: Credentials,
+    config: PathBuf,
+}
+
+/// The broker, with the first site's part of its files in place (it
+/// needs them to start): from the real `hub device acl`.
+fn shared_broker(dir: &Path) -> (Mosquitto, PathBuf) {
+    let acl = dir.join("acl");
+    let work = dir.join("s1-config");
+    std::fs::create_dir_all(&work).unwrap();
+    let config = hub_config(&work, "s1", "hub-s1", "pw-s1");
+    export_acl(&dir.join("s1"), &config, &acl);
+    let broker_dir = dir.join("broker");
+    std::fs::create_dir_all(&broker_dir).unwrap();
+    (Mosquitto::start(&broker_dir, &acl), acl)
+}
+
+fn hub_args(config: &Path, broker: &Mosquitto, acl: &Path) -> Vec<String> {
+    [
+        "--config",
+        &config.display().to_string(),
+        "--external-broker",
+        &format!("mqtt://{}", broker.addr()),
+        "--external-broker-acl-dir",
+        &acl.display().to_string(),
+        "--external-broker-reload",
+        &broker.reload_script().display().to_string(),
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+fn start_site(dir: &Path, site: &str, broker: &Mosquitto, acl: &Path) -> Site {
+    let work = dir.join(format!("{site}-config"));
+    std::fs::create_dir_all(&work).unwrap();
+    let config = hub_config(&work, site, &format!("hub-{site}"), &format!("pw-{site}"));
+    let data = dir.join(site);
+    let device = format!("d-{site}");
+    let creds = tests::provision(&data, site, &[&device]);
+    let args = hub_args(&config, broker, acl);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let hub = HubProc::start_with(&data, HubPorts::fresh(), site, &args);
+    let opts = device_options(&creds, &device, broker.port);
+    wait_until("the broker lets the site's device in", LONG, || {
+        connect_outcome(opts.clone()).then_some(())
+    })
+    .expect("the hub did not put its device in the broker's files");
+    Site { hub, creds, config }
+}
+
+/// A second hub for `site` exits non-zero, saying the site is owned.
+fn second_hub_is_refused(dir: &Path, first: &Site, broker: &Mosquitto, acl: &Path) {
+    let args = hub_args(&first.config, broker, acl);
+    let http = format!("127.0.0.1:{}", tests::free_port());
+    let mut child = Command::new(bin_path("hub"))
+        .args(["--site", &first.hub.site, "--data"])
+        .arg(dir.join("second-hub"))
+        .args(["--http", &http])
+        .args(&args)
+        .stdin(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let status = wait_until("the second hub exits", LONG, || child.try_wait().ok().flatten());
+    let _ = child.kill();
+    let mut stderr = String::new();
+    if let Some(mut pipe) = child.stderr.take() {
+        let _ = std::io::Read::read_to_string(&mut pipe, &mut stderr);
+    }
+    let status = status.unwrap_or_else(|e| panic!("{e}: a second hub for the site ran"));
+    assert!(!status.success(), "the second hub exited 0:\n{stderr}");
+    assert!(stderr.contains("already owned by another live hub"), "{stderr}");
+}
+
+fn scan_through_restart(dir: &Path, s1: &Site, broker: &mut Mosquitto) -> i64 {
+    let mut agent = AgentProc::start(&dir.join("agent"), &broker.addr(), &s1.creds, "d-s1", &[]);
+    let mut total = 0;
+    for i in 1..=60u64 {
+        if i == 25 {
+            broker.kill_and_restart();
+        }
+        let answer = agent.scan(&format!("receive SKU-X A-{} {i}", i % 3)).unwrap();
+        assert_eq!(confirmed_seq(&answer), Some(i), "scan {i}: {answer}");
+        total += i as i64;
+    }
+    let http = s1.hub.ports.http_addr();
+    wait_until("every scan applied after the broker restart", LONG, || {
+        hubapi::watermark(http, "d-s1").ok().filter(|&w| w == 60)
+    })
+    .expect("scans lost across the broker restart");
+    let stock: i64 = hubapi::stock(http).unwrap().values().sum();
+    assert_eq!(stock, total, "a scan lost or applied twice");
+    total
+}
+
+/// Reads retained stock notices as `username` (another site's hub).
+fn stock_notices(port: u16, username: &str, password: &str) -> Vec<(String, StockNotice)> {
+    let mut opts = rumqttc::MqttOptions::new(username, "127.0.0.1", port);
+    opts.set_credentials(username, password);
+    let (client, mut conn): (Client, _) = Client::new(opts, 100);
+    client
+        .subscribe(protocol::sites::stock_filter_all_sites(), QoS::AtLeastOnce)
+        .unwrap();
+    let mut out = Vec::new();
+    let mut subacked = false;
+    while let Ok(event) = conn.recv_timeout(Duration::from_secs(2)) {
+        match event {
+            Ok(Event::Incoming(Packet::SubAck(_))) => subacked = true,
+            Ok(Event::Incoming(Packet::Publish(p))) => {
+                out.push((p.topic.clone(), decode_site(&p.payload).expect("a notice")));
+            }
+            Ok(_) => {}
+            Err(e) => panic!("stock listener: {e}"),
+        }
+    }
+    assert!(subacked, "the stock subscription was refused");
+    out
+}
+
+/// Junk frames from `creds`' `device` on `topic`, acked by the broker.
+fn publish_junk(creds: &Credentials, device: &str, port: u16, topic: &str) {
+    let (client, mut conn) = Client::new(device_options(creds, device, port), 10);
+    client
+        .publish(topic, QoS::AtLeastOnce, false, b"\x01junk".to_vec())
+        .unwrap();
+    for event in conn.iter() {
+        match event {
+            Ok(Event::Incoming(Packet::PubAck(_))) => break,
+            Ok(_) => {}
+            Err(e) => panic!("{device}: {e}"),
+        }
+    }
+    let _ = client.disconnect();
+}
+
+#[test]
+fn three_sites_share_one_mosquitto() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut broker, acl) = shared_broker(dir.path());
+    let s1 = start_site(dir.path(), "s1", &broker, &acl);
+    let s2 = start_site(dir.path(), "s2", &broker, &acl);
+    let s3 = start_site(dir.path(), "s3", &broker, &acl);
+    second_hub_is_refused(dir.path(), &s1, &broker, &acl);
+    let total = scan_through_restart(dir.path(), &s1, &mut broker);
+
+    // s3's hub steps aside so its login can read as another site's hub.
+    assert!(s3.hub.terminate(), "hub s3 did not stop cleanly");
+    let key = hub::sites::signing::SiteKey::load_or_create(&s1.hub.data).unwrap();
+    let notice = wait_until("s1's signed stock notice", LONG, || {
+        stock_notices(broker.port, "hub-s3", "pw-s3")
+            .into_iter()
+            .find(|(topic, n)| topic == "wms/s1/hub/stock/SKU-X" && n.available == total)
+    })
+    .expect("no current stock notice from s1");
+    hub::sites::signing::verify(&key.public_hex(), &notice.1).expect("s1's signature");
+
+    // d-s1 writes into site s2; then s2's own device sends one junk frame.
+    let s2_http = s2.hub.ports.http_addr();
+    let before = hubapi::dead_letters(s2_http).unwrap().len();
+    for topic in ["wms/s2/dev/d-s1/events", "wms/s2/dev/d-s2/events"] {
+        publish_junk(&s1.creds, "d-s1", broker.port, topic);
+    }
+    publish_junk(&s2.creds, "d-s2", broker.port, "wms/s2/dev/d-s2/events");
+    wait_until("s2's own device's frame arrives", LONG, || {
+        (hubapi::dead_letters(s2_http).unwrap().len() > before).then_some(())
+    })
+    .expect("s2's hub got nothing from its own device");
+    assert_eq!(
+        hubapi::dead_letters(s2_http).unwrap().len(),
+        before + 1,
+        "a frame from site s1's device reached site s2's hub"
+    );
+}
