@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh machine: installs what the tests need
 # (Debian's mosquitto-clients, for the third-party-client test; mosquitto,
-# for the per-device ACL test against a real external broker; strace, for
+# for the per-device ACL test against a real external broker; openssl, which
+# makes the CA and certificate of the broker TLS test; strace, for
 # the sync audit; fuse3, for the power-cut file system; tmux, the terminal
 # the agent's pick and pack UI is driven through; chromium, the headless
 # browser the dashboard test drives; the Python packages in
@@ -17,6 +18,7 @@ need=()
 command -v mosquitto_pub >/dev/null 2>&1 || need+=(mosquitto-clients)
 command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || need+=(mosquitto)
 command -v strace >/dev/null 2>&1 || need+=(strace)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v fusermount3 >/dev/null 2>&1 || need+=(fuse3)
 command -v tmux >/dev/null 2>&1 || need+=(tmux)
 [ -x /usr/bin/chromium ] || need+=(chromium)

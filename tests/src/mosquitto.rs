@@ -89,12 +89,18 @@ impl Mosquitto {
 
     /// [`Mosquitto::start`] on a given port.
     pub fn start_on(work: &Path, acl_dir: &Path, port: u16) -> Mosquitto {
+        Mosquitto::start_with_listeners(work, acl_dir, port, "")
+    }
+
+    /// [`Mosquitto::start_on`] with more listeners (`listener ...` lines
+    /// and their options, after the plain one on `port`).
+    pub fn start_with_listeners(work: &Path, acl_dir: &Path, port: u16, more: &str) -> Mosquitto {
         let conf = work.join("broker.conf");
         let log = work.join("broker.log");
         let text = format!(
             "include_dir {}\npersistence false\nuser root\n\
              log_dest file {}\nlog_type all\npid_file {}\n\
-             listener {port} 127.0.0.1\nuse_username_as_clientid true\n",
+             listener {port} 127.0.0.1\nuse_username_as_clientid true\n{more}",
             acl_dir.display(),
             log.display(),
             work.join("broker.pid").display()

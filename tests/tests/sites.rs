@@ -88,7 +88,9 @@ fn second_hub_is_refused(dir: &Path, first: &Site, broker: &Mosquitto, acl: &Pat
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let status = wait_until("the second hub exits", LONG, || child.try_wait().ok().flatten());
+    let status = wait_until("the second hub exits", LONG, || {
+        child.try_wait().ok().flatten()
+    });
     let _ = child.kill();
     let mut stderr = String::new();
     if let Some(mut pipe) = child.stderr.take() {
@@ -96,7 +98,10 @@ fn second_hub_is_refused(dir: &Path, first: &Site, broker: &Mosquitto, acl: &Pat
     }
     let status = status.unwrap_or_else(|e| panic!("{e}: a second hub for the site ran"));
     assert!(!status.success(), "the second hub exited 0:\n{stderr}");
-    assert!(stderr.contains("already owned by another live hub"), "{stderr}");
+    assert!(
+        stderr.contains("already owned by another live hub"),
+        "{stderr}"
+    );
 }
 
 fn scan_through_restart(dir: &Path, s1: &Site, broker: &mut Mosquitto) -> i64 {
@@ -106,7 +111,9 @@ fn scan_through_restart(dir: &Path, s1: &Site, broker: &mut Mosquitto) -> i64 {
         if i == 25 {
             broker.kill_and_restart();
         }
-        let answer = agent.scan(&format!("receive SKU-X A-{} {i}", i % 3)).unwrap();
+        let answer = agent
+            .scan(&format!("receive SKU-X A-{} {i}", i % 3))
+            .unwrap();
         assert_eq!(confirmed_seq(&answer), Some(i), "scan {i}: {answer}");
         total += i as i64;
     }
