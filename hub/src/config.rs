@@ -24,6 +24,9 @@ pub struct HubConfig {
     /// address, username, password_file, ca_file, acl_dir, reload; see
     /// [`crate::net::external`]).
     pub external_broker: crate::net::external::ExternalBrokerConfig,
+    /// Other sites' hubs on the same broker (`[peers.SITE] public_key`):
+    /// whose signed stock notices routing believes.
+    pub peers: crate::sites::peers::Peers,
     /// Most movements applied in one group commit (a dead letter counts
     /// as one per 40 bytes). Kept small: a group is one sled batch, and
     /// sled's garbage from batches of thousands of records outran its
@@ -116,6 +119,7 @@ impl Default for HubConfig {
             http_listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             data_dir: PathBuf::from("data"),
             external_broker: Default::default(),
+            peers: Default::default(),
             max_group_movements: 500,
             safety_stock: BTreeMap::new(),
             reconcile_at: "02:00".to_string(),
@@ -204,6 +208,7 @@ impl HubConfig {
         self.external_broker
             .validate()
             .map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        crate::sites::peers::validate(&self.peers, &self.site).map_err(ConfigError::Invalid)?;
         if self.data_dir.as_os_str().is_empty() {
             return Err(ConfigError::Invalid("data_dir is empty".into()));
         }

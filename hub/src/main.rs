@@ -56,6 +56,14 @@ enum Command {
     /// timeliness --week 2026-W49 --format csv --out FILE`).
     #[command(subcommand)]
     Report(cli::report::ReportCommand),
+    /// Print this hub's public key, which other sites' hubs on the same
+    /// broker set as `[peers.SITE] public_key` to believe its stock
+    /// notices (the key is made in DIR at first use).
+    SiteKey {
+        /// Data directory.
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+    },
     /// The embedded broker's own process, started and supervised by the
     /// hub (not for use by hand).
     #[command(hide = true)]
@@ -162,6 +170,11 @@ fn main() -> anyhow::Result<()> {
             }
         }
         Some(Command::Report(command)) => return cli::report::run(command),
+        Some(Command::SiteKey { data }) => {
+            let key = hub::sites::signing::SiteKey::load_or_create(&data)?;
+            println!("{}", key.public_hex());
+            return Ok(());
+        }
         Some(Command::BrokerChild { listen, data, site }) => {
             let args = hub::net::broker::child::ChildArgs {
                 listen,

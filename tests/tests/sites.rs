@@ -57,10 +57,12 @@ fn hub_args(config: &Path, broker: &Mosquitto, acl: &Path) -> Vec<String> {
     .to_vec()
 }
 
-fn start_site(dir: &Path, site: &str, broker: &Mosquitto, acl: &Path) -> Site {
+fn start_site(dir: &Path, site: &str, broker: &Mosquitto, acl: &Path, more: &str) -> Site {
     let work = dir.join(format!("{site}-config"));
     std::fs::create_dir_all(&work).unwrap();
     let config = hub_config(&work, site, &format!("hub-{site}"), &format!("pw-{site}"));
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, format!("{text}{more}")).unwrap();
     let data = dir.join(site);
     let device = format!("d-{site}");
     let creds = tests::provision(&data, site, &[&device]);
@@ -127,6 +129,32 @@ fn scan_through_restart(dir: &Path, s1: &Site, broker: &mut Mosquitto) -> i64 {
     total
 }
 
+/// The public key `hub site-key` prints for the hub with data in `data`.
+fn site_key(data: &Path) -> String {
+    let out = tests::procs::hub_command(data, &["site-key"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// Places a paid order of `quantity` SKU-X for a customer in 浙江省 (the
+/// region s2 serves); returns the order as answered.
+fn order_for(addr: std::net::SocketAddr, id: &str, quantity: i64) -> serde_json::Value {
+    let body = serde_json::json!({
+        "platform": "own", "platform_order_id": id, "service": "express", "paid": true,
+        "customer": {"name": "张三", "phone": "13812345678",
+            "address": {"country": "CN", "province": "浙江省", "city": "杭州市",
+                        "district": "西湖区", "street": "文三路90号", "postal_code": "310012"}},
+        "lines": [{"sku": "SKU-X", "quantity": quantity}]
+    });
+    let (status, placed) = tests::feed::post(addr, "/api/v1/orders", &body.to_string());
+    assert_eq!(status, 201, "{placed}");
+    placed
+}
+
 /// Reads retained stock notices as `username` (another site's hub).
 fn stock_notices(port: u16, username: &str, password: &str) -> Vec<(String, StockNotice)> {
     let mut opts = rumqttc::MqttOptions::new(username, "127.0.0.1", port);
@@ -171,25 +199,51 @@ fn publish_junk(creds: &Credentials, device: &str, port: u16, topic: &str) {
 fn three_sites_share_one_mosquitto() {
     let dir = tempfile::tempdir().unwrap();
     let (mut broker, acl) = shared_broker(dir.path());
-    let s1 = start_site(dir.path(), "s1", &broker, &acl);
-    let s2 = start_site(dir.path(), "s2", &broker, &acl);
-    let s3 = start_site(dir.path(), "s3", &broker, &acl);
+    let s1 = start_site(dir.path(), "s1", &broker, &acl, "");
+    // s2 believes s1's stock notices (s1's public key, as `hub site-key`
+    // prints it) and routes between the two.
+    let key = site_key(&s1.hub.data);
+    let routing = format!(
+        "[peers.s1]\npublic_key = \"{key}\"\n\
+         [[routing.sites]]\nsite = \"s2\"\nregions = [\"浙江省\"]\n\
+         [[routing.sites]]\nsite = \"s1\"\nregions = [\"上海市\"]\n"
+    );
+    let s2 = start_site(dir.path(), "s2", &broker, &acl, &routing);
+    let s3 = start_site(dir.path(), "s3", &broker, &acl, "");
     second_hub_is_refused(dir.path(), &s1, &broker, &acl);
     let total = scan_through_restart(dir.path(), &s1, &mut broker);
 
     // s3's hub steps aside so its login can read as another site's hub.
     assert!(s3.hub.terminate(), "hub s3 did not stop cleanly");
-    let key = hub::sites::signing::SiteKey::load_or_create(&s1.hub.data).unwrap();
     let notice = wait_until("s1's signed stock notice", LONG, || {
         stock_notices(broker.port, "hub-s3", "pw-s3")
             .into_iter()
             .find(|(topic, n)| topic == "wms/s1/hub/stock/SKU-X" && n.available == total)
     })
     .expect("no current stock notice from s1");
-    hub::sites::signing::verify(&key.public_hex(), &notice.1).expect("s1's signature");
+    hub::sites::signing::verify(&key, &notice.1).expect("s1's signature");
+
+    // An order s2 cannot fill: it waits at s2, naming s1 by s1's stock.
+    let s2_http = s2.hub.ports.http_addr();
+    // (s2 may hear s1's notice a moment after the listener above did.)
+    let mut tries = 0;
+    let order = wait_until("s2 routes by s1's stock", LONG, || {
+        tries += 1;
+        let order = order_for(s2_http, &format!("X-{tries}"), 10);
+        assert_eq!(order["state"], "exception", "{order}");
+        let why = order["exceptions"][0]["message"].as_str().unwrap_or("");
+        why.contains("site s1 can fill every line").then_some(order)
+    })
+    .expect("s2 never named s1, whose published stock fills the order");
+    assert!(
+        order["route_reason"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("s1"),
+        "{order}"
+    );
 
     // d-s1 writes into site s2; then s2's own device sends one junk frame.
-    let s2_http = s2.hub.ports.http_addr();
     let before = hubapi::dead_letters(s2_http).unwrap().len();
     for topic in ["wms/s2/dev/d-s1/events", "wms/s2/dev/d-s2/events"] {
         publish_junk(&s1.creds, "d-s1", broker.port, topic);

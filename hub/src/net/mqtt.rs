@@ -55,6 +55,8 @@ pub struct SiteSide {
     pub ownership: Ownership,
     /// Its signed stock notices.
     pub stock: StockPublisher,
+    /// The other sites whose stock notices it believes.
+    pub peers: crate::sites::peers::Peers,
 }
 
 impl std::fmt::Debug for SiteSide {
@@ -184,10 +186,11 @@ async fn pump(
             }
             Ok(Event::Incoming(Packet::Publish(p))) => {
                 tracing::trace!(topic = %p.topic.escape_debug(), "publish in");
-                match link.site_topic(&p.topic, &p.payload) {
-                    Some(Stopped::Rival) => return Stopped::Rival,
-                    Some(Stopped::Normally) => continue,
-                    None => {}
+                match link.site_topic(&p.topic, &p.payload, &commands).await {
+                    Hub::Rival => return Stopped::Rival,
+                    Hub::WriterGone => return Stopped::Normally,
+                    Hub::Done => continue,
+                    Hub::NotMine => {}
                 }
                 let cmd = Command::Publish {
                     topic: p.topic,
@@ -237,17 +240,39 @@ impl Link<'_> {
         }
         if let Some(sites) = self.sites {
             sites.ownership.announce(client);
+            if !sites.peers.is_empty() {
+                let filter = protocol::sites::stock_filter_all_sites();
+                if let Err(e) = client.try_subscribe(filter, QoS::AtLeastOnce) {
+                    warn!(error = %e, "cannot subscribe to other sites' stock");
+                }
+            }
         }
         self.connacks.send_modify(|n| *n += 1);
     }
 
-    /// A publish on the site's owner topic: `Some(Normally)` to skip it,
-    /// `Some(Rival)` when another hub claimed the site; `None` for the
-    /// writer's topics.
-    fn site_topic(&self, topic: &str, payload: &[u8]) -> Option<Stopped> {
-        match self.sites?.ownership.seen(topic, payload) {
-            Seen::Other => None,
-            Seen::Fine => Some(Stopped::Normally),
+    /// What a publish on a hub-to-hub topic was (a believed peer's stock
+    /// notice is handed to the writer here).
+    async fn site_topic(
+        &self,
+        topic: &str,
+        payload: &[u8],
+        commands: &mpsc::Sender<Command>,
+    ) -> Hub {
+        let Some(sites) = self.sites else {
+            return Hub::NotMine;
+        };
+        if topic.contains("/hub/stock/") {
+            let believed = crate::sites::peers::believe(&sites.peers, self.site, topic, payload);
+            if let Some(cmd) = believed {
+                if commands.send(cmd).await.is_err() {
+                    return Hub::WriterGone;
+                }
+            }
+            return Hub::Done;
+        }
+        match sites.ownership.seen(topic, payload) {
+            Seen::Other => Hub::NotMine,
+            Seen::Fine => Hub::Done,
             Seen::Rival(claim) => {
                 error!(
                     site = %claim.site,
@@ -255,8 +280,20 @@ impl Link<'_> {
                     "another hub claimed this site on the broker: this hub stops \
                      (two writers must never serve one site)"
                 );
-                Some(Stopped::Rival)
+                Hub::Rival
             }
         }
     }
+}
+
+/// What a publish on a hub-to-hub topic was.
+enum Hub {
+    /// Not one: the writer's.
+    NotMine,
+    /// Handled (or ignored) here.
+    Done,
+    /// Another hub claimed this site.
+    Rival,
+    /// The writer is gone (the hub is stopping).
+    WriterGone,
 }

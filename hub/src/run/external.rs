@@ -108,5 +108,6 @@ pub(super) async fn site_side(
     Ok(Some(SiteSide {
         ownership,
         stock: stock(key),
+        peers: config.peers.clone(),
     }))
 }

@@ -16,5 +16,6 @@
 //! [`SiteClaim`]: protocol::sites::SiteClaim
 
 pub mod owner;
+pub mod peers;
 pub mod signing;
 pub mod stock;

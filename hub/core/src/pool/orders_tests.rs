@@ -148,6 +148,55 @@ fn an_order_that_cannot_be_filled_is_a_backorder_not_an_oversell() {
 }
 
 #[test]
+fn an_order_this_site_cannot_fill_names_the_site_whose_published_stock_can() {
+    use crate::orders::routing::{RoutingTable, SiteRoute};
+    let mut p = pool(1);
+    let site = |s: &str, priority| SiteRoute {
+        site: s.into(),
+        regions: Vec::new(),
+        priority,
+    };
+    p.set_order_rules(OrderRules {
+        site: "site-1".into(),
+        routing: RoutingTable {
+            sites: vec![site("site-1", 0), site("site-2", 1), site("site-3", 2)],
+            ..RoutingTable::default()
+        },
+        ..OrderRules::default()
+    });
+    // Nothing published yet: a plain backorder that says so.
+    let none = p.place_order(intake("P-1", true, 4), T0).expect("p1").order;
+    assert_eq!(none.state, OrderState::Exception);
+    assert!(
+        none.exceptions[0]
+            .message
+            .contains("site-2 (stock not visible"),
+        "{}",
+        none.exceptions[0].message
+    );
+    assert!(!p.peer_stock("site-1", "SKU-A", 100, T0), "its own site");
+    assert!(p.peer_stock("site-2", "SKU-A", 3, T0));
+    assert!(p.peer_stock("site-3", "SKU-A", 50, T0));
+    let routed = p.place_order(intake("P-2", true, 4), T0).expect("p2").order;
+    assert_eq!(routed.state, OrderState::Exception);
+    let why = &routed.exceptions[0].message;
+    assert!(why.contains("site site-3 can fill every line"), "{why}");
+    assert!(why.contains("site-2 (cannot fill every line)"), "{why}");
+    assert!(
+        routed.route_reason.starts_with("site-3"),
+        "{}",
+        routed.route_reason
+    );
+    assert_eq!(p.available("SKU-A"), 1, "nothing held here");
+    // A newer figure from site-3 without the stock: backorder again.
+    assert!(p.peer_stock("site-3", "SKU-A", 0, T0 + 1));
+    let after = p.place_order(intake("P-3", true, 4), T0).expect("p3").order;
+    let why = &after.exceptions[0].message;
+    assert!(why.contains("site-3 (cannot fill every line)"), "{why}");
+    assert!(!why.contains("hand the order over"), "{why}");
+}
+
+#[test]
 fn problems_from_the_cleaner_and_over_limit_lines_wait_for_an_operator() {
     let mut p = pool(5_000);
     let mut bad = intake("C-1", true, 2);
