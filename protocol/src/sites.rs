@@ -46,6 +46,65 @@ pub struct StockNotice {
     pub signature: Vec<u8>,
 }
 
+/// What a handover frame carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum HandoffKind {
+    /// An order, offered to the receiving site (sealed: the canonical
+    /// order JSON with the customer's data).
+    Offer,
+    /// The receiving site took it in (sealed: its order id, 8 bytes LE).
+    Accepted,
+    /// The receiving site refused it (sealed: why, UTF-8).
+    Refused,
+}
+
+/// An order handed from one site's hub to another's, or the answer, on
+/// `wms/{to}/hub/inbox/{from}`, never retained. `sealed` is
+/// ChaCha20-Poly1305 under the two hubs' pair key with `nonce`, over the
+/// associated data [`handoff_aad`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HandoffFrame {
+    /// What it carries.
+    pub kind: HandoffKind,
+    /// The order's id at the sending site of the offer.
+    pub order_id: u64,
+    /// 12 random bytes.
+    pub nonce: Vec<u8>,
+    /// The sealed content.
+    pub sealed: Vec<u8>,
+}
+
+/// The associated data of a handover frame: the topic, the kind and the
+/// order id, so a frame cannot be moved to another topic or order.
+pub fn handoff_aad(topic: &str, kind: HandoffKind, order_id: u64) -> Vec<u8> {
+    postcard::to_allocvec(&(topic, kind, order_id)).unwrap_or_default()
+}
+
+/// `wms/{to}/hub/inbox/{from}`: where `from`'s hub writes to `to`'s.
+pub fn inbox_topic(to: &str, from: &str) -> Result<String, TopicError> {
+    check_id("site", to)?;
+    check_id("site", from)?;
+    Ok(format!("{ROOT}/{to}/hub/inbox/{from}"))
+}
+
+/// `wms/{site}/hub/inbox/+`: everything written to `site`'s hub.
+pub fn inbox_filter(site: &str) -> Result<String, TopicError> {
+    check_id("site", site)?;
+    Ok(format!("{ROOT}/{site}/hub/inbox/+"))
+}
+
+/// The (to, from) sites of an inbox topic.
+pub fn parse_inbox_topic(topic: &str) -> Result<(String, String), TopicError> {
+    let shape = || TopicError::Shape(topic.to_string());
+    let parts: Vec<&str> = topic.split('/').collect();
+    let [ROOT, to, "hub", "inbox", from] = parts.as_slice() else {
+        return Err(shape());
+    };
+    check_id("site", to)?;
+    check_id("site", from)?;
+    Ok((to.to_string(), from.to_string()))
+}
+
 /// `wms/{site}/hub/owner`.
 pub fn owner_topic(site: &str) -> Result<String, TopicError> {
     check_id("site", site)?;

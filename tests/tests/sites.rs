@@ -199,10 +199,13 @@ fn publish_junk(creds: &Credentials, device: &str, port: u16, topic: &str) {
 fn three_sites_share_one_mosquitto() {
     let dir = tempfile::tempdir().unwrap();
     let (mut broker, acl) = shared_broker(dir.path());
-    let s1 = start_site(dir.path(), "s1", &broker, &acl, "");
-    // s2 believes s1's stock notices (s1's public key, as `hub site-key`
-    // prints it) and routes between the two.
-    let key = site_key(&s1.hub.data);
+    // s1 and s2 know each other's hub keys (as `hub site-key` prints
+    // them): s2 believes s1's stock notices and routes between the two,
+    // and the two hand orders over to each other.
+    let key = site_key(&dir.path().join("s1"));
+    let key2 = site_key(&dir.path().join("s2"));
+    let peer2 = format!("[peers.s2]\npublic_key = \"{key2}\"\n");
+    let s1 = start_site(dir.path(), "s1", &broker, &acl, &peer2);
     let routing = format!(
         "[peers.s1]\npublic_key = \"{key}\"\n\
          [[routing.sites]]\nsite = \"s2\"\nregions = [\"浙江省\"]\n\
@@ -257,5 +260,75 @@ fn three_sites_share_one_mosquitto() {
         hubapi::dead_letters(s2_http).unwrap().len(),
         before + 1,
         "a frame from site s1's device reached site s2's hub"
+    );
+    handed_over(&s1, s2_http, &order);
+    let Site { hub, config, .. } = s1;
+    hub_down_order_waits(hub, &config, &broker, &acl, s2_http);
+}
+
+/// The order s2 could not fill was handed to s1 (sealed for s1 through the
+/// broker), taken in there once with its stock held, and routed to s1.
+fn handed_over(s1: &Site, s2: std::net::SocketAddr, order: &serde_json::Value) {
+    assert_eq!(order["exceptions"][0]["code"], "handoff_pending", "{order}");
+    let id = order["id"].as_u64().unwrap();
+    let routed = wait_routed_to_s1(s2, id);
+    let remote = routed["route_reason"].as_str().unwrap_or("").to_string();
+    let s1_http = s1.hub.ports.http_addr();
+    let taken: Vec<_> = hubapi::items(s1_http, "/api/v1/orders?limit=1000")
+        .unwrap()
+        .into_iter()
+        .filter(|o| {
+            o["platform"] == "site-s2" && o["platform_order_id"].as_str() == Some(&id.to_string())
+        })
+        .collect();
+    assert_eq!(taken.len(), 1, "taken in once at s1: {taken:?}");
+    let there = &taken[0];
+    assert!(
+        remote.contains(&format!("its order {}", there["id"])),
+        "{remote} / {there}"
+    );
+    assert_eq!(there["state"], "routed", "{there}");
+    assert!(
+        there["reservation"].as_u64().is_some(),
+        "no stock held at s1: {there}"
+    );
+}
+
+/// Waits until order `id` at s2 is routed to s1; returns it.
+fn wait_routed_to_s1(s2: std::net::SocketAddr, id: u64) -> serde_json::Value {
+    wait_until("the order routed to s1", LONG, || {
+        let (_, o) = tests::feed::call(s2, "GET", &format!("/api/v1/orders/{id}"), None);
+        (o["state"] == "routed" && o["site"] == "s1").then_some(o)
+    })
+    .expect("s2's order was never taken in by s1")
+}
+
+/// With s1's hub down, an order s2 hands over waits, visibly; when s1's
+/// hub is back it is taken in. Prints the handover time.
+fn hub_down_order_waits(
+    s1: HubProc,
+    config: &Path,
+    broker: &Mosquitto,
+    acl: &Path,
+    s2: std::net::SocketAddr,
+) {
+    let (data, ports) = (s1.data.clone(), s1.ports);
+    assert!(s1.terminate(), "hub s1 did not stop cleanly");
+    let waiting = order_for(s2, "Z-1", 10);
+    assert_eq!(
+        waiting["exceptions"][0]["code"], "handoff_pending",
+        "{waiting}"
+    );
+    let args = hub_args(config, broker, acl);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let _s1 = HubProc::start_with(&data, ports, "s1", &args);
+    let id = waiting["id"].as_u64().unwrap();
+    wait_routed_to_s1(s2, id);
+    let started = std::time::Instant::now();
+    let fresh = order_for(s2, "Z-2", 10);
+    wait_routed_to_s1(s2, fresh["id"].as_u64().unwrap());
+    eprintln!(
+        "sites: an order handed from s2 to s1 was routed at s2 {} ms after it was placed",
+        started.elapsed().as_millis()
     );
 }

@@ -157,6 +157,8 @@ fn hub_rules(acl: &mut String, hub: &HubLogin<'_>) -> Result<(), AclError> {
         "topic read {}",
         protocol::sites::stock_filter_all_sites()
     );
+    // Orders it hands over to other sites' hubs, and its answers to theirs.
+    let _ = writeln!(acl, "topic write wms/+/hub/inbox/{}", hub.site);
     // The probe that looks for another live hub of the site before the
     // hub connects (a client id of its own: looking takes nothing over).
     let owner = protocol::sites::owner_topic(hub.site)?;

@@ -46,7 +46,7 @@ fn only_active_devices_of_the_site_are_let_in_each_to_its_own_topics() {
          topic read wms/s1/dev/+/taskack\ntopic read wms/s1/printer/+/done\n\
          topic write wms/s1/dev/+/ack\ntopic write wms/s1/dev/+/tasks\n\
          topic write wms/s1/printer/+/jobs\ntopic readwrite wms/s1/hub/#\n\
-         topic read wms/+/hub/stock/+\n",
+         topic read wms/+/hub/stock/+\ntopic write wms/+/hub/inbox/s1\n",
         // The hub's probe may only look at who owns the site.
         "user hub-s1-probe\ntopic read wms/s1/hub/owner\n\n",
         // A printer station: its jobs and reports, and its status; no

@@ -15,6 +15,7 @@ use crate::net::outbound::Outbound;
 use crate::sites::owner::{Ownership, Seen};
 use crate::sites::stock::StockPublisher;
 use crate::writer::Command;
+use bytes::Bytes;
 use protocol::TopicKind;
 use rumqttc::{AsyncClient, Event, EventLoop, MqttOptions, Packet, QoS};
 use std::sync::atomic::Ordering;
@@ -32,7 +33,7 @@ pub const KEEP_ALIVE: Duration = Duration::from_secs(5);
 pub const PATIENCE: Duration = Duration::from_secs(20);
 
 /// Where the broker is and who the hub is.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct MqttSettings {
     /// Broker host.
     pub host: String,
@@ -49,14 +50,20 @@ pub struct MqttSettings {
 }
 
 /// What a hub on a shared broker adds to its connection ([`crate::sites`]).
-#[derive(Clone)]
 pub struct SiteSide {
     /// Its claim on the site (published on connack, cleared by its will).
     pub ownership: Ownership,
     /// Its signed stock notices.
     pub stock: StockPublisher,
-    /// The other sites whose stock notices it believes.
+    /// The other sites whose stock notices it believes and with whose
+    /// hubs it hands orders over.
     pub peers: crate::sites::peers::Peers,
+    /// The handover task (run beside the connection), and where the
+    /// publishes on this hub's inbox go to it.
+    pub handoffs: Option<(
+        crate::sites::handoff::Handoffs,
+        mpsc::Sender<(String, bytes::Bytes)>,
+    )>,
 }
 
 impl std::fmt::Debug for SiteSide {
@@ -80,13 +87,14 @@ enum Stopped {
 struct Link<'a> {
     site: &'a str,
     sites: Option<&'a SiteSide>,
+    inbox: Option<mpsc::Sender<(String, bytes::Bytes)>>,
     connacks: watch::Sender<u64>,
 }
 
 /// Connects and runs until `cancel`: forwards publishes to `commands`,
 /// publishes what `outbound` releases (acks, work queues), sealed.
 pub async fn run(
-    settings: MqttSettings,
+    mut settings: MqttSettings,
     commands: mpsc::Sender<Command>,
     outbound: Outbound,
     metrics: Arc<Metrics>,
@@ -127,28 +135,33 @@ pub async fn run(
         cancel.clone(),
     ));
     let (connacks, seen) = watch::channel(0u64);
-    let stock_task = settings.sites.as_ref().map(|sites| {
-        tokio::spawn(
-            sites
-                .stock
-                .clone()
-                .run(client.clone(), seen, cancel.clone()),
-        )
-    });
+    let mut tasks = vec![ack_task];
+    let mut inbox = None;
+    if let Some(sites) = settings.sites.as_mut() {
+        let stock = sites.stock.clone();
+        tasks.push(tokio::spawn(stock.run(
+            client.clone(),
+            seen,
+            cancel.clone(),
+        )));
+        if let Some((handoffs, sender)) = sites.handoffs.take() {
+            tasks.push(tokio::spawn(handoffs.run(client.clone(), cancel.clone())));
+            inbox = Some(sender);
+        }
+    }
     let link = Link {
         site: &settings.site,
         sites: settings.sites.as_ref(),
+        inbox,
         connacks,
     };
     let stopped = pump(eventloop, client, link, commands, &metrics, beat, cancel).await;
     if stopped == Stopped::Rival {
         // Returning without the cancel makes the hub stop with an error.
-        ack_task.abort();
-        stock_task.iter().for_each(|t| t.abort());
+        tasks.iter().for_each(|t| t.abort());
         return;
     }
-    let _ = ack_task.await;
-    if let Some(task) = stock_task {
+    for task in tasks {
         let _ = task.await;
     }
 }
@@ -241,9 +254,12 @@ impl Link<'_> {
         if let Some(sites) = self.sites {
             sites.ownership.announce(client);
             if !sites.peers.is_empty() {
-                let filter = protocol::sites::stock_filter_all_sites();
-                if let Err(e) = client.try_subscribe(filter, QoS::AtLeastOnce) {
-                    warn!(error = %e, "cannot subscribe to other sites' stock");
+                let stock = protocol::sites::stock_filter_all_sites();
+                let inbox = protocol::sites::inbox_filter(self.site).unwrap_or_default();
+                for filter in [stock, inbox] {
+                    if let Err(e) = client.try_subscribe(filter, QoS::AtLeastOnce) {
+                        warn!(error = %e, "cannot subscribe to other sites' topics");
+                    }
                 }
             }
         }
@@ -255,12 +271,24 @@ impl Link<'_> {
     async fn site_topic(
         &self,
         topic: &str,
-        payload: &[u8],
+        payload: &Bytes,
         commands: &mpsc::Sender<Command>,
     ) -> Hub {
         let Some(sites) = self.sites else {
             return Hub::NotMine;
         };
+        if topic.contains("/hub/inbox/") {
+            if let Some(inbox) = &self.inbox {
+                if inbox
+                    .send((topic.to_string(), payload.clone()))
+                    .await
+                    .is_err()
+                {
+                    return Hub::WriterGone;
+                }
+            }
+            return Hub::Done;
+        }
         if topic.contains("/hub/stock/") {
             let believed = crate::sites::peers::believe(&sites.peers, self.site, topic, payload);
             if let Some(cmd) = believed {

@@ -8,11 +8,15 @@ use crate::devices::{InternalLogin, Registry, RegistryError};
 use crate::net::external::acl_sync::AclSync;
 use crate::net::external::{tls, ExternalError};
 use crate::net::mqtt::SiteSide;
+use crate::orders::clean::Regions;
+use crate::sites::handoff::Handoffs;
 use crate::sites::owner::{self, Ownership, Probe};
 use crate::sites::signing::SiteKey;
 use crate::sites::stock::StockPublisher;
+use crate::writer::Command;
 use rumqttc::TlsConfiguration;
 use std::sync::Arc;
+use tokio::sync::mpsc;
 
 /// Where the hub's MQTT client connects.
 pub(super) struct Target {
@@ -91,6 +95,7 @@ pub(super) async fn site_side(
     login: &InternalLogin,
     target: &Target,
     stock: impl FnOnce(Arc<SiteKey>) -> StockPublisher,
+    writer: (&mpsc::Sender<Command>, &Arc<Regions>),
 ) -> Result<Option<SiteSide>, HubError> {
     if config.external_broker.address.is_none() {
         return Ok(None);
@@ -105,9 +110,21 @@ pub(super) async fn site_side(
     };
     owner::check_free(probe, &ownership).await?;
     let key = Arc::new(SiteKey::load_or_create(&config.data_dir)?);
+    let (inbox_tx, inbox) = mpsc::channel(1_024);
+    let stock = stock(key.clone());
+    let handoffs = Handoffs {
+        feed: stock.feed.clone(),
+        site: config.site.clone(),
+        key: key.clone(),
+        peers: config.peers.clone(),
+        commands: writer.0.clone(),
+        regions: writer.1.clone(),
+        inbox,
+    };
     Ok(Some(SiteSide {
         ownership,
-        stock: stock(key),
+        stock,
         peers: config.peers.clone(),
+        handoffs: Some((handoffs, inbox_tx)),
     }))
 }

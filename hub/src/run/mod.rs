@@ -207,13 +207,19 @@ pub async fn start_with_clock(
         .name("pool-writer".into())
         .spawn(move || writer.run(cmd_rx, ack_tx))
         .map_err(|e| HubError::Task(e.to_string()))?;
-    let sites = external::site_side(&config, &login, &target, |key| StockPublisher {
-        site: config.site.clone(),
-        key,
-        store: store.clone(),
-        reserved: reserved.clone(),
-        feed: feed.clone(),
-    })
+    let sites = external::site_side(
+        &config,
+        &login,
+        &target,
+        |key| StockPublisher {
+            site: config.site.clone(),
+            key,
+            store: store.clone(),
+            reserved: reserved.clone(),
+            feed: feed.clone(),
+        },
+        (&cmd_tx, &regions),
+    )
     .await?;
     // Only once no other live hub owns the site: a refused hub must not
     // rewrite the site's part of the broker's files.

@@ -15,6 +15,7 @@
 //!
 //! [`SiteClaim`]: protocol::sites::SiteClaim
 
+pub mod handoff;
 pub mod owner;
 pub mod peers;
 pub mod signing;

@@ -80,6 +80,39 @@ impl SiteKey {
     }
 }
 
+impl SiteKey {
+    /// The key this hub (of `own` site) shares with the hub of `peer`
+    /// whose public key is `peer_hex`, for sealing what they hand each
+    /// other: X25519 between the two Ed25519 keys (each side's secret
+    /// scalar with the other's public point), hashed with both site names
+    /// in order. Both hubs compute the same key; nobody else can.
+    pub fn pair_key(
+        &self,
+        peer_hex: &str,
+        own: &str,
+        peer: &str,
+    ) -> Result<[u8; 32], SigningError> {
+        use sha2::{Digest, Sha256};
+        let bytes = hex32(peer_hex)
+            .ok_or_else(|| SigningError::BadPublicKey("not 64 hex digits".into()))?;
+        let theirs = ed25519_dalek::VerifyingKey::from_bytes(&bytes)
+            .map_err(|e| SigningError::BadPublicKey(e.to_string()))?;
+        let shared = theirs.to_montgomery().mul_clamped(self.0.to_scalar_bytes());
+        let (a, b) = if own <= peer {
+            (own, peer)
+        } else {
+            (peer, own)
+        };
+        let mut hash = Sha256::new();
+        hash.update(b"wms-handoff-v1");
+        hash.update(shared.to_bytes());
+        hash.update(a.as_bytes());
+        hash.update([0]);
+        hash.update(b.as_bytes());
+        Ok(hash.finalize().into())
+    }
+}
+
 /// Checks `notice` against a site's public key (64 hex digits).
 pub fn verify(public_hex: &str, notice: &StockNotice) -> Result<(), SigningError> {
     use ed25519_dalek::Verifier;
@@ -143,6 +176,23 @@ mod tests {
             assert!(verify(&key.public_hex(), &forged).is_err());
         }
         assert!(verify("zz", &n).is_err());
+    }
+
+    #[test]
+    fn two_hubs_compute_the_same_pair_key_and_a_third_does_not() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let key = |name: &str| SiteKey::load_or_create(&dir.path().join(name)).expect("key");
+        let (a, b, c) = (key("a"), key("b"), key("c"));
+        let ab = a.pair_key(&b.public_hex(), "s1", "s2").expect("ab");
+        let ba = b.pair_key(&a.public_hex(), "s2", "s1").expect("ba");
+        assert_eq!(ab, ba);
+        assert_ne!(ab, c.pair_key(&b.public_hex(), "s3", "s2").expect("cb"));
+        assert_ne!(
+            ab,
+            a.pair_key(&b.public_hex(), "s1", "s9")
+                .expect("other sites")
+        );
+        assert!(a.pair_key("00", "s1", "s2").is_err());
     }
 
     #[test]

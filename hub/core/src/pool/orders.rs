@@ -183,6 +183,7 @@ impl Pool {
             stuck_alerted: false,
             shipment: None,
             returns: Vec::new(),
+            handoff: None,
         };
         let note = format!("taken in from {}", order.platform);
         order.enter(OrderState::Received, now, note);
@@ -246,14 +247,23 @@ impl Pool {
         let region = order.customer.region.split(' ').next().unwrap_or("");
         let route = self.orders.route(region, &order.lines, false);
         match route.site {
-            Some(site) if site != self.orders.rules.site => {
+            // An order handed over from another site is not handed on.
+            Some(site)
+                if site != self.orders.rules.site && !order.platform.starts_with("site-") =>
+            {
                 order.route_reason = route.reason.clone();
                 let why = format!(
-                    "{why}; site {site} can fill every line by its published stock ({}): hand \
-                     the order over to {site}",
+                    "{why}; site {site} can fill every line by its published stock ({}): handed \
+                     over to {site}, waiting for its hub to take it in",
                     route.reason
                 );
-                self.backorder(order, now, why);
+                order.handoff = Some(crate::orders::model::Handoff {
+                    site: site.clone(),
+                    remote_id: None,
+                });
+                order.exceptions = vec![Reason::order("handoff_pending", why)];
+                let note = format!("handed over to site {site}");
+                order.enter(OrderState::Exception, now, note);
             }
             // With other sites configured, the backorder says what each
             // could do.
@@ -265,7 +275,7 @@ impl Pool {
         }
     }
 
-    fn backorder(&mut self, order: &mut Order, now: u64, why: String) {
+    pub(crate) fn backorder(&mut self, order: &mut Order, now: u64, why: String) {
         let sku = order
             .lines
             .first()
