@@ -13,8 +13,11 @@ use hub::intake::platforms::{to_order, Platform};
 use protocol::DeviceKey;
 use std::sync::OnceLock;
 
+/// A target's check: returns on any input its parser handled as promised.
+pub type Check = fn(&[u8]);
+
 /// Every target: its name (as in `Cargo.toml` and `corpus/`) and its check.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Check)] = &[
     ("agent_config", agent_config),
     ("barcode", barcode),
     ("credentials_file", credentials_file),
