@@ -7,7 +7,9 @@
 # crashed, leaked, timed out (10 s on one input) or ran out of memory
 # (2 GiB). A failure leaves its input in fuzz/artifacts/<target>/:
 # minimise it (cargo fuzz tmin), turn it into a regression test next to
-# the parser, then fix the parser. libFuzzer's output for each target is
+# the parser, copy it to corpus/<target>/seed-crash-<what> (only seed-*
+# files are committed; cargo test replays them through the target's check,
+# tests/tests/fuzz_corpus.rs), then fix the parser. libFuzzer's output for each target is
 # in fuzz/logs/<target>.log; the last lines printed are one row a target.
 set -euo pipefail
 cd "$(dirname "$0")/../fuzz"
