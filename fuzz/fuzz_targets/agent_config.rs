@@ -2,6 +2,4 @@
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|text: &str| {
-    let _ = agent::AgentConfig::from_toml(text, "fuzz.toml", agent::ConfigOverrides::default());
-});
+fuzz_target!(|data: &[u8]| wms_fuzz::agent_config(data));

@@ -3,16 +3,4 @@
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|text: &str| {
-    let _ = protocol::parse_read(text);
-    if let Ok(gs1) = protocol::barcode::parse_element_string(text) {
-        assert!(
-            gs1.gtin.is_some()
-                || gs1.sscc.is_some()
-                || gs1.lot.is_some()
-                || gs1.count.is_some()
-                || gs1.expiry.is_some()
-                || gs1.serial.is_some()
-        );
-    }
-});
+fuzz_target!(|data: &[u8]| wms_fuzz::barcode(data));

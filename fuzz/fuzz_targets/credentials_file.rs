@@ -3,13 +3,4 @@
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| {
-    let Ok(file) = serde_json::from_slice::<protocol::CredentialsFile>(data) else {
-        return;
-    };
-    for d in &file.devices {
-        if let Ok(key) = protocol::DeviceKey::from_hex(&d.key) {
-            assert_eq!(key.to_hex(), d.key.to_ascii_lowercase());
-        }
-    }
-});
+fuzz_target!(|data: &[u8]| wms_fuzz::credentials_file(data));

@@ -3,12 +3,4 @@
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|text: &str| {
-    let file = hub::reconcile::erp::parse("fuzz", text);
-    let lines = text.split('\n').count();
-    assert!(file.errors.len() <= hub::reconcile::erp::MAX_REPORTED_ERRORS);
-    assert!(file.errors.len() <= file.error_lines);
-    for e in &file.errors {
-        assert!(e.line >= 1 && e.line <= lines);
-    }
-});
+fuzz_target!(|data: &[u8]| wms_fuzz::erp_csv(data));

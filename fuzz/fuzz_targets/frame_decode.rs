@@ -3,13 +3,4 @@
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| {
-    if let Ok(message) = protocol::decode(data) {
-        let again = protocol::decode(&protocol::encode(&message));
-        assert_eq!(again.as_ref(), Ok(&message));
-        if let protocol::Message::Batch(batch) = &message {
-            let _ = batch.validate();
-            let _ = batch.last_seq();
-        }
-    }
-});
+fuzz_target!(|data: &[u8]| wms_fuzz::frame_decode(data));

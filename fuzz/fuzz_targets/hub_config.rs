@@ -2,6 +2,4 @@
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|text: &str| {
-    let _ = hub::HubConfig::from_toml(text, std::path::Path::new("fuzz.toml"));
-});
+fuzz_target!(|data: &[u8]| wms_fuzz::hub_config(data));

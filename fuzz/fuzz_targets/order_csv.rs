@@ -4,16 +4,4 @@
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| {
-    if let Ok(orders) = hub::intake::csv::parse(data) {
-        for order in orders {
-            match order {
-                hub::intake::csv::CsvOrder::Order { line, body } => {
-                    assert!(line >= 2);
-                    assert!(!body.lines.is_empty());
-                }
-                hub::intake::csv::CsvOrder::Rejected { line, .. } => assert!(line >= 2),
-            }
-        }
-    }
-});
+fuzz_target!(|data: &[u8]| wms_fuzz::order_csv(data));

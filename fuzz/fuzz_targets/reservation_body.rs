@@ -3,11 +3,4 @@
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| {
-    let Ok(body) = serde_json::from_slice::<hub::api::reservations::ReserveBody>(data) else {
-        return;
-    };
-    if let Ok(request) = hub::api::reservations::into_request(body, None) {
-        assert!(request.validate().is_ok());
-    }
-});
+fuzz_target!(|data: &[u8]| wms_fuzz::reservation_body(data));

@@ -1,10 +1,6 @@
 //! `POST /api/v1/intake/shopee`: Shopee v2 orders (`get_order_detail`), through the check every
-//! platform adapter's target runs (`platform_check.rs`).
+//! platform adapter's target runs (`platform_order` in `src/lib.rs`).
 #![no_main]
-use hub::intake::platforms::Platform;
 use libfuzzer_sys::fuzz_target;
 
-#[path = "platform_check.rs"]
-mod platform_check;
-
-fuzz_target!(|data: &[u8]| platform_check::check(Platform::Shopee, data));
+fuzz_target!(|data: &[u8]| wms_fuzz::shopee_order(data));
