@@ -63,15 +63,28 @@ pub struct Mosquitto {
 
 impl Mosquitto {
     /// Starts Mosquitto on a free port with the generated settings in
-    /// `acl_dir` (its `mosquitto.conf`), and waits until it accepts TCP.
+    /// `acl_dir` (its `mosquitto.conf`), logging every packet, and waits
+    /// until it accepts TCP.
     pub fn start(work: &Path, acl_dir: &Path) -> Mosquitto {
+        Mosquitto::start_logging(work, acl_dir, &["all"])
+    }
+
+    /// [`Mosquitto::start`] logging only `log_types` (`warning`,
+    /// `notice`, ...): a benchmark's thousands of clients would otherwise
+    /// have it write a line per packet. No connection limit: it may take
+    /// as many as its open-file limit (inherited from this process) allows.
+    pub fn start_logging(work: &Path, acl_dir: &Path, log_types: &[&str]) -> Mosquitto {
         let port = free_port();
         let conf = work.join("broker.conf");
         let log = work.join("broker.log");
+        let types: String = log_types
+            .iter()
+            .map(|t| format!("log_type {t}\n"))
+            .collect();
         let text = format!(
             "include_dir {}\npersistence false\nuser root\n\
-             log_dest file {}\nlog_type all\nlistener {port} 127.0.0.1\n\
-             use_username_as_clientid true\n",
+             log_dest file {}\n{types}listener {port} 127.0.0.1\n\
+             max_connections -1\nuse_username_as_clientid true\n",
             acl_dir.display(),
             log.display()
         );
@@ -115,6 +128,11 @@ impl Mosquitto {
             (self.log_text().matches("Reloading config").count() > before).then_some(())
         })
         .unwrap_or_else(|e| panic!("{e}; broker log:\n{}", self.log_text()));
+    }
+
+    /// Its process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// Its log so far.

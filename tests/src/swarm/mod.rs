@@ -14,7 +14,7 @@ use protocol::{
 };
 use rumqttc::{AsyncClient, Event, EventLoop, MqttOptions, Packet, QoS};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
@@ -49,12 +49,19 @@ pub struct SwarmReport {
     pub failed: Vec<String>,
     /// Time until every device had its first ack.
     pub all_connected: Duration,
+    /// Time until every device had had its first CONNACK (`None` if some
+    /// never connected).
+    pub all_up: Option<Duration>,
     /// Publish-to-ack latency of every batch after each device's first,
     /// over an established connection, sorted.
     pub latencies: Vec<Duration>,
     /// Each device's first batch: from its first publish (queued while
     /// connecting) to its ack, so connecting and subscribing too; sorted.
     pub first_acks: Vec<Duration>,
+    /// Each device's first batch from its first CONNACK to its ack (the
+    /// subscribe, the publish, the hub and the ack, without the wait to
+    /// be let in); sorted.
+    pub after_connect: Vec<Duration>,
     /// Heartbeats sent.
     pub heartbeats: u64,
     /// Connections the broker accepted (more than the devices if some
@@ -67,71 +74,9 @@ pub struct SwarmReport {
     pub live_at_end: u64,
 }
 
-/// How long, after every device is done, the swarm waits for devices that
-/// are reconnecting at that moment to be connected again.
-pub const SETTLE: Duration = Duration::from_secs(30);
-
-/// Keeps every device connected until all are done, and counts how many
-/// are connected together from then on.
-struct Together {
-    total: usize,
-    done: std::sync::atomic::AtomicUsize,
-    /// Devices connected now.
-    live: watch::Sender<u64>,
-    /// The most connected together since every device was done.
-    live_at_end: AtomicU64,
-    all_done: watch::Sender<bool>,
-}
-
-impl Together {
-    fn new(total: usize) -> Arc<Together> {
-        Arc::new(Together {
-            total,
-            done: Default::default(),
-            live: watch::channel(0).0,
-            live_at_end: AtomicU64::new(0),
-            all_done: watch::channel(false).0,
-        })
-    }
-
-    /// One more device is done.
-    fn finish(&self) {
-        if self.done.fetch_add(1, Ordering::SeqCst) + 1 == self.total {
-            self.all_done.send_replace(true);
-            self.note_live();
-        }
-    }
-
-    /// A connection came up (`true`) or went down.
-    fn connected(&self, up: bool) {
-        self.live.send_modify(|n| {
-            *n = if up { *n + 1 } else { n.saturating_sub(1) };
-        });
-        if *self.all_done.borrow() {
-            self.note_live();
-        }
-    }
-
-    fn note_live(&self) {
-        let live = *self.live.borrow();
-        self.live_at_end.fetch_max(live, Ordering::SeqCst);
-    }
-
-    /// Waits (at most `limit`) until every device is done, then (at most
-    /// [`SETTLE`]) until all of them are connected together.
-    async fn wait_all(&self, limit: Duration) {
-        let mut done = self.all_done.subscribe();
-        if tokio::time::timeout(limit, done.wait_for(|d| *d))
-            .await
-            .is_err()
-        {
-            return;
-        }
-        let total = self.total as u64;
-        let mut live = self.live.subscribe();
-        let _ = tokio::time::timeout(SETTLE, live.wait_for(|&n| n >= total)).await;
-    }
-}
+mod together;
+use together::Together;
+pub use together::SETTLE;
 
 impl SwarmReport {
     /// The p-th percentile of the batch latencies on a live connection.
@@ -142,6 +87,11 @@ impl SwarmReport {
     /// The p-th percentile of the connect-to-first-ack times.
     pub fn first_pct(&self, p: f64) -> Duration {
         percentile(&self.first_acks, p)
+    }
+
+    /// The p-th percentile of the first-CONNACK-to-first-ack times.
+    pub fn after_connect_pct(&self, p: f64) -> Duration {
+        percentile(&self.after_connect, p)
     }
 }
 
@@ -175,7 +125,7 @@ pub async fn run(plan: SwarmPlan) -> SwarmReport {
     let start = Instant::now();
     let heartbeats = Arc::new(AtomicU64::new(0));
     let connacks = Arc::new(AtomicU64::new(0));
-    let together = Together::new(plan.devices.len());
+    let together = Together::new(plan.devices.len(), start);
     let mut tasks = Vec::with_capacity(plan.devices.len());
     let plan = Arc::new(plan);
     for (index, device) in plan.devices.iter().enumerate() {
@@ -217,9 +167,14 @@ pub async fn run(plan: SwarmPlan) -> SwarmReport {
     let mut last_first_ack = Duration::ZERO;
     for task in tasks {
         match task.await {
-            Ok(Ok((first_ack, mut samples))) => {
+            Ok(Ok(Done {
+                first_ack,
+                mut samples,
+                after_connect,
+            })) => {
                 report.completed += 1;
                 last_first_ack = last_first_ack.max(first_ack);
+                report.after_connect.extend(after_connect);
                 // The first includes connecting and subscribing.
                 if !samples.is_empty() {
                     report.first_acks.push(samples.remove(0));
@@ -233,10 +188,22 @@ pub async fn run(plan: SwarmPlan) -> SwarmReport {
     report.all_connected = last_first_ack;
     report.latencies.sort();
     report.first_acks.sort();
+    report.after_connect.sort();
     report.heartbeats = heartbeats.load(Ordering::Relaxed);
     report.connacks = connacks.load(Ordering::Relaxed);
     report.live_at_end = together.live_at_end.load(Ordering::SeqCst);
+    report.all_up = together.all_up.get().copied();
     report
+}
+
+/// What a device that got every ack measured.
+struct Done {
+    /// From the swarm's start to its first ack.
+    first_ack: Duration,
+    /// Publish to ack of each batch.
+    samples: Vec<Duration>,
+    /// From its first CONNACK to its first ack.
+    after_connect: Option<Duration>,
 }
 
 /// What the pump reports to its device.
@@ -244,6 +211,7 @@ struct Link {
     acked: watch::Sender<u64>,
     connections: watch::Sender<u64>,
     subscribed: watch::Sender<u64>,
+    first_connack: Arc<OnceLock<Instant>>,
 }
 
 /// The device's side of [`Link`].
@@ -251,6 +219,7 @@ struct Seen {
     acked: watch::Receiver<u64>,
     connections: watch::Receiver<u64>,
     subscribed: watch::Receiver<u64>,
+    first_connack: Arc<OnceLock<Instant>>,
 }
 
 struct Device {
@@ -276,7 +245,7 @@ impl Device {
         connected: Arc<AtomicU64>,
         together: Arc<Together>,
         start: Instant,
-    ) -> Result<(Duration, Vec<Duration>), String> {
+    ) -> Result<Done, String> {
         let client_id = format!("agent-{}-{}", self.plan.site, self.id);
         let mut options = MqttOptions::new(client_id, self.plan.host.clone(), self.plan.port);
         options
@@ -292,10 +261,12 @@ impl Device {
         let (acked_tx, acked) = watch::channel(0u64);
         let (connections_tx, connections) = watch::channel(0u64);
         let (subscribed_tx, subscribed) = watch::channel(0u64);
+        let first_connack = Arc::new(OnceLock::new());
         let link = Link {
             acked: acked_tx,
             connections: connections_tx,
             subscribed: subscribed_tx,
+            first_connack: first_connack.clone(),
         };
         let pump = tokio::spawn(pump(
             eventloop,
@@ -308,6 +279,7 @@ impl Device {
             acked,
             connections,
             subscribed,
+            first_connack,
         };
         let result = self.drive(&client, seen, &heartbeats, start).await;
         // Stay connected (the pump answers keep-alives) until every device
@@ -325,11 +297,12 @@ impl Device {
         mut seen: Seen,
         heartbeats: &AtomicU64,
         start: Instant,
-    ) -> Result<(Duration, Vec<Duration>), String> {
+    ) -> Result<Done, String> {
         let fail = |what: String| format!("{}: {what}", self.id);
         let acked = &mut seen.acked;
         let mut samples = Vec::with_capacity(self.plan.rounds as usize);
         let mut first_ack = Duration::ZERO;
+        let mut after_connect = None;
         let mut next_heartbeat = Instant::now();
         for seq in 1..=self.plan.rounds {
             let batch = EventBatch {
@@ -383,9 +356,14 @@ impl Device {
             samples.push(t0.elapsed());
             if seq == 1 {
                 first_ack = start.elapsed();
+                after_connect = seen.first_connack.get().map(Instant::elapsed);
             }
         }
-        Ok((first_ack, samples))
+        Ok(Done {
+            first_ack,
+            samples,
+            after_connect,
+        })
     }
 
     async fn heartbeat(&self, client: &AsyncClient) -> Result<(), String> {
@@ -429,11 +407,15 @@ async fn pump(
         acked,
         connections,
         subscribed,
+        first_connack,
     } = link;
     let mut up = false;
     loop {
         match eventloop.poll().await {
             Ok(Event::Incoming(Packet::ConnAck(_))) => {
+                if first_connack.set(Instant::now()).is_ok() {
+                    together.first_connect();
+                }
                 if !std::mem::replace(&mut up, true) {
                     together.connected(true);
                 }
