@@ -153,7 +153,11 @@ pub fn conf(dir: &Path) -> String {
          # first batches were dropped and waited for the device's resend.\n\
          # A device is only ever sent its own acks and work queues.\n\
          max_inflight_messages {INFLIGHT}\n\
-         max_queued_messages {QUEUED}\n",
+         max_queued_messages {QUEUED}\n\
+         # Acks and events are small writes that must leave now: without\n\
+         # this, Nagle's algorithm held them until the peer's delayed ACK\n\
+         # (40 ms) whenever one was still unanswered.\n\
+         set_tcp_nodelay true\n",
         dir = dir.display()
     )
 }
