@@ -69,6 +69,9 @@ struct Row {
     /// Batches the hub received again after applying them: resends of
     /// devices whose ack was late or lost (the hub's `/metrics`).
     duplicates: u64,
+    /// Times the hub restarted its embedded broker (its probe went
+    /// unanswered three times in a row, or the process died).
+    restarts: u64,
 }
 
 impl Row {
@@ -153,8 +156,11 @@ async fn storm(broker: Broker, devices: usize, plan: &Plan) -> anyhow::Result<Ro
             .map(str::to_string)
             .collect()
     });
-    let duplicates =
-        tests::hubapi::metric(hub.ports.http_addr(), "wms_batches_duplicate").unwrap_or(u64::MAX);
+    let metric = |name| tests::hubapi::metric(hub.ports.http_addr(), name).unwrap_or(u64::MAX);
+    let (duplicates, restarts) = (
+        metric("wms_batches_duplicate"),
+        metric("wms_broker_restarts"),
+    );
     Ok(Row {
         broker,
         devices,
@@ -163,6 +169,7 @@ async fn storm(broker: Broker, devices: usize, plan: &Plan) -> anyhow::Result<Ro
         cpu,
         drops,
         duplicates,
+        restarts,
     })
 }
 
@@ -230,6 +237,9 @@ fn print_row(row: &Row) {
     );
     for line in &row.drops {
         println!("    broker: {line}");
+    }
+    if row.restarts > 0 {
+        println!("    the hub restarted its broker {} time(s)", row.restarts);
     }
     for reason in r.failed.iter().take(3) {
         println!("    failed: {reason}");
