@@ -91,6 +91,9 @@ impl Device {
         // only makes a reconnect storm.
         let mut network = eventloop.network_options();
         network.set_connection_timeout(30);
+        // As the agent does: without it a batch written right after the
+        // previous ack's PUBACK waits for the broker's delayed ACK (40 ms).
+        network.set_tcp_nodelay(true);
         eventloop.set_network_options(network);
         let (acked_tx, acked) = watch::channel(0u64);
         let (connections_tx, connections) = watch::channel(0u64);
