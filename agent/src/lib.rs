@@ -9,7 +9,8 @@
 //! [`scan_session`] ties a line to its one-line answer for the `agent`
 //! binary, [`line_input`] reads bounded lines from untrusted input,
 //! [`config`] loads the settings, [`logging`] routes the binary's logs and
-//! [`bench`] measures durable-record latency against a raw fdatasync.
+//! [`bench`] measures durable-record latency against a raw fdatasync;
+//! [`backoff`] spaces out the links' reconnects.
 //! [`scanner`] is the barcode engine side: the embedded-hal driver, GS1
 //! reads turned into drafts, double-read suppression and the serial port
 //! of `agent --scanner`. [`tasks`] is the
@@ -22,6 +23,7 @@
 //! covers it; the broker's queues are never relied on (everything
 //! unacknowledged is resent from the journal on every reconnect).
 
+pub mod backoff;
 pub mod bench;
 pub mod config;
 pub mod credentials;

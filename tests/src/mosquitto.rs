@@ -82,7 +82,8 @@ fn spawn_broker(work: &Path, conf: &Path) -> Child {
 
 impl Mosquitto {
     /// Starts Mosquitto on a free port with the generated settings in
-    /// `acl_dir` (its `mosquitto.conf`), and waits until it accepts TCP.
+    /// `acl_dir` (its `mosquitto.conf`), logging every packet, and waits
+    /// until it accepts TCP.
     pub fn start(work: &Path, acl_dir: &Path) -> Mosquitto {
         Mosquitto::start_on(work, acl_dir, free_port())
     }
@@ -95,12 +96,35 @@ impl Mosquitto {
     /// [`Mosquitto::start_on`] with more listeners (`listener ...` lines
     /// and their options, after the plain one on `port`).
     pub fn start_with_listeners(work: &Path, acl_dir: &Path, port: u16, more: &str) -> Mosquitto {
+        Mosquitto::spawn_with(work, acl_dir, port, &["all"], more)
+    }
+
+    /// [`Mosquitto::start`] logging only `log_types` (`warning`,
+    /// `notice`, ...): a benchmark's thousands of clients would otherwise
+    /// have it write a line per packet. No connection limit: it may take
+    /// as many as its open-file limit (inherited from this process) allows.
+    pub fn start_logging(work: &Path, acl_dir: &Path, log_types: &[&str]) -> Mosquitto {
+        Mosquitto::spawn_with(work, acl_dir, free_port(), log_types, "")
+    }
+
+    fn spawn_with(
+        work: &Path,
+        acl_dir: &Path,
+        port: u16,
+        log_types: &[&str],
+        more: &str,
+    ) -> Mosquitto {
         let conf = work.join("broker.conf");
         let log = work.join("broker.log");
+        let types: String = log_types
+            .iter()
+            .map(|t| format!("log_type {t}\n"))
+            .collect();
         let text = format!(
             "include_dir {}\npersistence false\nuser root\n\
-             log_dest file {}\nlog_type all\npid_file {}\n\
-             listener {port} 127.0.0.1\nuse_username_as_clientid true\n{more}",
+             log_dest file {}\n{types}pid_file {}\n\
+             listener {port} 127.0.0.1\nmax_connections -1\n\
+             use_username_as_clientid true\n{more}",
             acl_dir.display(),
             log.display(),
             work.join("broker.pid").display()

@@ -4,10 +4,10 @@
 //! Why a task of its own: `EventLoop::poll` must not be dropped halfway
 //! through writing a packet, so it is never raced against the driver's
 //! work; it only races against the end of the shutdown grace period. When
-//! the connection fails it waits a backoff (100 ms doubling to 2 s, each
-//! wait drawn at random from its upper half, so a fleet dropped at once by
-//! a broker restart does not come back in lockstep) and polls again,
-//! which makes rumqttc reconnect.
+//! the connection fails it waits a backoff ([`crate::backoff`]: 100 ms
+//! doubling to 30 s, each wait drawn at random from its upper half, so a
+//! fleet dropped at once by a broker restart does not come back in
+//! lockstep) and polls again, which makes rumqttc reconnect.
 //!
 //! A refused login is told apart from an unreachable hub ([`LinkState`]):
 //! Mosquitto answers a CONNACK with a refusal code, which is final at once;
@@ -20,6 +20,7 @@
 use super::health::HealthProbe;
 use super::status::StatusSigner;
 use super::PublisherConfig;
+use crate::backoff::Backoff;
 use rumqttc::{
     ConnectReturnCode, ConnectionError, Event, EventLoop, LastWill, MqttOptions, Outgoing, Packet,
     QoS, StateError,
@@ -38,8 +39,6 @@ pub const INFLIGHT: u16 = 100;
 /// How long a clean disconnect may take after cancellation.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
 
-const BACKOFF_START: Duration = Duration::from_millis(100);
-const BACKOFF_MAX: Duration = Duration::from_secs(2);
 /// Connections closed before a CONNACK, in a row, that mean a refused login.
 pub const CLOSES_BEFORE_REFUSED: u32 = 3;
 
@@ -190,7 +189,7 @@ pub(super) async fn pump(
         tokio::time::sleep(SHUTDOWN_GRACE).await;
     };
     tokio::pin!(grace);
-    let mut backoff = BACKOFF_START;
+    let mut backoff = Backoff::default();
     let mut connected = false;
     let mut failures = 0u64;
     let mut refusals = RefusalCounter::default();
@@ -210,7 +209,7 @@ pub(super) async fn pump(
                 failures = 0;
                 refusals = RefusalCounter::default();
                 state.send_replace(LinkState::Connected);
-                backoff = BACKOFF_START;
+                backoff.reset();
                 report(LinkEvent::Connected);
             }
             Ok(Event::Incoming(Packet::Publish(p))) => report(LinkEvent::Received {
@@ -244,27 +243,14 @@ pub(super) async fn pump(
                 }
                 connected = false;
                 failures += 1;
-                tokio::select! {
-                    _ = cancel.cancelled() => break,
-                    _ = tokio::time::sleep(jittered(backoff)) => {}
+                if !backoff.wait(&cancel).await {
+                    break;
                 }
                 will.renew(&mut eventloop);
-                backoff = (backoff * 2).min(BACKOFF_MAX);
             }
         }
     }
     debug!("MQTT link stopped");
-}
-
-/// A wait between `backoff / 2` and `backoff`, at random (the full
-/// backoff if no randomness can be had).
-fn jittered(backoff: Duration) -> Duration {
-    let mut bytes = [0u8; 2];
-    if getrandom::fill(&mut bytes).is_err() {
-        return backoff;
-    }
-    let fraction = f64::from(u16::from_le_bytes(bytes)) / f64::from(u16::MAX);
-    backoff.mul_f64(0.5 + 0.5 * fraction)
 }
 
 #[cfg(test)]
@@ -302,14 +288,5 @@ mod tests {
             msg.contains("NotAuthorized") && msg.contains("revoked"),
             "{msg}"
         );
-    }
-
-    #[test]
-    fn reconnect_waits_are_jittered_within_the_upper_half() {
-        let backoff = Duration::from_millis(800);
-        let waits: Vec<Duration> = (0..64).map(|_| jittered(backoff)).collect();
-        assert!(waits.iter().all(|w| *w >= backoff / 2 && *w <= backoff));
-        let first = waits[0];
-        assert!(waits.iter().any(|w| *w != first), "all 64 waits equal");
     }
 }

@@ -1,16 +1,14 @@
 //! The station's MQTT link: options for a printer station, and the task
 //! that polls the rumqttc event loop and hands connects and publishes to
-//! the station (reconnecting with a jittered backoff, as a handheld does).
+//! the station (reconnecting with the handheld's jittered exponential
+//! backoff, [`crate::backoff`]).
 
+use crate::backoff::Backoff;
 use crate::credentials::DeviceSecrets;
 use rumqttc::{Event, EventLoop, MqttOptions, Packet};
-use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
-
-const BACKOFF_START: Duration = Duration::from_millis(100);
-const BACKOFF_MAX: Duration = Duration::from_secs(2);
 
 /// What the link tells the station.
 #[derive(Debug)]
@@ -57,7 +55,7 @@ pub async fn pump(
     events: mpsc::UnboundedSender<LinkEvent>,
     cancel: CancellationToken,
 ) {
-    let mut backoff = BACKOFF_START;
+    let mut backoff = Backoff::default();
     loop {
         let polled = tokio::select! {
             _ = cancel.cancelled() => break,
@@ -66,7 +64,7 @@ pub async fn pump(
         match polled {
             Ok(Event::Incoming(Packet::ConnAck(_))) => {
                 info!("station connected to the hub");
-                backoff = BACKOFF_START;
+                backoff.reset();
                 if events.send(LinkEvent::Connected).is_err() {
                     break;
                 }
@@ -84,11 +82,9 @@ pub async fn pump(
             Ok(_) => {}
             Err(e) => {
                 warn!(error = %e, "station link down; retrying");
-                tokio::select! {
-                    _ = cancel.cancelled() => break,
-                    _ = tokio::time::sleep(backoff) => {}
+                if !backoff.wait(&cancel).await {
+                    break;
                 }
-                backoff = (backoff * 2).min(BACKOFF_MAX);
             }
         }
     }

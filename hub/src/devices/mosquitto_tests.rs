@@ -12,12 +12,18 @@ fn hashes_match_mosquitto_passwd() {
     let salt = [
         0x06, 0xf7, 0x15, 0xe4, 0x22, 0x7c, 0xae, 0x91, 0x4a, 0x6d, 0x9b, 0x0f,
     ];
-    assert_eq!(password_hash("secretpw", &salt), line);
+    assert_eq!(password_hash("secretpw", &salt, 101), line);
+    // One round (a device's), which Mosquitto 2.0.11 takes from the hash:
+    // checked with `mosquitto_pub -u` against a file holding both.
+    assert_eq!(
+        password_hash("secretpw", &salt, 1),
+        "$7$1$BvcV5CJ8rpFKbZsP$HiN3Oz3tOCZ4j6KIe2ukm5TtwcHzJcAcd8OSmAwsZbNk48O5chPPCNZMoobyNb1qwTaDF25Yo8it/8bZ4mv7ig=="
+    );
     assert_eq!(base64(b"ab"), "YWI=");
     assert_eq!(base64(b"a"), "YQ==");
     assert_eq!(base64(b""), "");
     let fresh = new_password_hash("x").unwrap();
-    assert!(fresh.starts_with("$7$101$") && fresh.split('$').count() == 5);
+    assert!(fresh.starts_with("$7$1$") && fresh.split('$').count() == 5);
 }
 
 fn ids(names: &[&str]) -> Vec<String> {
@@ -61,7 +67,9 @@ fn only_active_devices_of_the_site_are_let_in_each_to_its_own_topics() {
     }
     for absent in ["gone", "far"] {
         assert!(!out.acl.contains(absent), "{absent} in the ACL");
-        assert!(!out.passwd.contains(absent), "{absent} in passwd");
+        // By user name: a random salt or hash may hold any three letters.
+        let user = |l: &str| l.split(':').next() == Some(absent);
+        assert!(!out.passwd.lines().any(user), "{absent} in passwd");
     }
     let users: Vec<_> = out.passwd.lines().map(|l| l.split(':').next()).collect();
     assert_eq!(

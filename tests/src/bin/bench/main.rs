@@ -15,6 +15,7 @@ mod orders;
 mod reserve;
 mod seal;
 mod stats;
+mod storm;
 mod swarm;
 mod tasks;
 
@@ -142,6 +143,23 @@ enum Cmd {
         #[arg(long, default_value_t = 3)]
         rounds: u64,
     },
+    /// Connection storms: N devices connect within a few seconds, each
+    /// sends one signed batch and waits for its ack, on the embedded broker
+    /// and on Mosquitto (target: 10,000 on Mosquitto all acked in 10 s).
+    Storm {
+        /// Fleet sizes, comma-separated.
+        #[arg(long, default_value = "1000,5000,10000", value_delimiter = ',')]
+        devices: Vec<usize>,
+        /// Brokers, comma-separated: embedded, mosquitto.
+        #[arg(long, default_value = "embedded,mosquitto", value_delimiter = ',')]
+        broker: Vec<storm::Broker>,
+        /// Seconds over which the devices connect.
+        #[arg(long, default_value_t = 3)]
+        ramp_s: u64,
+        /// Seconds a device waits for its ack before giving up.
+        #[arg(long, default_value_t = 120)]
+        deadline_s: u64,
+    },
     /// CPU cost of sealing and opening one hub-to-device ack.
     Seal {
         /// Acks per round.
@@ -218,6 +236,20 @@ fn main() -> anyhow::Result<std::process::ExitCode> {
                     devices,
                     ramp_s,
                     rounds,
+                })
+                .await
+            }
+            Cmd::Storm {
+                devices,
+                broker,
+                ramp_s,
+                deadline_s,
+            } => {
+                storm::run(storm::Plan {
+                    devices,
+                    brokers: broker,
+                    ramp: Duration::from_secs(ramp_s),
+                    deadline: Duration::from_secs(deadline_s),
                 })
                 .await
             }

@@ -144,7 +144,7 @@ pub async fn run(plan: Plan) -> anyhow::Result<bool> {
 }
 
 /// Whether the stock is exactly what the devices moved (one unit per batch).
-fn stock_exact(addr: SocketAddr, n: usize, rounds: u64) -> bool {
+pub fn stock_exact(addr: SocketAddr, n: usize, rounds: u64) -> bool {
     let Ok(stock) = hubapi::stock(addr) else {
         return false;
     };
