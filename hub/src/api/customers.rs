@@ -3,6 +3,7 @@
 //! tags (operator), merging two records of one person and splitting an
 //! order off to a record of its own (operator, with a reason, audited).
 
+use super::openapi::schema;
 use super::{ApiError, ApiJson, AppState};
 use crate::orders::Customer;
 use crate::tokens::Holder;
@@ -36,6 +37,27 @@ fn check_key(key: &str) -> Result<(), ApiError> {
     }
 }
 
+/// One customer record
+///
+/// Role: viewer. Nothing personal: the keyed hash, tags, order count, first and
+/// last order, archived.
+#[utoipa::path(
+    get,
+    path = "/api/v1/customers/{key}",
+    operation_id = "getCustomer",
+    tag = "customers",
+    params(
+        ("key" = schema::KeyParam, Path, description = "The customer's keyed hash (else 400)."),
+    ),
+    responses(
+        (status = 200, description = "The record.", body = schema::CustomerRecord, content_type = "application/json"),
+        (status = 400, response = schema::BadRequest),
+        (status = 401, response = schema::Unauthorized),
+        (status = 404, response = schema::NotFound),
+        (status = 500, response = schema::StoreFailure),
+    ),
+    extensions(("x-role" = json!("viewer"))),
+)]
 async fn one(
     State(state): State<AppState>,
     Path(key): Path<String>,
@@ -57,6 +79,32 @@ struct TagsBody {
     tags: Vec<String>,
 }
 
+/// Set a customer's tags
+///
+/// Role: operator (audited). At most 20 tags. An unknown customer is a 404
+/// `unknown_customer`.
+#[utoipa::path(
+    put,
+    path = "/api/v1/customers/{key}/tags",
+    operation_id = "setCustomerTags",
+    tag = "customers",
+    params(
+        ("key" = schema::KeyParam, Path, description = "The customer's keyed hash (else 400)."),
+    ),
+    request_body(content = schema::TagsBody, content_type = "application/json", example = json!({"tags": ["frequent_returns"]})),
+    responses(
+        (status = 200, description = "The record.", body = schema::CustomerRecord, content_type = "application/json"),
+        (status = 400, response = schema::BadRequest),
+        (status = 401, response = schema::Unauthorized),
+        (status = 403, response = schema::Forbidden),
+        (status = 404, response = schema::NotFound),
+        (status = 408, response = schema::BodyTimeout),
+        (status = 413, response = schema::PayloadTooLarge),
+        (status = 415, response = schema::UnsupportedMediaType),
+        (status = 503, response = schema::Unavailable),
+    ),
+    extensions(("x-role" = json!("operator"))),
+)]
 async fn tags(
     State(state): State<AppState>,
     Path(key): Path<String>,
@@ -88,6 +136,33 @@ struct MergeBody {
     reason: String,
 }
 
+/// Merge this customer record into another of the same person
+///
+/// Role: operator, stating a reason (audited). The moved orders' data is sealed
+/// again under the kept record's key. An unknown customer (either one) is a 404
+/// `unknown_customer`; an archived one, or a record merged into itself, a 400.
+#[utoipa::path(
+    post,
+    path = "/api/v1/customers/{key}/merge",
+    operation_id = "mergeCustomer",
+    tag = "customers",
+    params(
+        ("key" = schema::KeyParam, Path, description = "The customer's keyed hash (else 400)."),
+    ),
+    request_body(content = schema::MergeBody, content_type = "application/json", example = json!({"into": "0000000000000000000000000000000000000000000000000000000000000000", "reason": "same person, new phone"})),
+    responses(
+        (status = 200, description = "The kept record.", body = schema::CustomerRecord, content_type = "application/json"),
+        (status = 400, response = schema::BadRequest),
+        (status = 401, response = schema::Unauthorized),
+        (status = 403, response = schema::Forbidden),
+        (status = 404, response = schema::NotFound),
+        (status = 408, response = schema::BodyTimeout),
+        (status = 413, response = schema::PayloadTooLarge),
+        (status = 415, response = schema::UnsupportedMediaType),
+        (status = 503, response = schema::Unavailable),
+    ),
+    extensions(("x-role" = json!("operator"))),
+)]
 async fn merge(
     State(state): State<AppState>,
     Path(from): Path<String>,
@@ -118,6 +193,32 @@ struct SplitBody {
     reason: String,
 }
 
+/// Give an order a customer record of its own
+///
+/// Role: operator, stating a reason (audited). The order's data is sealed again
+/// under the new record's key.
+#[utoipa::path(
+    post,
+    path = "/api/v1/orders/{id}/split-customer",
+    operation_id = "splitCustomer",
+    tag = "customers",
+    params(
+        ("id" = schema::IdParam, Path, description = "Digits only, no sign, no leading zero (else 400)."),
+    ),
+    request_body(content = schema::ReasonBody, content_type = "application/json", example = json!({"reason": "two people share the phone"})),
+    responses(
+        (status = 200, description = "The new customer record.", body = schema::CustomerRecord, content_type = "application/json"),
+        (status = 400, response = schema::BadRequest),
+        (status = 401, response = schema::Unauthorized),
+        (status = 403, response = schema::Forbidden),
+        (status = 404, response = schema::NotFound),
+        (status = 408, response = schema::BodyTimeout),
+        (status = 413, response = schema::PayloadTooLarge),
+        (status = 415, response = schema::UnsupportedMediaType),
+        (status = 503, response = schema::Unavailable),
+    ),
+    extensions(("x-role" = json!("operator"))),
+)]
 async fn split(
     State(state): State<AppState>,
     Path(raw): Path<String>,

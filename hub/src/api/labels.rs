@@ -7,6 +7,7 @@
 //! audited).
 
 use super::error::id;
+use super::openapi::schema;
 use super::{ApiError, ApiJson, AppState};
 use crate::tokens::Holder;
 use crate::writer::labels::{BatchRequest, LabelCommand, Shipment};
@@ -57,6 +58,39 @@ struct BatchBody {
     shipments: Vec<ShipmentBody>,
 }
 
+/// Print shipping labels for packed orders, with one call
+///
+/// Role: operator. Either `orders` (the configured carrier, `[labels] carrier`,
+/// issues each order's waybill: its recipient is opened and audited, failures
+/// are retried with backoff and then answered 502 `carrier_failed` naming the
+/// order) or `shipments` (each names its carrier and tracking number). Every
+/// order must be packed, of this site, and have no label on its way (else 409
+/// `order_state` or 400). Each label is rendered (ZPL II, 100x150 mm at 203
+/// dpi) from the recipient's data (audited: `label`, `label batch N`), sealed
+/// at rest, and sent as a job sealed to one station of `group` (WIRE.md 3.16);
+/// a failed job moves to another station of the group.
+#[utoipa::path(
+    post,
+    path = "/api/v1/label-batches",
+    operation_id = "createLabelBatch",
+    tag = "labels",
+    request_body(content = schema::LabelBatchBody, content_type = "application/json", example = json!({"group": "dock", "shipments": [{"order": 1, "carrier": "SF Express", "tracking": "SF1234567890"}]})),
+    responses(
+        (status = 201, description = "The batch, its jobs sent.", body = schema::LabelBatch, content_type = "application/json"),
+        (status = 400, response = schema::BadRequest),
+        (status = 401, response = schema::Unauthorized),
+        (status = 403, response = schema::Forbidden),
+        (status = 404, response = schema::NotFound),
+        (status = 408, response = schema::BodyTimeout),
+        (status = 409, response = schema::Conflict),
+        (status = 413, response = schema::PayloadTooLarge),
+        (status = 415, response = schema::UnsupportedMediaType),
+        (status = 422, response = schema::Unprocessable),
+        (status = 502, response = schema::BadGateway),
+        (status = 503, response = schema::Unavailable),
+    ),
+    extensions(("x-role" = json!("operator"))),
+)]
 async fn create(
     State(state): State<AppState>,
     Extension(holder): Extension<Holder>,
@@ -115,8 +149,27 @@ fn checked_shipment(s: ShipmentBody) -> Result<Shipment, ApiError> {
     })
 }
 
-/// The newest batches first (`limit`, default 100), each with its
-/// progress and jobs.
+/// The newest label batches first, each with its progress and jobs
+///
+/// Role: viewer.
+// The newest batches first (`limit`, default 100), each with its
+// progress and jobs.
+#[utoipa::path(
+    get,
+    path = "/api/v1/label-batches",
+    operation_id = "listLabelBatches",
+    tag = "labels",
+    params(
+        ("limit" = Option<schema::LimitParam>, Query, description = "At most this many items."),
+    ),
+    responses(
+        (status = 200, description = "The batches.", body = schema::LabelBatchList, content_type = "application/json"),
+        (status = 400, response = schema::BadRequest),
+        (status = 401, response = schema::Unauthorized),
+        (status = 500, response = schema::StoreFailure),
+    ),
+    extensions(("x-role" = json!("viewer"))),
+)]
 async fn batches(
     State(state): State<AppState>,
     Query(query): Query<HashMap<String, String>>,
@@ -131,6 +184,28 @@ async fn batches(
     Ok(super::list_body(items))
 }
 
+/// A label batch's progress and every job it had
+///
+/// Role: viewer. Progress counts each label once where it is now (sent, queued
+/// at a station, printed, failed with nowhere to go, unsure, closed), and
+/// `moved` the jobs given to another station (each also counted where it went).
+#[utoipa::path(
+    get,
+    path = "/api/v1/label-batches/{id}",
+    operation_id = "getLabelBatch",
+    tag = "labels",
+    params(
+        ("id" = schema::IdParam, Path, description = "Digits only, no sign, no leading zero (else 400)."),
+    ),
+    responses(
+        (status = 200, description = "The batch.", body = schema::LabelBatch, content_type = "application/json"),
+        (status = 400, response = schema::BadRequest),
+        (status = 401, response = schema::Unauthorized),
+        (status = 404, response = schema::NotFound),
+        (status = 503, response = schema::StoreFailure),
+    ),
+    extensions(("x-role" = json!("viewer"))),
+)]
 async fn batch(
     State(state): State<AppState>,
     Path(raw): Path<String>,
@@ -198,6 +273,26 @@ fn stored_job(state: &AppState, id: u64) -> Result<JobRecord, ApiError> {
         })
 }
 
+/// One label job with its history
+///
+/// Role: viewer.
+#[utoipa::path(
+    get,
+    path = "/api/v1/label-jobs/{id}",
+    operation_id = "getLabelJob",
+    tag = "labels",
+    params(
+        ("id" = schema::IdParam, Path, description = "Digits only, no sign, no leading zero (else 400)."),
+    ),
+    responses(
+        (status = 200, description = "The job.", body = schema::LabelJob, content_type = "application/json"),
+        (status = 400, response = schema::BadRequest),
+        (status = 401, response = schema::Unauthorized),
+        (status = 404, response = schema::NotFound),
+        (status = 503, response = schema::StoreFailure),
+    ),
+    extensions(("x-role" = json!("viewer"))),
+)]
 async fn job(
     State(state): State<AppState>,
     Path(raw): Path<String>,
@@ -206,6 +301,29 @@ async fn job(
     Ok(Json(job_view(&stored_job(&state, id)?)))
 }
 
+/// Print a failed or unsure label again
+///
+/// Role: operator. An unsure job (perhaps printed) is never printed again by
+/// itself: an operator who found no label reprints it here. The new job goes to
+/// a station of the same group, its own included.
+#[utoipa::path(
+    post,
+    path = "/api/v1/label-jobs/{id}/reprint",
+    operation_id = "reprintLabelJob",
+    tag = "labels",
+    params(
+        ("id" = schema::IdParam, Path, description = "Digits only, no sign, no leading zero (else 400)."),
+    ),
+    responses(
+        (status = 201, description = "The new job.", body = schema::LabelJob, content_type = "application/json"),
+        (status = 400, response = schema::BadRequest),
+        (status = 401, response = schema::Unauthorized),
+        (status = 403, response = schema::Forbidden),
+        (status = 404, response = schema::NotFound),
+        (status = 503, response = schema::Unavailable),
+    ),
+    extensions(("x-role" = json!("operator"))),
+)]
 async fn reprint(
     State(state): State<AppState>,
     Path(raw): Path<String>,
@@ -229,6 +347,33 @@ struct CloseBody {
     printed: bool,
 }
 
+/// Close a failed or unsure label job, as printed or not
+///
+/// Role: operator. `printed: true` (the operator holds the label) moves the
+/// order to labelled.
+#[utoipa::path(
+    post,
+    path = "/api/v1/label-jobs/{id}/close",
+    operation_id = "closeLabelJob",
+    tag = "labels",
+    params(
+        ("id" = schema::IdParam, Path, description = "Digits only, no sign, no leading zero (else 400)."),
+    ),
+    request_body(content = schema::LabelCloseBody, content_type = "application/json", example = json!({"printed": true})),
+    responses(
+        (status = 200, description = "The job, closed.", body = schema::LabelJob, content_type = "application/json"),
+        (status = 400, response = schema::BadRequest),
+        (status = 401, response = schema::Unauthorized),
+        (status = 403, response = schema::Forbidden),
+        (status = 404, response = schema::NotFound),
+        (status = 408, response = schema::BodyTimeout),
+        (status = 413, response = schema::PayloadTooLarge),
+        (status = 415, response = schema::UnsupportedMediaType),
+        (status = 422, response = schema::Unprocessable),
+        (status = 503, response = schema::Unavailable),
+    ),
+    extensions(("x-role" = json!("operator"))),
+)]
 async fn close(
     State(state): State<AppState>,
     Path(raw): Path<String>,
@@ -249,9 +394,35 @@ async fn close(
     Ok(Json(job_view(&stored_job(&state, job)?)))
 }
 
-/// `GET /api/v1/labels/{job}.png?reason=...`: the label as the station
-/// prints it, from the same layout (operator; the recipient is opened,
-/// and the audit names the reason, `label preview` by default).
+/// A label job's label as a PNG, before or after it prints
+///
+/// Role: operator (it shows a recipient). `{file}` is `{job id}.png`. Rendered
+/// by the hub from the same layout as the ZPL the station prints: 800 x 1200
+/// dots, 1-bit grayscale. The recipient is opened for it and the access audited
+/// with `reason` (default `label preview`). Characters outside ASCII show as
+/// hollow boxes (the printer draws them with its own font).
+// `GET /api/v1/labels/{job}.png?reason=...`: the label as the station
+// prints it, from the same layout (operator; the recipient is opened,
+// and the audit names the reason, `label preview` by default).
+#[utoipa::path(
+    get,
+    path = "/api/v1/labels/{file}",
+    operation_id = "previewLabel",
+    tag = "labels",
+    params(
+        ("file" = schema::FileParam, Path, description = "`{job id}.png`."),
+        ("reason" = Option<schema::ReasonParam>, Query, description = "Why, for the audit (1 to 200 characters once trimmed)."),
+    ),
+    responses(
+        (status = 200, description = "The label.", body = schema::PreviewLabelAnswer200, content_type = "image/png"),
+        (status = 400, response = schema::BadRequest),
+        (status = 401, response = schema::Unauthorized),
+        (status = 403, response = schema::Forbidden),
+        (status = 404, response = schema::NotFound),
+        (status = 503, response = schema::Unavailable),
+    ),
+    extensions(("x-role" = json!("operator"))),
+)]
 async fn preview(
     State(state): State<AppState>,
     Path(file): Path<String>,

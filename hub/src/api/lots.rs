@@ -3,6 +3,7 @@
 //! Asked of the writer, which knows what confirmed reservations were
 //! already told to pick.
 
+use super::openapi::schema;
 use super::{ApiError, AppState};
 use crate::writer::Command;
 use axum::extract::{Query, State};
@@ -15,6 +16,29 @@ pub(super) fn routes() -> Router<AppState> {
     Router::new().route("/api/v1/pick-suggestions", get(suggestions))
 }
 
+/// Where to pick: first expiring lot first (FEFO)
+///
+/// Role: viewer. FIFO by receipt where lots have no expiry; asked of the
+/// writer, which knows what confirmed reservations were already told to pick. A
+/// SKU never seen is a 422 `unknown_sku`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/pick-suggestions",
+    operation_id = "pickSuggestions",
+    tag = "exceptions",
+    params(
+        ("sku" = schema::Id, Query),
+        ("quantity" = schema::QuantityParam, Query),
+    ),
+    responses(
+        (status = 200, description = "The suggestions; `covered` may be below `quantity`.", body = schema::PickSuggestions, content_type = "application/json"),
+        (status = 400, response = schema::BadRequest),
+        (status = 401, response = schema::Unauthorized),
+        (status = 422, response = schema::Unprocessable),
+        (status = 503, response = schema::Unavailable),
+    ),
+    extensions(("x-role" = json!("viewer"))),
+)]
 async fn suggestions(
     State(state): State<AppState>,
     Query(query): Query<HashMap<String, String>>,

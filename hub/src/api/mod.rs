@@ -67,6 +67,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
+use openapi::schema;
 use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
@@ -177,9 +178,27 @@ pub fn router_with(state: AppState, rules: BodyRules) -> Router {
         .with_state(state)
 }
 
-/// 200 while every part of the hub works ([`crate::health`]), else 503
-/// with one line per problem, naming the part. Broker restarts are shown
-/// either way.
+/// Whether every part of the hub works
+///
+/// Role: none, open to anyone without a token (load balancers and supervisors
+/// ask it). 200 while every part works, 503 naming each part that does not
+/// (writer, store commits, disk space, broker connection, a stopped or stuck
+/// task). Its 503 body is this route's own, not the error format.
+// 200 while every part of the hub works ([`crate::health`]), else 503
+// with one line per problem, naming the part. Broker restarts are shown
+// either way.
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    operation_id = "healthz",
+    tag = "health",
+    responses(
+        (status = 200, description = "Healthy.", body = schema::Health, content_type = "application/json"),
+        (status = 503, description = "Something is wrong; `problems` has one line per part.", body = schema::Health, content_type = "application/json"),
+    ),
+    security(),
+    extensions(("x-role" = json!("none"))),
+)]
 async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     let restarts = state.metrics.broker_restarts.load(Ordering::Relaxed);
     let problems = state.health.problems().await;
@@ -193,6 +212,21 @@ async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     }
 }
 
+/// Prometheus metrics
+///
+/// Role: viewer. Counters, gauges and histograms (all named wms_...) in the
+/// Prometheus text format, version 0.0.4.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    operation_id = "metrics",
+    tag = "health",
+    responses(
+        (status = 200, description = "The metrics.", body = String, content_type = "text/plain"),
+        (status = 401, response = schema::Unauthorized),
+    ),
+    extensions(("x-role" = json!("viewer"))),
+)]
 async fn metrics(State(state): State<AppState>) -> Result<axum::response::Response, ApiError> {
     use axum::response::IntoResponse;
     let scraped = crate::metrics::Scraped {

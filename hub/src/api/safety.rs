@@ -1,6 +1,7 @@
 //! `/api/v1/safety-stock`: per-SKU thresholds, set through the writer
 //! (the alerts they raise are in [`super::alerts`]).
 
+use super::openapi::schema;
 use super::{list_body, ApiError, ApiJson, AppState};
 use crate::safety::SafetyRule;
 use crate::writer::Command;
@@ -27,6 +28,21 @@ fn rule_json(sku: &str, rule: &SafetyRule) -> Value {
     json!({"sku": sku, "threshold": rule.threshold, "stop_at_safety": rule.stop_at_safety})
 }
 
+/// Every safety-stock rule
+///
+/// Role: viewer.
+#[utoipa::path(
+    get,
+    path = "/api/v1/safety-stock",
+    operation_id = "listSafetyRules",
+    tag = "safety",
+    responses(
+        (status = 200, description = "The rules.", body = schema::SafetyRuleList, content_type = "application/json"),
+        (status = 401, response = schema::Unauthorized),
+        (status = 500, response = schema::StoreFailure),
+    ),
+    extensions(("x-role" = json!("viewer"))),
+)]
 async fn rules(State(state): State<AppState>) -> Result<Response, ApiError> {
     let items: Vec<Value> = state
         .store
@@ -37,6 +53,26 @@ async fn rules(State(state): State<AppState>) -> Result<Response, ApiError> {
     Ok(list_body(items))
 }
 
+/// One SKU's safety-stock rule
+///
+/// Role: viewer. No rule is a 404 `no_safety_rule`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/safety-stock/{sku}",
+    operation_id = "getSafetyRule",
+    tag = "safety",
+    params(
+        ("sku" = schema::Id, Path),
+    ),
+    responses(
+        (status = 200, description = "The rule.", body = schema::SafetyRuleView, content_type = "application/json"),
+        (status = 400, response = schema::BadRequest),
+        (status = 401, response = schema::Unauthorized),
+        (status = 404, response = schema::NotFound),
+        (status = 500, response = schema::StoreFailure),
+    ),
+    extensions(("x-role" = json!("viewer"))),
+)]
 async fn one(
     State(state): State<AppState>,
     Path(sku): Path<String>,
@@ -54,6 +90,31 @@ async fn one(
         })
 }
 
+/// Set a SKU's safety-stock rule
+///
+/// Role: operator. Available below `threshold` raises a `below_safety` alert;
+/// `stop_at_safety` refuses holds that would take available below it.
+#[utoipa::path(
+    put,
+    path = "/api/v1/safety-stock/{sku}",
+    operation_id = "setSafetyRule",
+    tag = "safety",
+    params(
+        ("sku" = schema::Id, Path),
+    ),
+    request_body(content = schema::SafetyRule, content_type = "application/json", example = json!({"threshold": 5, "stop_at_safety": true})),
+    responses(
+        (status = 200, description = "The rule as set.", body = schema::SafetyRuleView, content_type = "application/json"),
+        (status = 400, response = schema::BadRequest),
+        (status = 401, response = schema::Unauthorized),
+        (status = 403, response = schema::Forbidden),
+        (status = 408, response = schema::BodyTimeout),
+        (status = 413, response = schema::PayloadTooLarge),
+        (status = 415, response = schema::UnsupportedMediaType),
+        (status = 503, response = schema::Unavailable),
+    ),
+    extensions(("x-role" = json!("operator"))),
+)]
 async fn set(
     State(state): State<AppState>,
     Path(sku): Path<String>,
@@ -72,6 +133,26 @@ async fn set(
     Ok(Json(body))
 }
 
+/// Remove a SKU's safety-stock rule
+///
+/// Role: operator. Answers 200 whether or not there was a rule.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/safety-stock/{sku}",
+    operation_id = "removeSafetyRule",
+    tag = "safety",
+    params(
+        ("sku" = schema::Id, Path),
+    ),
+    responses(
+        (status = 200, description = "Removed.", body = schema::RemoveSafetyRuleAnswer200, content_type = "application/json"),
+        (status = 400, response = schema::BadRequest),
+        (status = 401, response = schema::Unauthorized),
+        (status = 403, response = schema::Forbidden),
+        (status = 503, response = schema::Unavailable),
+    ),
+    extensions(("x-role" = json!("operator"))),
+)]
 async fn remove(
     State(state): State<AppState>,
     Path(sku): Path<String>,

@@ -5,6 +5,7 @@
 //! letters what did not get there.
 
 use super::error::{id, limit};
+use super::openapi::schema;
 use super::{list_body, ApiError, ApiJson, AppState};
 use crate::webhooks::handle::Listed;
 use crate::webhooks::store::DeadLetter;
@@ -63,6 +64,39 @@ impl From<HookError> for ApiError {
     }
 }
 
+/// Register a webhook: the change feed pushed to a URL
+///
+/// Role: operator. The hook gets every event committed from now on whose name
+/// is in `events` (absent or empty: all), one POST per event in feed order,
+/// body `{"id", "event", "at_ms", "data"}` (a FeedEvent with its id), headers
+/// `Content-Type: application/json`, `X-Wms-Event-Id` (the feed id) and
+/// `X-Wms-Signature: sha256=HEX` (lower-case hex HMAC-SHA256 of the body's
+/// bytes under the secret's UTF-8 bytes). A 2xx answer within 10 s delivers it;
+/// anything else is retried after 1 s, doubling to 5 min at most, the later
+/// events waiting; after `max_attempts` failed attempts the event goes to the
+/// hook's dead letters and the next one is sent. At least once: after a restart
+/// of the hub an event may come again, so receivers dedupe by `X-Wms-Event-Id`.
+/// `http://` only (this hub is built without TLS: an `https://` URL is a 400).
+/// The secret is in this answer only.
+#[utoipa::path(
+    post,
+    path = "/api/v1/webhooks",
+    operation_id = "registerWebhook",
+    tag = "webhooks",
+    request_body(content = schema::WebhookRegistration, content_type = "application/json", example = json!({"url": "http://shop.example:8080/wms-hook", "events": ["stock", "order"], "secret": "a-shared-secret-of-16-or-more", "max_attempts": 10})),
+    responses(
+        (status = 201, description = "Registered; the secret is shown this once.", body = schema::WebhookCreated, content_type = "application/json"),
+        (status = 400, response = schema::BadRequest),
+        (status = 401, response = schema::Unauthorized),
+        (status = 403, response = schema::Forbidden),
+        (status = 409, response = schema::Conflict),
+        (status = 413, response = schema::PayloadTooLarge),
+        (status = 415, response = schema::UnsupportedMediaType),
+        (status = 500, response = schema::StoreFailure),
+        (status = 503, response = schema::Unavailable),
+    ),
+    extensions(("x-role" = json!("operator"))),
+)]
 async fn register(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<Registration>,
@@ -99,6 +133,25 @@ fn listed_json(l: Listed) -> Value {
     })
 }
 
+/// The registered webhooks and how their delivery goes (never their secrets)
+///
+/// Role: operator (it shows where the hub's data goes). `delivered_through`:
+/// the feed id the hook has delivered (or dead-lettered) through; `attempts`,
+/// `last_error`, `next_at_ms`: the failed attempts at its current event and
+/// when it is tried again (0: not waiting).
+#[utoipa::path(
+    get,
+    path = "/api/v1/webhooks",
+    operation_id = "listWebhooks",
+    tag = "webhooks",
+    responses(
+        (status = 200, description = "Every hook, by id.", body = schema::WebhookList, content_type = "application/json"),
+        (status = 401, response = schema::Unauthorized),
+        (status = 403, response = schema::Forbidden),
+        (status = 500, response = schema::StoreFailure),
+    ),
+    extensions(("x-role" = json!("operator"))),
+)]
 async fn list(State(state): State<AppState>) -> Result<Response, ApiError> {
     let items: Vec<Value> = state
         .webhooks
@@ -109,6 +162,28 @@ async fn list(State(state): State<AppState>) -> Result<Response, ApiError> {
     Ok(list_body(items))
 }
 
+/// Remove a webhook and its dead letters
+///
+/// Role: operator. A request already on its way may still arrive.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/webhooks/{id}",
+    operation_id = "deleteWebhook",
+    tag = "webhooks",
+    params(
+        ("id" = schema::IdParam, Path, description = "Digits only, no sign, no leading zero (else 400)."),
+    ),
+    responses(
+        (status = 200, description = "Removed.", body = schema::DeleteWebhookAnswer200, content_type = "application/json"),
+        (status = 400, response = schema::BadRequest),
+        (status = 401, response = schema::Unauthorized),
+        (status = 403, response = schema::Forbidden),
+        (status = 404, response = schema::NotFound),
+        (status = 500, response = schema::StoreFailure),
+        (status = 503, response = schema::Unavailable),
+    ),
+    extensions(("x-role" = json!("operator"))),
+)]
 async fn remove(
     State(state): State<AppState>,
     Path(raw): Path<String>,
@@ -134,6 +209,28 @@ fn letter_json(l: DeadLetter) -> Value {
     })
 }
 
+/// The events a webhook's receiver did not take
+///
+/// Role: operator. Oldest event first; each hook keeps its newest 10,000.
+#[utoipa::path(
+    get,
+    path = "/api/v1/webhooks/{id}/dead-letters",
+    operation_id = "listWebhookDeadLetters",
+    tag = "webhooks",
+    params(
+        ("id" = schema::IdParam, Path, description = "Digits only, no sign, no leading zero (else 400)."),
+        ("limit" = Option<schema::LimitParam>, Query, description = "At most this many items."),
+    ),
+    responses(
+        (status = 200, description = "The dead letters.", body = schema::WebhookDeadLetterList, content_type = "application/json"),
+        (status = 400, response = schema::BadRequest),
+        (status = 401, response = schema::Unauthorized),
+        (status = 403, response = schema::Forbidden),
+        (status = 404, response = schema::NotFound),
+        (status = 500, response = schema::StoreFailure),
+    ),
+    extensions(("x-role" = json!("operator"))),
+)]
 async fn dead_letters(
     State(state): State<AppState>,
     Path(raw): Path<String>,
@@ -150,6 +247,33 @@ async fn dead_letters(
     Ok(list_body(items))
 }
 
+/// Send a dead letter again now
+///
+/// Role: operator. One request, now, signed as any other; it arrives after
+/// later events (receivers order by the feed id if order matters). Taken (2xx):
+/// removed from the dead letters, 200. Not taken: kept with the failure, 502
+/// `webhook_failed`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/webhooks/{id}/dead-letters/{event}/redeliver",
+    operation_id = "redeliverWebhookDeadLetter",
+    tag = "webhooks",
+    params(
+        ("id" = schema::IdParam, Path, description = "Digits only, no sign, no leading zero (else 400)."),
+        ("event" = schema::EventParam, Path, description = "The dead letter's feed id (digits only)."),
+    ),
+    responses(
+        (status = 200, description = "The receiver took it.", body = schema::RedeliverWebhookDeadLetterAnswer200, content_type = "application/json"),
+        (status = 400, response = schema::BadRequest),
+        (status = 401, response = schema::Unauthorized),
+        (status = 403, response = schema::Forbidden),
+        (status = 404, response = schema::NotFound),
+        (status = 500, response = schema::StoreFailure),
+        (status = 502, response = schema::BadGateway),
+        (status = 503, response = schema::Unavailable),
+    ),
+    extensions(("x-role" = json!("operator"))),
+)]
 async fn redeliver(
     State(state): State<AppState>,
     Path((raw_hook, raw_event)): Path<(String, String)>,
