@@ -35,7 +35,7 @@ pub(super) fn routes() -> Router<AppState> {
     tag = "safety",
     params(
         ("limit" = Option<schema::LimitParam>, Query, description = "At most this many items."),
-        ("kind" = Option<schema::AlertKind>, Query, description = "Only alerts of this kind."),
+        ("kind" = Option<crate::alerts::AlertKind>, Query, description = "Only alerts of this kind."),
         ("state" = Option<schema::StateParam>, Query, description = "Only alerts in this state."),
     ),
     responses(

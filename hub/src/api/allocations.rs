@@ -30,7 +30,7 @@ pub(super) fn routes() -> Router<AppState> {
     path = "/api/v1/allocations",
     operation_id = "allocate",
     tag = "allocations",
-    request_body(content = schema::AllocationRequest, content_type = "application/json", example = json!({"channel": "live", "sku": "SKU-1", "quantity": 200, "ends_ms": 4_102_444_800_000_u64, "note": "12.12"})),
+    request_body(content = AllocationRequest, content_type = "application/json", example = json!({"channel": "live", "sku": "SKU-1", "quantity": 200, "ends_ms": 4_102_444_800_000_u64, "note": "12.12"})),
     responses(
         (status = 201, description = "Set aside.", body = schema::Allocation, content_type = "application/json"),
         (status = 400, response = schema::BadRequest),

@@ -73,9 +73,10 @@ async fn one(
         })
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct TagsBody {
+    #[schema(value_type = Vec<hub_core::openapi::Id>, max_items = 20)]
     tags: Vec<String>,
 }
 
@@ -91,7 +92,7 @@ struct TagsBody {
     params(
         ("key" = schema::KeyParam, Path, description = "The customer's keyed hash (else 400)."),
     ),
-    request_body(content = schema::TagsBody, content_type = "application/json", example = json!({"tags": ["frequent_returns"]})),
+    request_body(content = TagsBody, content_type = "application/json", example = json!({"tags": ["frequent_returns"]})),
     responses(
         (status = 200, description = "The record.", body = schema::CustomerRecord, content_type = "application/json"),
         (status = 400, response = schema::BadRequest),
@@ -129,10 +130,18 @@ async fn tags(
 /// Merges and splits are audited with their reason.
 const REASON_NEEDED: &str = "a reason of 1 to 200 characters is required (it is audited)";
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct MergeBody {
+    /// The record to keep.
+    #[schema(pattern = "^[0-9a-fA-F]{64}$")]
     into: String,
+    /// 1 to 200 characters once trimmed; audited.
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"[^\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+    )]
     reason: String,
 }
 
@@ -149,7 +158,7 @@ struct MergeBody {
     params(
         ("key" = schema::KeyParam, Path, description = "The customer's keyed hash (else 400)."),
     ),
-    request_body(content = schema::MergeBody, content_type = "application/json", example = json!({"into": "0000000000000000000000000000000000000000000000000000000000000000", "reason": "same person, new phone"})),
+    request_body(content = MergeBody, content_type = "application/json", example = json!({"into": "0000000000000000000000000000000000000000000000000000000000000000", "reason": "same person, new phone"})),
     responses(
         (status = 200, description = "The kept record.", body = schema::CustomerRecord, content_type = "application/json"),
         (status = 400, response = schema::BadRequest),
@@ -187,9 +196,16 @@ async fn merge(
     Ok(Json(view(&c)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[schema(as = ReasonBody)]
 #[serde(deny_unknown_fields)]
 struct SplitBody {
+    /// 1 to 200 characters once trimmed; audited.
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"[^\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+    )]
     reason: String,
 }
 
@@ -205,7 +221,7 @@ struct SplitBody {
     params(
         ("id" = schema::IdParam, Path, description = "Digits only, no sign, no leading zero (else 400)."),
     ),
-    request_body(content = schema::ReasonBody, content_type = "application/json", example = json!({"reason": "two people share the phone"})),
+    request_body(content = SplitBody, content_type = "application/json", example = json!({"reason": "two people share the phone"})),
     responses(
         (status = 200, description = "The new customer record.", body = schema::CustomerRecord, content_type = "application/json"),
         (status = 400, response = schema::BadRequest),

@@ -34,26 +34,38 @@ pub(super) fn routes() -> Router<AppState> {
 }
 
 /// One order of a new batch with its waybill.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[schema(as = LabelShipment)]
 #[serde(deny_unknown_fields)]
 struct ShipmentBody {
+    #[schema(minimum = 1, maximum = 18_446_744_073_709_551_615_u64)]
     order: u64,
+    /// No control characters.
+    #[schema(
+        min_length = 1,
+        max_length = 40,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]+$"
+    )]
     carrier: String,
+    #[schema(pattern = "^[A-Za-z0-9]{1,40}$")]
     tracking: String,
 }
 
 /// `POST /api/v1/label-batches`: `orders` (the configured carrier gives
-/// each its waybill) or `shipments` (each names its own), not both.
-#[derive(Debug, Deserialize)]
+/// each its waybill) or `shipments` (each names its own), not both (else
+/// 400).
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[schema(as = LabelBatchBody)]
 #[serde(deny_unknown_fields)]
 struct BatchBody {
-    /// The station group that prints it.
+    /// The station group that prints it (`[labels] stations`).
+    #[schema(min_length = 1, max_length = 64)]
     group: String,
-    /// The orders in print order.
+    /// Packed orders, in print order; the configured carrier issues their
+    /// waybills.
     #[serde(default)]
     orders: Vec<u64>,
-    /// The orders in print order, each with its carrier and tracking
-    /// number.
+    /// Packed orders, in print order, each with its waybill.
     #[serde(default)]
     shipments: Vec<ShipmentBody>,
 }
@@ -74,7 +86,7 @@ struct BatchBody {
     path = "/api/v1/label-batches",
     operation_id = "createLabelBatch",
     tag = "labels",
-    request_body(content = schema::LabelBatchBody, content_type = "application/json", example = json!({"group": "dock", "shipments": [{"order": 1, "carrier": "SF Express", "tracking": "SF1234567890"}]})),
+    request_body(content = BatchBody, content_type = "application/json", example = json!({"group": "dock", "shipments": [{"order": 1, "carrier": "SF Express", "tracking": "SF1234567890"}]})),
     responses(
         (status = 201, description = "The batch, its jobs sent.", body = schema::LabelBatch, content_type = "application/json"),
         (status = 400, response = schema::BadRequest),
@@ -340,7 +352,8 @@ async fn reprint(
 }
 
 /// `POST /api/v1/label-jobs/{id}/close`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[schema(as = LabelCloseBody)]
 #[serde(deny_unknown_fields)]
 struct CloseBody {
     /// Whether an operator saw the label printed.
@@ -359,7 +372,7 @@ struct CloseBody {
     params(
         ("id" = schema::IdParam, Path, description = "Digits only, no sign, no leading zero (else 400)."),
     ),
-    request_body(content = schema::LabelCloseBody, content_type = "application/json", example = json!({"printed": true})),
+    request_body(content = CloseBody, content_type = "application/json", example = json!({"printed": true})),
     responses(
         (status = 200, description = "The job, closed.", body = schema::LabelJob, content_type = "application/json"),
         (status = 400, response = schema::BadRequest),

@@ -26,7 +26,7 @@ mod intake;
 mod json;
 mod labels;
 mod lots;
-mod openapi;
+pub(crate) mod openapi;
 mod orders;
 mod parse_errors;
 mod reconciliations;

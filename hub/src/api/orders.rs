@@ -51,7 +51,7 @@ pub(super) fn routes() -> Router<AppState> {
     path = "/api/v1/orders",
     operation_id = "placeOrder",
     tag = "orders",
-    request_body(content = schema::OrderBody, content_type = "application/json", example = json!({"platform": "own", "platform_order_id": "A-1001", "service": "express", "paid": false, "customer": {"name": "张三", "phone": "+86 138-1234-5678", "address": {"country": "CN", "province": "浙江省", "city": "杭州市", "district": "西湖区", "street": "文三路90号", "postal_code": "310012"}}, "lines": [{"sku": "SKU-1", "quantity": 2}], "tags": [], "channel": "live", "remarks": "请放门口"})),
+    request_body(content = OrderBody, content_type = "application/json", example = json!({"platform": "own", "platform_order_id": "A-1001", "service": "express", "paid": false, "customer": {"name": "张三", "phone": "+86 138-1234-5678", "address": {"country": "CN", "province": "浙江省", "city": "杭州市", "district": "西湖区", "street": "文三路90号", "postal_code": "310012"}}, "lines": [{"sku": "SKU-1", "quantity": 2}], "tags": [], "channel": "live", "remarks": "请放门口"})),
     responses(
         (status = 200, description = "Known already: the order as it is.", body = schema::Order, content_type = "application/json"),
         (status = 201, description = "Taken in.", body = schema::Order, content_type = "application/json"),
@@ -100,7 +100,7 @@ pub(super) async fn place_body(
     operation_id = "listOrders",
     tag = "orders",
     params(
-        ("state" = Option<schema::OrderState>, Query, description = "Only orders in this state."),
+        ("state" = Option<OrderState>, Query, description = "Only orders in this state."),
         ("since" = Option<schema::IdParam>, Query, description = "Only orders that changed state at or after this time (`updated_ms`), ms since the epoch."),
         ("after" = Option<schema::IdParam>, Query, description = "Only orders with an id above this one (the previous page's last). Default 0."),
         ("limit" = Option<schema::LimitParam>, Query, description = "At most this many items."),
@@ -216,10 +216,16 @@ async fn paid(
 }
 
 /// The body of `POST /api/v1/orders/{id}/payment-failed`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct PaymentFailedBody {
-    /// What the payment provider said, 1 to 200 characters.
+    /// What the payment provider said (no personal data), 1 to 200
+    /// characters once trimmed.
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"[^\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+    )]
     reason: String,
 }
 
@@ -237,7 +243,7 @@ struct PaymentFailedBody {
     params(
         ("id" = schema::IdParam, Path, description = "Digits only, no sign, no leading zero (else 400)."),
     ),
-    request_body(content = schema::PaymentFailedBody, content_type = "application/json", example = json!({"reason": "card declined"})),
+    request_body(content = PaymentFailedBody, content_type = "application/json", example = json!({"reason": "card declined"})),
     responses(
         (status = 200, description = "The order, in exception.", body = schema::Order, content_type = "application/json"),
         (status = 400, response = schema::BadRequest),
@@ -304,7 +310,7 @@ async fn cancel(
 
 /// The body of `POST /api/v1/orders/{id}/resubmit`: the corrected
 /// customer, or nothing to send the order through the checks as it is.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ResubmitBody {
     #[serde(default)]
@@ -325,7 +331,7 @@ struct ResubmitBody {
     params(
         ("id" = schema::IdParam, Path, description = "Digits only, no sign, no leading zero (else 400)."),
     ),
-    request_body(content = schema::ResubmitBody, content_type = "application/json", example = json!({"customer": {"name": "张三", "phone": "13812345678", "address": {"country": "CN", "province": "浙江省", "city": "杭州市", "district": "西湖区", "street": "文三路90号", "postal_code": "310012"}}, "remarks": "请放门口"})),
+    request_body(content = ResubmitBody, content_type = "application/json", example = json!({"customer": {"name": "张三", "phone": "13812345678", "address": {"country": "CN", "province": "浙江省", "city": "杭州市", "district": "西湖区", "street": "文三路90号", "postal_code": "310012"}}, "remarks": "请放门口"})),
     responses(
         (status = 200, description = "The order.", body = schema::Order, content_type = "application/json"),
         (status = 400, response = schema::BadRequest),

@@ -23,12 +23,17 @@ pub(super) fn routes() -> Router<AppState> {
 }
 
 /// The body of `POST /api/v1/reservations`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReserveBody {
+    #[schema(value_type = hub_core::openapi::Id)]
     order_ref: String,
+    #[schema(value_type = Option<hub_core::openapi::Id>)]
     idempotency_key: Option<String>,
+    /// A SKU may appear more than once; quantities add up.
+    #[schema(min_items = 1, max_items = 200)]
     lines: Vec<RequestLine>,
+    #[schema(minimum = 60, maximum = 1800, default = 900)]
     hold_seconds: Option<u64>,
 }
 
@@ -59,7 +64,7 @@ impl Serialize for Answer {
     params(
         ("Idempotency-Key" = Option<schema::Id>, Header, description = "Retry key; must equal `idempotency_key` if both are sent (else 400)."),
     ),
-    request_body(content = schema::ReserveBody, content_type = "application/json", example = json!({"order_ref": "ORD-1", "idempotency_key": "ORD-1", "hold_seconds": 600, "lines": [{"sku": "SKU-1", "quantity": 2}]})),
+    request_body(content = ReserveBody, content_type = "application/json", example = json!({"order_ref": "ORD-1", "idempotency_key": "ORD-1", "hold_seconds": 600, "lines": [{"sku": "SKU-1", "quantity": 2}]})),
     responses(
         (status = 200, description = "A retry: the hold made before.", body = schema::Reservation, content_type = "application/json"),
         (status = 201, description = "Held.", body = schema::Reservation, content_type = "application/json"),

@@ -102,7 +102,7 @@ async fn one(
     params(
         ("sku" = schema::Id, Path),
     ),
-    request_body(content = schema::SafetyRule, content_type = "application/json", example = json!({"threshold": 5, "stop_at_safety": true})),
+    request_body(content = SafetyRule, content_type = "application/json", example = json!({"threshold": 5, "stop_at_safety": true})),
     responses(
         (status = 200, description = "The rule as set.", body = schema::SafetyRuleView, content_type = "application/json"),
         (status = 400, response = schema::BadRequest),

@@ -83,7 +83,7 @@ impl From<HookError> for ApiError {
     path = "/api/v1/webhooks",
     operation_id = "registerWebhook",
     tag = "webhooks",
-    request_body(content = schema::WebhookRegistration, content_type = "application/json", example = json!({"url": "http://shop.example:8080/wms-hook", "events": ["stock", "order"], "secret": "a-shared-secret-of-16-or-more", "max_attempts": 10})),
+    request_body(content = crate::webhooks::Registration, content_type = "application/json", example = json!({"url": "http://shop.example:8080/wms-hook", "events": ["stock", "order"], "secret": "a-shared-secret-of-16-or-more", "max_attempts": 10})),
     responses(
         (status = 201, description = "Registered; the secret is shown this once.", body = schema::WebhookCreated, content_type = "application/json"),
         (status = 400, response = schema::BadRequest),

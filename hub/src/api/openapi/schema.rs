@@ -1,14 +1,29 @@
 //! Schemas still written as JSON (phase 1 of the move to derives).
 
 use super::shared::{error_response, json_schema};
+pub(crate) use hub_core::openapi::Id;
+use std::borrow::Cow;
+use utoipa::openapi::{ObjectBuilder, RefOr, Schema, Type};
 
-json_schema!(Id, {
- "type": "string",
- "description": "1 to 64 bytes of printable ASCII, without spaces, `/`, `+` or `#`.",
- "minLength": 1,
- "maxLength": 64,
- "pattern": "^[!-\"$-*,-.0-~]{1,64}$"
-});
+/// A change-feed event name, as webhooks are registered for
+/// ([`crate::webhooks::EVENTS`]).
+pub(crate) struct FeedEventName;
+
+impl utoipa::PartialSchema for FeedEventName {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(crate::webhooks::EVENTS))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for FeedEventName {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("FeedEventName")
+    }
+}
+
 json_schema!(Error, {
  "type": "object",
  "required": [
@@ -48,38 +63,6 @@ json_schema!(Error, {
   "error": {
    "code": "unknown_order",
    "message": "no order 7"
-  }
- }
-});
-json_schema!(Shortfall, {
- "type": "object",
- "required": [
-  "sku",
-  "requested",
-  "available",
-  "short",
-  "safety_threshold"
- ],
- "properties": {
-  "sku": {
-   "type": "string"
-  },
-  "requested": {
-   "type": "integer"
-  },
-  "available": {
-   "type": "integer",
-   "description": "On hand - reserved when the request was applied."
-  },
-  "short": {
-   "type": "integer",
-   "description": "Units missing (0 when this line alone would fit)."
-  },
-  "safety_threshold": {
-   "type": [
-    "integer",
-    "null"
-   ]
   }
  }
 });
@@ -392,55 +375,6 @@ json_schema!(DeadLetterList, {
   }
  }
 });
-json_schema!(RequestLine, {
- "type": "object",
- "additionalProperties": false,
- "required": [
-  "sku",
-  "quantity"
- ],
- "properties": {
-  "sku": {
-   "$ref": "#/components/schemas/Id"
-  },
-  "quantity": {
-   "type": "integer",
-   "minimum": 1,
-   "maximum": 1000000
-  }
- }
-});
-json_schema!(ReserveBody, {
- "type": "object",
- "additionalProperties": false,
- "required": [
-  "order_ref",
-  "lines"
- ],
- "properties": {
-  "order_ref": {
-   "$ref": "#/components/schemas/Id"
-  },
-  "idempotency_key": {
-   "$ref": "#/components/schemas/Id"
-  },
-  "lines": {
-   "type": "array",
-   "minItems": 1,
-   "maxItems": 200,
-   "description": "A SKU may appear more than once; quantities add up.",
-   "items": {
-    "$ref": "#/components/schemas/RequestLine"
-   }
-  },
-  "hold_seconds": {
-   "type": "integer",
-   "minimum": 60,
-   "maximum": 1800,
-   "default": 900
-  }
- }
-});
 json_schema!(LotPick, {
  "type": "object",
  "required": [
@@ -557,24 +491,6 @@ json_schema!(Reservation, {
   }
  }
 });
-json_schema!(SafetyRule, {
- "type": "object",
- "additionalProperties": false,
- "required": [
-  "threshold"
- ],
- "properties": {
-  "threshold": {
-   "type": "integer",
-   "minimum": 0,
-   "maximum": 1000000
-  },
-  "stop_at_safety": {
-   "type": "boolean",
-   "default": false
-  }
- }
-});
 json_schema!(SafetyRuleView, {
  "type": "object",
  "required": [
@@ -607,29 +523,6 @@ json_schema!(SafetyRuleList, {
    }
   }
  }
-});
-json_schema!(AlertKind, {
- "type": "string",
- "enum": [
-  "below_safety",
-  "discrepancy",
-  "lot_deviation",
-  "held_stock_short",
-  "journal_conflict",
-  "backorder",
-  "stuck_order",
-  "short_pick",
-  "task_refused",
-  "label_job",
-  "ship_refused",
-  "return_mismatch",
-  "put_back",
-  "device_offline_backlog",
-  "backlog_high",
-  "low_battery",
-  "clock_skew",
-  "dead_letters"
- ]
 });
 json_schema!(Alert, {
  "type": "object",
@@ -1078,193 +971,6 @@ json_schema!(PickSuggestions, {
    "items": {
     "$ref": "#/components/schemas/LotPick"
    }
-  }
- }
-});
-json_schema!(Service, {
- "type": "string",
- "enum": [
-  "express",
-  "standard"
- ],
- "description": "`express`: due 2 hours after intake; `standard`: by the end of the next day, UTC."
-});
-json_schema!(OrderState, {
- "type": "string",
- "enum": [
-  "received",
-  "validated",
-  "held",
-  "paid",
-  "routed",
-  "picking",
-  "picked",
-  "packed",
-  "labelled",
-  "shipped",
-  "cancelled",
-  "exception"
- ]
-});
-json_schema!(OrderLine, {
- "type": "object",
- "additionalProperties": false,
- "required": [
-  "sku",
-  "quantity"
- ],
- "properties": {
-  "sku": {
-   "$ref": "#/components/schemas/Id"
-  },
-  "quantity": {
-   "type": "integer",
-   "minimum": 1,
-   "maximum": 1000000
-  }
- }
-});
-json_schema!(AddressBody, {
- "type": "object",
- "additionalProperties": false,
- "description": "Missing parts are empty, and reported by the cleaner (the order then waits in `exception`).",
- "properties": {
-  "country": {
-   "type": "string",
-   "description": "ISO 3166 alpha-2; empty means `CN`."
-  },
-  "province": {
-   "type": "string"
-  },
-  "city": {
-   "type": "string"
-  },
-  "district": {
-   "type": "string"
-  },
-  "street": {
-   "type": "string",
-   "description": "Road, number, building; may hold the whole address pasted."
-  },
-  "postal_code": {
-   "type": "string"
-  }
- }
-});
-json_schema!(CustomerBody, {
- "type": "object",
- "additionalProperties": false,
- "description": "Missing fields are empty, and reported by the cleaner.",
- "properties": {
-  "name": {
-   "type": "string"
-  },
-  "phone": {
-   "type": "string"
-  },
-  "address": {
-   "$ref": "#/components/schemas/AddressBody"
-  }
- }
-});
-json_schema!(OrderBody, {
- "type": "object",
- "additionalProperties": false,
- "required": [
-  "platform",
-  "platform_order_id",
-  "service",
-  "paid",
-  "customer",
-  "lines"
- ],
- "properties": {
-  "platform": {
-   "$ref": "#/components/schemas/Id"
-  },
-  "platform_order_id": {
-   "$ref": "#/components/schemas/Id"
-  },
-  "service": {
-   "$ref": "#/components/schemas/Service"
-  },
-  "paid": {
-   "type": "boolean"
-  },
-  "customer": {
-   "$ref": "#/components/schemas/CustomerBody"
-  },
-  "lines": {
-   "type": "array",
-   "minItems": 1,
-   "maxItems": 200,
-   "items": {
-    "$ref": "#/components/schemas/OrderLine"
-   }
-  },
-  "tags": {
-   "type": "array",
-   "maxItems": 20,
-   "items": {
-    "$ref": "#/components/schemas/Id"
-   },
-   "default": []
-  },
-  "channel": {
-   "description": "Sales channel; default the platform.",
-   "oneOf": [
-    {
-     "$ref": "#/components/schemas/Id"
-    },
-    {
-     "type": "null"
-    }
-   ]
-  },
-  "remarks": {
-   "type": [
-    "string",
-    "null"
-   ],
-   "description": "The buyer's remarks; over 500 characters the order waits in `exception`."
-  }
- }
-});
-json_schema!(PaymentFailedBody, {
- "type": "object",
- "additionalProperties": false,
- "required": [
-  "reason"
- ],
- "properties": {
-  "reason": {
-   "type": "string",
-   "minLength": 1,
-   "maxLength": 200,
-   "pattern": "[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]",
-   "description": "What the payment provider said (no personal data), 1 to 200 characters once trimmed."
-  }
- }
-});
-json_schema!(ResubmitBody, {
- "type": "object",
- "additionalProperties": false,
- "properties": {
-  "customer": {
-   "oneOf": [
-    {
-     "$ref": "#/components/schemas/CustomerBody"
-    },
-    {
-     "type": "null"
-    }
-   ]
-  },
-  "remarks": {
-   "type": [
-    "string",
-    "null"
-   ]
   }
  }
 });
@@ -1909,42 +1615,6 @@ json_schema!(AuditList, {
   }
  }
 });
-json_schema!(AllocationRequest, {
- "type": "object",
- "additionalProperties": false,
- "required": [
-  "channel",
-  "sku",
-  "quantity"
- ],
- "properties": {
-  "channel": {
-   "$ref": "#/components/schemas/Id"
-  },
-  "sku": {
-   "$ref": "#/components/schemas/Id"
-  },
-  "quantity": {
-   "type": "integer",
-   "minimum": 1,
-   "maximum": 1000000
-  },
-  "ends_ms": {
-   "type": [
-    "integer",
-    "null"
-   ],
-   "minimum": 0,
-   "maximum": u64::MAX,
-   "description": "When it ends by itself, ms since the epoch; in the future (else 400)."
-  },
-  "note": {
-   "type": "string",
-   "maxLength": 200,
-   "default": ""
-  }
- }
-});
 json_schema!(Allocation, {
  "type": "object",
  "required": [
@@ -2039,60 +1709,6 @@ json_schema!(CustomerRecord, {
   },
   "archived": {
    "type": "boolean"
-  }
- }
-});
-json_schema!(TagsBody, {
- "type": "object",
- "additionalProperties": false,
- "required": [
-  "tags"
- ],
- "properties": {
-  "tags": {
-   "type": "array",
-   "maxItems": 20,
-   "items": {
-    "$ref": "#/components/schemas/Id"
-   }
-  }
- }
-});
-json_schema!(MergeBody, {
- "type": "object",
- "additionalProperties": false,
- "required": [
-  "into",
-  "reason"
- ],
- "properties": {
-  "into": {
-   "type": "string",
-   "pattern": "^[0-9a-fA-F]{64}$",
-   "description": "The record to keep."
-  },
-  "reason": {
-   "type": "string",
-   "minLength": 1,
-   "maxLength": 200,
-   "pattern": "[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]",
-   "description": "1 to 200 characters once trimmed; audited."
-  }
- }
-});
-json_schema!(ReasonBody, {
- "type": "object",
- "additionalProperties": false,
- "required": [
-  "reason"
- ],
- "properties": {
-  "reason": {
-   "type": "string",
-   "minLength": 1,
-   "maxLength": 200,
-   "pattern": "[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]",
-   "description": "1 to 200 characters once trimmed; audited."
   }
  }
 });
@@ -2423,111 +2039,6 @@ json_schema!(KeyedGroupReport, {
   }
  }
 });
-json_schema!(LabelBatchBody, {
- "type": "object",
- "required": [
-  "group"
- ],
- "properties": {
-  "group": {
-   "type": "string",
-   "minLength": 1,
-   "maxLength": 64,
-   "description": "The station group that prints it (`[labels] stations`)."
-  },
-  "orders": {
-   "type": "array",
-   "items": {
-    "type": "integer",
-    "minimum": 1,
-    "maximum": u64::MAX
-   },
-   "description": "Packed orders, in print order; the configured carrier issues their waybills."
-  },
-  "shipments": {
-   "type": "array",
-   "items": {
-    "$ref": "#/components/schemas/LabelShipment"
-   },
-   "description": "Packed orders, in print order, each with its waybill."
-  }
- },
- "description": "Either orders or shipments, not both (else 400).",
- "oneOf": [
-  {
-   "required": [
-    "orders"
-   ],
-   "properties": {
-    "orders": {
-     "minItems": 1,
-     "type": "array"
-    },
-    "shipments": {
-     "maxItems": 0,
-     "type": "array"
-    }
-   },
-   "type": "object"
-  },
-  {
-   "required": [
-    "shipments"
-   ],
-   "properties": {
-    "shipments": {
-     "minItems": 1,
-     "type": "array"
-    },
-    "orders": {
-     "maxItems": 0,
-     "type": "array"
-    }
-   },
-   "type": "object"
-  }
- ],
- "additionalProperties": false
-});
-json_schema!(LabelShipment, {
- "type": "object",
- "required": [
-  "order",
-  "carrier",
-  "tracking"
- ],
- "properties": {
-  "order": {
-   "type": "integer",
-   "minimum": 1,
-   "maximum": u64::MAX
-  },
-  "carrier": {
-   "type": "string",
-   "minLength": 1,
-   "maxLength": 40,
-   "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]+$",
-   "description": "No control characters."
-  },
-  "tracking": {
-   "type": "string",
-   "pattern": "^[A-Za-z0-9]{1,40}$"
-  }
- },
- "additionalProperties": false
-});
-json_schema!(LabelCloseBody, {
- "type": "object",
- "required": [
-  "printed"
- ],
- "properties": {
-  "printed": {
-   "type": "boolean"
-  }
- },
- "additionalProperties": false
-});
 json_schema!(LabelProgress, {
  "type": "object",
  "properties": {
@@ -2715,63 +2226,6 @@ json_schema!(WritebackList, {
    }
   }
  }
-});
-json_schema!(WebhookRegistration, {
- "type": "object",
- "additionalProperties": false,
- "required": [
-  "url"
- ],
- "properties": {
-  "url": {
-   "type": "string",
-   "maxLength": 2048,
-   "pattern": "^[Hh][Tt][Tt][Pp]://[A-Za-z0-9.-]+(:[0-9]{1,4})?(/[A-Za-z0-9._~!$&'()*+,;=:@%/?-]*)?$",
-   "description": "`http://host[:port]/path[?query]`; no user or password."
-  },
-  "events": {
-   "type": [
-    "array",
-    "null"
-   ],
-   "items": {
-    "$ref": "#/components/schemas/FeedEventName"
-   },
-   "description": "The event names to send; absent or empty: all."
-  },
-  "secret": {
-   "type": [
-    "string",
-    "null"
-   ],
-   "minLength": 16,
-   "maxLength": 256,
-   "pattern": "^[!-~]+$",
-   "description": "The HMAC key; absent: the hub makes one (`whsec_` and 64 hex digits)."
-  },
-  "max_attempts": {
-   "type": [
-    "integer",
-    "null"
-   ],
-   "minimum": 1,
-   "maximum": 20,
-   "default": 10,
-   "description": "Failed attempts before an event goes to the dead letters (10: about 13 min of trying)."
-  }
- }
-});
-json_schema!(FeedEventName, {
- "type": "string",
- "enum": [
-  "stock",
-  "order",
-  "alert",
-  "device",
-  "dead_letter",
-  "label_job",
-  "task"
- ]
 });
 json_schema!(WebhookCreated, {
  "type": "object",
