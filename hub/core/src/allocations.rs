@@ -13,6 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// One allocation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Allocation {
     /// Id, assigned by the writer.
     pub id: u64,

@@ -32,7 +32,7 @@ pub(super) fn routes() -> Router<AppState> {
     tag = "allocations",
     request_body(content = AllocationRequest, content_type = "application/json", example = json!({"channel": "live", "sku": "SKU-1", "quantity": 200, "ends_ms": 4_102_444_800_000_u64, "note": "12.12"})),
     responses(
-        (status = 201, description = "Set aside.", body = schema::Allocation, content_type = "application/json"),
+        (status = 201, description = "Set aside.", body = Allocation, content_type = "application/json"),
         (status = 400, response = schema::BadRequest),
         (status = 401, response = schema::Unauthorized),
         (status = 403, response = schema::Forbidden),
@@ -68,7 +68,7 @@ async fn make(
         ("all" = Option<schema::AllParam>, Query, description = "`true` for ended ones too."),
     ),
     responses(
-        (status = 200, description = "The allocations.", body = schema::AllocationList, content_type = "application/json"),
+        (status = 200, description = "The allocations.", body = super::Items<Allocation>, content_type = "application/json"),
         (status = 400, response = schema::BadRequest),
         (status = 401, response = schema::Unauthorized),
         (status = 500, response = schema::StoreFailure),
@@ -110,7 +110,7 @@ async fn list(
         ("id" = schema::IdParam, Path, description = "Digits only, no sign, no leading zero (else 400)."),
     ),
     responses(
-        (status = 200, description = "Ended.", body = schema::Allocation, content_type = "application/json"),
+        (status = 200, description = "Ended.", body = Allocation, content_type = "application/json"),
         (status = 400, response = schema::BadRequest),
         (status = 401, response = schema::Unauthorized),
         (status = 403, response = schema::Forbidden),

@@ -48,7 +48,7 @@ pub use json::{parse_strict, ApiJson};
 /// A list answer, `{"items": [...]}`, serialized straight into the body:
 /// no `serde_json::Value` tree in between (for 72,000 stock rows that tree
 /// was 44 MB, and the hub's memory never gave it back).
-#[derive(serde::Serialize)]
+#[derive(serde::Serialize, utoipa::ToSchema)]
 struct Items<T> {
     items: Vec<T>,
 }
@@ -68,7 +68,6 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
 use openapi::schema;
-use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -193,23 +192,44 @@ pub fn router_with(state: AppState, rules: BodyRules) -> Router {
     operation_id = "healthz",
     tag = "health",
     responses(
-        (status = 200, description = "Healthy.", body = schema::Health, content_type = "application/json"),
-        (status = 503, description = "Something is wrong; `problems` has one line per part.", body = schema::Health, content_type = "application/json"),
+        (status = 200, description = "Healthy.", body = Health, content_type = "application/json"),
+        (status = 503, description = "Something is wrong; `problems` has one line per part.", body = Health, content_type = "application/json"),
     ),
     security(),
     extensions(("x-role" = json!("none"))),
 )]
-async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
-    let restarts = state.metrics.broker_restarts.load(Ordering::Relaxed);
+async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
+    let broker_restarts = state.metrics.broker_restarts.load(Ordering::Relaxed);
     let problems = state.health.problems().await;
-    if problems.is_empty() {
-        let body = json!({"status": "ok", "site": state.site, "broker_restarts": restarts});
-        (StatusCode::OK, Json(body))
-    } else {
-        let body = json!({"status": "unhealthy", "site": state.site,
-                          "problems": problems, "broker_restarts": restarts});
-        (StatusCode::SERVICE_UNAVAILABLE, Json(body))
-    }
+    let (code, status) = match problems.is_empty() {
+        true => (StatusCode::OK, HealthStatus::Ok),
+        false => (StatusCode::SERVICE_UNAVAILABLE, HealthStatus::Unhealthy),
+    };
+    let body = Health {
+        status,
+        site: state.site.clone(),
+        broker_restarts,
+        problems,
+    };
+    (code, Json(body))
+}
+
+/// The answer of `/healthz`.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct Health {
+    status: HealthStatus,
+    site: String,
+    broker_restarts: u64,
+    /// One line per part that does not work (only when unhealthy).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    problems: Vec<String>,
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+enum HealthStatus {
+    Ok,
+    Unhealthy,
 }
 
 /// Prometheus metrics

@@ -24,8 +24,21 @@ fn check_sku(sku: &str) -> Result<(), ApiError> {
     protocol::validate::check_id("sku", sku).map_err(|e| ApiError::invalid(e.to_string()))
 }
 
-fn rule_json(sku: &str, rule: &SafetyRule) -> Value {
-    json!({"sku": sku, "threshold": rule.threshold, "stop_at_safety": rule.stop_at_safety})
+/// A rule as answered: the SKU with its rule.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[schema(as = SafetyRuleView)]
+struct RuleView {
+    sku: String,
+    threshold: i64,
+    stop_at_safety: bool,
+}
+
+fn rule_view(sku: &str, rule: &SafetyRule) -> RuleView {
+    RuleView {
+        sku: sku.to_string(),
+        threshold: rule.threshold,
+        stop_at_safety: rule.stop_at_safety,
+    }
 }
 
 /// Every safety-stock rule
@@ -37,18 +50,18 @@ fn rule_json(sku: &str, rule: &SafetyRule) -> Value {
     operation_id = "listSafetyRules",
     tag = "safety",
     responses(
-        (status = 200, description = "The rules.", body = schema::SafetyRuleList, content_type = "application/json"),
+        (status = 200, description = "The rules.", body = super::Items<RuleView>, content_type = "application/json"),
         (status = 401, response = schema::Unauthorized),
         (status = 500, response = schema::StoreFailure),
     ),
     extensions(("x-role" = json!("viewer"))),
 )]
 async fn rules(State(state): State<AppState>) -> Result<Response, ApiError> {
-    let items: Vec<Value> = state
+    let items: Vec<RuleView> = state
         .store
         .safety_rules()?
         .iter()
-        .map(|(sku, rule)| rule_json(sku, rule))
+        .map(|(sku, rule)| rule_view(sku, rule))
         .collect();
     Ok(list_body(items))
 }
@@ -65,7 +78,7 @@ async fn rules(State(state): State<AppState>) -> Result<Response, ApiError> {
         ("sku" = schema::Id, Path),
     ),
     responses(
-        (status = 200, description = "The rule.", body = schema::SafetyRuleView, content_type = "application/json"),
+        (status = 200, description = "The rule.", body = RuleView, content_type = "application/json"),
         (status = 400, response = schema::BadRequest),
         (status = 401, response = schema::Unauthorized),
         (status = 404, response = schema::NotFound),
@@ -76,14 +89,14 @@ async fn rules(State(state): State<AppState>) -> Result<Response, ApiError> {
 async fn one(
     State(state): State<AppState>,
     Path(sku): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<RuleView>, ApiError> {
     check_sku(&sku)?;
     state
         .store
         .safety_rules()?
         .iter()
         .find(|(s, _)| *s == sku)
-        .map(|(s, r)| Json(rule_json(s, r)))
+        .map(|(s, r)| Json(rule_view(s, r)))
         .ok_or_else(|| ApiError::NotFound {
             code: "no_safety_rule",
             message: format!("no safety stock rule for SKU {sku}"),
@@ -104,7 +117,7 @@ async fn one(
     ),
     request_body(content = SafetyRule, content_type = "application/json", example = json!({"threshold": 5, "stop_at_safety": true})),
     responses(
-        (status = 200, description = "The rule as set.", body = schema::SafetyRuleView, content_type = "application/json"),
+        (status = 200, description = "The rule as set.", body = RuleView, content_type = "application/json"),
         (status = 400, response = schema::BadRequest),
         (status = 401, response = schema::Unauthorized),
         (status = 403, response = schema::Forbidden),
@@ -119,10 +132,10 @@ async fn set(
     State(state): State<AppState>,
     Path(sku): Path<String>,
     ApiJson(rule): ApiJson<SafetyRule>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<RuleView>, ApiError> {
     check_sku(&sku)?;
     rule.validate().map_err(ApiError::invalid)?;
-    let body = rule_json(&sku, &rule);
+    let body = rule_view(&sku, &rule);
     state
         .call(|reply| Command::SetSafety {
             sku,

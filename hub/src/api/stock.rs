@@ -24,7 +24,8 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/api/v1/dead-letters", get(dead_letters))
 }
 
-#[derive(Serialize)]
+/// A SKU's stock: `available` is on hand - reserved.
+#[derive(Serialize, utoipa::ToSchema)]
 struct SkuStock {
     sku: String,
     on_hand: i64,
@@ -33,7 +34,8 @@ struct SkuStock {
     locations: Vec<LocationStock>,
 }
 
-#[derive(Serialize)]
+/// On hand at one location (and lot, when the SKU has lots).
+#[derive(Serialize, utoipa::ToSchema)]
 struct LocationStock {
     location: String,
     lot: Option<String>,
@@ -93,7 +95,7 @@ fn group_by_sku(
     operation_id = "listStock",
     tag = "stock",
     responses(
-        (status = 200, description = "Every SKU.", body = schema::SkuStockList, content_type = "application/json"),
+        (status = 200, description = "Every SKU.", body = super::Items<SkuStock>, content_type = "application/json"),
         (status = 401, response = schema::Unauthorized),
         (status = 500, response = schema::StoreFailure),
     ),
@@ -117,7 +119,7 @@ async fn all_stock(State(state): State<AppState>) -> Result<Response, ApiError> 
         ("sku" = schema::Id, Path),
     ),
     responses(
-        (status = 200, description = "The SKU.", body = schema::SkuStock, content_type = "application/json"),
+        (status = 200, description = "The SKU.", body = SkuStock, content_type = "application/json"),
         (status = 400, response = schema::BadRequest),
         (status = 401, response = schema::Unauthorized),
         (status = 404, response = schema::NotFound),
@@ -161,7 +163,7 @@ async fn one_sku(
         ("sku" = schema::Id, Path),
     ),
     responses(
-        (status = 200, description = "The SKU's availability.", body = schema::Availability, content_type = "application/json"),
+        (status = 200, description = "The SKU's availability.", body = crate::availability::Availability, content_type = "application/json"),
         (status = 400, response = schema::BadRequest),
         (status = 401, response = schema::Unauthorized),
         (status = 422, response = schema::Unprocessable),
