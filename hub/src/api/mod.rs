@@ -125,6 +125,12 @@ impl AppState {
     }
 }
 
+/// The OpenAPI document this build serves at `/api/v1/openapi.json`, as
+/// JSON (for tests that check a running hub against it).
+pub fn openapi_document() -> serde_json::Value {
+    serde_json::to_value(openapi::document()).unwrap_or_default()
+}
+
 /// The router with every route of this crate, with the default body
 /// limits.
 pub fn router(state: AppState) -> Router {

@@ -66,8 +66,8 @@ impl Serialize for Answer {
     ),
     request_body(content = ReserveBody, content_type = "application/json", example = json!({"order_ref": "ORD-1", "idempotency_key": "ORD-1", "hold_seconds": 600, "lines": [{"sku": "SKU-1", "quantity": 2}]})),
     responses(
-        (status = 200, description = "A retry: the hold made before.", body = schema::Reservation, content_type = "application/json"),
-        (status = 201, description = "Held.", body = schema::Reservation, content_type = "application/json"),
+        (status = 200, description = "A retry: the hold made before.", body = Reservation, content_type = "application/json"),
+        (status = 201, description = "Held.", body = Reservation, content_type = "application/json"),
         (status = 400, response = schema::BadRequest),
         (status = 401, response = schema::Unauthorized),
         (status = 403, response = schema::Forbidden),
@@ -146,7 +146,7 @@ pub fn into_request(
         ("id" = schema::IdParam, Path, description = "Digits only, no sign, no leading zero (else 400)."),
     ),
     responses(
-        (status = 200, description = "The reservation.", body = schema::Reservation, content_type = "application/json"),
+        (status = 200, description = "The reservation.", body = Reservation, content_type = "application/json"),
         (status = 400, response = schema::BadRequest),
         (status = 401, response = schema::Unauthorized),
         (status = 404, response = schema::NotFound),
@@ -180,7 +180,7 @@ async fn one(
         ("id" = schema::IdParam, Path, description = "Digits only, no sign, no leading zero (else 400)."),
     ),
     responses(
-        (status = 200, description = "Confirmed.", body = schema::Reservation, content_type = "application/json"),
+        (status = 200, description = "Confirmed.", body = Reservation, content_type = "application/json"),
         (status = 400, response = schema::BadRequest),
         (status = 401, response = schema::Unauthorized),
         (status = 403, response = schema::Forbidden),
@@ -213,7 +213,7 @@ async fn confirm(
         ("id" = schema::IdParam, Path, description = "Digits only, no sign, no leading zero (else 400)."),
     ),
     responses(
-        (status = 200, description = "Released.", body = schema::Reservation, content_type = "application/json"),
+        (status = 200, description = "Released.", body = Reservation, content_type = "application/json"),
         (status = 400, response = schema::BadRequest),
         (status = 401, response = schema::Unauthorized),
         (status = 403, response = schema::Forbidden),
