@@ -59,6 +59,7 @@ pub struct AllocationRequest {
     /// When it ends by itself, ms since the epoch; in the future (else
     /// 400).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(maximum = 18_446_744_073_709_551_615_u64))]
     pub ends_ms: Option<u64>,
     /// Why.
     #[serde(default)]

@@ -29,6 +29,7 @@ use axum::Router;
 use serde_json::json;
 use std::sync::LazyLock;
 use utoipa::openapi::path::Parameter;
+use utoipa::openapi::request_body::RequestBody;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::openapi::{
     schema::SchemaType, OpenApi as Document, RefOr, Required, Schema, SecurityRequirement,
@@ -114,7 +115,7 @@ const DESCRIPTION: &str = "Stock, reservations, orders and reports of one wareho
         super::reports::timeliness_report
     ),
     components(
-        schemas(schema::Error, schema::DeviceEpoch, schema::Device, schema::DeviceList, schema::DeadLetterList, schema::Alert, schema::AlertList, schema::FleetRow, schema::FleetList, schema::FeedEvent, schema::FeedPage, schema::DiscrepancyList, schema::CountTaskList, schema::PickSuggestions, schema::Reason, schema::Transition, schema::OrderCustomer, schema::Order, schema::TaskPage, schema::Task, schema::TaskLine, schema::OrderPage, schema::CustomerData, schema::AuditList, schema::CustomerRecord, schema::ReconciliationSummary, schema::ReconciliationList, schema::ReconciliationReport, schema::GroupReport, schema::KeyedGroupReport, schema::LabelProgress, schema::LabelJob, schema::LabelBatchList, schema::LabelBatch, schema::WritebackList, schema::WebhookCreated, schema::WebhookList, schema::WebhookDeadLetterList, schema::TimelinessReport, schema::LimitParam, schema::IdParam, schema::StateParam, schema::StateParam2, schema::StateParam3, schema::QuantityParam, schema::ReasonParam, schema::AllParam, schema::KeyParam, schema::PlatformParam, schema::FormatParam, schema::StateParam4, schema::FileParam, schema::EventParam, schema::WeekParam, schema::FormatParam2, schema::OffsetMinutesParam, schema::OpenapiAnswer200, schema::WhoamiAnswer200, schema::RemoveSafetyRuleAnswer200, schema::StreamChangesAnswer200, schema::IntakePlatformOrderBody, schema::PreviewLabelAnswer200, schema::RetryWritebackAnswer202, schema::DeleteWebhookAnswer200, schema::RedeliverWebhookDeadLetterAnswer200, schema::Id, schema::FeedEventName, crate::orders::Service, crate::orders::OrderState, crate::alerts::AlertKind, crate::orders::OrderLine, crate::errors::Shortfall, crate::lots::Allocation),
+        schemas(super::error::ErrorBody, schema::DeviceEpoch, schema::Device, schema::DeviceList, schema::DeadLetterList, schema::Alert, schema::AlertList, schema::FleetRow, schema::FleetList, schema::FeedEvent, schema::FeedPage, schema::DiscrepancyList, schema::CountTaskList, schema::PickSuggestions, schema::Reason, schema::Transition, schema::OrderCustomer, schema::Order, schema::TaskPage, schema::Task, schema::TaskLine, schema::OrderPage, schema::CustomerData, schema::AuditList, schema::CustomerRecord, schema::ReconciliationSummary, schema::ReconciliationList, schema::ReconciliationReport, schema::GroupReport, schema::KeyedGroupReport, schema::LabelProgress, schema::LabelJob, schema::LabelBatchList, schema::LabelBatch, schema::WritebackList, schema::WebhookCreated, schema::WebhookList, schema::WebhookDeadLetterList, schema::TimelinessReport, schema::LimitParam, schema::IdParam, schema::StateParam, schema::StateParam2, schema::StateParam3, schema::QuantityParam, schema::ReasonParam, schema::AllParam, schema::KeyParam, schema::PlatformParam, schema::FormatParam, schema::StateParam4, schema::FileParam, schema::EventParam, schema::WeekParam, schema::FormatParam2, schema::OffsetMinutesParam, schema::OpenapiAnswer200, schema::WhoamiAnswer200, schema::RemoveSafetyRuleAnswer200, schema::StreamChangesAnswer200, schema::IntakePlatformOrderBody, schema::PreviewLabelAnswer200, schema::RetryWritebackAnswer202, schema::DeleteWebhookAnswer200, schema::RedeliverWebhookDeadLetterAnswer200, schema::Id, schema::FeedEventName, crate::orders::Service, crate::orders::OrderState, crate::alerts::AlertKind, crate::orders::OrderLine, crate::errors::Shortfall, crate::lots::Allocation),
         responses(schema::BadRequest, schema::Unauthorized, schema::Forbidden, schema::NotFound, schema::MethodNotAllowed, schema::BodyTimeout, schema::Conflict, schema::PayloadTooLarge, schema::UnsupportedMediaType, schema::Unprocessable, schema::Unavailable, schema::StoreFailure, schema::BadGateway),
     ),
     tags(
@@ -171,9 +172,34 @@ pub fn document() -> Document {
                 .iter_mut()
                 .flatten()
                 .for_each(absent_not_null);
+            if let Some(body) = operation.request_body.as_mut() {
+                optional_body_not_null(body);
+            }
         }
     }
     doc
+}
+
+/// A body the derive took from an `Option` (it may be left out): its
+/// content is the value's, never `null`.
+fn optional_body_not_null(body: &mut RequestBody) {
+    if body.required == Some(Required::True) {
+        return;
+    }
+    for content in body.content.values_mut() {
+        if let Some(RefOr::T(Schema::Object(object))) = content.schema.as_mut() {
+            if let SchemaType::Array(types) = &object.schema_type {
+                let values: Vec<Type> = types
+                    .iter()
+                    .filter(|t| **t != Type::Null)
+                    .cloned()
+                    .collect();
+                if let [only] = &values[..] {
+                    object.schema_type = SchemaType::Type(only.clone());
+                }
+            }
+        }
+    }
 }
 
 /// A parameter the derive took from an `Option`: absent when not sent,

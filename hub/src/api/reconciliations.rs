@@ -62,7 +62,7 @@ async fn erp_file(state: &AppState, body: Bytes) -> Result<Option<erp::ErpFile>,
     path = "/api/v1/reconciliations",
     operation_id = "runReconciliation",
     tag = "reconciliations",
-    request_body(content = String, content_type = "text/csv", example = json!("sku,location,qty\nSKU-1,A-01-02,10\n")),
+    request_body(content = Option<String>, content_type = "text/csv", example = json!("sku,location,qty\nSKU-1,A-01-02,10\n")),
     responses(
         (status = 201, description = "The report.", body = schema::ReconciliationReport, content_type = "application/json"),
         (status = 400, response = schema::BadRequest),

@@ -24,48 +24,6 @@ impl utoipa::ToSchema for FeedEventName {
     }
 }
 
-json_schema!(Error, {
- "type": "object",
- "required": [
-  "error"
- ],
- "properties": {
-  "error": {
-   "type": "object",
-   "required": [
-    "code",
-    "message"
-   ],
-   "properties": {
-    "code": {
-     "type": "string",
-     "description": "Stable, machine-readable."
-    },
-    "message": {
-     "type": "string",
-     "description": "For people."
-    },
-    "shortfall": {
-     "type": "array",
-     "description": "Refused holds: per line.",
-     "items": {
-      "$ref": "#/components/schemas/Shortfall"
-     }
-    },
-    "details": {
-     "description": "Some 422s: what was wrong, in detail.",
-     "type": "object"
-    }
-   }
-  }
- },
- "example": {
-  "error": {
-   "code": "unknown_order",
-   "message": "no order 7"
-  }
- }
-});
 json_schema!(DeviceEpoch, {
  "type": "object",
  "required": [
