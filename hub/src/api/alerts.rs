@@ -34,9 +34,9 @@ pub(super) fn routes() -> Router<AppState> {
     operation_id = "listAlerts",
     tag = "safety",
     params(
-        ("limit" = Option<schema::LimitParam>, Query, description = "At most this many items."),
+        ("limit" = inline(Option<schema::LimitParam>), Query, description = "At most this many items."),
         ("kind" = Option<crate::alerts::AlertKind>, Query, description = "Only alerts of this kind."),
-        ("state" = Option<schema::StateParam>, Query, description = "Only alerts in this state."),
+        ("state" = inline(Option<schema::StateParam>), Query, description = "Only alerts in this state."),
     ),
     responses(
         (status = 200, description = "The alerts.", body = schema::AlertList, content_type = "application/json"),
@@ -86,7 +86,7 @@ async fn alerts(
     operation_id = "acknowledgeAlert",
     tag = "safety",
     params(
-        ("id" = schema::IdParam, Path, description = "The alert id; anything but one is a 404."),
+        ("id" = inline(schema::IdParam), Path, description = "The alert id; anything but one is a 404."),
     ),
     responses(
         (status = 200, description = "The alert as it is now.", body = schema::Alert, content_type = "application/json"),

@@ -65,7 +65,7 @@ async fn make(
     operation_id = "listAllocations",
     tag = "allocations",
     params(
-        ("all" = Option<schema::AllParam>, Query, description = "`true` for ended ones too."),
+        ("all" = inline(Option<schema::AllParam>), Query, description = "`true` for ended ones too."),
     ),
     responses(
         (status = 200, description = "The allocations.", body = super::Items<Allocation>, content_type = "application/json"),
@@ -107,7 +107,7 @@ async fn list(
     operation_id = "endAllocation",
     tag = "allocations",
     params(
-        ("id" = schema::IdParam, Path, description = "Digits only, no sign, no leading zero (else 400)."),
+        ("id" = inline(schema::IdParam), Path, description = "Digits only, no sign, no leading zero (else 400)."),
     ),
     responses(
         (status = 200, description = "Ended.", body = Allocation, content_type = "application/json"),

@@ -68,8 +68,8 @@ fn after_of(raw: Option<&str>, what: &str) -> Result<u64, ApiError> {
     operation_id = "listChanges",
     tag = "fleet",
     params(
-        ("after" = Option<schema::IdParam>, Query, description = "Only events after this feed id (default 0)."),
-        ("limit" = Option<schema::LimitParam>, Query, description = "At most this many items."),
+        ("after" = inline(Option<schema::IdParam>), Query, description = "Only events after this feed id (default 0)."),
+        ("limit" = inline(Option<schema::LimitParam>), Query, description = "At most this many items."),
     ),
     responses(
         (status = 200, description = "A page of events.", body = schema::FeedPage, content_type = "application/json"),
@@ -103,11 +103,11 @@ async fn page(
     operation_id = "streamChanges",
     tag = "fleet",
     params(
-        ("after" = Option<schema::IdParam>, Query, description = "Start after this feed id when no Last-Event-ID is sent."),
-        ("Last-Event-ID" = Option<schema::IdParam>, Header, description = "The last feed id the client saw."),
+        ("after" = inline(Option<schema::IdParam>), Query, description = "Start after this feed id when no Last-Event-ID is sent."),
+        ("Last-Event-ID" = inline(Option<schema::IdParam>), Header, description = "The last feed id the client saw."),
     ),
     responses(
-        (status = 200, description = "An endless stream of events.", body = schema::StreamChangesAnswer200, content_type = "text/event-stream"),
+        (status = 200, description = "An endless stream of events.", body = inline(schema::StreamChangesAnswer200), content_type = "text/event-stream"),
         (status = 400, response = schema::BadRequest),
         (status = 401, response = schema::Unauthorized),
     ),

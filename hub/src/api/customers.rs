@@ -47,7 +47,7 @@ fn check_key(key: &str) -> Result<(), ApiError> {
     operation_id = "getCustomer",
     tag = "customers",
     params(
-        ("key" = schema::KeyParam, Path, description = "The customer's keyed hash (else 400)."),
+        ("key" = inline(schema::KeyParam), Path, description = "The customer's keyed hash (else 400)."),
     ),
     responses(
         (status = 200, description = "The record.", body = schema::CustomerRecord, content_type = "application/json"),
@@ -90,7 +90,7 @@ struct TagsBody {
     operation_id = "setCustomerTags",
     tag = "customers",
     params(
-        ("key" = schema::KeyParam, Path, description = "The customer's keyed hash (else 400)."),
+        ("key" = inline(schema::KeyParam), Path, description = "The customer's keyed hash (else 400)."),
     ),
     request_body(content = TagsBody, content_type = "application/json", example = json!({"tags": ["frequent_returns"]})),
     responses(
@@ -156,7 +156,7 @@ struct MergeBody {
     operation_id = "mergeCustomer",
     tag = "customers",
     params(
-        ("key" = schema::KeyParam, Path, description = "The customer's keyed hash (else 400)."),
+        ("key" = inline(schema::KeyParam), Path, description = "The customer's keyed hash (else 400)."),
     ),
     request_body(content = MergeBody, content_type = "application/json", example = json!({"into": "0000000000000000000000000000000000000000000000000000000000000000", "reason": "same person, new phone"})),
     responses(
@@ -219,7 +219,7 @@ struct SplitBody {
     operation_id = "splitCustomer",
     tag = "customers",
     params(
-        ("id" = schema::IdParam, Path, description = "Digits only, no sign, no leading zero (else 400)."),
+        ("id" = inline(schema::IdParam), Path, description = "Digits only, no sign, no leading zero (else 400)."),
     ),
     request_body(content = SplitBody, content_type = "application/json", example = json!({"reason": "two people share the phone"})),
     responses(

@@ -38,8 +38,8 @@ fn open_filter(query: &HashMap<String, String>, done: &str) -> Result<Option<boo
     operation_id = "listDiscrepancies",
     tag = "exceptions",
     params(
-        ("limit" = Option<schema::LimitParam>, Query, description = "At most this many items."),
-        ("state" = Option<schema::StateParam2>, Query, description = "Default `all`."),
+        ("limit" = inline(Option<schema::LimitParam>), Query, description = "At most this many items."),
+        ("state" = inline(Option<schema::StateParam2>), Query, description = "Default `all`."),
     ),
     responses(
         (status = 200, description = "The discrepancies.", body = schema::DiscrepancyList, content_type = "application/json"),
@@ -81,8 +81,8 @@ async fn discrepancies(
     operation_id = "listCountTasks",
     tag = "exceptions",
     params(
-        ("limit" = Option<schema::LimitParam>, Query, description = "At most this many items."),
-        ("state" = Option<schema::StateParam3>, Query, description = "Default `all`."),
+        ("limit" = inline(Option<schema::LimitParam>), Query, description = "At most this many items."),
+        ("state" = inline(Option<schema::StateParam3>), Query, description = "Default `all`."),
     ),
     responses(
         (status = 200, description = "The count tasks.", body = schema::CountTaskList, content_type = "application/json"),

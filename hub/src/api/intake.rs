@@ -48,9 +48,9 @@ pub(super) fn routes() -> Router<AppState> {
     operation_id = "intakePlatformOrder",
     tag = "orders",
     params(
-        ("platform" = schema::PlatformParam, Path),
+        ("platform" = inline(schema::PlatformParam), Path),
     ),
-    request_body(content = schema::IntakePlatformOrderBody, content_type = "application/json"),
+    request_body(content = inline(schema::IntakePlatformOrderBody), content_type = "application/json"),
     responses(
         (status = 200, description = "Known already: the order as it is.", body = schema::Order, content_type = "application/json"),
         (status = 201, description = "Taken in.", body = schema::Order, content_type = "application/json"),

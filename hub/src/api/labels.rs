@@ -172,7 +172,7 @@ fn checked_shipment(s: ShipmentBody) -> Result<Shipment, ApiError> {
     operation_id = "listLabelBatches",
     tag = "labels",
     params(
-        ("limit" = Option<schema::LimitParam>, Query, description = "At most this many items."),
+        ("limit" = inline(Option<schema::LimitParam>), Query, description = "At most this many items."),
     ),
     responses(
         (status = 200, description = "The batches.", body = schema::LabelBatchList, content_type = "application/json"),
@@ -207,7 +207,7 @@ async fn batches(
     operation_id = "getLabelBatch",
     tag = "labels",
     params(
-        ("id" = schema::IdParam, Path, description = "Digits only, no sign, no leading zero (else 400)."),
+        ("id" = inline(schema::IdParam), Path, description = "Digits only, no sign, no leading zero (else 400)."),
     ),
     responses(
         (status = 200, description = "The batch.", body = schema::LabelBatch, content_type = "application/json"),
@@ -294,7 +294,7 @@ fn stored_job(state: &AppState, id: u64) -> Result<JobRecord, ApiError> {
     operation_id = "getLabelJob",
     tag = "labels",
     params(
-        ("id" = schema::IdParam, Path, description = "Digits only, no sign, no leading zero (else 400)."),
+        ("id" = inline(schema::IdParam), Path, description = "Digits only, no sign, no leading zero (else 400)."),
     ),
     responses(
         (status = 200, description = "The job.", body = schema::LabelJob, content_type = "application/json"),
@@ -324,7 +324,7 @@ async fn job(
     operation_id = "reprintLabelJob",
     tag = "labels",
     params(
-        ("id" = schema::IdParam, Path, description = "Digits only, no sign, no leading zero (else 400)."),
+        ("id" = inline(schema::IdParam), Path, description = "Digits only, no sign, no leading zero (else 400)."),
     ),
     responses(
         (status = 201, description = "The new job.", body = schema::LabelJob, content_type = "application/json"),
@@ -370,7 +370,7 @@ struct CloseBody {
     operation_id = "closeLabelJob",
     tag = "labels",
     params(
-        ("id" = schema::IdParam, Path, description = "Digits only, no sign, no leading zero (else 400)."),
+        ("id" = inline(schema::IdParam), Path, description = "Digits only, no sign, no leading zero (else 400)."),
     ),
     request_body(content = CloseBody, content_type = "application/json", example = json!({"printed": true})),
     responses(
@@ -423,11 +423,11 @@ async fn close(
     operation_id = "previewLabel",
     tag = "labels",
     params(
-        ("file" = schema::FileParam, Path, description = "`{job id}.png`."),
-        ("reason" = Option<schema::ReasonParam>, Query, description = "Why, for the audit (1 to 200 characters once trimmed)."),
+        ("file" = inline(schema::FileParam), Path, description = "`{job id}.png`."),
+        ("reason" = inline(Option<schema::ReasonParam>), Query, description = "Why, for the audit (1 to 200 characters once trimmed)."),
     ),
     responses(
-        (status = 200, description = "The label.", body = schema::PreviewLabelAnswer200, content_type = "image/png"),
+        (status = 200, description = "The label.", body = inline(schema::PreviewLabelAnswer200), content_type = "image/png"),
         (status = 400, response = schema::BadRequest),
         (status = 401, response = schema::Unauthorized),
         (status = 403, response = schema::Forbidden),

@@ -28,7 +28,7 @@ pub(super) fn routes() -> Router<AppState> {
     tag = "exceptions",
     params(
         ("sku" = schema::Id, Query),
-        ("quantity" = schema::QuantityParam, Query),
+        ("quantity" = inline(schema::QuantityParam), Query),
     ),
     responses(
         (status = 200, description = "The suggestions; `covered` may be below `quantity`.", body = schema::PickSuggestions, content_type = "application/json"),

@@ -21,6 +21,8 @@
 pub(crate) mod schema;
 mod shared;
 
+pub(crate) use shared::from_json;
+
 use super::AppState;
 use axum::http::header;
 use axum::response::IntoResponse;
@@ -115,7 +117,7 @@ const DESCRIPTION: &str = "Stock, reservations, orders and reports of one wareho
         super::reports::timeliness_report
     ),
     components(
-        schemas(super::error::ErrorBody, schema::DeviceEpoch, schema::Device, schema::DeviceList, schema::DeadLetterList, schema::Alert, schema::AlertList, schema::FleetRow, schema::FleetList, schema::FeedEvent, schema::FeedPage, schema::DiscrepancyList, schema::CountTaskList, schema::PickSuggestions, schema::Reason, schema::Transition, schema::OrderCustomer, schema::Order, schema::TaskPage, schema::Task, schema::TaskLine, schema::OrderPage, schema::CustomerData, schema::AuditList, schema::CustomerRecord, schema::ReconciliationSummary, schema::ReconciliationList, schema::ReconciliationReport, schema::GroupReport, schema::KeyedGroupReport, schema::LabelProgress, schema::LabelJob, schema::LabelBatchList, schema::LabelBatch, schema::WritebackList, schema::WebhookCreated, schema::WebhookList, schema::WebhookDeadLetterList, schema::TimelinessReport, schema::LimitParam, schema::IdParam, schema::StateParam, schema::StateParam2, schema::StateParam3, schema::QuantityParam, schema::ReasonParam, schema::AllParam, schema::KeyParam, schema::PlatformParam, schema::FormatParam, schema::StateParam4, schema::FileParam, schema::EventParam, schema::WeekParam, schema::FormatParam2, schema::OffsetMinutesParam, schema::OpenapiAnswer200, schema::WhoamiAnswer200, schema::RemoveSafetyRuleAnswer200, schema::StreamChangesAnswer200, schema::IntakePlatformOrderBody, schema::PreviewLabelAnswer200, schema::RetryWritebackAnswer202, schema::DeleteWebhookAnswer200, schema::RedeliverWebhookDeadLetterAnswer200, schema::Id, schema::FeedEventName, crate::orders::Service, crate::orders::OrderState, crate::alerts::AlertKind, crate::orders::OrderLine, crate::errors::Shortfall, crate::lots::Allocation),
+        schemas(super::error::ErrorBody, schema::DeviceEpoch, schema::Device, schema::DeviceList, schema::DeadLetterList, schema::Alert, schema::AlertList, schema::FleetRow, schema::FleetList, schema::FeedEvent, schema::FeedPage, schema::DiscrepancyList, schema::CountTaskList, schema::PickSuggestions, schema::Reason, schema::Transition, schema::OrderCustomer, schema::Order, schema::TaskPage, schema::Task, schema::TaskLine, schema::OrderPage, schema::CustomerData, schema::AuditList, schema::CustomerRecord, schema::ReconciliationSummary, schema::ReconciliationList, schema::ReconciliationReport, schema::GroupReport, schema::KeyedGroupReport, schema::LabelProgress, schema::LabelJob, schema::LabelBatchList, schema::LabelBatch, schema::WritebackList, schema::WebhookCreated, schema::WebhookList, schema::WebhookDeadLetterList, schema::TimelinessReport, schema::Id, schema::FeedEventName, crate::orders::Service, crate::orders::OrderState, crate::alerts::AlertKind, crate::orders::OrderLine, crate::errors::Shortfall, crate::lots::Allocation),
         responses(schema::BadRequest, schema::Unauthorized, schema::Forbidden, schema::NotFound, schema::MethodNotAllowed, schema::BodyTimeout, schema::Conflict, schema::PayloadTooLarge, schema::UnsupportedMediaType, schema::Unprocessable, schema::Unavailable, schema::StoreFailure, schema::BadGateway),
     ),
     tags(
@@ -239,7 +241,7 @@ pub(super) fn routes() -> Router<AppState> {
     operation_id = "openapi",
     tag = "meta",
     responses(
-        (status = 200, description = "The OpenAPI 3.1 document.", body = schema::OpenapiAnswer200, content_type = "application/json"),
+        (status = 200, description = "The OpenAPI 3.1 document.", body = inline(schema::OpenapiAnswer200), content_type = "application/json"),
     ),
     security(),
     extensions(("x-role" = json!("none"))),

@@ -101,9 +101,9 @@ pub(super) async fn place_body(
     tag = "orders",
     params(
         ("state" = Option<OrderState>, Query, description = "Only orders in this state."),
-        ("since" = Option<schema::IdParam>, Query, description = "Only orders that changed state at or after this time (`updated_ms`), ms since the epoch."),
-        ("after" = Option<schema::IdParam>, Query, description = "Only orders with an id above this one (the previous page's last). Default 0."),
-        ("limit" = Option<schema::LimitParam>, Query, description = "At most this many items."),
+        ("since" = inline(Option<schema::IdParam>), Query, description = "Only orders that changed state at or after this time (`updated_ms`), ms since the epoch."),
+        ("after" = inline(Option<schema::IdParam>), Query, description = "Only orders with an id above this one (the previous page's last). Default 0."),
+        ("limit" = inline(Option<schema::LimitParam>), Query, description = "At most this many items."),
     ),
     responses(
         (status = 200, description = "One page.", body = schema::OrderPage, content_type = "application/json"),
@@ -157,7 +157,7 @@ async fn list(
     operation_id = "getOrder",
     tag = "orders",
     params(
-        ("id" = schema::IdParam, Path, description = "Digits only, no sign, no leading zero (else 400)."),
+        ("id" = inline(schema::IdParam), Path, description = "Digits only, no sign, no leading zero (else 400)."),
     ),
     responses(
         (status = 200, description = "The order.", body = schema::Order, content_type = "application/json"),
@@ -191,7 +191,7 @@ async fn one(
     operation_id = "markOrderPaid",
     tag = "orders",
     params(
-        ("id" = schema::IdParam, Path, description = "Digits only, no sign, no leading zero (else 400)."),
+        ("id" = inline(schema::IdParam), Path, description = "Digits only, no sign, no leading zero (else 400)."),
     ),
     responses(
         (status = 200, description = "The order.", body = schema::Order, content_type = "application/json"),
@@ -241,7 +241,7 @@ struct PaymentFailedBody {
     operation_id = "orderPaymentFailed",
     tag = "orders",
     params(
-        ("id" = schema::IdParam, Path, description = "Digits only, no sign, no leading zero (else 400)."),
+        ("id" = inline(schema::IdParam), Path, description = "Digits only, no sign, no leading zero (else 400)."),
     ),
     request_body(content = PaymentFailedBody, content_type = "application/json", example = json!({"reason": "card declined"})),
     responses(
@@ -284,7 +284,7 @@ async fn payment_failed(
     operation_id = "cancelOrder",
     tag = "orders",
     params(
-        ("id" = schema::IdParam, Path, description = "Digits only, no sign, no leading zero (else 400)."),
+        ("id" = inline(schema::IdParam), Path, description = "Digits only, no sign, no leading zero (else 400)."),
     ),
     responses(
         (status = 200, description = "The order.", body = schema::Order, content_type = "application/json"),
@@ -329,7 +329,7 @@ struct ResubmitBody {
     operation_id = "resubmitOrder",
     tag = "orders",
     params(
-        ("id" = schema::IdParam, Path, description = "Digits only, no sign, no leading zero (else 400)."),
+        ("id" = inline(schema::IdParam), Path, description = "Digits only, no sign, no leading zero (else 400)."),
     ),
     request_body(content = ResubmitBody, content_type = "application/json", example = json!({"customer": {"name": "张三", "phone": "13812345678", "address": {"country": "CN", "province": "浙江省", "city": "杭州市", "district": "西湖区", "street": "文三路90号", "postal_code": "310012"}}, "remarks": "请放门口"})),
     responses(
@@ -383,8 +383,8 @@ async fn resubmit(
     operation_id = "readOrderCustomer",
     tag = "orders",
     params(
-        ("id" = schema::IdParam, Path, description = "Digits only, no sign, no leading zero (else 400)."),
-        ("reason" = schema::ReasonParam, Query, description = "Why, 1 to 200 characters once trimmed; kept in the audit log."),
+        ("id" = inline(schema::IdParam), Path, description = "Digits only, no sign, no leading zero (else 400)."),
+        ("reason" = inline(schema::ReasonParam), Query, description = "Why, 1 to 200 characters once trimmed; kept in the audit log."),
     ),
     responses(
         (status = 200, description = "The customer's data as cleaned.", body = schema::CustomerData, content_type = "application/json"),
@@ -426,7 +426,7 @@ async fn customer(
     operation_id = "listAudit",
     tag = "orders",
     params(
-        ("limit" = Option<schema::LimitParam>, Query, description = "At most this many items."),
+        ("limit" = inline(Option<schema::LimitParam>), Query, description = "At most this many items."),
     ),
     responses(
         (status = 200, description = "The audit entries.", body = schema::AuditList, content_type = "application/json"),

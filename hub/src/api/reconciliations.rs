@@ -135,7 +135,7 @@ fn release_freed_memory() {
     operation_id = "listReconciliations",
     tag = "reconciliations",
     params(
-        ("limit" = Option<schema::LimitParam>, Query, description = "At most this many items."),
+        ("limit" = inline(Option<schema::LimitParam>), Query, description = "At most this many items."),
     ),
     responses(
         (status = 200, description = "The reports.", body = schema::ReconciliationList, content_type = "application/json"),
@@ -176,8 +176,8 @@ async fn list(
     operation_id = "getReconciliation",
     tag = "reconciliations",
     params(
-        ("id" = schema::IdParam, Path, description = "Digits only, no sign, no leading zero (else 400)."),
-        ("format" = Option<schema::FormatParam>, Query),
+        ("id" = inline(schema::IdParam), Path, description = "Digits only, no sign, no leading zero (else 400)."),
+        ("format" = inline(Option<schema::FormatParam>), Query),
     ),
     responses(
         (status = 200, description = "The report.", content((schema::ReconciliationReport = "application/json"), (String = "text/csv"))),

@@ -95,9 +95,9 @@ fn asked(q: &HashMap<String, String>, site_offset: i32) -> Result<Asked, ApiErro
     operation_id = "timelinessReport",
     tag = "reports",
     params(
-        ("week" = Option<schema::WeekParam>, Query, description = "`YYYY-Www` (ISO 8601), year 1971 to 9999; default the current week. Week 53 exists only in long years (else 400)."),
-        ("format" = Option<schema::FormatParam2>, Query),
-        ("offset_minutes" = Option<schema::OffsetMinutesParam>, Query, description = "The site's clock minus UTC; default the hub's `site_utc_offset_minutes`."),
+        ("week" = inline(Option<schema::WeekParam>), Query, description = "`YYYY-Www` (ISO 8601), year 1971 to 9999; default the current week. Week 53 exists only in long years (else 400)."),
+        ("format" = inline(Option<schema::FormatParam2>), Query),
+        ("offset_minutes" = inline(Option<schema::OffsetMinutesParam>), Query, description = "The site's clock minus UTC; default the hub's `site_utc_offset_minutes`."),
     ),
     responses(
         (status = 200, description = "The report; CSV and HTML come with `Content-Disposition`, HTML under a CSP that forbids fetching anything.", content((schema::TimelinessReport = "application/json"), (String = "text/csv"), (String = "text/html"))),

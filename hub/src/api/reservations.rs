@@ -143,7 +143,7 @@ pub fn into_request(
     operation_id = "getReservation",
     tag = "reservations",
     params(
-        ("id" = schema::IdParam, Path, description = "Digits only, no sign, no leading zero (else 400)."),
+        ("id" = inline(schema::IdParam), Path, description = "Digits only, no sign, no leading zero (else 400)."),
     ),
     responses(
         (status = 200, description = "The reservation.", body = Reservation, content_type = "application/json"),
@@ -177,7 +177,7 @@ async fn one(
     operation_id = "confirmReservation",
     tag = "reservations",
     params(
-        ("id" = schema::IdParam, Path, description = "Digits only, no sign, no leading zero (else 400)."),
+        ("id" = inline(schema::IdParam), Path, description = "Digits only, no sign, no leading zero (else 400)."),
     ),
     responses(
         (status = 200, description = "Confirmed.", body = Reservation, content_type = "application/json"),
@@ -210,7 +210,7 @@ async fn confirm(
     operation_id = "releaseReservation",
     tag = "reservations",
     params(
-        ("id" = schema::IdParam, Path, description = "Digits only, no sign, no leading zero (else 400)."),
+        ("id" = inline(schema::IdParam), Path, description = "Digits only, no sign, no leading zero (else 400)."),
     ),
     responses(
         (status = 200, description = "Released.", body = Reservation, content_type = "application/json"),

@@ -158,7 +158,7 @@ async fn set(
         ("sku" = schema::Id, Path),
     ),
     responses(
-        (status = 200, description = "Removed.", body = schema::RemoveSafetyRuleAnswer200, content_type = "application/json"),
+        (status = 200, description = "Removed.", body = inline(schema::RemoveSafetyRuleAnswer200), content_type = "application/json"),
         (status = 400, response = schema::BadRequest),
         (status = 401, response = schema::Unauthorized),
         (status = 403, response = schema::Forbidden),

@@ -273,7 +273,7 @@ fn device_json(
     operation_id = "listDeadLetters",
     tag = "stock",
     params(
-        ("limit" = Option<schema::LimitParam>, Query, description = "At most this many items."),
+        ("limit" = inline(Option<schema::LimitParam>), Query, description = "At most this many items."),
     ),
     responses(
         (status = 200, description = "The dead letters.", body = schema::DeadLetterList, content_type = "application/json"),

@@ -29,9 +29,9 @@ pub(super) fn routes() -> Router<AppState> {
     tag = "tasks",
     params(
         ("device" = Option<schema::Id>, Query, description = "Only this device's tasks."),
-        ("state" = Option<schema::StateParam4>, Query, description = "Open (a line still to do), closed, or all (default)."),
-        ("after" = Option<schema::IdParam>, Query, description = "Only tasks with an id above this one (the previous page's last). Default 0."),
-        ("limit" = Option<schema::LimitParam>, Query, description = "At most this many items."),
+        ("state" = inline(Option<schema::StateParam4>), Query, description = "Open (a line still to do), closed, or all (default)."),
+        ("after" = inline(Option<schema::IdParam>), Query, description = "Only tasks with an id above this one (the previous page's last). Default 0."),
+        ("limit" = inline(Option<schema::LimitParam>), Query, description = "At most this many items."),
     ),
     responses(
         (status = 200, description = "A page of tasks.", body = schema::TaskPage, content_type = "application/json"),

@@ -171,10 +171,10 @@ async fn list(State(state): State<AppState>) -> Result<Response, ApiError> {
     operation_id = "deleteWebhook",
     tag = "webhooks",
     params(
-        ("id" = schema::IdParam, Path, description = "Digits only, no sign, no leading zero (else 400)."),
+        ("id" = inline(schema::IdParam), Path, description = "Digits only, no sign, no leading zero (else 400)."),
     ),
     responses(
-        (status = 200, description = "Removed.", body = schema::DeleteWebhookAnswer200, content_type = "application/json"),
+        (status = 200, description = "Removed.", body = inline(schema::DeleteWebhookAnswer200), content_type = "application/json"),
         (status = 400, response = schema::BadRequest),
         (status = 401, response = schema::Unauthorized),
         (status = 403, response = schema::Forbidden),
@@ -218,8 +218,8 @@ fn letter_json(l: DeadLetter) -> Value {
     operation_id = "listWebhookDeadLetters",
     tag = "webhooks",
     params(
-        ("id" = schema::IdParam, Path, description = "Digits only, no sign, no leading zero (else 400)."),
-        ("limit" = Option<schema::LimitParam>, Query, description = "At most this many items."),
+        ("id" = inline(schema::IdParam), Path, description = "Digits only, no sign, no leading zero (else 400)."),
+        ("limit" = inline(Option<schema::LimitParam>), Query, description = "At most this many items."),
     ),
     responses(
         (status = 200, description = "The dead letters.", body = schema::WebhookDeadLetterList, content_type = "application/json"),
@@ -259,11 +259,11 @@ async fn dead_letters(
     operation_id = "redeliverWebhookDeadLetter",
     tag = "webhooks",
     params(
-        ("id" = schema::IdParam, Path, description = "Digits only, no sign, no leading zero (else 400)."),
-        ("event" = schema::EventParam, Path, description = "The dead letter's feed id (digits only)."),
+        ("id" = inline(schema::IdParam), Path, description = "Digits only, no sign, no leading zero (else 400)."),
+        ("event" = inline(schema::EventParam), Path, description = "The dead letter's feed id (digits only)."),
     ),
     responses(
-        (status = 200, description = "The receiver took it.", body = schema::RedeliverWebhookDeadLetterAnswer200, content_type = "application/json"),
+        (status = 200, description = "The receiver took it.", body = inline(schema::RedeliverWebhookDeadLetterAnswer200), content_type = "application/json"),
         (status = 400, response = schema::BadRequest),
         (status = 401, response = schema::Unauthorized),
         (status = 403, response = schema::Forbidden),

@@ -25,7 +25,7 @@ pub(super) fn routes() -> Router<AppState> {
     operation_id = "whoami",
     tag = "meta",
     responses(
-        (status = 200, description = "The token's role.", body = schema::WhoamiAnswer200, content_type = "application/json"),
+        (status = 200, description = "The token's role.", body = inline(schema::WhoamiAnswer200), content_type = "application/json"),
         (status = 401, response = schema::Unauthorized),
     ),
     extensions(("x-role" = json!("viewer"))),

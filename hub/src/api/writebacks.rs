@@ -69,10 +69,10 @@ async fn list(State(state): State<AppState>) -> Result<Response, ApiError> {
     operation_id = "retryWriteback",
     tag = "labels",
     params(
-        ("order" = schema::IdParam, Path, description = "The order id (digits only)."),
+        ("order" = inline(schema::IdParam), Path, description = "The order id (digits only)."),
     ),
     responses(
-        (status = 202, description = "Due now.", body = schema::RetryWritebackAnswer202, content_type = "application/json"),
+        (status = 202, description = "Due now.", body = inline(schema::RetryWritebackAnswer202), content_type = "application/json"),
         (status = 400, response = schema::BadRequest),
         (status = 401, response = schema::Unauthorized),
         (status = 403, response = schema::Forbidden),

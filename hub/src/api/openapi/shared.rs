@@ -46,7 +46,7 @@ macro_rules! json_schema {
 
         impl utoipa::PartialSchema for $name {
             fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
-                super::shared::from_json(serde_json::json!($json))
+                $crate::api::openapi::from_json(serde_json::json!($json))
             }
         }
 
@@ -56,7 +56,7 @@ macro_rules! json_schema {
 pub(super) use json_schema;
 
 /// The schema a JSON value written in this crate states.
-pub(super) fn from_json(value: serde_json::Value) -> RefOr<Schema> {
+pub(crate) fn from_json(value: serde_json::Value) -> RefOr<Schema> {
     // Constant input: the document's tests build every schema.
     serde_json::from_value(value.clone())
         .unwrap_or_else(|e| panic!("a schema written in this crate is not a schema: {e}: {value}"))
