@@ -9,7 +9,6 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::get;
 use axum::{Json, Router};
-use serde_json::{json, Value};
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
@@ -158,7 +157,7 @@ async fn set(
         ("sku" = schema::Id, Path),
     ),
     responses(
-        (status = 200, description = "Removed.", body = inline(schema::RemoveSafetyRuleAnswer200), content_type = "application/json"),
+        (status = 200, description = "Removed.", body = Removed, content_type = "application/json"),
         (status = 400, response = schema::BadRequest),
         (status = 401, response = schema::Unauthorized),
         (status = 403, response = schema::Forbidden),
@@ -169,9 +168,12 @@ async fn set(
 async fn remove(
     State(state): State<AppState>,
     Path(sku): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Removed>, ApiError> {
     check_sku(&sku)?;
-    let body = json!({"sku": sku, "removed": true});
+    let body = Removed {
+        sku: sku.clone(),
+        removed: true,
+    };
     state
         .call(|reply| Command::SetSafety {
             sku,
@@ -180,4 +182,11 @@ async fn remove(
         })
         .await?;
     Ok(Json(body))
+}
+
+/// The answer of a removal: the SKU, and `removed`, always true.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct Removed {
+    sku: String,
+    removed: bool,
 }

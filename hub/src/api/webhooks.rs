@@ -174,7 +174,7 @@ async fn list(State(state): State<AppState>) -> Result<Response, ApiError> {
         ("id" = inline(schema::IdParam), Path, description = "Digits only, no sign, no leading zero (else 400)."),
     ),
     responses(
-        (status = 200, description = "Removed.", body = inline(schema::DeleteWebhookAnswer200), content_type = "application/json"),
+        (status = 200, description = "Removed.", body = Deleted, content_type = "application/json"),
         (status = 400, response = schema::BadRequest),
         (status = 401, response = schema::Unauthorized),
         (status = 403, response = schema::Forbidden),
@@ -187,13 +187,16 @@ async fn list(State(state): State<AppState>) -> Result<Response, ApiError> {
 async fn remove(
     State(state): State<AppState>,
     Path(raw): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Deleted>, ApiError> {
     let hook = id(&raw, "webhook")?;
     let hooks = state.webhooks.clone();
     tokio::task::spawn_blocking(move || hooks.remove(hook))
         .await
         .map_err(|_| ApiError::Unavailable("the removal stopped".into()))??;
-    Ok(Json(json!({"id": hook, "deleted": true})))
+    Ok(Json(Deleted {
+        id: hook,
+        deleted: true,
+    }))
 }
 
 fn letter_json(l: DeadLetter) -> Value {
@@ -263,7 +266,7 @@ async fn dead_letters(
         ("event" = inline(schema::EventParam), Path, description = "The dead letter's feed id (digits only)."),
     ),
     responses(
-        (status = 200, description = "The receiver took it.", body = inline(schema::RedeliverWebhookDeadLetterAnswer200), content_type = "application/json"),
+        (status = 200, description = "The receiver took it.", body = Redelivered, content_type = "application/json"),
         (status = 400, response = schema::BadRequest),
         (status = 401, response = schema::Unauthorized),
         (status = 403, response = schema::Forbidden),
@@ -277,11 +280,28 @@ async fn dead_letters(
 async fn redeliver(
     State(state): State<AppState>,
     Path((raw_hook, raw_event)): Path<(String, String)>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Redelivered>, ApiError> {
     let hook = id(&raw_hook, "webhook")?;
     let event = id(&raw_event, "event")?;
     state.webhooks.redeliver(hook, event).await?;
-    Ok(Json(
-        json!({"hook": hook, "event_id": event, "delivered": true}),
-    ))
+    Ok(Json(Redelivered {
+        hook,
+        event_id: event,
+        delivered: true,
+    }))
+}
+
+/// The answer of a removal: the hook, and `deleted`, always true.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct Deleted {
+    id: u64,
+    deleted: bool,
+}
+
+/// The answer of a redelivery the receiver took: `delivered`, always true.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct Redelivered {
+    hook: u64,
+    event_id: u64,
+    delivered: bool,
 }

@@ -72,7 +72,7 @@ async fn list(State(state): State<AppState>) -> Result<Response, ApiError> {
         ("order" = inline(schema::IdParam), Path, description = "The order id (digits only)."),
     ),
     responses(
-        (status = 202, description = "Due now.", body = inline(schema::RetryWritebackAnswer202), content_type = "application/json"),
+        (status = 202, description = "Due now.", body = RetryDue, content_type = "application/json"),
         (status = 400, response = schema::BadRequest),
         (status = 401, response = schema::Unauthorized),
         (status = 403, response = schema::Forbidden),
@@ -84,7 +84,7 @@ async fn list(State(state): State<AppState>) -> Result<Response, ApiError> {
 async fn retry(
     State(state): State<AppState>,
     Path(raw): Path<String>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<RetryDue>), ApiError> {
     let order = id(&raw, "order")?;
     if !state.writebacks.retry_now(order, crate::clock::wall_ms()) {
         return Err(ApiError::NotFound {
@@ -94,6 +94,16 @@ async fn retry(
     }
     Ok((
         StatusCode::ACCEPTED,
-        Json(json!({"order": order, "retry": "now"})),
+        Json(RetryDue {
+            order,
+            retry: "now",
+        }),
     ))
+}
+
+/// The answer of a retry: the order, due `now`.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct RetryDue {
+    order: u64,
+    retry: &'static str,
 }

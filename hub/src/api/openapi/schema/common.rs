@@ -84,22 +84,3 @@ json_schema!(WhoamiAnswer200, {
   }
  }
 });
-
-json_schema!(RemoveSafetyRuleAnswer200, {
- "type": "object",
- "required": [
-  "sku",
-  "removed"
- ],
- "properties": {
-  "sku": {
-   "type": "string"
-  },
-  "removed": {
-   "type": "boolean",
-   "enum": [
-    true
-   ]
-  }
- }
-});

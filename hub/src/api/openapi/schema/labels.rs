@@ -206,15 +206,3 @@ json_schema!(PreviewLabelAnswer200, {
  "type": "string",
  "format": "binary"
 });
-
-json_schema!(RetryWritebackAnswer202, {
- "type": "object",
- "properties": {
-  "order": {
-   "type": "integer"
-  },
-  "retry": {
-   "type": "string"
-  }
- }
-});

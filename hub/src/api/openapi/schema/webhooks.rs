@@ -154,48 +154,6 @@ json_schema!(WebhookDeadLetterList, {
  }
 });
 
-json_schema!(DeleteWebhookAnswer200, {
- "type": "object",
- "required": [
-  "id",
-  "deleted"
- ],
- "properties": {
-  "id": {
-   "type": "integer"
-  },
-  "deleted": {
-   "type": "boolean",
-   "enum": [
-    true
-   ]
-  }
- }
-});
-
-json_schema!(RedeliverWebhookDeadLetterAnswer200, {
- "type": "object",
- "required": [
-  "hook",
-  "event_id",
-  "delivered"
- ],
- "properties": {
-  "hook": {
-   "type": "integer"
-  },
-  "event_id": {
-   "type": "integer"
-  },
-  "delivered": {
-   "type": "boolean",
-   "enum": [
-    true
-   ]
-  }
- }
-});
-
 json_schema!(EventParam, {
  "type": "integer",
  "minimum": 0
