@@ -24,9 +24,11 @@ pub mod framing;
 mod http_metrics;
 mod intake;
 mod json;
+mod label_jobs;
 mod labels;
 mod lots;
 pub(crate) mod openapi;
+mod order_access;
 mod orders;
 mod parse_errors;
 mod reconciliations;
@@ -150,6 +152,7 @@ pub fn router_with(state: AppState, rules: BodyRules) -> Router {
         .merge(exceptions::routes())
         .merge(lots::routes())
         .merge(orders::routes())
+        .merge(order_access::routes())
         .merge(allocations::routes())
         .merge(customers::routes())
         .merge(intake::routes())
@@ -157,6 +160,7 @@ pub fn router_with(state: AppState, rules: BodyRules) -> Router {
         .merge(reports::routes())
         .merge(tasks::routes())
         .merge(labels::routes())
+        .merge(label_jobs::routes())
         .merge(writebacks::routes())
         .merge(whoami::routes())
         .merge(webhooks::routes())

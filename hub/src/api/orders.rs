@@ -1,8 +1,7 @@
 //! `/api/v1/orders`: take an order in (idempotent on the platform's order
 //! id: 201 new, 200 known), page through orders, show one with its
-//! history, mark it paid or its payment failed, cancel it, resubmit it after a correction, and
-//! read its customer in clear (operator, with a reason, audited).
-//! `/api/v1/audit` lists who read personal data and why.
+//! history, mark it paid or its payment failed, cancel it, resubmit it
+//! after a correction. Reading its customer in clear is [`super::order_access`].
 //!
 //! Every answer shows customers masked; the clear values come only from
 //! `/customer`, and every such read is on record before it is answered.
@@ -13,14 +12,13 @@ use super::{list_body, ApiError, ApiJson, AppState};
 use crate::intake::{self, CustomerBody, OrderBody};
 use crate::orders::{Order, OrderState};
 use crate::store::orders::OrderQuery;
-use crate::tokens::Holder;
-use crate::writer::orders::{Access, CustomerData, OrderCommand};
+use crate::writer::orders::OrderCommand;
 use crate::writer::Command;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
-use axum::{Extension, Json, Router};
+use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -33,8 +31,6 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/api/v1/orders/{id}/payment-failed", post(payment_failed))
         .route("/api/v1/orders/{id}/cancel", post(cancel))
         .route("/api/v1/orders/{id}/resubmit", post(resubmit))
-        .route("/api/v1/orders/{id}/customer", get(customer))
-        .route("/api/v1/audit", get(audit))
 }
 
 /// Take an order in
@@ -371,86 +367,6 @@ async fn resubmit(
         })
         .await?;
     Ok(Json(view(&order)))
-}
-
-/// An order's customer in clear, audited
-///
-/// Role: operator, stating a reason. The read is in `/api/v1/audit` before it
-/// is answered. An archived customer is a 400.
-#[utoipa::path(
-    get,
-    path = "/api/v1/orders/{id}/customer",
-    operation_id = "readOrderCustomer",
-    tag = "orders",
-    params(
-        ("id" = inline(schema::IdParam), Path, description = "Digits only, no sign, no leading zero (else 400)."),
-        ("reason" = inline(schema::ReasonParam), Query, description = "Why, 1 to 200 characters once trimmed; kept in the audit log."),
-    ),
-    responses(
-        (status = 200, description = "The customer's data as cleaned.", body = schema::CustomerData, content_type = "application/json"),
-        (status = 400, response = schema::BadRequest),
-        (status = 401, response = schema::Unauthorized),
-        (status = 403, response = schema::Forbidden),
-        (status = 404, response = schema::NotFound),
-        (status = 503, response = schema::Unavailable),
-    ),
-    extensions(("x-role" = json!("operator"))),
-)]
-async fn customer(
-    State(state): State<AppState>,
-    Path(raw): Path<String>,
-    Extension(holder): Extension<Holder>,
-    Query(q): Query<HashMap<String, String>>,
-) -> Result<Json<CustomerData>, ApiError> {
-    let id = id(&raw, "order id")?;
-    let reason = super::error::reason(
-        q.get("reason").map(String::as_str).unwrap_or_default(),
-        "reading a customer in clear needs ?reason= (1 to 200 characters), kept in the audit log",
-    )?;
-    let access = Access {
-        who: holder.name,
-        reason,
-    };
-    let data = state
-        .call(|reply| Command::Order(OrderCommand::OpenCustomer { id, access, reply }))
-        .await?;
-    Ok(Json(data))
-}
-
-/// Who read or changed personal data, and why
-///
-/// Role: operator.
-#[utoipa::path(
-    get,
-    path = "/api/v1/audit",
-    operation_id = "listAudit",
-    tag = "orders",
-    params(
-        ("limit" = inline(Option<schema::LimitParam>), Query, description = "At most this many items."),
-    ),
-    responses(
-        (status = 200, description = "The audit entries.", body = schema::AuditList, content_type = "application/json"),
-        (status = 400, response = schema::BadRequest),
-        (status = 401, response = schema::Unauthorized),
-        (status = 403, response = schema::Forbidden),
-        (status = 500, response = schema::StoreFailure),
-    ),
-    extensions(("x-role" = json!("operator"))),
-)]
-async fn audit(
-    State(state): State<AppState>,
-    Query(q): Query<HashMap<String, String>>,
-) -> Result<Response, ApiError> {
-    let items: Vec<serde_json::Value> = state
-        .store
-        .audit_entries(limit(q.get("limit"))?)?
-        .into_iter()
-        .map(|(id, e)| {
-            serde_json::json!({"id": id, "at_ms": e.at_ms, "who": e.who, "action": e.action,
-                "reason": e.reason, "order": e.order, "customer": e.customer})
-        })
-        .collect();
-    Ok(list_body(items))
 }
 
 /// An order as answered: everything but the sealed values (the customer

@@ -5,21 +5,25 @@
 //! event names. Everything else in the document comes from the types.
 
 mod common;
+mod customers;
 mod exceptions;
 mod feed;
 mod labels;
 mod orders;
 mod reports;
 mod stock;
+mod tasks;
 mod webhooks;
 
 pub(crate) use common::*;
+pub(crate) use customers::*;
 pub(crate) use exceptions::*;
 pub(crate) use feed::*;
 pub(crate) use labels::*;
 pub(crate) use orders::*;
 pub(crate) use reports::*;
 pub(crate) use stock::*;
+pub(crate) use tasks::*;
 pub(crate) use webhooks::*;
 
 use super::shared::error_response;

@@ -1,0 +1,145 @@
+//! Customer records, personal data in clear and its audit (`customers.rs`, `order_access.rs`).
+//! Answers the handlers build as `serde_json` values or through views,
+//! and parameters they parse by hand: their shapes in JSON Schema.
+
+use super::json_schema;
+
+json_schema!(CustomerData, {
+ "type": "object",
+ "required": [
+  "name",
+  "phone",
+  "country",
+  "province",
+  "city",
+  "district",
+  "street",
+  "postal_code",
+  "remarks"
+ ],
+ "properties": {
+  "name": {
+   "type": "string"
+  },
+  "phone": {
+   "type": "string",
+   "description": "11 digits in China, E.164 elsewhere."
+  },
+  "country": {
+   "type": "string"
+  },
+  "province": {
+   "type": "string"
+  },
+  "city": {
+   "type": "string"
+  },
+  "district": {
+   "type": "string"
+  },
+  "street": {
+   "type": "string"
+  },
+  "postal_code": {
+   "type": "string"
+  },
+  "remarks": {
+   "type": "string"
+  }
+ }
+});
+
+json_schema!(AuditList, {
+ "type": "object",
+ "required": [
+  "items"
+ ],
+ "properties": {
+  "items": {
+   "type": "array",
+   "items": {
+    "type": "object",
+    "required": [
+     "id",
+     "at_ms",
+     "who",
+     "action",
+     "reason",
+     "order",
+     "customer"
+    ],
+    "properties": {
+     "id": {
+      "type": "integer"
+     },
+     "at_ms": {
+      "type": "integer"
+     },
+     "who": {
+      "type": "string",
+      "description": "The token's name, or the hub's own part."
+     },
+     "action": {
+      "type": "string",
+      "description": "`read_customer`, `set_tags`, `archive_customer`, ..."
+     },
+     "reason": {
+      "type": "string"
+     },
+     "order": {
+      "type": [
+       "integer",
+       "null"
+      ]
+     },
+     "customer": {
+      "type": [
+       "string",
+       "null"
+      ]
+     }
+    }
+   }
+  }
+ }
+});
+
+json_schema!(CustomerRecord, {
+ "type": "object",
+ "required": [
+  "key",
+  "tags",
+  "orders",
+  "first_ms",
+  "last_ms",
+  "archived"
+ ],
+ "properties": {
+  "key": {
+   "type": "string"
+  },
+  "tags": {
+   "type": "array",
+   "items": {
+    "type": "string"
+   }
+  },
+  "orders": {
+   "type": "integer"
+  },
+  "first_ms": {
+   "type": "integer"
+  },
+  "last_ms": {
+   "type": "integer"
+  },
+  "archived": {
+   "type": "boolean"
+  }
+ }
+});
+
+json_schema!(KeyParam, {
+ "type": "string",
+ "pattern": "^[0-9a-fA-F]{64}$"
+});
