@@ -13,7 +13,6 @@ use axum::extract::{Path, State};
 use axum::routing::{get, post, put};
 use axum::{Extension, Json, Router};
 use serde::Deserialize;
-use serde_json::{json, Value};
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
@@ -23,9 +22,15 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/api/v1/orders/{id}/split-customer", post(split))
 }
 
-fn view(c: &Customer) -> Value {
-    json!({"key": c.key, "tags": c.tags, "orders": c.orders, "first_ms": c.first_ms,
-           "last_ms": c.last_ms, "archived": c.wrapped_key.is_none()})
+fn view(c: &Customer) -> CustomerRecord {
+    CustomerRecord {
+        key: c.key.clone(),
+        tags: c.tags.clone(),
+        orders: c.orders,
+        first_ms: c.first_ms,
+        last_ms: c.last_ms,
+        archived: c.wrapped_key.is_none(),
+    }
 }
 
 fn check_key(key: &str) -> Result<(), ApiError> {
@@ -50,7 +55,7 @@ fn check_key(key: &str) -> Result<(), ApiError> {
         ("key" = inline(schema::KeyParam), Path, description = "The customer's keyed hash (else 400)."),
     ),
     responses(
-        (status = 200, description = "The record.", body = schema::CustomerRecord, content_type = "application/json"),
+        (status = 200, description = "The record.", body = CustomerRecord, content_type = "application/json"),
         (status = 400, response = schema::BadRequest),
         (status = 401, response = schema::Unauthorized),
         (status = 404, response = schema::NotFound),
@@ -61,7 +66,7 @@ fn check_key(key: &str) -> Result<(), ApiError> {
 async fn one(
     State(state): State<AppState>,
     Path(key): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<CustomerRecord>, ApiError> {
     check_key(&key)?;
     state
         .store
@@ -94,7 +99,7 @@ struct TagsBody {
     ),
     request_body(content = TagsBody, content_type = "application/json", example = json!({"tags": ["frequent_returns"]})),
     responses(
-        (status = 200, description = "The record.", body = schema::CustomerRecord, content_type = "application/json"),
+        (status = 200, description = "The record.", body = CustomerRecord, content_type = "application/json"),
         (status = 400, response = schema::BadRequest),
         (status = 401, response = schema::Unauthorized),
         (status = 403, response = schema::Forbidden),
@@ -111,7 +116,7 @@ async fn tags(
     Path(key): Path<String>,
     Extension(holder): Extension<Holder>,
     ApiJson(body): ApiJson<TagsBody>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<CustomerRecord>, ApiError> {
     check_key(&key)?;
     let (tags, who) = (body.tags, holder.name);
     let c = state
@@ -160,7 +165,7 @@ struct MergeBody {
     ),
     request_body(content = MergeBody, content_type = "application/json", example = json!({"into": "0000000000000000000000000000000000000000000000000000000000000000", "reason": "same person, new phone"})),
     responses(
-        (status = 200, description = "The kept record.", body = schema::CustomerRecord, content_type = "application/json"),
+        (status = 200, description = "The kept record.", body = CustomerRecord, content_type = "application/json"),
         (status = 400, response = schema::BadRequest),
         (status = 401, response = schema::Unauthorized),
         (status = 403, response = schema::Forbidden),
@@ -177,7 +182,7 @@ async fn merge(
     Path(from): Path<String>,
     Extension(holder): Extension<Holder>,
     ApiJson(body): ApiJson<MergeBody>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<CustomerRecord>, ApiError> {
     check_key(&from)?;
     check_key(&body.into)?;
     let reason = super::error::reason(&body.reason, REASON_NEEDED)?;
@@ -223,7 +228,7 @@ struct SplitBody {
     ),
     request_body(content = SplitBody, content_type = "application/json", example = json!({"reason": "two people share the phone"})),
     responses(
-        (status = 200, description = "The new customer record.", body = schema::CustomerRecord, content_type = "application/json"),
+        (status = 200, description = "The new customer record.", body = CustomerRecord, content_type = "application/json"),
         (status = 400, response = schema::BadRequest),
         (status = 401, response = schema::Unauthorized),
         (status = 403, response = schema::Forbidden),
@@ -240,7 +245,7 @@ async fn split(
     Path(raw): Path<String>,
     Extension(holder): Extension<Holder>,
     ApiJson(body): ApiJson<SplitBody>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<CustomerRecord>, ApiError> {
     let order = super::error::id(&raw, "order id")?;
     let reason = super::error::reason(&body.reason, REASON_NEEDED)?;
     let who = holder.name;
@@ -255,4 +260,16 @@ async fn split(
         })
         .await?;
     Ok(Json(view(&c)))
+}
+
+/// A customer record as answered: its keyed hash, tags and order counts,
+/// nothing personal (`archived`: its data key is gone).
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct CustomerRecord {
+    key: String,
+    tags: Vec<String>,
+    orders: u64,
+    first_ms: u64,
+    last_ms: u64,
+    archived: bool,
 }

@@ -9,7 +9,6 @@ use crate::writer::Command;
 use axum::extract::{Query, State};
 use axum::routing::get;
 use axum::{Json, Router};
-use serde_json::{json, Value};
 use std::collections::HashMap;
 
 pub(super) fn routes() -> Router<AppState> {
@@ -31,7 +30,7 @@ pub(super) fn routes() -> Router<AppState> {
         ("quantity" = inline(schema::QuantityParam), Query),
     ),
     responses(
-        (status = 200, description = "The suggestions; `covered` may be below `quantity`.", body = schema::PickSuggestions, content_type = "application/json"),
+        (status = 200, description = "The suggestions; `covered` may be below `quantity`.", body = PickSuggestions, content_type = "application/json"),
         (status = 400, response = schema::BadRequest),
         (status = 401, response = schema::Unauthorized),
         (status = 422, response = schema::Unprocessable),
@@ -42,7 +41,7 @@ pub(super) fn routes() -> Router<AppState> {
 async fn suggestions(
     State(state): State<AppState>,
     Query(query): Query<HashMap<String, String>>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<PickSuggestions>, ApiError> {
     let sku = query
         .get("sku")
         .ok_or_else(|| ApiError::invalid("sku is required"))?
@@ -69,10 +68,20 @@ async fn suggestions(
         })
         .await?;
     let covered: i64 = picks.iter().map(|a| a.quantity).sum();
-    Ok(Json(json!({
-        "sku": sku,
-        "quantity": quantity,
-        "covered": covered,
-        "suggestions": picks,
-    })))
+    Ok(Json(PickSuggestions {
+        sku,
+        quantity,
+        covered,
+        suggestions: picks,
+    }))
+}
+
+/// Where to pick a quantity of a SKU, FEFO; `covered` may be below
+/// `quantity`.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct PickSuggestions {
+    sku: String,
+    quantity: i64,
+    covered: i64,
+    suggestions: Vec<crate::lots::Allocation>,
 }

@@ -85,7 +85,7 @@ impl From<HookError> for ApiError {
     tag = "webhooks",
     request_body(content = crate::webhooks::Registration, content_type = "application/json", example = json!({"url": "http://shop.example:8080/wms-hook", "events": ["stock", "order"], "secret": "a-shared-secret-of-16-or-more", "max_attempts": 10})),
     responses(
-        (status = 201, description = "Registered; the secret is shown this once.", body = schema::WebhookCreated, content_type = "application/json"),
+        (status = 201, description = "Registered; the secret is shown this once.", body = Created, content_type = "application/json"),
         (status = 400, response = schema::BadRequest),
         (status = 401, response = schema::Unauthorized),
         (status = 403, response = schema::Forbidden),
@@ -100,21 +100,21 @@ impl From<HookError> for ApiError {
 async fn register(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<Registration>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<Created>), ApiError> {
     let hooks = state.webhooks.clone();
     let hook = tokio::task::spawn_blocking(move || hooks.register(body))
         .await
         .map_err(|_| ApiError::Unavailable("the registration stopped".into()))??;
     Ok((
         StatusCode::CREATED,
-        Json(json!({
-            "id": hook.id,
-            "url": hook.url,
-            "events": hook.events,
-            "max_attempts": hook.max_attempts,
-            "created_ms": hook.created_ms,
-            "secret": hook.secret,
-        })),
+        Json(Created {
+            id: hook.id,
+            url: hook.url,
+            events: hook.events,
+            max_attempts: hook.max_attempts,
+            created_ms: hook.created_ms,
+            secret: hook.secret,
+        }),
     ))
 }
 
@@ -304,4 +304,19 @@ struct Redelivered {
     hook: u64,
     event_id: u64,
     delivered: bool,
+}
+
+/// A registered hook, with its secret: shown this once.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[schema(as = WebhookCreated)]
+struct Created {
+    id: u64,
+    url: String,
+    /// Empty: all.
+    #[schema(value_type = Vec<schema::FeedEventName>)]
+    events: Vec<String>,
+    max_attempts: u32,
+    created_ms: u64,
+    /// Shown this once.
+    secret: String,
 }

@@ -104,41 +104,6 @@ json_schema!(AuditList, {
  }
 });
 
-json_schema!(CustomerRecord, {
- "type": "object",
- "required": [
-  "key",
-  "tags",
-  "orders",
-  "first_ms",
-  "last_ms",
-  "archived"
- ],
- "properties": {
-  "key": {
-   "type": "string"
-  },
-  "tags": {
-   "type": "array",
-   "items": {
-    "type": "string"
-   }
-  },
-  "orders": {
-   "type": "integer"
-  },
-  "first_ms": {
-   "type": "integer"
-  },
-  "last_ms": {
-   "type": "integer"
-  },
-  "archived": {
-   "type": "boolean"
-  }
- }
-});
-
 json_schema!(KeyParam, {
  "type": "string",
  "pattern": "^[0-9a-fA-F]{64}$"

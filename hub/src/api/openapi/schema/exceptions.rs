@@ -165,33 +165,6 @@ json_schema!(CountTaskList, {
  }
 });
 
-json_schema!(PickSuggestions, {
- "type": "object",
- "required": [
-  "sku",
-  "quantity",
-  "covered",
-  "suggestions"
- ],
- "properties": {
-  "sku": {
-   "type": "string"
-  },
-  "quantity": {
-   "type": "integer"
-  },
-  "covered": {
-   "type": "integer"
-  },
-  "suggestions": {
-   "type": "array",
-   "items": {
-    "$ref": "#/components/schemas/LotPick"
-   }
-  }
- }
-});
-
 json_schema!(QuantityParam, {
  "type": "integer",
  "minimum": 1,

@@ -4,43 +4,6 @@
 
 use super::json_schema;
 
-json_schema!(WebhookCreated, {
- "type": "object",
- "required": [
-  "id",
-  "url",
-  "events",
-  "max_attempts",
-  "created_ms",
-  "secret"
- ],
- "properties": {
-  "id": {
-   "type": "integer"
-  },
-  "url": {
-   "type": "string"
-  },
-  "events": {
-   "type": "array",
-   "items": {
-    "$ref": "#/components/schemas/FeedEventName"
-   },
-   "description": "Empty: all."
-  },
-  "max_attempts": {
-   "type": "integer"
-  },
-  "created_ms": {
-   "type": "integer"
-  },
-  "secret": {
-   "type": "string",
-   "description": "Shown this once."
-  }
- }
-});
-
 json_schema!(WebhookList, {
  "type": "object",
  "required": [
