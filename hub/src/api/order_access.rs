@@ -77,7 +77,7 @@ async fn customer(
         ("limit" = inline(Option<schema::LimitParam>), Query, description = "At most this many items."),
     ),
     responses(
-        (status = 200, description = "The audit entries.", body = schema::AuditList, content_type = "application/json"),
+        (status = 200, description = "The audit entries.", body = super::Items<AuditRow>, content_type = "application/json"),
         (status = 400, response = schema::BadRequest),
         (status = 401, response = schema::Unauthorized),
         (status = 403, response = schema::Forbidden),
@@ -89,14 +89,33 @@ async fn audit(
     State(state): State<AppState>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    let items: Vec<serde_json::Value> = state
+    let items: Vec<AuditRow> = state
         .store
         .audit_entries(limit(q.get("limit"))?)?
         .into_iter()
-        .map(|(id, e)| {
-            serde_json::json!({"id": id, "at_ms": e.at_ms, "who": e.who, "action": e.action,
-                "reason": e.reason, "order": e.order, "customer": e.customer})
+        .map(|(id, e)| AuditRow {
+            id,
+            at_ms: e.at_ms,
+            who: e.who,
+            action: e.action,
+            reason: e.reason,
+            order: e.order,
+            customer: e.customer,
         })
         .collect();
     Ok(list_body(items))
+}
+
+/// One read or change of personal data, on record.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct AuditRow {
+    id: u64,
+    at_ms: u64,
+    /// The token's name, or the hub's own part.
+    who: String,
+    /// `read_customer`, `set_tags`, `archive_customer`, ...
+    action: String,
+    reason: String,
+    order: Option<u64>,
+    customer: Option<String>,
 }

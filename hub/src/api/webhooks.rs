@@ -15,7 +15,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::collections::HashMap;
 
 pub(super) fn routes() -> Router<AppState> {
@@ -118,19 +118,19 @@ async fn register(
     ))
 }
 
-fn listed_json(l: Listed) -> Value {
-    json!({
-        "id": l.hook.id,
-        "url": l.hook.url,
-        "events": l.hook.events,
-        "max_attempts": l.hook.max_attempts,
-        "created_ms": l.hook.created_ms,
-        "delivered_through": l.cursor,
-        "dead_letters": l.dead_letters,
-        "attempts": l.progress.attempts,
-        "last_error": l.progress.last_error,
-        "next_at_ms": l.progress.next_at_ms,
-    })
+fn listed_json(l: Listed) -> HookRow {
+    HookRow {
+        id: l.hook.id,
+        url: l.hook.url,
+        events: l.hook.events,
+        max_attempts: l.hook.max_attempts,
+        created_ms: l.hook.created_ms,
+        delivered_through: l.cursor,
+        dead_letters: l.dead_letters,
+        attempts: l.progress.attempts,
+        last_error: l.progress.last_error,
+        next_at_ms: l.progress.next_at_ms,
+    }
 }
 
 /// The registered webhooks and how their delivery goes (never their secrets)
@@ -145,7 +145,7 @@ fn listed_json(l: Listed) -> Value {
     operation_id = "listWebhooks",
     tag = "webhooks",
     responses(
-        (status = 200, description = "Every hook, by id.", body = schema::WebhookList, content_type = "application/json"),
+        (status = 200, description = "Every hook, by id.", body = super::Items<HookRow>, content_type = "application/json"),
         (status = 401, response = schema::Unauthorized),
         (status = 403, response = schema::Forbidden),
         (status = 500, response = schema::StoreFailure),
@@ -153,7 +153,7 @@ fn listed_json(l: Listed) -> Value {
     extensions(("x-role" = json!("operator"))),
 )]
 async fn list(State(state): State<AppState>) -> Result<Response, ApiError> {
-    let items: Vec<Value> = state
+    let items: Vec<HookRow> = state
         .webhooks
         .list()?
         .into_iter()
@@ -199,17 +199,17 @@ async fn remove(
     }))
 }
 
-fn letter_json(l: DeadLetter) -> Value {
+fn letter_json(l: DeadLetter) -> LetterRow {
     let data: Value = serde_json::from_str(&l.data).unwrap_or(Value::Null);
-    json!({
-        "event_id": l.event_id,
-        "event": l.event,
-        "at_ms": l.at_ms,
-        "data": data,
-        "attempts": l.attempts,
-        "last_error": l.last_error,
-        "failed_ms": l.failed_ms,
-    })
+    LetterRow {
+        event_id: l.event_id,
+        event: l.event,
+        at_ms: l.at_ms,
+        data,
+        attempts: l.attempts,
+        last_error: l.last_error,
+        failed_ms: l.failed_ms,
+    }
 }
 
 /// The events a webhook's receiver did not take
@@ -225,7 +225,7 @@ fn letter_json(l: DeadLetter) -> Value {
         ("limit" = inline(Option<schema::LimitParam>), Query, description = "At most this many items."),
     ),
     responses(
-        (status = 200, description = "The dead letters.", body = schema::WebhookDeadLetterList, content_type = "application/json"),
+        (status = 200, description = "The dead letters.", body = super::Items<LetterRow>, content_type = "application/json"),
         (status = 400, response = schema::BadRequest),
         (status = 401, response = schema::Unauthorized),
         (status = 403, response = schema::Forbidden),
@@ -241,7 +241,7 @@ async fn dead_letters(
 ) -> Result<Response, ApiError> {
     let hook = id(&raw, "webhook")?;
     let limit = limit(query.get("limit"))?;
-    let items: Vec<Value> = state
+    let items: Vec<LetterRow> = state
         .webhooks
         .dead_letters(hook, limit)?
         .into_iter()
@@ -319,4 +319,35 @@ struct Created {
     created_ms: u64,
     /// Shown this once.
     secret: String,
+}
+
+/// A hook as listed: how its delivery goes, never its secret.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct HookRow {
+    id: u64,
+    url: String,
+    #[schema(value_type = Vec<schema::FeedEventName>)]
+    events: Vec<String>,
+    max_attempts: u32,
+    created_ms: u64,
+    delivered_through: u64,
+    dead_letters: usize,
+    attempts: u32,
+    last_error: Option<String>,
+    next_at_ms: u64,
+}
+
+/// An event the hook's receiver never took.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct LetterRow {
+    event_id: u64,
+    #[schema(value_type = schema::FeedEventName)]
+    event: String,
+    at_ms: u64,
+    /// The event's data, as it would have been sent.
+    #[schema(value_type = Object)]
+    data: Value,
+    attempts: u32,
+    last_error: String,
+    failed_ms: u64,
 }

@@ -49,61 +49,6 @@ json_schema!(CustomerData, {
  }
 });
 
-json_schema!(AuditList, {
- "type": "object",
- "required": [
-  "items"
- ],
- "properties": {
-  "items": {
-   "type": "array",
-   "items": {
-    "type": "object",
-    "required": [
-     "id",
-     "at_ms",
-     "who",
-     "action",
-     "reason",
-     "order",
-     "customer"
-    ],
-    "properties": {
-     "id": {
-      "type": "integer"
-     },
-     "at_ms": {
-      "type": "integer"
-     },
-     "who": {
-      "type": "string",
-      "description": "The token's name, or the hub's own part."
-     },
-     "action": {
-      "type": "string",
-      "description": "`read_customer`, `set_tags`, `archive_customer`, ..."
-     },
-     "reason": {
-      "type": "string"
-     },
-     "order": {
-      "type": [
-       "integer",
-       "null"
-      ]
-     },
-     "customer": {
-      "type": [
-       "string",
-       "null"
-      ]
-     }
-    }
-   }
-  }
- }
-});
-
 json_schema!(KeyParam, {
  "type": "string",
  "pattern": "^[0-9a-fA-F]{64}$"
