@@ -20,12 +20,13 @@ pub struct HubConfig {
     pub http_listen: SocketAddr,
     /// The sled data directory.
     pub data_dir: PathBuf,
-    /// An external broker (host:port) to use instead of the embedded one.
-    pub external_broker: Option<String>,
-    /// Username of the hub's login to the external broker.
-    pub external_broker_username: Option<String>,
-    /// Password of the hub's login to the external broker.
-    pub external_broker_password: Option<String>,
+    /// An external broker instead of the embedded one (`[external_broker]`:
+    /// address, username, password_file, ca_file, acl_dir, reload; see
+    /// [`crate::net::external`]).
+    pub external_broker: crate::net::external::ExternalBrokerConfig,
+    /// Other sites' hubs on the same broker (`[peers.SITE] public_key`):
+    /// whose signed stock notices routing believes.
+    pub peers: crate::sites::peers::Peers,
     /// Most movements applied in one group commit (a dead letter counts
     /// as one per 40 bytes). Kept small: a group is one sled batch, and
     /// sled's garbage from batches of thousands of records outran its
@@ -117,9 +118,8 @@ impl Default for HubConfig {
             mqtt_listen: SocketAddr::from(([127, 0, 0, 1], 1883)),
             http_listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             data_dir: PathBuf::from("data"),
-            external_broker: None,
-            external_broker_username: None,
-            external_broker_password: None,
+            external_broker: Default::default(),
+            peers: Default::default(),
             max_group_movements: 500,
             safety_stock: BTreeMap::new(),
             reconcile_at: "02:00".to_string(),
@@ -205,11 +205,10 @@ impl HubConfig {
                 "max_group_movements must be at least 1".into(),
             ));
         }
-        if self.external_broker_username.is_some() != self.external_broker_password.is_some() {
-            return Err(ConfigError::Invalid(
-                "external_broker_username and external_broker_password go together".into(),
-            ));
-        }
+        self.external_broker
+            .validate()
+            .map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        crate::sites::peers::validate(&self.peers, &self.site).map_err(ConfigError::Invalid)?;
         if self.data_dir.as_os_str().is_empty() {
             return Err(ConfigError::Invalid("data_dir is empty".into()));
         }

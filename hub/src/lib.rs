@@ -39,6 +39,7 @@ pub mod printing;
 pub mod reconcile;
 pub mod reports;
 pub mod run;
+pub mod sites;
 pub mod store;
 pub mod tasks;
 pub mod tokens;

@@ -56,6 +56,14 @@ enum Command {
     /// timeliness --week 2026-W49 --format csv --out FILE`).
     #[command(subcommand)]
     Report(cli::report::ReportCommand),
+    /// Print this hub's public key, which other sites' hubs on the same
+    /// broker set as `[peers.SITE] public_key` to believe its stock
+    /// notices (the key is made in DIR at first use).
+    SiteKey {
+        /// Data directory.
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+    },
     /// The embedded broker's own process, started and supervised by the
     /// hub (not for use by hand).
     #[command(hide = true)]
@@ -89,9 +97,27 @@ struct RunArgs {
     /// Data directory.
     #[arg(long)]
     data: Option<PathBuf>,
-    /// Use this external broker (host:port) instead of the embedded one.
-    #[arg(long)]
+    /// Use this external broker (mqtt://HOST:PORT, mqtts://HOST:PORT or
+    /// HOST:PORT) instead of the embedded one.
+    #[arg(long, value_name = "URL")]
     external_broker: Option<String>,
+    /// The hub's username on the external broker.
+    #[arg(long, value_name = "NAME")]
+    external_broker_username: Option<String>,
+    /// A file holding the hub's broker password (the environment variable
+    /// WMS_BROKER_PASSWORD wins over it).
+    #[arg(long, value_name = "FILE")]
+    external_broker_password_file: Option<PathBuf>,
+    /// The CA certificate (PEM) of an mqtts:// broker.
+    #[arg(long, value_name = "FILE")]
+    external_broker_ca_file: Option<PathBuf>,
+    /// Keep Mosquitto's password and ACL files in this directory.
+    #[arg(long, value_name = "DIR")]
+    external_broker_acl_dir: Option<PathBuf>,
+    /// The command (split on spaces, no shell) that makes the broker
+    /// reload those files, e.g. "systemctl reload mosquitto".
+    #[arg(long, value_name = "COMMAND")]
+    external_broker_reload: Option<String>,
 }
 
 fn load_config(args: RunArgs) -> anyhow::Result<HubConfig> {
@@ -111,8 +137,16 @@ fn load_config(args: RunArgs) -> anyhow::Result<HubConfig> {
     if let Some(v) = args.data {
         config.data_dir = v;
     }
-    if let Some(v) = args.external_broker {
-        config.external_broker = Some(v);
+    let external = &mut config.external_broker;
+    external.address = args.external_broker.or(external.address.take());
+    external.username = args.external_broker_username.or(external.username.take());
+    external.password_file = args
+        .external_broker_password_file
+        .or(external.password_file.take());
+    external.ca_file = args.external_broker_ca_file.or(external.ca_file.take());
+    external.acl_dir = args.external_broker_acl_dir.or(external.acl_dir.take());
+    if let Some(command) = args.external_broker_reload {
+        external.reload = command.split_whitespace().map(String::from).collect();
     }
     config.validate()?;
     Ok(config)
@@ -136,6 +170,11 @@ fn main() -> anyhow::Result<()> {
             }
         }
         Some(Command::Report(command)) => return cli::report::run(command),
+        Some(Command::SiteKey { data }) => {
+            let key = hub::sites::signing::SiteKey::load_or_create(&data)?;
+            println!("{}", key.public_hex());
+            return Ok(());
+        }
         Some(Command::BrokerChild { listen, data, site }) => {
             let args = hub::net::broker::child::ChildArgs {
                 listen,

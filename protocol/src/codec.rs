@@ -43,11 +43,17 @@ pub fn encode(message: &Message) -> Vec<u8> {
 
 /// Decodes one frame. The whole slice must be exactly one message.
 pub fn decode(frame: &[u8]) -> Result<Message, DecodeError> {
+    decode_as(frame)
+}
+
+/// Decodes one frame of any type of the contract (the hub-to-hub frames
+/// of [`crate::sites`] use it too). The whole slice must be one value.
+pub fn decode_as<T: serde::de::DeserializeOwned>(frame: &[u8]) -> Result<T, DecodeError> {
     let (&version, body) = frame.split_first().ok_or(DecodeError::Empty)?;
     if version != PROTOCOL_VERSION {
         return Err(DecodeError::UnknownVersion { found: version });
     }
-    let (message, rest) = postcard::take_from_bytes::<Message>(body).map_err(map_postcard)?;
+    let (message, rest) = postcard::take_from_bytes::<T>(body).map_err(map_postcard)?;
     if !rest.is_empty() {
         return Err(DecodeError::TrailingBytes(rest.len()));
     }

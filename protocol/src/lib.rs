@@ -16,6 +16,8 @@
 //! * [`credentials`]: the credentials file `hub device add` writes for agents.
 //! * [`sealed`]: the AEAD envelope every hub-to-device frame travels in, and
 //!   [`replay`]: the rule that refuses a replayed one.
+//! * [`sites`]: what hubs of several sites tell each other through one
+//!   broker (who owns a site, each site's available stock).
 //! * [`barcode`]: what a scanner reads (GS1, EAN/UPC, our rack labels), parsed.
 
 pub mod auth;
@@ -28,6 +30,7 @@ pub mod message;
 pub mod replay;
 pub mod return_ref;
 pub mod sealed;
+pub mod sites;
 pub mod task_ref;
 pub mod topic;
 pub mod validate;

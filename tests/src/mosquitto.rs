@@ -23,12 +23,17 @@ fn mosquitto_bin() -> PathBuf {
     })
 }
 
-/// Writes a hub config for `site` using an external broker with this login.
+/// Writes a hub config for `site` using an external broker with this
+/// login: the password in its own file (`broker.pass` beside the config),
+/// never in the config.
 pub fn hub_config(dir: &Path, site: &str, username: &str, password: &str) -> PathBuf {
     let path = dir.join("hub.toml");
+    let secret = dir.join("broker.pass");
+    std::fs::write(&secret, format!("{password}\n")).expect("write password file");
     let text = format!(
-        "site = \"{site}\"\nexternal_broker_username = \"{username}\"\n\
-         external_broker_password = \"{password}\"\n"
+        "site = \"{site}\"\n[external_broker]\nusername = \"{username}\"\n\
+         password_file = \"{}\"\n",
+        secret.display()
     );
     std::fs::write(&path, text).expect("write hub config");
     path
@@ -59,43 +64,95 @@ pub struct Mosquitto {
     /// Its loopback port.
     pub port: u16,
     log: PathBuf,
+    work: PathBuf,
+}
+
+fn spawn_broker(work: &Path, conf: &Path) -> Child {
+    Command::new(mosquitto_bin())
+        .arg("-c")
+        .arg(conf)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::from(
+            std::fs::File::create(work.join("broker.stderr")).expect("broker stderr file"),
+        ))
+        .spawn()
+        .expect("spawn mosquitto")
 }
 
 impl Mosquitto {
     /// Starts Mosquitto on a free port with the generated settings in
     /// `acl_dir` (its `mosquitto.conf`), and waits until it accepts TCP.
     pub fn start(work: &Path, acl_dir: &Path) -> Mosquitto {
-        let port = free_port();
+        Mosquitto::start_on(work, acl_dir, free_port())
+    }
+
+    /// [`Mosquitto::start`] on a given port.
+    pub fn start_on(work: &Path, acl_dir: &Path, port: u16) -> Mosquitto {
+        Mosquitto::start_with_listeners(work, acl_dir, port, "")
+    }
+
+    /// [`Mosquitto::start_on`] with more listeners (`listener ...` lines
+    /// and their options, after the plain one on `port`).
+    pub fn start_with_listeners(work: &Path, acl_dir: &Path, port: u16, more: &str) -> Mosquitto {
         let conf = work.join("broker.conf");
         let log = work.join("broker.log");
         let text = format!(
             "include_dir {}\npersistence false\nuser root\n\
-             log_dest file {}\nlog_type all\nlistener {port} 127.0.0.1\n\
-             use_username_as_clientid true\n",
+             log_dest file {}\nlog_type all\npid_file {}\n\
+             listener {port} 127.0.0.1\nuse_username_as_clientid true\n{more}",
             acl_dir.display(),
-            log.display()
+            log.display(),
+            work.join("broker.pid").display()
         );
         std::fs::write(&conf, text).expect("write broker config");
-        let child = Command::new(mosquitto_bin())
-            .arg("-c")
-            .arg(&conf)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::from(
-                std::fs::File::create(work.join("broker.stderr")).expect("broker stderr file"),
-            ))
-            .spawn()
-            .expect("spawn mosquitto");
-        let mut broker = Mosquitto { child, port, log };
+        let child = spawn_broker(work, &conf);
+        let mut broker = Mosquitto {
+            child,
+            port,
+            log,
+            work: work.to_path_buf(),
+        };
+        broker.wait_listening();
+        broker
+    }
+
+    /// A script that makes this broker reload, whatever its process id
+    /// after restarts (for `--external-broker-reload`).
+    pub fn reload_script(&self) -> PathBuf {
+        let path = self.work.join("reload.sh");
+        let text = format!(
+            "#!/bin/sh\nexec kill -HUP \"$(cat {})\"\n",
+            self.work.join("broker.pid").display()
+        );
+        std::fs::write(&path, text).expect("write reload script");
+        let mut mode = std::fs::metadata(&path).expect("stat").permissions();
+        std::os::unix::fs::PermissionsExt::set_mode(&mut mode, 0o755);
+        std::fs::set_permissions(&path, mode).expect("chmod reload script");
+        path
+    }
+
+    /// SIGKILL, then a new process with the same settings on the same
+    /// port (no persistence: it starts with no sessions and nothing
+    /// retained, as a replaced broker node does).
+    pub fn kill_and_restart(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.child = spawn_broker(&self.work, &self.work.join("broker.conf"));
+        self.wait_listening();
+    }
+
+    fn wait_listening(&mut self) {
+        let port = self.port;
         wait_until("mosquitto listening", Duration::from_secs(10), || {
             std::net::TcpStream::connect(("127.0.0.1", port)).ok()
         })
         .unwrap_or_else(|e| {
-            let stderr = std::fs::read_to_string(work.join("broker.stderr")).unwrap_or_default();
-            panic!("{e}; broker log:\n{}{stderr}", broker.log_text())
+            let stderr =
+                std::fs::read_to_string(self.work.join("broker.stderr")).unwrap_or_default();
+            panic!("{e}; broker log:\n{}{stderr}", self.log_text())
         });
-        assert!(broker.is_running(), "mosquitto exited");
-        broker
+        assert!(self.is_running(), "mosquitto exited");
     }
 
     /// `host:port` for `--external-broker` and `--hub`.
@@ -117,6 +174,11 @@ impl Mosquitto {
         .unwrap_or_else(|e| panic!("{e}; broker log:\n{}", self.log_text()));
     }
 
+    /// Its process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Its log so far.
     pub fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
@@ -131,5 +193,62 @@ impl Drop for Mosquitto {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// The environment variable that runs every hub the harness starts on an
+/// external Mosquitto instead of its embedded broker: `mosquitto`.
+pub const BROKER_ENV: &str = "WMS_TEST_BROKER";
+
+/// Whether this run puts the hubs on Mosquitto ([`BROKER_ENV`]).
+pub fn hubs_on_mosquitto() -> bool {
+    match std::env::var(BROKER_ENV).as_deref() {
+        Ok("mosquitto") => true,
+        Ok("embedded") | Ok("") | Err(_) => false,
+        Ok(other) => panic!("{BROKER_ENV}={other}: expected mosquitto or embedded"),
+    }
+}
+
+/// A hub's own Mosquitto, on the port its embedded broker would use, so
+/// the devices of a test find it where they look: the hub keeps the
+/// broker's password and ACL files (`--external-broker-acl-dir`) and
+/// reloads it with `kill -HUP` as devices are added and revoked. Dropped
+/// with the hub, as the embedded broker dies with it.
+pub struct HubBroker {
+    /// The broker.
+    pub broker: Mosquitto,
+    /// The flags that put the hub on it.
+    pub args: Vec<String>,
+}
+
+impl HubBroker {
+    /// Starts Mosquitto for the hub of `site` with data in `data`, on
+    /// `port`; the files in place before the hub starts come from the
+    /// real `hub device acl`.
+    pub fn start(data: &Path, site: &str, port: u16) -> HubBroker {
+        let name = data.file_name().and_then(|n| n.to_str()).unwrap_or("hub");
+        let work = data.with_file_name(format!("{name}-mosquitto-{port}"));
+        std::fs::create_dir_all(&work).expect("broker work dir");
+        let username = format!("hub-{site}");
+        let config = hub_config(&work, site, &username, &format!("pw-{site}-{port}"));
+        let acl = work.join("acl");
+        export_acl(data, &config, &acl);
+        let broker = Mosquitto::start_on(&work, &acl, port);
+        let args = [
+            "--external-broker".to_string(),
+            format!("mqtt://127.0.0.1:{port}"),
+            "--external-broker-username".into(),
+            username,
+            "--external-broker-password-file".into(),
+            work.join("broker.pass").display().to_string(),
+            "--external-broker-acl-dir".into(),
+            acl.display().to_string(),
+            "--external-broker-reload".into(),
+            format!("kill -HUP {}", broker.pid()),
+        ];
+        HubBroker {
+            broker,
+            args: args.to_vec(),
+        }
     }
 }

@@ -80,6 +80,9 @@ pub struct HubProc {
     pub data: PathBuf,
     /// The site it owns.
     pub site: String,
+    /// Its Mosquitto, when the run puts hubs on one
+    /// ([`crate::mosquitto::hubs_on_mosquitto`]); dropped after the hub.
+    pub mosquitto: Option<crate::mosquitto::HubBroker>,
 }
 
 impl HubProc {
@@ -134,11 +137,19 @@ impl HubProc {
         filter: &str,
         stderr: Stdio,
     ) -> HubProc {
+        let own_broker = extra.contains(&"--external-broker");
+        let mosquitto = (crate::mosquitto::hubs_on_mosquitto() && !own_broker)
+            .then(|| crate::mosquitto::HubBroker::start(data, site, ports.mqtt));
+        let broker_args = mosquitto
+            .as_ref()
+            .map(|m| m.args.clone())
+            .unwrap_or_default();
         let child = Command::new(bin_path("hub"))
             .args(["--site", site, "--data"])
             .arg(data)
             .args(["--mqtt", &format!("127.0.0.1:{}", ports.mqtt)])
             .args(["--http", &format!("127.0.0.1:{}", ports.http)])
+            .args(&broker_args)
             .args(extra)
             .env("RUST_LOG", filter)
             .stdin(Stdio::null())
@@ -150,6 +161,7 @@ impl HubProc {
             ports,
             data: data.to_path_buf(),
             site: site.to_string(),
+            mosquitto,
         };
         wait_until("hub /healthz", Duration::from_secs(20), || {
             http::get(ports.http_addr(), "/healthz")

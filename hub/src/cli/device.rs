@@ -67,7 +67,8 @@ pub enum DeviceCommand {
         #[arg(long, default_value = "data")]
         data: PathBuf,
         /// The hub's config file: its site, and its own broker login
-        /// (external_broker_username / external_broker_password).
+        /// ([external_broker] username and password_file; or the password
+        /// in the environment variable WMS_BROKER_PASSWORD).
         #[arg(long, value_name = "FILE")]
         config: PathBuf,
         /// Where to write the files (created if missing).
@@ -124,42 +125,29 @@ pub fn run(command: DeviceCommand) -> Result<()> {
 
 fn write_mosquitto(data: &Path, config: &Path, out: &Path) -> Result<()> {
     let config = hub::config::HubConfig::from_file(config)?;
-    let (Some(username), Some(password)) = (
-        config.external_broker_username.as_deref(),
-        config.external_broker_password.as_deref(),
-    ) else {
+    let Some((username, password)) = config.external_broker.login()? else {
         anyhow::bail!(
-            "the config has no external_broker_username / external_broker_password: the \
-             hub's own broker login must be in the password file"
+            "the config has no [external_broker] username (with password_file, or the \
+             password in {}): the hub's own broker login must be in the password file",
+            hub::net::external::PASSWORD_ENV
         );
     };
     let login = hub::devices::mosquitto::HubLogin {
         site: &config.site,
-        username,
-        password,
+        username: &username,
+        password: &password,
     };
     let registry = Registry::new(data).load()?;
     let files = hub::devices::mosquitto::files(&registry, &login)?;
-    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
-    let out = out
-        .canonicalize()
-        .with_context(|| format!("cannot resolve {}", out.display()))?;
-    for (name, text) in [
-        ("mosquitto.acl", files.acl.as_str()),
-        ("mosquitto.passwd", files.passwd.as_str()),
-        ("mosquitto.conf", &hub::devices::mosquitto::conf(&out)),
-    ] {
-        let path = out.join(name);
-        // Whole files only: the broker may reload at any moment.
-        hub::datafile::write_private(&path, text.as_bytes())
-            .with_context(|| format!("cannot write {}", path.display()))?;
-    }
+    let written = hub::devices::mosquitto_dir::write(out, &config.site, &files)
+        .with_context(|| format!("cannot write the files in {}", out.display()))?;
     println!(
         "wrote mosquitto.acl, mosquitto.passwd and mosquitto.conf for {} device(s) of site {} \
-         to {}; reload Mosquitto (SIGHUP) to apply",
+         (the files hold sites {}) to {}; reload Mosquitto (SIGHUP) to apply",
         files.devices,
         config.site,
-        out.display()
+        written.sites.join(", "),
+        written.dir.display()
     );
     Ok(())
 }

@@ -20,6 +20,7 @@ pub mod fleet_config;
 pub mod heartbeat;
 pub mod kick;
 pub mod mosquitto;
+pub mod mosquitto_dir;
 pub mod registry;
 pub mod reload;
 pub mod secrets;

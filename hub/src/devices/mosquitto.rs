@@ -98,7 +98,8 @@ pub fn files(registry: &RegistryFile, hub: &HubLogin<'_>) -> Result<MosquittoFil
         "# Written by `hub device acl --format mosquitto`; regenerate after every\n\
          # `hub device add|revoke|rotate` and reload Mosquitto (SIGHUP).\n\n",
     );
-    let mut passwd = format!("{}:{}\n", hub.username, new_password_hash(hub.password)?);
+    let hash = new_password_hash(hub.password)?;
+    let mut passwd = format!("{0}:{hash}\n{0}-probe:{hash}\n", hub.username);
     hub_rules(&mut acl, hub)?;
     for device in &active {
         device_rules(&mut acl, hub.site, &device.id, device.kind);
@@ -125,6 +126,11 @@ pub fn conf(dir: &Path) -> String {
          # Also put `use_username_as_clientid true` under each listener (a\n\
          # listener option): the client id is then the username, so no login\n\
          # can take over another device's session.\n\
+         # The hub takes every device's traffic on one connection: let many\n\
+         # messages be in flight to it, and queue rather than drop while it\n\
+         # is busy (Mosquitto's defaults are 20 and 1000).\n\
+         max_inflight_messages 1000\n\
+         max_queued_messages 100000\n\
          password_file {dir}/mosquitto.passwd\n\
          acl_file {dir}/mosquitto.acl\n",
         dir = dir.display()
@@ -144,6 +150,19 @@ fn hub_rules(acl: &mut String, hub: &HubLogin<'_>) -> Result<(), AclError> {
     ] {
         let _ = writeln!(acl, "topic {access} {}", kind.filter_for_site(hub.site)?);
     }
+    // Its claim on the site and its stock notices; every site's notices.
+    let _ = writeln!(acl, "topic readwrite wms/{}/hub/#", hub.site);
+    let _ = writeln!(
+        acl,
+        "topic read {}",
+        protocol::sites::stock_filter_all_sites()
+    );
+    // Orders it hands over to other sites' hubs, and its answers to theirs.
+    let _ = writeln!(acl, "topic write wms/+/hub/inbox/{}", hub.site);
+    // The probe that looks for another live hub of the site before the
+    // hub connects (a client id of its own: looking takes nothing over).
+    let owner = protocol::sites::owner_topic(hub.site)?;
+    let _ = writeln!(acl, "\nuser {}-probe\ntopic read {owner}", hub.username);
     acl.push('\n');
     Ok(())
 }

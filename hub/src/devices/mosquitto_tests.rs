@@ -45,7 +45,10 @@ fn only_active_devices_of_the_site_are_let_in_each_to_its_own_topics() {
         "user hub-s1\ntopic read wms/s1/dev/+/events\ntopic read wms/s1/dev/+/status\n\
          topic read wms/s1/dev/+/taskack\ntopic read wms/s1/printer/+/done\n\
          topic write wms/s1/dev/+/ack\ntopic write wms/s1/dev/+/tasks\n\
-         topic write wms/s1/printer/+/jobs\n",
+         topic write wms/s1/printer/+/jobs\ntopic readwrite wms/s1/hub/#\n\
+         topic read wms/+/hub/stock/+\ntopic write wms/+/hub/inbox/s1\n",
+        // The hub's probe may only look at who owns the site.
+        "user hub-s1-probe\ntopic read wms/s1/hub/owner\n\n",
         // A printer station: its jobs and reports, and its status; no
         // events, so it cannot move stock.
         "user ps1\ntopic write wms/s1/dev/ps1/status\ntopic write wms/s1/printer/ps1/done\n\
@@ -61,7 +64,16 @@ fn only_active_devices_of_the_site_are_let_in_each_to_its_own_topics() {
         assert!(!out.passwd.contains(absent), "{absent} in passwd");
     }
     let users: Vec<_> = out.passwd.lines().map(|l| l.split(':').next()).collect();
-    assert_eq!(users, [Some("hub-s1"), Some("d1"), Some("d2"), Some("ps1")]);
+    assert_eq!(
+        users,
+        [
+            Some("hub-s1"),
+            Some("hub-s1-probe"),
+            Some("d1"),
+            Some("d2"),
+            Some("ps1")
+        ]
+    );
     assert!(!out.passwd.contains("hub-secret"));
 }
 

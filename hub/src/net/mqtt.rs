@@ -12,15 +12,18 @@ use crate::beat::Beat;
 use crate::devices::InternalLogin;
 use crate::metrics::Metrics;
 use crate::net::outbound::Outbound;
+use crate::sites::owner::{Ownership, Seen};
+use crate::sites::stock::StockPublisher;
 use crate::writer::Command;
+use bytes::Bytes;
 use protocol::TopicKind;
 use rumqttc::{AsyncClient, Event, EventLoop, MqttOptions, Packet, QoS};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
-use tracing::{info, warn};
+use tracing::{error, info, warn};
 
 /// The hub client's MQTT keep-alive: it pings an idle broker this often.
 pub const KEEP_ALIVE: Duration = Duration::from_secs(5);
@@ -30,7 +33,7 @@ pub const KEEP_ALIVE: Duration = Duration::from_secs(5);
 pub const PATIENCE: Duration = Duration::from_secs(20);
 
 /// Where the broker is and who the hub is.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct MqttSettings {
     /// Broker host.
     pub host: String,
@@ -40,12 +43,58 @@ pub struct MqttSettings {
     pub site: String,
     /// Client id, username and password of the hub's connection.
     pub login: InternalLogin,
+    /// TLS settings for an `mqtts://` external broker.
+    pub tls: Option<rumqttc::TlsConfiguration>,
+    /// On a shared external broker: the site's claim and stock notices.
+    pub sites: Option<SiteSide>,
+}
+
+/// What a hub on a shared broker adds to its connection ([`crate::sites`]).
+pub struct SiteSide {
+    /// Its claim on the site (published on connack, cleared by its will).
+    pub ownership: Ownership,
+    /// Its signed stock notices.
+    pub stock: StockPublisher,
+    /// The other sites whose stock notices it believes and with whose
+    /// hubs it hands orders over.
+    pub peers: crate::sites::peers::Peers,
+    /// The handover task (run beside the connection), and where the
+    /// publishes on this hub's inbox go to it.
+    pub handoffs: Option<(
+        crate::sites::handoff::Handoffs,
+        mpsc::Sender<(String, bytes::Bytes)>,
+    )>,
+}
+
+impl std::fmt::Debug for SiteSide {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SiteSide")
+            .field("ownership", &self.ownership)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why the loop of [`run`] ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stopped {
+    /// Cancelled, or the writer is gone: a normal stop.
+    Normally,
+    /// Another hub claimed the site.
+    Rival,
+}
+
+/// What the loop of [`run`] works with besides the connection.
+struct Link<'a> {
+    site: &'a str,
+    sites: Option<&'a SiteSide>,
+    inbox: Option<mpsc::Sender<(String, bytes::Bytes)>>,
+    connacks: watch::Sender<u64>,
 }
 
 /// Connects and runs until `cancel`: forwards publishes to `commands`,
 /// publishes what `outbound` releases (acks, work queues), sealed.
 pub async fn run(
-    settings: MqttSettings,
+    mut settings: MqttSettings,
     commands: mpsc::Sender<Command>,
     outbound: Outbound,
     metrics: Arc<Metrics>,
@@ -68,6 +117,12 @@ pub async fn run(
         )
         .set_inflight(1000)
         .set_request_channel_capacity(10_000);
+    if let Some(tls) = settings.tls.clone() {
+        options.set_transport(rumqttc::Transport::tls_with_config(tls));
+    }
+    if let Some(sites) = &settings.sites {
+        options.set_last_will(sites.ownership.will());
+    }
     let (client, mut eventloop) = AsyncClient::new(options, 10_000);
     // Acks are small writes that must leave now: no Nagle delay.
     let mut network = eventloop.network_options();
@@ -79,28 +134,47 @@ pub async fn run(
         metrics.clone(),
         cancel.clone(),
     ));
-    pump(
-        eventloop,
-        client,
-        &settings.site,
-        commands,
-        &metrics,
-        beat,
-        cancel,
-    )
-    .await;
-    let _ = ack_task.await;
+    let (connacks, seen) = watch::channel(0u64);
+    let mut tasks = vec![ack_task];
+    let mut inbox = None;
+    if let Some(sites) = settings.sites.as_mut() {
+        let stock = sites.stock.clone();
+        tasks.push(tokio::spawn(stock.run(
+            client.clone(),
+            seen,
+            cancel.clone(),
+        )));
+        if let Some((handoffs, sender)) = sites.handoffs.take() {
+            tasks.push(tokio::spawn(handoffs.run(client.clone(), cancel.clone())));
+            inbox = Some(sender);
+        }
+    }
+    let link = Link {
+        site: &settings.site,
+        sites: settings.sites.as_ref(),
+        inbox,
+        connacks,
+    };
+    let stopped = pump(eventloop, client, link, commands, &metrics, beat, cancel).await;
+    if stopped == Stopped::Rival {
+        // Returning without the cancel makes the hub stop with an error.
+        tasks.iter().for_each(|t| t.abort());
+        return;
+    }
+    for task in tasks {
+        let _ = task.await;
+    }
 }
 
 async fn pump(
     mut eventloop: EventLoop,
     client: AsyncClient,
-    site: &str,
+    link: Link<'_>,
     commands: mpsc::Sender<Command>,
     metrics: &Metrics,
     beat: Beat,
     cancel: CancellationToken,
-) {
+) -> Stopped {
     let subscribed = &metrics.mqtt_subscribed;
     let mut backoff = Duration::from_millis(100);
     loop {
@@ -108,7 +182,7 @@ async fn pump(
         // failed reconnect), idle or not.
         beat.now();
         let event = tokio::select! {
-            _ = cancel.cancelled() => break,
+            _ = cancel.cancelled() => return Stopped::Normally,
             event = eventloop.poll() => event,
         };
         if let Ok(Event::Incoming(Packet::Publish(_))) = &event {
@@ -117,25 +191,7 @@ async fn pump(
         match event {
             Ok(Event::Incoming(Packet::ConnAck(_))) => {
                 backoff = Duration::from_millis(100);
-                info!("hub connected to the broker; subscribing");
-                let kinds = [
-                    TopicKind::Events,
-                    TopicKind::Status,
-                    TopicKind::TaskAck,
-                    TopicKind::PrinterDone,
-                ];
-                for kind in kinds {
-                    let filter = match kind.filter_for_site(site) {
-                        Ok(f) => f,
-                        Err(e) => {
-                            warn!(error = %e, "cannot build subscription filter");
-                            continue;
-                        }
-                    };
-                    if let Err(e) = client.try_subscribe(filter, QoS::AtLeastOnce) {
-                        warn!(error = %e, "subscribe request failed");
-                    }
-                }
+                link.connected(&client);
             }
             Ok(Event::Incoming(Packet::SubAck(_))) => {
                 // Four filters, four SubAcks; any means publishes flow.
@@ -143,14 +199,19 @@ async fn pump(
             }
             Ok(Event::Incoming(Packet::Publish(p))) => {
                 tracing::trace!(topic = %p.topic.escape_debug(), "publish in");
-                let topic = p.topic;
+                match link.site_topic(&p.topic, &p.payload, &commands).await {
+                    Hub::Rival => return Stopped::Rival,
+                    Hub::WriterGone => return Stopped::Normally,
+                    Hub::Done => continue,
+                    Hub::NotMine => {}
+                }
                 let cmd = Command::Publish {
-                    topic,
+                    topic: p.topic,
                     payload: p.payload,
                     arrived: std::time::Instant::now(),
                 };
                 if commands.send(cmd).await.is_err() {
-                    break;
+                    return Stopped::Normally;
                 }
             }
             Ok(_) => {}
@@ -158,11 +219,109 @@ async fn pump(
                 subscribed.store(0, Ordering::Relaxed);
                 warn!(error = %e, "broker connection lost; reconnecting");
                 tokio::select! {
-                    _ = cancel.cancelled() => break,
+                    _ = cancel.cancelled() => return Stopped::Normally,
                     _ = tokio::time::sleep(backoff) => {}
                 }
                 backoff = (backoff * 2).min(Duration::from_secs(2));
             }
         }
     }
+}
+
+impl Link<'_> {
+    /// On every connack: subscribe to the site's topics, claim the site
+    /// (on a shared broker), and wake the stock publisher.
+    fn connected(&self, client: &AsyncClient) {
+        info!("hub connected to the broker; subscribing");
+        let kinds = [
+            TopicKind::Events,
+            TopicKind::Status,
+            TopicKind::TaskAck,
+            TopicKind::PrinterDone,
+        ];
+        for kind in kinds {
+            let filter = match kind.filter_for_site(self.site) {
+                Ok(f) => f,
+                Err(e) => {
+                    warn!(error = %e, "cannot build subscription filter");
+                    continue;
+                }
+            };
+            if let Err(e) = client.try_subscribe(filter, QoS::AtLeastOnce) {
+                warn!(error = %e, "subscribe request failed");
+            }
+        }
+        if let Some(sites) = self.sites {
+            sites.ownership.announce(client);
+            if !sites.peers.is_empty() {
+                let stock = protocol::sites::stock_filter_all_sites();
+                let inbox = protocol::sites::inbox_filter(self.site).unwrap_or_default();
+                for filter in [stock, inbox] {
+                    if let Err(e) = client.try_subscribe(filter, QoS::AtLeastOnce) {
+                        warn!(error = %e, "cannot subscribe to other sites' topics");
+                    }
+                }
+            }
+        }
+        self.connacks.send_modify(|n| *n += 1);
+    }
+
+    /// What a publish on a hub-to-hub topic was (a believed peer's stock
+    /// notice is handed to the writer here).
+    async fn site_topic(
+        &self,
+        topic: &str,
+        payload: &Bytes,
+        commands: &mpsc::Sender<Command>,
+    ) -> Hub {
+        let Some(sites) = self.sites else {
+            return Hub::NotMine;
+        };
+        if topic.contains("/hub/inbox/") {
+            if let Some(inbox) = &self.inbox {
+                if inbox
+                    .send((topic.to_string(), payload.clone()))
+                    .await
+                    .is_err()
+                {
+                    return Hub::WriterGone;
+                }
+            }
+            return Hub::Done;
+        }
+        if topic.contains("/hub/stock/") {
+            let believed = crate::sites::peers::believe(&sites.peers, self.site, topic, payload);
+            if let Some(cmd) = believed {
+                if commands.send(cmd).await.is_err() {
+                    return Hub::WriterGone;
+                }
+            }
+            return Hub::Done;
+        }
+        match sites.ownership.seen(topic, payload) {
+            Seen::Other => Hub::NotMine,
+            Seen::Fine => Hub::Done,
+            Seen::Rival(claim) => {
+                error!(
+                    site = %claim.site,
+                    instance = format_args!("{:016x}", claim.instance),
+                    "another hub claimed this site on the broker: this hub stops \
+                     (two writers must never serve one site)"
+                );
+                Hub::Rival
+            }
+        }
+    }
+}
+
+/// What a publish on a hub-to-hub topic was.
+enum Hub {
+    /// Not one: the writer's.
+    NotMine,
+    /// Handled (or ignored) here.
+    Done,
+    /// Another hub claimed this site.
+    Rival,
+    /// The writer is gone (the hub is stopping).
+    WriterGone,
 }

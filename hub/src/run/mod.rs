@@ -17,6 +17,7 @@ use crate::net::mqtt::{self, MqttSettings};
 use crate::net::outbound::Outbound;
 use crate::net::sealer::Sealer;
 use crate::net::timers;
+use crate::sites::stock::StockPublisher;
 use crate::store::{Store, StoreError};
 use crate::tokens::{self, TokenError, TokenRegistry, Tokens};
 use crate::writer::reserved_view::ReservedView;
@@ -29,6 +30,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tracing::info;
 
+mod external;
 pub mod orders;
 mod writer;
 use writer::{build_writer, Shared};
@@ -63,9 +65,18 @@ pub enum HubError {
         /// Why.
         source: std::io::Error,
     },
-    /// The external broker address is not host:port.
-    #[error("bad broker address {0:?}: expected host:port")]
-    BrokerAddress(String),
+    /// The external broker's settings cannot be used.
+    #[error(transparent)]
+    External(#[from] crate::net::external::ExternalError),
+    /// Another live hub owns the site on the shared broker.
+    #[error(transparent)]
+    Owner(#[from] crate::sites::owner::OwnerError),
+    /// The hub's site signing key cannot be had.
+    #[error(transparent)]
+    Signing(#[from] crate::sites::signing::SigningError),
+    /// The external broker's Mosquitto files cannot be written.
+    #[error(transparent)]
+    AclSync(#[from] crate::net::external::acl_sync::AclSyncError),
     /// The device registry cannot be read (or no secret could be made).
     #[error(transparent)]
     Devices(#[from] RegistryError),
@@ -121,24 +132,6 @@ impl RunningHub {
     }
 }
 
-fn broker_target(config: &HubConfig) -> Result<(String, u16), HubError> {
-    match &config.external_broker {
-        None => Ok((
-            config.mqtt_listen.ip().to_string(),
-            config.mqtt_listen.port(),
-        )),
-        Some(addr) => {
-            let (host, port) = addr
-                .rsplit_once(':')
-                .ok_or_else(|| HubError::BrokerAddress(addr.clone()))?;
-            let port = port
-                .parse()
-                .map_err(|_| HubError::BrokerAddress(addr.clone()))?;
-            Ok((host.to_string(), port))
-        }
-    }
-}
-
 /// Starts every part of the hub and returns once they are listening.
 pub async fn start(config: HubConfig) -> Result<RunningHub, HubError> {
     start_with_clock(config, Arc::new(SystemClock)).await
@@ -149,13 +142,13 @@ pub async fn start_with_clock(
     config: HubConfig,
     clock: SharedClock,
 ) -> Result<RunningHub, HubError> {
-    let (host, port) = broker_target(&config)?;
+    let target = external::broker_target(&config)?;
     // A corrupt registry stops the start here, naming the file.
     let registry = Registry::new(&config.data_dir);
     let (book, generation) = reload::load_versioned(&registry)?;
     let counts = book.counts();
     let devices = Devices::new(book);
-    let login = hub_login(&config)?;
+    let login = external::hub_login(&config)?;
     std::fs::create_dir_all(&config.data_dir).map_err(|e| StoreError::Sled(e.into()))?;
     let store = Store::open_with_cache(&config.data_dir, config.store_cache_mb << 20)?;
     refuse_mismatched_pool(&store)?;
@@ -193,7 +186,7 @@ pub async fn start_with_clock(
         addr: config.http_listen,
         source,
     })?;
-    let broker = match config.external_broker {
+    let broker = match config.external_broker.address {
         None => Some(start_broker(&config, &login, &metrics).await?),
         Some(_) => None,
     };
@@ -214,9 +207,28 @@ pub async fn start_with_clock(
         .name("pool-writer".into())
         .spawn(move || writer.run(cmd_rx, ack_tx))
         .map_err(|e| HubError::Task(e.to_string()))?;
+    let sites = external::site_side(
+        &config,
+        &login,
+        &target,
+        |key| StockPublisher {
+            site: config.site.clone(),
+            key,
+            store: store.clone(),
+            reserved: reserved.clone(),
+            feed: feed.clone(),
+        },
+        (&cmd_tx, &regions),
+    )
+    .await?;
+    // Only once no other live hub owns the site: a refused hub must not
+    // rewrite the site's part of the broker's files.
+    let acl_sync = external::acl_sync(&config, &login)?;
     let settings = MqttSettings {
-        host,
-        port,
+        host: target.host,
+        port: target.port,
+        tls: target.tls,
+        sites,
         site: config.site.clone(),
         login,
     };
@@ -253,8 +265,12 @@ pub async fn start_with_clock(
     let webhooks = crate::webhooks::worker::spawn(&mut parts, &store, &feed, &cancel)?;
     let (c, m) = (cancel.clone(), metrics.clone());
     parts.spawn_beating("device-registry", FILE_PATIENCE, |beat| {
+        let file = registry.clone();
         reload::watch(registry, devices, beat, c, move |counts, generation| {
-            m.registry_loaded(counts, generation)
+            m.registry_loaded(counts, generation);
+            if let Some(sync) = &acl_sync {
+                sync.write_and_reload(&file);
+            }
         })
     });
     let (c, t) = (cancel.clone(), tokens.clone());
@@ -345,22 +361,6 @@ async fn start_broker(
         failures: config.broker_probe_failures,
     };
     Ok(Supervisor::start(child, probe, plan, metrics.clone()).await?)
-}
-
-/// The hub's own broker login: a fresh random secret for the embedded
-/// broker, or the configured one for an external broker.
-fn hub_login(config: &HubConfig) -> Result<InternalLogin, RegistryError> {
-    let mut login = InternalLogin::generate(&config.site)?;
-    if config.external_broker.is_some() {
-        if let (Some(user), Some(pass)) = (
-            &config.external_broker_username,
-            &config.external_broker_password,
-        ) {
-            login.username = user.clone();
-            login.password = pass.clone();
-        }
-    }
-    Ok(login)
 }
 
 /// The API tokens at start. A data directory that never had one gets an

@@ -123,6 +123,18 @@ pub enum Command {
     /// Records an access to customer data made outside the writer (the
     /// buyer's remarks opened for a picker's list).
     Audit(Box<crate::orders::AuditEntry>),
+    /// Another site's available stock of a SKU, from its hub's signed
+    /// notice (checked by [`crate::sites::peers`]); routing reads it.
+    PeerStock {
+        /// The site.
+        site: String,
+        /// The SKU.
+        sku: String,
+        /// On hand minus reserved there.
+        available: i64,
+        /// When that hub read it.
+        at_ms: u64,
+    },
     /// Rebuild the pool from the log, compare, optionally against an ERP
     /// file, and store the report (runs after the group's commit).
     Reconcile {
@@ -210,6 +222,15 @@ pub fn apply(pool: &mut Pool, cmd: Command, now: u64) -> Result<Option<Pending>,
         Command::Ping { reply } => later(reply, |_| Ok(())),
         Command::Audit(entry) => {
             pool.audit(*entry);
+            return Ok(None);
+        }
+        Command::PeerStock {
+            site,
+            sku,
+            available,
+            at_ms,
+        } => {
+            pool.peer_stock(&site, &sku, available, at_ms);
             return Ok(None);
         }
         Command::Allocate { request, reply } => {

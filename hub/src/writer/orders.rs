@@ -342,6 +342,23 @@ pub enum OrderCommand {
         /// The answer.
         reply: Reply<CustomerData>,
     },
+    /// The orders handed over to another site and not yet taken in there.
+    PendingHandoffs {
+        /// The answer: each order with the site it goes to.
+        reply: Reply<Vec<(Order, String)>>,
+    },
+    /// Another site's hub answered a handover (see
+    /// [`hub_core::pool::Pool::handoff_accepted`]).
+    HandoffAnswered {
+        /// The order here.
+        id: u64,
+        /// The site that answered.
+        site: String,
+        /// Its order id there, or why it refused.
+        answer: Result<u64, String>,
+        /// The answer.
+        reply: Reply<Order>,
+    },
 }
 
 impl Desk {
@@ -386,6 +403,26 @@ impl Desk {
                 let result = self.open(pool, id, access, now);
                 later(reply, move |_| result)
             }
+            OrderCommand::PendingHandoffs { reply } => {
+                let pending: Vec<(Order, String)> = pool
+                    .pending_handoffs()
+                    .into_iter()
+                    .filter_map(|(id, site)| Some((pool.order(id)?.clone(), site)))
+                    .collect();
+                later(reply, move |_| Ok(pending))
+            }
+            OrderCommand::HandoffAnswered {
+                id,
+                site,
+                answer,
+                reply,
+            } => {
+                let result = match answer {
+                    Ok(remote) => pool.handoff_accepted(id, &site, remote, now),
+                    Err(why) => pool.handoff_refused(id, &site, &why, now),
+                };
+                later(reply, move |_| result)
+            }
         }
     }
 
@@ -423,7 +460,9 @@ pub(crate) fn refuse(cmd: OrderCommand) -> Pending {
         OrderCommand::Paid { reply, .. }
         | OrderCommand::PaymentFailed { reply, .. }
         | OrderCommand::Cancel { reply, .. }
-        | OrderCommand::Resubmit { reply, .. } => later(reply, |_| no()),
+        | OrderCommand::Resubmit { reply, .. }
+        | OrderCommand::HandoffAnswered { reply, .. } => later(reply, |_| no()),
+        OrderCommand::PendingHandoffs { reply } => later(reply, |_| Ok(Vec::new())),
         OrderCommand::OpenCustomer { reply, .. } => later(reply, |_| no()),
         OrderCommand::PlatformClosed { reply, .. } => later(reply, |_| no()),
     }

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod book;
 pub mod clean;
 pub mod model;
+pub mod peers;
 pub mod report;
 pub mod routing;
 
@@ -60,17 +61,6 @@ impl Default for OrderRules {
     }
 }
 
-impl OrderRules {
-    /// Where an order of `region` goes, and why: this hub holds its stock
-    /// already, so its own site can fill it; other sites' stock is not
-    /// visible from here (see [`routing`]).
-    pub fn route(&self, region: &str) -> routing::Route {
-        routing::route(&self.routing, &self.site, region, |s| {
-            (s == self.site).then_some(true)
-        })
-    }
-}
-
 /// The pool's order state: the book, its rules, and which reservation
 /// holds which unpaid order.
 #[derive(Debug, Default)]
@@ -85,9 +75,30 @@ pub struct Orders {
     pub(crate) next_stuck_check_ms: u64,
     /// The archive check's next walk.
     pub(crate) next_archive_check_ms: u64,
+    /// Other sites' available stock, as their hubs publish it.
+    pub(crate) peers: peers::PeerStock,
 }
 
 impl Orders {
+    /// Where an order of `region` with `lines` goes, and why: this site
+    /// if `home_fills` (it holds the stock already), else the best other
+    /// site whose published stock fills every line (see [`routing`]).
+    pub fn route(
+        &self,
+        region: &str,
+        lines: &[model::OrderLine],
+        home_fills: bool,
+    ) -> routing::Route {
+        let home = self.rules.site.as_str();
+        routing::route(&self.rules.routing, home, region, |s| {
+            if s == home {
+                Some(home_fills)
+            } else {
+                self.peers.fills(s, lines)
+            }
+        })
+    }
+
     /// Orders state from what the store holds.
     pub fn load(
         orders: Vec<Order>,
@@ -107,6 +118,7 @@ impl Orders {
             audit: AuditLog::new(next_audit),
             next_stuck_check_ms: 0,
             next_archive_check_ms: 0,
+            peers: Default::default(),
         }
     }
 }

@@ -236,6 +236,19 @@ pub struct Order {
     /// Units that came back, as the receiving desk scanned them.
     #[serde(default)]
     pub returns: Vec<OrderReturn>,
+    /// Handed over to another site's hub (this site could not fill it).
+    #[serde(default)]
+    pub handoff: Option<Handoff>,
+}
+
+/// An order handed over to another site: sent until that site's hub
+/// answers, then routed there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Handoff {
+    /// The site that fills it.
+    pub site: String,
+    /// Its order id at that site, once that site took it in.
+    pub remote_id: Option<u64>,
 }
 
 /// Units of an order that came back.

@@ -28,6 +28,7 @@ pub mod census;
 pub mod customers;
 mod feed;
 mod fleet;
+mod handoff;
 pub mod order_life;
 pub mod orders;
 pub mod printing;

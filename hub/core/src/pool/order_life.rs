@@ -188,6 +188,8 @@ impl Pool {
             .book
             .iter()
             .filter(|o| !o.state.is_final() && !o.stuck_alerted)
+            // Handed over and taken in: the other site's hub watches it.
+            .filter(|o| o.handoff.as_ref().is_none_or(|h| h.remote_id.is_none()))
             .filter(|o| o.updated_ms.saturating_add(after) <= now)
             .map(|o| o.id)
             .collect();

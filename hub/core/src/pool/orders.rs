@@ -183,6 +183,7 @@ impl Pool {
             stuck_alerted: false,
             shipment: None,
             returns: Vec::new(),
+            handoff: None,
         };
         let note = format!("taken in from {}", order.platform);
         order.enter(OrderState::Received, now, note);
@@ -235,12 +236,46 @@ impl Pool {
                     self.pay_held(order, now);
                 }
             }
-            Ok(Reserved::Stored(id)) => self.backorder(order, now, format!("hold {id} ended")),
-            Err(refusal) => self.backorder(order, now, refusal.to_string()),
+            Ok(Reserved::Stored(id)) => self.cannot_hold(order, now, format!("hold {id} ended")),
+            Err(refusal) => self.cannot_hold(order, now, refusal.to_string()),
         }
     }
 
-    fn backorder(&mut self, order: &mut Order, now: u64, why: String) {
+    /// This site cannot hold the order's stock: a backorder, naming the
+    /// other site whose published stock fills it, if one does.
+    fn cannot_hold(&mut self, order: &mut Order, now: u64, why: String) {
+        let region = order.customer.region.split(' ').next().unwrap_or("");
+        let route = self.orders.route(region, &order.lines, false);
+        match route.site {
+            // An order handed over from another site is not handed on.
+            Some(site)
+                if site != self.orders.rules.site && !order.platform.starts_with("site-") =>
+            {
+                order.route_reason = route.reason.clone();
+                let why = format!(
+                    "{why}; site {site} can fill every line by its published stock ({}): handed \
+                     over to {site}, waiting for its hub to take it in",
+                    route.reason
+                );
+                order.handoff = Some(crate::orders::model::Handoff {
+                    site: site.clone(),
+                    remote_id: None,
+                });
+                order.exceptions = vec![Reason::order("handoff_pending", why)];
+                let note = format!("handed over to site {site}");
+                order.enter(OrderState::Exception, now, note);
+            }
+            // With other sites configured, the backorder says what each
+            // could do.
+            _ if !self.orders.rules.routing.sites.is_empty() => {
+                order.route_reason = route.reason.clone();
+                self.backorder(order, now, format!("{why}; {}", route.reason));
+            }
+            _ => self.backorder(order, now, why),
+        }
+    }
+
+    pub(crate) fn backorder(&mut self, order: &mut Order, now: u64, why: String) {
         let sku = order
             .lines
             .first()
@@ -271,7 +306,7 @@ impl Pool {
                 order.hold_until_ms = None;
                 order.enter(OrderState::Paid, now, "payment confirmed; stock allocated");
                 let region = order.customer.region.split(' ').next().unwrap_or("");
-                let route = self.orders.rules.route(region);
+                let route = self.orders.route(region, &order.lines, true);
                 order.site = route.site.unwrap_or_else(|| self.orders.rules.site.clone());
                 order.route_reason = route.reason;
                 let note = order.route_reason.clone();
@@ -280,6 +315,15 @@ impl Pool {
             }
             Err(e) => self.backorder(order, now, e.to_string()),
         }
+    }
+}
+
+impl Pool {
+    /// Another site's available stock of a SKU, as its hub published it
+    /// (signature already checked); an older figure than one held is
+    /// ignored. Routing reads these when this site cannot fill an order.
+    pub fn peer_stock(&mut self, site: &str, sku: &str, available: i64, at_ms: u64) -> bool {
+        site != self.orders.rules.site && self.orders.peers.update(site, sku, available, at_ms)
     }
 }
 

@@ -148,6 +148,55 @@ fn an_order_that_cannot_be_filled_is_a_backorder_not_an_oversell() {
 }
 
 #[test]
+fn an_order_this_site_cannot_fill_names_the_site_whose_published_stock_can() {
+    use crate::orders::routing::{RoutingTable, SiteRoute};
+    let mut p = pool(1);
+    let site = |s: &str, priority| SiteRoute {
+        site: s.into(),
+        regions: Vec::new(),
+        priority,
+    };
+    p.set_order_rules(OrderRules {
+        site: "site-1".into(),
+        routing: RoutingTable {
+            sites: vec![site("site-1", 0), site("site-2", 1), site("site-3", 2)],
+            ..RoutingTable::default()
+        },
+        ..OrderRules::default()
+    });
+    // Nothing published yet: a plain backorder that says so.
+    let none = p.place_order(intake("P-1", true, 4), T0).expect("p1").order;
+    assert_eq!(none.state, OrderState::Exception);
+    assert!(
+        none.exceptions[0]
+            .message
+            .contains("site-2 (stock not visible"),
+        "{}",
+        none.exceptions[0].message
+    );
+    assert!(!p.peer_stock("site-1", "SKU-A", 100, T0), "its own site");
+    assert!(p.peer_stock("site-2", "SKU-A", 3, T0));
+    assert!(p.peer_stock("site-3", "SKU-A", 50, T0));
+    let routed = p.place_order(intake("P-2", true, 4), T0).expect("p2").order;
+    assert_eq!(routed.state, OrderState::Exception);
+    let why = &routed.exceptions[0].message;
+    assert!(why.contains("site site-3 can fill every line"), "{why}");
+    assert!(why.contains("site-2 (cannot fill every line)"), "{why}");
+    assert!(
+        routed.route_reason.starts_with("site-3"),
+        "{}",
+        routed.route_reason
+    );
+    assert_eq!(p.available("SKU-A"), 1, "nothing held here");
+    // A newer figure from site-3 without the stock: backorder again.
+    assert!(p.peer_stock("site-3", "SKU-A", 0, T0 + 1));
+    let after = p.place_order(intake("P-3", true, 4), T0).expect("p3").order;
+    let why = &after.exceptions[0].message;
+    assert!(why.contains("site-3 (cannot fill every line)"), "{why}");
+    assert!(!why.contains("handed over"), "{why}");
+}
+
+#[test]
 fn problems_from_the_cleaner_and_over_limit_lines_wait_for_an_operator() {
     let mut p = pool(5_000);
     let mut bad = intake("C-1", true, 2);
@@ -330,4 +379,76 @@ fn a_payment_after_a_failed_one_holds_and_routes() {
     assert_eq!(paid.state, OrderState::Routed);
     assert!(paid.exceptions.is_empty());
     assert_eq!(p.available("SKU-A"), 8);
+}
+
+#[test]
+fn a_handed_over_order_is_routed_once_the_other_site_takes_it_or_a_backorder_if_refused() {
+    use crate::orders::routing::{RoutingTable, SiteRoute};
+    let mut p = pool(1);
+    let site = |s: &str| SiteRoute {
+        site: s.into(),
+        regions: Vec::new(),
+        priority: 0,
+    };
+    p.set_order_rules(OrderRules {
+        site: "site-1".into(),
+        routing: RoutingTable {
+            sites: vec![site("site-1"), site("site-3")],
+            ..RoutingTable::default()
+        },
+        ..OrderRules::default()
+    });
+    assert!(p.peer_stock("site-3", "SKU-A", 50, T0));
+    let order = p.place_order(intake("H-1", true, 4), T0).expect("h1").order;
+    assert_eq!(order.state, OrderState::Exception);
+    assert_eq!(order.exceptions[0].code, "handoff_pending");
+    assert_eq!(p.pending_handoffs(), vec![(order.id, "site-3".to_string())]);
+    assert_eq!(p.available("SKU-A"), 1, "nothing held here");
+    // Only the site it went to may answer, and one answer is final.
+    assert!(p.handoff_accepted(order.id, "site-2", 9, T0).is_err());
+    let taken = p
+        .handoff_accepted(order.id, "site-3", 41, T0 + 5)
+        .expect("taken");
+    assert_eq!(taken.state, OrderState::Routed);
+    assert_eq!(taken.site, "site-3");
+    assert!(taken.exceptions.is_empty());
+    assert!(
+        taken.route_reason.contains("its order 41"),
+        "{}",
+        taken.route_reason
+    );
+    let again = p
+        .handoff_accepted(order.id, "site-3", 41, T0 + 6)
+        .expect("again");
+    assert_eq!(
+        again.history.len(),
+        taken.history.len(),
+        "a repeat changes nothing"
+    );
+    assert!(p.handoff_accepted(order.id, "site-3", 42, T0 + 6).is_err());
+    assert!(p.pending_handoffs().is_empty());
+    assert_eq!(
+        p.available("SKU-A"),
+        1,
+        "nothing held here after the handover"
+    );
+    // Refused by the other site: a backorder here, with its reason.
+    let second = p
+        .place_order(intake("H-2", true, 4), T0 + 8)
+        .expect("h2")
+        .order;
+    assert_eq!(second.exceptions[0].code, "handoff_pending");
+    let refused = p
+        .handoff_refused(second.id, "site-3", "insufficient stock", T0 + 9)
+        .expect("refused");
+    assert_eq!(refused.exceptions[0].code, "backorder");
+    assert!(refused.exceptions[0]
+        .message
+        .contains("site site-3 refused"));
+    assert!(refused.handoff.is_none());
+    assert!(p.pending_handoffs().is_empty());
+    assert!(p
+        .handoff_refused(order.id, "site-3", "late", T0 + 10)
+        .is_ok());
+    assert_eq!(p.order(order.id).expect("h1").state, OrderState::Routed);
 }

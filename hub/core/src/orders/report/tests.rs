@@ -56,6 +56,7 @@ fn order(id: u64, site: &str, due_in: u64, steps: &[(OrderState, u64)]) -> Order
         stuck_alerted: false,
         shipment: None,
         returns: Vec::new(),
+        handoff: None,
     }
 }
 

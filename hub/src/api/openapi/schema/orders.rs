@@ -106,6 +106,7 @@ json_schema!(Order, {
   "stuck_alerted",
   "shipment",
   "returns",
+  "handoff",
   "time_in_states_ms"
  ],
  "properties": {
@@ -254,6 +255,17 @@ json_schema!(Order, {
        "type": "string"
       }
      }
+    }
+   ]
+  },
+  "handoff": {
+   "description": "Handed over to another site's hub (this site could not fill it; DEPLOY.md): the site, and its order id there once that hub took it in (until then the order waits as a `handoff_pending` exception).",
+   "oneOf": [
+    {"type": "null"},
+    {
+     "type": "object",
+     "required": ["site", "remote_id"],
+     "properties": {"site": {"type": "string"}, "remote_id": {"type": ["integer", "null"]}}
     }
    ]
   },
