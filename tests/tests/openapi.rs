@@ -1,4 +1,5 @@
-//! The OpenAPI document (`hub/src/api/openapi.json`) against a running hub.
+//! The OpenAPI document (generated from the hub's code,
+//! `hub::api::openapi_document`) against a running hub.
 //!
 //! * Every documented method and path is served. Without a token that
 //!   cannot be told apart (an unknown path or method is a 401 too, so
@@ -15,25 +16,23 @@
 //!   purpose: an order (new and resent), the order page, a reservation,
 //!   stock, availability, the error format.
 //! * `/api/v1/openapi.json` is served without a token, as JSON, OpenAPI
-//!   3.1, the file in the repository.
+//!   3.1, the document this build generates.
 //!
 //! The other direction (every route in the hub's sources is documented,
 //! with its methods and its role) is the hub's unit test in
-//! `hub/src/api/openapi.rs`.
+//! `hub/src/api/openapi/tests.rs`.
 
 use serde_json::{json, Value};
 use std::net::SocketAddr;
 use tests::feed::stocked_hub;
 use tests::http::{self, Response};
 
-/// The document as the repository has it.
-const DOCUMENT: &str = include_str!("../../hub/src/api/openapi.json");
-
 /// The methods swept on every documented path.
 const METHODS: [&str; 5] = ["GET", "POST", "PUT", "DELETE", "PATCH"];
 
+/// The document as this build generates it.
 fn document() -> Value {
-    serde_json::from_str(DOCUMENT).expect("openapi.json is JSON")
+    hub::api::openapi_document()
 }
 
 /// Follows `$ref`s within the document.
@@ -258,7 +257,7 @@ fn the_document_is_served_open_as_openapi_3_1() {
     // Not assert_eq: the whole document twice would bury the message.
     assert!(
         served == document(),
-        "the hub serves another document than hub/src/api/openapi.json: rebuild it"
+        "the hub serves another document than hub::api::openapi_document"
     );
     // The page for people that renders it: open, its own origin only.
     let page = call_anonymous(addr, "GET", "/api/docs");

@@ -13,6 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// One allocation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Allocation {
     /// Id, assigned by the writer.
     pub id: u64,
@@ -43,19 +44,26 @@ impl Allocation {
 
 /// What an operator asks for.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AllocationRequest {
     /// The channel.
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::Id))]
     pub channel: String,
     /// The SKU.
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::Id))]
     pub sku: String,
     /// Units to set aside.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 1_000_000))]
     pub quantity: i64,
-    /// When it ends by itself (ms since the epoch), if at all.
+    /// When it ends by itself, ms since the epoch; in the future (else
+    /// 400).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(maximum = 18_446_744_073_709_551_615_u64))]
     pub ends_ms: Option<u64>,
     /// Why.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 200, default = ""))]
     pub note: String,
 }
 

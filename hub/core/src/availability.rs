@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 
 /// One location of a SKU.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LocationAvailability {
     /// The location.
     pub location: String,
@@ -24,14 +25,15 @@ pub struct LocationAvailability {
 
 /// A SKU's availability.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Availability {
     /// The SKU.
     pub sku: String,
     /// On hand, all locations.
     pub on_hand: i64,
-    /// Held and allocated by active reservations.
+    /// Held and allocated by active reservations and channel allocations.
     pub reserved: i64,
-    /// on_hand - reserved - quarantined: what a new reservation can take.
+    /// on_hand - reserved - quarantined: what a new hold can take.
     pub available: i64,
     /// Per location, sorted.
     pub locations: Vec<LocationAvailability>,

@@ -7,6 +7,7 @@ use thiserror::Error;
 
 /// One line of a refused reservation: what was asked and what there is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Shortfall {
     /// The SKU.
     pub sku: String,

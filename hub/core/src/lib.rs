@@ -28,6 +28,8 @@ pub mod feed;
 pub mod fleet;
 pub mod labels;
 pub mod lots;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 pub mod orders;
 pub mod pool;
 pub mod printing;

@@ -21,6 +21,8 @@ pub struct LotInfo {
 
 /// One suggested pick: take `quantity` of `lot` at `location`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = LotPick))]
 pub struct Allocation {
     /// The SKU.
     pub sku: String,

@@ -11,12 +11,15 @@ use std::collections::{HashMap, HashSet};
 
 /// A SKU's safety-stock rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SafetyRule {
     /// Available below this raises an alert.
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 1_000_000))]
     pub threshold: i64,
     /// Refuse reservations that would take available below the threshold.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(default = false))]
     pub stop_at_safety: bool,
 }
 

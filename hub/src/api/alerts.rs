@@ -6,6 +6,7 @@
 //! ([`super::changes`]).
 
 use super::error::{limit, strict_u64};
+use super::openapi::schema;
 use super::{list_body, ApiError, AppState};
 use crate::alerts::{AlertKind, AlertState};
 use crate::tokens::Holder;
@@ -24,6 +25,27 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/api/v1/alerts/{id}/ack", post(acknowledge))
 }
 
+/// What operators must look at, newest first
+///
+/// Role: viewer.
+#[utoipa::path(
+    get,
+    path = "/api/v1/alerts",
+    operation_id = "listAlerts",
+    tag = "safety",
+    params(
+        ("limit" = inline(Option<schema::LimitParam>), Query, description = "At most this many items."),
+        ("kind" = Option<crate::alerts::AlertKind>, Query, description = "Only alerts of this kind."),
+        ("state" = inline(Option<schema::StateParam>), Query, description = "Only alerts in this state."),
+    ),
+    responses(
+        (status = 200, description = "The alerts.", body = schema::AlertList, content_type = "application/json"),
+        (status = 400, response = schema::BadRequest),
+        (status = 401, response = schema::Unauthorized),
+        (status = 500, response = schema::StoreFailure),
+    ),
+    extensions(("x-role" = json!("viewer"))),
+)]
 async fn alerts(
     State(state): State<AppState>,
     Query(query): Query<HashMap<String, String>>,
@@ -54,6 +76,29 @@ async fn alerts(
     Ok(list_body(items))
 }
 
+/// An operator has seen this alert (an event alert is cleared by it)
+///
+/// Role: operator. A second acknowledgement keeps the first one's name and
+/// time.
+#[utoipa::path(
+    post,
+    path = "/api/v1/alerts/{id}/ack",
+    operation_id = "acknowledgeAlert",
+    tag = "safety",
+    params(
+        ("id" = inline(schema::IdParam), Path, description = "The alert id; anything but one is a 404."),
+    ),
+    responses(
+        (status = 200, description = "The alert as it is now.", body = schema::Alert, content_type = "application/json"),
+        (status = 401, response = schema::Unauthorized),
+        (status = 403, response = schema::Forbidden),
+        (status = 404, response = schema::NotFound),
+        (status = 409, response = schema::Conflict),
+        (status = 500, response = schema::StoreFailure),
+        (status = 503, response = schema::Unavailable),
+    ),
+    extensions(("x-role" = json!("operator"))),
+)]
 async fn acknowledge(
     State(state): State<AppState>,
     Extension(holder): Extension<Holder>,

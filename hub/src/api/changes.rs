@@ -13,6 +13,7 @@
 //! the `device` events change.
 
 use super::error::{limit, strict_u64};
+use super::openapi::schema;
 use super::{list_body, ApiError, AppState};
 use crate::feed::FeedBus;
 use crate::store::Store;
@@ -58,6 +59,26 @@ fn after_of(raw: Option<&str>, what: &str) -> Result<u64, ApiError> {
     }
 }
 
+/// The change feed, oldest first, after a feed id
+///
+/// Role: viewer. The newest 100,000 events are kept.
+#[utoipa::path(
+    get,
+    path = "/api/v1/changes",
+    operation_id = "listChanges",
+    tag = "fleet",
+    params(
+        ("after" = inline(Option<schema::IdParam>), Query, description = "Only events after this feed id (default 0)."),
+        ("limit" = inline(Option<schema::LimitParam>), Query, description = "At most this many items."),
+    ),
+    responses(
+        (status = 200, description = "A page of events.", body = schema::FeedPage, content_type = "application/json"),
+        (status = 400, response = schema::BadRequest),
+        (status = 401, response = schema::Unauthorized),
+        (status = 500, response = schema::StoreFailure),
+    ),
+    extensions(("x-role" = json!("viewer"))),
+)]
 async fn page(
     State(state): State<AppState>,
     Query(query): Query<HashMap<String, String>>,
@@ -71,6 +92,27 @@ async fn page(
                    "next_id": state.store.next_feed_id()?})))
 }
 
+/// The change feed pushed as server-sent events
+///
+/// Role: viewer. Each event: id (the feed id), event (its name), data (its JSON
+/// object, as FeedEvent.data describes). Resumes after the Last-Event-ID header
+/// (or after=). A comment every 10 s keeps it alive.
+#[utoipa::path(
+    get,
+    path = "/api/v1/changes/stream",
+    operation_id = "streamChanges",
+    tag = "fleet",
+    params(
+        ("after" = inline(Option<schema::IdParam>), Query, description = "Start after this feed id when no Last-Event-ID is sent."),
+        ("Last-Event-ID" = inline(Option<schema::IdParam>), Header, description = "The last feed id the client saw."),
+    ),
+    responses(
+        (status = 200, description = "An endless stream of events.", body = inline(schema::StreamChangesAnswer200), content_type = "text/event-stream"),
+        (status = 400, response = schema::BadRequest),
+        (status = 401, response = schema::Unauthorized),
+    ),
+    extensions(("x-role" = json!("viewer"))),
+)]
 async fn stream(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -172,6 +214,23 @@ impl Pump {
     }
 }
 
+/// The fleet table: every device that sent a heartbeat, online or offline and
+/// since when
+///
+/// Role: viewer. Offline comes from a device's last will or from silence past
+/// 1.5 heartbeat intervals.
+#[utoipa::path(
+    get,
+    path = "/api/v1/fleet",
+    operation_id = "listFleet",
+    tag = "fleet",
+    responses(
+        (status = 200, description = "The rows, by device.", body = schema::FleetList, content_type = "application/json"),
+        (status = 401, response = schema::Unauthorized),
+        (status = 500, response = schema::StoreFailure),
+    ),
+    extensions(("x-role" = json!("viewer"))),
+)]
 async fn fleet(State(state): State<AppState>) -> Result<Response, ApiError> {
     let items: Vec<Value> = state
         .store

@@ -168,45 +168,39 @@ impl IntoResponse for ApiError {
             ApiError::Unauthorized { code, .. } => Some(challenge(code)),
             _ => None,
         };
-        let (status, mut error) = match self {
-            ApiError::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, json!({"code": code})),
-            ApiError::NotFound { code, .. } => (StatusCode::NOT_FOUND, json!({"code": code})),
+        let mut shortfall = Vec::new();
+        let mut details = None;
+        let (status, code) = match self {
+            ApiError::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code),
+            ApiError::NotFound { code, .. } => (StatusCode::NOT_FOUND, code),
             ApiError::Conflict {
-                code, shortfall, ..
+                code, shortfall: s, ..
             } => {
-                let mut body = json!({"code": code});
-                if !shortfall.is_empty() {
-                    body["shortfall"] = json!(shortfall);
-                }
-                (StatusCode::CONFLICT, body)
+                shortfall = s;
+                (StatusCode::CONFLICT, code)
             }
-            ApiError::Unprocessable { code, details, .. } => {
-                let mut body = json!({"code": code});
-                if let Some(details) = details {
-                    body["details"] = details;
-                }
-                (StatusCode::UNPROCESSABLE_ENTITY, body)
+            ApiError::Unprocessable {
+                code, details: d, ..
+            } => {
+                details = d;
+                (StatusCode::UNPROCESSABLE_ENTITY, code)
             }
-            ApiError::Unauthorized { code, .. } => {
-                (StatusCode::UNAUTHORIZED, json!({"code": code}))
+            ApiError::Unauthorized { code, .. } => (StatusCode::UNAUTHORIZED, code),
+            ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            ApiError::UnsupportedMediaType(_) => {
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
             }
-            ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, json!({"code": "forbidden"})),
-            ApiError::UnsupportedMediaType(_) => (
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                json!({"code": "unsupported_media_type"}),
-            ),
-            ApiError::Unavailable(_) => (
-                StatusCode::SERVICE_UNAVAILABLE,
-                json!({"code": "unavailable"}),
-            ),
-            ApiError::Refused { status, code, .. } => (status, json!({"code": code})),
-            ApiError::Store(_) => (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                json!({"code": "store_failure"}),
-            ),
+            ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+            ApiError::Refused { status, code, .. } => (status, code),
+            ApiError::Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, "store_failure"),
         };
-        error["message"] = Value::String(message);
-        let mut response = (status, Json(json!({ "error": error }))).into_response();
+        let error = ErrorDetail {
+            code,
+            message,
+            shortfall,
+            details,
+        };
+        let mut response = (status, Json(ErrorBody { error })).into_response();
         if let Some(challenge) = challenge {
             response
                 .headers_mut()
@@ -214,6 +208,33 @@ impl IntoResponse for ApiError {
         }
         response
     }
+}
+
+/// The body of every refusal (the document's `Error`).
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[schema(
+    as = Error,
+    example = json!({"error": {"code": "unknown_order", "message": "no order 7"}})
+)]
+pub(crate) struct ErrorBody {
+    error: ErrorDetail,
+}
+
+/// What was refused, and why.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct ErrorDetail {
+    /// Stable, machine-readable.
+    code: &'static str,
+    /// For people.
+    message: String,
+    /// Refused holds: per line.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(required = false)]
+    shortfall: Vec<Shortfall>,
+    /// Some 422s: what was wrong, in detail.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    details: Option<Value>,
 }
 
 /// The `WWW-Authenticate` of a 401 (RFC 6750): the scheme, and

@@ -2,6 +2,7 @@
 //! not cover, and the counts that will settle them (promise 5).
 
 use super::error::limit;
+use super::openapi::schema;
 use super::{list_body, ApiError, AppState};
 use axum::extract::{Query, State};
 use axum::response::Response;
@@ -28,6 +29,26 @@ fn open_filter(query: &HashMap<String, String>, done: &str) -> Result<Option<boo
     }
 }
 
+/// Scans the pool could not cover
+///
+/// Role: viewer. Each opened a count task; the count closes it.
+#[utoipa::path(
+    get,
+    path = "/api/v1/discrepancies",
+    operation_id = "listDiscrepancies",
+    tag = "exceptions",
+    params(
+        ("limit" = inline(Option<schema::LimitParam>), Query, description = "At most this many items."),
+        ("state" = inline(Option<schema::StateParam2>), Query, description = "Default `all`."),
+    ),
+    responses(
+        (status = 200, description = "The discrepancies.", body = schema::DiscrepancyList, content_type = "application/json"),
+        (status = 400, response = schema::BadRequest),
+        (status = 401, response = schema::Unauthorized),
+        (status = 500, response = schema::StoreFailure),
+    ),
+    extensions(("x-role" = json!("viewer"))),
+)]
 async fn discrepancies(
     State(state): State<AppState>,
     Query(query): Query<HashMap<String, String>>,
@@ -51,6 +72,26 @@ async fn discrepancies(
     Ok(list_body(items))
 }
 
+/// Counts that will settle the discrepancies
+///
+/// Role: viewer.
+#[utoipa::path(
+    get,
+    path = "/api/v1/count-tasks",
+    operation_id = "listCountTasks",
+    tag = "exceptions",
+    params(
+        ("limit" = inline(Option<schema::LimitParam>), Query, description = "At most this many items."),
+        ("state" = inline(Option<schema::StateParam3>), Query, description = "Default `all`."),
+    ),
+    responses(
+        (status = 200, description = "The count tasks.", body = schema::CountTaskList, content_type = "application/json"),
+        (status = 400, response = schema::BadRequest),
+        (status = 401, response = schema::Unauthorized),
+        (status = 500, response = schema::StoreFailure),
+    ),
+    extensions(("x-role" = json!("viewer"))),
+)]
 async fn count_tasks(
     State(state): State<AppState>,
     Query(query): Query<HashMap<String, String>>,

@@ -13,6 +13,7 @@
 //! cancelled) is cancelled here too and answered 200: its stock returns to
 //! the pool at once, not at the end of its hold.
 
+use super::openapi::schema;
 use super::{ApiError, AppState};
 use crate::intake::platforms::{self, Platform, PlatformError};
 use crate::writer::orders::OrderCommand;
@@ -29,6 +30,42 @@ pub(super) fn routes() -> Router<AppState> {
     Router::new().route("/api/v1/intake/{platform}", post(intake))
 }
 
+/// Take an order in, in a shop platform's own shape
+///
+/// Role: integrator. `taobao` (Taobao and Tmall, `taobao.trade.fullinfo.get`),
+/// `jd` (JOS `jingdong.pop.order.get`), `shopee` (Open Platform v2
+/// `get_order_detail`): the whole response or just the order, decrypted. Mapped
+/// onto an `OrderBody` and taken in exactly as `POST /api/v1/orders` (201 new,
+/// 200 known). Fields the platform adds are ignored; a missing required field
+/// is a 400 `invalid_body` naming its path; a closed or cancelled order this
+/// hub knows (the buyer never paid, or cancelled) is cancelled here too and
+/// answered 200, its stock released at once; a shipped order, or a closed one
+/// it does not know, is a 422 `not_fulfillable`; an unknown platform is a 404
+/// `unknown_platform`. Samples: `tests/fixtures/platforms/`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/intake/{platform}",
+    operation_id = "intakePlatformOrder",
+    tag = "orders",
+    params(
+        ("platform" = inline(schema::PlatformParam), Path),
+    ),
+    request_body(content = inline(schema::IntakePlatformOrderBody), content_type = "application/json"),
+    responses(
+        (status = 200, description = "Known already: the order as it is.", body = schema::Order, content_type = "application/json"),
+        (status = 201, description = "Taken in.", body = schema::Order, content_type = "application/json"),
+        (status = 400, response = schema::BadRequest),
+        (status = 401, response = schema::Unauthorized),
+        (status = 403, response = schema::Forbidden),
+        (status = 404, response = schema::NotFound),
+        (status = 408, response = schema::BodyTimeout),
+        (status = 413, response = schema::PayloadTooLarge),
+        (status = 415, response = schema::UnsupportedMediaType),
+        (status = 422, response = schema::Unprocessable),
+        (status = 503, response = schema::Unavailable),
+    ),
+    extensions(("x-role" = json!("integrator"))),
+)]
 async fn intake(
     State(state): State<AppState>,
     Path(word): Path<String>,

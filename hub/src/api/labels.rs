@@ -7,15 +7,14 @@
 //! audited).
 
 use super::error::id;
+use super::openapi::schema;
 use super::{ApiError, ApiJson, AppState};
 use crate::tokens::Holder;
 use crate::writer::labels::{BatchRequest, LabelCommand, Shipment};
-use crate::writer::orders::Access;
 use crate::writer::Command;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::http::StatusCode;
+use axum::routing::get;
 use axum::{Extension, Json, Router};
 use hub_core::printing::{BatchRecord, JobRecord, PrintBook};
 use serde::Deserialize;
@@ -26,37 +25,78 @@ pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/label-batches", get(batches).post(create))
         .route("/api/v1/label-batches/{id}", get(batch))
-        .route("/api/v1/label-jobs/{id}", get(job))
-        .route("/api/v1/label-jobs/{id}/reprint", post(reprint))
-        .route("/api/v1/label-jobs/{id}/close", post(close))
-        .route("/api/v1/labels/{file}", get(preview))
 }
 
 /// One order of a new batch with its waybill.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[schema(as = LabelShipment)]
 #[serde(deny_unknown_fields)]
 struct ShipmentBody {
+    #[schema(minimum = 1, maximum = 18_446_744_073_709_551_615_u64)]
     order: u64,
+    /// No control characters.
+    #[schema(
+        min_length = 1,
+        max_length = 40,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]+$"
+    )]
     carrier: String,
+    #[schema(pattern = "^[A-Za-z0-9]{1,40}$")]
     tracking: String,
 }
 
 /// `POST /api/v1/label-batches`: `orders` (the configured carrier gives
-/// each its waybill) or `shipments` (each names its own), not both.
-#[derive(Debug, Deserialize)]
+/// each its waybill) or `shipments` (each names its own), not both (else
+/// 400).
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[schema(as = LabelBatchBody)]
 #[serde(deny_unknown_fields)]
 struct BatchBody {
-    /// The station group that prints it.
+    /// The station group that prints it (`[labels] stations`).
+    #[schema(min_length = 1, max_length = 64)]
     group: String,
-    /// The orders in print order.
+    /// Packed orders, in print order; the configured carrier issues their
+    /// waybills.
     #[serde(default)]
     orders: Vec<u64>,
-    /// The orders in print order, each with its carrier and tracking
-    /// number.
+    /// Packed orders, in print order, each with its waybill.
     #[serde(default)]
     shipments: Vec<ShipmentBody>,
 }
 
+/// Print shipping labels for packed orders, with one call
+///
+/// Role: operator. Either `orders` (the configured carrier, `[labels] carrier`,
+/// issues each order's waybill: its recipient is opened and audited, failures
+/// are retried with backoff and then answered 502 `carrier_failed` naming the
+/// order) or `shipments` (each names its carrier and tracking number). Every
+/// order must be packed, of this site, and have no label on its way (else 409
+/// `order_state` or 400). Each label is rendered (ZPL II, 100x150 mm at 203
+/// dpi) from the recipient's data (audited: `label`, `label batch N`), sealed
+/// at rest, and sent as a job sealed to one station of `group` (WIRE.md 3.16);
+/// a failed job moves to another station of the group.
+#[utoipa::path(
+    post,
+    path = "/api/v1/label-batches",
+    operation_id = "createLabelBatch",
+    tag = "labels",
+    request_body(content = BatchBody, content_type = "application/json", example = json!({"group": "dock", "shipments": [{"order": 1, "carrier": "SF Express", "tracking": "SF1234567890"}]})),
+    responses(
+        (status = 201, description = "The batch, its jobs sent.", body = schema::LabelBatch, content_type = "application/json"),
+        (status = 400, response = schema::BadRequest),
+        (status = 401, response = schema::Unauthorized),
+        (status = 403, response = schema::Forbidden),
+        (status = 404, response = schema::NotFound),
+        (status = 408, response = schema::BodyTimeout),
+        (status = 409, response = schema::Conflict),
+        (status = 413, response = schema::PayloadTooLarge),
+        (status = 415, response = schema::UnsupportedMediaType),
+        (status = 422, response = schema::Unprocessable),
+        (status = 502, response = schema::BadGateway),
+        (status = 503, response = schema::Unavailable),
+    ),
+    extensions(("x-role" = json!("operator"))),
+)]
 async fn create(
     State(state): State<AppState>,
     Extension(holder): Extension<Holder>,
@@ -115,8 +155,27 @@ fn checked_shipment(s: ShipmentBody) -> Result<Shipment, ApiError> {
     })
 }
 
-/// The newest batches first (`limit`, default 100), each with its
-/// progress and jobs.
+/// The newest label batches first, each with its progress and jobs
+///
+/// Role: viewer.
+// The newest batches first (`limit`, default 100), each with its
+// progress and jobs.
+#[utoipa::path(
+    get,
+    path = "/api/v1/label-batches",
+    operation_id = "listLabelBatches",
+    tag = "labels",
+    params(
+        ("limit" = inline(Option<schema::LimitParam>), Query, description = "At most this many items."),
+    ),
+    responses(
+        (status = 200, description = "The batches.", body = schema::LabelBatchList, content_type = "application/json"),
+        (status = 400, response = schema::BadRequest),
+        (status = 401, response = schema::Unauthorized),
+        (status = 500, response = schema::StoreFailure),
+    ),
+    extensions(("x-role" = json!("viewer"))),
+)]
 async fn batches(
     State(state): State<AppState>,
     Query(query): Query<HashMap<String, String>>,
@@ -131,6 +190,28 @@ async fn batches(
     Ok(super::list_body(items))
 }
 
+/// A label batch's progress and every job it had
+///
+/// Role: viewer. Progress counts each label once where it is now (sent, queued
+/// at a station, printed, failed with nowhere to go, unsure, closed), and
+/// `moved` the jobs given to another station (each also counted where it went).
+#[utoipa::path(
+    get,
+    path = "/api/v1/label-batches/{id}",
+    operation_id = "getLabelBatch",
+    tag = "labels",
+    params(
+        ("id" = inline(schema::IdParam), Path, description = "Digits only, no sign, no leading zero (else 400)."),
+    ),
+    responses(
+        (status = 200, description = "The batch.", body = schema::LabelBatch, content_type = "application/json"),
+        (status = 400, response = schema::BadRequest),
+        (status = 401, response = schema::Unauthorized),
+        (status = 404, response = schema::NotFound),
+        (status = 503, response = schema::StoreFailure),
+    ),
+    extensions(("x-role" = json!("viewer"))),
+)]
 async fn batch(
     State(state): State<AppState>,
     Path(raw): Path<String>,
@@ -161,7 +242,7 @@ fn batch_view(batch: &BatchRecord, jobs: &[JobRecord]) -> Value {
     })
 }
 
-fn job_view(job: &JobRecord) -> Value {
+pub(super) fn job_view(job: &JobRecord) -> Value {
     let (reason, moved_to) = match &job.state {
         hub_core::printing::JobState::Failed(r) | hub_core::printing::JobState::Unsure(r) => {
             (Some(r.clone()), None)
@@ -188,7 +269,7 @@ fn job_view(job: &JobRecord) -> Value {
     })
 }
 
-fn stored_job(state: &AppState, id: u64) -> Result<JobRecord, ApiError> {
+pub(super) fn stored_job(state: &AppState, id: u64) -> Result<JobRecord, ApiError> {
     state
         .store
         .label_job(id)?
@@ -196,93 +277,4 @@ fn stored_job(state: &AppState, id: u64) -> Result<JobRecord, ApiError> {
             code: "unknown_label_job",
             message: format!("no label job {id}"),
         })
-}
-
-async fn job(
-    State(state): State<AppState>,
-    Path(raw): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    let id = id(&raw, "label job")?;
-    Ok(Json(job_view(&stored_job(&state, id)?)))
-}
-
-async fn reprint(
-    State(state): State<AppState>,
-    Path(raw): Path<String>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let job = id(&raw, "label job")?;
-    stored_job(&state, job)?;
-    let new = state
-        .call(|reply| Command::Label(Box::new(LabelCommand::Reprint { job, reply })))
-        .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(job_view(&stored_job(&state, new)?)),
-    ))
-}
-
-/// `POST /api/v1/label-jobs/{id}/close`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CloseBody {
-    /// Whether an operator saw the label printed.
-    printed: bool,
-}
-
-async fn close(
-    State(state): State<AppState>,
-    Path(raw): Path<String>,
-    ApiJson(body): ApiJson<CloseBody>,
-) -> Result<Json<Value>, ApiError> {
-    let job = id(&raw, "label job")?;
-    stored_job(&state, job)?;
-    let printed = body.printed;
-    state
-        .call(|reply| {
-            Command::Label(Box::new(LabelCommand::Close {
-                job,
-                printed,
-                reply,
-            }))
-        })
-        .await?;
-    Ok(Json(job_view(&stored_job(&state, job)?)))
-}
-
-/// `GET /api/v1/labels/{job}.png?reason=...`: the label as the station
-/// prints it, from the same layout (operator; the recipient is opened,
-/// and the audit names the reason, `label preview` by default).
-async fn preview(
-    State(state): State<AppState>,
-    Path(file): Path<String>,
-    Extension(holder): Extension<Holder>,
-    Query(q): Query<HashMap<String, String>>,
-) -> Result<Response, ApiError> {
-    let Some(raw) = file.strip_suffix(".png") else {
-        return Err(ApiError::NotFound {
-            code: "unknown_label",
-            message: "labels are served as /api/v1/labels/{job}.png".into(),
-        });
-    };
-    let job = Box::new(stored_job(&state, id(raw, "label job")?)?);
-    let reason = match q.get("reason") {
-        None => "label preview".to_string(),
-        Some(r) => super::error::reason(r, "a reason is 1 to 200 characters")?,
-    };
-    let access = Access {
-        who: holder.name,
-        reason,
-    };
-    let sender = state.labels.sender();
-    let png = state
-        .call(|reply| {
-            Command::Label(Box::new(LabelCommand::Preview {
-                job,
-                sender,
-                access,
-                reply,
-            }))
-        })
-        .await?;
-    Ok(([(header::CONTENT_TYPE, "image/png")], png).into_response())
 }

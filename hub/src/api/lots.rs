@@ -3,22 +3,45 @@
 //! Asked of the writer, which knows what confirmed reservations were
 //! already told to pick.
 
+use super::openapi::schema;
 use super::{ApiError, AppState};
 use crate::writer::Command;
 use axum::extract::{Query, State};
 use axum::routing::get;
 use axum::{Json, Router};
-use serde_json::{json, Value};
 use std::collections::HashMap;
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new().route("/api/v1/pick-suggestions", get(suggestions))
 }
 
+/// Where to pick: first expiring lot first (FEFO)
+///
+/// Role: viewer. FIFO by receipt where lots have no expiry; asked of the
+/// writer, which knows what confirmed reservations were already told to pick. A
+/// SKU never seen is a 422 `unknown_sku`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/pick-suggestions",
+    operation_id = "pickSuggestions",
+    tag = "exceptions",
+    params(
+        ("sku" = schema::Id, Query),
+        ("quantity" = inline(schema::QuantityParam), Query),
+    ),
+    responses(
+        (status = 200, description = "The suggestions; `covered` may be below `quantity`.", body = PickSuggestions, content_type = "application/json"),
+        (status = 400, response = schema::BadRequest),
+        (status = 401, response = schema::Unauthorized),
+        (status = 422, response = schema::Unprocessable),
+        (status = 503, response = schema::Unavailable),
+    ),
+    extensions(("x-role" = json!("viewer"))),
+)]
 async fn suggestions(
     State(state): State<AppState>,
     Query(query): Query<HashMap<String, String>>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<PickSuggestions>, ApiError> {
     let sku = query
         .get("sku")
         .ok_or_else(|| ApiError::invalid("sku is required"))?
@@ -45,10 +68,20 @@ async fn suggestions(
         })
         .await?;
     let covered: i64 = picks.iter().map(|a| a.quantity).sum();
-    Ok(Json(json!({
-        "sku": sku,
-        "quantity": quantity,
-        "covered": covered,
-        "suggestions": picks,
-    })))
+    Ok(Json(PickSuggestions {
+        sku,
+        quantity,
+        covered,
+        suggestions: picks,
+    }))
+}
+
+/// Where to pick a quantity of a SKU, FEFO; `covered` may be below
+/// `quantity`.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct PickSuggestions {
+    sku: String,
+    quantity: i64,
+    covered: i64,
+    suggestions: Vec<crate::lots::Allocation>,
 }

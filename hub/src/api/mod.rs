@@ -24,9 +24,11 @@ pub mod framing;
 mod http_metrics;
 mod intake;
 mod json;
+mod label_jobs;
 mod labels;
 mod lots;
-mod openapi;
+pub(crate) mod openapi;
+mod order_access;
 mod orders;
 mod parse_errors;
 mod reconciliations;
@@ -48,7 +50,7 @@ pub use json::{parse_strict, ApiJson};
 /// A list answer, `{"items": [...]}`, serialized straight into the body:
 /// no `serde_json::Value` tree in between (for 72,000 stock rows that tree
 /// was 44 MB, and the hub's memory never gave it back).
-#[derive(serde::Serialize)]
+#[derive(serde::Serialize, utoipa::ToSchema)]
 struct Items<T> {
     items: Vec<T>,
 }
@@ -67,7 +69,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
-use serde_json::{json, Value};
+use openapi::schema;
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -125,6 +127,12 @@ impl AppState {
     }
 }
 
+/// The OpenAPI document this build serves at `/api/v1/openapi.json`, as
+/// JSON (for tests that check a running hub against it).
+pub fn openapi_document() -> serde_json::Value {
+    serde_json::to_value(openapi::document()).unwrap_or_default()
+}
+
 /// The router with every route of this crate, with the default body
 /// limits.
 pub fn router(state: AppState) -> Router {
@@ -144,6 +152,7 @@ pub fn router_with(state: AppState, rules: BodyRules) -> Router {
         .merge(exceptions::routes())
         .merge(lots::routes())
         .merge(orders::routes())
+        .merge(order_access::routes())
         .merge(allocations::routes())
         .merge(customers::routes())
         .merge(intake::routes())
@@ -151,6 +160,7 @@ pub fn router_with(state: AppState, rules: BodyRules) -> Router {
         .merge(reports::routes())
         .merge(tasks::routes())
         .merge(labels::routes())
+        .merge(label_jobs::routes())
         .merge(writebacks::routes())
         .merge(whoami::routes())
         .merge(webhooks::routes())
@@ -177,22 +187,76 @@ pub fn router_with(state: AppState, rules: BodyRules) -> Router {
         .with_state(state)
 }
 
-/// 200 while every part of the hub works ([`crate::health`]), else 503
-/// with one line per problem, naming the part. Broker restarts are shown
-/// either way.
-async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
-    let restarts = state.metrics.broker_restarts.load(Ordering::Relaxed);
+/// Whether every part of the hub works
+///
+/// Role: none, open to anyone without a token (load balancers and supervisors
+/// ask it). 200 while every part works, 503 naming each part that does not
+/// (writer, store commits, disk space, broker connection, a stopped or stuck
+/// task). Its 503 body is this route's own, not the error format.
+// 200 while every part of the hub works ([`crate::health`]), else 503
+// with one line per problem, naming the part. Broker restarts are shown
+// either way.
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    operation_id = "healthz",
+    tag = "health",
+    responses(
+        (status = 200, description = "Healthy.", body = Health, content_type = "application/json"),
+        (status = 503, description = "Something is wrong; `problems` has one line per part.", body = Health, content_type = "application/json"),
+    ),
+    security(),
+    extensions(("x-role" = json!("none"))),
+)]
+async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
+    let broker_restarts = state.metrics.broker_restarts.load(Ordering::Relaxed);
     let problems = state.health.problems().await;
-    if problems.is_empty() {
-        let body = json!({"status": "ok", "site": state.site, "broker_restarts": restarts});
-        (StatusCode::OK, Json(body))
-    } else {
-        let body = json!({"status": "unhealthy", "site": state.site,
-                          "problems": problems, "broker_restarts": restarts});
-        (StatusCode::SERVICE_UNAVAILABLE, Json(body))
-    }
+    let (code, status) = match problems.is_empty() {
+        true => (StatusCode::OK, HealthStatus::Ok),
+        false => (StatusCode::SERVICE_UNAVAILABLE, HealthStatus::Unhealthy),
+    };
+    let body = Health {
+        status,
+        site: state.site.clone(),
+        broker_restarts,
+        problems,
+    };
+    (code, Json(body))
 }
 
+/// The answer of `/healthz`.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct Health {
+    status: HealthStatus,
+    site: String,
+    broker_restarts: u64,
+    /// One line per part that does not work (only when unhealthy).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    problems: Vec<String>,
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+enum HealthStatus {
+    Ok,
+    Unhealthy,
+}
+
+/// Prometheus metrics
+///
+/// Role: viewer. Counters, gauges and histograms (all named wms_...) in the
+/// Prometheus text format, version 0.0.4.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    operation_id = "metrics",
+    tag = "health",
+    responses(
+        (status = 200, description = "The metrics.", body = String, content_type = "text/plain"),
+        (status = 401, response = schema::Unauthorized),
+    ),
+    extensions(("x-role" = json!("viewer"))),
+)]
 async fn metrics(State(state): State<AppState>) -> Result<axum::response::Response, ApiError> {
     use axum::response::IntoResponse;
     let scraped = crate::metrics::Scraped {

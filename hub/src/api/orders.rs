@@ -1,25 +1,24 @@
 //! `/api/v1/orders`: take an order in (idempotent on the platform's order
 //! id: 201 new, 200 known), page through orders, show one with its
-//! history, mark it paid or its payment failed, cancel it, resubmit it after a correction, and
-//! read its customer in clear (operator, with a reason, audited).
-//! `/api/v1/audit` lists who read personal data and why.
+//! history, mark it paid or its payment failed, cancel it, resubmit it
+//! after a correction. Reading its customer in clear is [`super::order_access`].
 //!
 //! Every answer shows customers masked; the clear values come only from
 //! `/customer`, and every such read is on record before it is answered.
 
 use super::error::{id, limit};
+use super::openapi::schema;
 use super::{list_body, ApiError, ApiJson, AppState};
 use crate::intake::{self, CustomerBody, OrderBody};
 use crate::orders::{Order, OrderState};
 use crate::store::orders::OrderQuery;
-use crate::tokens::Holder;
-use crate::writer::orders::{Access, CustomerData, OrderCommand};
+use crate::writer::orders::OrderCommand;
 use crate::writer::Command;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
-use axum::{Extension, Json, Router};
+use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -32,10 +31,36 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/api/v1/orders/{id}/payment-failed", post(payment_failed))
         .route("/api/v1/orders/{id}/cancel", post(cancel))
         .route("/api/v1/orders/{id}/resubmit", post(resubmit))
-        .route("/api/v1/orders/{id}/customer", get(customer))
-        .route("/api/v1/audit", get(audit))
 }
 
+/// Take an order in
+///
+/// Role: integrator. Once per (platform, platform_order_id): a resend answers
+/// 200 with the order as it is, never a second order. The customer is cleaned
+/// (invisible characters, markup and odd spaces removed, NFC, the phone as 11
+/// digits or E.164, the address recognised against the region table), sealed at
+/// rest and answered masked. Customer data that is only wrong (an address
+/// contradicting itself, a phone that is not one) is taken in and waits in
+/// `exception` with every reason; malformed input is a 400.
+#[utoipa::path(
+    post,
+    path = "/api/v1/orders",
+    operation_id = "placeOrder",
+    tag = "orders",
+    request_body(content = OrderBody, content_type = "application/json", example = json!({"platform": "own", "platform_order_id": "A-1001", "service": "express", "paid": false, "customer": {"name": "张三", "phone": "+86 138-1234-5678", "address": {"country": "CN", "province": "浙江省", "city": "杭州市", "district": "西湖区", "street": "文三路90号", "postal_code": "310012"}}, "lines": [{"sku": "SKU-1", "quantity": 2}], "tags": [], "channel": "live", "remarks": "请放门口"})),
+    responses(
+        (status = 200, description = "Known already: the order as it is.", body = schema::Order, content_type = "application/json"),
+        (status = 201, description = "Taken in.", body = schema::Order, content_type = "application/json"),
+        (status = 400, response = schema::BadRequest),
+        (status = 401, response = schema::Unauthorized),
+        (status = 403, response = schema::Forbidden),
+        (status = 408, response = schema::BodyTimeout),
+        (status = 413, response = schema::PayloadTooLarge),
+        (status = 415, response = schema::UnsupportedMediaType),
+        (status = 503, response = schema::Unavailable),
+    ),
+    extensions(("x-role" = json!("integrator"))),
+)]
 async fn place(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<OrderBody>,
@@ -61,6 +86,29 @@ pub(super) async fn place_body(
     Ok((status, Json(view(&order))))
 }
 
+/// A page of orders, by id
+///
+/// Role: viewer. Orders in id order, customers masked. For the next page pass
+/// the last id of this one as `after`; a page shorter than `limit` is the last.
+#[utoipa::path(
+    get,
+    path = "/api/v1/orders",
+    operation_id = "listOrders",
+    tag = "orders",
+    params(
+        ("state" = Option<OrderState>, Query, description = "Only orders in this state."),
+        ("since" = inline(Option<schema::IdParam>), Query, description = "Only orders that changed state at or after this time (`updated_ms`), ms since the epoch."),
+        ("after" = inline(Option<schema::IdParam>), Query, description = "Only orders with an id above this one (the previous page's last). Default 0."),
+        ("limit" = inline(Option<schema::LimitParam>), Query, description = "At most this many items."),
+    ),
+    responses(
+        (status = 200, description = "One page.", body = schema::OrderPage, content_type = "application/json"),
+        (status = 400, response = schema::BadRequest),
+        (status = 401, response = schema::Unauthorized),
+        (status = 500, response = schema::StoreFailure),
+    ),
+    extensions(("x-role" = json!("viewer"))),
+)]
 async fn list(
     State(state): State<AppState>,
     Query(q): Query<HashMap<String, String>>,
@@ -96,6 +144,26 @@ async fn list(
     Ok(list_body(items))
 }
 
+/// One order, with its history and the time spent per state
+///
+/// Role: viewer.
+#[utoipa::path(
+    get,
+    path = "/api/v1/orders/{id}",
+    operation_id = "getOrder",
+    tag = "orders",
+    params(
+        ("id" = inline(schema::IdParam), Path, description = "Digits only, no sign, no leading zero (else 400)."),
+    ),
+    responses(
+        (status = 200, description = "The order.", body = schema::Order, content_type = "application/json"),
+        (status = 400, response = schema::BadRequest),
+        (status = 401, response = schema::Unauthorized),
+        (status = 404, response = schema::NotFound),
+        (status = 500, response = schema::StoreFailure),
+    ),
+    extensions(("x-role" = json!("viewer"))),
+)]
 async fn one(
     State(state): State<AppState>,
     Path(raw): Path<String>,
@@ -108,6 +176,30 @@ async fn one(
         .ok_or_else(|| ApiError::from(crate::errors::PoolError::OrderNotFound(order_id)))
 }
 
+/// Mark an order paid
+///
+/// Role: integrator. Its hold becomes an allocation and the order is routed (or
+/// a `backorder` exception). Takes no body. An order in a state that cannot be
+/// paid is a 409 `order_state`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/orders/{id}/paid",
+    operation_id = "markOrderPaid",
+    tag = "orders",
+    params(
+        ("id" = inline(schema::IdParam), Path, description = "Digits only, no sign, no leading zero (else 400)."),
+    ),
+    responses(
+        (status = 200, description = "The order.", body = schema::Order, content_type = "application/json"),
+        (status = 400, response = schema::BadRequest),
+        (status = 401, response = schema::Unauthorized),
+        (status = 403, response = schema::Forbidden),
+        (status = 404, response = schema::NotFound),
+        (status = 409, response = schema::Conflict),
+        (status = 503, response = schema::Unavailable),
+    ),
+    extensions(("x-role" = json!("integrator"))),
+)]
 async fn paid(
     State(state): State<AppState>,
     Path(raw): Path<String>,
@@ -120,13 +212,48 @@ async fn paid(
 }
 
 /// The body of `POST /api/v1/orders/{id}/payment-failed`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct PaymentFailedBody {
-    /// What the payment provider said, 1 to 200 characters.
+    /// What the payment provider said (no personal data), 1 to 200
+    /// characters once trimmed.
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"[^\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+    )]
     reason: String,
 }
 
+/// Record a failed payment: the hold is released at once
+///
+/// Role: integrator. The order waits as a `payment_failed` exception with the
+/// provider's reason; a later `POST .../paid` holds its stock again. A paid
+/// order (or one in a state past payment) is a 409 `order_state`; an empty or
+/// over-long reason a 400.
+#[utoipa::path(
+    post,
+    path = "/api/v1/orders/{id}/payment-failed",
+    operation_id = "orderPaymentFailed",
+    tag = "orders",
+    params(
+        ("id" = inline(schema::IdParam), Path, description = "Digits only, no sign, no leading zero (else 400)."),
+    ),
+    request_body(content = PaymentFailedBody, content_type = "application/json", example = json!({"reason": "card declined"})),
+    responses(
+        (status = 200, description = "The order, in exception.", body = schema::Order, content_type = "application/json"),
+        (status = 400, response = schema::BadRequest),
+        (status = 401, response = schema::Unauthorized),
+        (status = 403, response = schema::Forbidden),
+        (status = 404, response = schema::NotFound),
+        (status = 408, response = schema::BodyTimeout),
+        (status = 409, response = schema::Conflict),
+        (status = 413, response = schema::PayloadTooLarge),
+        (status = 415, response = schema::UnsupportedMediaType),
+        (status = 503, response = schema::Unavailable),
+    ),
+    extensions(("x-role" = json!("integrator"))),
+)]
 async fn payment_failed(
     State(state): State<AppState>,
     Path(raw): Path<String>,
@@ -143,6 +270,29 @@ async fn payment_failed(
     Ok(Json(view(&order)))
 }
 
+/// Cancel an order; its stock returns to the pool
+///
+/// Role: integrator. Takes no body. An order that cannot be cancelled any more
+/// is a 409 `order_state`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/orders/{id}/cancel",
+    operation_id = "cancelOrder",
+    tag = "orders",
+    params(
+        ("id" = inline(schema::IdParam), Path, description = "Digits only, no sign, no leading zero (else 400)."),
+    ),
+    responses(
+        (status = 200, description = "The order.", body = schema::Order, content_type = "application/json"),
+        (status = 400, response = schema::BadRequest),
+        (status = 401, response = schema::Unauthorized),
+        (status = 403, response = schema::Forbidden),
+        (status = 404, response = schema::NotFound),
+        (status = 409, response = schema::Conflict),
+        (status = 503, response = schema::Unavailable),
+    ),
+    extensions(("x-role" = json!("integrator"))),
+)]
 async fn cancel(
     State(state): State<AppState>,
     Path(raw): Path<String>,
@@ -156,7 +306,7 @@ async fn cancel(
 
 /// The body of `POST /api/v1/orders/{id}/resubmit`: the corrected
 /// customer, or nothing to send the order through the checks as it is.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ResubmitBody {
     #[serde(default)]
@@ -165,6 +315,33 @@ struct ResubmitBody {
     remarks: Option<String>,
 }
 
+/// Send an order in exception through the checks again
+///
+/// Role: operator. With a corrected `customer` (and `remarks`), or `{}` to
+/// check it as it is.
+#[utoipa::path(
+    post,
+    path = "/api/v1/orders/{id}/resubmit",
+    operation_id = "resubmitOrder",
+    tag = "orders",
+    params(
+        ("id" = inline(schema::IdParam), Path, description = "Digits only, no sign, no leading zero (else 400)."),
+    ),
+    request_body(content = ResubmitBody, content_type = "application/json", example = json!({"customer": {"name": "张三", "phone": "13812345678", "address": {"country": "CN", "province": "浙江省", "city": "杭州市", "district": "西湖区", "street": "文三路90号", "postal_code": "310012"}}, "remarks": "请放门口"})),
+    responses(
+        (status = 200, description = "The order.", body = schema::Order, content_type = "application/json"),
+        (status = 400, response = schema::BadRequest),
+        (status = 401, response = schema::Unauthorized),
+        (status = 403, response = schema::Forbidden),
+        (status = 404, response = schema::NotFound),
+        (status = 408, response = schema::BodyTimeout),
+        (status = 409, response = schema::Conflict),
+        (status = 413, response = schema::PayloadTooLarge),
+        (status = 415, response = schema::UnsupportedMediaType),
+        (status = 503, response = schema::Unavailable),
+    ),
+    extensions(("x-role" = json!("operator"))),
+)]
 async fn resubmit(
     State(state): State<AppState>,
     Path(raw): Path<String>,
@@ -190,43 +367,6 @@ async fn resubmit(
         })
         .await?;
     Ok(Json(view(&order)))
-}
-
-async fn customer(
-    State(state): State<AppState>,
-    Path(raw): Path<String>,
-    Extension(holder): Extension<Holder>,
-    Query(q): Query<HashMap<String, String>>,
-) -> Result<Json<CustomerData>, ApiError> {
-    let id = id(&raw, "order id")?;
-    let reason = super::error::reason(
-        q.get("reason").map(String::as_str).unwrap_or_default(),
-        "reading a customer in clear needs ?reason= (1 to 200 characters), kept in the audit log",
-    )?;
-    let access = Access {
-        who: holder.name,
-        reason,
-    };
-    let data = state
-        .call(|reply| Command::Order(OrderCommand::OpenCustomer { id, access, reply }))
-        .await?;
-    Ok(Json(data))
-}
-
-async fn audit(
-    State(state): State<AppState>,
-    Query(q): Query<HashMap<String, String>>,
-) -> Result<Response, ApiError> {
-    let items: Vec<serde_json::Value> = state
-        .store
-        .audit_entries(limit(q.get("limit"))?)?
-        .into_iter()
-        .map(|(id, e)| {
-            serde_json::json!({"id": id, "at_ms": e.at_ms, "who": e.who, "action": e.action,
-                "reason": e.reason, "order": e.order, "customer": e.customer})
-        })
-        .collect();
-    Ok(list_body(items))
 }
 
 /// An order as answered: everything but the sealed values (the customer

@@ -5,6 +5,7 @@
 //! bad lines listed and all of them counted, and nothing is run.
 
 use super::error::{id, limit};
+use super::openapi::schema;
 use super::{list_body, ApiError, AppState};
 use crate::reconcile::erp;
 use crate::reconcile::{to_csv, Report};
@@ -48,6 +49,32 @@ async fn erp_file(state: &AppState, body: Bytes) -> Result<Option<erp::ErpFile>,
         .map(Some)
 }
 
+/// Reconcile now: the log against the pool, and against the ERP
+///
+/// Role: operator. The body, if any, is the ERP's stock CSV
+/// (`sku,location,qty`, up to `erp_max_upload_bytes`), taken as it is whatever
+/// its `Content-Type`; without a body the configured `erp_stock_csv`, if any,
+/// is used. A CSV with unusable rows is a 422 `bad_csv` listing the first 100
+/// bad lines (`details.lines`, `[line, message]` pairs) and counting all of
+/// them (`details.lines_in_error`); nothing is run then.
+#[utoipa::path(
+    post,
+    path = "/api/v1/reconciliations",
+    operation_id = "runReconciliation",
+    tag = "reconciliations",
+    request_body(content = Option<String>, content_type = "text/csv", example = json!("sku,location,qty\nSKU-1,A-01-02,10\n")),
+    responses(
+        (status = 201, description = "The report.", body = schema::ReconciliationReport, content_type = "application/json"),
+        (status = 400, response = schema::BadRequest),
+        (status = 401, response = schema::Unauthorized),
+        (status = 403, response = schema::Forbidden),
+        (status = 408, response = schema::BodyTimeout),
+        (status = 413, response = schema::PayloadTooLarge),
+        (status = 422, response = schema::Unprocessable),
+        (status = 503, response = schema::Unavailable),
+    ),
+    extensions(("x-role" = json!("operator"))),
+)]
 async fn run(
     State(state): State<AppState>,
     body: Result<Bytes, BytesRejection>,
@@ -99,6 +126,25 @@ fn release_freed_memory() {
     }
 }
 
+/// Reconciliation reports, in short
+///
+/// Role: viewer.
+#[utoipa::path(
+    get,
+    path = "/api/v1/reconciliations",
+    operation_id = "listReconciliations",
+    tag = "reconciliations",
+    params(
+        ("limit" = inline(Option<schema::LimitParam>), Query, description = "At most this many items."),
+    ),
+    responses(
+        (status = 200, description = "The reports.", body = schema::ReconciliationList, content_type = "application/json"),
+        (status = 400, response = schema::BadRequest),
+        (status = 401, response = schema::Unauthorized),
+        (status = 500, response = schema::StoreFailure),
+    ),
+    extensions(("x-role" = json!("viewer"))),
+)]
 async fn list(
     State(state): State<AppState>,
     Query(query): Query<HashMap<String, String>>,
@@ -121,6 +167,27 @@ async fn list(
     Ok(list_body(items))
 }
 
+/// One reconciliation report, as JSON or CSV
+///
+/// Role: viewer. An unknown report is a 404 `unknown_report`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/reconciliations/{id}",
+    operation_id = "getReconciliation",
+    tag = "reconciliations",
+    params(
+        ("id" = inline(schema::IdParam), Path, description = "Digits only, no sign, no leading zero (else 400)."),
+        ("format" = inline(Option<schema::FormatParam>), Query),
+    ),
+    responses(
+        (status = 200, description = "The report.", content((schema::ReconciliationReport = "application/json"), (String = "text/csv"))),
+        (status = 400, response = schema::BadRequest),
+        (status = 401, response = schema::Unauthorized),
+        (status = 404, response = schema::NotFound),
+        (status = 500, response = schema::StoreFailure),
+    ),
+    extensions(("x-role" = json!("viewer"))),
+)]
 async fn one(
     State(state): State<AppState>,
     Path(raw): Path<String>,

@@ -9,6 +9,7 @@
 //! The figures come from `hub_core::orders::report`, cut off at the hub's
 //! wall clock when asked; the rendering from [`crate::reports`].
 
+use super::openapi::schema;
 use super::{ApiError, AppState};
 use crate::orders::report::{default_shifts, timeliness, IsoWeek};
 use crate::reports::{render_timeliness, Format};
@@ -82,6 +83,31 @@ fn asked(q: &HashMap<String, String>, site_offset: i32) -> Result<Asked, ApiErro
     })
 }
 
+/// The weekly order-timeliness report
+///
+/// Role: viewer. Of the orders received in one ISO week (local Monday 00:00 to
+/// the next), the time spent in each state, in total, per site and per shift,
+/// the share kept inside SLA and the share that needed an operator. Any query
+/// parameter but these three is a 400.
+#[utoipa::path(
+    get,
+    path = "/api/v1/reports/timeliness",
+    operation_id = "timelinessReport",
+    tag = "reports",
+    params(
+        ("week" = inline(Option<schema::WeekParam>), Query, description = "`YYYY-Www` (ISO 8601), year 1971 to 9999; default the current week. Week 53 exists only in long years (else 400)."),
+        ("format" = inline(Option<schema::FormatParam2>), Query),
+        ("offset_minutes" = inline(Option<schema::OffsetMinutesParam>), Query, description = "The site's clock minus UTC; default the hub's `site_utc_offset_minutes`."),
+    ),
+    responses(
+        (status = 200, description = "The report; CSV and HTML come with `Content-Disposition`, HTML under a CSP that forbids fetching anything.", content((schema::TimelinessReport = "application/json"), (String = "text/csv"), (String = "text/html"))),
+        (status = 400, response = schema::BadRequest),
+        (status = 401, response = schema::Unauthorized),
+        (status = 500, response = schema::StoreFailure),
+        (status = 503, response = schema::Unavailable),
+    ),
+    extensions(("x-role" = json!("viewer"))),
+)]
 async fn timeliness_report(
     State(state): State<AppState>,
     Query(q): Query<HashMap<String, String>>,

@@ -4,6 +4,7 @@
 //! reservations are per SKU, so per location it shows on hand.
 
 use super::error::limit;
+use super::openapi::schema;
 use super::{list_body, ApiError, AppState};
 use crate::pool::DeviceRecord;
 use axum::extract::{Path, Query, State};
@@ -23,7 +24,8 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/api/v1/dead-letters", get(dead_letters))
 }
 
-#[derive(Serialize)]
+/// A SKU's stock: `available` is on hand - reserved.
+#[derive(Serialize, utoipa::ToSchema)]
 struct SkuStock {
     sku: String,
     on_hand: i64,
@@ -32,7 +34,8 @@ struct SkuStock {
     locations: Vec<LocationStock>,
 }
 
-#[derive(Serialize)]
+/// On hand at one location (and lot, when the SKU has lots).
+#[derive(Serialize, utoipa::ToSchema)]
 struct LocationStock {
     location: String,
     lot: Option<String>,
@@ -81,12 +84,49 @@ fn group_by_sku(
     out
 }
 
+/// Stock of every SKU
+///
+/// Role: viewer. Per SKU: on hand, reserved, available (on hand - reserved) and
+/// on hand per location and lot, from the committed store, sorted by SKU. A SKU
+/// with held stock but nothing on hand still shows.
+#[utoipa::path(
+    get,
+    path = "/api/v1/stock",
+    operation_id = "listStock",
+    tag = "stock",
+    responses(
+        (status = 200, description = "Every SKU.", body = super::Items<SkuStock>, content_type = "application/json"),
+        (status = 401, response = schema::Unauthorized),
+        (status = 500, response = schema::StoreFailure),
+    ),
+    extensions(("x-role" = json!("viewer"))),
+)]
 async fn all_stock(State(state): State<AppState>) -> Result<Response, ApiError> {
     let reserved = state.reserved.all();
     let items = group_by_sku(state.store.stock_rows(None)?, reserved);
     Ok(list_body(items))
 }
 
+/// Stock of one SKU
+///
+/// Role: viewer.
+#[utoipa::path(
+    get,
+    path = "/api/v1/stock/{sku}",
+    operation_id = "getStock",
+    tag = "stock",
+    params(
+        ("sku" = schema::Id, Path),
+    ),
+    responses(
+        (status = 200, description = "The SKU.", body = SkuStock, content_type = "application/json"),
+        (status = 400, response = schema::BadRequest),
+        (status = 401, response = schema::Unauthorized),
+        (status = 404, response = schema::NotFound),
+        (status = 500, response = schema::StoreFailure),
+    ),
+    extensions(("x-role" = json!("viewer"))),
+)]
 async fn one_sku(
     State(state): State<AppState>,
     Path(sku): Path<String>,
@@ -106,8 +146,31 @@ async fn one_sku(
         })
 }
 
-/// Live from the writer: per SKU on hand - reserved, per location on hand
-/// - allocated (see [`crate::availability`]).
+/// Live availability of one SKU
+///
+/// Role: viewer. Asked of the writer (live, not the committed store): per SKU
+/// on hand - reserved, per location on hand - allocated. A SKU the pool has
+/// never seen is a 422 `unknown_sku` (while `GET /api/v1/stock/{sku}` answers
+/// 404 for it).
+// Live from the writer: per SKU on hand - reserved, per location on hand
+// - allocated (see [`crate::availability`]).
+#[utoipa::path(
+    get,
+    path = "/api/v1/availability/{sku}",
+    operation_id = "getAvailability",
+    tag = "stock",
+    params(
+        ("sku" = schema::Id, Path),
+    ),
+    responses(
+        (status = 200, description = "The SKU's availability.", body = crate::availability::Availability, content_type = "application/json"),
+        (status = 400, response = schema::BadRequest),
+        (status = 401, response = schema::Unauthorized),
+        (status = 422, response = schema::Unprocessable),
+        (status = 503, response = schema::Unavailable),
+    ),
+    extensions(("x-role" = json!("viewer"))),
+)]
 async fn availability(
     State(state): State<AppState>,
     Path(sku): Path<String>,
@@ -119,6 +182,21 @@ async fn availability(
     Ok(Json(found))
 }
 
+/// Devices, their watermarks per journal epoch and presence
+///
+/// Role: viewer.
+#[utoipa::path(
+    get,
+    path = "/api/v1/devices",
+    operation_id = "listDevices",
+    tag = "stock",
+    responses(
+        (status = 200, description = "Every device that sent a batch or a status.", body = schema::DeviceList, content_type = "application/json"),
+        (status = 401, response = schema::Unauthorized),
+        (status = 500, response = schema::StoreFailure),
+    ),
+    extensions(("x-role" = json!("viewer"))),
+)]
 async fn devices(State(state): State<AppState>) -> Result<Response, ApiError> {
     let mut presence = state.fleet.all();
     let held = state.fleet.queues_held();
@@ -185,6 +263,26 @@ fn device_json(
     })
 }
 
+/// Refused MQTT payloads, with the reason
+///
+/// Role: viewer. Newest first; at most the first 4096 bytes of each payload, in
+/// hex.
+#[utoipa::path(
+    get,
+    path = "/api/v1/dead-letters",
+    operation_id = "listDeadLetters",
+    tag = "stock",
+    params(
+        ("limit" = inline(Option<schema::LimitParam>), Query, description = "At most this many items."),
+    ),
+    responses(
+        (status = 200, description = "The dead letters.", body = schema::DeadLetterList, content_type = "application/json"),
+        (status = 400, response = schema::BadRequest),
+        (status = 401, response = schema::Unauthorized),
+        (status = 500, response = schema::StoreFailure),
+    ),
+    extensions(("x-role" = json!("viewer"))),
+)]
 async fn dead_letters(
     State(state): State<AppState>,
     Query(query): Query<HashMap<String, String>>,

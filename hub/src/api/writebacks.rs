@@ -5,6 +5,7 @@
 //! when an operator asks, after fixing the cause).
 
 use super::error::id;
+use super::openapi::schema;
 use super::{list_body, ApiError, AppState};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -19,6 +20,24 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/api/v1/writebacks/{order}/retry", post(retry))
 }
 
+/// Tracking numbers still owed to the shops' platforms
+///
+/// Role: viewer. Each order whose label printed, until its platform (`[labels]
+/// platforms`: Taobao/Tmall, JD, Shopee) acknowledged the tracking number;
+/// retried with backoff (1 s doubling to 15 min) until then. `parked`: refused,
+/// or no adapter configured; retried only at `POST .../retry`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/writebacks",
+    operation_id = "listWritebacks",
+    tag = "labels",
+    responses(
+        (status = 200, description = "What is owed.", body = schema::WritebackList, content_type = "application/json"),
+        (status = 401, response = schema::Unauthorized),
+        (status = 503, response = schema::StoreFailure),
+    ),
+    extensions(("x-role" = json!("viewer"))),
+)]
 async fn list(State(state): State<AppState>) -> Result<Response, ApiError> {
     let items: Vec<Value> = state
         .writebacks
@@ -41,10 +60,31 @@ async fn list(State(state): State<AppState>) -> Result<Response, ApiError> {
     Ok(list_body(items))
 }
 
+/// Tell the platform again now (after fixing what parked it)
+///
+/// Role: operator.
+#[utoipa::path(
+    post,
+    path = "/api/v1/writebacks/{order}/retry",
+    operation_id = "retryWriteback",
+    tag = "labels",
+    params(
+        ("order" = inline(schema::IdParam), Path, description = "The order id (digits only)."),
+    ),
+    responses(
+        (status = 202, description = "Due now.", body = RetryDue, content_type = "application/json"),
+        (status = 400, response = schema::BadRequest),
+        (status = 401, response = schema::Unauthorized),
+        (status = 403, response = schema::Forbidden),
+        (status = 404, response = schema::NotFound),
+        (status = 503, response = schema::Unavailable),
+    ),
+    extensions(("x-role" = json!("operator"))),
+)]
 async fn retry(
     State(state): State<AppState>,
     Path(raw): Path<String>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<RetryDue>), ApiError> {
     let order = id(&raw, "order")?;
     if !state.writebacks.retry_now(order, crate::clock::wall_ms()) {
         return Err(ApiError::NotFound {
@@ -54,6 +94,16 @@ async fn retry(
     }
     Ok((
         StatusCode::ACCEPTED,
-        Json(json!({"order": order, "retry": "now"})),
+        Json(RetryDue {
+            order,
+            retry: "now",
+        }),
     ))
+}
+
+/// The answer of a retry: the order, due `now`.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct RetryDue {
+    order: u64,
+    retry: &'static str,
 }

@@ -41,12 +41,14 @@ pub const MAX_REMARK_CHARS: usize = 500;
 pub const MAX_TAGS: usize = 20;
 
 /// The body of `POST /api/v1/orders` (see the OpenAPI document).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrderBody {
     /// `own` for our own format; adapters set their platform.
+    #[schema(value_type = hub_core::openapi::Id)]
     pub platform: String,
     /// The platform's order id.
+    #[schema(value_type = hub_core::openapi::Id)]
     pub platform_order_id: String,
     /// `express` or `standard`.
     pub service: Service,
@@ -55,14 +57,18 @@ pub struct OrderBody {
     /// The customer.
     pub customer: CustomerBody,
     /// Lines.
+    #[schema(min_items = 1, max_items = 200)]
     pub lines: Vec<OrderLine>,
     /// Tags.
     #[serde(default)]
+    #[schema(value_type = Vec<hub_core::openapi::Id>, max_items = 20, default = json!([]))]
     pub tags: Vec<String>,
-    /// Sales channel (default: the platform).
+    /// Sales channel; default the platform.
     #[serde(default)]
+    #[schema(value_type = Option<hub_core::openapi::Id>)]
     pub channel: Option<String>,
-    /// The buyer's remarks.
+    /// The buyer's remarks; over 500 characters the order waits in
+    /// `exception`.
     #[serde(default)]
     pub remarks: Option<String>,
 }

@@ -102,19 +102,29 @@ impl Hook {
 }
 
 /// The body of `POST /api/v1/webhooks`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[schema(as = WebhookRegistration)]
 #[serde(deny_unknown_fields)]
 pub struct Registration {
-    /// Where to post: `http://host[:port]/path`.
+    /// `http://host[:port]/path[?query]`; no user or password.
+    #[schema(
+        max_length = 2048,
+        pattern = r"^[Hh][Tt][Tt][Pp]://[A-Za-z0-9.-]+(:[0-9]{1,4})?(/[A-Za-z0-9._~!$&'()*+,;=:@%/?-]*)?$"
+    )]
     pub url: String,
-    /// Event names to send; absent or empty for all.
+    /// The event names to send; absent or empty: all.
     #[serde(default)]
+    #[schema(value_type = Option<Vec<crate::api::openapi::schema::FeedEventName>>)]
     pub events: Option<Vec<String>>,
-    /// The HMAC key; absent to have one made.
+    /// The HMAC key; absent: the hub makes one (`whsec_` and 64 hex
+    /// digits).
     #[serde(default)]
+    #[schema(min_length = 16, max_length = 256, pattern = "^[!-~]+$")]
     pub secret: Option<String>,
-    /// Failed attempts before a dead letter (1 to [`MOST_ATTEMPTS`]).
+    /// Failed attempts before an event goes to the dead letters (10: about
+    /// 13 min of trying); 1 to [`MOST_ATTEMPTS`].
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 20, default = 10)]
     pub max_attempts: Option<u32>,
 }
 

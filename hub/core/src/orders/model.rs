@@ -10,6 +10,13 @@ use serde::{Deserialize, Serialize};
 
 /// How fast an order must leave the building.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "openapi",
+    schema(
+        description = "`express`: due 2 hours after intake; `standard`: by the end of the next day, UTC."
+    )
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Service {
     /// Ship within [`EXPRESS_DUE_MS`] of being received.
@@ -35,6 +42,7 @@ impl Service {
 
 /// Where an order is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum OrderState {
     /// Taken in, not yet checked.
@@ -111,11 +119,14 @@ impl OrderState {
 
 /// One line of an order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct OrderLine {
     /// The SKU.
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::Id))]
     pub sku: String,
     /// Units ordered.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 1_000_000))]
     pub quantity: i64,
 }
 

@@ -38,6 +38,7 @@ pub const MAX_LINES: usize = 200;
 
 /// Where a reservation is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ReservationState {
     /// Holding stock until `expires_ms`.
@@ -72,6 +73,7 @@ impl ReservationState {
 
 /// One SKU of a reservation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReservationLine {
     /// The SKU.
     pub sku: String,
@@ -90,6 +92,7 @@ impl ReservationLine {
 
 /// A reservation as stored and served.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Reservation {
     /// Id, assigned by the writer.
     pub id: u64,

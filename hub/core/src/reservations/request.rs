@@ -7,10 +7,14 @@ use serde::Deserialize;
 
 /// A line of a reservation request.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct RequestLine {
     /// The SKU.
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::Id))]
     pub sku: String,
     /// Units to hold.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 1_000_000))]
     pub quantity: i64,
 }
 

@@ -46,6 +46,8 @@ pub const MAX_NAME_CHARS: usize = 64;
 /// A delivery address as a platform or a person gave it. Missing fields
 /// are empty strings.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = AddressBody, description = "Missing parts are empty, and reported by the cleaner (the order then waits in `exception`)."))]
 #[serde(default, deny_unknown_fields)]
 pub struct RawAddress {
     /// ISO 3166 alpha-2 (`CN`); empty means `CN`.
@@ -60,6 +62,8 @@ pub struct RawAddress {
 
 /// The customer of an order, as given.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = CustomerBody, description = "Missing fields are empty, and reported by the cleaner."))]
 #[serde(default, deny_unknown_fields)]
 pub struct RawCustomer {
     pub name: String,
