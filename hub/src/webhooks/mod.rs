@@ -114,7 +114,7 @@ pub struct Registration {
     pub url: String,
     /// The event names to send; absent or empty: all.
     #[serde(default)]
-    #[schema(value_type = Option<Vec<crate::api::openapi::schema::FeedEventName>>)]
+    #[schema(value_type = Option<Vec<FeedEventName>>)]
     pub events: Option<Vec<String>>,
     /// The HMAC key; absent: the hub makes one (`whsec_` and 64 hex
     /// digits).
@@ -246,6 +246,25 @@ pub fn new_secret() -> Result<String, HookError> {
 pub fn signature(secret: &str, body: &[u8]) -> String {
     let mac = crate::writeback::sign::hmac_sha256_hex(secret.as_bytes(), body);
     format!("sha256={mac}")
+}
+
+/// A change-feed event name, as webhooks are registered for
+/// ([`EVENTS`]), for the API's document.
+pub struct FeedEventName;
+
+impl utoipa::PartialSchema for FeedEventName {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::Type::String)
+            .enum_values(Some(EVENTS))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for FeedEventName {
+    fn name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("FeedEventName")
+    }
 }
 
 #[cfg(test)]

@@ -29,27 +29,9 @@ pub(crate) use webhooks::*;
 use super::shared::error_response;
 pub(super) use super::shared::json_schema;
 pub(crate) use hub_core::openapi::Id;
-use std::borrow::Cow;
-use utoipa::openapi::{ObjectBuilder, RefOr, Schema, Type};
 
-/// A change-feed event name, as webhooks are registered for
-/// ([`crate::webhooks::EVENTS`]).
-pub(crate) struct FeedEventName;
-
-impl utoipa::PartialSchema for FeedEventName {
-    fn schema() -> RefOr<Schema> {
-        ObjectBuilder::new()
-            .schema_type(Type::String)
-            .enum_values(Some(crate::webhooks::EVENTS))
-            .into()
-    }
-}
-
-impl utoipa::ToSchema for FeedEventName {
-    fn name() -> Cow<'static, str> {
-        Cow::Borrowed("FeedEventName")
-    }
-}
+/// A change-feed event name (defined beside the webhooks' list).
+pub(crate) use crate::webhooks::FeedEventName;
 
 error_response!(BadRequest, "Malformed request or a value out of range: `bad_request`, `invalid_body` (a field unknown, missing or of the wrong type), `malformed_json`, `bad_body`, `bad_framing`.");
 error_response!(Unauthorized, "No token (`unauthorized`), or one that is unknown, revoked or not `Bearer TOKEN` (`invalid_token`); with `WWW-Authenticate: Bearer realm=\"wms-hub\"`.", header = "WWW-Authenticate");

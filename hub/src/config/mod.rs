@@ -1,6 +1,8 @@
 //! Hub configuration: defaults that need no file at all, an optional TOML
 //! file, and command-line flags that override both.
 
+pub mod external_broker;
+
 use crate::safety::SafetyRule;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -23,7 +25,7 @@ pub struct HubConfig {
     /// An external broker instead of the embedded one (`[external_broker]`:
     /// address, username, password_file, ca_file, acl_dir, reload; see
     /// [`crate::net::external`]).
-    pub external_broker: crate::net::external::ExternalBrokerConfig,
+    pub external_broker: external_broker::ExternalBrokerConfig,
     /// Other sites' hubs on the same broker (`[peers.SITE] public_key`):
     /// whose signed stock notices routing believes.
     pub peers: crate::sites::peers::Peers,
@@ -326,5 +328,5 @@ pub fn parse_time_of_day(text: &str) -> Result<Option<u32>, String> {
 }
 
 #[cfg(test)]
-#[path = "config_tests.rs"]
+#[path = "tests.rs"]
 mod tests;
