@@ -50,6 +50,8 @@ cargo test --workspace "$@" 2>&1 | tee "$log" || status=$?
 # spy, identity's impersonation, the Python client's forged-ack step):
 # Mosquitto's ACL refuses that before the hub's own checks are reached,
 # which mosquitto_acl and sites show. Only when the first run passed.
+# `--workspace`, as above, so the same test binaries serve (a `-p tests`
+# build resolves features differently and would build them again).
 mosquitto_bins=(crash offline duplicates fleet fleet_live idempotency orders order_channels
     pick_tui pipeline_crash reservations returns sim stock_exceptions)
 mosquitto_tests=(a_journal_deleted_under_the_running_agent_refuses_one_scan_then_starts_a_new_epoch
@@ -66,9 +68,9 @@ if [ "$status" -eq 0 ] && [ $# -eq 0 ]; then
     args=()
     for t in "${mosquitto_bins[@]}"; do args+=(--test "$t"); done
     echo "test.sh: the end-to-end tests again, every hub on Mosquitto" >&2
-    WMS_TEST_BROKER=mosquitto cargo test -p tests "${args[@]}" 2>&1 | tee -a "$log" || status=$?
+    WMS_TEST_BROKER=mosquitto cargo test --workspace "${args[@]}" 2>&1 | tee -a "$log" || status=$?
     if [ "$status" -eq 0 ]; then
-        WMS_TEST_BROKER=mosquitto cargo test -p tests --test epochs --test identity \
+        WMS_TEST_BROKER=mosquitto cargo test --workspace --test epochs --test identity \
             --test label_failover --test revocation --test work_queues -- --exact \
             "${mosquitto_tests[@]}" 2>&1 | tee -a "$log" || status=$?
     fi
