@@ -268,7 +268,7 @@ impl HubBroker {
             "--external-broker-acl-dir".into(),
             acl.display().to_string(),
             "--external-broker-reload".into(),
-            format!("kill -HUP {}", broker.pid()),
+            broker.reload_script().display().to_string(),
         ];
         HubBroker {
             broker,

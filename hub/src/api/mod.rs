@@ -73,7 +73,7 @@ use openapi::schema;
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -120,10 +120,7 @@ impl AppState {
     /// Sends a command to the writer and waits for its answer, which comes
     /// only after the group holding it is durable.
     pub async fn call<T>(&self, make: impl FnOnce(Reply<T>) -> Command) -> Result<T, ApiError> {
-        let (tx, rx) = oneshot::channel();
-        let gone = || ApiError::from(crate::errors::PoolError::Unavailable);
-        self.commands.send(make(tx)).await.map_err(|_| gone())?;
-        rx.await.map_err(|_| gone())?.map_err(ApiError::from)
+        Ok(crate::writer::call(&self.commands, make).await?)
     }
 }
 

@@ -83,7 +83,7 @@ pub(super) fn acl_sync(
     };
     let registry = Registry::new(&config.data_dir);
     sync.write(&registry)?;
-    sync.write_and_reload(&registry);
+    sync.reload();
     Ok(Some(sync))
 }
 

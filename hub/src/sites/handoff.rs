@@ -34,7 +34,7 @@ use rumqttc::{AsyncClient, QoS};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
@@ -97,15 +97,9 @@ impl Handoffs {
     }
 
     async fn call<T>(&self, make: impl FnOnce(Reply<T>) -> Command) -> Result<T, String> {
-        let (tx, rx) = oneshot::channel();
-        self.commands
-            .send(make(tx))
+        crate::writer::call(&self.commands, make)
             .await
-            .map_err(|_| "the writer is gone".to_string())?;
-        match rx.await {
-            Ok(result) => result.map_err(|e| e.to_string()),
-            Err(_) => Err("the writer is gone".into()),
-        }
+            .map_err(|e| e.to_string())
     }
 
     async fn offer_pending(

@@ -23,6 +23,21 @@ use tokio::sync::oneshot;
 /// Where a command's answer goes.
 pub type Reply<T> = oneshot::Sender<Result<T, PoolError>>;
 
+/// Sends a command to the writer and waits for its answer, which comes
+/// only after the group holding it is durable; a writer that is gone is
+/// [`PoolError::Unavailable`].
+pub async fn call<T>(
+    commands: &tokio::sync::mpsc::Sender<Command>,
+    make: impl FnOnce(Reply<T>) -> Command,
+) -> Result<T, PoolError> {
+    let (tx, rx) = oneshot::channel();
+    commands
+        .send(make(tx))
+        .await
+        .map_err(|_| PoolError::Unavailable)?;
+    rx.await.map_err(|_| PoolError::Unavailable)?
+}
+
 /// A unit of work for the writer.
 #[derive(Debug)]
 pub enum Command {

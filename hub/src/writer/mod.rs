@@ -50,7 +50,7 @@ use crate::reconcile::{self, worker};
 use crate::safety::SafetyRule;
 use crate::store::floor::DiskFloor;
 use crate::store::{Store, StoreError};
-pub use crate::writer::commands::{Command, Reply};
+pub use crate::writer::commands::{call, Command, Reply};
 use crate::writer::flusher::{Flight, Flusher, Line};
 use crate::writer::group::{Applied, ReconcileJob};
 use crate::writer::reserved_view::ReservedView;

@@ -76,13 +76,17 @@ impl AclSync {
         Ok(written.sites)
     }
 
-    /// [`Self::write`], then the reload command in a thread of its own
-    /// (the caller never waits on the broker); failures are logged.
+    /// [`Self::write`], then [`Self::reload`]; failures are logged.
     pub fn write_and_reload(&self, registry: &Registry) {
-        if let Err(e) = self.write(registry) {
-            warn!(error = %e, "the Mosquitto files were not updated");
-            return;
+        match self.write(registry) {
+            Ok(_) => self.reload(),
+            Err(e) => warn!(error = %e, "the Mosquitto files were not updated"),
         }
+    }
+
+    /// Runs the reload command in a thread of its own (the caller never
+    /// waits on the broker); failures are logged.
+    pub fn reload(&self) {
         let Some((program, args)) = self.reload.split_first() else {
             return;
         };
