@@ -38,7 +38,8 @@ pub struct StockNotice {
     pub site: String,
     /// The SKU.
     pub sku: String,
-    /// On hand minus reserved (may be negative after a count).
+    /// On hand minus reserved minus quarantined (may be negative after a
+    /// count).
     pub available: i64,
     /// When the hub read it, ms since the epoch: a reader keeps the newest.
     pub at_ms: u64,

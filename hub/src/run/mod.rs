@@ -214,8 +214,7 @@ pub async fn start_with_clock(
         |key| StockPublisher {
             site: config.site.clone(),
             key,
-            store: store.clone(),
-            reserved: reserved.clone(),
+            commands: cmd_tx.clone(),
             feed: feed.clone(),
         },
         (&cmd_tx, &regions),

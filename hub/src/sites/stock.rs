@@ -3,21 +3,20 @@
 //! so a hub that subscribes to `wms/+/hub/stock/+` gets every site's
 //! latest figure for every SKU at once.
 //!
-//! All SKUs are published on every connack (a broker restarted without
+//! All SKUs (the pool's figures, from the writer) are published on every connack (a broker restarted without
 //! its retained messages learns them again); after that, the SKUs whose
 //! stock changed, from the change feed, gathered for [`GATHER`] so a busy
 //! SKU is published a few times a second, not once per movement.
 
 use super::signing::SiteKey;
 use crate::feed::FeedBus;
-use crate::store::Store;
-use crate::writer::reserved_view::ReservedView;
+use crate::writer::Command;
 use protocol::sites::{encode_site, stock_topic, StockNotice};
 use rumqttc::{AsyncClient, QoS};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{broadcast, watch};
+use tokio::sync::{broadcast, mpsc, watch};
 use tokio_util::sync::CancellationToken;
 use tracing::warn;
 
@@ -31,10 +30,8 @@ pub struct StockPublisher {
     pub site: String,
     /// The hub's signing key.
     pub key: Arc<SiteKey>,
-    /// The committed stock.
-    pub store: Store,
-    /// Units held per SKU.
-    pub reserved: Arc<ReservedView>,
+    /// The writer, asked for every SKU's figure at each connection.
+    pub commands: mpsc::Sender<Command>,
     /// Where stock changes come from.
     pub feed: FeedBus,
 }
@@ -58,12 +55,12 @@ impl StockPublisher {
                     if changed.is_err() {
                         break;
                     }
-                    pending = self.everything();
+                    pending = self.everything().await;
                 }
                 group = changes.recv() => match group {
                     Ok(group) => gather(&group, &mut pending),
                     // Fell behind the bus: publish everything again.
-                    Err(broadcast::error::RecvError::Lagged(_)) => pending = self.everything(),
+                    Err(broadcast::error::RecvError::Lagged(_)) => pending = self.everything().await,
                     Err(broadcast::error::RecvError::Closed) => break,
                 },
                 _ = tick.tick() => {
@@ -75,21 +72,19 @@ impl StockPublisher {
         }
     }
 
-    /// Available stock of every SKU: on hand (all locations) - reserved.
-    fn everything(&self) -> BTreeMap<String, i64> {
-        let mut out: BTreeMap<String, i64> = BTreeMap::new();
-        match self.store.stock_rows(None) {
-            Ok(rows) => {
-                for row in rows {
-                    *out.entry(row.key.sku).or_default() += row.on_hand;
-                }
+    /// Available stock of every SKU, as the pool has it (the figure the
+    /// change feed's `stock` events carry: on hand - reserved -
+    /// quarantined).
+    async fn everything(&self) -> BTreeMap<String, i64> {
+        let all =
+            crate::writer::call(&self.commands, |reply| Command::AvailableAll { reply }).await;
+        match all {
+            Ok(all) => all.into_iter().collect(),
+            Err(e) => {
+                warn!(error = %e, "cannot read the stock to publish it");
+                BTreeMap::new()
             }
-            Err(e) => warn!(error = %e, "cannot read the stock to publish it"),
         }
-        for (sku, held) in self.reserved.all() {
-            *out.entry(sku).or_default() -= held;
-        }
-        out
     }
 
     fn publish(&self, client: &AsyncClient, sku: String, available: i64) {

@@ -138,6 +138,12 @@ pub enum Command {
     /// Records an access to customer data made outside the writer (the
     /// buyer's remarks opened for a picker's list).
     Audit(Box<crate::orders::AuditEntry>),
+    /// Available of every SKU (the stock notices a hub publishes at each
+    /// connection).
+    AvailableAll {
+        /// The answer: (SKU, available), by SKU.
+        reply: Reply<Vec<(String, i64)>>,
+    },
     /// Another site's available stock of a SKU, from its hub's signed
     /// notice (checked by [`crate::sites::peers`]); routing reads it.
     PeerStock {
@@ -145,7 +151,7 @@ pub enum Command {
         site: String,
         /// The SKU.
         sku: String,
-        /// On hand minus reserved there.
+        /// On hand minus reserved minus quarantined there.
         available: i64,
         /// When that hub read it.
         at_ms: u64,
@@ -238,6 +244,10 @@ pub fn apply(pool: &mut Pool, cmd: Command, now: u64) -> Result<Option<Pending>,
         Command::Audit(entry) => {
             pool.audit(*entry);
             return Ok(None);
+        }
+        Command::AvailableAll { reply } => {
+            let all = pool.available_by_sku();
+            later(reply, move |_| Ok(all))
         }
         Command::PeerStock {
             site,

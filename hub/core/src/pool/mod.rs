@@ -259,6 +259,18 @@ impl Pool {
         self.levels.get(sku).map_or(0, SkuLevel::available)
     }
 
+    /// Available of every SKU the pool knows, by SKU: the same figure
+    /// [`Pool::available`] and the change feed's `stock` events give.
+    pub fn available_by_sku(&self) -> Vec<(String, i64)> {
+        let mut out: Vec<(String, i64)> = self
+            .levels
+            .iter()
+            .map(|(sku, level)| (sku.clone(), level.available()))
+            .collect();
+        out.sort();
+        out
+    }
+
     /// The id the next event log entry will get.
     pub fn next_event(&self) -> u64 {
         self.next_event

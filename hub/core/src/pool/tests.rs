@@ -407,3 +407,11 @@ fn a_group_s_feed_names_each_changed_sku_once_with_its_levels_and_ids_run_on() {
     assert_eq!(next.feed.iter().map(|(id, _)| *id).collect::<Vec<_>>(), [4]);
     assert_eq!(next.feed[0].1.at_ms, 12);
 }
+
+#[test]
+fn available_by_sku_is_each_skus_available_quarantine_left_out() {
+    let stock = HashMap::from([(key("A-01"), 7), (key("QUAR-01"), 3)]);
+    let pool = Pool::from_parts(stock, HashMap::new(), 1, 1);
+    assert_eq!(pool.available("SKU-1"), 7);
+    assert_eq!(pool.available_by_sku(), vec![("SKU-1".to_string(), 7)]);
+}
