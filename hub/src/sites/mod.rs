@@ -8,8 +8,11 @@
 //!   claim and refuses to start if so, and while it runs it stops if
 //!   another hub's claim appears (two hubs started at once).
 //! * [`stock`]: each hub publishes its available stock per SKU, signed
-//!   ([`signing`]), retained on `wms/{site}/hub/stock/{sku}`, and reads
-//!   the other sites' notices.
+//!   ([`signing`]), retained on `wms/{site}/hub/stock/{sku}`;
+//! * [`peers`]: it believes the notices of the sites in `[peers]` (their
+//!   keys), which routing reads;
+//! * [`handoff`]: an order this site cannot fill and a peer's stock can
+//!   is handed over to that peer's hub, sealed for the two of them.
 //!
 //! With the embedded broker none of this runs: that broker is the hub's own.
 //!
