@@ -4,6 +4,10 @@
 //! applied exactly once, and the stock equals a replay of the event log.
 //! A scan in flight at a kill (journaled, not yet confirmed) may also be
 //! applied, once; there can be at most one such scan per agent kill.
+//!
+//! The hub archives its event log in segments of 8 entries here (keeping
+//! 16 in the store), so the kills also fall between archive steps, and the
+//! log read back at the end comes from both the segments and the store.
 
 use hub::pool::replay;
 use hub::store::Store;
@@ -29,7 +33,12 @@ fn kills_lose_nothing_confirmed_and_apply_nothing_twice() {
     let agent_data = tempfile::tempdir().unwrap();
     let ports = HubPorts::fresh();
     let creds = tests::provision(hub_data.path(), "s1", &["crash-1"]);
-    let mut hub = Some(HubProc::start(hub_data.path(), ports, "s1"));
+    let config_dir = tempfile::tempdir().unwrap();
+    let config = config_dir.path().join("hub.toml");
+    std::fs::write(&config, "event_log_keep = 16\nevent_log_segment = 8\n").unwrap();
+    let config = config.display().to_string();
+    let start = || HubProc::start_with(hub_data.path(), ports, "s1", &["--config", &config]);
+    let mut hub = Some(start());
     let mut confirmed: BTreeMap<u64, ((String, String), i64)> = BTreeMap::new();
     let mut n = 0;
     let mut hub_kills = 0;
@@ -51,7 +60,7 @@ fn kills_lose_nothing_confirmed_and_apply_nothing_twice() {
                 }
             }
             if i == SCANS_PER_LIFE * 3 / 4 && hub.is_none() {
-                hub = Some(HubProc::start(hub_data.path(), ports, "s1"));
+                hub = Some(start());
             }
             n += 1;
             let (line, key, qty) = scan_line(n);
@@ -95,6 +104,8 @@ fn kills_lose_nothing_confirmed_and_apply_nothing_twice() {
     assert!(hub.take().unwrap().terminate(), "hub must stop cleanly");
 
     let store = Store::open(hub_data.path()).unwrap();
+    let archived = store.archived_through();
+    assert!(archived >= 8, "the hub archived no segment of its log");
     let events: Vec<_> = store.events().map(|e| e.unwrap().1).collect();
     let movements: Vec<_> = events.iter().flat_map(|e| &e.movements).collect();
     let seqs: Vec<u64> = movements.iter().map(|m| m.seq).collect();
@@ -122,8 +133,9 @@ fn kills_lose_nothing_confirmed_and_apply_nothing_twice() {
         .collect();
     assert_eq!(api_stock, replayed, "pool equals a replay of the event log");
     eprintln!(
-        "crash: {AGENT_KILLS} agent kills, {hub_kills} hub kills, {} confirmed, {} applied, {unconfirmed} in flight at a kill",
+        "crash: {AGENT_KILLS} agent kills, {hub_kills} hub kills, {} confirmed, {} applied, {unconfirmed} in flight at a kill, {archived} of {} log entries archived",
         confirmed.len(),
-        watermark
+        watermark,
+        events.len()
     );
 }

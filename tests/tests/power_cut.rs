@@ -7,7 +7,9 @@
 //! volatile layer is dropped, as a power cut would drop the page cache and
 //! the drive's cache. At the end every scan an agent confirmed is applied
 //! exactly once, in order, every reservation the hub answered 201 is in its
-//! store, and the pool equals a replay of the log.
+//! store, and the pool equals a replay of the log. The hub archives its
+//! log in segments of 8 entries (keeping 16), so cuts also fall around
+//! archive steps, and the log checked comes from segments and store.
 //!
 //! Seeded: `POWERCUT_SEED=N` replays a schedule, `POWERCUT_CUTS=N` makes it
 //! longer (CI runs the short default; `scripts/power-cut.sh` a long one).
@@ -52,6 +54,8 @@ struct Counts {
 struct World {
     fs: PowerCut,
     hub_data: PathBuf,
+    /// `--config FILE` for the hub: a tiny event log archive policy.
+    hub_args: [String; 2],
     ports: HubPorts,
     creds: tests::Credentials,
     devices: Vec<Device>,
@@ -126,7 +130,7 @@ impl World {
     }
 
     fn round(&mut self, rng: &mut Rng) {
-        let hub = HubProc::start(&self.hub_data, self.ports, SITE);
+        let hub = self.start_hub();
         for _ in 0..4 + rng.below(6) {
             let d = rng.below(DEVICES as u64) as usize;
             match rng.below(10) {
@@ -155,8 +159,13 @@ impl World {
         .is_ok()
     }
 
+    fn start_hub(&self) -> HubProc {
+        let args: Vec<&str> = self.hub_args.iter().map(String::as_str).collect();
+        HubProc::start_with(&self.hub_data, self.ports, SITE, &args)
+    }
+
     fn drain(&mut self) {
-        let hub = HubProc::start(&self.hub_data, self.ports, SITE);
+        let hub = self.start_hub();
         for d in 0..DEVICES {
             let dev = &mut self.devices[d];
             let addr = self.ports.mqtt_addr();
@@ -191,6 +200,12 @@ fn check(world: &World) -> Vec<String> {
         Err(e) => return vec![format!("the hub's store does not open after the cuts: {e}")],
     };
     let events: Vec<_> = store.events().map(|e| e.expect("event").1).collect();
+    if store.archived_through() == 0 {
+        problems.push(format!(
+            "the hub archived none of its {} log entries: the archive was not tested",
+            events.len()
+        ));
+    }
     for d in &world.devices {
         let applied: Vec<_> = events
             .iter()
@@ -291,9 +306,12 @@ fn power_cuts_lose_and_double_nothing_confirmed() {
             unconfirmed: 0,
         })
         .collect();
+    let config = root.path().join("hub.toml");
+    std::fs::write(&config, "event_log_keep = 16\nevent_log_segment = 8\n").expect("config");
     let mut world = World {
         fs,
         hub_data,
+        hub_args: ["--config".into(), config.display().to_string()],
         ports: HubPorts::fresh(),
         creds,
         devices,

@@ -55,6 +55,13 @@ pub struct HubConfig {
     /// The store's page cache, MiB (sled's default, 1 GiB, let a hub's
     /// memory grow with its event log up to that).
     pub store_cache_mb: u64,
+    /// Newest event log entries always kept in the store; older ones move
+    /// to segment files in `DATA_DIR/log-archive` (see
+    /// [`crate::store::archive`]), so the store, and the hub's memory, stay
+    /// bounded however long the hub runs.
+    pub event_log_keep: u64,
+    /// Entries per archive segment file.
+    pub event_log_segment: u64,
     /// The program the embedded broker runs in, as `PROGRAM broker-child`;
     /// unset, the running `hub` binary itself.
     pub broker_program: Option<PathBuf>,
@@ -130,6 +137,8 @@ impl Default for HubConfig {
             sweep_interval_ms: 200,
             idempotency_key_retention_hours: 24,
             store_cache_mb: 16,
+            event_log_keep: crate::store::archive::ArchivePolicy::default().keep,
+            event_log_segment: crate::store::archive::ArchivePolicy::default().segment,
             broker_program: None,
             broker_probe_interval_ms: 500,
             broker_probe_timeout_ms: 10_000,
@@ -255,6 +264,11 @@ impl HubConfig {
         if !(4..=65_536).contains(&self.store_cache_mb) {
             return Err(ConfigError::Invalid(
                 "store_cache_mb must be 4 to 65536".into(),
+            ));
+        }
+        if self.event_log_keep > 1 << 30 || !(1..=1 << 24).contains(&self.event_log_segment) {
+            return Err(ConfigError::Invalid(
+                "event_log_keep must be 0 to 1073741824 and event_log_segment 1 to 16777216".into(),
             ));
         }
         self.validate_orders()?;

@@ -30,6 +30,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tracing::info;
 
+pub mod archiver;
 mod external;
 pub mod orders;
 mod writer;
@@ -257,6 +258,14 @@ pub async fn start_with_clock(
         });
     }
     timers::spawn(&mut parts, &config, &cmd_tx, &clock, &cancel);
+    let (c, s) = (cancel.clone(), store.clone());
+    let policy = crate::store::archive::ArchivePolicy {
+        keep: config.event_log_keep,
+        segment: config.event_log_segment,
+    };
+    parts.spawn_beating("log-archive", archiver::ARCHIVE_PATIENCE, |beat| {
+        archiver::archiver(s, policy, beat, c)
+    });
     let c = cancel.clone();
     parts.spawn_beating("writeback", crate::writeback::worker::PATIENCE, |beat| {
         crate::writeback::worker::run(worker, beat, c)

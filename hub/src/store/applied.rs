@@ -88,6 +88,20 @@ impl Store {
         from: u64,
         through: u64,
     ) -> Result<Vec<Movement>, StoreError> {
+        // Held throughout: entries are not removed from sled meanwhile.
+        let state = self.archive.state();
+        let archived = state.streams.get(stream).copied().unwrap_or(0);
+        let mut out = Vec::new();
+        if from <= archived {
+            out = self
+                .archive
+                .applied_in(&state, stream, from, through.min(archived))?;
+        }
+        // Entries are whole, so the stream's next one starts after them.
+        let from = from.max(archived + 1);
+        if from > through {
+            return Ok(out);
+        }
         let prefix = stream_key(b'i', stream);
         // The entry holding `from` is the last one starting at or below it.
         let start = self
@@ -97,13 +111,15 @@ impl Store {
             .transpose()?
             .map(|(k, _)| k.to_vec())
             .unwrap_or_else(|| index_key(stream, from));
-        let mut out = Vec::new();
         for item in self.tree.range(start..) {
             let (k, v) = item?;
             if !k.starts_with(&prefix) || index_first_seq(&k)? > through {
                 break;
             }
             let id = i64_of(&k, &v)? as u64;
+            if id <= state.through {
+                continue; // archived, and being removed from sled
+            }
             let key = id_key(b'e', id);
             let raw = self.tree.get(&key)?.ok_or_else(|| {
                 StoreError::Inconsistent(format!("index names event log entry {id}, missing"))

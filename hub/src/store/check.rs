@@ -19,6 +19,8 @@ use crate::pool::{DeadLetter, DeviceEpoch, DeviceRecord, EventRecord, StockKey};
 use crate::reservations::Reservation;
 use crate::safety::SafetyRule;
 use crate::store::applied::{index_first_seq, parse_stream};
+use crate::store::archive::segment::Streams;
+use crate::store::archive::Checkpoint;
 use crate::store::codec::{damaged, decode, i64_of, id_of, parse_stock_key};
 use crate::store::{StoreError, COMMITS, NEXT_EVENT};
 use hub_core::reconcile::{stock_differences, StockDifference};
@@ -41,10 +43,27 @@ pub struct StartCheck {
     pub millis: u64,
 }
 
-/// Checks every record of the store's tree; `mark`: the seal's commit count.
-pub(crate) fn check(tree: &sled::Tree, mark: u64) -> Result<StartCheck, StoreError> {
+/// Where the log in sled begins: the archive's newest checkpoint (the
+/// stock the archived entries replay to) and each stream's last archived
+/// seq.
+#[derive(Debug, Default)]
+pub(crate) struct Base {
+    pub checkpoint: Checkpoint,
+    pub streams: Streams,
+}
+
+/// Checks every record of the store's tree; `mark`: the seal's commit
+/// count; `base`: what the archived log replays to.
+pub(crate) fn check(tree: &sled::Tree, mark: u64, base: Base) -> Result<StartCheck, StoreError> {
     let started = Instant::now();
-    let mut walk = Walk::default();
+    let mut walk = Walk {
+        base: base.checkpoint.through,
+        last_event: base.checkpoint.through,
+        movements: base.checkpoint.movements,
+        logged: base.streams.into_iter().collect(),
+        replayed: base.checkpoint.stock.into_iter().collect(),
+        ..Walk::default()
+    };
     for item in tree.iter() {
         let (key, value) = item?;
         walk.visit(&key, &value)?;
@@ -63,6 +82,8 @@ pub(crate) fn check(tree: &sled::Tree, mark: u64) -> Result<StartCheck, StoreErr
 /// The state of one pass over the records.
 #[derive(Default)]
 struct Walk {
+    /// Entries archived (the log in sled starts after it).
+    base: u64,
     counters: HashMap<Vec<u8>, i64>,
     last_event: u64,
     movements: u64,
@@ -71,7 +92,8 @@ struct Walk {
     replayed: HashMap<StockKey, i64>,
     stored: BTreeMap<StockKey, i64>,
     devices: BTreeMap<DeviceEpoch, DeviceRecord>,
-    /// Per log entry (by id - 1): the hash of the index key it needs.
+    /// Per log entry in sled (by id - base - 1): the hash of the index key
+    /// it needs.
     index_wanted: Vec<u64>,
     /// Per log entry: whether its index key was seen.
     index_seen: Vec<bool>,
@@ -148,7 +170,10 @@ impl Walk {
         let stream = parse_stream(key, 8)?;
         let first = index_first_seq(key)?;
         let id = i64_of(key, value)? as u64;
-        let slot = usize::try_from(id.wrapping_sub(1)).unwrap_or(usize::MAX);
+        let slot = id
+            .checked_sub(self.base + 1)
+            .and_then(|s| usize::try_from(s).ok())
+            .unwrap_or(usize::MAX);
         let matches = self.index_wanted.get(slot) == Some(&index_hash(&stream, first));
         if !matches || self.index_seen[slot] {
             return Err(StoreError::Inconsistent(format!(
@@ -166,7 +191,7 @@ impl Walk {
         if let Some(missing) = self.index_seen.iter().position(|seen| !seen) {
             return Err(StoreError::Inconsistent(format!(
                 "event log entry {} has no index key",
-                missing + 1
+                missing as u64 + self.base + 1
             )));
         }
         let counter = |key: &[u8]| self.counters.get(key).copied().map(|v| v as u64);

@@ -37,6 +37,7 @@
 //! | `m` + name                          | counters (u64 BE)                    |
 //! | `m` + `commits`                     | group commits so far (the seal's mark) |
 //! | `m` + `next_boot`                   | the next start's boot number (sealed acks) |
+//! | `m` + `archived_through`            | log entries `1..=` it are in the [`archive`], not here |
 //!
 //! Values are framed with a format byte and a CRC32 (see
 //! [`crate::store::codec`]); records are postcard (reports are JSON, as they
@@ -57,7 +58,7 @@
 
 use crate::changes::{NextIds, PoolParts};
 use crate::discrepancies::{CountTask, Discrepancy};
-use crate::pool::{DeadLetter, DeviceEpoch, DeviceRecord, EventRecord, Pool, StockKey};
+use crate::pool::{DeadLetter, DeviceEpoch, DeviceRecord, Pool, StockKey};
 use crate::store::check::StartCheck;
 use crate::store::codec::{
     decode, encode_i64, i64_of, id_key, id_of, parse_stock_key, prefixed, stock_key,
@@ -67,6 +68,7 @@ use std::path::Path;
 use std::sync::Arc;
 use thiserror::Error;
 pub(crate) mod applied;
+pub mod archive;
 pub mod check;
 pub(crate) mod codec;
 mod commit;
@@ -116,6 +118,15 @@ pub enum StoreError {
     /// The stored records contradict each other (the log and watermarks).
     #[error("store: inconsistent: {0}")]
     Inconsistent(String),
+    /// The event log archive's directory or a segment could not be read
+    /// or written.
+    #[error("event log archive: {path}: {source}")]
+    Archive {
+        /// The file or directory.
+        path: std::path::PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
     /// A stored record could not be read back.
     #[error("store: damaged record under key {key}: {problem}")]
     Damaged {
@@ -133,6 +144,7 @@ pub struct Store {
     // Field order is drop order: the seal must go after sled's handles.
     pub(crate) db: sled::Db,
     pub(crate) tree: sled::Tree,
+    pub(crate) archive: Arc<archive::Archive>,
     seal: Arc<StoreSeal>,
 }
 
@@ -180,11 +192,19 @@ impl Store {
             .flush_every_ms(None);
         let opened = storeseal::open(dir, storeseal::Kind::HubStore, config)?;
         let tree = storeseal::without_panic(dir, || opened.db.open_tree("pool"))??;
-        let start =
-            storeseal::without_panic(dir, || crate::store::check::check(&tree, opened.mark))??;
+        let marker = archive::step::marker(&tree)?;
+        let (archive, checkpoint) = archive::Archive::open(dir, marker)?;
+        // Entries archived before a crash that came before their removal.
+        archive::step::remove_entries(&tree, marker)?;
+        let base = check::Base {
+            checkpoint: checkpoint.unwrap_or_default(),
+            streams: archive.state().streams.clone(),
+        };
+        let start = storeseal::without_panic(dir, || check::check(&tree, opened.mark, base))??;
         Ok(Store {
             db: opened.db,
             tree,
+            archive: Arc::new(archive),
             seal: Arc::new(StoreSeal {
                 keeper: opened.keeper,
                 counts: commit::Counts::opened(start.commits),
@@ -290,14 +310,6 @@ impl Store {
     /// The newest dead letters first, at most `limit`.
     pub fn dead_letters(&self, limit: usize) -> Result<Vec<(u64, DeadLetter)>, StoreError> {
         self.newest(b'd', limit, |_| true)
-    }
-
-    /// The whole event log in order.
-    pub fn events(&self) -> impl Iterator<Item = Result<(u64, EventRecord), StoreError>> + '_ {
-        self.tree.scan_prefix([b'e']).map(|item| {
-            let (k, v) = item?;
-            Ok((id_of(&k)?, decode(&k, &v)?))
-        })
     }
 
     /// Every record under a one-byte prefix with a u64 id, in id order.
