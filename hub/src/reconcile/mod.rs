@@ -24,8 +24,11 @@ pub use hub_core::reconcile::{
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
 
-/// Rebuilds the pool from the log and compares it with the stored one.
+/// Rebuilds the pool from the log and compares it with the stored one;
+/// first proves the archive's checkpoints against a replay of the whole
+/// archived log (offline: it reads every segment).
 pub fn verify(store: &Store) -> Result<Verification, StoreError> {
+    store.audit_archive()?;
     let stored = stored_stock(store)?;
     verify_against(store, &stored, u64::MAX)
 }

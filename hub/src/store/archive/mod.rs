@@ -25,8 +25,10 @@
 //! open (its entries are still in sled); a crash after 2 leaves entries in
 //! sled at or below the marker, removed at the next open. The start-up
 //! check begins at the newest checkpoint, so it replays only the recent
-//! log; `hub verify` does the same.
+//! log; `hub verify` also proves every checkpoint against a replay of the
+//! whole archive (`audit`).
 
+mod audit;
 mod read;
 pub(crate) mod segment;
 pub(crate) mod step;

@@ -260,3 +260,32 @@ fn nothing_is_archived_while_the_store_holds_no_more_than_it_keeps() {
     });
     assert_eq!(one.expect("step"), Some(Archived { first: 1, last: 4 }));
 }
+
+#[test]
+fn the_audit_replays_the_whole_archive_and_names_a_segment_whose_checkpoint_lies() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::open(dir.path()).expect("open");
+    fill(&store);
+    while store.archive_step(POLICY).expect("archive").is_some() {}
+    assert_eq!(store.audit_archive().expect("audit"), 16);
+    // Segment 2 rewritten whole, with good CRCs, but one unit more of stock
+    // in its checkpoint than its entries and those before replay to.
+    let name = SegmentName { first: 5, last: 8 };
+    let path = dir.path().join(ARCHIVE_DIR).join(name.file_name());
+    let mut old = Segment::open(path.clone(), name.clone()).expect("segment");
+    let (mut checkpoint, streams) = (old.checkpoint().expect("cp"), old.streams().expect("st"));
+    old.rewind().expect("rewind");
+    let events: Vec<EventRecord> = (5..=8)
+        .map(|id| old.next_entry(id).expect("entry").expect("there"))
+        .collect();
+    checkpoint.stock[0].1 += 1;
+    let temp = dir.path().join("rewritten");
+    let mut out = segment::SegmentWriter::create(temp.clone(), name.clone()).expect("create");
+    for (id, event) in (5..).zip(&events) {
+        out.entry(id, event).expect("entry");
+    }
+    out.finish(&checkpoint, &streams).expect("finish");
+    std::fs::rename(&temp, &path).expect("replace");
+    let err = store.audit_archive().expect_err("a lying checkpoint");
+    assert!(err.to_string().contains(&name.file_name()), "{err}");
+}
