@@ -62,7 +62,9 @@ mosquitto_tests=(a_journal_deleted_under_the_running_agent_refuses_one_scan_then
     a_station_killed_mid_batch_resumes_without_a_duplicate
     a_silent_stations_jobs_move_after_the_failover_time_and_it_never_prints_them_late
     paper_out_mid_batch_moves_the_rest_and_every_label_prints_once
+    the_hub_killed_mid_batch_loses_no_job_and_prints_none_twice
     a_revoked_raw_client_loses_its_open_connection
+    a_revoked_device_is_disconnected_and_refused_and_its_agent_says_so
     a_real_agent_takes_its_list_picks_and_packs_the_order)
 if [ "$status" -eq 0 ] && [ $# -eq 0 ]; then
     args=()

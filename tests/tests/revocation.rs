@@ -1,9 +1,10 @@
-//! Attack: a revoked device keeps its open connection to the embedded
-//! broker and keeps publishing and subscribing. Over real processes: the
-//! hub drops the connection soon after `hub device revoke` (it takes the
-//! session over, rumqttd having no call to drop one), the device's logins
-//! are refused from then on, its real agent says so and exits instead of
-//! hanging, and the broker keeps serving everyone else.
+//! Attack: a revoked device keeps its open connection to the broker and
+//! keeps publishing and subscribing. Over real processes: the connection
+//! is dropped soon after `hub device revoke` (on the embedded broker the
+//! hub takes the session over, rumqttd having no call to drop one; on
+//! Mosquitto the reload after the hub rewrites its files drops it), the
+//! device's logins are refused from then on, its real agent says so and
+//! exits instead of hanging, and the broker keeps serving everyone else.
 
 use std::time::{Duration, Instant};
 use tests::attacker::Attacker;
@@ -50,10 +51,8 @@ fn a_revoked_device_is_disconnected_and_refused_and_its_agent_says_so() {
     let gone_after = revoked_at.elapsed();
     assert!(!status.success(), "R's agent exited 0");
     let text = std::fs::read_to_string(&log).unwrap();
-    assert!(
-        text.contains("refused this device's login") && text.contains("3 times in a row"),
-        "{text}"
-    );
+    assert!(text.contains("refused this device's login"), "{text}");
+    assert!(text.contains(refusal_by_this_broker()), "{text}");
     assert!(text.contains("1 movement(s) stay in the journal"), "{text}");
     // Nothing R sent after its revocation moved stock.
     assert_eq!(hubapi::watermark(http, "dev-r"), Ok(1));
@@ -61,9 +60,20 @@ fn a_revoked_device_is_disconnected_and_refused_and_its_agent_says_so() {
     assert!(!connect_outcome(device_options(&creds, "dev-r", port)));
     assert!(c.is_connected(), "the kick dropped another device");
     assert!(connect_outcome(device_options(&creds, "dev-c", port)));
-    println!(
-        "revoked agent gone (disconnected, refused 3 times, exited) {gone_after:?} after revoke"
-    );
+    println!("revoked agent gone (disconnected, refused, exited) {gone_after:?} after revoke");
+}
+
+/// How the agent's log says its login was refused, which depends on how
+/// the broker refuses (WIRE.md §8.3): rumqttd closes the connection
+/// without a CONNACK, which the agent takes for a refusal only after
+/// three in a row (a hub stopping mid-handshake closes one); Mosquitto
+/// answers CONNACK 5, not authorized, which is final at once.
+fn refusal_by_this_broker() -> &'static str {
+    if tests::mosquitto::hubs_on_mosquitto() {
+        "the broker answered NotAuthorized"
+    } else {
+        "3 times in a row"
+    }
 }
 
 #[test]

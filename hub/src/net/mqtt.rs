@@ -128,13 +128,17 @@ pub async fn run(
     let mut network = eventloop.network_options();
     network.set_tcp_nodelay(true);
     eventloop.set_network_options(network);
+    // Counts connections (each one after its subscriptions are asked
+    // for): the outbound task asks the stations about their jobs again,
+    // the stock publisher republishes.
+    let (connacks, seen) = watch::channel(0u64);
     let ack_task = tokio::spawn(crate::net::outbound::run(
         client.clone(),
         outbound,
         metrics.clone(),
+        connacks.subscribe(),
         cancel.clone(),
     ));
-    let (connacks, seen) = watch::channel(0u64);
     let mut tasks = vec![ack_task];
     let mut inbox = None;
     if let Some(sites) = settings.sites.as_mut() {

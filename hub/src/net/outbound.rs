@@ -7,11 +7,15 @@
 //! from the writer: what goes out is what is durable, and a device that
 //! reconnects (its [`protocol::TaskAck`] names an older version) or a
 //! station that reports (any [`protocol::LabelReport`]) is sent what it
-//! lacks from the same place. Nothing is retained on the broker.
+//! lacks from the same place, and after each of the hub's connections to
+//! the broker every station is sent its live jobs again, to learn what it
+//! reported while the hub was not listening. Nothing is retained on the
+//! broker.
 
 use crate::metrics::Metrics;
 use crate::net::sealer::Sealer;
 use crate::pool::DeviceEpoch;
+use crate::store::labels::JobsToSend;
 use crate::store::Store;
 use crate::writer::labels::LabelVault;
 use crate::writer::{AckRelease, Outgoing};
@@ -19,7 +23,7 @@ use rumqttc::{AsyncClient, QoS};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Instant;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 use tracing::warn;
 
@@ -57,16 +61,19 @@ pub struct Outbound {
 const REMARKS_CACHED: usize = 10_000;
 
 /// Publishes acks, queues and label jobs until the channels close or
-/// `cancel`.
+/// `cancel`; asks the stations about their live jobs again after every
+/// connection to the broker (`connacks` counts them).
 pub async fn run(
     client: AsyncClient,
     mut out: Outbound,
     metrics: Arc<Metrics>,
+    mut connacks: watch::Receiver<u64>,
     cancel: CancellationToken,
 ) {
     loop {
         tokio::select! {
             _ = cancel.cancelled() => return,
+            Ok(()) = connacks.changed() => ask_stations(&client, &mut out, &cancel).await,
             set = out.acks.recv() => match set {
                 Some(set) => publish_acks(&client, &mut out, set, &metrics, &cancel).await,
                 None => return,
@@ -252,9 +259,6 @@ async fn publish_jobs(
     cancel: &CancellationToken,
 ) {
     for station in stations {
-        let Some(vault) = &out.vault else {
-            return;
-        };
         let to_send = match out.store.jobs_to_send(&station) {
             Ok(to_send) => to_send,
             Err(e) => {
@@ -262,36 +266,79 @@ async fn publish_jobs(
                 continue;
             }
         };
-        // Each batch's key is unwrapped once for all its jobs.
-        let mut keys = std::collections::BTreeMap::new();
-        for (batch, wrapped) in &to_send.keys {
-            match vault.batch_key(*batch, wrapped) {
-                Ok(key) => drop(keys.insert(*batch, key)),
-                Err(e) => warn!(batch, error = %e, "batch key not opened; its jobs not sent"),
-            }
-        }
-        for job in to_send.jobs {
-            let Some(key) = keys.get(&job.batch) else {
-                continue;
-            };
-            let message = match vault.label_job(&out.site, &job, key) {
-                Ok(message) => message,
-                Err(e) => {
-                    warn!(job = job.id, error = %e, "label not opened; job not sent");
-                    continue;
-                }
-            };
-            let frame = match out.sealer.label_job(message) {
-                Ok(frame) => frame,
-                Err(e) => {
-                    let station = station.escape_debug();
-                    warn!(%station, error = %e, "label job not sealed; not sent");
-                    continue;
-                }
-            };
-            if publish(client, frame, cancel, "label job").await == Sent::Cancelled {
-                return;
-            }
+        if send_jobs(client, out, &station, to_send, cancel).await == Sent::Cancelled {
+            return;
         }
     }
+}
+
+/// After each connection to the broker: sends every station every job
+/// still live there (sent, or queued as far as the hub heard), which it
+/// answers with where the job stands (a station never prints a job id
+/// twice, WIRE.md §3.16). Its reports are lost on the broker while this
+/// hub has no subscription (it restarted, or its connection dropped and
+/// the broker stayed up or came back before it): a printed job would
+/// stay queued here for good. Sent after the connection's subscriptions,
+/// on the same connection, so the answers find them.
+async fn ask_stations(client: &AsyncClient, out: &mut Outbound, cancel: &CancellationToken) {
+    if out.vault.is_none() {
+        return;
+    }
+    let live = match out.store.live_jobs() {
+        Ok(live) => live,
+        Err(e) => {
+            warn!(error = %e, "label jobs not read; not asked about after connecting");
+            return;
+        }
+    };
+    for (station, to_send) in live {
+        if send_jobs(client, out, &station, to_send, cancel).await == Sent::Cancelled {
+            return;
+        }
+    }
+}
+
+/// Publishes `to_send` to `station`, each job its own sealed frame.
+async fn send_jobs(
+    client: &AsyncClient,
+    out: &mut Outbound,
+    station: &str,
+    to_send: JobsToSend,
+    cancel: &CancellationToken,
+) -> Sent {
+    let Some(vault) = &out.vault else {
+        return Sent::Done;
+    };
+    // Each batch's key is unwrapped once for all its jobs.
+    let mut keys = std::collections::BTreeMap::new();
+    for (batch, wrapped) in &to_send.keys {
+        match vault.batch_key(*batch, wrapped) {
+            Ok(key) => drop(keys.insert(*batch, key)),
+            Err(e) => warn!(batch, error = %e, "batch key not opened; its jobs not sent"),
+        }
+    }
+    for job in to_send.jobs {
+        let Some(key) = keys.get(&job.batch) else {
+            continue;
+        };
+        let message = match vault.label_job(&out.site, &job, key) {
+            Ok(message) => message,
+            Err(e) => {
+                warn!(job = job.id, error = %e, "label not opened; job not sent");
+                continue;
+            }
+        };
+        let frame = match out.sealer.label_job(message) {
+            Ok(frame) => frame,
+            Err(e) => {
+                let station = station.escape_debug();
+                warn!(%station, error = %e, "label job not sealed; not sent");
+                continue;
+            }
+        };
+        if publish(client, frame, cancel, "label job").await == Sent::Cancelled {
+            return Sent::Cancelled;
+        }
+    }
+    Sent::Done
 }

@@ -14,6 +14,8 @@
 use crate::store::codec::{decode, encode, encode_i64, id_key, prefixed};
 use crate::store::{Store, StoreError};
 use hub_core::printing::{BatchRecord, JobRecord, JobState, PrintChanges, PrintParts};
+use std::collections::btree_map::Entry;
+use std::collections::BTreeMap;
 
 /// The next label job id.
 pub(crate) const NEXT_JOB: &[u8] = b"mnext_label_job";
@@ -75,7 +77,7 @@ pub struct JobsToSend {
     /// The jobs.
     pub jobs: Vec<JobRecord>,
     /// Batch id to its wrapped key.
-    pub keys: std::collections::BTreeMap<u64, Vec<u8>>,
+    pub keys: BTreeMap<u64, Vec<u8>>,
 }
 
 impl Store {
@@ -117,19 +119,51 @@ impl Store {
             else {
                 continue;
             };
-            let Some(job) = self.record::<JobRecord>(b'y', u64::from_be_bytes(id))? else {
-                continue;
-            };
-            // Each batch is read once, however many of its jobs go out.
-            if let std::collections::btree_map::Entry::Vacant(slot) = out.keys.entry(job.batch) {
-                let Some(batch) = self.record::<BatchRecord>(b'b', job.batch)? else {
-                    continue;
-                };
-                slot.insert(batch.key);
+            // The scan is no snapshot: a group committed since this key
+            // was read may have moved the job on (printed, its label
+            // erased), and then it is no longer to be sent.
+            if let Some(job) = self.record::<JobRecord>(b'y', u64::from_be_bytes(id))? {
+                if job.state == JobState::Sent {
+                    self.add_to_send(&mut out, job)?;
+                }
             }
-            out.jobs.push(job);
         }
         Ok(out)
+    }
+
+    /// Every job still live at its station (sent there, or queued there
+    /// as far as the hub heard), by station, in id order, with their
+    /// batches' wrapped keys, as last committed: what the hub publishes
+    /// again after each of its connections to the broker, so that each
+    /// station answers with where the job stands.
+    pub fn live_jobs(&self) -> Result<BTreeMap<String, JobsToSend>, StoreError> {
+        let mut out: BTreeMap<String, JobsToSend> = BTreeMap::new();
+        for item in self.tree.scan_prefix([b'f']) {
+            let (k, _) = item?;
+            let id = crate::store::codec::id_of(&k)?;
+            let Some(job) = self.record::<JobRecord>(b'y', id)? else {
+                continue;
+            };
+            if job.state.is_live() {
+                let station = out.entry(job.station.clone()).or_default();
+                self.add_to_send(station, job)?;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Adds `job` to `out` with its batch's wrapped key, read once per
+    /// batch however many of its jobs go out (a job whose batch is gone
+    /// is left out).
+    fn add_to_send(&self, out: &mut JobsToSend, job: JobRecord) -> Result<(), StoreError> {
+        if let Entry::Vacant(slot) = out.keys.entry(job.batch) {
+            let Some(batch) = self.record::<BatchRecord>(b'b', job.batch)? else {
+                return Ok(());
+            };
+            slot.insert(batch.key);
+        }
+        out.jobs.push(job);
+        Ok(())
     }
 
     /// A batch and every job it ever had (moved ones included), as last
@@ -186,3 +220,7 @@ impl Store {
         self.record::<JobRecord>(b'y', id)
     }
 }
+
+#[cfg(test)]
+#[path = "labels_tests.rs"]
+mod tests;
