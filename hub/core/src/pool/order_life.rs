@@ -85,14 +85,15 @@ impl Pool {
         status: &str,
         now: u64,
     ) -> Result<Option<Order>, PoolError> {
-        let Some(order) = self.orders.book.by_platform(platform, platform_order_id) else {
+        let Some(order) = self.order_by_platform(platform, platform_order_id)? else {
             return Ok(None);
         };
         if order.state == OrderState::Cancelled {
             return Ok(Some(order.clone()));
         }
+        let id = order.id;
         let note = format!("{status} on {platform}: cancelled; stock released");
-        self.cancel_with_note(order.id, note, now).map(Some)
+        self.cancel_with_note(id, note, now).map(Some)
     }
 
     /// Cancels an order that has not shipped, releasing its stock.
@@ -213,14 +214,6 @@ impl Pool {
                 .raise_about(AlertKind::StuckOrder, &sku, None, &subject, message, now);
         }
         stuck.len()
-    }
-
-    fn order_to_change(&self, id: u64) -> Result<Order, PoolError> {
-        self.orders
-            .book
-            .get(id)
-            .cloned()
-            .ok_or(PoolError::OrderNotFound(id))
     }
 }
 
