@@ -318,3 +318,17 @@ fn an_unreadable_archive_refuses_intake_and_creates_nothing() {
     assert_eq!(p.available("TEA"), 10);
     assert!(p.take_changes().orders.is_empty());
 }
+
+#[test]
+fn the_hold_index_forgets_orders_once_paid_or_cancelled() {
+    let (mut p, archive) = pool(10);
+    let paid = place(&mut p, "H-1", "c-1");
+    let cancelled = place(&mut p, "H-2", "c-1");
+    let waiting = place(&mut p, "H-3", "c-1");
+    assert_eq!(p.orders.by_hold.len(), 3);
+    p.order_paid(paid, T0 + 1).expect("paid");
+    p.cancel_order(cancelled, T0 + 1).expect("cancelled");
+    commit(&mut p, &archive);
+    let held: Vec<u64> = p.orders.by_hold.values().copied().collect();
+    assert_eq!(held, [waiting], "only the order still held");
+}

@@ -107,6 +107,7 @@ impl Pool {
             return Err(wrong_state(id, order.state, "cancel"));
         }
         if let Some(rid) = order.reservation.take() {
+            self.orders.by_hold.remove(&rid);
             // Already ended (expired, picked) is fine: nothing to return.
             let _ = self.release(rid, now);
         }
@@ -138,6 +139,7 @@ impl Pool {
             order.exceptions.clear();
             order.enter(OrderState::Validated, now, "resubmitted by an operator");
             if let Some(rid) = order.reservation.take() {
+                self.orders.by_hold.remove(&rid);
                 let _ = self.release(rid, now);
             }
             self.hold_order(&mut order, now);

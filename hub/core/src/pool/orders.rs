@@ -299,6 +299,8 @@ impl Pool {
         };
         match self.confirm(rid, now) {
             Ok(_) => {
+                // Confirmed: the hold no longer ends.
+                self.orders.by_hold.remove(&rid);
                 order.paid = true;
                 order.hold_until_ms = None;
                 order.enter(OrderState::Paid, now, "payment confirmed; stock allocated");
