@@ -9,8 +9,9 @@ use protocol::MovementKind::Receive;
 use serde_json::{json, Value};
 use std::path::Path;
 use std::sync::{Arc, Barrier};
+use std::time::Duration;
 use tests::feed::{call, movement, post, stocked_hub, Feed};
-use tests::{http, HubPorts, HubProc};
+use tests::{http, wait_until, HubPorts, HubProc};
 
 fn order(id: &str, paid: bool, qty: i64, phone: &str) -> Value {
     json!({
@@ -160,6 +161,62 @@ fn orders_are_taken_in_once_held_paid_routed_and_listed() {
         r#"{"reason": "late"}"#,
     );
     assert_eq!(status, 409, "a paid order's payment cannot fail");
+}
+
+/// Orders the writer holds in `state`, by its census in `/metrics`.
+fn held(addr: std::net::SocketAddr, state: &str) -> u64 {
+    let name = format!("wms_orders{{state=\"{state}\"}}");
+    tests::hubapi::metric(addr, &name).expect("metrics")
+}
+
+/// Waits until the writer holds exactly one order, held (none cancelled).
+fn holds_the_open_order_only(addr: std::net::SocketAddr) {
+    wait_until(
+        "only the open order in memory",
+        Duration::from_secs(10),
+        || (held(addr, "held") == 1 && held(addr, "cancelled") == 0).then_some(()),
+    )
+    .unwrap();
+}
+
+#[test]
+fn final_orders_leave_memory_and_a_resend_after_a_restart_is_the_same_order() {
+    let data = tempfile::tempdir().unwrap();
+    let (hub, addr) = stocked_hub(data.path(), "TEA", 100);
+    let body = |n: u32| order(&format!("F-{n}"), false, 1, "13812345678").to_string();
+    let ids: Vec<u64> = (1..=3)
+        .map(|n| {
+            let (status, placed) = post(addr, "/api/v1/orders", &body(n));
+            assert_eq!(status, 201, "{placed}");
+            placed["id"].as_u64().expect("id")
+        })
+        .collect();
+    for id in &ids[..2] {
+        let (status, cancelled) = post(addr, &format!("/api/v1/orders/{id}/cancel"), "");
+        assert_eq!(status, 200, "{cancelled}");
+    }
+    holds_the_open_order_only(addr);
+    assert!(hub.terminate(), "a clean stop");
+
+    let hub = HubProc::start(data.path(), HubPorts::fresh(), "s1");
+    let addr = hub.ports.http_addr();
+    let (status, again) = post(addr, "/api/v1/orders", &body(1));
+    assert_eq!(
+        (status, again["id"].as_u64()),
+        (200, Some(ids[0])),
+        "{again}"
+    );
+    assert_eq!(again["state"], "cancelled", "{again}");
+    let (status, late) = post(addr, &format!("/api/v1/orders/{}/cancel", ids[1]), "");
+    assert_eq!(status, 409, "read back to refuse it for its state: {late}");
+    let (_, all) = call(addr, "GET", "/api/v1/orders", None);
+    assert_eq!(all["items"].as_array().map(Vec::len), Some(3), "{all}");
+    assert_eq!(
+        available(addr, "TEA"),
+        99,
+        "only the open order holds stock"
+    );
+    holds_the_open_order_only(addr);
 }
 
 #[test]

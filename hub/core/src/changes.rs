@@ -176,7 +176,8 @@ pub struct PoolParts {
     pub open_tasks: Vec<CountTask>,
     /// Known lots.
     pub lots: Vec<(String, String, LotInfo)>,
-    /// Every stored order.
+    /// Stored orders: the open ones, when final ones are read back from
+    /// an archive (see [`crate::orders::archive`]).
     pub orders: Vec<Order>,
     /// Every stored customer.
     pub customers: Vec<Customer>,

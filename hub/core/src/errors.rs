@@ -77,6 +77,10 @@ pub enum PoolError {
     /// The group could not be made durable; nothing was applied.
     #[error("the store could not commit; nothing was applied, retry")]
     CommitFailed,
+    /// A committed order could not be read back from the store (final
+    /// orders live there, not in memory); nothing was applied.
+    #[error("orders in the store could not be read ({0}); nothing was applied, retry")]
+    OrderArchive(String),
     /// The writer is gone (the hub is stopping).
     #[error("the hub is shutting down")]
     Unavailable,

@@ -156,7 +156,9 @@ impl From<PoolError> for ApiError {
                 message,
                 details: None,
             },
-            PoolError::CommitFailed | PoolError::Unavailable => ApiError::Unavailable(message),
+            PoolError::CommitFailed | PoolError::Unavailable | PoolError::OrderArchive(_) => {
+                ApiError::Unavailable(message)
+            }
         }
     }
 }

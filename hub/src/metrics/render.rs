@@ -275,7 +275,7 @@ fn census_gauges(m: &Metrics) -> Vec<Gauges> {
     vec![
         (
             "wms_orders",
-            "Orders held, by state",
+            "Orders the writer holds (open ones; shipped and cancelled leave once stored), by state",
             "state",
             census.orders,
         ),

@@ -97,6 +97,7 @@ struct Walk {
     index_wanted: Vec<u64>,
     /// Per log entry: whether its index key was seen.
     index_seen: Vec<bool>,
+    orders: crate::store::order_index::IndexCheck,
 }
 
 /// What an index key says, hashed: (stream, first seq).
@@ -121,6 +122,7 @@ impl Walk {
                 Ok(())
             }
             Some(b'i') => self.index(key, value),
+            Some(b'o' | b'O') => self.orders.visit(key, value),
             Some(b'm') => {
                 self.counters.insert(key.to_vec(), i64_of(key, value)?);
                 Ok(())
@@ -210,6 +212,10 @@ impl Walk {
             });
         }
         self.check_watermarks()?;
+        let indexed = self
+            .counters
+            .contains_key(crate::store::order_index::INDEXED);
+        self.orders.finish(indexed)?;
         Ok(StartCheck {
             commits,
             events: self.last_event,
@@ -250,7 +256,6 @@ fn other_record(prefix: u8, key: &[u8], value: &[u8]) -> Result<(), StoreError> 
         b'k' => decode::<CountTask>(key, value).map(drop),
         b'l' => decode::<LotInfo>(key, value).map(drop),
         b'p' => crate::store::reads::decode_report(key, value).map(drop),
-        b'o' => decode::<crate::orders::Order>(key, value).map(drop),
         b'c' => decode::<crate::orders::Customer>(key, value).map(drop),
         b'u' => decode::<crate::orders::AuditEntry>(key, value).map(drop),
         b'g' => decode::<crate::allocations::Allocation>(key, value).map(drop),

@@ -93,7 +93,7 @@ impl Store {
             }
         }
         add_stock_records(&mut batch, changes);
-        crate::store::orders::write(&mut batch, changes);
+        crate::store::orders::write(&self.tree, &mut batch, changes)?;
         crate::store::tasks::write(&mut batch, &changes.tasks);
         crate::store::labels::write(&mut batch, &changes.printing);
         crate::store::feed::write(&mut batch, changes);

@@ -20,7 +20,8 @@
 //! | `k` + count task id (u64 BE)        | [`CountTask`]                        |
 //! | `l` + sku 0x00 lot                  | [`LotInfo`](crate::lots::LotInfo) (FIFO rank) |
 //! | `p` + report id (u64 BE)            | reconciliation report (JSON)         |
-//! | `o` + order id (u64 BE)             | [`Order`](crate::orders::Order) (customer sealed) |
+//! | `o` + order id (u64 BE)             | [`Order`](crate::orders::Order) (customer sealed; open ones loaded at start) |
+//! | `O` + `p`/`t`/`c` + ...             | final orders by (platform, platform order id), by tracking number, by customer ([`order_index`]) |
 //! | `c` + customer key (keyed hash)     | [`Customer`](crate::orders::Customer) (wrapped data key) |
 //! | `u` + audit entry id (u64 BE)       | [`AuditEntry`](crate::orders::AuditEntry) |
 //! | `g` + allocation id (u64 BE)        | [`Allocation`](crate::allocations::Allocation) (stock set aside for a channel) |
@@ -38,6 +39,7 @@
 //! | `m` + `commits`                     | group commits so far (the seal's mark) |
 //! | `m` + `next_boot`                   | the next start's boot number (sealed acks) |
 //! | `m` + `archived_through`            | log entries `1..=` it are in the [`archive`], not here |
+//! | `m` + `order_index`                 | every final order is indexed under `O` |
 //!
 //! Values are framed with a format byte and a CRC32 (see
 //! [`crate::store::codec`]); records are postcard (reports are JSON, as they
@@ -75,6 +77,7 @@ mod commit;
 pub mod feed;
 pub mod floor;
 pub mod labels;
+pub(crate) mod order_index;
 pub mod orders;
 mod prune;
 mod reads;
@@ -201,7 +204,7 @@ impl Store {
             streams: archive.state().streams.clone(),
         };
         let start = storeseal::without_panic(dir, || check::check(&tree, opened.mark, base))??;
-        Ok(Store {
+        let store = Store {
             db: opened.db,
             tree,
             archive: Arc::new(archive),
@@ -210,7 +213,9 @@ impl Store {
                 counts: commit::Counts::opened(start.commits),
                 start,
             }),
-        })
+        };
+        store.index_final_orders()?;
+        Ok(store)
     }
 
     /// What the start-up check found (the replay of the log against the
@@ -250,7 +255,7 @@ impl Store {
                 .filter(|(_, a)| a.cleared_ms.is_none())
                 .collect(),
             allocations: self.allocations()?,
-            orders: self.all_orders()?,
+            orders: self.open_orders()?,
             customers: self.all_customers()?,
             tasks: self.task_parts()?,
             printing: self.print_parts()?,
@@ -269,7 +274,10 @@ impl Store {
             .map(|(_, t)| t)
             .filter(|t| t.done_ms.is_none())
             .collect();
-        Ok(Pool::load(parts))
+        let mut pool = Pool::load(parts);
+        // Final orders stay here; the pool reads them back when needed.
+        pool.set_order_archive(Arc::new(self.clone()));
+        Ok(pool)
     }
 
     /// Stock rows, all or for one SKU, sorted by SKU, location, lot; only

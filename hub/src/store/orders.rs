@@ -1,8 +1,11 @@
 //! Orders, customers, the access audit and channel allocations in the
 //! store: `o` + order id, `c` + customer key (the keyed hash), `u` + audit
-//! entry id, `g` + allocation id. Written in
-//! the group commit that changed them; every order and customer is loaded
-//! into the writer at start, and the API reads them from here.
+//! entry id, `g` + allocation id, and the index of final orders
+//! ([`crate::store::order_index`]). Written in the group commit that
+//! changed them. Open orders and every customer are loaded into the
+//! writer at start; final orders (shipped, cancelled) stay here, where the
+//! writer reads them back when a command needs one; the API reads them
+//! all from here.
 
 use crate::allocations::Allocation;
 use crate::orders::{AuditEntry, Customer, Order, OrderState};
@@ -22,8 +25,14 @@ pub struct OrderQuery {
     pub limit: usize,
 }
 
-/// Puts a group's orders, customers and audit entries into its batch.
-pub(crate) fn write(batch: &mut sled::Batch, changes: &crate::changes::Changes) {
+/// Puts a group's orders (with the index of final ones), customers and
+/// audit entries into its batch.
+pub(crate) fn write(
+    tree: &sled::Tree,
+    batch: &mut sled::Batch,
+    changes: &crate::changes::Changes,
+) -> Result<(), StoreError> {
+    crate::store::order_index::write(tree, batch, &changes.orders)?;
     for order in &changes.orders {
         batch.insert(id_key(b'o', order.id), encode(order));
     }
@@ -39,16 +48,28 @@ pub(crate) fn write(batch: &mut sled::Batch, changes: &crate::changes::Changes) 
     for allocation in &changes.allocations {
         batch.insert(id_key(b'g', allocation.id), encode(allocation));
     }
+    Ok(())
 }
 
 impl Store {
-    /// Every stored order, by id (loaded into the writer at start).
-    pub fn all_orders(&self) -> Result<Vec<Order>, StoreError> {
-        Ok(self
-            .records::<Order>(b'o')?
-            .into_iter()
-            .map(|(_, o)| o)
-            .collect())
+    /// Every stored order, by id, read one at a time.
+    pub fn each_order(&self) -> impl Iterator<Item = Result<Order, StoreError>> + '_ {
+        self.tree.scan_prefix([b'o']).map(|item| {
+            let (k, v) = item?;
+            decode(&k, &v)
+        })
+    }
+
+    /// The open (not final) orders, by id: what the writer holds.
+    pub fn open_orders(&self) -> Result<Vec<Order>, StoreError> {
+        let mut out = Vec::new();
+        for order in self.each_order() {
+            let order = order?;
+            if !order.state.is_final() {
+                out.push(order);
+            }
+        }
+        Ok(out)
     }
 
     /// Every stored customer.

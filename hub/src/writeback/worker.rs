@@ -89,7 +89,8 @@ impl Worker {
             }
         }
         self.writebacks.with(|o| *o = Outbox::from_entries(entries));
-        for order in self.store.all_orders()? {
+        for order in self.store.each_order() {
+            let order = order?;
             let shipped = matches!(order.state, OrderState::Labelled | OrderState::Shipped);
             if shipped && !tree.contains_key(key(b'd', order.id))? {
                 self.enqueue(order.id, crate::clock::wall_ms())?;

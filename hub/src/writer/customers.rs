@@ -104,7 +104,7 @@ impl Desk {
     /// Every order of `from`, sealed again under `into`'s key.
     fn resealed_for_merge(
         &self,
-        pool: &Pool,
+        pool: &mut Pool,
         from: &str,
         into: &str,
     ) -> Result<Vec<(u64, OrderCustomer)>, PoolError> {
@@ -116,7 +116,8 @@ impl Desk {
             ));
         }
         let mut out = Vec::new();
-        for id in pool.orders_of_customer(from) {
+        // Final orders too: brought back from the store for this group.
+        for id in pool.orders_of_customer(from)? {
             let order = pool.order(id).ok_or(PoolError::OrderNotFound(id))?;
             out.push((id, reseal(order, &old, &new, into)?));
         }
@@ -131,6 +132,7 @@ impl Desk {
         reason: &str,
         now: u64,
     ) -> Result<Customer, PoolError> {
+        pool.recall_order(id)?;
         let order = pool.order(id).ok_or(PoolError::OrderNotFound(id))?;
         let old = self.order_data_key(pool, order)?;
         // A key no phone hashes to: the record of this order alone.

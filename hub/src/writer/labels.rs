@@ -193,6 +193,8 @@ impl Desk {
         access: Access,
         now: u64,
     ) -> Result<LabelData, PoolError> {
+        // A preview of a shipped order's label reads it back from the store.
+        pool.recall_order(shipment.order)?;
         let order = pool
             .order(shipment.order)
             .ok_or(PoolError::OrderNotFound(shipment.order))?;

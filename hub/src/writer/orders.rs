@@ -121,7 +121,7 @@ impl Desk {
     /// Places a new order: finds or makes the customer's data key, seals
     /// the customer, and hands the sealed order to the pool.
     pub fn place(&self, pool: &mut Pool, new: NewOrder, now: u64) -> Result<Placed, PoolError> {
-        if let Some(order) = pool.order_by_platform(&new.platform, &new.platform_order_id) {
+        if let Some(order) = pool.order_by_platform(&new.platform, &new.platform_order_id)? {
             return Ok(Placed {
                 order: order.clone(),
                 created: false,
@@ -163,6 +163,8 @@ impl Desk {
         access: Access,
         now: u64,
     ) -> Result<CustomerData, PoolError> {
+        // Shipped and cancelled orders are read back from the store.
+        pool.recall_order(id)?;
         let order = pool.order(id).ok_or(PoolError::OrderNotFound(id))?;
         let key = order.customer.customer_key.clone();
         let data_key = self.order_data_key(pool, order)?;
@@ -437,6 +439,7 @@ impl Desk {
         let correction = match customer {
             None => None,
             Some((data, fixes)) => {
+                pool.recall_order(id)?;
                 let order = pool.order(id).ok_or(PoolError::OrderNotFound(id))?;
                 let key = order.customer.customer_key.clone();
                 let context = format!("order:{}:{}", order.platform, order.platform_order_id);

@@ -1,10 +1,18 @@
-//! The orders the writer knows, their (platform, platform order id) index
+//! The orders the writer holds, their (platform, platform order id) index
 //! that makes intake idempotent, the customers they belong to, and what
 //! changed since the last commit.
+//!
+//! With an archive attached ([`OrderBook::set_archive`]: the hub's store)
+//! the book holds open orders only: a final order leaves at the
+//! [`OrderBook::take_changes`] that hands it to the store, and is
+//! recalled from the archive, for one group, by the commands that still
+//! touch it. Without one (tests, the simulator) every order stays.
 
+use super::archive::{Archive, OrderArchive};
 use super::model::{Order, OrderState};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 /// One person, across platforms: found by the keyed hash of their
 /// normalised phone, never by the phone itself.
@@ -42,6 +50,10 @@ pub struct OrderBook {
     changed: BTreeSet<u64>,
     changed_customers: BTreeSet<String>,
     removed_customers: Vec<String>,
+    /// Where committed final orders are found again.
+    archive: Option<Archive>,
+    /// Orders brought back from the archive since the last take.
+    recalled: BTreeSet<u64>,
 }
 
 impl OrderBook {
@@ -175,15 +187,144 @@ impl OrderBook {
     }
 
     /// Orders and customers changed since the last call, and the next id.
+    /// With an archive, final orders then leave memory (the store keeps
+    /// them): those handed over now and those recalled since the last call.
     pub fn take_changes(&mut self) -> (Vec<Order>, Vec<Customer>, u64) {
-        let orders = std::mem::take(&mut self.changed)
-            .into_iter()
-            .filter_map(|id| self.orders.get(&id).cloned())
+        let changed = std::mem::take(&mut self.changed);
+        let orders = changed
+            .iter()
+            .filter_map(|id| self.orders.get(id).cloned())
             .collect();
         let customers = std::mem::take(&mut self.changed_customers)
             .into_iter()
             .filter_map(|k| self.customers.get(&k).cloned())
             .collect();
+        let recalled = std::mem::take(&mut self.recalled);
+        if self.archive.is_some() {
+            for id in changed.union(&recalled) {
+                if self.orders.get(id).is_some_and(|o| o.state.is_final()) {
+                    self.forget(*id);
+                }
+            }
+        }
         (orders, customers, self.next_id)
+    }
+}
+
+/// The archive's side of the book: recalling final orders that left.
+impl OrderBook {
+    /// Reads final orders from `archive` from now on; final orders held
+    /// and already handed over leave memory at once.
+    pub fn set_archive(&mut self, archive: Arc<dyn OrderArchive>) {
+        self.archive = Some(Archive(archive));
+        let done: Vec<u64> = self
+            .orders
+            .values()
+            .filter(|o| o.state.is_final() && !self.changed.contains(&o.id))
+            .map(|o| o.id)
+            .collect();
+        for id in done {
+            self.forget(id);
+        }
+    }
+
+    /// Whether final orders leave memory once committed.
+    pub fn has_archive(&self) -> bool {
+        self.archive.is_some()
+    }
+
+    /// Makes order `id` available to [`OrderBook::get`] and
+    /// [`OrderBook::edit`] until the next take, bringing it back from the
+    /// archive if it left; false when no such order exists.
+    pub fn recall(&mut self, id: u64) -> Result<bool, String> {
+        if self.orders.contains_key(&id) {
+            return Ok(true);
+        }
+        let Some(archive) = &self.archive else {
+            return Ok(false);
+        };
+        let Some(order) = archive.0.order(id)? else {
+            return Ok(false);
+        };
+        self.by_platform.insert(
+            (order.platform.clone(), order.platform_order_id.clone()),
+            order.id,
+        );
+        self.orders.insert(id, order);
+        self.recalled.insert(id);
+        Ok(true)
+    }
+
+    /// The order a (platform, platform order id) pair was taken in as,
+    /// recalled if it left memory.
+    pub fn find_by_platform(
+        &mut self,
+        platform: &str,
+        platform_order_id: &str,
+    ) -> Result<Option<u64>, String> {
+        if let Some(order) = self.by_platform(platform, platform_order_id) {
+            return Ok(Some(order.id));
+        }
+        let Some(archive) = &self.archive else {
+            return Ok(None);
+        };
+        match archive.0.order_by_platform(platform, platform_order_id)? {
+            Some(id) if self.recall(id)? => Ok(Some(id)),
+            _ => Ok(None),
+        }
+    }
+
+    /// The final order whose label carries `tracking`, recalled (open
+    /// orders are the pool's tracking index's).
+    pub fn find_by_tracking(&mut self, tracking: &str) -> Result<Option<u64>, String> {
+        let Some(archive) = &self.archive else {
+            return Ok(None);
+        };
+        match archive.0.order_by_tracking(tracking)? {
+            Some(id) if self.recall(id)? => Ok(Some(id)),
+            _ => Ok(None),
+        }
+    }
+
+    /// Ids of every order of one customer, final ones recalled.
+    pub fn recall_orders_of(&mut self, key: &str) -> Result<Vec<u64>, String> {
+        let archived = match &self.archive {
+            Some(archive) => archive.0.orders_of_customer(key)?,
+            None => Vec::new(),
+        };
+        for (id, _) in &archived {
+            self.recall(*id)?;
+        }
+        Ok(self.orders_of(key))
+    }
+
+    /// How many orders of one customer had units come back, memory and
+    /// archive together.
+    pub fn returned_orders_of(&self, key: &str) -> Result<usize, String> {
+        let held = self
+            .orders
+            .values()
+            .filter(|o| o.customer.customer_key == key && !o.returns.is_empty())
+            .count();
+        let archived = match &self.archive {
+            Some(archive) => archive.0.orders_of_customer(key)?,
+            None => Vec::new(),
+        };
+        let more = archived
+            .iter()
+            .filter(|(id, returned)| *returned && !self.orders.contains_key(id))
+            .count();
+        Ok(held + more)
+    }
+
+    /// Drops a committed final order from memory.
+    fn forget(&mut self, id: u64) {
+        let Some(order) = self.orders.remove(&id) else {
+            return;
+        };
+        let pair = (order.platform, order.platform_order_id);
+        if self.by_platform.get(&pair) == Some(&id) {
+            self.by_platform.remove(&pair);
+        }
     }
 }

@@ -5,6 +5,7 @@
 //! side (holding stock, payment, the hold's end) is in
 //! `crate::pool::orders`.
 
+pub mod archive;
 pub mod audit;
 pub mod book;
 pub mod clean;
@@ -13,6 +14,7 @@ pub mod peers;
 pub mod report;
 pub mod routing;
 
+pub use archive::{ArchiveInMemory, OrderArchive};
 pub use audit::{AuditEntry, AuditLog};
 pub use book::{Customer, OrderBook};
 pub use model::{

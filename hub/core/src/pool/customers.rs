@@ -53,11 +53,6 @@ impl Pool {
         Ok(out)
     }
 
-    /// Ids of one customer's orders.
-    pub fn orders_of_customer(&self, key: &str) -> Vec<u64> {
-        self.orders.book.orders_of(key)
-    }
-
     /// Tags a customer earns from their history (`vip` after
     /// [`VIP_AFTER_ORDERS`] orders); called at each order.
     pub(crate) fn derive_tags(&mut self, key: &str, now: u64) {
@@ -70,18 +65,10 @@ impl Pool {
     /// Tags a customer earns from returns: `frequent_returns` once
     /// [`FREQUENT_RETURNS_AFTER`] of their orders had units come back.
     pub(crate) fn derive_return_tags(&mut self, key: &str, now: u64) {
-        let returned = self
-            .orders
-            .book
-            .orders_of(key)
-            .into_iter()
-            .filter(|id| {
-                self.orders
-                    .book
-                    .get(*id)
-                    .is_some_and(|o| !o.returns.is_empty())
-            })
-            .count();
+        // Unreadable archive: no tag now; the next return counts again.
+        let Ok(returned) = self.orders.book.returned_orders_of(key) else {
+            return;
+        };
         let customer = self.orders.book.customer_mut(key, now);
         let tagged = customer.tags.iter().any(|t| t == "frequent_returns");
         if returned >= FREQUENT_RETURNS_AFTER && !tagged {
@@ -108,6 +95,9 @@ impl Pool {
             .clone();
         if self.orders.book.customer(into).is_none() || from == into {
             return Err(not_found(into));
+        }
+        for (id, _) in &resealed {
+            self.recall_order(*id)?;
         }
         for (id, customer) in resealed {
             if let Some(order) = self.orders.book.edit(id) {
@@ -141,9 +131,7 @@ impl Pool {
         now: u64,
     ) -> Result<Customer, PoolError> {
         let order = self
-            .orders
-            .book
-            .get(order_id)
+            .recall_order(order_id)?
             .ok_or(PoolError::OrderNotFound(order_id))?;
         let old = order.customer.customer_key.clone();
         let new_key = resealed.customer_key.clone();

@@ -78,17 +78,14 @@ impl Pool {
     }
 
     /// Order `id`, if it was handed over to `site`.
-    fn handed_to(&self, id: u64, site: &str) -> Result<Order, PoolError> {
-        let order = self
-            .orders
-            .book
-            .get(id)
-            .ok_or(PoolError::OrderNotFound(id))?;
-        match &order.handoff {
-            Some(h) if h.site == site => Ok(order.clone()),
-            _ => Err(PoolError::Invalid(format!(
+    fn handed_to(&mut self, id: u64, site: &str) -> Result<Order, PoolError> {
+        let order = self.order_to_change(id)?;
+        if order.handoff.as_ref().is_some_and(|h| h.site == site) {
+            Ok(order)
+        } else {
+            Err(PoolError::Invalid(format!(
                 "order {id} was not handed over to site {site}"
-            ))),
+            )))
         }
     }
 }

@@ -23,6 +23,7 @@ use crate::discrepancies::{Counted, DiscrepancyBook};
 use crate::fleet::FleetBook;
 pub mod alerts;
 pub mod allocations;
+mod archived;
 pub mod batches;
 pub mod census;
 pub mod customers;
@@ -403,6 +404,7 @@ impl Pool {
             .collect();
         self.open_entries.clear();
         let (orders, customers, next_order) = self.orders.book.take_changes();
+        self.forget_tracking(&orders);
         self.clear_order_alerts(&orders);
         let (alerts, next_alert) = self.alerts.take_changes();
         let (discrepancies, count_tasks, next_discrepancy, next_task) =
@@ -451,6 +453,8 @@ impl Pool {
 
 #[cfg(test)]
 mod allocations_tests;
+#[cfg(test)]
+mod archive_tests;
 #[cfg(test)]
 mod customers_tests;
 #[cfg(test)]

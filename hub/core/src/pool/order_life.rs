@@ -85,14 +85,15 @@ impl Pool {
         status: &str,
         now: u64,
     ) -> Result<Option<Order>, PoolError> {
-        let Some(order) = self.orders.book.by_platform(platform, platform_order_id) else {
+        let Some(order) = self.order_by_platform(platform, platform_order_id)? else {
             return Ok(None);
         };
         if order.state == OrderState::Cancelled {
             return Ok(Some(order.clone()));
         }
+        let id = order.id;
         let note = format!("{status} on {platform}: cancelled; stock released");
-        self.cancel_with_note(order.id, note, now).map(Some)
+        self.cancel_with_note(id, note, now).map(Some)
     }
 
     /// Cancels an order that has not shipped, releasing its stock.
@@ -106,6 +107,7 @@ impl Pool {
             return Err(wrong_state(id, order.state, "cancel"));
         }
         if let Some(rid) = order.reservation.take() {
+            self.orders.by_hold.remove(&rid);
             // Already ended (expired, picked) is fine: nothing to return.
             let _ = self.release(rid, now);
         }
@@ -137,6 +139,7 @@ impl Pool {
             order.exceptions.clear();
             order.enter(OrderState::Validated, now, "resubmitted by an operator");
             if let Some(rid) = order.reservation.take() {
+                self.orders.by_hold.remove(&rid);
                 let _ = self.release(rid, now);
             }
             self.hold_order(&mut order, now);
@@ -213,14 +216,6 @@ impl Pool {
                 .raise_about(AlertKind::StuckOrder, &sku, None, &subject, message, now);
         }
         stuck.len()
-    }
-
-    fn order_to_change(&self, id: u64) -> Result<Order, PoolError> {
-        self.orders
-            .book
-            .get(id)
-            .cloned()
-            .ok_or(PoolError::OrderNotFound(id))
     }
 }
 

@@ -75,28 +75,25 @@ impl Pool {
         self.orders.audit.append(entry)
     }
 
-    /// The order a (platform, platform order id) was taken in as.
-    pub fn order_by_platform(&self, platform: &str, platform_order_id: &str) -> Option<&Order> {
-        self.orders.book.by_platform(platform, platform_order_id)
-    }
-
-    /// One order.
+    /// One order the pool holds: open ones, and final ones until the
+    /// commit that stores them (see [`Pool::recall_order`] for the rest).
     pub fn order(&self, id: u64) -> Option<&Order> {
         self.orders.book.get(id)
     }
 
-    /// Every order, by id.
+    /// Every order the pool holds, by id (open ones, once an archive is
+    /// attached).
     pub fn orders(&self) -> impl Iterator<Item = &Order> {
         self.orders.book.iter()
     }
 
     /// Takes an order in; a resend of a known (platform, order id) returns
-    /// the order as it is and changes nothing. Checked first either way:
-    /// a body the API refuses is refused on a resend too.
+    /// the order as it is and changes nothing, also once the order is
+    /// final and out of memory. Checked first either way: a body the API
+    /// refuses is refused on a resend too.
     pub fn place_order(&mut self, intake: OrderIntake, now: u64) -> Result<Placed, PoolError> {
         check_intake(&intake)?;
-        let book = &self.orders.book;
-        if let Some(order) = book.by_platform(&intake.platform, &intake.platform_order_id) {
+        if let Some(order) = self.order_by_platform(&intake.platform, &intake.platform_order_id)? {
             return Ok(Placed {
                 order: order.clone(),
                 created: false,
@@ -302,6 +299,8 @@ impl Pool {
         };
         match self.confirm(rid, now) {
             Ok(_) => {
+                // Confirmed: the hold no longer ends.
+                self.orders.by_hold.remove(&rid);
                 order.paid = true;
                 order.hold_until_ms = None;
                 order.enter(OrderState::Paid, now, "payment confirmed; stock allocated");

@@ -23,7 +23,11 @@ impl Pool {
 
     /// The orders of a new label batch, checked: each exists, is of this
     /// site, is packed, and has no label job still on its way.
-    pub fn label_orders(&self, ids: &[u64]) -> Result<Vec<&Order>, PoolError> {
+    pub fn label_orders(&mut self, ids: &[u64]) -> Result<Vec<&Order>, PoolError> {
+        for &id in ids {
+            // A shipped or cancelled one is refused for its state.
+            self.recall_order(id)?;
+        }
         let mut orders = Vec::with_capacity(ids.len());
         let on_their_way = self.printing.orders_with_open_jobs();
         for (i, &id) in ids.iter().enumerate() {
@@ -164,13 +168,14 @@ impl Pool {
     /// parcel changes nothing).
     pub(crate) fn ship_scan(&mut self, m: &Movement, now: u64) {
         let tracking = m.sku.as_str();
-        let found = self
-            .by_tracking
-            .get(tracking)
-            .and_then(|id| self.orders.book.get(*id))
-            .map(|o| (o.id, o.state));
+        let found = match self.order_by_tracking(tracking) {
+            Ok(id) => Ok(id
+                .and_then(|id| self.orders.book.get(id))
+                .map(|o| (o.id, o.state))),
+            Err(why) => Err(format!("its order could not be read: {why}")),
+        };
         let problem = match found {
-            Some((id, OrderState::Labelled)) => {
+            Ok(Some((id, OrderState::Labelled))) => {
                 if let Some(o) = self.orders.book.edit(id) {
                     o.enter(
                         OrderState::Shipped,
@@ -180,9 +185,10 @@ impl Pool {
                 }
                 return;
             }
-            Some((_, OrderState::Shipped)) => return,
-            Some((id, state)) => format!("order {id} is {}", state.as_str()),
-            None => "no order has this tracking number".to_string(),
+            Ok(Some((_, OrderState::Shipped))) => return,
+            Ok(Some((id, state))) => format!("order {id} is {}", state.as_str()),
+            Ok(None) => "no order has this tracking number".to_string(),
+            Err(why) => why,
         };
         let message = format!(
             "parcel {tracking} scanned to ship at {}: {problem}",

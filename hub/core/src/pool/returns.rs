@@ -28,6 +28,12 @@ impl Pool {
             location: m.location.clone(),
             at_ms: now,
         };
+        // A return usually names a shipped order, out of memory by now.
+        if let Err(why) = self.orders.book.recall(reference.order) {
+            let problem = format!("order {} could not be read: {why}", reference.order);
+            self.return_mismatch(m, reference.order, problem, now);
+            return;
+        }
         let customer = self
             .orders
             .book
@@ -69,17 +75,21 @@ impl Pool {
             self.derive_return_tags(&key, now);
         }
         if let Some(problem) = problem {
-            let message = format!("return at {}: {problem}", m.location);
-            let subject = format!("order:{}", reference.order);
-            self.alerts.raise_about(
-                AlertKind::ReturnMismatch,
-                &m.sku,
-                Some(&m.location),
-                &subject,
-                message,
-                now,
-            );
+            self.return_mismatch(m, reference.order, problem, now);
         }
+    }
+
+    fn return_mismatch(&mut self, m: &Movement, order: u64, problem: String, now: u64) {
+        let message = format!("return at {}: {problem}", m.location);
+        let subject = format!("order:{order}");
+        self.alerts.raise_about(
+            AlertKind::ReturnMismatch,
+            &m.sku,
+            Some(&m.location),
+            &subject,
+            message,
+            now,
+        );
     }
 }
 
