@@ -64,7 +64,12 @@ impl Store {
             first: through + 1,
             last: through + segment,
         };
-        let streams = self.write_segment(&name)?;
+        let streams = self.write_segment(&name).inspect_err(|_| {
+            // A half-written segment (a full disk, say) must not hold on
+            // to the space that the retry, or the writer, needs.
+            let temp = self.archive.dir.join(format!("{}.tmp", name.file_name()));
+            let _ = std::fs::remove_file(temp);
+        })?;
         let mut batch = sled::Batch::default();
         batch.insert(ARCHIVED_THROUGH, encode_i64(name.last as i64));
         self.apply_counted(batch)?;
