@@ -103,7 +103,10 @@ impl Pool {
 
     fn cancel_with_note(&mut self, id: u64, note: String, now: u64) -> Result<Order, PoolError> {
         let mut order = self.order_to_change(id)?;
-        if order.state.is_final() || order.state >= OrderState::Labelled {
+        // Exception comes after Labelled in the lifecycle's order, but an
+        // order waits in exception only before it is labelled.
+        let labelled = matches!(order.state, OrderState::Labelled | OrderState::Shipped);
+        if order.state.is_final() || labelled {
             return Err(wrong_state(id, order.state, "cancel"));
         }
         if let Some(rid) = order.reservation.take() {

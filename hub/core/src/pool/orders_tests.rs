@@ -96,6 +96,22 @@ fn an_unpaid_order_holds_stock_until_its_hold_ends() {
 }
 
 #[test]
+fn an_order_waiting_in_exception_can_be_cancelled() {
+    let mut p = pool(10);
+    let id = p
+        .place_order(intake("A-9", false, 3), T0)
+        .expect("placed")
+        .order
+        .id;
+    p.sweep(T0 + 20 * MIN);
+    assert_eq!(p.order(id).map(|o| o.state), Some(OrderState::Exception));
+    let cancelled = p.cancel_order(id, T0 + 21 * MIN).expect("cancel");
+    assert_eq!(cancelled.state, OrderState::Cancelled);
+    assert_eq!(p.available("SKU-A"), 10);
+    assert!(p.cancel_order(id, T0 + 22 * MIN).is_err(), "cancelled once");
+}
+
+#[test]
 fn payment_turns_the_hold_into_an_allocation_and_routes() {
     let mut p = pool(10);
     let id = p
