@@ -58,6 +58,16 @@ fn fill(store: &Store) -> Pool {
     pool
 }
 
+/// Opens the store in `dir` again, once sled's last handle of the closed
+/// one let go of its lock (its I/O threads end after the drop).
+fn reopen(dir: &Path) -> Result<Store, StoreError> {
+    assert!(
+        storeseal::wait_released(dir, std::time::Duration::from_secs(10)),
+        "sled kept its lock"
+    );
+    Store::open(dir)
+}
+
 fn all_events(store: &Store) -> Vec<(u64, EventRecord)> {
     store.events().map(|e| e.expect("event")).collect()
 }
@@ -122,7 +132,7 @@ fn old_entries_move_to_segments_and_every_reader_still_sees_the_whole_log() {
         }
     }
     drop(store);
-    let store = Store::open(dir.path()).expect("reopen");
+    let store = reopen(dir.path()).expect("reopen");
     let check = store.start_check();
     assert_eq!((check.events, check.stock_differences.len()), (24, 0));
     let movements: usize = before.iter().map(|(_, e)| e.movements.len()).sum();
@@ -157,7 +167,7 @@ fn a_crash_between_the_steps_loses_nothing_and_the_next_open_finishes_the_move()
     let name = SegmentName { first: 1, last: 4 };
     store.write_segment(&name).expect("segment");
     drop(store);
-    let store = Store::open(dir.path()).expect("reopen after step 1");
+    let store = reopen(dir.path()).expect("reopen after step 1");
     assert!(
         segment_files(dir.path()).is_empty(),
         "the stray segment is gone"
@@ -172,7 +182,7 @@ fn a_crash_between_the_steps_loses_nothing_and_the_next_open_finishes_the_move()
         .expect("marker");
     store.db.flush().expect("flush");
     drop(store);
-    let store = Store::open(dir.path()).expect("reopen after step 2");
+    let store = reopen(dir.path()).expect("reopen after step 2");
     assert_eq!((store.archived_through(), sled_entries(&store)), (4, 20));
     assert_eq!(marker(&store.tree).expect("marker"), 4);
     assert_eq!(all_events(&store), before);
@@ -192,7 +202,7 @@ fn reopened_after(damage: impl FnOnce(&Path)) -> Result<Store, StoreError> {
         while store.archive_step(POLICY).expect("archive").is_some() {}
     }
     damage(&dir.path().join(ARCHIVE_DIR));
-    let store = Store::open(dir.path());
+    let store = reopen(dir.path());
     // Read the whole log too: damage inside an old segment shows there.
     store.and_then(|s| {
         s.events().collect::<Result<Vec<_>, _>>()?;
