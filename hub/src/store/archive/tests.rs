@@ -131,7 +131,7 @@ fn old_entries_move_to_segments_and_every_reader_still_sees_the_whole_log() {
             }
         }
     }
-    drop(store);
+    drop((pool, store)); // the pool reads final orders through a store handle
     let store = reopen(dir.path()).expect("reopen");
     let check = store.start_check();
     assert_eq!((check.events, check.stock_differences.len()), (24, 0));
