@@ -1,9 +1,11 @@
 //! A hub that gives work to handhelds (issue 15), for the work-queue
 //! tests: started with a `[tasks]` config listing the devices that take
-//! work, restartable on the same data and ports; and orders placed paid
-//! over HTTP, with a wait for an order's state.
+//! work, restartable on the same data and ports (on its own Mosquitto,
+//! which keeps running while the hub is down, if asked); and orders
+//! placed paid over HTTP, with a wait for an order's state.
 
 use crate::feed::{call, post};
+use crate::mosquitto::{HubBroker, Mosquitto};
 use crate::{wait_until, HubPorts, HubProc};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -17,6 +19,18 @@ pub struct TaskHub {
     pub ports: HubPorts,
     dir: PathBuf,
     config: String,
+    /// Its own Mosquitto ([`TaskHub::start_on_mosquitto`]): not the
+    /// hub's, so it outlives a kill of the hub (dropped after it).
+    broker: Option<HubBroker>,
+}
+
+/// A [`TaskHub`] killed: its data, ports and own broker, kept for
+/// [`DownHub::restart`].
+pub struct DownHub {
+    ports: HubPorts,
+    dir: PathBuf,
+    config: String,
+    broker: Option<HubBroker>,
 }
 
 impl TaskHub {
@@ -27,6 +41,17 @@ impl TaskHub {
 
     /// Starts it with `more` appended to its TOML config (other tables).
     pub fn start_with(data: &Path, devices: &[&str], more: &str) -> TaskHub {
+        TaskHub::spawn(data, devices, more, false)
+    }
+
+    /// [`TaskHub::start`] on a Mosquitto of its own, whatever the run's
+    /// broker ([`crate::mosquitto::hubs_on_mosquitto`]): it keeps running
+    /// when the hub is killed, as an external broker does.
+    pub fn start_on_mosquitto(data: &Path, devices: &[&str]) -> TaskHub {
+        TaskHub::spawn(data, devices, "", true)
+    }
+
+    fn spawn(data: &Path, devices: &[&str], more: &str, own_broker: bool) -> TaskHub {
         let listed: Vec<String> = devices
             .iter()
             .map(|d| format!("{{ device = \"{d}\", zone = \"\" }}"))
@@ -37,13 +62,14 @@ impl TaskHub {
         let ports = HubPorts::fresh();
         let dir = data.join("hub");
         let config = config.to_string_lossy().to_string();
-        let hub = HubProc::start_with(&dir, ports, "s1", &["--config", &config]);
-        TaskHub {
-            hub,
+        let broker = own_broker.then(|| HubBroker::start(&dir, "s1", ports.mqtt));
+        DownHub {
             ports,
             dir,
             config,
+            broker,
         }
+        .restart()
     }
 
     /// Its HTTP address.
@@ -53,20 +79,50 @@ impl TaskHub {
 
     /// Kills it with SIGKILL and starts it again on the same data and ports.
     pub fn crash_and_restart(self) -> TaskHub {
+        self.kill9().restart()
+    }
+
+    /// Kills it with SIGKILL; its own Mosquitto, if it has one, keeps
+    /// running.
+    pub fn kill9(self) -> DownHub {
         let TaskHub {
             hub,
             ports,
             dir,
             config,
+            broker,
         } = self;
         hub.kill9();
-        let hub = HubProc::start_with(&dir, ports, "s1", &["--config", &config]);
-        TaskHub {
-            hub,
+        DownHub {
             ports,
             dir,
             config,
+            broker,
         }
+    }
+}
+
+impl DownHub {
+    /// Starts the hub again on the same data and ports (and broker).
+    pub fn restart(self) -> TaskHub {
+        let mut args = vec!["--config".to_string(), self.config.clone()];
+        if let Some(broker) = &self.broker {
+            args.extend(broker.args.iter().cloned());
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let hub = HubProc::start_with(&self.dir, self.ports, "s1", &args);
+        TaskHub {
+            hub,
+            ports: self.ports,
+            dir: self.dir,
+            config: self.config,
+            broker: self.broker,
+        }
+    }
+
+    /// Its own Mosquitto, still running.
+    pub fn broker(&self) -> Option<&Mosquitto> {
+        self.broker.as_ref().map(|b| &b.broker)
     }
 }
 
