@@ -4,7 +4,9 @@
 //! a pick scan naming the line closes it and the order becomes picked,
 //! with stock and reservations exact; a task ack naming an older version
 //! (a device back from offline) gets the current queue again, from the
-//! hub's store; a forged task ack is a dead letter.
+//! hub's store; a forged task ack is a dead letter; a hub restarted
+//! behind a Mosquitto that stayed up sends each handheld its current
+//! queue, even when the handheld's own task ack went to nobody.
 
 use protocol::auth::encode_signed_task_ack;
 use protocol::{Message, TaskAck, TaskList};
@@ -14,6 +16,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tests::feed::{call, movement, Feed};
 use tests::identity::{device_key, device_options, AckOpener};
+use tests::mosquitto::Mosquitto;
 use tests::work::{order_state, paid_order, wait_order_state, TaskHub};
 use tests::{hubapi, wait_until, AgentProc, Credentials};
 
@@ -353,4 +356,81 @@ fn the_buyers_remarks_reach_the_handheld_sealed_with_the_list() {
             .then_some(())
     })
     .expect("no audit entry for the remarks");
+}
+
+/// Task acks `device` published to `broker` so far, as its log shows them
+/// (every packet is logged).
+fn task_acks_published(broker: &Mosquitto, device: &str) -> usize {
+    let (from, topic) = (
+        format!("Received PUBLISH from {device} "),
+        format!("'wms/s1/dev/{device}/taskack'"),
+    );
+    let log = broker.log_text();
+    log.lines()
+        .filter(|l| l.contains(&from) && l.contains(&topic))
+        .count()
+}
+
+/// The hub restarts behind an external broker that stays up: a handheld
+/// that was away while its queue changed comes back while the hub is
+/// down, and its task ack (what it holds) goes to nobody. Nothing
+/// changes at the hub afterwards and the handheld stays connected, so
+/// only the hub's own connection can bring it its current queue. On
+/// Mosquitto whatever the run's broker: the embedded one dies with the
+/// hub, and a device cannot publish while it is down.
+#[test]
+fn a_restarted_hub_sends_each_handheld_its_queue_though_its_task_ack_was_lost() {
+    let data = tempfile::tempdir().unwrap();
+    let hub = TaskHub::start_on_mosquitto(data.path(), &["h1"]);
+    let (addr, ports) = (hub.addr(), hub.ports);
+    let creds = hub.hub.provision(&["h1"]);
+    let journal = data.path().join("h1");
+    let mut agent = AgentProc::start(&journal, &ports.mqtt_addr(), &creds, "h1", &[]);
+    let answer = agent.scan("receive TEA A-01-1 10").expect("answer");
+    assert!(answer.starts_with("ok"), "{answer}");
+    wait_until("stock received", WAIT, || {
+        let (_, stock) = call(addr, "GET", "/api/v1/stock/TEA", None);
+        (stock["on_hand"] == 10).then_some(())
+    })
+    .expect("the receipt did not reach the hub");
+    paid_order(addr, "RS-1", "TEA", 3);
+    let first = wait_until("the agent holds its first list", WAIT, || {
+        held(addr, "h1").filter(|&v| v >= 1)
+    })
+    .expect("the agent never acknowledged its list");
+
+    // Away (its list of the second order is published to nobody), then
+    // back while the hub is down: what it announces is lost.
+    agent.kill9();
+    let second = paid_order(addr, "RS-2", "TEA", 2);
+    wait_until("the second task planned", WAIT, || {
+        let (_, tasks) = call(addr, "GET", "/api/v1/tasks?device=h1&state=open", None);
+        (tasks["items"].as_array()?.len() == 2).then_some(())
+    })
+    .expect("the second order was not planned for h1");
+    let down = hub.kill9();
+    let broker = down.broker().expect("its own Mosquitto");
+    let before = task_acks_published(broker, "h1");
+    let agent = AgentProc::start(&journal, &ports.mqtt_addr(), &creds, "h1", &[]);
+    wait_until("the agent announces its queue to the broker", WAIT, || {
+        (task_acks_published(broker, "h1") > before).then_some(())
+    })
+    .expect("the agent did not publish its task ack");
+    let hub = down.restart();
+
+    let acked = wait_until("the agent holds the current queue", WAIT, || {
+        held(hub.addr(), "h1").filter(|&v| v > first)
+    });
+    agent.kill9();
+    let stored = agent::Journal::open(&journal).expect("journal");
+    let queue = agent::TaskQueue::open(&stored).expect("queue");
+    let version = acked.unwrap_or_else(|e| {
+        let (hub_heard, holds) = (held(hub.addr(), "h1"), queue.version());
+        panic!("{e}: the handheld holds version {holds} (the hub heard {hub_heard:?})")
+    });
+    assert_eq!(queue.version(), version);
+    let list = queue.current().expect("a list");
+    let lines = list.tasks.iter().flat_map(|t| t.lines.iter());
+    assert!(lines.clone().any(|l| l.order == Some(second)), "{list:?}");
+    drop(hub);
 }
