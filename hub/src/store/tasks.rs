@@ -209,3 +209,7 @@ fn list_of<'a>(queues: &'a mut Queues, device: &str, add: bool) -> Option<&'a mu
     }
     queues.get_mut(device).map(|(_, tasks)| tasks)
 }
+
+#[cfg(test)]
+#[path = "tasks_tests.rs"]
+mod tests;
