@@ -1,15 +1,25 @@
 //! A hub that gives work to handhelds (issue 15), for the work-queue
 //! tests: started with a `[tasks]` config listing the devices that take
 //! work, restartable on the same data and ports (on its own Mosquitto,
-//! which keeps running while the hub is down, if asked); and orders
-//! placed paid over HTTP, with a wait for an order's state.
+//! which keeps running while the hub is down, if asked); orders placed
+//! paid over HTTP, with a wait for an order's state; a listener on a
+//! device's tasks topic that opens its lists; and the queue version the
+//! hub heard a device hold.
 
 use crate::feed::{call, post};
+use crate::identity::{device_key, device_options, AckOpener};
 use crate::mosquitto::{HubBroker, Mosquitto};
-use crate::{wait_until, HubPorts, HubProc};
+use crate::{wait_until, Credentials, HubPorts, HubProc};
+use protocol::auth::encode_signed_task_ack;
+use protocol::{Message, TaskAck, TaskList};
+use rumqttc::{Client, Event, Packet, QoS};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+const WAIT: Duration = Duration::from_secs(20);
 
 /// A hub for site `s1` whose `[tasks]` gives work to `devices` (zone "").
 pub struct TaskHub {
@@ -157,4 +167,111 @@ pub fn wait_order_state(addr: SocketAddr, id: u64, state: &str) {
         || (order_state(addr, id) == state).then_some(()),
     )
     .unwrap_or_else(|e| panic!("order {id} never became {state}: {e}"));
+}
+
+/// The queue version `device` last said it holds, per the hub.
+pub fn queue_held(addr: SocketAddr, device: &str) -> Option<u64> {
+    let (_, devices) = call(addr, "GET", "/api/v1/devices", None);
+    devices["items"]
+        .as_array()?
+        .iter()
+        .find(|d| d["device"] == device)?["queue_version_held"]
+        .as_u64()
+}
+
+/// Listens on h1's tasks topic and opens what arrives with h1's key.
+pub struct Inbox {
+    client: Client,
+    lists: Arc<Mutex<Vec<TaskList>>>,
+    /// SubAcks so far: one per (re)connect, once the topic is live.
+    subscribed: Arc<AtomicU64>,
+}
+
+impl Inbox {
+    pub fn connect(creds: &Credentials, port: u16) -> Inbox {
+        Inbox::connect_for(creds, port, "h1")
+    }
+
+    /// Listens on `device`'s tasks topic, opening with its key.
+    pub fn connect_for(creds: &Credentials, port: u16, device: &str) -> Inbox {
+        let topic = format!("wms/s1/dev/{device}/tasks");
+        let opener = AckOpener::new(creds.device(device)).expect("the device's key");
+        // Another device's login reads h1's topic (the embedded broker has
+        // no per-topic ACLs; the frames are sealed for h1 alone).
+        let opts = device_options(creds, "inbox", port);
+        let (client, mut conn) = Client::new(opts, 100);
+        let lists = Arc::new(Mutex::new(Vec::new()));
+        let sink = lists.clone();
+        let again = client.clone();
+        let subscribed = Arc::new(AtomicU64::new(0));
+        let count = subscribed.clone();
+        std::thread::spawn(move || {
+            for event in conn.iter() {
+                let p = match event {
+                    Ok(Event::Incoming(Packet::Publish(p))) => p,
+                    // A clean session: subscribe again after a hub restart.
+                    Ok(Event::Incoming(Packet::ConnAck(_))) => {
+                        let _ = again.try_subscribe(topic.as_str(), QoS::AtLeastOnce);
+                        continue;
+                    }
+                    Ok(Event::Incoming(Packet::SubAck(_))) => {
+                        count.fetch_add(1, Ordering::SeqCst);
+                        continue;
+                    }
+                    _ => continue,
+                };
+                if let Some(Message::TaskList(list)) = opener.open(&p.topic, &p.payload) {
+                    sink.lock().unwrap_or_else(|e| e.into_inner()).push(list);
+                }
+            }
+        });
+        let inbox = Inbox {
+            client,
+            lists,
+            subscribed,
+        };
+        inbox.wait_subscribed(1);
+        inbox
+    }
+
+    /// Waits until the broker has confirmed `n` subscriptions (a list
+    /// published before that would not reach this listener).
+    pub fn wait_subscribed(&self, n: u64) {
+        wait_until("inbox subscribed", WAIT, || {
+            (self.subscribed.load(Ordering::SeqCst) >= n).then_some(())
+        })
+        .expect("the broker did not confirm the subscription");
+    }
+
+    /// The first list received with a version of at least `version`.
+    pub fn wait_for(&self, version: u64) -> TaskList {
+        wait_until("a task list for h1", WAIT, || {
+            let lists = self.lists.lock().unwrap_or_else(|e| e.into_inner());
+            lists.iter().find(|l| l.version >= version).cloned()
+        })
+        .expect("no task list arrived")
+    }
+
+    pub fn received(&self) -> usize {
+        self.lists.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    /// A task ack as h1 would send it (signed), or a forged one, sent over
+    /// the inbox's connection: the hub judges the frame, not the sender.
+    pub fn task_ack(&self, creds: &Credentials, version: u64, signed: bool) {
+        let ack = TaskAck {
+            site: "s1".into(),
+            device: "h1".into(),
+            version,
+            auth_tag: None,
+        };
+        let frame = if signed {
+            encode_signed_task_ack(&device_key(creds, "h1"), &ack)
+        } else {
+            protocol::encode(&Message::TaskAck(ack))
+        };
+        self.client
+            .publish("wms/s1/dev/h1/taskack", QoS::AtLeastOnce, false, frame)
+            .expect("queue task ack");
+    }
 }
