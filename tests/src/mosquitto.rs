@@ -203,6 +203,19 @@ impl Mosquitto {
         self.child.id()
     }
 
+    /// How many publishes from `client` on `topic` it has received so
+    /// far, as its log shows them (every packet is logged, by default).
+    pub fn publishes_from(&self, client: &str, topic: &str) -> usize {
+        let (from, on) = (
+            format!("Received PUBLISH from {client} "),
+            format!("'{topic}'"),
+        );
+        let log = self.log_text();
+        log.lines()
+            .filter(|l| l.contains(&from) && l.contains(&on))
+            .count()
+    }
+
     /// Its log so far.
     pub fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()

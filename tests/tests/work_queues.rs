@@ -4,117 +4,16 @@
 //! a pick scan naming the line closes it and the order becomes picked,
 //! with stock and reservations exact; a task ack naming an older version
 //! (a device back from offline) gets the current queue again, from the
-//! hub's store; a forged task ack is a dead letter.
+//! hub's store; a forged task ack is a dead letter; a hub restarted
+//! behind a Mosquitto that stayed up sends each handheld its current
+//! queue, even when the handheld's own task ack went to nobody.
 
-use protocol::auth::encode_signed_task_ack;
-use protocol::{Message, TaskAck, TaskList};
-use rumqttc::{Client, Event, Packet, QoS};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tests::feed::{call, movement, Feed};
-use tests::identity::{device_key, device_options, AckOpener};
-use tests::work::{order_state, paid_order, wait_order_state, TaskHub};
-use tests::{hubapi, wait_until, AgentProc, Credentials};
+use tests::work::{order_state, paid_order, queue_held as held, wait_order_state, Inbox, TaskHub};
+use tests::{hubapi, wait_until, AgentProc};
 
 const WAIT: Duration = Duration::from_secs(20);
-
-/// Listens on h1's tasks topic and opens what arrives with h1's key.
-struct Inbox {
-    client: Client,
-    lists: Arc<Mutex<Vec<TaskList>>>,
-    /// SubAcks so far: one per (re)connect, once the topic is live.
-    subscribed: Arc<AtomicU64>,
-}
-
-impl Inbox {
-    fn connect(creds: &Credentials, port: u16) -> Inbox {
-        Inbox::connect_for(creds, port, "h1")
-    }
-
-    /// Listens on `device`'s tasks topic, opening with its key.
-    fn connect_for(creds: &Credentials, port: u16, device: &str) -> Inbox {
-        let topic = format!("wms/s1/dev/{device}/tasks");
-        let opener = AckOpener::new(creds.device(device)).expect("the device's key");
-        // Another device's login reads h1's topic (the embedded broker has
-        // no per-topic ACLs; the frames are sealed for h1 alone).
-        let opts = device_options(creds, "inbox", port);
-        let (client, mut conn) = Client::new(opts, 100);
-        let lists = Arc::new(Mutex::new(Vec::new()));
-        let sink = lists.clone();
-        let again = client.clone();
-        let subscribed = Arc::new(AtomicU64::new(0));
-        let count = subscribed.clone();
-        std::thread::spawn(move || {
-            for event in conn.iter() {
-                let p = match event {
-                    Ok(Event::Incoming(Packet::Publish(p))) => p,
-                    // A clean session: subscribe again after a hub restart.
-                    Ok(Event::Incoming(Packet::ConnAck(_))) => {
-                        let _ = again.try_subscribe(topic.as_str(), QoS::AtLeastOnce);
-                        continue;
-                    }
-                    Ok(Event::Incoming(Packet::SubAck(_))) => {
-                        count.fetch_add(1, Ordering::SeqCst);
-                        continue;
-                    }
-                    _ => continue,
-                };
-                if let Some(Message::TaskList(list)) = opener.open(&p.topic, &p.payload) {
-                    sink.lock().unwrap_or_else(|e| e.into_inner()).push(list);
-                }
-            }
-        });
-        let inbox = Inbox {
-            client,
-            lists,
-            subscribed,
-        };
-        inbox.wait_subscribed(1);
-        inbox
-    }
-
-    /// Waits until the broker has confirmed `n` subscriptions (a list
-    /// published before that would not reach this listener).
-    fn wait_subscribed(&self, n: u64) {
-        wait_until("inbox subscribed", WAIT, || {
-            (self.subscribed.load(Ordering::SeqCst) >= n).then_some(())
-        })
-        .expect("the broker did not confirm the subscription");
-    }
-
-    /// The first list received with a version of at least `version`.
-    fn wait_for(&self, version: u64) -> TaskList {
-        wait_until("a task list for h1", WAIT, || {
-            let lists = self.lists.lock().unwrap_or_else(|e| e.into_inner());
-            lists.iter().find(|l| l.version >= version).cloned()
-        })
-        .expect("no task list arrived")
-    }
-
-    fn received(&self) -> usize {
-        self.lists.lock().unwrap_or_else(|e| e.into_inner()).len()
-    }
-
-    /// A task ack as h1 would send it (signed), or a forged one, sent over
-    /// the inbox's connection: the hub judges the frame, not the sender.
-    fn task_ack(&self, creds: &Credentials, version: u64, signed: bool) {
-        let ack = TaskAck {
-            site: "s1".into(),
-            device: "h1".into(),
-            version,
-            auth_tag: None,
-        };
-        let frame = if signed {
-            encode_signed_task_ack(&device_key(creds, "h1"), &ack)
-        } else {
-            protocol::encode(&Message::TaskAck(ack))
-        };
-        self.client
-            .publish("wms/s1/dev/h1/taskack", QoS::AtLeastOnce, false, frame)
-            .expect("queue task ack");
-    }
-}
 
 #[test]
 fn a_paid_order_reaches_its_handheld_sealed_and_a_pick_closes_it() {
@@ -200,16 +99,6 @@ fn a_paid_order_reaches_its_handheld_sealed_and_a_pick_closes_it() {
     assert!(next.tasks[0].task > task.task, "task ids are not reused");
     assert_eq!(next.tasks[0].lines[0].order, Some(second));
     drop(hub);
-}
-
-/// The queue version `device` last said it holds, per the hub.
-fn held(addr: std::net::SocketAddr, device: &str) -> Option<u64> {
-    let (_, devices) = call(addr, "GET", "/api/v1/devices", None);
-    devices["items"]
-        .as_array()?
-        .iter()
-        .find(|d| d["device"] == device)?["queue_version_held"]
-        .as_u64()
 }
 
 #[test]
@@ -353,4 +242,68 @@ fn the_buyers_remarks_reach_the_handheld_sealed_with_the_list() {
             .then_some(())
     })
     .expect("no audit entry for the remarks");
+}
+
+/// The hub restarts behind an external broker that stays up: a handheld
+/// that was away while its queue changed comes back while the hub is
+/// down, and its task ack (what it holds) goes to nobody. Nothing
+/// changes at the hub afterwards and the handheld stays connected, so
+/// only the hub's own connection can bring it its current queue. On
+/// Mosquitto whatever the run's broker: the embedded one dies with the
+/// hub, and a device cannot publish while it is down.
+#[test]
+fn a_restarted_hub_sends_each_handheld_its_queue_though_its_task_ack_was_lost() {
+    let data = tempfile::tempdir().unwrap();
+    let hub = TaskHub::start_on_mosquitto(data.path(), &["h1"]);
+    let (addr, ports) = (hub.addr(), hub.ports);
+    let creds = hub.hub.provision(&["h1"]);
+    let journal = data.path().join("h1");
+    let mut agent = AgentProc::start(&journal, &ports.mqtt_addr(), &creds, "h1", &[]);
+    let answer = agent.scan("receive TEA A-01-1 10").expect("answer");
+    assert!(answer.starts_with("ok"), "{answer}");
+    wait_until("stock received", WAIT, || {
+        let (_, stock) = call(addr, "GET", "/api/v1/stock/TEA", None);
+        (stock["on_hand"] == 10).then_some(())
+    })
+    .expect("the receipt did not reach the hub");
+    paid_order(addr, "RS-1", "TEA", 3);
+    let first = wait_until("the agent holds its first list", WAIT, || {
+        held(addr, "h1").filter(|&v| v >= 1)
+    })
+    .expect("the agent never acknowledged its list");
+
+    // Away (its list of the second order is published to nobody), then
+    // back while the hub is down: what it announces is lost.
+    agent.kill9();
+    let second = paid_order(addr, "RS-2", "TEA", 2);
+    wait_until("the second task planned", WAIT, || {
+        let (_, tasks) = call(addr, "GET", "/api/v1/tasks?device=h1&state=open", None);
+        (tasks["items"].as_array()?.len() == 2).then_some(())
+    })
+    .expect("the second order was not planned for h1");
+    let down = hub.kill9();
+    let broker = down.broker().expect("its own Mosquitto");
+    let before = broker.publishes_from("h1", "wms/s1/dev/h1/taskack");
+    let agent = AgentProc::start(&journal, &ports.mqtt_addr(), &creds, "h1", &[]);
+    wait_until("the agent announces its queue to the broker", WAIT, || {
+        (broker.publishes_from("h1", "wms/s1/dev/h1/taskack") > before).then_some(())
+    })
+    .expect("the agent did not publish its task ack");
+    let hub = down.restart();
+
+    let acked = wait_until("the agent holds the current queue", WAIT, || {
+        held(hub.addr(), "h1").filter(|&v| v > first)
+    });
+    agent.kill9();
+    let stored = agent::Journal::open(&journal).expect("journal");
+    let queue = agent::TaskQueue::open(&stored).expect("queue");
+    let version = acked.unwrap_or_else(|e| {
+        let (hub_heard, holds) = (held(hub.addr(), "h1"), queue.version());
+        panic!("{e}: the handheld holds version {holds} (the hub heard {hub_heard:?})")
+    });
+    assert_eq!(queue.version(), version);
+    let list = queue.current().expect("a list");
+    let mut lines = list.tasks.iter().flat_map(|t| t.lines.iter());
+    assert!(lines.any(|l| l.order == Some(second)), "{list:?}");
+    drop(hub);
 }

@@ -9,13 +9,15 @@
 //! station that reports (any [`protocol::LabelReport`]) is sent what it
 //! lacks from the same place, and after each of the hub's connections to
 //! the broker every station is sent its live jobs again, to learn what it
-//! reported while the hub was not listening. Nothing is retained on the
-//! broker.
+//! reported while the hub was not listening, and every device that has a
+//! queue is sent it again, in case its task ack went to nobody. Nothing
+//! is retained on the broker.
 
 use crate::metrics::Metrics;
 use crate::net::sealer::Sealer;
 use crate::pool::DeviceEpoch;
 use crate::store::labels::JobsToSend;
+use crate::store::tasks::Queues;
 use crate::store::Store;
 use crate::writer::labels::LabelVault;
 use crate::writer::{AckRelease, Outgoing};
@@ -25,7 +27,7 @@ use std::sync::Arc;
 use std::time::Instant;
 use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
-use tracing::warn;
+use tracing::{debug, warn};
 
 /// The writer's releases and what seals and reads them.
 pub struct Outbound {
@@ -61,8 +63,9 @@ pub struct Outbound {
 const REMARKS_CACHED: usize = 10_000;
 
 /// Publishes acks, queues and label jobs until the channels close or
-/// `cancel`; asks the stations about their live jobs again after every
-/// connection to the broker (`connacks` counts them).
+/// `cancel`; after every connection to the broker (`connacks` counts
+/// them) asks the stations about their live jobs again and sends every
+/// device its queue again.
 pub async fn run(
     client: AsyncClient,
     mut out: Outbound,
@@ -73,7 +76,10 @@ pub async fn run(
     loop {
         tokio::select! {
             _ = cancel.cancelled() => return,
-            Ok(()) = connacks.changed() => ask_stations(&client, &mut out, &cancel).await,
+            Ok(()) = connacks.changed() => {
+                ask_stations(&client, &mut out, &cancel).await;
+                resend_queues(&client, &mut out, &cancel).await;
+            }
             set = out.acks.recv() => match set {
                 Some(set) => publish_acks(&client, &mut out, set, &metrics, &cancel).await,
                 None => return,
@@ -188,14 +194,47 @@ async fn publish_queues(
     if wanted.is_empty() {
         return;
     }
-    let queues = match out.store.device_queues(&wanted, &out.pack_stations) {
-        Ok(queues) => queues,
-        Err(e) => {
-            // Each device's next task ack asks again.
-            warn!(error = %e, "queues not read; not sent");
-            return;
+    match out.store.device_queues(&wanted, &out.pack_stations) {
+        Ok(queues) => send_queues(client, out, queues, cancel).await,
+        // Each device's next task ack asks again.
+        Err(e) => warn!(error = %e, "queues not read; not sent"),
+    }
+}
+
+/// After each connection to the broker: sends every device that has a
+/// queue (a version above 0, or tasks in it) its queue as it stands,
+/// one frame each. A device tells the hub what it holds only at its own
+/// connect and after a list, and the hub sends only on a change or an
+/// older ack: a task ack published while this hub had no subscription
+/// (it restarted, or its connection was down while the broker stayed up
+/// or came back before it) is lost on the broker, and a queue committed
+/// but not published before the hub stopped never left; the device,
+/// still connected, would not get its queue until the next change. A
+/// device that holds the version already stores nothing and acks it
+/// (WIRE.md §3.10), which tells the hub what it holds. Sent after the
+/// connection's subscriptions, on the same connection, so the acks find
+/// them.
+async fn resend_queues(client: &AsyncClient, out: &mut Outbound, cancel: &CancellationToken) {
+    match out.store.live_queues(&out.pack_stations) {
+        Ok(queues) => {
+            debug!(
+                devices = queues.len(),
+                "sending every queue after connecting"
+            );
+            send_queues(client, out, queues, cancel).await;
         }
-    };
+        // The devices' next task acks ask again.
+        Err(e) => warn!(error = %e, "queues not read; not sent after connecting"),
+    }
+}
+
+/// Publishes each device's queue, sealed, with the buyers' remarks.
+async fn send_queues(
+    client: &AsyncClient,
+    out: &mut Outbound,
+    queues: Queues,
+    cancel: &CancellationToken,
+) {
     for (device, (version, tasks)) in queues {
         let (store, vault, cache) = (&out.store, &out.vault, &mut out.remarks);
         if cache.len() > REMARKS_CACHED {

@@ -120,6 +120,9 @@ impl Store {
     }
 }
 
+/// Queues by device: each one's version and its tasks still in the queue.
+pub type Queues = BTreeMap<String, (u64, Vec<Task>)>;
+
 impl Store {
     /// The queues of `devices` as committed: each one's version and its
     /// tasks still in the queue, from one pass over the open tasks.
@@ -127,7 +130,7 @@ impl Store {
         &self,
         devices: &BTreeSet<String>,
         pack_stations: &[String],
-    ) -> Result<BTreeMap<String, (u64, Vec<Task>)>, StoreError> {
+    ) -> Result<Queues, StoreError> {
         let mut queues = BTreeMap::new();
         for device in devices {
             let key = prefixed(b'v', device.as_bytes());
@@ -137,23 +140,54 @@ impl Store {
             };
             queues.insert(device.clone(), (version, Vec::new()));
         }
+        self.fill_queues(&mut queues, pack_stations, false)?;
+        Ok(queues)
+    }
+
+    /// The queue of every device that has one (a version above 0, or a
+    /// task in its queue), as committed: one scan of the versions and one
+    /// pass over the open tasks, whatever the number of devices.
+    pub fn live_queues(&self, pack_stations: &[String]) -> Result<Queues, StoreError> {
+        let mut queues = BTreeMap::new();
+        for item in self.tree.scan_prefix([b'v']) {
+            let (k, v) = item?;
+            let version = decode::<u64>(&k, &v)?;
+            if version > 0 {
+                let device = String::from_utf8_lossy(&k[1..]).into_owned();
+                queues.insert(device, (version, Vec::new()));
+            }
+        }
+        self.fill_queues(&mut queues, pack_stations, true)?;
+        Ok(queues)
+    }
+
+    /// Puts every task still in a queue on its device's list and, picked
+    /// and not packed yet, on every packing station's list too (WIRE.md:
+    /// the list is the station's whole queue). Only lists already in
+    /// `queues`, unless `add` (then a device's first task adds its list).
+    fn fill_queues(
+        &self,
+        queues: &mut Queues,
+        pack_stations: &[String],
+        add: bool,
+    ) -> Result<(), StoreError> {
         for task in self.queued_tasks()? {
-            // A picked task not packed yet is on every packing station's
-            // list too (WIRE.md: the list is the station's whole queue).
+            let holder = task.device.clone();
             if task.awaits_packing() {
                 for station in pack_stations {
-                    let holder = task.device.as_deref() == Some(station.as_str());
-                    if let (false, Some((_, tasks))) = (holder, queues.get_mut(station)) {
+                    if holder.as_deref() == Some(station.as_str()) {
+                        continue;
+                    }
+                    if let Some(tasks) = list_of(queues, station, add) {
                         tasks.push(task.clone());
                     }
                 }
             }
-            let queue = task.device.as_ref().and_then(|d| queues.get_mut(d));
-            if let Some((_, tasks)) = queue {
+            if let Some(tasks) = holder.and_then(|d| list_of(queues, &d, add)) {
                 tasks.push(task);
             }
         }
-        Ok(queues)
+        Ok(())
     }
 
     /// Every task still in a queue (open, or picked and not packed), by id.
@@ -167,3 +201,15 @@ impl Store {
         Ok(tasks)
     }
 }
+
+/// `device`'s tasks in `queues`; added at version 0 if `add` and missing.
+fn list_of<'a>(queues: &'a mut Queues, device: &str, add: bool) -> Option<&'a mut Vec<Task>> {
+    if add && !queues.contains_key(device) {
+        queues.insert(device.to_string(), (0, Vec::new()));
+    }
+    queues.get_mut(device).map(|(_, tasks)| tasks)
+}
+
+#[cfg(test)]
+#[path = "tasks_tests.rs"]
+mod tests;
