@@ -1,6 +1,7 @@
 //! What the soak watches in the hub over time, read from /proc (Linux):
 //! the hub's and its broker child's resident memory and open descriptors,
-//! and the broker restarts the hub counts in `/metrics`.
+//! the broker restarts the hub counts in `/metrics`, and the size on disk
+//! of the hub's data directory (sled's files and the log archive).
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -25,6 +26,25 @@ pub struct Sample {
     pub broker_fds: usize,
     /// `wms_broker_restarts_total`, if `/metrics` answered.
     pub restarts: Option<u64>,
+    /// Bytes of every file under the hub's data directory, KiB.
+    pub data_kib: u64,
+}
+
+/// Bytes of every file under `dir`, recursively, KiB (files that vanish
+/// while it walks count as nothing).
+pub fn dir_kib(dir: &Path) -> u64 {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    let mut bytes = 0;
+    for entry in entries.flatten() {
+        match entry.metadata() {
+            Ok(meta) if meta.is_dir() => bytes += dir_kib(&entry.path()) * 1024,
+            Ok(meta) => bytes += meta.len(),
+            Err(_) => {}
+        }
+    }
+    bytes / 1024
 }
 
 /// Open descriptors of `pid` (entries of /proc/PID/fd).
@@ -32,8 +52,8 @@ pub fn fd_count(pid: u32) -> usize {
     std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, |dir| dir.count())
 }
 
-/// Looks at the hub `hub_pid` (HTTP API at `http`) now.
-pub fn take(hub_pid: u32, http: SocketAddr, started: Instant) -> Sample {
+/// Looks at the hub `hub_pid` (HTTP API at `http`, data in `data`) now.
+pub fn take(hub_pid: u32, http: SocketAddr, data: &Path, started: Instant) -> Sample {
     let broker_pid = broker_child(hub_pid);
     let rss = |pid: u32| resident_kib(pid).map_or(0, |(now, _)| now);
     Sample {
@@ -44,6 +64,7 @@ pub fn take(hub_pid: u32, http: SocketAddr, started: Instant) -> Sample {
         broker_rss_kib: broker_pid.map_or(0, rss),
         broker_fds: broker_pid.map_or(0, fd_count),
         restarts: hubapi::metric(http, "wms_broker_restarts_total").ok(),
+        data_kib: dir_kib(data),
     }
 }
 
@@ -53,21 +74,22 @@ fn mib(kib: u64) -> f64 {
 
 fn row(s: &Sample) -> String {
     format!(
-        "{:>7.0} {:>10.1} {:>8} {:>10.1} {:>10} {:>9}",
+        "{:>7.0} {:>10.1} {:>8} {:>10.1} {:>10} {:>9} {:>9.0}",
         s.at.as_secs_f64(),
         mib(s.hub_rss_kib),
         s.hub_fds,
         mib(s.broker_rss_kib),
         s.broker_fds,
         s.restarts.map_or("?".to_string(), |r| r.to_string()),
+        mib(s.data_kib),
     )
 }
 
 /// Prints at most `max_rows` evenly spaced samples (the last one always).
 pub fn print_table(samples: &[Sample], max_rows: usize) {
     println!(
-        "{:>7} {:>10} {:>8} {:>10} {:>10} {:>9}",
-        "t (s)", "hub MiB", "hub fds", "broker MiB", "broker fds", "restarts"
+        "{:>7} {:>10} {:>8} {:>10} {:>10} {:>9} {:>9}",
+        "t (s)", "hub MiB", "hub fds", "broker MiB", "broker fds", "restarts", "data MiB"
     );
     let step = samples.len().div_ceil(max_rows.max(1)).max(1);
     for (i, s) in samples.iter().enumerate() {
@@ -79,11 +101,12 @@ pub fn print_table(samples: &[Sample], max_rows: usize) {
 
 /// Writes every sample as CSV.
 pub fn write_csv(path: &Path, samples: &[Sample]) -> std::io::Result<()> {
-    let mut text =
-        String::from("t_s,hub_rss_kib,hub_fds,broker_pid,broker_rss_kib,broker_fds,restarts\n");
+    let mut text = String::from(
+        "t_s,hub_rss_kib,hub_fds,broker_pid,broker_rss_kib,broker_fds,restarts,data_kib\n",
+    );
     for s in samples {
         text.push_str(&format!(
-            "{:.1},{},{},{},{},{},{}\n",
+            "{:.1},{},{},{},{},{},{},{}\n",
             s.at.as_secs_f64(),
             s.hub_rss_kib,
             s.hub_fds,
@@ -91,6 +114,7 @@ pub fn write_csv(path: &Path, samples: &[Sample]) -> std::io::Result<()> {
             s.broker_rss_kib,
             s.broker_fds,
             s.restarts.map_or(String::new(), |r| r.to_string()),
+            s.data_kib,
         ));
     }
     std::fs::write(path, text)

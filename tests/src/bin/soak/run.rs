@@ -138,22 +138,23 @@ struct Sampler {
 
 impl Sampler {
     fn start(hub: &HubProc, started: Instant, every: Duration) -> Sampler {
-        let (pid, addr) = (hub.pid(), hub.ports.http_addr());
+        let (pid, addr, data) = (hub.pid(), hub.ports.http_addr(), hub.data.clone());
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
         let thread = std::thread::spawn(move || {
             let mut samples = Vec::new();
             while !flag.load(Ordering::Relaxed) {
-                let s = procinfo::take(pid, addr, started);
+                let s = procinfo::take(pid, addr, &data, started);
                 if samples.len() % 12 == 0 {
                     eprintln!(
-                        "soak: t={:.0}s hub {:.1} MiB {} fds, broker {:.1} MiB {} fds, restarts {:?}",
+                        "soak: t={:.0}s hub {:.1} MiB {} fds, broker {:.1} MiB {} fds, restarts {:?}, data {:.0} MiB",
                         s.at.as_secs_f64(),
                         s.hub_rss_kib as f64 / 1024.0,
                         s.hub_fds,
                         s.broker_rss_kib as f64 / 1024.0,
                         s.broker_fds,
-                        s.restarts
+                        s.restarts,
+                        s.data_kib as f64 / 1024.0
                     );
                 }
                 samples.push(s);
@@ -201,7 +202,12 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let fleet_status = fleet.wait()?;
     let hostile_status = hostile.wait()?;
     let mut samples = sampler.stop();
-    samples.push(procinfo::take(hub.pid(), hub.ports.http_addr(), started));
+    samples.push(procinfo::take(
+        hub.pid(),
+        hub.ports.http_addr(),
+        &hub.data,
+        started,
+    ));
     let ending = crate::verdict::Ending {
         fleet_ok: fleet_status.success(),
         fleet_out: fleet_out.all(),
