@@ -56,6 +56,10 @@ pub struct RunArgs {
     /// Write every sample here as CSV.
     #[arg(long)]
     pub csv: Option<PathBuf>,
+    /// A config file for the hub (`hub --config`), e.g. another event log
+    /// archive policy; unset, the hub's defaults.
+    #[arg(long)]
+    pub hub_config: Option<PathBuf>,
     /// The hub's end VmRSS may be at most its baseline, plus twice its
     /// store cache (`store_cache_mb`: sled counts less than it holds),
     /// plus this (the pool's state and answers in flight).
@@ -188,7 +192,12 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         args.devices, args.rate, args.seconds, args.faults, args.seed
     );
     let started = Instant::now();
-    let mut hub = HubProc::start(&work.join("hub"), HubPorts::fresh(), SITE);
+    let config = args.hub_config.as_ref().map(|c| c.display().to_string());
+    let extra: Vec<&str> = match &config {
+        Some(c) => vec!["--config", c],
+        None => Vec::new(),
+    };
+    let mut hub = HubProc::start_with(&work.join("hub"), HubPorts::fresh(), SITE, &extra);
     let creds = provision(&hub, args.devices);
     let sampler = Sampler::start(&hub, started, Duration::from_secs(args.sample_secs.max(1)));
     // firmware-sim's own warm-up before the first scan (3 ms a device).
