@@ -101,14 +101,8 @@ fn a_paid_order_reaches_its_handheld_sealed_and_a_pick_closes_it() {
     drop(hub);
 }
 
-#[test]
-fn a_real_agent_takes_its_list_picks_and_packs_the_order() {
-    let data = tempfile::tempdir().unwrap();
-    let hub = TaskHub::start(data.path(), &["h1"]);
-    let (addr, ports) = (hub.addr(), hub.ports);
-    let creds = hub.hub.provision(&["h1"]);
-    let journal = data.path().join("h1");
-    let mut agent = AgentProc::start(&journal, &ports.mqtt_addr(), &creds, "h1", &[]);
+/// The agent receives 10 TEA at A-01-1, and the hub has it.
+fn receive_tea(agent: &mut AgentProc, addr: std::net::SocketAddr) {
     let answer = agent.scan("receive TEA A-01-1 10").expect("answer");
     assert!(answer.starts_with("ok"), "{answer}");
     wait_until("stock received", WAIT, || {
@@ -116,6 +110,16 @@ fn a_real_agent_takes_its_list_picks_and_packs_the_order() {
         (stock["on_hand"] == 10).then_some(())
     })
     .expect("the receipt did not reach the hub");
+}
+
+#[test]
+fn a_real_agent_takes_its_list_picks_and_packs_the_order() {
+    let data = tempfile::tempdir().unwrap();
+    let hub = TaskHub::start(data.path(), &["h1"]);
+    let (addr, ports) = (hub.addr(), hub.ports);
+    let (creds, journal) = (hub.hub.provision(&["h1"]), data.path().join("h1"));
+    let mut agent = AgentProc::start(&journal, &ports.mqtt_addr(), &creds, "h1", &[]);
+    receive_tea(&mut agent, addr);
 
     let id = paid_order(addr, "R-1", "TEA", 3);
     let (_, tasks) = call(addr, "GET", "/api/v1/tasks?device=h1&state=open", None);
@@ -256,16 +260,9 @@ fn a_restarted_hub_sends_each_handheld_its_queue_though_its_task_ack_was_lost() 
     let data = tempfile::tempdir().unwrap();
     let hub = TaskHub::start_on_mosquitto(data.path(), &["h1"]);
     let (addr, ports) = (hub.addr(), hub.ports);
-    let creds = hub.hub.provision(&["h1"]);
-    let journal = data.path().join("h1");
+    let (creds, journal) = (hub.hub.provision(&["h1"]), data.path().join("h1"));
     let mut agent = AgentProc::start(&journal, &ports.mqtt_addr(), &creds, "h1", &[]);
-    let answer = agent.scan("receive TEA A-01-1 10").expect("answer");
-    assert!(answer.starts_with("ok"), "{answer}");
-    wait_until("stock received", WAIT, || {
-        let (_, stock) = call(addr, "GET", "/api/v1/stock/TEA", None);
-        (stock["on_hand"] == 10).then_some(())
-    })
-    .expect("the receipt did not reach the hub");
+    receive_tea(&mut agent, addr);
     paid_order(addr, "RS-1", "TEA", 3);
     let first = wait_until("the agent holds its first list", WAIT, || {
         held(addr, "h1").filter(|&v| v >= 1)
