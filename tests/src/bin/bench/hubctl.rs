@@ -3,7 +3,55 @@
 //! logs in and signs its batches, as a real one does).
 
 use crate::ingest::wait_subscribed;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use tests::mosquitto::{export_acl, hub_config, Mosquitto};
+
+/// Which broker a benchmark's hub runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Broker {
+    /// The hub's own rumqttd (in its `hub broker-child` process).
+    Embedded,
+    /// Debian's Mosquitto with the files `hub device acl` writes.
+    Mosquitto,
+}
+
+impl Broker {
+    /// Its name in tables and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Broker::Embedded => "embedded",
+            Broker::Mosquitto => "mosquitto",
+        }
+    }
+}
+
+/// A Mosquitto for the hub of `site`, and the hub config file that puts a
+/// hub on it (`[external_broker]` login; the address is
+/// [`Mosquitto::addr`]).
+pub struct HubMosquitto {
+    /// The running broker (killed when dropped).
+    pub broker: Mosquitto,
+    /// The hub config file (`--config`).
+    pub config: PathBuf,
+}
+
+/// Starts Mosquitto loading the files the real `hub device acl` wrote for
+/// the registry in `data` (devices provisioned before), its own files and
+/// the hub config in `work` (not `data`). It logs only errors, warnings
+/// and notices: thousands of clients would otherwise have it write a line
+/// per packet. It inherits this process's open-file limit.
+pub fn start_mosquitto(work: &Path, data: &Path, site: &str) -> HubMosquitto {
+    let config = hub_config(
+        work,
+        site,
+        &format!("hub-{site}"),
+        &format!("hub-secret-for-the-{site}-bench"),
+    );
+    let acl = work.join("acl");
+    export_acl(data, &config, &acl);
+    let broker = Mosquitto::start_logging(work, &acl, &["error", "warning", "notice"]);
+    HubMosquitto { broker, config }
+}
 
 /// Starts a hub for site `bench` with its data in `dir`; returns it and its
 /// MQTT port once it is subscribed.
@@ -32,6 +80,18 @@ pub async fn start_with(
     tests::http::use_hub_token(hub.http_addr, dir);
     wait_subscribed(&hub).await?;
     Ok((hub, port))
+}
+
+/// [`start`] on `mosquitto` instead of the embedded broker; the port
+/// returned is the broker's.
+pub async fn start_on_mosquitto(
+    dir: &Path,
+    mosquitto: &HubMosquitto,
+) -> anyhow::Result<(hub::RunningHub, u16)> {
+    let mut external = hub::HubConfig::from_file(&mosquitto.config)?.external_broker;
+    external.address = Some(mosquitto.broker.addr());
+    let (hub, _) = start_with(dir, |c| c.external_broker = external).await?;
+    Ok((hub, mosquitto.broker.port))
 }
 
 /// Stops a hub and waits for its final commit.

@@ -57,6 +57,10 @@ enum Cmd {
         /// Milliseconds between one device's scans.
         #[arg(long, default_value_t = 1000)]
         period_ms: u64,
+        /// Broker the hub runs on: embedded (judged against the targets),
+        /// mosquitto (figures only), or both, side by side.
+        #[arg(long, value_enum, default_value = "embedded")]
+        broker: latency::Brokers,
     },
     /// Drain of one device's offline backlog.
     Backlog {
@@ -152,7 +156,7 @@ enum Cmd {
         devices: Vec<usize>,
         /// Brokers, comma-separated: embedded, mosquitto.
         #[arg(long, default_value = "embedded,mosquitto", value_delimiter = ',')]
-        broker: Vec<storm::Broker>,
+        broker: Vec<hubctl::Broker>,
         /// Seconds over which the devices connect.
         #[arg(long, default_value_t = 3)]
         ramp_s: u64,
@@ -200,7 +204,11 @@ fn main() -> anyhow::Result<std::process::ExitCode> {
                 devices,
                 seconds,
                 period_ms,
-            } => latency::run_with_period(devices, seconds, Duration::from_millis(period_ms)).await,
+                broker,
+            } => {
+                let period = Duration::from_millis(period_ms);
+                latency::run_on(devices, seconds, period, broker).await
+            }
             Cmd::Backlog { movements } => backlog::run(movements).await,
             Cmd::AgentMemory { scans } => memory::run(scans).await,
             Cmd::Probe { rounds } => ingest::probe(rounds).await.map(|()| true),

@@ -10,11 +10,11 @@
 //! here includes the clients' own work. The CPU each process used is
 //! printed beside the times, to say where they went.
 
+use crate::hubctl::{start_mosquitto, Broker, HubMosquitto};
 use crate::stats::verdict;
 use crate::swarm::stock_exact;
 use std::path::Path;
 use std::time::Duration;
-use tests::mosquitto::{export_acl, hub_config, Mosquitto};
 use tests::procs::{broker_child, cpu_time, raise_fd_limit};
 use tests::swarm::{SwarmPlan, SwarmReport};
 use tests::{HubPorts, HubProc};
@@ -25,24 +25,6 @@ const TARGET_DEVICES: usize = 10_000;
 const TARGET_TIME: Duration = Duration::from_secs(10);
 /// The site every storm device belongs to.
 const SITE: &str = "storm";
-
-/// Which broker the hub runs on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Broker {
-    /// The hub's own rumqttd (in its `hub broker-child` process).
-    Embedded,
-    /// Debian's Mosquitto with the files `hub device acl` writes.
-    Mosquitto,
-}
-
-impl Broker {
-    fn name(self) -> &'static str {
-        match self {
-            Broker::Embedded => "embedded",
-            Broker::Mosquitto => "mosquitto",
-        }
-    }
-}
 
 /// What to run.
 pub struct Plan {
@@ -121,12 +103,12 @@ async fn storm(broker: Broker, devices: usize, plan: &Plan) -> anyhow::Result<Ro
         }
         Broker::Mosquitto => {
             let (hub, mosquitto) = on_mosquitto(dir.path(), &data);
-            let port = mosquitto.port;
+            let port = mosquitto.broker.port;
             (hub, Some(mosquitto), port)
         }
     };
     let broker_pid = match &mosquitto {
-        Some(m) => Some(m.pid()),
+        Some(m) => Some(m.broker.pid()),
         None => broker_child(hub.pid()),
     };
     let pids = [Some(hub.pid()), broker_pid, Some(std::process::id())];
@@ -150,7 +132,8 @@ async fn storm(broker: Broker, devices: usize, plan: &Plan) -> anyhow::Result<Ro
             .map(|(a, b)| a.saturating_sub(b));
     }
     let drops = mosquitto.as_ref().map_or_else(Vec::new, |m| {
-        m.log_text()
+        m.broker
+            .log_text()
             .lines()
             .filter(|l| l.contains("dropped"))
             .map(str::to_string)
@@ -175,13 +158,10 @@ async fn storm(broker: Broker, devices: usize, plan: &Plan) -> anyhow::Result<Ro
 
 /// Mosquitto loading the files `hub device acl` wrote for `data`'s
 /// registry, and a hub process on it.
-fn on_mosquitto(work: &Path, data: &Path) -> (HubProc, Mosquitto) {
-    let config = hub_config(work, SITE, "hub-storm", "hub-secret-for-the-storm");
-    let acl = work.join("acl");
-    export_acl(data, &config, &acl);
-    let mosquitto = Mosquitto::start_logging(work, &acl, &["error", "warning", "notice"]);
-    let addr = mosquitto.addr();
-    let config = config.to_string_lossy();
+fn on_mosquitto(work: &Path, data: &Path) -> (HubProc, HubMosquitto) {
+    let mosquitto = start_mosquitto(work, data, SITE);
+    let addr = mosquitto.broker.addr();
+    let config = mosquitto.config.to_string_lossy();
     let extra = ["--config", &*config, "--external-broker", &addr];
     let hub = HubProc::start_with(data, HubPorts::fresh(), SITE, &extra);
     (hub, mosquitto)
