@@ -226,13 +226,34 @@ pub fn apply_movement(
     }
 }
 
+/// A replay of the log in progress: the stock the entries so far add up
+/// to, and how many movements they held (the archive's checkpoints,
+/// reconciliation and the archive's audit each carry one on).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Replay {
+    /// Stock per key, zero rows included.
+    pub stock: HashMap<StockKey, i64>,
+    /// Movements applied.
+    pub movements: u64,
+}
+
+impl Replay {
+    /// Applies one log entry's movements, in order.
+    pub fn apply(&mut self, event: &EventRecord) {
+        self.movements += event.movements.len() as u64;
+        for movement in &event.movements {
+            apply_movement(&mut self.stock, movement, &mut |_, _| {});
+        }
+    }
+}
+
 /// Rebuilds on-hand from the event log, in log order.
 pub fn replay<'a>(events: impl IntoIterator<Item = &'a EventRecord>) -> BTreeMap<StockKey, i64> {
-    let mut stock = HashMap::new();
-    for movement in events.into_iter().flat_map(|e| &e.movements) {
-        apply_movement(&mut stock, movement, &mut |_, _| {});
+    let mut replayed = Replay::default();
+    for event in events {
+        replayed.apply(event);
     }
-    snapshot(&stock)
+    snapshot(&replayed.stock)
 }
 
 /// The stock with its zero rows left out: what a store holds and a replay

@@ -14,14 +14,14 @@ pub use crate::reconcile::erp::ErpFile;
 pub mod erp;
 pub mod worker;
 
-use crate::events::{apply_movement, snapshot as snapshot_of};
+use crate::events::snapshot as snapshot_of;
 use crate::pool::{Pool, StockKey};
 use crate::store::{Store, StoreError};
 pub use hub_core::reconcile::{
     reserved_differences, stock_differences, variances, ErpComparison, Report, ReservedDifference,
     SkuVariance, StockDifference, Verification, AUDIT_THRESHOLD_PCT,
 };
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fmt::Write;
 
 /// Rebuilds the pool from the log and compares it with the stored one;
@@ -51,20 +51,17 @@ fn verify_against(
     // time (the log can be far larger than memory).
     let base = store.checkpoint_at_or_below(through)?;
     let mut events = base.through;
-    let mut movements = base.movements;
-    let mut replayed: HashMap<StockKey, i64> = base.stock.into_iter().collect();
-    for entry in store.events_from(base.through + 1) {
+    let mut replayed = base.into_replay();
+    for entry in store.events_from(events + 1) {
         let (id, record) = entry?;
         if id > through {
             break;
         }
         events = id;
-        movements += record.movements.len() as u64;
-        for m in &record.movements {
-            apply_movement(&mut replayed, m, &mut |_, _| {});
-        }
+        replayed.apply(&record);
     }
-    let stock_differences = stock_differences(stored, &snapshot_of(&replayed));
+    let movements = replayed.movements;
+    let stock_differences = stock_differences(stored, &snapshot_of(&replayed.stock));
     Ok(Verification {
         events,
         movements,

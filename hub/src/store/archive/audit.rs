@@ -3,9 +3,9 @@
 //! check trusts the newest checkpoint (its CRC checked) so that a start
 //! does not read the whole archive; this reads all of it.
 
-use crate::events::{apply_movement, snapshot};
+use crate::events::{snapshot, Replay};
 use crate::store::{Store, StoreError};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 impl Store {
     /// Replays every archived entry from entry 1 and compares each
@@ -13,8 +13,7 @@ impl Store {
     /// replayed, or names the first segment whose checkpoint differs.
     pub fn audit_archive(&self) -> Result<u64, StoreError> {
         let segments = self.archive.state().segments.clone();
-        let mut stock = HashMap::new();
-        let mut movements = 0u64;
+        let mut replay = Replay::default();
         for name in &segments {
             let mut segment = self.archive.segment(name)?;
             segment.rewind()?;
@@ -22,10 +21,7 @@ impl Store {
                 let event = segment.next_entry(id)?.ok_or_else(|| {
                     StoreError::Inconsistent(format!("archive segment lacks entry {id}"))
                 })?;
-                movements += event.movements.len() as u64;
-                for m in &event.movements {
-                    apply_movement(&mut stock, m, &mut |_, _| {});
-                }
+                replay.apply(&event);
             }
             let checkpoint = segment.checkpoint()?;
             let theirs: BTreeMap<_, _> = checkpoint
@@ -33,7 +29,7 @@ impl Store {
                 .into_iter()
                 .filter(|(_, on_hand)| *on_hand != 0)
                 .collect();
-            if snapshot(&stock) != theirs || checkpoint.movements != movements {
+            if snapshot(&replay.stock) != theirs || checkpoint.movements != replay.movements {
                 return Err(StoreError::Inconsistent(format!(
                     "event log archive segment {}: its checkpoint is not the replay of \
                      entries 1..={}",

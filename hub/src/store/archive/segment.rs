@@ -16,6 +16,7 @@
 //! streams section each (device, epoch) stream's last archived seq through
 //! `last` (cumulative, so a stream's segment is found by binary search).
 
+use crate::events::Replay;
 use crate::pool::{DeviceEpoch, EventRecord, StockKey};
 use crate::store::codec::STORAGE_VERSION;
 use crate::store::StoreError;
@@ -42,6 +43,27 @@ pub struct Checkpoint {
     pub movements: u64,
     /// Stock per key (zeros included: the replay's own map).
     pub stock: Vec<(StockKey, i64)>,
+}
+
+impl Checkpoint {
+    /// The checkpoint of a replay through entry `through`.
+    pub fn of(through: u64, replay: Replay) -> Checkpoint {
+        let mut stock: Vec<(StockKey, i64)> = replay.stock.into_iter().collect();
+        stock.sort();
+        Checkpoint {
+            through,
+            movements: replay.movements,
+            stock,
+        }
+    }
+
+    /// The replay to carry on from here.
+    pub fn into_replay(self) -> Replay {
+        Replay {
+            stock: self.stock.into_iter().collect(),
+            movements: self.movements,
+        }
+    }
 }
 
 /// Each stream's last archived seq.

@@ -2,12 +2,10 @@
 //! listed in [`crate::store::archive`]).
 
 use super::segment::{Checkpoint, SegmentName, SegmentWriter, Streams};
-use crate::events::apply_movement;
-use crate::pool::{DeviceEpoch, EventRecord, StockKey};
+use crate::pool::{DeviceEpoch, EventRecord};
 use crate::store::applied::index_key;
 use crate::store::codec::{decode, encode_i64, i64_of, id_key, id_of};
 use crate::store::{Store, StoreError, NEXT_EVENT};
-use std::collections::HashMap;
 
 /// The sled key of the archive's marker: entries `1..=` it are archived.
 pub(crate) const ARCHIVED_THROUGH: &[u8] = b"marchived_through";
@@ -98,13 +96,7 @@ impl Store {
     /// Writes entries `name.first..=name.last` from sled to a segment file,
     /// durably; returns each stream's last archived seq through it.
     pub(super) fn write_segment(&self, name: &SegmentName) -> Result<Streams, StoreError> {
-        let (mut stock, mut movements) = match name.first {
-            1 => (HashMap::new(), 0),
-            _ => {
-                let previous = self.checkpoint_at_or_below(name.first - 1)?;
-                (previous.stock.into_iter().collect(), previous.movements)
-            }
-        };
+        let mut replay = self.checkpoint_at_or_below(name.first - 1)?.into_replay();
         let mut streams = self.archive.state().streams.clone();
         let dir = &self.archive.dir;
         let temp = dir.join(format!("{}.tmp", name.file_name()));
@@ -117,10 +109,7 @@ impl Store {
             let id = id_of(&key)?;
             let event: EventRecord = decode(&key, &value)?;
             out.entry(id, &event)?;
-            for m in &event.movements {
-                apply_movement(&mut stock, m, &mut |_, _| {});
-            }
-            movements += event.movements.len() as u64;
+            replay.apply(&event);
             if let Some(last) = event.movements.last() {
                 let stream = DeviceEpoch {
                     device: event.device,
@@ -129,14 +118,7 @@ impl Store {
                 streams.insert(stream, last.seq);
             }
         }
-        let mut stock: Vec<(StockKey, i64)> = stock.into_iter().collect();
-        stock.sort();
-        let checkpoint = Checkpoint {
-            through: name.last,
-            movements,
-            stock,
-        };
-        out.finish(&checkpoint, &streams)?;
+        out.finish(&Checkpoint::of(name.last, replay), &streams)?;
         let path = dir.join(name.file_name());
         let err = |source| StoreError::Archive {
             path: path.clone(),
