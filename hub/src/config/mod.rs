@@ -62,6 +62,10 @@ pub struct HubConfig {
     pub event_log_keep: u64,
     /// Entries per archive segment file.
     pub event_log_segment: u64,
+    /// Growth of sled's data file, MiB, past where the last relocation
+    /// pass left it, that starts the next pass (0: never); see
+    /// [`crate::store::relocate`].
+    pub store_relocate_mb: u64,
     /// The program the embedded broker runs in, as `PROGRAM broker-child`;
     /// unset, the running `hub` binary itself.
     pub broker_program: Option<PathBuf>,
@@ -139,6 +143,7 @@ impl Default for HubConfig {
             store_cache_mb: 16,
             event_log_keep: crate::store::archive::ArchivePolicy::default().keep,
             event_log_segment: crate::store::archive::ArchivePolicy::default().segment,
+            store_relocate_mb: crate::store::relocate::RelocatePolicy::default().grow >> 20,
             broker_program: None,
             broker_probe_interval_ms: 500,
             broker_probe_timeout_ms: 10_000,
@@ -269,6 +274,11 @@ impl HubConfig {
         if self.event_log_keep > 1 << 30 || !(1..=1 << 24).contains(&self.event_log_segment) {
             return Err(ConfigError::Invalid(
                 "event_log_keep must be 0 to 1073741824 and event_log_segment 1 to 16777216".into(),
+            ));
+        }
+        if self.store_relocate_mb > 1 << 20 {
+            return Err(ConfigError::Invalid(
+                "store_relocate_mb must be 0 to 1048576".into(),
             ));
         }
         self.validate_orders()?;

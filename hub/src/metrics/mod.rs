@@ -110,6 +110,12 @@ pub struct Metrics {
     /// Frames refused as forged: from an unknown or revoked device,
     /// unsigned, or failing their device's MAC (also dead letters).
     pub forged_refused: AtomicU64,
+    /// Size of sled's data file at the upkeep's last round, bytes.
+    pub store_data_file_bytes: AtomicU64,
+    /// Relocation passes finished ([`crate::store::relocate`]).
+    pub store_relocation_passes: AtomicU64,
+    /// Records those passes wrote back.
+    pub store_records_relocated: AtomicU64,
     /// Batches by outcome.
     pub batches: Family<OutcomeLabel, Counter>,
     /// Seconds from a batch's arrival at the hub's MQTT client to the
@@ -158,6 +164,9 @@ impl Default for Metrics {
             registry_generation: AtomicU64::default(),
             writer_queue: AtomicU64::default(),
             forged_refused: AtomicU64::default(),
+            store_data_file_bytes: AtomicU64::default(),
+            store_relocation_passes: AtomicU64::default(),
+            store_records_relocated: AtomicU64::default(),
             batches: Family::default(),
             ack_latency: seconds_histogram(),
             // 1 to 16,384 commands.

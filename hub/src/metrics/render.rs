@@ -202,6 +202,16 @@ fn counters(m: &Metrics) -> Vec<Row> {
             "Scans the pool could not cover",
             load(&m.discrepancies),
         ),
+        (
+            "wms_store_relocation_passes",
+            "Passes that rewrote the store's records so sled could reuse its data file's space",
+            load(&m.store_relocation_passes),
+        ),
+        (
+            "wms_store_records_relocated",
+            "Records the relocation passes wrote back",
+            load(&m.store_records_relocated),
+        ),
     ]
 }
 
@@ -231,6 +241,11 @@ fn gauges(m: &Metrics) -> Vec<Row> {
             "wms_registry_generation",
             "fingerprint of the registry the hub acts on (changes with every add, rotate, revoke)",
             load(&m.registry_generation),
+        ),
+        (
+            "wms_store_data_file_bytes",
+            "Size of the store's sled data file at the upkeep's last round (every 2 s)",
+            load(&m.store_data_file_bytes),
         ),
         (
             "wms_writer_queue",

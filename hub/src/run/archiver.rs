@@ -1,29 +1,60 @@
-//! The archiver: every few seconds, moves the event log's oldest entries
-//! out of the store into segment files once the store holds more than the
-//! configured number ([`crate::store::archive`]). It runs beside the
-//! writer on a blocking thread; the writer never waits for it.
+//! The store's upkeep, beside the writer on a blocking thread (the writer
+//! never waits for it), every few seconds:
+//! - the archiver moves the event log's oldest entries out of the store
+//!   into segment files once the store holds more than the configured
+//!   number ([`crate::store::archive`]);
+//! - the relocator rewrites the store's live records in chunks once sled's
+//!   data file has grown past where the last pass left it, so sled can
+//!   reuse the file's old regions ([`crate::store::relocate`]).
 
 use crate::beat::Beat;
+use crate::metrics::Metrics;
 use crate::store::archive::ArchivePolicy;
+use crate::store::relocate::{RelocatePolicy, Relocator};
 use crate::store::Store;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
-/// How often the archiver looks.
+/// How often the upkeep looks.
 pub const ARCHIVE_EVERY: Duration = Duration::from_secs(2);
 
 /// How long one round may take: a segment of 65,536 entries is about
-/// 8 MB written and synced, and its entries removed from the store.
+/// 8 MB written and synced, and its entries removed from the store; a
+/// relocation chunk rewrites 65,536 records.
 pub const ARCHIVE_PATIENCE: Duration = Duration::from_secs(120);
 
-/// Archives whatever is due every [`ARCHIVE_EVERY`] until cancelled. A
-/// failed step (a full disk, say) is logged and tried again next round:
-/// the store is left as it was, only larger.
-pub async fn archiver(store: Store, policy: ArchivePolicy, beat: Beat, cancel: CancellationToken) {
+/// What the upkeep does.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Upkeep {
+    /// When the event log is archived.
+    pub archive: ArchivePolicy,
+    /// When the store's records are relocated.
+    pub relocate: RelocatePolicy,
+}
+
+/// Archives and relocates whatever is due every [`ARCHIVE_EVERY`] until
+/// cancelled. A failed step (a full disk, say) is logged and tried again
+/// next round: the store is left as it was, only larger.
+pub async fn archiver(
+    store: Store,
+    upkeep: Upkeep,
+    metrics: Arc<Metrics>,
+    beat: Beat,
+    cancel: CancellationToken,
+) {
+    let relocator = Arc::new(Mutex::new(Relocator::new(upkeep.relocate)));
     crate::beat::every(ARCHIVE_EVERY, beat, cancel, || {
         let store = store.clone();
+        let relocator = relocator.clone();
+        let metrics = metrics.clone();
         async move {
-            let step = tokio::task::spawn_blocking(move || archive_due(&store, policy)).await;
+            let step = tokio::task::spawn_blocking(move || {
+                archive_due(&store, upkeep.archive);
+                relocate_due(&store, &relocator, &metrics);
+            })
+            .await;
             // Only a stopping runtime fails the join; the loop ends then.
             step.is_ok()
         }
@@ -36,5 +67,36 @@ pub async fn archiver(store: Store, policy: ArchivePolicy, beat: Beat, cancel: C
 fn archive_due(store: &Store, policy: ArchivePolicy) {
     if let Err(e) = store.archive_step(policy) {
         tracing::error!(error = %e, "cannot archive the event log; will try again");
+    }
+}
+
+/// Rewrites one chunk of records if a relocation pass is due.
+fn relocate_due(store: &Store, relocator: &Mutex<Relocator>, metrics: &Metrics) {
+    let mut relocator = relocator.lock().unwrap_or_else(|p| p.into_inner());
+    let before = store.data_file_bytes();
+    metrics
+        .store_data_file_bytes
+        .store(before, Ordering::Relaxed);
+    let step = relocator.step(store);
+    let stats = relocator.stats();
+    metrics
+        .store_relocation_passes
+        .store(stats.passes, Ordering::Relaxed);
+    metrics
+        .store_records_relocated
+        .store(stats.rewritten, Ordering::Relaxed);
+    match step {
+        Ok(crate::store::relocate::Step::Finished) => {
+            tracing::info!(
+                passes = stats.passes,
+                rewritten = stats.rewritten,
+                data_file_mib = before >> 20,
+                "relocated the store's records"
+            );
+        }
+        Ok(_) => {}
+        Err(e) => {
+            tracing::error!(error = %e, "cannot relocate the store's records; will try again")
+        }
     }
 }

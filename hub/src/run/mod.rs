@@ -259,12 +259,19 @@ pub async fn start_with_clock(
     }
     timers::spawn(&mut parts, &config, &cmd_tx, &clock, &cancel);
     let (c, s) = (cancel.clone(), store.clone());
-    let policy = crate::store::archive::ArchivePolicy {
-        keep: config.event_log_keep,
-        segment: config.event_log_segment,
+    let upkeep = archiver::Upkeep {
+        archive: crate::store::archive::ArchivePolicy {
+            keep: config.event_log_keep,
+            segment: config.event_log_segment,
+        },
+        relocate: crate::store::relocate::RelocatePolicy {
+            grow: config.store_relocate_mb << 20,
+            ..Default::default()
+        },
     };
+    let m = metrics.clone();
     parts.spawn_beating("log-archive", archiver::ARCHIVE_PATIENCE, |beat| {
-        archiver::archiver(s, policy, beat, c)
+        archiver::archiver(s, upkeep, m, beat, c)
     });
     let c = cancel.clone();
     parts.spawn_beating("writeback", crate::writeback::worker::PATIENCE, |beat| {

@@ -82,6 +82,7 @@ pub mod orders;
 mod prune;
 mod reads;
 pub(crate) mod reclaim;
+pub mod relocate;
 pub mod tasks;
 
 pub(crate) const NEXT_EVENT: &[u8] = b"mnext_event";
@@ -256,7 +257,9 @@ impl Store {
                 .collect(),
             allocations: self.allocations()?,
             orders: self.open_orders()?,
-            customers: self.all_customers()?,
+            // Customers are read when a command needs one (the store is
+            // the pool's archive: see `hub_core::orders::archive`).
+            customers: Vec::new(),
             tasks: self.task_parts()?,
             printing: self.print_parts()?,
             ..PoolParts::default()
