@@ -16,7 +16,7 @@
 //! orders need, once the `m` mark says indexing is complete; a store
 //! written before the index is indexed at open ([`Store::index_final_orders`]).
 
-use crate::orders::{Order, OrderArchive};
+use crate::orders::{Customer, Order, OrderArchive};
 use crate::store::codec::{damaged, decode, encode_i64, i64_of, id_key};
 use crate::store::{Store, StoreError};
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -220,6 +220,15 @@ impl OrderArchive for Store {
 
     fn orders_of_customer(&self, key: &str) -> Result<Vec<(u64, bool)>, String> {
         self.final_orders_of(key).map_err(|e| e.to_string())
+    }
+
+    fn customer(&self, key: &str) -> Result<Option<Customer>, String> {
+        Store::customer(self, key).map_err(|e| e.to_string())
+    }
+
+    fn inactive_customers(&self, before_ms: u64) -> Result<Vec<String>, String> {
+        self.inactive_customer_keys(before_ms)
+            .map_err(|e| e.to_string())
     }
 }
 

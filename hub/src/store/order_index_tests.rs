@@ -95,7 +95,10 @@ fn a_final_order_resent_after_a_restart_is_the_same_order_and_nothing_doubles() 
         (again.order.id, again.order.state),
         (done, OrderState::Cancelled)
     );
-    assert_eq!(pool.customer("c-1").map(|c| c.orders), Some(2));
+    assert_eq!(
+        pool.customer("c-1").expect("read").map(|c| c.orders),
+        Some(2)
+    );
     let changes = pool.take_changes();
     assert!(changes.orders.is_empty(), "nothing to write");
     store.commit(&changes).expect("commit");

@@ -72,15 +72,19 @@ impl Store {
         Ok(out)
     }
 
-    /// Every stored customer.
-    pub fn all_customers(&self) -> Result<Vec<Customer>, StoreError> {
-        self.tree
-            .scan_prefix([b'c'])
-            .map(|item| {
-                let (k, v) = item?;
-                decode(&k, &v)
-            })
-            .collect()
+    /// Keys of the customers whose last order is older than `before_ms`
+    /// and whose data key still exists (a walk over every customer: the
+    /// writer's hourly archive check).
+    pub fn inactive_customer_keys(&self, before_ms: u64) -> Result<Vec<String>, StoreError> {
+        let mut out = Vec::new();
+        for item in self.tree.scan_prefix([b'c']) {
+            let (k, v) = item?;
+            let customer: Customer = decode(&k, &v)?;
+            if customer.last_ms < before_ms && customer.wrapped_key.is_some() {
+                out.push(customer.key);
+            }
+        }
+        Ok(out)
     }
 
     /// One customer by key.

@@ -104,10 +104,6 @@ fn relocation_keeps_the_data_file_from_growing_under_the_hubs_mix() {
             if relocate {
                 while r.step(&store).expect("step") == Step::Chunk {}
             }
-            eprintln!(
-                "relocate {relocate} round {round} {}",
-                store.data_file_bytes() >> 20
-            );
         }
         store.data_file_bytes()
     };

@@ -276,12 +276,15 @@ pub fn apply(pool: &mut Pool, cmd: Command, now: u64) -> Result<Option<Pending>,
         Command::Sweep => {
             pool.sweep(now);
             pool.end_due_allocations(now);
-            let archived = pool.archive_inactive(now);
-            if archived > 0 {
-                tracing::info!(
+            match pool.archive_inactive(now) {
+                Ok(0) => {}
+                Ok(archived) => tracing::info!(
                     archived,
                     "inactive customers archived (data keys destroyed)"
-                );
+                ),
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot archive inactive customers; will try again")
+                }
             }
             pool.sweep_tasks(now);
             pool.sweep_printing(now);

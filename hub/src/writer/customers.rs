@@ -91,9 +91,9 @@ impl Desk {
         }
     }
 
-    fn data_key_of(&self, pool: &Pool, key: &str) -> Result<DataKey, PoolError> {
+    fn data_key_of(&self, pool: &mut Pool, key: &str) -> Result<DataKey, PoolError> {
         let wrapped = pool
-            .customer(key)
+            .customer(key)?
             .ok_or_else(|| PoolError::CustomerNotFound(key.to_string()))?
             .wrapped_key
             .clone()
@@ -133,7 +133,7 @@ impl Desk {
         now: u64,
     ) -> Result<Customer, PoolError> {
         pool.recall_order(id)?;
-        let order = pool.order(id).ok_or(PoolError::OrderNotFound(id))?;
+        let order = &pool.order(id).ok_or(PoolError::OrderNotFound(id))?.clone();
         let old = self.order_data_key(pool, order)?;
         // A key no phone hashes to: the record of this order alone.
         let key = self

@@ -195,9 +195,10 @@ impl Desk {
     ) -> Result<LabelData, PoolError> {
         // A preview of a shipped order's label reads it back from the store.
         pool.recall_order(shipment.order)?;
-        let order = pool
+        let order = &pool
             .order(shipment.order)
-            .ok_or(PoolError::OrderNotFound(shipment.order))?;
+            .ok_or(PoolError::OrderNotFound(shipment.order))?
+            .clone();
         let data = open_customer(&self.order_data_key(pool, order)?, order)?;
         let (order_ref, service, customer) = (
             order.platform_order_id.clone(),

@@ -128,7 +128,7 @@ impl Desk {
             });
         }
         let key = self.customer_key(&new);
-        let known = pool.customer(&key).and_then(|c| c.wrapped_key.clone());
+        let known = pool.customer(&key)?.and_then(|c| c.wrapped_key.clone());
         let (data_key, wrapped) = match known {
             Some(bytes) => (self.unwrap(&bytes, &key)?, None),
             None => {
@@ -165,7 +165,7 @@ impl Desk {
     ) -> Result<CustomerData, PoolError> {
         // Shipped and cancelled orders are read back from the store.
         pool.recall_order(id)?;
-        let order = pool.order(id).ok_or(PoolError::OrderNotFound(id))?;
+        let order = &pool.order(id).ok_or(PoolError::OrderNotFound(id))?.clone();
         let key = order.customer.customer_key.clone();
         let data_key = self.order_data_key(pool, order)?;
         let data = open_customer(&data_key, order)?;
@@ -182,10 +182,14 @@ impl Desk {
 
     /// The data key of `order`'s customer (gone once the customer was
     /// archived).
-    pub(crate) fn order_data_key(&self, pool: &Pool, order: &Order) -> Result<DataKey, PoolError> {
+    pub(crate) fn order_data_key(
+        &self,
+        pool: &mut Pool,
+        order: &Order,
+    ) -> Result<DataKey, PoolError> {
         let key = &order.customer.customer_key;
         let wrapped = pool
-            .customer(key)
+            .customer(key)?
             .and_then(|c| c.wrapped_key.clone())
             .ok_or_else(|| {
                 PoolError::Invalid(format!("order {}'s customer was archived", order.id))
@@ -440,7 +444,7 @@ impl Desk {
             None => None,
             Some((data, fixes)) => {
                 pool.recall_order(id)?;
-                let order = pool.order(id).ok_or(PoolError::OrderNotFound(id))?;
+                let order = &pool.order(id).ok_or(PoolError::OrderNotFound(id))?.clone();
                 let key = order.customer.customer_key.clone();
                 let context = format!("order:{}:{}", order.platform, order.platform_order_id);
                 let data_key = self.order_data_key(pool, order)?;

@@ -12,8 +12,15 @@
 //! [`ArchiveInMemory`] in tests. The core reads through the trait and
 //! never does I/O itself, as the event log is read through
 //! [`AppliedLog`](crate::events::AppliedLog).
+//!
+//! Customers leave the same way, for the same reason (a hub sees a new
+//! customer with most orders): with an archive, the book holds a customer
+//! only from the moment a command needs it to the commit that stores it,
+//! and every command finds it through the archive first, so none can make
+//! a second record for a customer who has one.
 
 use super::model::Order;
+use super::Customer;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
@@ -38,6 +45,13 @@ pub trait OrderArchive: Send + Sync {
     /// The final orders of a customer (keyed hash): (id, whether units of
     /// it came back).
     fn orders_of_customer(&self, key: &str) -> Result<Vec<(u64, bool)>, String>;
+
+    /// One committed customer record, by keyed hash.
+    fn customer(&self, key: &str) -> Result<Option<Customer>, String>;
+
+    /// Keys of the committed customers whose last order is older than
+    /// `before_ms` and whose data key still exists.
+    fn inactive_customers(&self, before_ms: u64) -> Result<Vec<String>, String>;
 }
 
 /// The archive a book reads, shared with whoever writes it.
@@ -56,6 +70,7 @@ impl std::fmt::Debug for Archive {
 #[derive(Debug, Default)]
 pub struct ArchiveInMemory {
     orders: Mutex<BTreeMap<u64, Order>>,
+    customers: Mutex<BTreeMap<String, Customer>>,
 }
 
 impl ArchiveInMemory {
@@ -64,6 +79,17 @@ impl ArchiveInMemory {
         let mut held = self.orders.lock().unwrap_or_else(|p| p.into_inner());
         for order in orders {
             held.insert(order.id, order.clone());
+        }
+    }
+
+    /// Keeps a group's committed customers and forgets its removed ones.
+    pub fn commit_customers(&self, customers: &[Customer], removed: &[String]) {
+        let mut held = self.customers.lock().unwrap_or_else(|p| p.into_inner());
+        for customer in customers {
+            held.insert(customer.key.clone(), customer.clone());
+        }
+        for key in removed {
+            held.remove(key);
         }
     }
 
@@ -107,6 +133,20 @@ impl OrderArchive for ArchiveInMemory {
         Ok(found
             .iter()
             .map(|o| (o.id, !o.returns.is_empty()))
+            .collect())
+    }
+
+    fn customer(&self, key: &str) -> Result<Option<Customer>, String> {
+        let held = self.customers.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(held.get(key).cloned())
+    }
+
+    fn inactive_customers(&self, before_ms: u64) -> Result<Vec<String>, String> {
+        let held = self.customers.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(held
+            .values()
+            .filter(|c| c.last_ms < before_ms && c.wrapped_key.is_some())
+            .map(|c| c.key.clone())
             .collect())
     }
 }

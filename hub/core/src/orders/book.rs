@@ -6,7 +6,9 @@
 //! the book holds open orders only: a final order leaves at the
 //! [`OrderBook::take_changes`] that hands it to the store, and is
 //! recalled from the archive, for one group, by the commands that still
-//! touch it. Without one (tests, the simulator) every order stays.
+//! touch it; customers likewise leave at every take, and come back for the
+//! group that needs one. Without an archive (tests, the simulator) every
+//! order and customer stays.
 
 use super::archive::{Archive, OrderArchive};
 use super::model::{Order, OrderState};
@@ -139,10 +141,14 @@ impl OrderBook {
         self.customers.get(key)
     }
 
-    /// A customer to change (created empty when new); marks it changed.
-    pub fn customer_mut(&mut self, key: &str, now: u64) -> &mut Customer {
+    /// A customer to change (created empty when new, after a look in the
+    /// archive: see [`OrderBook::recall_customer`]); marks it changed. An
+    /// unreadable archive refuses, never creating a second record.
+    pub fn customer_mut(&mut self, key: &str, now: u64) -> Result<&mut Customer, String> {
+        self.recall_customer(key)?;
         self.changed_customers.insert(key.to_string());
-        self.customers
+        Ok(self
+            .customers
             .entry(key.to_string())
             .or_insert_with(|| Customer {
                 key: key.to_string(),
@@ -151,15 +157,40 @@ impl OrderBook {
                 orders: 0,
                 first_ms: now,
                 last_ms: now,
-            })
+            }))
+    }
+
+    /// Makes customer `key` available to [`OrderBook::customer`] until the
+    /// next take, bringing it back from the archive if it left; false when
+    /// no such customer exists.
+    pub fn recall_customer(&mut self, key: &str) -> Result<bool, String> {
+        if self.customers.contains_key(key) {
+            return Ok(true);
+        }
+        let Some(archive) = &self.archive else {
+            return Ok(false);
+        };
+        let Some(customer) = archive.0.customer(key)? else {
+            return Ok(false);
+        };
+        self.customers.insert(key.to_string(), customer);
+        Ok(true)
+    }
+
+    /// How many customers the book holds now (with an archive: those
+    /// commands touched since the last take).
+    pub fn customers_held(&self) -> usize {
+        self.customers.len()
     }
 
     /// Removes a customer record (merged into another).
-    pub fn remove_customer(&mut self, key: &str) {
+    pub fn remove_customer(&mut self, key: &str) -> Result<(), String> {
+        self.recall_customer(key)?;
         if self.customers.remove(key).is_some() {
             self.changed_customers.remove(key);
             self.removed_customers.push(key.to_string());
         }
+        Ok(())
     }
 
     /// Customer records removed since the last call.
@@ -177,13 +208,25 @@ impl OrderBook {
     }
 
     /// Customers whose last order is older than `before_ms` and whose key
-    /// still exists.
-    pub fn inactive_customers(&self, before_ms: u64) -> Vec<String> {
-        self.customers
-            .values()
-            .filter(|c| c.last_ms < before_ms && c.wrapped_key.is_some())
-            .map(|c| c.key.clone())
-            .collect()
+    /// still exists: those held and, with an archive, those stored, each
+    /// as the book would see it now.
+    pub fn inactive_customers(&mut self, before_ms: u64) -> Result<Vec<String>, String> {
+        let mut keys: BTreeSet<String> = self.customers.keys().cloned().collect();
+        if let Some(archive) = &self.archive {
+            keys.extend(archive.0.inactive_customers(before_ms)?);
+        }
+        let mut out = Vec::new();
+        for key in keys {
+            self.recall_customer(&key)?;
+            let inactive = self
+                .customers
+                .get(&key)
+                .is_some_and(|c| c.last_ms < before_ms && c.wrapped_key.is_some());
+            if inactive {
+                out.push(key);
+            }
+        }
+        Ok(out)
     }
 
     /// Orders and customers changed since the last call, and the next id.
@@ -201,6 +244,8 @@ impl OrderBook {
             .collect();
         let recalled = std::mem::take(&mut self.recalled);
         if self.archive.is_some() {
+            // Every changed customer was taken above; the store has them.
+            self.customers.clear();
             for id in changed.union(&recalled) {
                 if self.orders.get(id).is_some_and(|o| o.state.is_final()) {
                     self.forget(*id);
@@ -226,6 +271,8 @@ impl OrderBook {
         for id in done {
             self.forget(id);
         }
+        let changed = &self.changed_customers;
+        self.customers.retain(|key, _| changed.contains(key));
     }
 
     /// Whether final orders leave memory once committed.

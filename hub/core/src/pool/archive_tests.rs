@@ -7,8 +7,8 @@ use crate::alerts::AlertKind;
 use crate::errors::PoolError;
 use crate::events::{EventRecord, StockKey};
 use crate::orders::{
-    ArchiveInMemory, Order, OrderArchive, OrderCustomer, OrderLine, OrderRules, OrderState,
-    Service, Shipment,
+    ArchiveInMemory, Customer, Order, OrderArchive, OrderCustomer, OrderLine, OrderRules,
+    OrderState, Service, Shipment,
 };
 use crate::pool::orders::OrderIntake;
 use crate::pool::{Changes, Pool, PoolParts};
@@ -73,6 +73,7 @@ fn intake(id: &str, customer: &str) -> OrderIntake {
 fn commit(pool: &mut Pool, archive: &ArchiveInMemory) -> Changes {
     let changes = pool.take_changes();
     archive.commit(&changes.orders);
+    archive.commit_customers(&changes.customers, &changes.removed_customers);
     changes
 }
 
@@ -120,7 +121,7 @@ fn a_final_order_leaves_memory_once_committed_and_its_resend_is_a_duplicate() {
     assert_eq!(again.order.state, OrderState::Cancelled);
     assert_eq!(p.available("TEA"), 9, "only the open order holds stock");
     assert_eq!(
-        p.customer("c-1").map(|c| c.orders),
+        p.customer("c-1").expect("read").map(|c| c.orders),
         Some(2),
         "not counted twice"
     );
@@ -206,6 +207,7 @@ fn returns_on_orders_out_of_memory_are_recorded_and_tag_the_customer() {
     }
     let tags = p
         .customer("c-1")
+        .expect("read")
         .map(|c| c.tags.clone())
         .unwrap_or_default();
     assert!(tags.iter().any(|t| t == "frequent_returns"), "{tags:?}");
@@ -298,6 +300,12 @@ impl OrderArchive for Unreadable {
         Err("disk gone".into())
     }
     fn order_by_tracking(&self, _: &str) -> Result<Option<u64>, String> {
+        Err("disk gone".into())
+    }
+    fn customer(&self, _: &str) -> Result<Option<Customer>, String> {
+        Err("disk gone".into())
+    }
+    fn inactive_customers(&self, _: u64) -> Result<Vec<String>, String> {
         Err("disk gone".into())
     }
     fn orders_of_customer(&self, _: &str) -> Result<Vec<(u64, bool)>, String> {

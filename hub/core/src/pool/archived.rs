@@ -5,7 +5,7 @@
 
 use crate::errors::PoolError;
 use crate::orders::model::Order;
-use crate::orders::OrderArchive;
+use crate::orders::{Customer, OrderArchive};
 use crate::pool::Pool;
 use std::sync::Arc;
 
@@ -22,6 +22,20 @@ impl Pool {
         self.orders.book.set_archive(archive);
         let book = &self.orders.book;
         self.by_tracking.retain(|_, id| book.get(*id).is_some());
+    }
+
+    /// A customer by keyed hash, brought back from the archive (until the
+    /// group's commit) if it left memory.
+    pub fn customer(&mut self, key: &str) -> Result<Option<&Customer>, PoolError> {
+        if !self
+            .orders
+            .book
+            .recall_customer(key)
+            .map_err(archive_error)?
+        {
+            return Ok(None);
+        }
+        Ok(self.orders.book.customer(key))
     }
 
     /// One order, brought back from the archive (until the group's

@@ -8,6 +8,7 @@
 
 use crate::errors::PoolError;
 use crate::orders::{AuditEntry, Customer, OrderCustomer};
+use crate::pool::archived::archive_error;
 use crate::pool::Pool;
 
 /// A customer with at least this many orders is tagged `vip`.
@@ -43,10 +44,14 @@ impl Pool {
             protocol::validate::check_id("tag", tag)
                 .map_err(|e| PoolError::Invalid(e.to_string()))?;
         }
-        if self.orders.book.customer(key).is_none() {
+        if self.customer(key)?.is_none() {
             return Err(not_found(key));
         }
-        let customer = self.orders.book.customer_mut(key, now);
+        let customer = self
+            .orders
+            .book
+            .customer_mut(key, now)
+            .map_err(archive_error)?;
         customer.tags = tags;
         let out = customer.clone();
         self.audit_customer(who, "set_tags", "operator", key, None, now);
@@ -55,11 +60,16 @@ impl Pool {
 
     /// Tags a customer earns from their history (`vip` after
     /// [`VIP_AFTER_ORDERS`] orders); called at each order.
-    pub(crate) fn derive_tags(&mut self, key: &str, now: u64) {
-        let customer = self.orders.book.customer_mut(key, now);
+    pub(crate) fn derive_tags(&mut self, key: &str, now: u64) -> Result<(), PoolError> {
+        let customer = self
+            .orders
+            .book
+            .customer_mut(key, now)
+            .map_err(archive_error)?;
         if customer.orders >= VIP_AFTER_ORDERS && !customer.is_vip() {
             customer.tags.push("vip".into());
         }
+        Ok(())
     }
 
     /// Tags a customer earns from returns: `frequent_returns` once
@@ -69,7 +79,9 @@ impl Pool {
         let Ok(returned) = self.orders.book.returned_orders_of(key) else {
             return;
         };
-        let customer = self.orders.book.customer_mut(key, now);
+        let Ok(customer) = self.orders.book.customer_mut(key, now) else {
+            return;
+        };
         let tagged = customer.tags.iter().any(|t| t == "frequent_returns");
         if returned >= FREQUENT_RETURNS_AFTER && !tagged {
             customer.tags.push("frequent_returns".into());
@@ -87,13 +99,8 @@ impl Pool {
         reason: &str,
         now: u64,
     ) -> Result<Customer, PoolError> {
-        let moved = self
-            .orders
-            .book
-            .customer(from)
-            .ok_or_else(|| not_found(from))?
-            .clone();
-        if self.orders.book.customer(into).is_none() || from == into {
+        let moved = self.customer(from)?.ok_or_else(|| not_found(from))?.clone();
+        if self.customer(into)?.is_none() || from == into {
             return Err(not_found(into));
         }
         for (id, _) in &resealed {
@@ -104,7 +111,11 @@ impl Pool {
                 order.customer = customer;
             }
         }
-        let target = self.orders.book.customer_mut(into, now);
+        let target = self
+            .orders
+            .book
+            .customer_mut(into, now)
+            .map_err(archive_error)?;
         target.orders += moved.orders;
         target.first_ms = target.first_ms.min(moved.first_ms);
         target.last_ms = target.last_ms.max(moved.last_ms);
@@ -114,7 +125,10 @@ impl Pool {
             }
         }
         let out = target.clone();
-        self.orders.book.remove_customer(from);
+        self.orders
+            .book
+            .remove_customer(from)
+            .map_err(archive_error)?;
         self.audit_customer(who, "merge_customer", reason, into, None, now);
         Ok(out)
     }
@@ -135,7 +149,7 @@ impl Pool {
             .ok_or(PoolError::OrderNotFound(order_id))?;
         let old = order.customer.customer_key.clone();
         let new_key = resealed.customer_key.clone();
-        if self.orders.book.customer(&new_key).is_some() {
+        if self.customer(&new_key)?.is_some() {
             return Err(PoolError::Invalid(
                 "the new customer record exists already".into(),
             ));
@@ -143,9 +157,17 @@ impl Pool {
         if let Some(order) = self.orders.book.edit(order_id) {
             order.customer = resealed;
         }
-        let before = self.orders.book.customer_mut(&old, now);
+        let before = self
+            .orders
+            .book
+            .customer_mut(&old, now)
+            .map_err(archive_error)?;
         before.orders = before.orders.saturating_sub(1);
-        let created = self.orders.book.customer_mut(&new_key, now);
+        let created = self
+            .orders
+            .book
+            .customer_mut(&new_key, now)
+            .map_err(archive_error)?;
         created.wrapped_key = Some(wrapped_key);
         created.orders = 1;
         let out = created.clone();
@@ -155,23 +177,31 @@ impl Pool {
 
     /// Destroys the data key of every customer whose last order is older
     /// than `after_ms`: their sealed values can no longer be read; their
-    /// orders and counts stay. Returns how many were archived.
-    pub fn archive_inactive(&mut self, now: u64) -> usize {
+    /// orders and counts stay. Returns how many were archived. An
+    /// unreadable archive archives nothing now (the next check tries
+    /// again) and says why.
+    pub fn archive_inactive(&mut self, now: u64) -> Result<usize, PoolError> {
         if now < self.orders.next_archive_check_ms {
-            return 0;
+            return Ok(0);
         }
         self.orders.next_archive_check_ms = now + ARCHIVE_CHECK_EVERY_MS;
         let after_ms = self.orders.rules.archive_after_ms;
         let keys = self
             .orders
             .book
-            .inactive_customers(now.saturating_sub(after_ms));
+            .inactive_customers(now.saturating_sub(after_ms))
+            .map_err(archive_error)?;
         for key in &keys {
-            self.orders.book.customer_mut(key, now).wrapped_key = None;
+            let customer = self
+                .orders
+                .book
+                .customer_mut(key, now)
+                .map_err(archive_error)?;
+            customer.wrapped_key = None;
             let why = format!("no order for {} days", after_ms / 86_400_000);
             self.audit_customer("hub", "archive_customer", &why, key, None, now);
         }
-        keys.len()
+        Ok(keys.len())
     }
 
     fn audit_customer(

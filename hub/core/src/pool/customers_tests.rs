@@ -55,7 +55,7 @@ fn a_frequent_customer_becomes_vip_and_their_orders_express() {
         p.place_order(order(&format!("V-{i}"), "c-1"), T0)
             .expect("placed");
     }
-    assert!(p.customer("c-1").is_some_and(|c| c.is_vip()));
+    assert!(p.customer("c-1").expect("read").is_some_and(|c| c.is_vip()));
     let next = p
         .place_order(order("V-last", "c-1"), T0)
         .expect("placed")
@@ -103,7 +103,7 @@ fn merging_moves_orders_and_removes_the_record() {
         .expect("merged");
     assert_eq!(merged.orders, 2);
     assert_eq!(merged.first_ms, T0);
-    assert!(p.customer("c-a").is_none());
+    assert!(p.customer("c-a").expect("read").is_none());
     assert_eq!(
         p.order(a.id).map(|o| o.customer.customer_key.as_str()),
         Some("c-b")
@@ -134,9 +134,11 @@ fn splitting_gives_an_order_its_own_record() {
         )
         .expect("split");
     assert_eq!(new.orders, 1);
-    assert_eq!(p.customer("c-a").map(|c| c.orders), Some(1));
+    assert_eq!(p.customer("c-a").expect("read").map(|c| c.orders), Some(1));
     assert_eq!(
-        p.customer("c-new").and_then(|c| c.wrapped_key.clone()),
+        p.customer("c-new")
+            .expect("read")
+            .and_then(|c| c.wrapped_key.clone()),
         Some(vec![9; 61])
     );
 }
@@ -147,15 +149,16 @@ fn inactive_customers_lose_their_key_and_keep_their_counts() {
     p.place_order(order("A-1", "c-old"), T0).expect("old");
     p.place_order(order("A-2", "c-new"), T0 + 300 * DAY)
         .expect("new");
-    assert_eq!(p.archive_inactive(T0 + 364 * DAY), 0);
+    assert_eq!(p.archive_inactive(T0 + 364 * DAY).expect("read"), 0);
     // At exactly 365 days it is not yet past the limit.
-    assert_eq!(p.archive_inactive(T0 + 365 * DAY), 0);
-    assert_eq!(p.archive_inactive(T0 + 366 * DAY), 1);
-    let old = p.customer("c-old").expect("kept");
+    assert_eq!(p.archive_inactive(T0 + 365 * DAY).expect("read"), 0);
+    assert_eq!(p.archive_inactive(T0 + 366 * DAY).expect("read"), 1);
+    let old = p.customer("c-old").expect("read").expect("kept");
     assert_eq!(old.wrapped_key, None, "the data key is destroyed");
     assert_eq!(old.orders, 1, "statistics stay");
     assert!(p
         .customer("c-new")
+        .expect("read")
         .and_then(|c| c.wrapped_key.clone())
         .is_some());
     let changes = p.take_changes();

@@ -456,6 +456,8 @@ mod allocations_tests;
 #[cfg(test)]
 mod archive_tests;
 #[cfg(test)]
+mod customer_archive_tests;
+#[cfg(test)]
 mod customers_tests;
 #[cfg(test)]
 mod orders_tests;

@@ -11,9 +11,9 @@
 
 use crate::alerts::AlertKind;
 use crate::errors::PoolError;
-use crate::orders::book::Customer;
 use crate::orders::model::{Order, OrderCustomer, OrderLine, OrderState, Reason, Service};
 use crate::orders::OrderRules;
+use crate::pool::archived::archive_error;
 use crate::pool::reservations::Reserved;
 use crate::pool::Pool;
 use crate::reservations::{RequestLine, ReserveRequest, MAX_LINES};
@@ -64,11 +64,6 @@ impl Pool {
         self.orders.rules = rules;
     }
 
-    /// A customer by keyed hash.
-    pub fn customer(&self, key: &str) -> Option<&Customer> {
-        self.orders.book.customer(key)
-    }
-
     /// Records an access to personal data (committed with the group, so
     /// the access is on record before its answer leaves).
     pub fn audit(&mut self, entry: crate::orders::AuditEntry) -> u64 {
@@ -99,7 +94,7 @@ impl Pool {
                 created: false,
             });
         }
-        let mut order = self.new_order(intake.clone(), now);
+        let mut order = self.new_order(intake.clone(), now)?;
         let mut problems = intake.problems;
         let limit = self.orders.rules.max_line_quantity;
         for line in order.lines.iter().filter(|l| l.quantity > limit) {
@@ -131,19 +126,24 @@ impl Pool {
         })
     }
 
-    fn new_order(&mut self, intake: OrderIntake, now: u64) -> Order {
+    fn new_order(&mut self, intake: OrderIntake, now: u64) -> Result<Order, PoolError> {
         let customer = self
             .orders
             .book
-            .customer_mut(&intake.customer.customer_key, now);
+            .customer_mut(&intake.customer.customer_key, now)
+            .map_err(archive_error)?;
         if customer.wrapped_key.is_none() {
             customer.wrapped_key = intake.wrapped_key;
         }
         customer.orders += 1;
         customer.last_ms = now;
         let key = customer.key.clone();
-        self.derive_tags(&key, now);
-        let customer = self.orders.book.customer_mut(&key, now);
+        self.derive_tags(&key, now)?;
+        let customer = self
+            .orders
+            .book
+            .customer_mut(&key, now)
+            .map_err(archive_error)?;
         let mut tags = intake.tags;
         for tag in &customer.tags {
             if !tags.contains(tag) {
@@ -184,7 +184,7 @@ impl Pool {
         };
         let note = format!("taken in from {}", order.platform);
         order.enter(OrderState::Received, now, note);
-        order
+        Ok(order)
     }
 
     /// Holds the order's stock (state Validated); pays it at once when it

@@ -69,7 +69,7 @@ fn a_resent_order_is_taken_in_once() {
     assert_eq!(first.order.id, again.order.id);
     assert_eq!(p.orders().count(), 1);
     assert_eq!(p.available("SKU-A"), 8, "held once, not twice");
-    assert_eq!(p.customer("c-1").map(|c| c.orders), Some(1));
+    assert_eq!(p.customer("c-1").expect("read").map(|c| c.orders), Some(1));
 }
 
 #[test]

@@ -140,12 +140,13 @@ mod tests {
         for (i, id) in ids.iter().enumerate() {
             let tagged = pool
                 .customer("c-1")
+                .expect("read")
                 .is_some_and(|c| c.tags.iter().any(|t| t == "frequent_returns"));
             assert!(!tagged, "tagged after {i} returns");
             let task = format!("return:{id}:unwanted");
             pool.apply_batch(&returned(i as u64 + 1, "A-02", 1, &task), 10, NO_LOG);
         }
-        let customer = pool.customer("c-1").expect("customer");
+        let customer = pool.customer("c-1").expect("read").expect("customer");
         assert!(
             customer.tags.iter().any(|t| t == "frequent_returns"),
             "{:?}",

@@ -1,0 +1,142 @@
+//! Customers leave memory at every commit (an archive attached, as the hub
+//! attaches its store) and come back for the group that needs one: the
+//! book never holds more than the customers a group touched, and no
+//! command makes a second record for a customer who has one.
+
+use crate::events::StockKey;
+use crate::orders::{ArchiveInMemory, OrderArchive, OrderCustomer, OrderLine, OrderRules, Service};
+use crate::pool::customers::VIP_AFTER_ORDERS;
+use crate::pool::orders::OrderIntake;
+use crate::pool::{Changes, Pool, PoolParts};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+const T0: u64 = 1_800_000_000_000;
+const DAY: u64 = 86_400_000;
+
+fn pool() -> (Pool, Arc<ArchiveInMemory>) {
+    let key = StockKey {
+        sku: "TEA".into(),
+        location: "A-01".into(),
+        lot: String::new(),
+    };
+    let mut pool = Pool::load(PoolParts {
+        stock: HashMap::from([(key, 1_000)]),
+        ..PoolParts::default()
+    });
+    pool.set_order_rules(OrderRules {
+        site: "s1".into(),
+        ..OrderRules::default()
+    });
+    let archive = Arc::new(ArchiveInMemory::default());
+    pool.set_order_archive(archive.clone());
+    (pool, archive)
+}
+
+fn intake(id: &str, customer: &str, wrapped: u8) -> OrderIntake {
+    OrderIntake {
+        platform: "own".into(),
+        platform_order_id: id.into(),
+        channel: "web".into(),
+        service: Service::Standard,
+        paid: false,
+        customer: OrderCustomer {
+            customer_key: customer.into(),
+            ..OrderCustomer::default()
+        },
+        wrapped_key: Some(vec![wrapped]),
+        lines: vec![OrderLine {
+            sku: "TEA".into(),
+            quantity: 1,
+        }],
+        tags: Vec::new(),
+        problems: Vec::new(),
+        fixes: Vec::new(),
+    }
+}
+
+fn commit(pool: &mut Pool, archive: &ArchiveInMemory) -> Changes {
+    let changes = pool.take_changes();
+    archive.commit(&changes.orders);
+    archive.commit_customers(&changes.customers, &changes.removed_customers);
+    changes
+}
+
+#[test]
+fn customers_leave_memory_at_commit_and_keep_their_history_and_key() {
+    let (mut p, archive) = pool();
+    for n in 0..VIP_AFTER_ORDERS {
+        let customer = format!("c-{}", n % 2);
+        p.place_order(intake(&format!("O-{n}"), &customer, n as u8), T0 + n)
+            .expect("placed");
+        commit(&mut p, &archive);
+        assert_eq!(p.orders.book.customers_held(), 0, "after order {n}");
+    }
+    let stored = archive.customer("c-0").expect("read").expect("stored");
+    assert_eq!(stored.orders, VIP_AFTER_ORDERS / 2);
+    assert_eq!(stored.first_ms, T0);
+    assert_eq!(
+        stored.wrapped_key,
+        Some(vec![0]),
+        "the first order's key stays the customer's key"
+    );
+    // Past the VIP threshold across commits, from the stored count.
+    for n in VIP_AFTER_ORDERS..2 * VIP_AFTER_ORDERS {
+        p.place_order(intake(&format!("O-{n}"), "c-0", 9), T0 + n)
+            .expect("placed");
+        commit(&mut p, &archive);
+    }
+    let c0 = p.customer("c-0").expect("read").expect("recalled").clone();
+    assert_eq!(c0.orders, VIP_AFTER_ORDERS * 3 / 2);
+    assert!(c0.is_vip(), "{:?}", c0.tags);
+}
+
+#[test]
+fn tags_merges_and_splits_reach_customers_out_of_memory() {
+    let (mut p, archive) = pool();
+    let a = p.place_order(intake("A-1", "c-a", 1), T0).expect("placed");
+    p.place_order(intake("B-1", "c-b", 2), T0).expect("placed");
+    commit(&mut p, &archive);
+    p.set_customer_tags("c-a", vec!["wholesale".into()], "op", T0 + 1)
+        .expect("tagged");
+    commit(&mut p, &archive);
+    let moved = vec![(
+        a.order.id,
+        OrderCustomer {
+            customer_key: "c-b".into(),
+            ..OrderCustomer::default()
+        },
+    )];
+    let merged = p
+        .merge_customers("c-a", "c-b", moved, "op", "one person", T0 + 2)
+        .expect("merged");
+    assert_eq!(merged.orders, 2);
+    assert!(merged.tags.contains(&"wholesale".to_string()));
+    let changes = commit(&mut p, &archive);
+    assert_eq!(changes.removed_customers, ["c-a"]);
+    assert_eq!(archive.customer("c-a").expect("read"), None);
+    assert_eq!(p.customer("c-a").expect("read"), None);
+    assert!(p
+        .set_customer_tags("c-a", Vec::new(), "op", T0 + 3)
+        .is_err());
+    assert_eq!(p.orders.book.customers_held(), 0);
+}
+
+#[test]
+fn the_archive_check_finds_stored_customers_and_destroys_their_keys() {
+    let (mut p, archive) = pool();
+    p.place_order(intake("O-1", "c-old", 1), T0)
+        .expect("placed");
+    p.place_order(intake("O-2", "c-new", 2), T0 + 300 * DAY)
+        .expect("placed");
+    commit(&mut p, &archive);
+    assert_eq!(p.orders.book.customers_held(), 0);
+    let archived = p.archive_inactive(T0 + 366 * DAY).expect("read");
+    assert_eq!(archived, 1);
+    commit(&mut p, &archive);
+    let old = archive.customer("c-old").expect("read").expect("kept");
+    assert_eq!(old.wrapped_key, None);
+    assert_eq!(old.orders, 1, "the statistics stay");
+    let new = archive.customer("c-new").expect("read").expect("kept");
+    assert_eq!(new.wrapped_key, Some(vec![2]));
+}
