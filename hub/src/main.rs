@@ -42,6 +42,15 @@ enum Command {
         #[arg(long)]
         data: PathBuf,
     },
+    /// Copy the store in DIR into a fresh sled database, giving back the
+    /// space sled holds in its data file, offline (the hub must not be
+    /// running on DIR; a running hub compacts by itself past
+    /// `store_compact_mb`). Finishes an interrupted compaction first.
+    Compact {
+        /// Data directory.
+        #[arg(long)]
+        data: PathBuf,
+    },
     /// Provision, revoke, rotate and list devices (works while the hub runs).
     #[command(subcommand)]
     Device(cli::device::DeviceCommand),
@@ -161,6 +170,7 @@ fn main() -> anyhow::Result<()> {
     let args = match cli.command {
         Some(Command::Run(args)) => args,
         Some(Command::Verify { data }) => std::process::exit(verify(&data)),
+        Some(Command::Compact { data }) => return compact(&data),
         Some(Command::Device(command)) => return cli::device::run(command),
         Some(Command::Token(command)) => return cli::token::run(command),
         Some(Command::Import(command)) => {
@@ -197,6 +207,23 @@ fn main() -> anyhow::Result<()> {
         });
         hub::run(config, cancel).await
     })?;
+    Ok(())
+}
+
+/// `hub compact`: the store in `data` copied into a fresh database.
+fn compact(data: &std::path::Path) -> anyhow::Result<()> {
+    if !data.join("db").is_file() {
+        anyhow::bail!("hub compact: no store in {}", data.display());
+    }
+    hub::store::compact::finish_interrupted(data)?;
+    let done = hub::store::compact::compact(data)
+        .with_context(|| format!("cannot compact the store in {}", data.display()))?;
+    println!(
+        "compacted {} records: data file {} MiB -> {} MiB",
+        done.records,
+        done.before >> 20,
+        done.after >> 20
+    );
     Ok(())
 }
 

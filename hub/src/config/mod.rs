@@ -66,6 +66,10 @@ pub struct HubConfig {
     /// pass left it, that starts the next pass (0: never); see
     /// [`crate::store::relocate`].
     pub store_relocate_mb: u64,
+    /// Size of sled's data file, MiB, past which the hub compacts its store
+    /// (at start, or by restarting itself in-process), 0: never; see
+    /// [`crate::store::compact`].
+    pub store_compact_mb: u64,
     /// The program the embedded broker runs in, as `PROGRAM broker-child`;
     /// unset, the running `hub` binary itself.
     pub broker_program: Option<PathBuf>,
@@ -144,6 +148,7 @@ impl Default for HubConfig {
             event_log_keep: crate::store::archive::ArchivePolicy::default().keep,
             event_log_segment: crate::store::archive::ArchivePolicy::default().segment,
             store_relocate_mb: crate::store::relocate::RelocatePolicy::default().grow >> 20,
+            store_compact_mb: crate::store::compact::CompactPolicy::default().limit >> 20,
             broker_program: None,
             broker_probe_interval_ms: 500,
             broker_probe_timeout_ms: 10_000,
@@ -276,9 +281,9 @@ impl HubConfig {
                 "event_log_keep must be 0 to 1073741824 and event_log_segment 1 to 16777216".into(),
             ));
         }
-        if self.store_relocate_mb > 1 << 20 {
+        if self.store_relocate_mb > 1 << 20 || self.store_compact_mb > 1 << 24 {
             return Err(ConfigError::Invalid(
-                "store_relocate_mb must be 0 to 1048576".into(),
+                "store_relocate_mb must be 0 to 1048576 and store_compact_mb 0 to 16777216".into(),
             ));
         }
         self.validate_orders()?;

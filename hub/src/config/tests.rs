@@ -62,6 +62,7 @@ fn bad_input_is_a_clear_error() {
         ("store_cache_mb = 1", "store_cache_mb"),
         ("event_log_segment = 0", "event_log_segment"),
         ("store_relocate_mb = 99999999", "store_relocate_mb"),
+        ("store_compact_mb = 99999999", "store_compact_mb"),
         ("event_log_keep = 2000000000", "event_log_keep"),
         ("http_max_connections = 0", "http_max_connections"),
         ("http_header_timeout_ms = 5", "http_header_timeout_ms"),

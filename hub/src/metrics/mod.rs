@@ -116,6 +116,8 @@ pub struct Metrics {
     pub store_relocation_passes: AtomicU64,
     /// Records those passes wrote back.
     pub store_records_relocated: AtomicU64,
+    /// Compactions of the store since it was created.
+    pub store_compactions: AtomicU64,
     /// Batches by outcome.
     pub batches: Family<OutcomeLabel, Counter>,
     /// Seconds from a batch's arrival at the hub's MQTT client to the
@@ -167,6 +169,7 @@ impl Default for Metrics {
             store_data_file_bytes: AtomicU64::default(),
             store_relocation_passes: AtomicU64::default(),
             store_records_relocated: AtomicU64::default(),
+            store_compactions: AtomicU64::default(),
             batches: Family::default(),
             ack_latency: seconds_histogram(),
             // 1 to 16,384 commands.

@@ -212,6 +212,11 @@ fn counters(m: &Metrics) -> Vec<Row> {
             "Records the relocation passes wrote back",
             load(&m.store_records_relocated),
         ),
+        (
+            "wms_store_compactions",
+            "Times the store was copied into a fresh database to give back its data file's space",
+            load(&m.store_compactions),
+        ),
     ]
 }
 

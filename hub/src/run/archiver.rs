@@ -5,11 +5,15 @@
 //!   number ([`crate::store::archive`]);
 //! - the relocator rewrites the store's live records in chunks once sled's
 //!   data file has grown past where the last pass left it, so sled can
-//!   reuse the file's old regions ([`crate::store::relocate`]).
+//!   reuse the file's old regions ([`crate::store::relocate`]);
+//! - once the data file is past its limit, it asks for a compaction
+//!   ([`crate::store::compact`]), which [`crate::run::run`] does by
+//!   restarting the hub in-process.
 
 use crate::beat::Beat;
 use crate::metrics::Metrics;
 use crate::store::archive::ArchivePolicy;
+use crate::store::compact::{self, CompactPolicy};
 use crate::store::relocate::{RelocatePolicy, Relocator};
 use crate::store::Store;
 use std::sync::atomic::Ordering;
@@ -32,6 +36,8 @@ pub struct Upkeep {
     pub archive: ArchivePolicy,
     /// When the store's records are relocated.
     pub relocate: RelocatePolicy,
+    /// When the store is compacted.
+    pub compact: CompactPolicy,
 }
 
 /// Archives and relocates whatever is due every [`ARCHIVE_EVERY`] until
@@ -41,6 +47,7 @@ pub async fn archiver(
     store: Store,
     upkeep: Upkeep,
     metrics: Arc<Metrics>,
+    compact_due: CancellationToken,
     beat: Beat,
     cancel: CancellationToken,
 ) {
@@ -49,10 +56,12 @@ pub async fn archiver(
         let store = store.clone();
         let relocator = relocator.clone();
         let metrics = metrics.clone();
+        let compact_due = compact_due.clone();
         async move {
             let step = tokio::task::spawn_blocking(move || {
                 archive_due(&store, upkeep.archive);
                 relocate_due(&store, &relocator, &metrics);
+                ask_compaction(&store, upkeep.compact, &compact_due);
             })
             .await;
             // Only a stopping runtime fails the join; the loop ends then.
@@ -67,6 +76,23 @@ pub async fn archiver(
 fn archive_due(store: &Store, policy: ArchivePolicy) {
     if let Err(e) = store.archive_step(policy) {
         tracing::error!(error = %e, "cannot archive the event log; will try again");
+    }
+}
+
+/// Asks for a compaction (an in-process restart: see
+/// [`crate::run::run`]) once the data file is past its limit.
+fn ask_compaction(store: &Store, policy: CompactPolicy, compact_due: &CancellationToken) {
+    let Some(limit) = compact::limit(store.dir(), policy) else {
+        return;
+    };
+    let size = store.data_file_bytes();
+    if size > limit && !compact_due.is_cancelled() {
+        tracing::warn!(
+            data_file_mib = size >> 20,
+            limit_mib = limit >> 20,
+            "the store's data file is past its limit; compacting it"
+        );
+        compact_due.cancel();
     }
 }
 

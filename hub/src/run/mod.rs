@@ -115,6 +115,9 @@ pub struct RunningHub {
     pub http_addr: SocketAddr,
     /// Cancel this to stop the hub.
     pub cancel: CancellationToken,
+    /// Cancelled by the upkeep when the store's data file is past its
+    /// limit: [`run`] then stops the hub, compacts and starts it again.
+    pub compact_due: CancellationToken,
     /// Store handle (for in-process tests and benchmarks).
     pub store: Store,
     /// Counters.
@@ -151,6 +154,7 @@ pub async fn start_with_clock(
     let devices = Devices::new(book);
     let login = external::hub_login(&config)?;
     std::fs::create_dir_all(&config.data_dir).map_err(|e| StoreError::Sled(e.into()))?;
+    let compactions = compact_before_open(&config).await?;
     let store = Store::open_with_cache(&config.data_dir, config.store_cache_mb << 20)?;
     refuse_mismatched_pool(&store)?;
     // Only a store that opened gets a first-start token: a refused start
@@ -162,6 +166,9 @@ pub async fn start_with_clock(
     let sealer = Sealer::new(&config.site, devices.clone(), boot).map_err(RegistryError::from)?;
     let metrics = Arc::new(Metrics::default());
     metrics.registry_loaded(counts, generation);
+    metrics
+        .store_compactions
+        .store(compactions, std::sync::atomic::Ordering::Relaxed);
     let fleet = Arc::new(Fleet::default());
     let reserved = Arc::new(ReservedView::default());
     let feed = crate::feed::FeedBus::default();
@@ -268,10 +275,12 @@ pub async fn start_with_clock(
             grow: config.store_relocate_mb << 20,
             ..Default::default()
         },
+        compact: compact_policy(&config),
     };
-    let m = metrics.clone();
+    let compact_due = CancellationToken::new();
+    let (m, due) = (metrics.clone(), compact_due.clone());
     parts.spawn_beating("log-archive", archiver::ARCHIVE_PATIENCE, |beat| {
-        archiver::archiver(s, upkeep, m, beat, c)
+        archiver::archiver(s, upkeep, m, due, beat, c)
     });
     let c = cancel.clone();
     parts.spawn_beating("writeback", crate::writeback::worker::PATIENCE, |beat| {
@@ -333,6 +342,7 @@ pub async fn start_with_clock(
     Ok(RunningHub {
         http_addr,
         cancel,
+        compact_due,
         store,
         metrics,
         commands: cmd_tx,
@@ -423,13 +433,58 @@ fn http_listener(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
 
 /// Runs the hub until `cancel` fires, then stops it cleanly.
 pub async fn run(config: HubConfig, cancel: CancellationToken) -> Result<(), HubError> {
-    let hub = start(config).await?;
-    let hub_cancel = hub.cancel.clone();
-    tokio::select! {
-        _ = cancel.cancelled() => hub_cancel.cancel(),
-        _ = hub_cancel.cancelled() => {}
+    loop {
+        let hub = start(config.clone()).await?;
+        let hub_cancel = hub.cancel.clone();
+        let compact_due = hub.compact_due.clone();
+        tokio::select! {
+            _ = cancel.cancelled() => hub_cancel.cancel(),
+            _ = compact_due.cancelled() => hub_cancel.cancel(),
+            _ = hub_cancel.cancelled() => {}
+        }
+        hub.wait().await?;
+        if cancel.is_cancelled() || !compact_due.is_cancelled() {
+            return Ok(());
+        }
+        tracing::warn!("restarting the hub in-process to compact its store");
+        let dir = config.data_dir.clone();
+        // sled lets go of its files when its last I/O thread ends.
+        let wait = move || storeseal::wait_released(&dir, std::time::Duration::from_secs(30));
+        tokio::task::spawn_blocking(wait)
+            .await
+            .map_err(|e| HubError::Task(e.to_string()))?;
     }
-    hub.wait().await
+}
+
+/// The store's compaction policy from the configuration.
+fn compact_policy(config: &HubConfig) -> crate::store::compact::CompactPolicy {
+    crate::store::compact::CompactPolicy {
+        limit: config.store_compact_mb << 20,
+    }
+}
+
+/// Finishes an interrupted compaction and compacts the store if it is due,
+/// before it opens (on the blocking pool: a copy takes seconds).
+async fn compact_before_open(config: &HubConfig) -> Result<u64, HubError> {
+    let dir = config.data_dir.clone();
+    let policy = compact_policy(config);
+    let started = std::time::Instant::now();
+    let done = tokio::task::spawn_blocking(move || {
+        crate::store::compact::compact_if_due(&dir, policy)
+            .map(|done| (done, crate::store::compact::record(&dir).count))
+    })
+    .await
+    .map_err(|e| HubError::Task(e.to_string()))??;
+    if let (Some(c), _) = done {
+        tracing::info!(
+            before_mib = c.before >> 20,
+            after_mib = c.after >> 20,
+            records = c.records,
+            ms = started.elapsed().as_millis() as u64,
+            "compacted the store"
+        );
+    }
+    Ok(done.1)
 }
 
 /// The shop platforms of `[labels] platforms`, by name.

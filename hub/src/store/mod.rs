@@ -74,6 +74,7 @@ pub mod archive;
 pub mod check;
 pub(crate) mod codec;
 mod commit;
+pub mod compact;
 pub mod feed;
 pub mod floor;
 pub mod labels;
@@ -131,6 +132,15 @@ pub enum StoreError {
         /// The OS error.
         source: std::io::Error,
     },
+    /// A compaction could not read or write a file (see
+    /// [`crate::store::compact`]).
+    #[error("store compaction: {path}: {source}")]
+    Compaction {
+        /// The file or directory.
+        path: std::path::PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
     /// A stored record could not be read back.
     #[error("store: damaged record under key {key}: {problem}")]
     Damaged {
@@ -177,6 +187,16 @@ pub struct StockRow {
 /// page cache").
 pub const DEFAULT_CACHE_BYTES: u64 = 16 << 20;
 
+/// sled's settings for the hub's store.
+pub(crate) fn sled_config(cache_bytes: u64) -> sled::Config {
+    // Every group flushes itself, so sled's 500 ms background flusher
+    // would only add fsyncs; throughput mode trades space for speed.
+    sled::Config::new()
+        .mode(sled::Mode::HighThroughput)
+        .cache_capacity(cache_bytes)
+        .flush_every_ms(None)
+}
+
 impl Store {
     /// Opens (or creates) the store in `dir`, after checking its files and
     /// every record (see [`crate::store::check`]); refuses a damaged store.
@@ -188,13 +208,7 @@ impl Store {
 
     /// [`Store::open`] with a page cache of `cache_bytes`.
     pub fn open_with_cache(dir: &Path, cache_bytes: u64) -> Result<Store, StoreError> {
-        // Every group flushes itself, so sled's 500 ms background flusher
-        // would only add fsyncs; throughput mode trades space for speed.
-        let config = sled::Config::new()
-            .mode(sled::Mode::HighThroughput)
-            .cache_capacity(cache_bytes)
-            .flush_every_ms(None);
-        let opened = storeseal::open(dir, storeseal::Kind::HubStore, config)?;
+        let opened = storeseal::open(dir, storeseal::Kind::HubStore, sled_config(cache_bytes))?;
         let tree = storeseal::without_panic(dir, || opened.db.open_tree("pool"))??;
         let marker = archive::step::marker(&tree)?;
         let (archive, checkpoint) = archive::Archive::open(dir, marker)?;

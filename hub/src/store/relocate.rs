@@ -211,9 +211,12 @@ fn rewrite_chunk(
 impl Store {
     /// The size of sled's data file, bytes (0 if it cannot be read).
     pub fn data_file_bytes(&self) -> u64 {
-        std::fs::metadata(self.seal.keeper.dir().join("db"))
-            .map(|m| m.len())
-            .unwrap_or(0)
+        crate::store::compact::data_file_bytes(self.dir())
+    }
+
+    /// The store's directory.
+    pub fn dir(&self) -> &std::path::Path {
+        self.seal.keeper.dir()
     }
 }
 

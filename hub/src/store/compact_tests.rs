@@ -1,0 +1,211 @@
+//! Compaction against real sled stores in temporary directories: the copy
+//! holds every record and the seal's mark, the data file shrinks, and a
+//! crash at any step leaves a store that opens whole.
+
+use super::*;
+use crate::pool::{BatchOutcome, Pool};
+use protocol::{EventBatch, Movement, MovementKind};
+use std::collections::BTreeMap;
+
+fn batch(device: &str, first: u64, len: u64) -> EventBatch {
+    let movement = |seq: u64| Movement {
+        seq,
+        kind: MovementKind::Receive,
+        sku: format!("S{}", seq % 50),
+        location: "A".into(),
+        to_location: None,
+        lot: None,
+        quantity: 1,
+        device_time_ms: 0,
+        task: None,
+    };
+    EventBatch {
+        site: "s1".into(),
+        device: device.into(),
+        epoch: 1,
+        first_seq: first,
+        movements: (first..first + len).map(movement).collect(),
+        auth_tag: None,
+    }
+}
+
+/// `groups` group commits of two devices' batches, each in its own
+/// group, as the writer commits them; dead letters pile up beside them.
+fn fill(store: &Store, groups: u64) -> Pool {
+    let mut pool = store.load_pool().expect("load");
+    for g in 0..groups {
+        for device in ["d1", "d2"] {
+            let outcome = pool.apply_batch(&batch(device, 1 + g * 20, 20), 1, store);
+            assert!(
+                matches!(outcome, BatchOutcome::Applied { .. }),
+                "{outcome:?}"
+            );
+        }
+        store.commit(&pool.take_changes()).expect("commit");
+    }
+    pool
+}
+
+/// Every record of every tree.
+fn contents(dir: &Path) -> BTreeMap<(Vec<u8>, Vec<u8>), Vec<u8>> {
+    let store = open(dir);
+    let mut out = BTreeMap::new();
+    for name in store.db.tree_names() {
+        let tree = store.db.open_tree(&name).expect("tree");
+        for item in tree.iter() {
+            let (k, v) = item.expect("read");
+            out.insert((name.to_vec(), k.to_vec()), v.to_vec());
+        }
+    }
+    out
+}
+
+fn open(dir: &Path) -> Store {
+    assert!(
+        storeseal::wait_released(dir, Duration::from_secs(10)),
+        "sled kept its lock"
+    );
+    Store::open(dir).expect("open")
+}
+
+fn released(dir: &Path) {
+    assert!(
+        storeseal::wait_released(dir, Duration::from_secs(10)),
+        "sled kept its lock"
+    );
+}
+
+/// A store with a grown data file, closed.
+fn grown_store(dir: &Path) {
+    let store = Store::open(dir).expect("open");
+    let pool = fill(&store, 300);
+    // Rewrites that leave sled's file larger than its records.
+    for round in 0..20u64 {
+        for i in 0..500u64 {
+            let key = [&b"Z"[..], &i.to_be_bytes()].concat();
+            store
+                .tree
+                .insert(key, vec![round as u8; 400])
+                .expect("insert");
+        }
+        store.db.flush().expect("flush");
+    }
+    for i in 0..500u64 {
+        store
+            .tree
+            .remove([&b"Z"[..], &i.to_be_bytes()].concat())
+            .expect("remove");
+    }
+    store.db.flush().expect("flush");
+    drop(pool);
+    drop(store);
+    released(dir);
+}
+
+#[test]
+fn a_compacted_store_holds_every_record_and_its_mark_in_a_smaller_file() {
+    let dir = tempfile::tempdir().expect("dir");
+    grown_store(dir.path());
+    let before = contents(dir.path());
+    let mark = {
+        let store = open(dir.path());
+        store.seal.keeper.mark()
+    };
+    released(dir.path());
+    let done = compact(dir.path()).expect("compact");
+    assert!(done.after < done.before, "{done:?}");
+    assert_eq!(done.records, before.len() as u64);
+    assert_eq!(contents(dir.path()), before);
+    released(dir.path());
+    let store = open(dir.path());
+    assert_eq!(store.seal.keeper.mark(), mark);
+    assert_eq!(store.start_check().commits, mark);
+    assert_eq!(
+        record(dir.path()),
+        Record {
+            count: 1,
+            size: done.after
+        }
+    );
+    for leftover in [NEW_DIR, OLD_DIR, STATE_FILE] {
+        assert!(!dir.path().join(leftover).exists(), "{leftover} left");
+    }
+}
+
+#[test]
+fn a_crash_at_any_step_leaves_a_store_that_opens_whole() {
+    for step in ["copied", "ready", "half-moved", "moved", "half-in"] {
+        let dir = tempfile::tempdir().expect("dir");
+        grown_store(dir.path());
+        let before = contents(dir.path());
+        released(dir.path());
+        let d = dir.path();
+        let new = d.join(NEW_DIR);
+        copy_store(d, &new).expect("copy");
+        if step != "copied" {
+            write_state(d, "ready").expect("state");
+        }
+        if step == "half-moved" || step == "moved" || step == "half-in" {
+            std::fs::create_dir_all(d.join(OLD_DIR)).expect("old");
+            let files = store_files(d).expect("files");
+            let upto = if step == "half-moved" { 2 } else { files.len() };
+            for name in &files[..upto] {
+                std::fs::rename(d.join(name), d.join(OLD_DIR).join(name)).expect("move");
+            }
+            if step != "half-moved" {
+                write_state(d, "moved").expect("state");
+            }
+        }
+        if step == "half-in" {
+            let name = &store_files(&new).expect("files")[0];
+            std::fs::rename(new.join(name), d.join(name)).expect("move");
+        }
+        // The next start: finish or undo, then open with every check.
+        compact_if_due(d, CompactPolicy { limit: 0 }).expect("finish");
+        assert_eq!(contents(d), before, "after a crash at {step}");
+        for leftover in [NEW_DIR, OLD_DIR, STATE_FILE] {
+            assert!(!d.join(leftover).exists(), "{leftover} left after {step}");
+        }
+    }
+}
+
+#[test]
+fn compaction_is_due_past_the_limit_or_twice_what_the_last_left() {
+    let dir = tempfile::tempdir().expect("dir");
+    grown_store(dir.path());
+    let size = data_file_bytes(dir.path());
+    assert!(size > 0);
+    let never = CompactPolicy { limit: 0 };
+    assert_eq!(compact_if_due(dir.path(), never).expect("no"), None);
+    let high = CompactPolicy { limit: size };
+    assert_eq!(compact_if_due(dir.path(), high).expect("no"), None);
+    let low = CompactPolicy { limit: size / 2 };
+    let done = compact_if_due(dir.path(), low)
+        .expect("yes")
+        .expect("compacted");
+    assert_eq!(
+        limit(dir.path(), CompactPolicy { limit: 1 }),
+        Some(2 * done.after)
+    );
+    released(dir.path());
+    let again = CompactPolicy { limit: 1 };
+    assert_eq!(
+        compact_if_due(dir.path(), again).expect("no"),
+        None,
+        "a store no bigger than twice what the last compaction left is not copied again"
+    );
+}
+
+#[test]
+fn an_unknown_state_or_a_damaged_record_is_named() {
+    let dir = tempfile::tempdir().expect("dir");
+    std::fs::write(dir.path().join(STATE_FILE), "halfway\n").expect("write");
+    let err = compact_if_due(dir.path(), CompactPolicy::default()).expect_err("refused");
+    assert!(
+        err.to_string().contains("unknown compaction state"),
+        "{err}"
+    );
+    std::fs::remove_file(dir.path().join(STATE_FILE)).expect("rm");
+    std::fs::write(dir.path().join(RECORD_FILE), "x y\n").expect("write");
+    assert_eq!(record(dir.path()), Record::default());
+}
