@@ -131,26 +131,32 @@ pub fn read_until_closed(stream: &mut TcpStream, within: Duration) -> Option<Vec
 }
 
 /// Opens `n` HTTP connections that never send a byte and waits up to
-/// `within` for the hub to close them; returns how many it closed.
-pub fn idle_connections(addr: SocketAddr, n: usize, within: Duration) -> usize {
+/// `within` for the hub to close them; returns how many opened and how
+/// many of those it closed.
+pub fn idle_connections(addr: SocketAddr, n: usize, within: Duration) -> (usize, usize) {
     let streams: Vec<TcpStream> = (0..n)
         .filter_map(|_| TcpStream::connect_timeout(&addr, Duration::from_secs(2)).ok())
         .collect();
+    let opened = streams.len();
     let end = Instant::now() + within;
-    streams
+    let closed = streams
         .into_iter()
         .filter_map(|mut s| {
             read_until_closed(&mut s, end.saturating_duration_since(Instant::now()))
         })
-        .count()
+        .count();
+    (opened, closed)
 }
 
 /// A client that trickles header lines (one every 200 ms) and never ends
-/// its head; returns whether the hub cut it off within `within`.
-pub fn slow_header(addr: SocketAddr, within: Duration) -> bool {
-    let Ok(mut slow) = TcpStream::connect_timeout(&addr, Duration::from_secs(2)) else {
-        return false;
-    };
+/// its head; returns whether the hub cut it off within `within` (`None`:
+/// it could not connect).
+pub fn slow_header(addr: SocketAddr, within: Duration) -> Option<bool> {
+    let mut slow = TcpStream::connect_timeout(&addr, Duration::from_secs(2)).ok()?;
+    Some(cut_within(&mut slow, within))
+}
+
+fn cut_within(slow: &mut TcpStream, within: Duration) -> bool {
     if slow.write_all(b"GET /healthz HTTP/1.1\r\n").is_err() {
         return true;
     }

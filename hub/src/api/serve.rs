@@ -159,8 +159,11 @@ pub async fn serve(
     // Round the loop at least once a second, idle or not, as a sign of
     // life (accept is cancel-safe).
     let mut alive = tokio::time::interval(Duration::from_secs(1));
+    let mut connections = tokio::task::JoinSet::new();
     loop {
         beat.now();
+        // Forget the connections that ended (their results are nothing).
+        while connections.try_join_next().is_some() {}
         let accepted = tokio::select! {
             _ = cancel.cancelled() => break,
             _ = alive.tick() => continue,
@@ -191,7 +194,7 @@ pub async fn serve(
             continue;
         };
         let connection = serve_one(tcp, router.clone(), limits, &graceful);
-        tokio::spawn(async move {
+        connections.spawn(async move {
             connection.await;
             drop(permit);
         });
@@ -205,6 +208,10 @@ pub async fn serve(
     {
         warn!("HTTP connections still open after {SHUTDOWN_GRACE:?}; closing them");
     }
+    // None outlives the server: a hub restarting in-process (to compact
+    // its store) must not leave the last run's connections behind.
+    connections.abort_all();
+    while connections.join_next().await.is_some() {}
 }
 
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);

@@ -84,6 +84,9 @@ struct Tally {
     slow_cut: u64,
     oversize_413: u64,
     erp_422: u64,
+    /// HTTP connects refused: the hub was restarting in-process to compact
+    /// its store (its own log says when), or down.
+    refused: u64,
     unexpected: Vec<String>,
 }
 
@@ -162,14 +165,15 @@ fn rogue_round(t: &Target, tally: &Shared) {
 fn http_round(t: &Target, tally: &Shared, workers: &mut Vec<JoinHandle<()>>) {
     let (addr, idle_tally) = (t.http, tally.clone());
     workers.push(std::thread::spawn(move || {
-        let closed = hostile::idle_connections(addr, IDLE_PER_ROUND, CLOSE_WITHIN);
+        let (opened, closed) = hostile::idle_connections(addr, IDLE_PER_ROUND, CLOSE_WITHIN);
         note(&idle_tally, |x| {
-            x.idle_opened += IDLE_PER_ROUND as u64;
+            x.idle_opened += opened as u64;
             x.idle_closed += closed as u64;
-            if closed < IDLE_PER_ROUND {
+            x.refused += (IDLE_PER_ROUND - opened) as u64;
+            if closed < opened {
                 x.unexpected.push(format!(
-                    "{} of {IDLE_PER_ROUND} idle connections still open after {CLOSE_WITHIN:?}",
-                    IDLE_PER_ROUND - closed
+                    "{} of {opened} idle connections still open after {CLOSE_WITHIN:?}",
+                    opened - closed
                 ));
             }
         });
@@ -178,18 +182,22 @@ fn http_round(t: &Target, tally: &Shared, workers: &mut Vec<JoinHandle<()>>) {
         let slow_tally = tally.clone();
         workers.push(std::thread::spawn(move || {
             let cut = hostile::slow_header(addr, CLOSE_WITHIN);
-            note(&slow_tally, |x| {
-                x.slow_sent += 1;
-                x.slow_cut += u64::from(cut);
-                if !cut {
-                    x.unexpected
-                        .push(format!("a slow header still open after {CLOSE_WITHIN:?}"));
+            note(&slow_tally, |x| match cut {
+                None => x.refused += 1,
+                Some(cut) => {
+                    x.slow_sent += 1;
+                    x.slow_cut += u64::from(cut);
+                    if !cut {
+                        x.unexpected
+                            .push(format!("a slow header still open after {CLOSE_WITHIN:?}"));
+                    }
                 }
             });
         }));
     }
     match hostile::oversize_declared(t.http, &t.token, "/api/v1/reservations") {
         Ok(413) => note(tally, |x| x.oversize_413 += 1),
+        Err(e) if e.contains("Connection refused") => note(tally, |x| x.refused += 1),
         other => note(tally, |x| {
             x.unexpected
                 .push(format!("1 GiB declared body answered {other:?}, not 413"))
@@ -202,6 +210,10 @@ fn erp_round(t: &Target, tally: &Shared, csv: &Arc<String>) -> JoinHandle<()> {
     let (addr, token, tally, csv) = (t.http, t.token.clone(), tally.clone(), csv.clone());
     std::thread::spawn(move || match hostile::erp_upload(addr, &token, &csv) {
         Ok((422, len)) if len < 64 * 1024 => note(&tally, |x| x.erp_422 += 1),
+        // Refused, or cut by an in-process restart (a compaction).
+        Err(e) if e.contains("Connection refused") || e.contains("reset") => {
+            note(&tally, |x| x.refused += 1)
+        }
         other => note(&tally, |x| {
             x.unexpected.push(format!(
                 "bad ERP upload answered {other:?}, not a small 422"
@@ -214,7 +226,7 @@ fn summary(t: &Tally) -> String {
     format!(
         "hostile: rst_rounds={} rst_pairs={} rst_restarts={} rogue_runs={} rogue_failed={} \
          rogue_restarts={} idle_opened={} idle_closed={} slow_sent={} slow_cut={} \
-         oversize_413={} erp_422={} unexpected={}",
+         oversize_413={} erp_422={} refused={} unexpected={}",
         t.rst_rounds,
         t.rst_pairs,
         t.rst_restarts,
@@ -227,6 +239,7 @@ fn summary(t: &Tally) -> String {
         t.slow_cut,
         t.oversize_413,
         t.erp_422,
+        t.refused,
         t.unexpected.len()
     )
 }
