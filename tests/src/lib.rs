@@ -2,6 +2,7 @@
 //! real `hub` and `agent` binaries, killing them, talking HTTP to the hub,
 //! and waiting on conditions with deadlines (never sleep-and-hope).
 
+pub mod applied;
 pub mod attacker;
 pub mod bursts;
 pub mod feed;

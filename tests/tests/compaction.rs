@@ -6,9 +6,7 @@
 //! applied exactly once, the stock equals a replay of the log, and the
 //! data directory holds no leftover of the copy.
 
-use hub::pool::replay;
 use hub::store::Store;
-use std::collections::BTreeMap;
 use std::time::Duration;
 use tests::procs::confirmed_seq;
 use tests::{hubapi, wait_until, AgentProc, HubPorts, HubProc};
@@ -39,7 +37,7 @@ fn the_hub_compacts_its_store_in_process_and_loses_nothing() {
         "compact-1",
         &[],
     );
-    let mut confirmed: BTreeMap<u64, ((String, String), i64)> = BTreeMap::new();
+    let mut confirmed = tests::applied::Confirmed::new();
     let mut n = 0usize;
     let deadline = std::time::Instant::now() + Duration::from_secs(240);
     // Scans until the hub has compacted its store, and a few hundred more
@@ -123,31 +121,11 @@ fn the_hub_compacts_its_store_in_process_and_loses_nothing() {
         assert!(!hub_data.path().join(leftover).exists(), "{leftover} left");
     }
     let store = Store::open(hub_data.path()).expect("open");
-    let events: Vec<_> = store.events().map(|e| e.expect("entry").1).collect();
-    let movements: Vec<_> = events.iter().flat_map(|e| &e.movements).collect();
-    let seqs: Vec<u64> = movements.iter().map(|m| m.seq).collect();
-    assert_eq!(
-        seqs,
-        (1..=watermark).collect::<Vec<_>>(),
-        "every seq applied once, in order"
-    );
-    for (seq, ((sku, loc), qty)) in &confirmed {
-        let m = movements[(*seq - 1) as usize];
-        assert_eq!(
-            (&m.sku, &m.location, m.quantity),
-            (sku, loc, *qty),
-            "seq {seq}"
-        );
-    }
+    tests::applied::assert_applied_once(&store, &confirmed, watermark, &api_stock);
     assert!(
         watermark as usize - confirmed.len() <= 1,
         "unconfirmed scans applied"
     );
-    let replayed: BTreeMap<_, _> = replay(&events)
-        .into_iter()
-        .map(|(k, v)| ((k.sku, k.location, k.lot), v))
-        .collect();
-    assert_eq!(api_stock, replayed, "pool equals a replay of the event log");
     eprintln!(
         "compaction: {compactions} compaction(s) after {:?} scans, {} confirmed, {watermark} applied",
         after,

@@ -9,9 +9,7 @@
 //! 16 in the store), so the kills also fall between archive steps, and the
 //! log read back at the end comes from both the segments and the store.
 
-use hub::pool::replay;
 use hub::store::Store;
-use std::collections::BTreeMap;
 use std::time::Duration;
 use tests::procs::confirmed_seq;
 use tests::{hubapi, wait_until, AgentProc, HubPorts, HubProc};
@@ -39,7 +37,7 @@ fn kills_lose_nothing_confirmed_and_apply_nothing_twice() {
     let config = config.display().to_string();
     let start = || HubProc::start_with(hub_data.path(), ports, "s1", &["--config", &config]);
     let mut hub = Some(start());
-    let mut confirmed: BTreeMap<u64, ((String, String), i64)> = BTreeMap::new();
+    let mut confirmed = tests::applied::Confirmed::new();
     let mut n = 0;
     let mut hub_kills = 0;
     for life in 0..AGENT_KILLS {
@@ -106,36 +104,16 @@ fn kills_lose_nothing_confirmed_and_apply_nothing_twice() {
     let store = Store::open(hub_data.path()).unwrap();
     let archived = store.archived_through();
     assert!(archived >= 8, "the hub archived no segment of its log");
-    let events: Vec<_> = store.events().map(|e| e.unwrap().1).collect();
-    let movements: Vec<_> = events.iter().flat_map(|e| &e.movements).collect();
-    let seqs: Vec<u64> = movements.iter().map(|m| m.seq).collect();
-    assert_eq!(
-        seqs,
-        (1..=watermark).collect::<Vec<_>>(),
-        "every seq applied once, in order"
-    );
-    for (seq, ((sku, loc), qty)) in &confirmed {
-        let m = movements[(*seq - 1) as usize];
-        assert_eq!(
-            (&m.sku, &m.location, m.quantity),
-            (sku, loc, *qty),
-            "seq {seq}"
-        );
-    }
+    let entries = tests::applied::assert_applied_once(&store, &confirmed, watermark, &api_stock);
     let unconfirmed = watermark as usize - confirmed.len();
     assert!(
         unconfirmed <= AGENT_KILLS,
         "{unconfirmed} unconfirmed scans applied"
     );
-    let replayed: BTreeMap<_, _> = replay(&events)
-        .into_iter()
-        .map(|(k, v)| ((k.sku, k.location, k.lot), v))
-        .collect();
-    assert_eq!(api_stock, replayed, "pool equals a replay of the event log");
     eprintln!(
         "crash: {AGENT_KILLS} agent kills, {hub_kills} hub kills, {} confirmed, {} applied, {unconfirmed} in flight at a kill, {archived} of {} log entries archived",
         confirmed.len(),
         watermark,
-        events.len()
+        entries
     );
 }

@@ -40,14 +40,14 @@ fn archived(parts: PoolParts) -> (Pool, Arc<ArchiveInMemory>) {
     (pool, archive)
 }
 
-fn pool(units: i64) -> (Pool, Arc<ArchiveInMemory>) {
+pub(super) fn pool(units: i64) -> (Pool, Arc<ArchiveInMemory>) {
     archived(PoolParts {
         stock: stock(units),
         ..PoolParts::default()
     })
 }
 
-fn intake(id: &str, customer: &str) -> OrderIntake {
+pub(super) fn intake(id: &str, customer: &str) -> OrderIntake {
     OrderIntake {
         platform: "own".into(),
         platform_order_id: id.into(),
@@ -70,7 +70,7 @@ fn intake(id: &str, customer: &str) -> OrderIntake {
 }
 
 /// Ends a group as the writer does: its changes go to the archive.
-fn commit(pool: &mut Pool, archive: &ArchiveInMemory) -> Changes {
+pub(super) fn commit(pool: &mut Pool, archive: &ArchiveInMemory) -> Changes {
     let changes = pool.take_changes();
     archive.commit(&changes.orders);
     archive.commit_customers(&changes.customers, &changes.removed_customers);

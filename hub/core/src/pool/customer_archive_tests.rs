@@ -3,63 +3,26 @@
 //! book never holds more than the customers a group touched, and no
 //! command makes a second record for a customer who has one.
 
-use crate::events::StockKey;
-use crate::orders::{ArchiveInMemory, OrderArchive, OrderCustomer, OrderLine, OrderRules, Service};
+use super::archive_tests::{commit, pool as archived};
+use crate::orders::{OrderArchive, OrderCustomer};
 use crate::pool::customers::VIP_AFTER_ORDERS;
 use crate::pool::orders::OrderIntake;
-use crate::pool::{Changes, Pool, PoolParts};
-use std::collections::HashMap;
-use std::sync::Arc;
+use crate::pool::Pool;
 
 const T0: u64 = 1_800_000_000_000;
 const DAY: u64 = 86_400_000;
 
-fn pool() -> (Pool, Arc<ArchiveInMemory>) {
-    let key = StockKey {
-        sku: "TEA".into(),
-        location: "A-01".into(),
-        lot: String::new(),
-    };
-    let mut pool = Pool::load(PoolParts {
-        stock: HashMap::from([(key, 1_000)]),
-        ..PoolParts::default()
-    });
-    pool.set_order_rules(OrderRules {
-        site: "s1".into(),
-        ..OrderRules::default()
-    });
-    let archive = Arc::new(ArchiveInMemory::default());
-    pool.set_order_archive(archive.clone());
-    (pool, archive)
+fn pool() -> (Pool, std::sync::Arc<crate::orders::ArchiveInMemory>) {
+    archived(1_000)
 }
 
+/// An order of one unit for `customer`, whose data key (wrapped) is
+/// `[wrapped]`.
 fn intake(id: &str, customer: &str, wrapped: u8) -> OrderIntake {
     OrderIntake {
-        platform: "own".into(),
-        platform_order_id: id.into(),
-        channel: "web".into(),
-        service: Service::Standard,
-        paid: false,
-        customer: OrderCustomer {
-            customer_key: customer.into(),
-            ..OrderCustomer::default()
-        },
         wrapped_key: Some(vec![wrapped]),
-        lines: vec![OrderLine {
-            sku: "TEA".into(),
-            quantity: 1,
-        }],
-        tags: Vec::new(),
-        problems: Vec::new(),
-        fixes: Vec::new(),
+        ..super::archive_tests::intake(id, customer)
     }
-}
-
-fn commit(pool: &mut Pool, archive: &ArchiveInMemory) -> Changes {
-    let changes = pool.take_changes();
-    archive.commit(&changes.orders);
-    archive.commit_customers(&changes.customers, &changes.removed_customers);
-    changes
 }
 
 #[test]
