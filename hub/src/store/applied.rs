@@ -166,28 +166,10 @@ impl AppliedLog for Store {
 mod tests {
     use super::*;
     use crate::pool::Pool;
-    use protocol::{EventBatch, MovementKind};
+    use protocol::EventBatch;
 
     fn batch(epoch: u64, seqs: std::ops::RangeInclusive<u64>) -> EventBatch {
-        let movement = |seq| Movement {
-            seq,
-            kind: MovementKind::Receive,
-            sku: "S".into(),
-            location: "A".into(),
-            to_location: None,
-            lot: None,
-            quantity: 1,
-            device_time_ms: 0,
-            task: None,
-        };
-        EventBatch {
-            site: "s1".into(),
-            device: "d1".into(),
-            epoch,
-            first_seq: *seqs.start(),
-            movements: seqs.map(movement).collect(),
-            auth_tag: None,
-        }
+        crate::store::test_batch::batch("d1", epoch, seqs)
     }
 
     /// A store with two log entries of epoch 5, damaged by `damage` while

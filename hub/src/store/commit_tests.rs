@@ -5,29 +5,11 @@
 
 use super::*;
 use crate::pool::Pool;
-use protocol::{EventBatch, Movement, MovementKind};
+use protocol::EventBatch;
 use std::path::Path;
 
 fn batch(seqs: std::ops::RangeInclusive<u64>) -> EventBatch {
-    let movement = |seq| Movement {
-        seq,
-        kind: MovementKind::Receive,
-        sku: "S".into(),
-        location: "A".into(),
-        to_location: None,
-        lot: None,
-        quantity: 1,
-        device_time_ms: 0,
-        task: None,
-    };
-    EventBatch {
-        site: "s1".into(),
-        device: "d1".into(),
-        epoch: 5,
-        first_seq: *seqs.start(),
-        movements: seqs.map(movement).collect(),
-        auth_tag: None,
-    }
+    crate::store::test_batch::batch("d1", 5, seqs)
 }
 
 /// Applies `seqs` to the pool and writes the group (no flush).

@@ -4,30 +4,8 @@
 
 use super::*;
 use crate::pool::{BatchOutcome, Pool};
-use protocol::{EventBatch, Movement, MovementKind};
+use crate::store::test_batch::batch;
 use std::collections::BTreeMap;
-
-fn batch(device: &str, first: u64, len: u64) -> EventBatch {
-    let movement = |seq: u64| Movement {
-        seq,
-        kind: MovementKind::Receive,
-        sku: format!("S{}", seq % 50),
-        location: "A".into(),
-        to_location: None,
-        lot: None,
-        quantity: 1,
-        device_time_ms: 0,
-        task: None,
-    };
-    EventBatch {
-        site: "s1".into(),
-        device: device.into(),
-        epoch: 1,
-        first_seq: first,
-        movements: (first..first + len).map(movement).collect(),
-        auth_tag: None,
-    }
-}
 
 /// `groups` group commits of two devices' batches, each in its own
 /// group, as the writer commits them; dead letters pile up beside them.
@@ -35,7 +13,7 @@ fn fill(store: &Store, groups: u64) -> Pool {
     let mut pool = store.load_pool().expect("load");
     for g in 0..groups {
         for device in ["d1", "d2"] {
-            let outcome = pool.apply_batch(&batch(device, 1 + g * 20, 20), 1, store);
+            let outcome = pool.apply_batch(&batch(device, 1, 1 + g * 20..=20 + g * 20), 1, store);
             assert!(
                 matches!(outcome, BatchOutcome::Applied { .. }),
                 "{outcome:?}"

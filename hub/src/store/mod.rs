@@ -85,6 +85,8 @@ mod reads;
 pub(crate) mod reclaim;
 pub mod relocate;
 pub mod tasks;
+#[cfg(test)]
+pub(crate) mod test_batch;
 
 pub(crate) const NEXT_EVENT: &[u8] = b"mnext_event";
 pub(crate) const NEXT_DEAD: &[u8] = b"mnext_dead";
