@@ -70,6 +70,10 @@ pub struct HubConfig {
     /// (at start, or by restarting itself in-process), 0: never; see
     /// [`crate::store::compact`].
     pub store_compact_mb: u64,
+    /// Site time (`HH:MM`, or `off`) of the hour in which a running hub
+    /// compacts its store early, once sled's data file is past half of
+    /// `store_compact_mb`.
+    pub store_compact_at: String,
     /// The program the embedded broker runs in, as `PROGRAM broker-child`;
     /// unset, the running `hub` binary itself.
     pub broker_program: Option<PathBuf>,
@@ -149,6 +153,7 @@ impl Default for HubConfig {
             event_log_segment: crate::store::archive::ArchivePolicy::default().segment,
             store_relocate_mb: crate::store::relocate::RelocatePolicy::default().grow >> 20,
             store_compact_mb: crate::store::compact::CompactPolicy::default().limit >> 20,
+            store_compact_at: "03:00".to_string(),
             broker_program: None,
             broker_probe_interval_ms: 500,
             broker_probe_timeout_ms: 10_000,
@@ -241,6 +246,8 @@ impl HubConfig {
         }
         parse_time_of_day(&self.reconcile_at)
             .map_err(|e| ConfigError::Invalid(format!("reconcile_at: {e}")))?;
+        parse_time_of_day(&self.store_compact_at)
+            .map_err(|e| ConfigError::Invalid(format!("store_compact_at: {e}")))?;
         if !(-840..=840).contains(&self.site_utc_offset_minutes) {
             return Err(ConfigError::Invalid(
                 "site_utc_offset_minutes must be -840 to 840".into(),

@@ -63,6 +63,7 @@ fn bad_input_is_a_clear_error() {
         ("event_log_segment = 0", "event_log_segment"),
         ("store_relocate_mb = 99999999", "store_relocate_mb"),
         ("store_compact_mb = 99999999", "store_compact_mb"),
+        ("store_compact_at = \"3am\"", "store_compact_at"),
         ("event_log_keep = 2000000000", "event_log_keep"),
         ("http_max_connections = 0", "http_max_connections"),
         ("http_header_timeout_ms = 5", "http_header_timeout_ms"),

@@ -6,11 +6,13 @@
 //! - the relocator rewrites the store's live records in chunks once sled's
 //!   data file has grown past where the last pass left it, so sled can
 //!   reuse the file's old regions ([`crate::store::relocate`]);
-//! - once the data file is past its limit, it asks for a compaction
+//! - once the data file is past its limit (or half of it in the quiet
+//!   hour), it asks for a compaction
 //!   ([`crate::store::compact`]), which [`crate::run::run`] does by
 //!   restarting the hub in-process.
 
 use crate::beat::Beat;
+use crate::clock::SharedClock;
 use crate::metrics::Metrics;
 use crate::store::archive::ArchivePolicy;
 use crate::store::compact::{self, CompactPolicy};
@@ -47,6 +49,7 @@ pub async fn archiver(
     store: Store,
     upkeep: Upkeep,
     metrics: Arc<Metrics>,
+    clock: SharedClock,
     compact_due: CancellationToken,
     beat: Beat,
     cancel: CancellationToken,
@@ -57,11 +60,12 @@ pub async fn archiver(
         let relocator = relocator.clone();
         let metrics = metrics.clone();
         let compact_due = compact_due.clone();
+        let clock = clock.clone();
         async move {
             let step = tokio::task::spawn_blocking(move || {
                 archive_due(&store, upkeep.archive);
                 relocate_due(&store, &relocator, &metrics);
-                ask_compaction(&store, upkeep.compact, &compact_due);
+                ask_compaction(&store, upkeep.compact, clock.now_ms(), &compact_due);
             })
             .await;
             // Only a stopping runtime fails the join; the loop ends then.
@@ -80,17 +84,25 @@ fn archive_due(store: &Store, policy: ArchivePolicy) {
 }
 
 /// Asks for a compaction (an in-process restart: see
-/// [`crate::run::run`]) once the data file is past its limit.
-fn ask_compaction(store: &Store, policy: CompactPolicy, compact_due: &CancellationToken) {
-    let Some(limit) = compact::limit(store.dir(), policy) else {
+/// [`crate::run::run`]) once the data file is past its limit, or past half
+/// of it in the quiet hour.
+fn ask_compaction(
+    store: &Store,
+    policy: CompactPolicy,
+    now_ms: u64,
+    compact_due: &CancellationToken,
+) {
+    let limit = compact::limit(store.dir(), policy);
+    let size = store.data_file_bytes();
+    let Some(why) = compact::due_now(size, limit, policy.quiet, now_ms) else {
         return;
     };
-    let size = store.data_file_bytes();
-    if size > limit && !compact_due.is_cancelled() {
+    if !compact_due.is_cancelled() {
         tracing::warn!(
             data_file_mib = size >> 20,
-            limit_mib = limit >> 20,
-            "the store's data file is past its limit; compacting it"
+            limit_mib = limit.unwrap_or(0) >> 20,
+            ?why,
+            "compacting the store (the hub restarts in-process)"
         );
         compact_due.cancel();
     }

@@ -278,9 +278,9 @@ pub async fn start_with_clock(
         compact: compact_policy(&config),
     };
     let compact_due = CancellationToken::new();
-    let (m, due) = (metrics.clone(), compact_due.clone());
+    let (m, due, clk) = (metrics.clone(), compact_due.clone(), clock.clone());
     parts.spawn_beating("log-archive", archiver::ARCHIVE_PATIENCE, |beat| {
-        archiver::archiver(s, upkeep, m, due, beat, c)
+        archiver::archiver(s, upkeep, m, clk, due, beat, c)
     });
     let c = cancel.clone();
     parts.spawn_beating("writeback", crate::writeback::worker::PATIENCE, |beat| {
@@ -458,8 +458,16 @@ pub async fn run(config: HubConfig, cancel: CancellationToken) -> Result<(), Hub
 
 /// The store's compaction policy from the configuration.
 fn compact_policy(config: &HubConfig) -> crate::store::compact::CompactPolicy {
+    let quiet = crate::config::parse_time_of_day(&config.store_compact_at)
+        .ok()
+        .flatten()
+        .map(|minute_of_day| crate::store::compact::QuietHour {
+            minute_of_day,
+            offset_minutes: config.site_utc_offset_minutes,
+        });
     crate::store::compact::CompactPolicy {
         limit: config.store_compact_mb << 20,
+        quiet,
     }
 }
 

@@ -51,12 +51,62 @@ pub struct CompactPolicy {
     /// (0: never). Raised to twice what the last compaction left, so a
     /// store whose live data is that large is not copied at every open.
     pub limit: u64,
+    /// The quiet hour in which a running hub compacts early, once the file
+    /// is past half its limit, so the restart rarely falls in a shift.
+    pub quiet: Option<QuietHour>,
 }
 
 impl Default for CompactPolicy {
     fn default() -> CompactPolicy {
-        CompactPolicy { limit: 1 << 30 }
+        CompactPolicy {
+            limit: 1 << 30,
+            quiet: None,
+        }
     }
+}
+
+/// An hour of the site's day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QuietHour {
+    /// Its start, minutes after the site's midnight.
+    pub minute_of_day: u32,
+    /// Site time minus UTC, minutes.
+    pub offset_minutes: i32,
+}
+
+impl QuietHour {
+    /// Whether `now_ms` (UTC) falls in the hour.
+    pub fn contains(&self, now_ms: u64) -> bool {
+        const DAY: i64 = 24 * 60;
+        let utc_minute = (now_ms / 60_000) as i64;
+        let site_minute = (utc_minute + i64::from(self.offset_minutes)).rem_euclid(DAY);
+        (site_minute - i64::from(self.minute_of_day)).rem_euclid(DAY) < 60
+    }
+}
+
+/// Why a running hub should compact now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Due {
+    /// The data file is past its limit.
+    PastLimit,
+    /// It is the quiet hour and the file is past half its limit.
+    QuietHour,
+}
+
+/// Whether a running hub should compact its store now, given the data
+/// file's `size`, its `limit` ([`limit`]) and the time. Pure.
+pub fn due_now(
+    size: u64,
+    limit: Option<u64>,
+    quiet: Option<QuietHour>,
+    now_ms: u64,
+) -> Option<Due> {
+    let limit = limit?;
+    if size > limit {
+        return Some(Due::PastLimit);
+    }
+    let quiet = quiet.is_some_and(|q| q.contains(now_ms));
+    (quiet && size > limit / 2).then_some(Due::QuietHour)
 }
 
 /// What a compaction did.

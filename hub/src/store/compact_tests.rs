@@ -139,7 +139,14 @@ fn a_crash_at_any_step_leaves_a_store_that_opens_whole() {
             std::fs::rename(new.join(name), d.join(name)).expect("move");
         }
         // The next start: finish or undo, then open with every check.
-        compact_if_due(d, CompactPolicy { limit: 0 }).expect("finish");
+        compact_if_due(
+            d,
+            CompactPolicy {
+                limit: 0,
+                quiet: None,
+            },
+        )
+        .expect("finish");
         assert_eq!(contents(d), before, "after a crash at {step}");
         for leftover in [NEW_DIR, OLD_DIR, STATE_FILE] {
             assert!(!d.join(leftover).exists(), "{leftover} left after {step}");
@@ -153,20 +160,38 @@ fn compaction_is_due_past_the_limit_or_twice_what_the_last_left() {
     grown_store(dir.path());
     let size = data_file_bytes(dir.path());
     assert!(size > 0);
-    let never = CompactPolicy { limit: 0 };
+    let never = CompactPolicy {
+        limit: 0,
+        quiet: None,
+    };
     assert_eq!(compact_if_due(dir.path(), never).expect("no"), None);
-    let high = CompactPolicy { limit: size };
+    let high = CompactPolicy {
+        limit: size,
+        quiet: None,
+    };
     assert_eq!(compact_if_due(dir.path(), high).expect("no"), None);
-    let low = CompactPolicy { limit: size / 2 };
+    let low = CompactPolicy {
+        limit: size / 2,
+        quiet: None,
+    };
     let done = compact_if_due(dir.path(), low)
         .expect("yes")
         .expect("compacted");
     assert_eq!(
-        limit(dir.path(), CompactPolicy { limit: 1 }),
+        limit(
+            dir.path(),
+            CompactPolicy {
+                limit: 1,
+                quiet: None
+            }
+        ),
         Some(2 * done.after)
     );
     released(dir.path());
-    let again = CompactPolicy { limit: 1 };
+    let again = CompactPolicy {
+        limit: 1,
+        quiet: None,
+    };
     assert_eq!(
         compact_if_due(dir.path(), again).expect("no"),
         None,
@@ -186,4 +211,39 @@ fn an_unknown_state_or_a_damaged_record_is_named() {
     std::fs::remove_file(dir.path().join(STATE_FILE)).expect("rm");
     std::fs::write(dir.path().join(RECORD_FILE), "x y\n").expect("write");
     assert_eq!(record(dir.path()), Record::default());
+}
+
+#[test]
+fn a_running_hub_compacts_past_its_limit_or_past_half_of_it_in_the_quiet_hour() {
+    const MIN: u64 = 60_000;
+    // 03:00 site time at UTC+8 is 19:00 UTC.
+    let quiet = Some(QuietHour {
+        minute_of_day: 3 * 60,
+        offset_minutes: 8 * 60,
+    });
+    let day = 20_000 * 24 * 60 * MIN;
+    let at = |h: u64, m: u64| day + (h * 60 + m) * MIN;
+    let limit = Some(1_000);
+    assert_eq!(due_now(1_001, limit, None, at(12, 0)), Some(Due::PastLimit));
+    assert_eq!(due_now(600, limit, quiet, at(12, 0)), None, "mid-shift");
+    assert_eq!(due_now(600, limit, quiet, at(19, 0)), Some(Due::QuietHour));
+    assert_eq!(due_now(600, limit, quiet, at(19, 59)), Some(Due::QuietHour));
+    assert_eq!(
+        due_now(600, limit, quiet, at(20, 0)),
+        None,
+        "the hour is over"
+    );
+    assert_eq!(
+        due_now(500, limit, quiet, at(19, 30)),
+        None,
+        "not past half"
+    );
+    assert_eq!(due_now(u64::MAX, None, quiet, at(19, 30)), None, "never");
+    // An hour across midnight: 23:30 to 00:30 site time, at UTC.
+    let late = Some(QuietHour {
+        minute_of_day: 23 * 60 + 30,
+        offset_minutes: 0,
+    });
+    assert_eq!(due_now(600, limit, late, at(0, 15)), Some(Due::QuietHour));
+    assert_eq!(due_now(600, limit, late, at(0, 30)), None);
 }
