@@ -36,11 +36,13 @@ pub(crate) fn write(
     for order in &changes.orders {
         batch.insert(id_key(b'o', order.id), encode(order));
     }
-    for customer in &changes.customers {
-        batch.insert(prefixed(b'c', customer.key.as_bytes()), encode(customer));
-    }
+    // Removals first: were a record both removed and written in one group
+    // (the book keeps the two apart), the write would win, never a loss.
     for key in &changes.removed_customers {
         batch.remove(prefixed(b'c', key.as_bytes()));
+    }
+    for customer in &changes.customers {
+        batch.insert(prefixed(b'c', customer.key.as_bytes()), encode(customer));
     }
     for (id, entry) in &changes.audits {
         batch.insert(id_key(b'u', *id), encode(entry));

@@ -51,7 +51,9 @@ pub struct OrderBook {
     next_id: u64,
     changed: BTreeSet<u64>,
     changed_customers: BTreeSet<String>,
-    removed_customers: Vec<String>,
+    /// Removed since the last take: the store still holds them until the
+    /// commit, so they are never recalled from it meanwhile.
+    removed_customers: BTreeSet<String>,
     /// Where committed final orders are found again.
     archive: Option<Archive>,
     /// Orders brought back from the archive since the last take.
@@ -146,6 +148,8 @@ impl OrderBook {
     /// unreadable archive refuses, never creating a second record.
     pub fn customer_mut(&mut self, key: &str, now: u64) -> Result<&mut Customer, String> {
         self.recall_customer(key)?;
+        // A record removed earlier in the group and made again is kept.
+        self.removed_customers.remove(key);
         self.changed_customers.insert(key.to_string());
         Ok(self
             .customers
@@ -166,6 +170,9 @@ impl OrderBook {
     pub fn recall_customer(&mut self, key: &str) -> Result<bool, String> {
         if self.customers.contains_key(key) {
             return Ok(true);
+        }
+        if self.removed_customers.contains(key) {
+            return Ok(false);
         }
         let Some(archive) = &self.archive else {
             return Ok(false);
@@ -188,7 +195,7 @@ impl OrderBook {
         self.recall_customer(key)?;
         if self.customers.remove(key).is_some() {
             self.changed_customers.remove(key);
-            self.removed_customers.push(key.to_string());
+            self.removed_customers.insert(key.to_string());
         }
         Ok(())
     }
@@ -196,6 +203,8 @@ impl OrderBook {
     /// Customer records removed since the last call.
     pub fn take_removed_customers(&mut self) -> Vec<String> {
         std::mem::take(&mut self.removed_customers)
+            .into_iter()
+            .collect()
     }
 
     /// Ids of the orders of one customer.

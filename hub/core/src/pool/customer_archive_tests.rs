@@ -103,3 +103,42 @@ fn the_archive_check_finds_stored_customers_and_destroys_their_keys() {
     let new = archive.customer("c-new").expect("read").expect("kept");
     assert_eq!(new.wrapped_key, Some(vec![2]));
 }
+
+#[test]
+fn a_customer_merged_away_stays_gone_for_the_rest_of_its_group() {
+    let (mut p, archive) = pool();
+    for (id, key) in [("A-1", "c-a"), ("B-1", "c-b"), ("C-1", "c-c")] {
+        p.place_order(intake(id, key, 1), T0).expect("placed");
+    }
+    commit(&mut p, &archive);
+    let moved = |ids: Vec<u64>, to: &str| -> Vec<(u64, OrderCustomer)> {
+        let customer = OrderCustomer {
+            customer_key: to.into(),
+            ..OrderCustomer::default()
+        };
+        ids.into_iter().map(|id| (id, customer.clone())).collect()
+    };
+    let of_a = p.orders_of_customer("c-a").expect("read");
+    p.merge_customers("c-a", "c-b", moved(of_a, "c-b"), "op", "one", T0 + 1)
+        .expect("merged");
+    // Still in the store until the commit, but gone for this group.
+    assert_eq!(p.customer("c-a").expect("read"), None);
+    let of_c = p.orders_of_customer("c-c").expect("read");
+    let refused = p.merge_customers("c-c", "c-a", moved(of_c, "c-a"), "op", "two", T0 + 2);
+    assert!(refused.is_err(), "{refused:?}");
+    // A new order with A's phone makes A again, and the commit keeps it.
+    p.place_order(intake("A-2", "c-a", 7), T0 + 3)
+        .expect("placed");
+    let changes = commit(&mut p, &archive);
+    assert!(
+        changes.removed_customers.is_empty(),
+        "{:?}",
+        changes.removed_customers
+    );
+    let a = archive.customer("c-a").expect("read").expect("made again");
+    assert_eq!((a.orders, a.wrapped_key), (1, Some(vec![7])));
+    assert!(
+        archive.customer("c-c").expect("read").is_some(),
+        "C untouched"
+    );
+}
