@@ -212,10 +212,13 @@ fn main() -> anyhow::Result<()> {
 
 /// `hub compact`: the store in `data` copied into a fresh database.
 fn compact(data: &std::path::Path) -> anyhow::Result<()> {
-    if !data.join("db").is_file() {
+    if !data.is_dir() {
         anyhow::bail!("hub compact: no store in {}", data.display());
     }
     hub::store::compact::finish_interrupted(data)?;
+    if !data.join("db").is_file() {
+        anyhow::bail!("hub compact: no store in {}", data.display());
+    }
     let done = hub::store::compact::compact(data)
         .with_context(|| format!("cannot compact the store in {}", data.display()))?;
     println!(

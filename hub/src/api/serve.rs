@@ -214,7 +214,9 @@ pub async fn serve(
     while connections.join_next().await.is_some() {}
 }
 
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+// Shorter than the task supervisor's stop grace, so the server aborts its own
+// connections before anything aborts the server.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(7);
 
 const MIN_BACKOFF: Duration = Duration::from_millis(5);
 const MAX_BACKOFF: Duration = Duration::from_secs(1);

@@ -442,18 +442,39 @@ pub async fn run(config: HubConfig, cancel: CancellationToken) -> Result<(), Hub
             _ = compact_due.cancelled() => hub_cancel.cancel(),
             _ = hub_cancel.cancelled() => {}
         }
+        let closed = hub.store.closed();
         hub.wait().await?;
         if cancel.is_cancelled() || !compact_due.is_cancelled() {
             return Ok(());
         }
         tracing::warn!("restarting the hub in-process to compact its store");
         let dir = config.data_dir.clone();
-        // sled lets go of its files when its last I/O thread ends.
-        let wait = move || storeseal::wait_released(&dir, std::time::Duration::from_secs(30));
+        let wait = move || store_let_go(&dir, &closed);
         tokio::task::spawn_blocking(wait)
             .await
-            .map_err(|e| HubError::Task(e.to_string()))?;
+            .map_err(|e| HubError::Task(e.to_string()))??;
     }
+}
+
+/// Waits until the stopped hub's store is closed (its seal and manifest
+/// written) and sled has let go of its files, so the next run opens it
+/// alone; a store still held after 30 s stops the hub with an error.
+fn store_let_go(dir: &std::path::Path, closed: &crate::store::Closed) -> Result<(), HubError> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !closed.is_closed() {
+        if std::time::Instant::now() > deadline {
+            return Err(HubError::Task(
+                "the store is still open 30 s after the hub stopped; not restarting".into(),
+            ));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    if !storeseal::wait_released(dir, std::time::Duration::from_secs(30)) {
+        return Err(HubError::Task(
+            "sled still holds the store 30 s after the hub stopped; not restarting".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// The store's compaction policy from the configuration.

@@ -40,6 +40,8 @@ pub const OLD_DIR: &str = "compact.old";
 pub const STATE_FILE: &str = "compact.state";
 /// What the last compaction left: `count size` (bytes of the data file).
 pub const RECORD_FILE: &str = "wms-compacted";
+/// Held while a compaction runs.
+pub const LOCK_FILE: &str = "compact.lock";
 
 /// How long a closed store may take to release its files.
 const RELEASE_WAIT: Duration = Duration::from_secs(30);
@@ -161,24 +163,64 @@ pub fn data_file_bytes(dir: &Path) -> u64 {
 }
 
 /// Finishes or undoes an interrupted compaction, then compacts if the data
-/// file is past its limit. Call before the store opens.
+/// file is past its limit. Call before the store opens. A copy that
+/// cannot be made (a full disk, say) is not an error: the store stays as
+/// it was, the failure is logged, and the next try waits until the file
+/// has doubled; only a swap that cannot be finished is.
 pub fn compact_if_due(dir: &Path, policy: CompactPolicy) -> Result<Option<Compacted>, StoreError> {
-    finish_interrupted(dir)?;
-    match limit(dir, policy) {
-        Some(limit) if data_file_bytes(dir) > limit => compact(dir).map(Some),
-        _ => Ok(None),
+    let _lock = CompactLock::take(dir)?;
+    finish_locked(dir)?;
+    let Some(limit) = limit(dir, policy) else {
+        return Ok(None);
+    };
+    let before = data_file_bytes(dir);
+    if before <= limit {
+        return Ok(None);
+    }
+    match copy_locked(dir) {
+        Ok(records) => swap_locked(dir, before, records).map(Some),
+        Err(e) => {
+            tracing::error!(error = %e, data_file_mib = before >> 20, "cannot compact the store; it stays as it is");
+            remove_dir(&dir.join(NEW_DIR))?;
+            let count = record(dir).count;
+            write_file(dir, RECORD_FILE, format!("{count} {before}\n").as_bytes())?;
+            Ok(None)
+        }
     }
 }
 
 /// Copies the (closed) store in `dir` into a fresh database and puts it in
-/// the old one's place (see the module docs).
+/// the old one's place (see the module docs), after finishing an
+/// interrupted compaction.
 pub fn compact(dir: &Path) -> Result<Compacted, StoreError> {
+    let _lock = CompactLock::take(dir)?;
+    finish_locked(dir)?;
     let before = data_file_bytes(dir);
+    let records = copy_locked(dir)?;
+    swap_locked(dir, before, records)
+}
+
+/// Step 1, with room for the copy checked first.
+fn copy_locked(dir: &Path) -> Result<u64, StoreError> {
     let new = dir.join(NEW_DIR);
     remove_dir(&new)?;
-    let records = copy_store(dir, &new)?;
+    let free = crate::store::floor::free_bytes(dir).map_err(io_error(dir))?;
+    let needed = data_file_bytes(dir);
+    if free < needed {
+        return Err(StoreError::Inconsistent(format!(
+            "compaction: {} MiB free in {}, the copy may need up to {} MiB",
+            free >> 20,
+            dir.display(),
+            needed >> 20
+        )));
+    }
+    copy_store(dir, &new)
+}
+
+/// Steps 2 to 5, and the record of what the compaction left.
+fn swap_locked(dir: &Path, before: u64, records: u64) -> Result<Compacted, StoreError> {
     write_state(dir, "ready")?;
-    finish_interrupted(dir)?;
+    finish_locked(dir)?;
     let after = data_file_bytes(dir);
     let count = record(dir).count + 1;
     write_file(dir, RECORD_FILE, format!("{count} {after}\n").as_bytes())?;
@@ -187,6 +229,41 @@ pub fn compact(dir: &Path) -> Result<Compacted, StoreError> {
         after,
         records,
     })
+}
+
+/// Whether a compaction was interrupted after it began to move files: the
+/// store must not be opened until it is finished
+/// ([`finish_interrupted`], which the hub's start and `hub compact` run).
+pub fn interrupted(dir: &Path) -> bool {
+    dir.join(STATE_FILE).exists() || dir.join(OLD_DIR).exists()
+}
+
+/// One compaction at a time per data directory: an exclusive lock on
+/// `compact.lock`, held while files move.
+struct CompactLock {
+    _file: std::fs::File,
+}
+
+impl CompactLock {
+    fn take(dir: &Path) -> Result<CompactLock, StoreError> {
+        use std::os::fd::AsRawFd;
+        let path = dir.join(LOCK_FILE);
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(io_error(&path))?;
+        // SAFETY: flock(2) on a descriptor we own; closing it unlocks.
+        let locked = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+        if locked != 0 {
+            return Err(StoreError::Inconsistent(format!(
+                "{}: another compaction of this store is running",
+                path.display()
+            )));
+        }
+        Ok(CompactLock { _file: file })
+    }
 }
 
 /// Step 1: the copy, closed cleanly with the old store's mark.
@@ -239,6 +316,11 @@ fn copy_tree(from: &sled::Tree, to: &sled::Tree) -> Result<u64, StoreError> {
 /// Steps 3 to 5 from wherever a crash left them; undoes step 1 when step 2
 /// never happened.
 pub fn finish_interrupted(dir: &Path) -> Result<(), StoreError> {
+    let _lock = CompactLock::take(dir)?;
+    finish_locked(dir)
+}
+
+fn finish_locked(dir: &Path) -> Result<(), StoreError> {
     let new = dir.join(NEW_DIR);
     let old = dir.join(OLD_DIR);
     let state = std::fs::read_to_string(dir.join(STATE_FILE)).ok();
@@ -250,6 +332,8 @@ pub fn finish_interrupted(dir: &Path) -> Result<(), StoreError> {
             return remove_dir(&old);
         }
         Some("ready") => {
+            // The old store moves out only for a whole copy.
+            whole_store(&new)?;
             create_dir(&old)?;
             for name in store_files(dir)? {
                 rename(&dir.join(&name), &old.join(&name))?;
@@ -270,11 +354,30 @@ pub fn finish_interrupted(dir: &Path) -> Result<(), StoreError> {
         rename(&new.join(&name), &dir.join(&name))?;
     }
     sync_dir(dir)?;
+    // The old store goes only once a whole one is in its place.
+    whole_store(dir)?;
     let state = dir.join(STATE_FILE);
     std::fs::remove_file(&state).map_err(io_error(&state))?;
     sync_dir(dir)?;
     remove_dir(&new)?;
     remove_dir(&old)
+}
+
+/// Refuses unless `dir` holds a store's three vital files; nothing moves
+/// or is deleted then, and the error says where things are.
+fn whole_store(dir: &Path) -> Result<(), StoreError> {
+    for name in ["conf", "db", "wms-seal"] {
+        if !dir.join(name).is_file() {
+            return Err(StoreError::Inconsistent(format!(
+                "an interrupted compaction cannot go on: {} is missing; the old store \
+                 is in {} (or still in place) and the copy in {}; nothing was deleted",
+                dir.join(name).display(),
+                OLD_DIR,
+                NEW_DIR
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// The store's own files in `dir`: sled's (`conf`, `db`, `snap.*`,

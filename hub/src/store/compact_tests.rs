@@ -247,3 +247,69 @@ fn a_running_hub_compacts_past_its_limit_or_past_half_of_it_in_the_quiet_hour() 
     assert_eq!(due_now(600, limit, late, at(0, 15)), Some(Due::QuietHour));
     assert_eq!(due_now(600, limit, late, at(0, 30)), None);
 }
+
+#[test]
+fn an_interrupted_compaction_is_finished_before_any_open_and_never_drops_the_store() {
+    let dir = tempfile::tempdir().expect("dir");
+    let d = dir.path();
+    grown_store(d);
+    let before = contents(d);
+    released(d);
+    // The copy went missing after `ready` (deleted by hand, say).
+    write_state(d, "ready").expect("state");
+    let refused = Store::open(d).err().expect("refused");
+    assert!(
+        refused.to_string().contains("interrupted compaction"),
+        "{refused}"
+    );
+    let stuck = finish_interrupted(d).expect_err("no copy to move in");
+    assert!(stuck.to_string().contains("nothing was deleted"), "{stuck}");
+    assert!(
+        d.join("db").is_file() && d.join("wms-seal").is_file(),
+        "old store in place"
+    );
+    std::fs::remove_file(d.join(STATE_FILE)).expect("rm");
+    assert_eq!(contents(d), before);
+}
+
+#[test]
+fn one_compaction_at_a_time_and_a_copy_that_fails_leaves_the_store_as_it_was() {
+    let dir = tempfile::tempdir().expect("dir");
+    let d = dir.path();
+    grown_store(d);
+    let held = CompactLock::take(d).expect("lock");
+    let busy = compact(d).expect_err("busy");
+    assert!(busy.to_string().contains("another compaction"), "{busy}");
+    drop(held);
+    // The store open elsewhere: the copy cannot be made.
+    let open = Store::open(d).expect("open");
+    let size = data_file_bytes(d);
+    let low = CompactPolicy {
+        limit: 1,
+        quiet: None,
+    };
+    assert_eq!(compact_if_due(d, low).expect("not fatal"), None);
+    assert!(!d.join(NEW_DIR).exists());
+    assert_eq!(
+        record(d).size,
+        size,
+        "the next try waits for the file to double"
+    );
+    assert_eq!(limit(d, low), Some(2 * size));
+    drop(open);
+}
+
+#[test]
+fn a_store_says_when_its_last_handle_is_gone_and_its_seal_closed() {
+    let dir = tempfile::tempdir().expect("dir");
+    let store = Store::open(dir.path()).expect("open");
+    let other = store.clone();
+    let closed = store.closed();
+    drop(store);
+    assert!(!closed.is_closed(), "a handle is left");
+    drop(other);
+    assert!(closed.is_closed());
+    released(dir.path());
+    let seal = std::fs::read(dir.path().join("wms-manifest")).expect("manifest written");
+    assert!(!seal.is_empty());
+}

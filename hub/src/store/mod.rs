@@ -171,6 +171,31 @@ struct StoreSeal {
     counts: commit::Counts,
     /// What the start-up check found.
     start: StartCheck,
+    /// Set once the keeper above has closed the seal (fields drop in
+    /// order, so this one goes after it).
+    closed: CloseOnDrop,
+}
+
+/// Whether a store's last handle is gone and its seal closed (manifest
+/// written): what a restart in the same process waits for.
+#[derive(Debug, Clone, Default)]
+pub struct Closed(Arc<std::sync::atomic::AtomicBool>);
+
+impl Closed {
+    /// True once the store is closed.
+    pub fn is_closed(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::Acquire)
+    }
+}
+
+/// Sets its [`Closed`] when dropped.
+#[derive(Debug, Default)]
+struct CloseOnDrop(Closed);
+
+impl Drop for CloseOnDrop {
+    fn drop(&mut self) {
+        (self.0).0.store(true, std::sync::atomic::Ordering::Release);
+    }
 }
 
 /// One stock entry as stored.
@@ -210,6 +235,14 @@ impl Store {
 
     /// [`Store::open`] with a page cache of `cache_bytes`.
     pub fn open_with_cache(dir: &Path, cache_bytes: u64) -> Result<Store, StoreError> {
+        if compact::interrupted(dir) {
+            return Err(StoreError::Inconsistent(format!(
+                "{} holds an interrupted compaction of the store; start the hub or run \
+                 `hub compact --data {}` to finish it first",
+                dir.display(),
+                dir.display()
+            )));
+        }
         let opened = storeseal::open(dir, storeseal::Kind::HubStore, sled_config(cache_bytes))?;
         let tree = storeseal::without_panic(dir, || opened.db.open_tree("pool"))??;
         let marker = archive::step::marker(&tree)?;
@@ -229,10 +262,17 @@ impl Store {
                 keeper: opened.keeper,
                 counts: commit::Counts::opened(start.commits),
                 start,
+                closed: CloseOnDrop::default(),
             }),
         };
         store.index_final_orders()?;
         Ok(store)
+    }
+
+    /// Says when this store is closed: its last handle gone and its seal
+    /// closed.
+    pub fn closed(&self) -> Closed {
+        self.seal.closed.0.clone()
     }
 
     /// What the start-up check found (the replay of the log against the

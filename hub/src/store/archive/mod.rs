@@ -77,6 +77,17 @@ impl Archive {
     pub fn open(data_dir: &Path, marker: u64) -> Result<(Archive, Option<Checkpoint>), StoreError> {
         let dir = data_dir.join(ARCHIVE_DIR);
         let mut names = list(&dir)?;
+        // One step at a time: at most one segment can lie past the marker.
+        // More means the store is not the one this archive belongs to (an
+        // empty store opened beside an archive, say); refuse, delete none.
+        let past: Vec<_> = names.iter().filter(|n| n.first > marker).collect();
+        if past.len() > 1 {
+            return Err(StoreError::Inconsistent(format!(
+                "event log archive in {} holds {} segments past the {marker} entries the                  store says are archived: it does not belong to this store; nothing deleted",
+                dir.display(),
+                past.len()
+            )));
+        }
         for stale in names.iter().filter(|n| n.first > marker) {
             let path = dir.join(stale.file_name());
             std::fs::remove_file(&path).map_err(|source| StoreError::Archive {

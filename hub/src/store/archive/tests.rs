@@ -299,3 +299,21 @@ fn the_audit_replays_the_whole_archive_and_names_a_segment_whose_checkpoint_lies
     let err = store.audit_archive().expect_err("a lying checkpoint");
     assert!(err.to_string().contains(&name.file_name()), "{err}");
 }
+
+#[test]
+fn an_archive_beside_a_store_it_does_not_belong_to_is_refused_and_kept() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    {
+        let store = Store::open(dir.path()).expect("open");
+        fill(&store);
+        while store.archive_step(POLICY).expect("archive").is_some() {}
+        assert_eq!(store.archived_through(), 16);
+    }
+    let segments = || list(&dir.path().join(ARCHIVE_DIR)).expect("list").len();
+    assert_eq!(segments(), 4);
+    // An empty store (marker 0) beside it, as a store lost mid-swap would
+    // be recreated: the segments are not its crash leftovers.
+    let refused = Archive::open(dir.path(), 0).expect_err("refused");
+    assert!(refused.to_string().contains("does not belong"), "{refused}");
+    assert_eq!(segments(), 4, "nothing deleted");
+}
