@@ -40,8 +40,6 @@ pub const OLD_DIR: &str = "compact.old";
 pub const STATE_FILE: &str = "compact.state";
 /// What the last compaction left: `count size` (bytes of the data file).
 pub const RECORD_FILE: &str = "wms-compacted";
-/// Held while a compaction runs.
-pub const LOCK_FILE: &str = "compact.lock";
 
 /// How long a closed store may take to release its files.
 const RELEASE_WAIT: Duration = Duration::from_secs(30);
@@ -238,31 +236,26 @@ pub fn interrupted(dir: &Path) -> bool {
     dir.join(STATE_FILE).exists() || dir.join(OLD_DIR).exists()
 }
 
-/// One compaction at a time per data directory: an exclusive lock on
-/// `compact.lock`, held while files move.
+/// One compaction at a time per data directory: an exclusive lock on the
+/// directory itself (no file is made: a start that is refused leaves the
+/// directory as it found it).
 struct CompactLock {
-    _file: std::fs::File,
+    _dir: std::fs::File,
 }
 
 impl CompactLock {
     fn take(dir: &Path) -> Result<CompactLock, StoreError> {
         use std::os::fd::AsRawFd;
-        let path = dir.join(LOCK_FILE);
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(io_error(&path))?;
+        let handle = std::fs::File::open(dir).map_err(io_error(dir))?;
         // SAFETY: flock(2) on a descriptor we own; closing it unlocks.
-        let locked = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+        let locked = unsafe { libc::flock(handle.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
         if locked != 0 {
             return Err(StoreError::Inconsistent(format!(
                 "{}: another compaction of this store is running",
-                path.display()
+                dir.display()
             )));
         }
-        Ok(CompactLock { _file: file })
+        Ok(CompactLock { _dir: handle })
     }
 }
 
