@@ -28,7 +28,6 @@
 //! the hub's other files in the directory are never touched.
 
 use crate::store::{Store, StoreError};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -398,15 +397,11 @@ fn write_state(dir: &Path, state: &str) -> Result<(), StoreError> {
     write_file(dir, STATE_FILE, format!("{state}\n").as_bytes())
 }
 
-/// Writes `name` in `dir` durably: a synced temporary file, renamed, the
-/// directory synced.
+/// Writes `name` in `dir` durably ([`crate::datafile::write_private`]:
+/// a synced temporary file, renamed, the directory synced).
 fn write_file(dir: &Path, name: &str, body: &[u8]) -> Result<(), StoreError> {
-    let tmp = dir.join(format!("{name}.tmp"));
-    let mut file = std::fs::File::create(&tmp).map_err(io_error(&tmp))?;
-    file.write_all(body).map_err(io_error(&tmp))?;
-    file.sync_all().map_err(io_error(&tmp))?;
-    rename(&tmp, &dir.join(name))?;
-    sync_dir(dir)
+    let path = dir.join(name);
+    crate::datafile::write_private(&path, body).map_err(io_error(&path))
 }
 
 fn rename(from: &Path, to: &Path) -> Result<(), StoreError> {
@@ -425,9 +420,7 @@ fn remove_dir(dir: &Path) -> Result<(), StoreError> {
 }
 
 fn sync_dir(dir: &Path) -> Result<(), StoreError> {
-    std::fs::File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(io_error(dir))
+    Ok(storeseal::manifest::sync_dir(dir)?)
 }
 
 /// An I/O error on `path`.
