@@ -64,8 +64,10 @@ pub async fn archiver(
         async move {
             let step = tokio::task::spawn_blocking(move || {
                 archive_due(&store, upkeep.archive);
-                relocate_due(&store, &relocator, &metrics);
-                ask_compaction(&store, upkeep.compact, clock.now_ms(), &compact_due);
+                let size = store.data_file_bytes();
+                metrics.store_data_file_bytes.store(size, Ordering::Relaxed);
+                relocate_due(&store, size, &relocator, &metrics);
+                ask_compaction(&store, size, upkeep.compact, clock.now_ms(), &compact_due);
             })
             .await;
             // Only a stopping runtime fails the join; the loop ends then.
@@ -88,12 +90,12 @@ fn archive_due(store: &Store, policy: ArchivePolicy) {
 /// of it in the quiet hour.
 fn ask_compaction(
     store: &Store,
+    size: u64,
     policy: CompactPolicy,
     now_ms: u64,
     compact_due: &CancellationToken,
 ) {
     let limit = compact::limit(store.dir(), policy);
-    let size = store.data_file_bytes();
     let Some(why) = compact::due_now(size, limit, policy.quiet, now_ms) else {
         return;
     };
@@ -108,14 +110,11 @@ fn ask_compaction(
     }
 }
 
-/// Rewrites one chunk of records if a relocation pass is due.
-fn relocate_due(store: &Store, relocator: &Mutex<Relocator>, metrics: &Metrics) {
+/// Rewrites one chunk of records if a relocation pass is due, given the
+/// data file's `size` this round.
+fn relocate_due(store: &Store, size: u64, relocator: &Mutex<Relocator>, metrics: &Metrics) {
     let mut relocator = relocator.lock().unwrap_or_else(|p| p.into_inner());
-    let before = store.data_file_bytes();
-    metrics
-        .store_data_file_bytes
-        .store(before, Ordering::Relaxed);
-    let step = relocator.step(store);
+    let step = relocator.step(store, size);
     let stats = relocator.stats();
     metrics
         .store_relocation_passes
@@ -128,7 +127,7 @@ fn relocate_due(store: &Store, relocator: &Mutex<Relocator>, metrics: &Metrics) 
             tracing::info!(
                 passes = stats.passes,
                 rewritten = stats.rewritten,
-                data_file_mib = before >> 20,
+                data_file_mib = size >> 20,
                 "relocated the store's records"
             );
         }

@@ -123,10 +123,11 @@ impl Relocator {
         true
     }
 
-    /// Rewrites the next chunk of a pass if one is due (see the module
-    /// docs). A failed chunk leaves the pass where it was.
-    pub fn step(&mut self, store: &Store) -> Result<Step, StoreError> {
-        if !self.due(store.data_file_bytes()) {
+    /// Rewrites the next chunk of a pass if one is due, given the data
+    /// file's size now (see the module docs). A failed chunk leaves the
+    /// pass where it was.
+    pub fn step(&mut self, store: &Store, file_bytes: u64) -> Result<Step, StoreError> {
+        if !self.due(file_bytes) {
             return Ok(Step::Idle);
         }
         let Some(cursor) = self.pass.clone() else {
