@@ -7,33 +7,22 @@ use super::*;
 use crate::pool::{AppliedLog, BatchOutcome, EventRecord, Pool};
 use crate::store::codec::encode_i64;
 use crate::store::Store;
-use protocol::{EventBatch, Movement, MovementKind};
+use protocol::EventBatch;
 
 const POLICY: ArchivePolicy = ArchivePolicy {
     keep: 5,
     segment: 4,
 };
 
+/// The store tests' batch ([`crate::store::test_batch`]) over three SKUs,
+/// each movement's quantity its seq, so checkpoints differ by entry.
 fn batch(device: &str, epoch: u64, seqs: std::ops::RangeInclusive<u64>) -> EventBatch {
-    let movement = |seq: u64| Movement {
-        seq,
-        kind: MovementKind::Receive,
-        sku: format!("S{}", seq % 3),
-        location: "A".into(),
-        to_location: None,
-        lot: None,
-        quantity: seq as i64,
-        device_time_ms: 0,
-        task: None,
-    };
-    EventBatch {
-        site: "s1".into(),
-        device: device.into(),
-        epoch,
-        first_seq: *seqs.start(),
-        movements: seqs.map(movement).collect(),
-        auth_tag: None,
+    let mut batch = crate::store::test_batch::batch(device, epoch, seqs);
+    for m in &mut batch.movements {
+        m.sku = format!("S{}", m.seq % 3);
+        m.quantity = m.seq as i64;
     }
+    batch
 }
 
 /// 24 log entries: three devices (one with two epochs), one to three
